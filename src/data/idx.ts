@@ -91,7 +91,7 @@ export function maybeGunzip(buf: Buffer, name: string): { bytes: Buffer; gzipped
       throw fail(name, `gzip stream decompresses to more than the ${mb(IDX_MAX_FILE_BYTES)} limit for an IDX file`);
     }
     const detail = (err.message ?? String(e)).split('\n')[0];
-    throw fail(name, `corrupt gzip stream (${detail})`);
+    throw fail(name, `corrupt or truncated gzip stream (${detail})`);
   }
 }
 
