@@ -1,0 +1,191 @@
+/**
+ * The comparison table: one row per schedule, mean ± std over seeds of the final-rounds metrics
+ * (summary.json's `final`, the mean of the last K epochs), beside the paper's Table 2, with each
+ * schedule's gap to the best one and its 95% Welch interval when there are several seeds.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { runtimeError } from '../errors';
+import { MetricName } from '../train/metrics';
+import { PAPER_TABLE2 } from './paper';
+import { RunGroup } from './runs';
+import { mean, std, welchInterval, WelchInterval } from './stats';
+import { csvNumber, csvText, fixed, markdownTable, meanStd, signed } from './format';
+
+export interface MeanStd {
+  mean: number;
+  std: number;
+  n: number;
+}
+
+export interface Gap {
+  /** Name of the schedule the gap is measured to. */
+  best: string;
+  /** this - best (≤ 0). */
+  diff: number;
+  /** 95% Welch interval of the difference; null with < 2 seeds on either side, or for the best itself. */
+  ci: WelchInterval | null;
+}
+
+export interface ComparisonRow {
+  label: string;
+  activations: string[];
+  seeds: number[];
+  incomplete: number;
+  trainLoss: MeanStd;
+  trainPaperLoss: MeanStd;
+  trainAccuracy: MeanStd;
+  testLoss: MeanStd;
+  testPaperLoss: MeanStd;
+  testAccuracy: MeanStd;
+  secondsPerEpoch: MeanStd;
+  /** Table 2 of the paper, or null for schedules it does not report. */
+  paper: { loss: number; accuracy: number } | null;
+  /** Gap in test accuracy to the schedule with the best mean test accuracy. */
+  testGap: Gap;
+  /** Gap in train accuracy to the schedule with the best mean train accuracy. */
+  trainGap: Gap;
+}
+
+export function meanStdOf(values: readonly number[]): MeanStd {
+  return { mean: mean(values), std: std(values), n: values.length };
+}
+
+/** Index of the group with the highest mean of the metric (first on ties). */
+export function bestGroupIndex(groups: readonly RunGroup[], metric: MetricName): number {
+  let best = -1;
+  let bestValue = -Infinity;
+  groups.forEach((g, i) => {
+    const v = mean(g.finals[metric]);
+    if (v > bestValue) {
+      best = i;
+      bestValue = v;
+    }
+  });
+  return best < 0 ? 0 : best;
+}
+
+function gapTo(groups: readonly RunGroup[], g: RunGroup, metric: MetricName): Gap {
+  const best = groups[bestGroupIndex(groups, metric)];
+  if (best === g) return { best: best.label, diff: 0, ci: null };
+  return {
+    best: best.label,
+    diff: mean(g.finals[metric]) - mean(best.finals[metric]),
+    ci: welchInterval(g.finals[metric], best.finals[metric]),
+  };
+}
+
+/** One row per group, in the groups' order. */
+export function comparisonRows(groups: readonly RunGroup[]): ComparisonRow[] {
+  return groups.map((g) => ({
+    label: g.label,
+    activations: g.activations,
+    seeds: g.seeds,
+    incomplete: g.incomplete,
+    trainLoss: meanStdOf(g.finals.train_loss),
+    trainPaperLoss: meanStdOf(g.finals.train_paper_loss),
+    trainAccuracy: meanStdOf(g.finals.train_accuracy),
+    testLoss: meanStdOf(g.finals.test_loss),
+    testPaperLoss: meanStdOf(g.finals.test_paper_loss),
+    testAccuracy: meanStdOf(g.finals.test_accuracy),
+    secondsPerEpoch: meanStdOf(g.secondsPerEpoch),
+    paper: PAPER_TABLE2[g.label] ?? null,
+    testGap: gapTo(groups, g, 'test_accuracy'),
+    trainGap: gapTo(groups, g, 'train_accuracy'),
+  }));
+}
+
+/** "−0.0123 [−0.0200, −0.0046]", "best", or the bare difference when there is no interval. */
+export function gapText(gap: Gap, label: string, digits = 4): string {
+  if (gap.best === label) return 'best';
+  const d = signed(gap.diff, digits);
+  if (!gap.ci) return `${d} (CI n/a)`;
+  return `${d} [${signed(gap.ci.low, digits)}, ${signed(gap.ci.high, digits)}]`;
+}
+
+export const COMPARISON_CSV_HEADER = [
+  'schedule', 'conv1', 'conv2', 'dense', 'seeds', 'incomplete_runs',
+  'train_loss_mean', 'train_loss_std', 'train_paper_loss_mean', 'train_paper_loss_std', 'paper_table2_loss',
+  'train_accuracy_mean', 'train_accuracy_std', 'paper_table2_accuracy',
+  'test_loss_mean', 'test_loss_std', 'test_paper_loss_mean', 'test_paper_loss_std',
+  'test_accuracy_mean', 'test_accuracy_std', 'seconds_per_epoch_mean', 'seconds_per_epoch_std',
+  'test_accuracy_best', 'test_accuracy_gap', 'test_accuracy_gap_ci95_low', 'test_accuracy_gap_ci95_high',
+  'train_accuracy_best', 'train_accuracy_gap', 'train_accuracy_gap_ci95_low', 'train_accuracy_gap_ci95_high',
+];
+
+export function comparisonCsv(rows: readonly ComparisonRow[]): string {
+  return csvText(
+    COMPARISON_CSV_HEADER,
+    rows.map((r) => [
+      r.label, ...r.activations, r.seeds.length, r.incomplete,
+      csvNumber(r.trainLoss.mean), csvNumber(r.trainLoss.std), csvNumber(r.trainPaperLoss.mean), csvNumber(r.trainPaperLoss.std),
+      csvNumber(r.paper?.loss), csvNumber(r.trainAccuracy.mean), csvNumber(r.trainAccuracy.std), csvNumber(r.paper?.accuracy),
+      csvNumber(r.testLoss.mean), csvNumber(r.testLoss.std), csvNumber(r.testPaperLoss.mean), csvNumber(r.testPaperLoss.std),
+      csvNumber(r.testAccuracy.mean), csvNumber(r.testAccuracy.std), csvNumber(r.secondsPerEpoch.mean), csvNumber(r.secondsPerEpoch.std, 3),
+      r.testGap.best, csvNumber(r.testGap.diff), csvNumber(r.testGap.ci?.low), csvNumber(r.testGap.ci?.high),
+      r.trainGap.best, csvNumber(r.trainGap.diff), csvNumber(r.trainGap.ci?.low), csvNumber(r.trainGap.ci?.high),
+    ]),
+  );
+}
+
+/** Header and cells of the comparison table (shared by Markdown and HTML). */
+export function comparisonTableCells(rows: readonly ComparisonRow[]): { header: string[]; cells: string[][]; align: string } {
+  const withGaps = rows.some((r) => r.seeds.length >= 2);
+  const header = [
+    'schedule', 'conv1,conv2,dense', 'seeds', 'train loss', 'train paper loss', 'Table 2 loss_t', 'train acc', 'Table 2 accu_t',
+    'test loss', 'test acc', 's/epoch',
+  ];
+  if (withGaps) header.push('test acc − best [95% CI]', 'train acc − best [95% CI]');
+  const cells = rows.map((r) => {
+    const c = [
+      r.label + (r.incomplete > 0 ? ` (${r.incomplete} incomplete)` : ''),
+      r.activations.join(','),
+      String(r.seeds.length),
+      meanStd(r.trainLoss.mean, r.trainLoss.std, r.trainLoss.n, 4),
+      meanStd(r.trainPaperLoss.mean, r.trainPaperLoss.std, r.trainPaperLoss.n, 4),
+      r.paper ? fixed(r.paper.loss, 4) : '',
+      meanStd(r.trainAccuracy.mean, r.trainAccuracy.std, r.trainAccuracy.n, 4),
+      r.paper ? fixed(r.paper.accuracy, 3) : '',
+      meanStd(r.testLoss.mean, r.testLoss.std, r.testLoss.n, 4),
+      meanStd(r.testAccuracy.mean, r.testAccuracy.std, r.testAccuracy.n, 4),
+      meanStd(r.secondsPerEpoch.mean, r.secondsPerEpoch.std, r.secondsPerEpoch.n, 2),
+    ];
+    if (withGaps) c.push(gapText(r.testGap, r.label), gapText(r.trainGap, r.label));
+    return c;
+  });
+  return { header, cells, align: 'llrrrrrrrrrrr' };
+}
+
+export function comparisonMarkdown(rows: readonly ComparisonRow[], averageLast?: number): string {
+  const { header, cells, align } = comparisonTableCells(rows);
+  const k = averageLast ?? 3;
+  const lines = [
+    '# Comparison of activation schedules',
+    '',
+    `Final-rounds values: mean of the last ${k} epochs of each run (the paper's equations 18-19), then mean ± sample std over seeds.`,
+    "\"Table 2\" columns are the paper's training-set loss and accuracy (blank where the paper has no value); its loss is the",
+    'cross-entropy of already-softmaxed outputs, comparable with our "train paper loss" column, not with "train loss".',
+  ];
+  if (rows.some((r) => r.seeds.length >= 2)) {
+    lines.push("Gap columns: this schedule's mean minus the best schedule's, with a 95% Welch t interval (n/a with < 2 seeds).");
+  }
+  lines.push('', markdownTable(header, cells, align), '');
+  return lines.join('\n');
+}
+
+/**
+ * Writes comparison.csv and comparison.md into outDir for the given groups and returns the rows.
+ * Called at the end of `lenet compare` and by `lenet report`.
+ */
+export function writeComparison(outDir: string, groups: readonly RunGroup[]): ComparisonRow[] {
+  const rows = comparisonRows(groups);
+  const averageLast = groups[0]?.runs[0]?.summary.average_last;
+  try {
+    fs.mkdirSync(outDir, { recursive: true });
+    fs.writeFileSync(path.join(outDir, 'comparison.csv'), comparisonCsv(rows));
+    fs.writeFileSync(path.join(outDir, 'comparison.md'), comparisonMarkdown(rows, averageLast));
+  } catch (err) {
+    throw runtimeError(`cannot write the comparison into ${outDir}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+  }
+  return rows;
+}

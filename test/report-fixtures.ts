@@ -1,0 +1,110 @@
+/** Hand-made run directories for the report tests (no training). */
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { EPOCH_COLUMNS, EpochRow, averageLastEpochs } from '../src/train/metrics';
+import { RunSummary } from '../src/train/summary-types';
+import { NAMED_SCHEDULES } from '../src/model/activations';
+
+export function tempDir(prefix = 'lenet-report-'): string {
+  return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+}
+
+export interface FakeRun {
+  label: string;
+  seed: number;
+  /** Per-epoch train loss; the other curves default from it. */
+  trainLoss: number[];
+  trainAccuracy?: number[];
+  testAccuracy?: number[];
+  testLoss?: number[];
+  seconds?: number;
+  complete?: boolean;
+  averageLast?: number;
+  /** Overrides merged into the config of config.json. */
+  config?: Record<string, unknown>;
+  machine?: Record<string, unknown>;
+}
+
+export function activationsOf(label: string): string[] {
+  return NAMED_SCHEDULES[label] ? [...NAMED_SCHEDULES[label]] : label.split(',');
+}
+
+export function cellPath(label: string, seed: number): string {
+  return `${label.replace(/,/g, '_')}/seed-${seed}`;
+}
+
+export const BASE_CONFIG = {
+  arch: { conv1Filters: 6, conv2Filters: 16, kernelSize: 5, poolSize: 2, denseUnits: 120 },
+  imageSize: 36,
+  optimizer: 'adam',
+  learningRate: 0.0001,
+  epochs: 4,
+  batchSize: 50,
+  limit: 1000,
+  resize: 'bilinear',
+  dataDir: null,
+  averageLast: 2,
+  loss: 'crossentropy',
+  backend: 'cpu',
+  threads: null,
+};
+
+/** Writes epochs.csv, summary.json and config.json of one run into dir; returns the rows. */
+export function writeRun(dir: string, run: FakeRun): EpochRow[] {
+  fs.mkdirSync(dir, { recursive: true });
+  const n = run.trainLoss.length;
+  const rows: EpochRow[] = run.trainLoss.map((l, i) => ({
+    epoch: i + 1,
+    train_loss: l,
+    train_accuracy: run.trainAccuracy?.[i] ?? 1 - l / 3,
+    test_loss: run.testLoss?.[i] ?? l * 1.1,
+    test_accuracy: run.testAccuracy?.[i] ?? 1 - (l * 1.1) / 3,
+    seconds: run.seconds ?? 10,
+    train_paper_loss: 1.4612 + l / 10,
+    test_paper_loss: 1.4612 + (l * 1.1) / 10,
+  }));
+  const csv = [EPOCH_COLUMNS.join(','), ...rows.map((r) => EPOCH_COLUMNS.map((c) => String(r[c])).join(','))].join('\n') + '\n';
+  fs.writeFileSync(path.join(dir, 'epochs.csv'), csv);
+  const k = run.averageLast ?? 2;
+  const summary: RunSummary = {
+    schedule: run.label,
+    activations: activationsOf(run.label),
+    seed: run.seed,
+    loss: 'crossentropy',
+    backend: 'cpu',
+    epochs_planned: n,
+    epochs_run: n,
+    average_last: k,
+    complete: run.complete ?? true,
+    final: averageLastEpochs(rows, k),
+    seconds_per_epoch: run.seconds ?? 10,
+  };
+  fs.writeFileSync(path.join(dir, 'summary.json'), JSON.stringify(summary, null, 2));
+  const config = {
+    config: { ...BASE_CONFIG, epochs: n, averageLast: k, schedule: activationsOf(run.label), scheduleLabel: run.label, seed: run.seed, ...run.config },
+    versions: { node: process.version, lenet: '0.1.0' },
+    backend: 'cpu',
+    machine: { cpus: 4, cpuModel: 'Test CPU', ...run.machine },
+  };
+  fs.writeFileSync(path.join(dir, 'config.json'), JSON.stringify(config, null, 2));
+  return rows;
+}
+
+/** Writes a comparison directory: run dirs at label/seed-N plus comparison.json. */
+export function writeComparisonDir(root: string, runs: FakeRun[], kind: 'comparison' | 'sweep' = 'comparison'): void {
+  const schedules: string[] = [];
+  const seeds: number[] = [];
+  for (const r of runs) {
+    writeRun(path.join(root, cellPath(r.label, r.seed)), r);
+    if (!schedules.includes(r.label)) schedules.push(r.label);
+    if (!seeds.includes(r.seed)) seeds.push(r.seed);
+  }
+  const comparison = {
+    kind,
+    schedules,
+    seeds,
+    runs: runs.map((r) => ({ schedule: r.label, seed: r.seed, dir: cellPath(r.label, r.seed) })),
+  };
+  fs.writeFileSync(path.join(root, 'comparison.json'), JSON.stringify(comparison, null, 2));
+}
