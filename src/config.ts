@@ -154,7 +154,6 @@ export function resolveTrainConfig(raw: RawOptions): TrainConfig {
   const threads = raw.threads === undefined || raw.threads === null ? null : positiveInt('--threads', raw.threads, 256);
   const averageLast = positiveInt('--average-last', raw.averageLast ?? PAPER_DEFAULTS.averageLast);
   const epochs = positiveInt('--epochs', raw.epochs ?? PAPER_DEFAULTS.epochs, 100000);
-  if (averageLast > epochs) throw usageError(`--average-last ${averageLast} is more than --epochs ${epochs}`);
 
   return {
     schedule,

@@ -1,0 +1,14 @@
+#!/usr/bin/env node
+'use strict';
+// Thin entry: the compiled CLI lives in dist/ (built by `npm ci` / `npm run build`).
+let cli;
+try {
+  cli = require('../dist/src/cli.js');
+} catch (err) {
+  if (err && err.code === 'MODULE_NOT_FOUND' && /dist[\\/]src[\\/]cli/.test(String(err.message))) {
+    process.stderr.write('lenet: not built yet; run `npm run build` (npm ci and npm install build it too)\n');
+    process.exit(1);
+  }
+  throw err;
+}
+cli.main(process.argv);

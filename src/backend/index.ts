@@ -1,0 +1,82 @@
+import * as tf from '@tensorflow/tfjs';
+import '@tensorflow/tfjs-backend-cpu';
+import { runtimeError, usageError } from '../errors';
+
+interface NativeModule {
+  registerNativeBackend(options?: { threads?: number }): boolean;
+  nativeLoadError(): string | null;
+  nativeBackendInfo(): { kernels: string[]; features: string[]; threads: number; simd: string };
+  setNativeThreads(n: number): void;
+}
+// TEMPORARY until src/backend/native.ts lands: tolerate its absence.
+let nativeModule: NativeModule | null = null;
+let nativeModuleError: string | null = null;
+function native(): NativeModule | null {
+  if (nativeModule || nativeModuleError) return nativeModule;
+  try {
+    nativeModule = require('./native') as NativeModule;
+  } catch (err) {
+    nativeModuleError = (err as Error).message.split('\n')[0];
+  }
+  return nativeModule;
+}
+const registerNativeBackend = (o?: { threads?: number }) => native()?.registerNativeBackend(o) ?? false;
+const nativeLoadError = () => native()?.nativeLoadError() ?? nativeModuleError;
+const nativeBackendInfo = () => native()!.nativeBackendInfo();
+const setNativeThreads = (n: number) => native()!.setNativeThreads(n);
+
+/** Backends a user can ask for. `auto` = native when its addon loaded, else cpu. */
+export const BACKEND_CHOICES = ['auto', 'native', 'cpu', 'tensorflow'] as const;
+
+export interface BackendChoice {
+  /** The tfjs backend in use. */
+  name: string;
+  /** Threads the native kernels use (null for other backends). */
+  threads: number | null;
+  /** A one-line note for the user, e.g. why native was not used. */
+  note: string | null;
+}
+
+let fallbackNoted = false;
+
+/**
+ * The one place a backend is chosen. Also turns off tfjs's debug checks and console chatter
+ * (PROD mode), which cost time on every op.
+ */
+export async function selectBackend(requested: string, threads: number | null): Promise<BackendChoice> {
+  if (!(BACKEND_CHOICES as readonly string[]).includes(requested)) {
+    throw usageError(`unknown backend "${requested}"; valid: ${BACKEND_CHOICES.join(', ')}`);
+  }
+  tf.env().set('PROD', true);
+  let note: string | null = null;
+  let name = requested;
+  if (requested === 'auto' || requested === 'native') {
+    if (registerNativeBackend({ threads: threads ?? undefined })) {
+      name = 'native';
+    } else if (requested === 'native') {
+      throw runtimeError(`the native backend is not available: ${nativeLoadError() ?? 'addon did not load'} (rebuild it with npm rebuild, or use --backend cpu)`);
+    } else {
+      name = 'cpu';
+      if (!fallbackNoted) note = `native addon not available (${nativeLoadError() ?? 'did not load'}); using the slow pure-JS cpu backend`;
+      fallbackNoted = true;
+    }
+  }
+  if (name === 'tensorflow') {
+    try {
+      require('@tensorflow/tfjs-node');
+    } catch {
+      throw runtimeError('--backend tensorflow needs @tensorflow/tfjs-node, which is not installed (it is optional: its installer downloads libtensorflow)');
+    }
+  }
+  if (!(await tf.setBackend(name))) throw runtimeError(`backend "${name}" failed to initialise`);
+  if (name === 'native' && threads !== null) setNativeThreads(threads);
+  return { name, threads: name === 'native' ? nativeBackendInfo().threads : null, note };
+}
+
+/** What `lenet info` and config.json report about the native kernels. */
+export function describeNative(): { available: boolean; error: string | null; kernels: string[]; features: string[]; simd: string | null; threads: number | null } {
+  const available = registerNativeBackend();
+  if (!available) return { available, error: nativeLoadError(), kernels: [], features: [], simd: null, threads: null };
+  const info = nativeBackendInfo();
+  return { available, error: null, kernels: info.kernels, features: info.features, simd: info.simd, threads: info.threads };
+}

@@ -1,0 +1,50 @@
+import { Command, CommanderError } from 'commander';
+import { LenetError } from './errors';
+import { register as registerTrain } from './commands/train';
+import { register as registerCompare } from './commands/compare';
+import { register as registerEvaluate } from './commands/evaluate';
+import { register as registerInfo } from './commands/info';
+
+/** The program: the entry only wires commands; each lives in src/commands/. */
+export function buildProgram(): Command {
+  const program = new Command();
+  program
+    .name('lenet')
+    .description('Train the improved LeNet-5 (Pan et al. 2019) on MNIST at 36x36 with per-layer activation schedules')
+    .version(require('../../package.json').version)
+    .showHelpAfterError(false)
+    .exitOverride()
+    .configureOutput({
+      writeErr: (s) => process.stderr.write(s),
+      outputError: (s, write) => write(`lenet: ${s.replace(/^error: /, '').trim()}\n`),
+    });
+  registerTrain(program);
+  registerCompare(program);
+  registerEvaluate(program);
+  registerInfo(program);
+  for (const cmd of program.commands) cmd.exitOverride();
+  return program;
+}
+
+/** The one place errors become a message and an exit code: 2 usage, 1 runtime. */
+export async function main(argv: string[]): Promise<void> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync(argv);
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      // help and version end here too, with code 0; commander already printed its message.
+      process.exitCode = err.exitCode === 0 ? 0 : 2;
+      return;
+    }
+    if (err instanceof LenetError) {
+      process.stderr.write(`lenet: ${err.message}\n`);
+      process.exitCode = err.exitCode;
+      return;
+    }
+    const message = err instanceof Error ? err.message.split('\n')[0] : String(err);
+    process.stderr.write(`lenet: ${message}\n`);
+    if (process.env.LENET_DEBUG && err instanceof Error) process.stderr.write(`${err.stack}\n`);
+    process.exitCode = 1;
+  }
+}

@@ -1,0 +1,58 @@
+import * as path from 'node:path';
+import { Command } from 'commander';
+import { parseSeeds, RawOptions, readConfigFile } from '../config';
+import { usageError } from '../errors';
+import { parseScheduleSpec, PAPER_ACTIVATIONS, scheduleLabel } from '../model/activations';
+import { cellDir, GridCell, runGrid } from '../train/campaign';
+import { timestamp } from '../train/run';
+import { installStopHandlers, SIGNAL_EXIT_CODES } from '../signals';
+import { addTrainingOptions, pickTrainingOptions } from './options';
+import { writeComparisonFor } from '../report/compare-output';
+
+/** `sigmoid,tanh,relu,tanh-relu`: named schedules, or per-layer lists written a/b/c. */
+export function parseActivationList(value: unknown): string[] {
+  const items = Array.isArray(value) ? value.map(String) : String(value).split(',');
+  const specs = items.map((s) => s.trim()).filter((s) => s.length > 0);
+  if (specs.length === 0) throw usageError('--activations is empty');
+  return specs;
+}
+
+export function register(program: Command): void {
+  const cmd = program.command('compare').description('train several activation schedules × seeds with one protocol and tabulate them beside Table 2');
+  cmd.option('--activations <list>', 'named schedules or per-layer lists a/b/c, comma-separated (default sigmoid,tanh,relu,tanh-relu)')
+    .option('--seeds <n|list>', 'number of seeds (1..n) or a list like 1,7,42 (default 1)')
+    .option('--config <file.json>', 'protocol file, e.g. experiments/paper-table2.json; flags override it')
+    .option('--out <dir>', 'output folder (default runs/compare-<UTC timestamp>)');
+  addTrainingOptions(cmd).action(async (opts: Record<string, unknown>) => {
+    const file: RawOptions = typeof opts.config === 'string' ? readConfigFile(opts.config) : {};
+    const flags = pickTrainingOptions(opts);
+    if (flags.schedule !== undefined) throw usageError('compare takes --activations, not --schedule');
+    const base: RawOptions = { ...file, ...flags };
+    for (const k of ['activations', 'activation', 'seeds', 'schedule', 'description', 'paper', 'seed']) delete base[k];
+    const specs = parseActivationList(opts.activations ?? file.activations ?? PAPER_ACTIVATIONS);
+    const schedules = specs.map((s) => parseScheduleSpec(s.replace(/\//g, ',')));
+    const labels = schedules.map(scheduleLabel);
+    if (new Set(labels).size !== labels.length) throw usageError(`--activations names a schedule twice: ${specs.join(',')}`);
+    const seeds = parseSeeds(opts.seeds ?? file.seeds ?? 1);
+    const cells: GridCell[] = [];
+    for (let i = 0; i < schedules.length; i++) {
+      for (const seed of seeds) cells.push({ schedule: schedules[i], label: labels[i], seed, dir: cellDir(labels[i], seed) });
+    }
+    const outDir = String(opts.out ?? path.join('runs', `compare-${timestamp()}`));
+    const stop = installStopHandlers();
+    try {
+      const results = await runGrid({
+        kind: 'comparison', cells, base, outDir, quiet: Boolean(opts.quiet), json: Boolean(opts.json), shouldStop: stop.stopRequested,
+      });
+      if (results.stopped) {
+        process.stderr.write(`lenet: comparison stopped; finished runs are kept. Resume with: lenet compare --out ${outDir} (same flags)\n`);
+        process.exitCode = SIGNAL_EXIT_CODES[stop.signal() ?? 'SIGINT'];
+        return;
+      }
+      const table = await writeComparisonFor(outDir, { json: Boolean(opts.json), quiet: Boolean(opts.quiet) });
+      if (opts.json) process.stdout.write(JSON.stringify(table, null, 2) + '\n');
+    } finally {
+      stop.dispose();
+    }
+  });
+}

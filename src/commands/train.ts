@@ -1,0 +1,75 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { Command } from 'commander';
+import { resolveTrainConfig, TrainConfig } from '../config';
+import { runtimeError, usageError } from '../errors';
+import { progressMode } from '../progress';
+import { CHECKPOINT_FILE, runTraining, timestamp } from '../train/run';
+import { RunSummary } from '../train/summary-types';
+import { installStopHandlers, SIGNAL_EXIT_CODES } from '../signals';
+import { addTrainingOptions, pickTrainingOptions } from './options';
+
+/** The few lines a person reads after a run. */
+export function formatSummary(s: RunSummary, dir: string): string {
+  const f = s.final;
+  return [
+    `${s.schedule} (${s.activations.join(',')}), seed ${s.seed}, ${s.epochs_run}/${s.epochs_planned} epochs on ${s.backend}` +
+      `${s.complete ? '' : ' (incomplete)'}; mean of the last ${s.average_last}:`,
+    `  train loss ${f.train_loss.toFixed(4)}  train accuracy ${f.train_accuracy.toFixed(4)}  paper loss ${f.train_paper_loss.toFixed(4)}`,
+    `  test loss  ${f.test_loss.toFixed(4)}  test accuracy  ${f.test_accuracy.toFixed(4)}  paper loss ${f.test_paper_loss.toFixed(4)}`,
+    `  ${s.seconds_per_epoch.toFixed(2)} s/epoch; results in ${dir}`,
+  ].join('\n');
+}
+
+/** A resumed run takes its protocol from config.json; only output flags may be given. */
+function resumeConfig(dir: string, opts: Record<string, unknown>): TrainConfig {
+  const given = Object.keys(pickTrainingOptions(opts));
+  if (given.length > 0) {
+    throw usageError(`--resume continues with the run's saved configuration; remove ${given.map((k) => '--' + k.replace(/[A-Z]/g, (c) => '-' + c.toLowerCase())).join(', ')}`);
+  }
+  const configFile = path.join(dir, 'config.json');
+  if (!fs.existsSync(dir) || !fs.statSync(dir).isDirectory()) throw usageError(`--resume ${dir}: no such run directory`);
+  if (!fs.existsSync(configFile)) throw usageError(`--resume ${dir} is not a lenet run (no config.json)`);
+  let manifest: { config?: TrainConfig };
+  try {
+    manifest = JSON.parse(fs.readFileSync(configFile, 'utf8'));
+  } catch (err) {
+    throw runtimeError(`--resume ${dir}: config.json is unreadable: ${(err as Error).message}`);
+  }
+  if (!manifest.config || !Array.isArray(manifest.config.schedule)) throw runtimeError(`--resume ${dir}: config.json holds no run configuration`);
+  return manifest.config;
+}
+
+export function register(program: Command): void {
+  const cmd = program.command('train').description('train the improved LeNet-5 once and write per-epoch CSVs, a summary and the model');
+  cmd.option('--activation <name>', 'sigmoid, tanh, relu, tanh-relu (= relu,tanh,relu), elu, selu, swish, softplus, mish (default tanh-relu)');
+  addTrainingOptions(cmd)
+    .option('--seed <n>', 'seed for initial weights and shuffling (default 1)')
+    .option('--out <dir>', 'output folder (default runs/<UTC timestamp>-<schedule>)')
+    .option('--force', 'write into a non-empty --out folder')
+    .option('--resume <run-dir>', 'continue an interrupted run after its last finished epoch')
+    .action(async (opts: Record<string, unknown>) => {
+      const resuming = typeof opts.resume === 'string';
+      const config = resuming ? resumeConfig(String(opts.resume), opts) : resolveTrainConfig(pickTrainingOptions(opts));
+      const dir = resuming ? String(opts.resume)
+        : String(opts.out ?? path.join('runs', `${timestamp()}-${config.scheduleLabel.replace(/,/g, '_')}`));
+      if (resuming && !fs.existsSync(path.join(dir, CHECKPOINT_FILE))) {
+        process.stderr.write(`lenet: ${dir} has no checkpoint yet; starting it from epoch 1\n`);
+      }
+      const stop = installStopHandlers();
+      try {
+        const { summary, stopped } = await runTraining(config, {
+          outDir: dir, force: Boolean(opts.force), progress: progressMode(Boolean(opts.quiet || opts.json)), resume: resuming,
+          shouldStop: stop.stopRequested,
+        });
+        if (opts.json) process.stdout.write(JSON.stringify(summary, null, 2) + '\n');
+        else if (summary.epochs_run > 0) process.stdout.write(formatSummary(summary, dir) + '\n');
+        if (stopped) {
+          process.stderr.write(`lenet: stopped after epoch ${summary.epochs_run}; resume with: lenet train --resume ${dir}\n`);
+          process.exitCode = SIGNAL_EXIT_CODES[stop.signal() ?? 'SIGINT'];
+        }
+      } finally {
+        stop.dispose();
+      }
+    });
+}

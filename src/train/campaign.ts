@@ -1,0 +1,90 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { RawOptions, resolveTrainConfig } from '../config';
+import { loadMnist, MnistData } from '../data/mnist';
+import { Schedule } from '../model/activations';
+import { progressMode } from '../progress';
+import { writeJsonAtomic } from '../report/files';
+import { runTraining, CHECKPOINT_FILE } from './run';
+import { RunSummary } from './summary-types';
+
+/** One run of a comparison or sweep: a schedule and a seed, in its own folder. */
+export interface GridCell {
+  schedule: Schedule;
+  label: string;
+  seed: number;
+  /** Relative to the campaign folder. */
+  dir: string;
+}
+
+export function cellDir(label: string, seed: number): string {
+  return `${label.replace(/,/g, '_')}/seed-${seed}`;
+}
+
+export interface GridOptions {
+  kind: 'comparison' | 'sweep';
+  cells: GridCell[];
+  /** Training options shared by every cell (schedule and seed are set per cell). */
+  base: RawOptions;
+  outDir: string;
+  quiet: boolean;
+  json: boolean;
+  /** Polled between batches; true stops the campaign after saving the current run's last epoch. */
+  shouldStop?: () => boolean;
+}
+
+export interface GridResult {
+  cell: GridCell;
+  summary: RunSummary;
+  skipped: boolean;
+}
+
+function readCompleteSummary(dir: string): RunSummary | null {
+  try {
+    const s = JSON.parse(fs.readFileSync(path.join(dir, 'summary.json'), 'utf8')) as RunSummary;
+    return s.complete ? s : null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Trains every cell in order, loading MNIST once. A cell whose summary says complete is skipped;
+ * one that was interrupted resumes from its checkpoint; a stop request ends the campaign early
+ * (the results so far are returned, `stopped` tells).
+ */
+export async function runGrid(opts: GridOptions): Promise<GridResult[] & { stopped?: boolean }> {
+  fs.mkdirSync(opts.outDir, { recursive: true });
+  const configs = opts.cells.map((cell) => resolveTrainConfig({ ...opts.base, activation: undefined, schedule: cell.schedule.join(','), seed: cell.seed }));
+  writeJsonAtomic(path.join(opts.outDir, 'comparison.json'), {
+    kind: opts.kind,
+    schedules: [...new Set(opts.cells.map((c) => c.label))],
+    seeds: [...new Set(opts.cells.map((c) => c.seed))],
+    runs: opts.cells.map((c) => ({ schedule: c.label, seed: c.seed, dir: c.dir })),
+  });
+  let data: MnistData | null = null;
+  const results: GridResult[] & { stopped?: boolean } = [];
+  for (let i = 0; i < opts.cells.length; i++) {
+    const cell = opts.cells[i];
+    const dir = path.join(opts.outDir, cell.dir);
+    const done = readCompleteSummary(dir);
+    if (done) {
+      results.push({ cell, summary: done, skipped: true });
+      if (!opts.quiet && !opts.json) process.stderr.write(`lenet: ${cell.label} seed ${cell.seed} already done, skipped\n`);
+      continue;
+    }
+    const config = configs[i];
+    data ??= loadMnist({ dataDir: config.dataDir ?? undefined, resize: config.resize, size: config.imageSize, limit: config.limit ?? undefined });
+    const resume = fs.existsSync(path.join(dir, CHECKPOINT_FILE));
+    const outcome = await runTraining(config, {
+      outDir: dir, force: true, resume, progress: progressMode(opts.quiet || opts.json),
+      label: `[${i + 1}/${opts.cells.length}] ${cell.label} seed ${cell.seed}`, shouldStop: opts.shouldStop,
+    }, data);
+    if (outcome.stopped) {
+      results.stopped = true;
+      return results;
+    }
+    results.push({ cell, summary: outcome.summary, skipped: false });
+  }
+  return results;
+}

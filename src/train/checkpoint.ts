@@ -1,0 +1,101 @@
+import * as fs from 'node:fs';
+import * as tf from '@tensorflow/tfjs';
+import { writeFileAtomic } from '../report/files';
+import { TrainerState } from './trainer';
+
+type NamedTensor = { name: string; tensor: tf.Tensor };
+
+/** File magic of a checkpoint: "LNCK" then a format version. */
+const MAGIC = 0x4b434e4c;
+const VERSION = 1;
+
+interface TensorEntry { name: string; shape: number[]; dtype: 'float32' | 'int32'; offset: number; length: number }
+interface CheckpointHeader {
+  state: TrainerState;
+  model: TensorEntry[];
+  optimizer: TensorEntry[];
+  /** Adam's running β powers, stored as they are: recomputing them with pow() would differ in the last bit. */
+  extra: TensorEntry[];
+}
+
+export interface Checkpoint {
+  state: TrainerState;
+  model: tf.Tensor[];
+  optimizer: NamedTensor[];
+  extra: NamedTensor[];
+}
+
+/** Adam keeps β1^t and β2^t in variables that getWeights() leaves out. */
+function optimizerExtras(optimizer: tf.Optimizer): NamedTensor[] {
+  const o = optimizer as unknown as { accBeta1?: tf.Variable; accBeta2?: tf.Variable };
+  const out: NamedTensor[] = [];
+  if (o.accBeta1) out.push({ name: 'accBeta1', tensor: o.accBeta1 });
+  if (o.accBeta2) out.push({ name: 'accBeta2', tensor: o.accBeta2 });
+  return out;
+}
+
+/**
+ * Weights, optimizer state and trainer state in one file, written atomically: the previous good
+ * checkpoint stays in place until the new one is complete on disk.
+ */
+export async function saveCheckpoint(file: string, model: tf.LayersModel, optimizer: tf.Optimizer, state: TrainerState): Promise<void> {
+  const parts: Uint8Array[] = [];
+  let offset = 0;
+  const entry = (name: string, t: tf.Tensor): TensorEntry => {
+    const values = t.dataSync();
+    const bytes = new Uint8Array(values.buffer, values.byteOffset, values.byteLength).slice();
+    parts.push(bytes);
+    const e: TensorEntry = { name, shape: t.shape, dtype: t.dtype as 'float32' | 'int32', offset, length: values.length };
+    offset += bytes.byteLength;
+    return e;
+  };
+  const header: CheckpointHeader = {
+    state,
+    model: model.getWeights().map((w, i) => entry(`w${i}`, w)),
+    optimizer: (await optimizer.getWeights()).map((w) => entry(w.name, w.tensor)),
+    extra: optimizerExtras(optimizer).map((w) => entry(w.name, w.tensor)),
+  };
+  const json = Buffer.from(JSON.stringify(header), 'utf8');
+  const prefix = Buffer.alloc(12);
+  prefix.writeUInt32LE(MAGIC, 0);
+  prefix.writeUInt32LE(VERSION, 4);
+  prefix.writeUInt32LE(json.byteLength, 8);
+  writeFileAtomic(file, Buffer.concat([prefix, json, ...parts]));
+}
+
+/** Reads a checkpoint; throws an Error with a one-line reason if the file is not a valid one. */
+export function readCheckpoint(file: string): Checkpoint {
+  const buf = fs.readFileSync(file);
+  if (buf.byteLength < 12 || buf.readUInt32LE(0) !== MAGIC) throw new Error(`${file} is not a lenet checkpoint`);
+  if (buf.readUInt32LE(4) !== VERSION) throw new Error(`${file} has checkpoint version ${buf.readUInt32LE(4)}, expected ${VERSION}`);
+  const jsonLength = buf.readUInt32LE(8);
+  if (12 + jsonLength > buf.byteLength) throw new Error(`${file} is truncated`);
+  const header = JSON.parse(buf.subarray(12, 12 + jsonLength).toString('utf8')) as CheckpointHeader;
+  const dataStart = 12 + jsonLength;
+  const tensor = (e: TensorEntry): tf.Tensor => {
+    const start = dataStart + e.offset;
+    const end = start + e.length * 4;
+    if (end > buf.byteLength) throw new Error(`${file} is truncated`);
+    const bytes = buf.buffer.slice(buf.byteOffset + start, buf.byteOffset + end);
+    const values = e.dtype === 'int32' ? new Int32Array(bytes) : new Float32Array(bytes);
+    return tf.tensor(values, e.shape, e.dtype);
+  };
+  return {
+    state: header.state,
+    model: header.model.map(tensor),
+    optimizer: header.optimizer.map((e) => ({ name: e.name, tensor: tensor(e) })),
+    extra: header.extra.map((e) => ({ name: e.name, tensor: tensor(e) })),
+  };
+}
+
+/** Puts a checkpoint's weights and optimizer state into a freshly built model and optimizer. */
+export async function restoreCheckpoint(ckpt: Checkpoint, model: tf.LayersModel, optimizer: tf.Optimizer): Promise<void> {
+  model.setWeights(ckpt.model);
+  if (ckpt.optimizer.length > 0) await optimizer.setWeights(ckpt.optimizer);
+  const o = optimizer as unknown as Record<string, tf.Variable | undefined>;
+  for (const e of ckpt.extra) o[e.name]?.assign(e.tensor);
+  tf.dispose(ckpt.model);
+  tf.dispose(ckpt.extra.map((e) => e.tensor));
+  // setWeights turned the moment tensors into variables; the originals are no longer needed.
+  tf.dispose(ckpt.optimizer.map((e) => e.tensor));
+}

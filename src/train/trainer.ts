@@ -1,0 +1,162 @@
+import * as tf from '@tensorflow/tfjs';
+import { LossName } from '../config';
+import { EpochRow } from './metrics';
+import { BatchTally, emptyTally, lossTensor, tallyProbabilities } from './loss';
+import { Rng } from './rng';
+
+/** Images as the trainer sees them: NHWC floats with one channel, and labels 0-9. */
+export interface ImageSet {
+  images: Float32Array;
+  labels: Uint8Array;
+  count: number;
+}
+
+export interface TrainerOptions {
+  epochs: number;
+  batchSize: number;
+  loss: LossName;
+  imageSize: number;
+  /** Batch size for the test pass; larger is faster and does not change the numbers. */
+  evalBatchSize?: number;
+}
+
+/** Where training stands between two epochs: enough to continue exactly. */
+export interface TrainerState {
+  /** Epochs completed. */
+  epoch: number;
+  /** The shuffle generator's state after those epochs. */
+  rngState: number;
+}
+
+export interface BatchProgress {
+  epoch: number;
+  batch: number;
+  batches: number;
+  loss: number;
+  accuracy: number;
+}
+
+export interface TrainerHooks {
+  onBatch?(progress: BatchProgress): void;
+  /** Called after each epoch with its row and the state to resume from; awaited before training goes on. */
+  onEpochEnd?(row: EpochRow, state: TrainerState): Promise<void> | void;
+  /** Polled at every batch boundary; true stops training without finishing the epoch. */
+  shouldStop?(): boolean;
+}
+
+export interface TrainResult {
+  rows: EpochRow[];
+  stopped: boolean;
+  state: TrainerState;
+}
+
+function oneHot(labels: Uint8Array, classes = 10): Float32Array {
+  const out = new Float32Array(labels.length * classes);
+  for (let i = 0; i < labels.length; i++) out[i * classes + labels[i]] = 1;
+  return out;
+}
+
+/** Copies the images at `indices` into a fresh batch buffer (tfjs keeps the array it is given). */
+function gatherImages(set: ImageSet, indices: ArrayLike<number>, pixels: number): Float32Array {
+  const out = new Float32Array(indices.length * pixels);
+  for (let i = 0; i < indices.length; i++) {
+    const src = indices[i] * pixels;
+    out.set(set.images.subarray(src, src + pixels), i * pixels);
+  }
+  return out;
+}
+
+function gatherLabels(set: ImageSet, indices: ArrayLike<number>): Uint8Array {
+  const out = new Uint8Array(indices.length);
+  for (let i = 0; i < indices.length; i++) out[i] = set.labels[indices[i]];
+  return out;
+}
+
+function yieldToEventLoop(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}
+
+/** Loss, paper loss and accuracy of the model on a whole set, in evaluation mode. */
+export function evaluateSet(model: tf.LayersModel, set: ImageSet, imageSize: number, batchSize = 1000): BatchTally {
+  const pixels = imageSize * imageSize;
+  const tally = emptyTally();
+  for (let start = 0; start < set.count; start += batchSize) {
+    const end = Math.min(start + batchSize, set.count);
+    const probs = tf.tidy(() => {
+      const x = tf.tensor4d(set.images.slice(start * pixels, end * pixels), [end - start, imageSize, imageSize, 1]);
+      return (model.apply(x, { training: false }) as tf.Tensor).dataSync() as Float32Array;
+    });
+    tallyProbabilities(tally, probs, set.labels.subarray(start, end));
+  }
+  return tally;
+}
+
+function lossOf(kind: LossName, t: BatchTally): number {
+  return (kind === 'paper' ? t.paperLoss : t.loss) / t.count;
+}
+
+/**
+ * Trains `model` with `optimizer` from `start` (epoch 0 and the seed's generator, or a checkpoint)
+ * to `options.epochs`. Each epoch reshuffles the training set with the generator, takes one step
+ * per batch (the last batch may be smaller), then evaluates the test set. Knows nothing of files.
+ */
+export async function trainModel(
+  model: tf.LayersModel,
+  optimizer: tf.Optimizer,
+  train: ImageSet,
+  test: ImageSet,
+  options: TrainerOptions,
+  start: TrainerState,
+  hooks: TrainerHooks = {},
+): Promise<TrainResult> {
+  const { batchSize, imageSize } = options;
+  const pixels = imageSize * imageSize;
+  const rng = new Rng(0);
+  rng.state = start.rngState;
+  const batches = Math.ceil(train.count / batchSize);
+  const rows: EpochRow[] = [];
+  let state: TrainerState = { ...start };
+
+  for (let epoch = start.epoch + 1; epoch <= options.epochs; epoch++) {
+    const began = process.hrtime.bigint();
+    const order = rng.permutation(train.count);
+    const tally = emptyTally();
+    for (let b = 0; b < batches; b++) {
+      if (hooks.shouldStop?.()) return { rows, stopped: true, state };
+      const indices = order.subarray(b * batchSize, Math.min((b + 1) * batchSize, train.count));
+      const labels = gatherLabels(train, indices);
+      const probs = tf.tidy(() => {
+        const x = tf.tensor4d(gatherImages(train, indices, pixels), [indices.length, imageSize, imageSize, 1]);
+        const y = tf.tensor2d(oneHot(labels), [indices.length, 10]);
+        let kept: tf.Tensor | null = null;
+        optimizer.minimize(() => {
+          const p = model.apply(x, { training: true }) as tf.Tensor2D;
+          kept = tf.keep(p);
+          return lossTensor(options.loss, p, y);
+        }, false);
+        const values = kept!.dataSync() as Float32Array;
+        kept!.dispose();
+        return values;
+      });
+      tallyProbabilities(tally, probs, labels);
+      hooks.onBatch?.({ epoch, batch: b + 1, batches, loss: lossOf(options.loss, tally), accuracy: tally.correct / tally.count });
+      await yieldToEventLoop();
+    }
+    const testTally = evaluateSet(model, test, imageSize, options.evalBatchSize);
+    const seconds = Number(process.hrtime.bigint() - began) / 1e9;
+    const row: EpochRow = {
+      epoch,
+      train_loss: lossOf(options.loss, tally),
+      train_accuracy: tally.correct / tally.count,
+      test_loss: lossOf(options.loss, testTally),
+      test_accuracy: testTally.correct / testTally.count,
+      seconds,
+      train_paper_loss: tally.paperLoss / tally.count,
+      test_paper_loss: testTally.paperLoss / testTally.count,
+    };
+    rows.push(row);
+    state = { epoch, rngState: rng.state };
+    await hooks.onEpochEnd?.(row, state);
+  }
+  return { rows, stopped: false, state };
+}
