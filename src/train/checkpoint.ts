@@ -1,4 +1,5 @@
 import * as fs from 'node:fs';
+import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { writeFileAtomic } from '../report/files';
 import { TrainerState } from './trainer';
@@ -60,7 +61,21 @@ export async function saveCheckpoint(file: string, model: tf.LayersModel, optimi
   prefix.writeUInt32LE(MAGIC, 0);
   prefix.writeUInt32LE(VERSION, 4);
   prefix.writeUInt32LE(json.byteLength, 8);
-  writeFileAtomic(file, Buffer.concat([prefix, json, ...parts]));
+  const bytes = Buffer.concat([prefix, json, ...parts]);
+  injectCrashDuringWrite(file, bytes, state.epoch);
+  writeFileAtomic(file, bytes);
+}
+
+/**
+ * Fault injection for the kill-and-resume tests: with LENET_TEST_KILL_IN_CHECKPOINT=N the process
+ * writes half of epoch N's checkpoint to its temporary file and kills itself with SIGKILL, as a
+ * power cut mid-write would.
+ */
+function injectCrashDuringWrite(file: string, bytes: Buffer, epoch: number): void {
+  if (process.env.LENET_TEST_KILL_IN_CHECKPOINT !== String(epoch)) return;
+  const tmp = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.tmp`);
+  fs.writeFileSync(tmp, bytes.subarray(0, bytes.byteLength >> 1));
+  process.kill(process.pid, 'SIGKILL');
 }
 
 /** Reads a checkpoint; throws an Error with a one-line reason if the file is not a valid one. */

@@ -39,13 +39,18 @@ export interface RunOutcome {
   stopped: boolean;
 }
 
+/** Half-written files of a process that was killed mid-write (see writeFileAtomic). */
+function removeStaleTemporaries(dir: string): void {
+  for (const f of fs.readdirSync(dir)) if (f.startsWith('.') && f.endsWith('.tmp')) fs.rmSync(path.join(dir, f), { force: true });
+}
+
 /** UTC timestamp for default output folders: 20261128T174832Z. */
 export function timestamp(date = new Date()): string {
   return date.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
 }
 
 /** Refuses an existing non-empty output folder unless --force; checks it can be written. */
-export function prepareOutDir(dir: string, force: boolean): void {
+export function checkOutDir(dir: string, force: boolean): void {
   if (fs.existsSync(dir)) {
     const stat = fs.statSync(dir);
     if (!stat.isDirectory()) throw usageError(`--out ${dir} exists and is not a directory`);
@@ -53,6 +58,10 @@ export function prepareOutDir(dir: string, force: boolean): void {
       throw usageError(`output directory ${dir} exists and is not empty (use --force to overwrite, or --resume ${dir} to continue)`);
     }
   }
+}
+
+/** Creates the output folder and checks it can be written. */
+export function createOutDir(dir: string): void {
   try {
     fs.mkdirSync(dir, { recursive: true });
     fs.accessSync(dir, fs.constants.W_OK);
@@ -89,10 +98,12 @@ export function runManifest(config: TrainConfig, backend: string, threads: numbe
  */
 export async function runTraining(config: TrainConfig, options: RunOptions, data?: MnistData): Promise<RunOutcome> {
   const dir = options.outDir;
-  if (!options.resume) prepareOutDir(dir, options.force);
+  // Every check that can refuse the run comes before anything is written.
+  if (!options.resume) checkOutDir(dir, options.force);
   const backend = await selectBackend(config.backend, config.threads);
   if (backend.note && options.progress !== 'none') process.stderr.write(`lenet: ${backend.note}\n`);
   const mnist = data ?? loadMnist({ dataDir: config.dataDir ?? undefined, resize: config.resize, size: config.imageSize, limit: config.limit ?? undefined });
+  if (!options.resume) createOutDir(dir);
 
   const tensorsBefore = tf.memory().numTensors;
   const model = buildLenet(config.arch, config.schedule, config.imageSize, config.seed);
@@ -100,6 +111,7 @@ export async function runTraining(config: TrainConfig, options: RunOptions, data
   let start: TrainerState = { epoch: 0, rngState: new Rng(config.seed).state };
   const checkpointFile = path.join(dir, CHECKPOINT_FILE);
   let previousRows: EpochRow[] = [];
+  if (options.resume) removeStaleTemporaries(dir);
   if (options.resume && fs.existsSync(checkpointFile)) {
     const ckpt = readCheckpoint(checkpointFile);
     await restoreCheckpoint(ckpt, model, optimizer);

@@ -1,0 +1,119 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { BIN, ROOT, runCli, tempDir } from './helpers';
+
+const work = tempDir('lenet-resume-');
+test.after(() => fs.rmSync(work, { recursive: true, force: true }));
+
+const ARGS = ['train', '--activation', 'tanh-relu', '--limit', '3000', '--epochs', '3', '--seed', '11', '--lr', '0.001', '--threads', '2'];
+
+/** epochs.csv without the seconds column, which is wall-clock time. */
+function csvWithoutSeconds(dir: string): string[] {
+  const lines = fs.readFileSync(path.join(dir, 'epochs.csv'), 'utf8').trim().split('\n');
+  const secondsAt = lines[0].split(',').indexOf('seconds');
+  return lines.map((l) => l.split(',').filter((_, i) => i !== secondsAt).join(','));
+}
+
+function dataRows(dir: string): number {
+  try {
+    return fs.readFileSync(path.join(dir, 'epochs.csv'), 'utf8').trim().split('\n').length - 1;
+  } catch {
+    return 0;
+  }
+}
+
+/** Starts a real training subprocess and signals it once `when` holds (polled every 5 ms). */
+function runAndSignal(dir: string, when: () => boolean, signal: NodeJS.Signals, env: NodeJS.ProcessEnv = {}): Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [BIN, ...ARGS, '--out', dir], { cwd: ROOT, env: { ...process.env, ...env } });
+    let stderr = '';
+    child.stderr.on('data', (d) => (stderr += d));
+    const timer = setInterval(() => {
+      if (when()) {
+        clearInterval(timer);
+        child.kill(signal);
+      }
+    }, 5);
+    child.on('exit', (code, sig) => {
+      clearInterval(timer);
+      resolve({ code, signal: sig, stderr });
+    });
+  });
+}
+
+let reference: string;
+test('reference: an uninterrupted run', () => {
+  reference = path.join(work, 'reference');
+  const r = runCli([...ARGS, '--out', reference, '--quiet']);
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(dataRows(reference), 3);
+});
+
+function assertSameAsReference(dir: string): void {
+  assert.deepEqual(csvWithoutSeconds(dir), csvWithoutSeconds(reference));
+  const header = fs.readFileSync(path.join(dir, 'epochs.csv'), 'utf8').split('\n').filter((l) => l.startsWith('epoch,'));
+  assert.equal(header.length, 1, 'one header');
+  assert.ok(fs.readFileSync(path.join(dir, 'model', 'weights.bin')).equals(fs.readFileSync(path.join(reference, 'model', 'weights.bin'))), 'final weights are bit-identical');
+  const summary = JSON.parse(fs.readFileSync(path.join(dir, 'summary.json'), 'utf8'));
+  assert.equal(summary.complete, true);
+  assert.equal(summary.epochs_run, 3);
+}
+
+test('SIGKILL mid-epoch 2, then --resume: same epochs.csv and weights as uninterrupted', async () => {
+  const dir = path.join(work, 'kill-mid-epoch');
+  const started = Date.now();
+  const killed = await runAndSignal(dir, () => dataRows(dir) >= 1 && Date.now() - started > 0, 'SIGKILL');
+  assert.equal(killed.signal, 'SIGKILL');
+  assert.ok(dataRows(dir) < 3, 'killed before the end');
+  const r = runCli(['train', '--resume', dir, '--quiet']);
+  assert.equal(r.code, 0, r.stderr);
+  assertSameAsReference(dir);
+});
+
+test('SIGKILL during the checkpoint write of epoch 2 (after its CSV row): the row is redone exactly once', async () => {
+  const dir = path.join(work, 'kill-in-checkpoint');
+  const killed = await runAndSignal(dir, () => false, 'SIGKILL', { LENET_TEST_KILL_IN_CHECKPOINT: '2' });
+  assert.equal(killed.signal, 'SIGKILL');
+  assert.equal(dataRows(dir), 2, 'epoch 2 row was written before the checkpoint');
+  const r = runCli(['train', '--resume', dir, '--quiet']);
+  assert.equal(r.code, 0, r.stderr);
+  assertSameAsReference(dir);
+  assert.deepEqual(fs.readdirSync(dir).filter((f) => f.endsWith('.tmp')), [], 'no temporary file left');
+});
+
+test('SIGKILL before the first epoch ends: resume starts over and still matches', async () => {
+  const dir = path.join(work, 'kill-early');
+  const killed = await runAndSignal(dir, () => fs.existsSync(path.join(dir, 'config.json')), 'SIGKILL');
+  assert.equal(killed.signal, 'SIGKILL');
+  const r = runCli(['train', '--resume', dir, '--quiet']);
+  assert.equal(r.code, 0, r.stderr);
+  assertSameAsReference(dir);
+});
+
+test('SIGINT stops at a batch boundary: exit 130, summary marked incomplete, resume command printed', async () => {
+  const dir = path.join(work, 'sigint');
+  const stopped = await runAndSignal(dir, () => dataRows(dir) >= 1, 'SIGINT');
+  assert.equal(stopped.code, 130, stopped.stderr);
+  const summary = JSON.parse(fs.readFileSync(path.join(dir, 'summary.json'), 'utf8'));
+  assert.equal(summary.complete, false);
+  assert.ok(summary.epochs_run >= 1 && summary.epochs_run < 3);
+  assert.match(stopped.stderr, new RegExp(`resume with: lenet train --resume ${dir.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`));
+  const r = runCli(['train', '--resume', dir, '--quiet']);
+  assert.equal(r.code, 0, r.stderr);
+  assertSameAsReference(dir);
+});
+
+test('SIGTERM exits 143; --resume refuses protocol flags and finished runs say so', async () => {
+  const dir = path.join(work, 'sigterm');
+  const stopped = await runAndSignal(dir, () => dataRows(dir) >= 1, 'SIGTERM');
+  assert.equal(stopped.code, 143, stopped.stderr);
+  const refused = runCli(['train', '--resume', dir, '--lr', '0.1']);
+  assert.equal(refused.code, 2);
+  assert.match(refused.stderr, /saved configuration; remove --lr/);
+  const r = runCli(['train', '--resume', dir, '--quiet']);
+  assert.equal(r.code, 0, r.stderr);
+  assertSameAsReference(dir);
+});
