@@ -1,0 +1,124 @@
+import { test } from 'node:test';
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { collectRuns } from '../src/report/runs';
+import { writeCharts, writeHeatmap, PNG_WIDTH, lineChartSpec } from '../src/report/plot';
+import { tempDir, writeComparisonDir, FakeRun } from './report-fixtures';
+
+/** Minimal XML well-formedness check: every tag closes in order, attributes are quoted, no stray '<'. */
+export function assertWellFormedXml(xml: string): void {
+  const stack: string[] = [];
+  const tag = /<!--[\s\S]*?-->|<\?[\s\S]*?\?>|<(\/?)([A-Za-z_][\w:.-]*)((?:\s+[A-Za-z_][\w:.-]*\s*=\s*(?:"[^"]*"|'[^']*'))*)\s*(\/?)>/g;
+  let last = 0;
+  let m: RegExpExecArray | null;
+  let roots = 0;
+  while ((m = tag.exec(xml)) !== null) {
+    const text = xml.slice(last, m.index);
+    assert.ok(!text.includes('<'), `stray "<" near offset ${last}: ${text.slice(0, 60)}`);
+    last = tag.lastIndex;
+    if (m[0].startsWith('<!--') || m[0].startsWith('<?')) continue;
+    const [, close, name, , selfClose] = m;
+    if (close) {
+      assert.equal(stack.pop(), name, `mismatched </${name}> at offset ${m.index}`);
+    } else if (!selfClose) {
+      if (stack.length === 0) roots++;
+      stack.push(name);
+    } else if (stack.length === 0) roots++;
+  }
+  assert.ok(!xml.slice(last).includes('<'), 'stray "<" at the end');
+  assert.deepEqual(stack, [], 'unclosed tags');
+  assert.equal(roots, 1, 'exactly one root element');
+}
+
+function pngSize(buf: Buffer): { width: number; height: number } {
+  assert.deepEqual([...buf.subarray(0, 8)], [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a], 'PNG signature');
+  assert.equal(buf.subarray(12, 16).toString('latin1'), 'IHDR');
+  return { width: buf.readUInt32BE(16), height: buf.readUInt32BE(20) };
+}
+
+function svgSize(svg: string): { width: number; height: number } {
+  const m = /<svg[^>]*\swidth="([\d.]+)"[^>]*\sheight="([\d.]+)"/.exec(svg);
+  assert.ok(m, 'svg has width and height');
+  return { width: Number(m[1]), height: Number(m[2]) };
+}
+
+/** The line paths of a chart: [schedule, split] pairs read from each line's aria-label. */
+function linePaths(svg: string): Array<[string, string]> {
+  const re = /class="mark-line role-mark[^"]*"[^>]*><path aria-label="[^"]*schedule: ([^;"]+); split: (train|test)/g;
+  const out: Array<[string, string]> = [];
+  let m: RegExpExecArray | null;
+  while ((m = re.exec(svg)) !== null) out.push([m[1], m[2]]);
+  return out;
+}
+
+const CURVE = [2, 1.2, 0.8, 0.6, 0.5];
+function runs(seeds: number[]): FakeRun[] {
+  const out: FakeRun[] = [];
+  for (const [label, f] of [['sigmoid', 1.5], ['tanh', 0.8], ['relu', 0.7], ['tanh-relu', 0.5]] as const) {
+    for (const seed of seeds) out.push({ label, seed, trainLoss: CURVE.map((x) => x * f * (1 + seed / 20)) });
+  }
+  return out;
+}
+
+test('writeCharts: accuracy, loss and paper-loss as well-formed SVG with one train and one test line per schedule, and PNG', async () => {
+  const dir = tempDir();
+  writeComparisonDir(dir, runs([1, 2]));
+  const { groups } = collectRuns(dir);
+  const { files, charts } = await writeCharts(dir, groups);
+  assert.deepEqual(files.map((f) => path.basename(f)), ['accuracy.svg', 'accuracy.png', 'loss.svg', 'loss.png', 'paper-loss.svg', 'paper-loss.png']);
+  assert.equal(charts.length, 3);
+  for (const name of ['accuracy', 'loss', 'paper-loss']) {
+    const svg = fs.readFileSync(path.join(dir, `${name}.svg`), 'utf8');
+    assertWellFormedXml(svg);
+    const lines = linePaths(svg);
+    assert.equal(lines.length, 8, `${name}: 4 schedules × (train, test)`);
+    for (const label of ['sigmoid', 'tanh', 'relu', 'tanh-relu']) {
+      assert.deepEqual(lines.filter(([s]) => s === label).map(([, split]) => split).sort(), ['test', 'train'], `${name}: ${label}`);
+      assert.match(svg, new RegExp(`>${label}</text>`), `${name}: legend names ${label}`);
+    }
+    assert.match(svg, /class="mark-area role-mark/, 'a ± std band with several seeds');
+    assert.match(svg, /stroke-dasharray="6,4"/, 'test lines dashed');
+    const png = fs.readFileSync(path.join(dir, `${name}.png`));
+    const size = pngSize(png);
+    const s = svgSize(svg);
+    assert.equal(size.width, PNG_WIDTH);
+    assert.ok(Math.abs(size.height - Math.round((s.height * PNG_WIDTH) / s.width)) <= 1, `PNG height ${size.height} for SVG ${s.width}x${s.height}`);
+  }
+});
+
+test('one seed: no band; the y axis title names the metric', async () => {
+  const dir = tempDir();
+  writeComparisonDir(dir, runs([1]).filter((r) => r.label !== 'tanh'));
+  const { groups } = collectRuns(dir);
+  await writeCharts(dir, groups);
+  const svg = fs.readFileSync(path.join(dir, 'loss.svg'), 'utf8');
+  assertWellFormedXml(svg);
+  assert.equal(linePaths(svg).length, 6);
+  assert.doesNotMatch(svg, /class="mark-area role-mark/);
+  assert.match(svg, />loss<\/text>/);
+  const spec = lineChartSpec(groups, { title: 't', yTitle: 'y', train: 'train_loss', test: 'test_loss' });
+  assert.equal((spec.data as { values: unknown[] }).values.length, 3 * 5 * 2);
+});
+
+test('writeHeatmap: one cell per schedule, panels by dense activation, PNG size as set', async () => {
+  const dir = tempDir();
+  const acts = ['sigmoid', 'tanh', 'relu'];
+  const cells: FakeRun[] = [];
+  let k = 0;
+  for (const a of acts) for (const b of acts) for (const c of acts) cells.push({ label: `${a},${b},${c}`, seed: 1, trainLoss: [0.1 + (k++) / 100], averageLast: 1 });
+  writeComparisonDir(dir, cells, 'sweep');
+  const { groups } = collectRuns(dir);
+  assert.equal(groups.length, 27);
+  const { files } = await writeHeatmap(dir, groups);
+  assert.deepEqual(files.map((f) => path.basename(f)), ['heatmap.svg', 'heatmap.png']);
+  const svg = fs.readFileSync(files[0], 'utf8');
+  assertWellFormedXml(svg);
+  const rects = [...svg.matchAll(/<path aria-label="[^"]*schedule: ([a-z,]+);[^"]*" role="graphics-symbol" aria-roledescription="rect mark"/g)].map((m) => m[1]);
+  assert.equal(rects.length, 27, '27 cells');
+  assert.equal(new Set(rects).size, 27, 'each schedule once');
+  assert.equal((svg.match(/class="mark-rect role-mark[^"]*"/g) ?? []).length, 3, 'one rect group per dense panel');
+  assert.equal(pngSize(fs.readFileSync(files[1])).width, PNG_WIDTH);
+  // The labels print the accuracy of each cell: the first cell (k=0, loss 0.1) has test acc 1 - 0.11/3.
+  assert.match(svg, />0\.9633<\/text>/);
+});
