@@ -1,0 +1,36 @@
+{
+  "targets": [
+    {
+      "target_name": "lenet_native",
+      "sources": [
+        "native/binding.cc",
+        "native/threadpool.cc",
+        "native/cpu.cc",
+        "native/gemm.cc",
+        "native/simd_generic.cc",
+        "native/simd_avx2.cc",
+        "native/simd_avx512.cc",
+        "native/conv.cc",
+        "native/pool.cc",
+        "native/matmul.cc"
+      ],
+      "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
+      "defines": ["NAPI_VERSION=8", "NAPI_CPP_EXCEPTIONS"],
+      "cflags!": ["-fno-exceptions", "-O2", "-O0"],
+      "cflags_cc!": ["-fno-exceptions", "-fno-rtti", "-O2", "-O0"],
+      "cflags": ["-O3", "-ffp-contract=fast"],
+      "cflags_cc": ["-std=c++17", "-O3", "-ffp-contract=fast", "-fexceptions"],
+      "xcode_settings": {
+        "GCC_ENABLE_CPP_EXCEPTIONS": "YES",
+        "CLANG_CXX_LANGUAGE_STANDARD": "c++17",
+        "OTHER_CFLAGS": ["-O3", "-ffp-contract=fast"]
+      },
+      "msvs_settings": { "VCCLCompilerTool": { "ExceptionHandling": 1 } },
+      "conditions": [
+        ["target_arch=='x64'", {
+          "defines": ["LENET_X86_DISPATCH=1"]
+        }]
+      ]
+    }
+  ]
+}

@@ -1,0 +1,257 @@
+// N-API glue: argument checking only. Every buffer's length is checked against the
+// dimensions before any kernel touches memory; a mismatch throws a JS TypeError/RangeError.
+#include <napi.h>
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "cpu.h"
+#include "kernels.h"
+#include "threadpool.h"
+
+namespace {
+
+using lenet::ConvGeom;
+using lenet::PoolGeom;
+
+constexpr int64_t kMaxElements = int64_t(1) << 40;
+
+[[noreturn]] void throw_type(Napi::Env env, const std::string& msg) { throw Napi::TypeError::New(env, msg); }
+[[noreturn]] void throw_range(Napi::Env env, const std::string& msg) { throw Napi::RangeError::New(env, msg); }
+
+// Reads `count` integers from the JS array argument i, each >= min_value.
+std::vector<int64_t> int_list(const Napi::CallbackInfo& info, size_t i, const char* name, size_t count,
+                              int64_t min_value) {
+  if (info.Length() <= i || !info[i].IsArray()) throw_type(info.Env(), std::string(name) + " must be an array");
+  Napi::Array arr = info[i].As<Napi::Array>();
+  if (arr.Length() != count)
+    throw_range(info.Env(), std::string(name) + " must have " + std::to_string(count) + " entries");
+  std::vector<int64_t> out(count);
+  for (uint32_t j = 0; j < count; ++j) {
+    Napi::Value v = arr.Get(j);
+    if (!v.IsNumber()) throw_type(info.Env(), std::string(name) + " entries must be numbers");
+    const double d = v.As<Napi::Number>().DoubleValue();
+    if (!(d >= static_cast<double>(min_value)) || d > 2147483647.0 || d != static_cast<double>(static_cast<int64_t>(d)))
+      throw_range(info.Env(), std::string(name) + "[" + std::to_string(j) + "] is out of range: " + std::to_string(d));
+    out[j] = static_cast<int64_t>(d);
+  }
+  return out;
+}
+
+int64_t product(Napi::Env env, std::initializer_list<int64_t> dims) {
+  int64_t p = 1;
+  for (int64_t d : dims) {
+    p *= d;
+    if (p > kMaxElements) throw_range(env, "tensor too large");
+  }
+  return p;
+}
+
+// The Float32Array argument i, which must hold exactly `expect` floats (or be null if allowed).
+float* f32(const Napi::CallbackInfo& info, size_t i, const char* name, int64_t expect, bool nullable = false) {
+  Napi::Env env = info.Env();
+  if (info.Length() <= i) throw_type(env, std::string(name) + " is missing");
+  Napi::Value v = info[i];
+  if (nullable && (v.IsNull() || v.IsUndefined())) return nullptr;
+  if (!v.IsTypedArray() || v.As<Napi::TypedArray>().TypedArrayType() != napi_float32_array)
+    throw_type(env, std::string(name) + " must be a Float32Array");
+  Napi::Float32Array a = v.As<Napi::Float32Array>();
+  if (static_cast<int64_t>(a.ElementLength()) != expect)
+    throw_range(env, std::string(name) + " has " + std::to_string(a.ElementLength()) + " elements, expected " +
+                         std::to_string(expect));
+  return a.Data();
+}
+
+int int_arg(const Napi::CallbackInfo& info, size_t i, const char* name, int lo, int hi) {
+  if (info.Length() <= i || !info[i].IsNumber()) throw_type(info.Env(), std::string(name) + " must be a number");
+  const double d = info[i].As<Napi::Number>().DoubleValue();
+  if (!(d >= lo && d <= hi) || d != static_cast<int>(d))
+    throw_range(info.Env(), std::string(name) + " must be an integer in [" + std::to_string(lo) + ", " +
+                                std::to_string(hi) + "]");
+  return static_cast<int>(d);
+}
+
+bool bool_arg(const Napi::CallbackInfo& info, size_t i, const char* name) {
+  if (info.Length() <= i || !info[i].IsBoolean()) throw_type(info.Env(), std::string(name) + " must be a boolean");
+  return info[i].As<Napi::Boolean>().Value();
+}
+
+// geometry: [batch, inH, inW, inC, outH, outW, outC, filterH, filterW, strideH, strideW, padTop, padLeft]
+ConvGeom conv_geom(const Napi::CallbackInfo& info, size_t i) {
+  std::vector<int64_t> v = int_list(info, i, "conv geometry", 13, 0);
+  ConvGeom g{v[0], v[1], v[2], v[3], v[4], v[5], v[6], v[7], v[8], v[9], v[10], v[11], v[12]};
+  if (g.batch < 1 || g.in_h < 1 || g.in_w < 1 || g.in_c < 1 || g.out_h < 1 || g.out_w < 1 || g.out_c < 1 ||
+      g.filter_h < 1 || g.filter_w < 1 || g.stride_h < 1 || g.stride_w < 1)
+    throw_range(info.Env(), "conv geometry: sizes and strides must be >= 1");
+  return g;
+}
+
+// geometry: [batch, inH, inW, channels, outH, outW, filterH, filterW, strideH, strideW, padTop, padLeft]
+PoolGeom pool_geom(const Napi::CallbackInfo& info, size_t i) {
+  std::vector<int64_t> v = int_list(info, i, "pool geometry", 12, 0);
+  PoolGeom g{v[0], v[1], v[2], v[3], v[4], v[5], v[6], v[7], v[8], v[9], v[10], v[11]};
+  if (g.batch < 1 || g.in_h < 1 || g.in_w < 1 || g.channels < 1 || g.out_h < 1 || g.out_w < 1 || g.filter_h < 1 ||
+      g.filter_w < 1 || g.stride_h < 1 || g.stride_w < 1)
+    throw_range(info.Env(), "pool geometry: sizes and strides must be >= 1");
+  return g;
+}
+
+int64_t x_size(Napi::Env env, const ConvGeom& g) { return product(env, {g.batch, g.in_h, g.in_w, g.in_c}); }
+int64_t y_size(Napi::Env env, const ConvGeom& g) { return product(env, {g.batch, g.out_h, g.out_w, g.out_c}); }
+int64_t f_size(Napi::Env env, const ConvGeom& g) { return product(env, {g.filter_h, g.filter_w, g.in_c, g.out_c}); }
+
+// Turns C++ exceptions from the kernels (e.g. std::bad_alloc) into JS errors.
+template <typename F>
+Napi::Value guarded(const Napi::CallbackInfo& info, F&& body) {
+  try {
+    return body();
+  } catch (const Napi::Error&) {
+    throw;
+  } catch (const std::exception& e) {
+    throw Napi::Error::New(info.Env(), std::string("lenet_native: ") + e.what());
+  }
+}
+
+// conv2dForward(y, x, filter, bias | null, activation, geometry)
+template <bool kReference>
+Napi::Value Conv2DForward(const Napi::CallbackInfo& info) {
+  return guarded(info, [&] {
+    Napi::Env env = info.Env();
+    const ConvGeom g = conv_geom(info, 5);
+    float* y = f32(info, 0, "y", y_size(env, g));
+    const float* x = f32(info, 1, "x", x_size(env, g));
+    const float* f = f32(info, 2, "filter", f_size(env, g));
+    const float* bias = f32(info, 3, "bias", g.out_c, true);
+    const int act = int_arg(info, 4, "activation", 0, 1);
+    if (kReference) lenet::conv2d_forward_reference(y, x, f, bias, act, g);
+    else lenet::conv2d_forward(y, x, f, bias, act, g);
+    return env.Undefined();
+  });
+}
+
+// conv2dBackwardInput(dx, dy, filter, geometry)
+template <bool kReference>
+Napi::Value Conv2DBackwardInput(const Napi::CallbackInfo& info) {
+  return guarded(info, [&] {
+    Napi::Env env = info.Env();
+    const ConvGeom g = conv_geom(info, 3);
+    float* dx = f32(info, 0, "dx", x_size(env, g));
+    const float* dy = f32(info, 1, "dy", y_size(env, g));
+    const float* f = f32(info, 2, "filter", f_size(env, g));
+    if (kReference) lenet::conv2d_backward_input_reference(dx, dy, f, g);
+    else lenet::conv2d_backward_input(dx, dy, f, g);
+    return env.Undefined();
+  });
+}
+
+// conv2dBackwardFilter(dfilter, x, dy, geometry)
+template <bool kReference>
+Napi::Value Conv2DBackwardFilter(const Napi::CallbackInfo& info) {
+  return guarded(info, [&] {
+    Napi::Env env = info.Env();
+    const ConvGeom g = conv_geom(info, 3);
+    float* df = f32(info, 0, "dfilter", f_size(env, g));
+    const float* x = f32(info, 1, "x", x_size(env, g));
+    const float* dy = f32(info, 2, "dy", y_size(env, g));
+    if (kReference) lenet::conv2d_backward_filter_reference(df, x, dy, g);
+    else lenet::conv2d_backward_filter(df, x, dy, g);
+    return env.Undefined();
+  });
+}
+
+// maxPool(y, x, geometry)
+Napi::Value MaxPool(const Napi::CallbackInfo& info) {
+  return guarded(info, [&] {
+    Napi::Env env = info.Env();
+    const PoolGeom g = pool_geom(info, 2);
+    float* y = f32(info, 0, "y", product(env, {g.batch, g.out_h, g.out_w, g.channels}));
+    const float* x = f32(info, 1, "x", product(env, {g.batch, g.in_h, g.in_w, g.channels}));
+    lenet::maxpool_forward(y, x, g);
+    return env.Undefined();
+  });
+}
+
+// maxPoolGrad(dx, dy, x, geometry)
+Napi::Value MaxPoolGrad(const Napi::CallbackInfo& info) {
+  return guarded(info, [&] {
+    Napi::Env env = info.Env();
+    const PoolGeom g = pool_geom(info, 3);
+    const int64_t xs = product(env, {g.batch, g.in_h, g.in_w, g.channels});
+    float* dx = f32(info, 0, "dx", xs);
+    const float* dy = f32(info, 1, "dy", product(env, {g.batch, g.out_h, g.out_w, g.channels}));
+    const float* x = f32(info, 2, "x", xs);
+    lenet::maxpool_backward(dx, dy, x, g);
+    return env.Undefined();
+  });
+}
+
+// batchMatMul(c, a, b, bias | null, activation, [batchA, batchB, m, k, n], transposeA, transposeB)
+template <bool kReference>
+Napi::Value BatchMatMul(const Napi::CallbackInfo& info) {
+  return guarded(info, [&] {
+    Napi::Env env = info.Env();
+    std::vector<int64_t> d = int_list(info, 5, "matmul sizes", 5, 1);
+    const int64_t ba = d[0], bb = d[1], m = d[2], k = d[3], n = d[4];
+    if (ba != bb && ba != 1 && bb != 1) throw_range(env, "batch sizes must match or one must be 1");
+    const int64_t batch = ba > bb ? ba : bb;
+    float* c = f32(info, 0, "c", product(env, {batch, m, n}));
+    const float* a = f32(info, 1, "a", product(env, {ba, m, k}));
+    const float* b = f32(info, 2, "b", product(env, {bb, k, n}));
+    const float* bias = f32(info, 3, "bias", n, true);
+    const int act = int_arg(info, 4, "activation", 0, 1);
+    const bool ta = bool_arg(info, 6, "transposeA"), tb = bool_arg(info, 7, "transposeB");
+    if (kReference) lenet::batch_matmul_reference(c, a, b, bias, act, ba, bb, m, k, n, ta, tb);
+    else lenet::batch_matmul(c, a, b, bias, act, ba, bb, m, k, n, ta, tb);
+    return env.Undefined();
+  });
+}
+
+Napi::Value SetThreads(const Napi::CallbackInfo& info) {
+  lenet::set_threads(int_arg(info, 0, "threads", 0, 256));
+  return info.Env().Undefined();
+}
+
+Napi::Value GetThreads(const Napi::CallbackInfo& info) { return Napi::Number::New(info.Env(), lenet::get_threads()); }
+
+Napi::Value StringList(Napi::Env env, const std::vector<std::string>& v) {
+  Napi::Array a = Napi::Array::New(env, v.size());
+  for (uint32_t i = 0; i < v.size(); ++i) a.Set(i, Napi::String::New(env, v[i]));
+  return a;
+}
+
+Napi::Value CpuFeatures(const Napi::CallbackInfo& info) { return StringList(info.Env(), lenet::cpu_features()); }
+Napi::Value SimdPaths(const Napi::CallbackInfo& info) { return StringList(info.Env(), lenet::available_simd()); }
+Napi::Value SimdInUse(const Napi::CallbackInfo& info) { return Napi::String::New(info.Env(), lenet::simd().name); }
+
+// setSimd(name): '' = best available. Returns false if this CPU cannot run that path.
+Napi::Value SetSimd(const Napi::CallbackInfo& info) {
+  if (info.Length() < 1 || !info[0].IsString()) throw_type(info.Env(), "simd path must be a string");
+  return Napi::Boolean::New(info.Env(), lenet::force_simd(info[0].As<Napi::String>().Utf8Value()));
+}
+
+Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  exports.Set("conv2dForward", Napi::Function::New(env, Conv2DForward<false>));
+  exports.Set("conv2dBackwardInput", Napi::Function::New(env, Conv2DBackwardInput<false>));
+  exports.Set("conv2dBackwardFilter", Napi::Function::New(env, Conv2DBackwardFilter<false>));
+  exports.Set("maxPool", Napi::Function::New(env, MaxPool));
+  exports.Set("maxPoolGrad", Napi::Function::New(env, MaxPoolGrad));
+  exports.Set("batchMatMul", Napi::Function::New(env, BatchMatMul<false>));
+  Napi::Object ref = Napi::Object::New(env);
+  ref.Set("conv2dForward", Napi::Function::New(env, Conv2DForward<true>));
+  ref.Set("conv2dBackwardInput", Napi::Function::New(env, Conv2DBackwardInput<true>));
+  ref.Set("conv2dBackwardFilter", Napi::Function::New(env, Conv2DBackwardFilter<true>));
+  ref.Set("batchMatMul", Napi::Function::New(env, BatchMatMul<true>));
+  exports.Set("reference", ref);
+  exports.Set("setThreads", Napi::Function::New(env, SetThreads));
+  exports.Set("getThreads", Napi::Function::New(env, GetThreads));
+  exports.Set("cpuFeatures", Napi::Function::New(env, CpuFeatures));
+  exports.Set("simdPaths", Napi::Function::New(env, SimdPaths));
+  exports.Set("simdInUse", Napi::Function::New(env, SimdInUse));
+  exports.Set("setSimd", Napi::Function::New(env, SetSimd));
+  return exports;
+}
+
+}  // namespace
+
+NODE_API_MODULE(lenet_native, Init)

@@ -1,0 +1,60 @@
+// The vectorised inner loops, compiled once per instruction set (simd_generic.cc,
+// simd_avx2.cc, simd_avx512.cc) and chosen at run time by select_simd() in cpu.cc.
+// Everything else calls them through the SimdTable; no other file needs vector flags.
+#pragma once
+
+namespace lenet {
+
+// Row p of A starts at offset b*sb + h*sh + w*sw, where p = (b*nh + h)*nw + w.
+// Convolutions use (batch, out row, out col); a plain matrix uses nb = nh = 1, sw = ld.
+struct RowMap {
+  long nb, nh, nw;
+  long sb, sh, sw;
+};
+
+// Index k of a row splits into nseg segments of seglen contiguous floats, segstride apart:
+// offset(k) = (k / seglen) * segstride + k % seglen. For a conv, one segment per filter row
+// (fw*cin contiguous floats in NHWC); for a plain matrix, one segment.
+struct SegMap {
+  long nseg, seglen, segstride;
+};
+
+// C[p][0:n] = act(bias + sum_k A(p,k) * B[k][0:n]), p in [p0, p1).
+struct GemmNN {
+  const float* a;
+  RowMap rows;
+  SegMap k;
+  const float* b;     // packed [K][ldb], ldb a multiple of the vector width, zero beyond n
+  long ldb;
+  long n;
+  float* c;           // row p at c + p*ldc
+  long ldc;
+  const float* bias;  // [ldb] zero-padded, or null
+  int act;            // 0 linear, 1 relu
+};
+
+// C[m][0:n] = sum_{p in [p0,p1)} A(p,m) * B[p][0:n], m in [m0, m1): the transposed-A
+// product behind every weight gradient (the reduction runs over pixels or batch rows).
+struct GemmTN {
+  const float* a;
+  RowMap rows;
+  SegMap m;
+  const float* b;  // [P][ldb] (ldb >= n; lanes past n may read the next row, never past blen)
+  long ldb;
+  long blen;
+  long n;
+};
+
+struct SimdTable {
+  const char* name;
+  int width;  // floats per vector
+  void (*gemm_nn)(const GemmNN& g, long p0, long p1);
+  // writes rows m0..m1-1 of C (row m at c + (m - m0)*ldc), columns 0..n-1
+  void (*gemm_tn)(const GemmTN& g, long p0, long p1, long m0, long m1, float* c, long ldc);
+};
+
+const SimdTable* simd_table_generic();
+const SimdTable* simd_table_avx2();    // null when not compiled for x86-64
+const SimdTable* simd_table_avx512();  // null when not compiled for x86-64
+
+}  // namespace lenet

@@ -1,0 +1,199 @@
+// Vector kernels written once with GCC/Clang vector extensions, included by each
+// simd_<isa>.cc with LENET_ISA (namespace), LENET_W (floats per vector) and the register
+// blocking LENET_R1..LENET_R4 (rows per tile for 1..4 vectors of columns) defined.
+// Deliberately includes no standard headers: inline library code compiled with wider
+// instructions here could be picked by the linker for the portable path.
+#include "simd.h"
+
+namespace lenet {
+namespace LENET_ISA {
+
+constexpr int W = LENET_W;
+constexpr int kMaxNV = 4;
+typedef float vf __attribute__((vector_size(W * 4)));
+typedef float vfu __attribute__((vector_size(W * 4), aligned(4)));
+
+static inline vf load(const float* p) { return *reinterpret_cast<const vfu*>(p); }
+static inline void store(float* p, vf v) { *reinterpret_cast<vfu*>(p) = v; }
+static inline vf bcast(float x) { return vf{} + x; }
+
+// Stores the first `count` lanes of v (count may exceed W: then all of them).
+static inline void store_n(float* p, vf v, long count) {
+  if (count >= W) {
+    store(p, v);
+    return;
+  }
+  float tmp[W];
+  store(tmp, v);
+  for (long i = 0; i < count; ++i) p[i] = tmp[i];
+}
+
+struct RowIter {
+  const RowMap& m;
+  long b, h, w, off;
+  RowIter(const RowMap& map, long p) : m(map) {
+    w = p % m.nw;
+    long q = p / m.nw;
+    h = q % m.nh;
+    b = q / m.nh;
+    off = b * m.sb + h * m.sh + w * m.sw;
+  }
+  inline void next() {
+    off += m.sw;
+    if (++w == m.nw) {
+      w = 0;
+      off += m.sh - m.nw * m.sw;
+      if (++h == m.nh) {
+        h = 0;
+        off += m.sb - m.nh * m.sh;
+        ++b;
+      }
+    }
+  }
+};
+
+// ---- C = A * B ------------------------------------------------------------------------
+
+// One tile: R rows of C times NV vectors of columns starting at vector v0.
+template <int R, int NV>
+static inline void nn_tile(const GemmNN& g, const float* const* arow, float* const* crow, long v0) {
+  vf acc[R][NV];
+  for (int r = 0; r < R; ++r)
+    for (int v = 0; v < NV; ++v) acc[r][v] = vf{};
+  const float* bp = g.b + v0 * W;
+  const long ldb = g.ldb;
+  for (long s = 0; s < g.k.nseg; ++s) {
+    const long aoff = s * g.k.segstride;
+    const float* bs = bp + s * g.k.seglen * ldb;
+    const float* ar[R];
+    for (int r = 0; r < R; ++r) ar[r] = arow[r] + aoff;
+    for (long j = 0; j < g.k.seglen; ++j) {
+      vf bv[NV];
+      for (int v = 0; v < NV; ++v) bv[v] = load(bs + j * ldb + v * W);
+      for (int r = 0; r < R; ++r) {
+        const vf a = bcast(ar[r][j]);
+        for (int v = 0; v < NV; ++v) acc[r][v] += a * bv[v];
+      }
+    }
+  }
+  const vf zero = vf{};
+  for (int v = 0; v < NV; ++v) {
+    const long col = (v0 + v) * W;
+    if (col >= g.n) break;
+    const vf bias = g.bias ? load(g.bias + col) : zero;
+    for (int r = 0; r < R; ++r) {
+      vf out = acc[r][v] + bias;
+      if (g.act == 1) out = out > zero ? out : zero;
+      store_n(crow[r] + col, out, g.n - col);
+    }
+  }
+}
+
+template <int R, int NV>
+static void nn_rows(const GemmNN& g, long p0, long p1, long v0) {
+  RowIter it(g.rows, p0);
+  long p = p0;
+  const float* arow[R];
+  float* crow[R];
+  for (; p + R <= p1; p += R) {
+    for (int r = 0; r < R; ++r) {
+      arow[r] = g.a + it.off;
+      crow[r] = g.c + (p + r) * g.ldc;
+      it.next();
+    }
+    nn_tile<R, NV>(g, arow, crow, v0);
+  }
+  for (; p < p1; ++p) {
+    arow[0] = g.a + it.off;
+    crow[0] = g.c + p * g.ldc;
+    it.next();
+    nn_tile<1, NV>(g, arow, crow, v0);
+  }
+}
+
+static void gemm_nn(const GemmNN& g, long p0, long p1) {
+  const long nvt = g.ldb / W;
+  for (long v0 = 0; v0 < nvt; v0 += kMaxNV) {
+    const long nv = nvt - v0 < kMaxNV ? nvt - v0 : kMaxNV;
+    switch (nv) {
+      case 1: nn_rows<LENET_R1, 1>(g, p0, p1, v0); break;
+      case 2: nn_rows<LENET_R2, 2>(g, p0, p1, v0); break;
+      case 3: nn_rows<LENET_R3, 3>(g, p0, p1, v0); break;
+      default: nn_rows<LENET_R4, 4>(g, p0, p1, v0); break;
+    }
+  }
+}
+
+// ---- C = A^T * B ----------------------------------------------------------------------
+
+template <int R, int NV>
+static inline void tn_tile(const GemmTN& g, long p0, long p1, long m, long v0, float* c, long ldc) {
+  vf acc[R][NV];
+  for (int r = 0; r < R; ++r)
+    for (int v = 0; v < NV; ++v) acc[r][v] = vf{};
+  long moff[R];
+  for (int r = 0; r < R; ++r) {
+    const long mm = m + r;
+    moff[r] = (mm / g.m.seglen) * g.m.segstride + mm % g.m.seglen;
+  }
+  const long col0 = v0 * W;
+  // Rows from psafe on would read past the end of B: copy them into a padded buffer.
+  const long reach = col0 + NV * W;
+  long psafe = g.blen >= reach ? (g.blen - reach) / g.ldb + 1 : 0;
+  if (psafe > p1) psafe = p1;
+  RowIter it(g.rows, p0);
+  long p = p0;
+  for (; p < psafe; ++p) {
+    const float* bp = g.b + p * g.ldb + col0;
+    const float* ap = g.a + it.off;
+    vf bv[NV];
+    for (int v = 0; v < NV; ++v) bv[v] = load(bp + v * W);
+    for (int r = 0; r < R; ++r) {
+      const vf a = bcast(ap[moff[r]]);
+      for (int v = 0; v < NV; ++v) acc[r][v] += a * bv[v];
+    }
+    it.next();
+  }
+  for (; p < p1; ++p) {
+    float tmp[NV * W];
+    for (int i = 0; i < NV * W; ++i) tmp[i] = col0 + i < g.n ? g.b[p * g.ldb + col0 + i] : 0.0f;
+    const float* ap = g.a + it.off;
+    vf bv[NV];
+    for (int v = 0; v < NV; ++v) bv[v] = load(tmp + v * W);
+    for (int r = 0; r < R; ++r) {
+      const vf a = bcast(ap[moff[r]]);
+      for (int v = 0; v < NV; ++v) acc[r][v] += a * bv[v];
+    }
+    it.next();
+  }
+  for (int v = 0; v < NV; ++v) {
+    const long col = col0 + v * W;
+    if (col >= g.n) break;
+    for (int r = 0; r < R; ++r) store_n(c + r * ldc + col, acc[r][v], g.n - col);
+  }
+}
+
+template <int R, int NV>
+static void tn_rows(const GemmTN& g, long p0, long p1, long m0, long m1, float* c, long ldc, long v0) {
+  long m = m0;
+  for (; m + R <= m1; m += R) tn_tile<R, NV>(g, p0, p1, m, v0, c + (m - m0) * ldc, ldc);
+  for (; m < m1; ++m) tn_tile<1, NV>(g, p0, p1, m, v0, c + (m - m0) * ldc, ldc);
+}
+
+static void gemm_tn(const GemmTN& g, long p0, long p1, long m0, long m1, float* c, long ldc) {
+  const long nvt = (g.n + W - 1) / W;
+  for (long v0 = 0; v0 < nvt; v0 += kMaxNV) {
+    const long nv = nvt - v0 < kMaxNV ? nvt - v0 : kMaxNV;
+    switch (nv) {
+      case 1: tn_rows<LENET_R1, 1>(g, p0, p1, m0, m1, c, ldc, v0); break;
+      case 2: tn_rows<LENET_R2, 2>(g, p0, p1, m0, m1, c, ldc, v0); break;
+      case 3: tn_rows<LENET_R3, 3>(g, p0, p1, m0, m1, c, ldc, v0); break;
+      default: tn_rows<LENET_R4, 4>(g, p0, p1, m0, m1, c, ldc, v0); break;
+    }
+  }
+}
+
+static const SimdTable kTable = {LENET_ISA_NAME, W, gemm_nn, gemm_tn};
+
+}  // namespace LENET_ISA
+}  // namespace lenet

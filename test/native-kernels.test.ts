@@ -1,0 +1,242 @@
+/**
+ * Every native kernel against the cpu kernel it replaces (same op run under 'cpu' and
+ * 'native' on seeded random inputs), the addon's fast paths against its naive loops on
+ * every vector path this CPU has, argument checking, and determinism.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as tf from '@tensorflow/tfjs';
+import { loadNativeAddon, nativeBackendInfo, registerNativeBackend, setNativeThreads } from '../src/backend/native';
+import { randomArray, relDiff, runOn, size } from './native-helpers';
+
+const TOL = 1e-4;
+const addon = loadNativeAddon();
+assert.ok(addon, 'native addon must be built (npm install)');
+assert.ok(registerNativeBackend());
+
+/** Runs fn on cpu and native; asserts every output agrees; returns the worst relative difference. */
+async function compare(t: { diagnostic(msg: string): void }, fn: () => tf.Tensor | tf.Tensor[]): Promise<number> {
+  const ref = await runOn('cpu', fn);
+  const got = await runOn('native', fn);
+  let worst = 0;
+  ref.forEach((r, i) => {
+    const { rel, abs } = relDiff(got[i], r);
+    t.diagnostic(`output ${i}: max abs diff ${abs.toExponential(2)}, rel ${rel.toExponential(2)}`);
+    assert.ok(rel <= TOL, `output ${i}: relative difference ${rel} > ${TOL}`);
+    worst = Math.max(worst, rel);
+  });
+  return worst;
+}
+
+type Pad = 'valid' | 'same';
+const convCases: Array<{ x: number[]; f: number[]; s: number; p: Pad }> = [
+  { x: [1, 7, 9, 3], f: [3, 3, 3, 4], s: 1, p: 'valid' },
+  { x: [1, 7, 9, 3], f: [3, 3, 3, 4], s: 2, p: 'same' },
+  { x: [2, 8, 8, 2], f: [5, 5, 2, 3], s: 1, p: 'same' },
+  { x: [3, 11, 10, 5], f: [4, 2, 5, 17], s: 2, p: 'valid' },
+  { x: [2, 9, 7, 4], f: [3, 3, 4, 9], s: 2, p: 'same' },
+  { x: [2, 6, 6, 70], f: [1, 1, 70, 70], s: 1, p: 'valid' },
+  { x: [50, 36, 36, 1], f: [5, 5, 1, 6], s: 1, p: 'valid' },
+  { x: [50, 16, 16, 6], f: [5, 5, 6, 16], s: 1, p: 'valid' },
+];
+
+for (const c of convCases) {
+  const name = `x=[${c.x}] f=[${c.f}] s=${c.s} p=${c.p}`;
+  const xv = randomArray(size(c.x), 1);
+  const fv = randomArray(size(c.f), 2, 0.5);
+  const x4 = c.x as [number, number, number, number];
+  const f4 = c.f as [number, number, number, number];
+
+  test(`Conv2D ${name}`, async (t) => {
+    await compare(t, () => tf.conv2d(tf.tensor4d(xv, x4), tf.tensor4d(fv, f4), c.s, c.p));
+  });
+
+  test(`Conv2DBackpropInput+Conv2DBackpropFilter (tf.grads) ${name}`, async (t) => {
+    await compare(t, () => {
+      const x = tf.tensor4d(xv, x4);
+      const f = tf.tensor4d(fv, f4);
+      const yShape = tf.conv2d(x, f, c.s, c.p).shape;
+      const r = tf.tensor(randomArray(size(yShape), 3), yShape);
+      const g = tf.grads((a: tf.Tensor, b: tf.Tensor) =>
+        tf.sum(tf.mul(tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, c.s, c.p), r)));
+      return g([x, f]);
+    });
+  });
+
+  test(`FusedConv2D bias+relu ${name}`, async (t) => {
+    const bv = randomArray(c.f[3], 4);
+    await compare(t, () => tf.fused.conv2d({
+      x: tf.tensor4d(xv, x4), filter: tf.tensor4d(fv, f4), strides: c.s, pad: c.p,
+      bias: tf.tensor1d(bv), activation: 'relu',
+    }));
+  });
+}
+
+const poolCases: Array<{ x: number[]; k: number; s: number; p: Pad }> = [
+  { x: [1, 7, 9, 3], k: 2, s: 2, p: 'valid' },
+  { x: [1, 7, 9, 3], k: 3, s: 2, p: 'same' },
+  { x: [2, 6, 5, 4], k: 3, s: 1, p: 'same' },
+  { x: [50, 32, 32, 6], k: 2, s: 2, p: 'valid' },
+  { x: [50, 12, 12, 16], k: 2, s: 2, p: 'valid' },
+];
+
+for (const c of poolCases) {
+  const name = `x=[${c.x}] k=${c.k} s=${c.s} p=${c.p}`;
+  const xv = randomArray(size(c.x), 5);
+  const x4 = c.x as [number, number, number, number];
+  test(`MaxPool ${name}`, async (t) => {
+    await compare(t, () => tf.maxPool(tf.tensor4d(xv, x4), c.k, c.s, c.p));
+  });
+  test(`MaxPoolGrad (tf.grad) ${name}`, async (t) => {
+    await compare(t, () => {
+      const x = tf.tensor4d(xv, x4);
+      const yShape = tf.maxPool(x, c.k, c.s, c.p).shape;
+      const r = tf.tensor(randomArray(size(yShape), 6), yShape);
+      return tf.grad((a: tf.Tensor) => tf.sum(tf.mul(tf.maxPool(a as tf.Tensor4D, c.k, c.s, c.p), r)))(x);
+    });
+  });
+}
+
+const matCases: Array<{ a: number[]; b: number[]; ta: boolean; tb: boolean }> = [
+  { a: [50, 576], b: [576, 120], ta: false, tb: false },
+  { a: [50, 120], b: [576, 120], ta: false, tb: true },
+  { a: [50, 576], b: [50, 120], ta: true, tb: false },
+  { a: [576, 50], b: [120, 576], ta: true, tb: true },
+  { a: [1000, 576], b: [576, 120], ta: false, tb: false },
+  { a: [7, 3], b: [3, 5], ta: false, tb: false },
+  { a: [3, 5, 7], b: [3, 7, 9], ta: false, tb: false },
+  { a: [1, 5, 7], b: [4, 9, 7], ta: false, tb: true },
+  { a: [4, 7, 5], b: [1, 7, 9], ta: true, tb: false },
+];
+
+for (const c of matCases) {
+  const name = `a=[${c.a}] b=[${c.b}] ta=${c.ta} tb=${c.tb}`;
+  const av = randomArray(size(c.a), 7);
+  const bv = randomArray(size(c.b), 8);
+  test(`BatchMatMul ${name}`, async (t) => {
+    await compare(t, () => tf.matMul(tf.tensor(av, c.a), tf.tensor(bv, c.b), c.ta, c.tb));
+  });
+  // tfjs has no gradient for a broadcast batch (its BatchMatMul grad keeps the larger batch)
+  if (size(c.a.slice(0, -2)) !== size(c.b.slice(0, -2))) continue;
+  test(`BatchMatMul gradients (tf.grads) ${name}`, async (t) => {
+    await compare(t, () => {
+      const a = tf.tensor(av, c.a);
+      const b = tf.tensor(bv, c.b);
+      const yShape = tf.matMul(a, b, c.ta, c.tb).shape;
+      const r = tf.tensor(randomArray(size(yShape), 9), yShape);
+      return tf.grads((p: tf.Tensor, q: tf.Tensor) => tf.sum(tf.mul(tf.matMul(p, q, c.ta, c.tb), r)))([a, b]);
+    });
+  });
+}
+
+for (const c of [{ m: 50, k: 576, n: 120 }, { m: 50, k: 120, n: 10 }, { m: 1000, k: 120, n: 10 }]) {
+  test(`_FusedMatMul bias+relu a=[${c.m},${c.k}] b=[${c.k},${c.n}]`, async (t) => {
+    const av = randomArray(c.m * c.k, 10), bv = randomArray(c.k * c.n, 11), biasv = randomArray(c.n, 12);
+    await compare(t, () => tf.fused.matMul({
+      a: tf.tensor2d(av, [c.m, c.k]), b: tf.tensor2d(bv, [c.k, c.n]), bias: tf.tensor1d(biasv), activation: 'relu',
+    }));
+  });
+}
+
+test('unsupported cases fall back to the cpu kernel (dilation 2, int32 matmul)', async (t) => {
+  const xv = randomArray(2 * 9 * 9 * 2, 13), fv = randomArray(3 * 3 * 2 * 3, 14);
+  await compare(t, () => tf.conv2d(tf.tensor4d(xv, [2, 9, 9, 2]), tf.tensor4d(fv, [3, 3, 2, 3]), 1, 'valid',
+    'NHWC', 2));
+  await compare(t, () => tf.matMul(tf.tensor2d([1, 2, 3, 4], [2, 2], 'int32'), tf.tensor2d([5, 6, 7, 8], [2, 2], 'int32')));
+});
+
+// The raw addon: fast paths (every vector path this CPU can run) against the naive loops.
+test('addon fast paths match the naive reference loops on every SIMD path', (t) => {
+  assert.ok(addon);
+  const geoms: number[][] = [
+    // [B, H, W, Cin, OH, OW, Cout, fh, fw, sh, sw, padTop, padLeft]
+    [2, 9, 7, 3, 5, 4, 5, 3, 3, 2, 2, 1, 1],
+    [50, 16, 16, 6, 12, 12, 16, 5, 5, 1, 1, 0, 0],
+    [3, 10, 10, 4, 10, 10, 33, 3, 3, 1, 1, 1, 1],
+  ];
+  for (const path of addon.simdPaths()) {
+    assert.ok(addon.setSimd(path));
+    let worst = 0;
+    for (const g of geoms) {
+      const [B, H, W, C, OH, OW, CO, FH, FW] = g;
+      const x = randomArray(B * H * W * C, 20), f = randomArray(FH * FW * C * CO, 21);
+      const dy = randomArray(B * OH * OW * CO, 22), bias = randomArray(CO, 23);
+      const pairs: Array<[Float32Array, Float32Array]> = [];
+      const y1 = new Float32Array(B * OH * OW * CO), y2 = new Float32Array(y1.length);
+      addon.conv2dForward(y1, x, f, bias, 1, g);
+      addon.reference.conv2dForward(y2, x, f, bias, 1, g);
+      pairs.push([y1, y2]);
+      const dx1 = new Float32Array(x.length), dx2 = new Float32Array(x.length);
+      addon.conv2dBackwardInput(dx1, dy, f, g);
+      addon.reference.conv2dBackwardInput(dx2, dy, f, g);
+      pairs.push([dx1, dx2]);
+      const df1 = new Float32Array(f.length), df2 = new Float32Array(f.length);
+      addon.conv2dBackwardFilter(df1, x, dy, g);
+      addon.reference.conv2dBackwardFilter(df2, x, dy, g);
+      pairs.push([df1, df2]);
+      for (const [ta, tb] of [[false, false], [false, true], [true, false], [true, true]]) {
+        const [m, k, n] = [37, 29, 70];
+        const a = randomArray(m * k, 24), b = randomArray(k * n, 25);
+        const c1 = new Float32Array(m * n), c2 = new Float32Array(m * n);
+        addon.batchMatMul(c1, a, b, null, 0, [1, 1, m, k, n], ta, tb);
+        addon.reference.batchMatMul(c2, a, b, null, 0, [1, 1, m, k, n], ta, tb);
+        pairs.push([c1, c2]);
+      }
+      for (const [got, ref] of pairs) {
+        const { rel } = relDiff(got, ref);
+        assert.ok(rel <= TOL, `${path}: relative difference ${rel}`);
+        worst = Math.max(worst, rel);
+      }
+    }
+    t.diagnostic(`${path}: max relative difference ${worst.toExponential(2)}`);
+  }
+  addon.setSimd('');
+});
+
+test('bad calls to the raw addon throw JS errors instead of crashing', () => {
+  assert.ok(addon);
+  const g = [1, 4, 4, 1, 2, 2, 1, 3, 3, 1, 1, 0, 0];
+  const ok = () => [new Float32Array(4), new Float32Array(16), new Float32Array(9)] as const;
+  const [y, x, f] = ok();
+  addon.conv2dForward(y, x, f, null, 0, g); // the valid call works
+  assert.throws(() => addon.conv2dForward(y, new Float32Array(15), f, null, 0, g), RangeError);
+  assert.throws(() => addon.conv2dForward(new Float32Array(3), x, f, null, 0, g), RangeError);
+  assert.throws(() => addon.conv2dForward(y, x, f, new Float32Array(2), 0, g), RangeError);
+  assert.throws(() => addon.conv2dForward(y, new Float64Array(16) as unknown as Float32Array, f, null, 0, g), TypeError);
+  assert.throws(() => addon.conv2dForward(y, x, f, null, 0, [1, 4, 4]), RangeError);
+  assert.throws(() => addon.conv2dForward(y, x, f, null, 0, [1, 4, 4, 1, 2, 2, 1, 3, 3, 0, 1, 0, 0]), RangeError);
+  assert.throws(() => addon.conv2dBackwardFilter(new Float32Array(8), x, y, g), RangeError);
+  assert.throws(() => addon.maxPool(new Float32Array(1), x, [1, 4, 4, 1, 2, 2, 2, 2, 2, 2, 0, 0]), RangeError);
+  assert.throws(() => addon.batchMatMul(new Float32Array(6), new Float32Array(6), new Float32Array(5), null, 0,
+    [1, 1, 2, 3, 2], false, false), RangeError);
+  assert.throws(() => addon.batchMatMul(new Float32Array(4), new Float32Array(6), new Float32Array(6), null, 0,
+    [2, 3, 2, 3, 2], false, false), RangeError);
+});
+
+test('determinism: bit-identical outputs run to run with 2 threads, and with 1 thread', () => {
+  assert.ok(addon);
+  const g = [50, 36, 36, 1, 32, 32, 6, 5, 5, 1, 1, 0, 0];
+  const x = randomArray(50 * 36 * 36, 30), dy = randomArray(50 * 32 * 32 * 6, 31), f = randomArray(150, 32);
+  const a = randomArray(50 * 576, 33), b = randomArray(50 * 120, 34);
+  const run = () => {
+    const df = new Float32Array(150), dx = new Float32Array(x.length), dw = new Float32Array(576 * 120);
+    addon.conv2dBackwardFilter(df, x, dy, g);
+    addon.conv2dBackwardInput(dx, dy, f, g);
+    addon.batchMatMul(dw, a, b, null, 0, [1, 1, 576, 50, 120], true, false);
+    return [df, dx, dw];
+  };
+  setNativeThreads(2);
+  const first = run();
+  for (let i = 0; i < 5; ++i) run().forEach((o, j) => assert.deepEqual(o, first[j]));
+  setNativeThreads(1);
+  run().forEach((o, j) => assert.deepEqual(o, first[j]));
+  setNativeThreads(0);
+});
+
+test('nativeBackendInfo reports kernels, features, threads and the SIMD path', (t) => {
+  const info = nativeBackendInfo();
+  t.diagnostic(JSON.stringify(info));
+  assert.ok(info.kernels.includes('Conv2DBackpropFilter'));
+  assert.ok(info.threads >= 1);
+  assert.ok(['generic', 'avx2', 'avx512'].includes(info.simd));
+});
