@@ -76,6 +76,28 @@ function yieldToEventLoop(): Promise<void> {
   return new Promise((resolve) => setImmediate(resolve));
 }
 
+/**
+ * One optimizer step on one batch; returns the batch's probabilities (as computed before the
+ * update) so the caller can tally loss and accuracy without more tensor ops.
+ */
+export function trainBatch(
+  model: tf.LayersModel, optimizer: tf.Optimizer, images: Float32Array, labels: Uint8Array, loss: LossName, imageSize: number,
+): Float32Array {
+  return tf.tidy(() => {
+    const x = tf.tensor4d(images, [labels.length, imageSize, imageSize, 1]);
+    const y = tf.tensor2d(oneHot(labels), [labels.length, 10]);
+    let kept: tf.Tensor | null = null;
+    optimizer.minimize(() => {
+      const p = model.apply(x, { training: true }) as tf.Tensor2D;
+      kept = tf.keep(p);
+      return lossTensor(loss, p, y);
+    }, false);
+    const values = kept!.dataSync() as Float32Array;
+    kept!.dispose();
+    return values;
+  });
+}
+
 /** Loss, paper loss and accuracy of the model on a whole set, in evaluation mode. */
 export function evaluateSet(model: tf.LayersModel, set: ImageSet, imageSize: number, batchSize = 1000): BatchTally {
   const pixels = imageSize * imageSize;
@@ -125,19 +147,7 @@ export async function trainModel(
       if (hooks.shouldStop?.()) return { rows, stopped: true, state };
       const indices = order.subarray(b * batchSize, Math.min((b + 1) * batchSize, train.count));
       const labels = gatherLabels(train, indices);
-      const probs = tf.tidy(() => {
-        const x = tf.tensor4d(gatherImages(train, indices, pixels), [indices.length, imageSize, imageSize, 1]);
-        const y = tf.tensor2d(oneHot(labels), [indices.length, 10]);
-        let kept: tf.Tensor | null = null;
-        optimizer.minimize(() => {
-          const p = model.apply(x, { training: true }) as tf.Tensor2D;
-          kept = tf.keep(p);
-          return lossTensor(options.loss, p, y);
-        }, false);
-        const values = kept!.dataSync() as Float32Array;
-        kept!.dispose();
-        return values;
-      });
+      const probs = trainBatch(model, optimizer, gatherImages(train, indices, pixels), labels, options.loss, imageSize);
       tallyProbabilities(tally, probs, labels);
       hooks.onBatch?.({ epoch, batch: b + 1, batches, loss: lossOf(options.loss, tally), accuracy: tally.correct / tally.count });
       await yieldToEventLoop();
