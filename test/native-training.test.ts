@@ -1,0 +1,96 @@
+/**
+ * End to end: the LeNet of the paper (conv 6@5x5 relu, pool 2, conv 16@5x5 tanh, pool 2,
+ * dense 120 relu, dense 10 softmax) trained 50 Adam steps from identical seeded weights on
+ * 'cpu' and on 'native'; the loss must agree at every step.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as tf from '@tensorflow/tfjs';
+import { registerNativeBackend } from '../src/backend/native';
+
+const STEPS = 50;
+const BATCH = 4;
+
+/** mulberry32: a tiny seeded PRNG, uniform in [0, 1). */
+function prng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+function buildLenet(): tf.LayersModel {
+  return tf.sequential({
+    layers: [
+      tf.layers.conv2d({ inputShape: [36, 36, 1], filters: 6, kernelSize: 5, padding: 'valid', activation: 'relu' }),
+      tf.layers.maxPooling2d({ poolSize: 2 }),
+      tf.layers.conv2d({ filters: 16, kernelSize: 5, padding: 'valid', activation: 'tanh' }),
+      tf.layers.maxPooling2d({ poolSize: 2 }),
+      tf.layers.flatten(),
+      tf.layers.dense({ units: 120, activation: 'relu' }),
+      tf.layers.dense({ units: 10, activation: 'softmax' }),
+    ],
+  });
+}
+
+/** Glorot-uniform-like weights and small biases from a seeded PRNG. */
+function seededWeights(model: tf.LayersModel, seed: number): Float32Array[] {
+  const r = prng(seed);
+  return model.getWeights().map((w) => {
+    const shape = w.shape;
+    const n = w.size;
+    const out = new Float32Array(n);
+    const fanIn = shape.length > 1 ? n / shape[shape.length - 1] : 1;
+    const fanOut = shape.length > 1 ? shape[shape.length - 1] : 1;
+    const scale = shape.length > 1 ? Math.sqrt(6 / (fanIn + fanOut)) : 0.05;
+    for (let i = 0; i < n; ++i) out[i] = (r() * 2 - 1) * scale;
+    return out;
+  });
+}
+
+async function trainLosses(backend: string): Promise<number[]> {
+  await tf.setBackend(backend);
+  const model = buildLenet();
+  const init = seededWeights(model, 42);
+  model.setWeights(model.getWeights().map((w, i) => tf.tensor(init[i], w.shape)));
+  const r = prng(7);
+  const xs = tf.tensor4d(Float32Array.from({ length: BATCH * 36 * 36 }, () => r()), [BATCH, 36, 36, 1]);
+  const labels = Array.from({ length: BATCH }, () => Math.floor(r() * 10));
+  const ys = tf.oneHot(tf.tensor1d(labels, 'int32'), 10).toFloat();
+  const optimizer = tf.train.adam(1e-3);
+  const losses: number[] = [];
+  for (let step = 0; step < STEPS; ++step) {
+    const loss = optimizer.minimize(() => {
+      const p = model.apply(xs, { training: true }) as tf.Tensor;
+      return tf.neg(tf.mean(tf.sum(tf.mul(ys, tf.log(tf.add(p, 1e-7))), 1))) as tf.Scalar;
+    }, true) as tf.Scalar;
+    losses.push(loss.dataSync()[0]);
+    loss.dispose();
+  }
+  tf.dispose([xs, ys]);
+  optimizer.dispose();
+  model.dispose();
+  return losses;
+}
+
+test(`LeNet ${STEPS} Adam steps, batch ${BATCH}: per-step loss on native matches cpu within 1e-3`, async (t) => {
+  assert.ok(registerNativeBackend(), 'native addon must be built');
+  let start = Date.now();
+  const cpu = await trainLosses('cpu');
+  const cpuMs = Date.now() - start;
+  start = Date.now();
+  const native = await trainLosses('native');
+  const nativeMs = Date.now() - start;
+  let worst = 0;
+  for (let i = 0; i < STEPS; ++i) worst = Math.max(worst, Math.abs(cpu[i] - native[i]));
+  t.diagnostic(`loss ${cpu[0].toFixed(4)} -> ${cpu[STEPS - 1].toFixed(4)}; max |cpu - native| = ${worst.toExponential(2)}`);
+  t.diagnostic(`cpu ${cpuMs} ms, native ${nativeMs} ms for ${STEPS} steps`);
+  assert.ok(cpu[STEPS - 1] < cpu[0], 'the loss should fall');
+  for (let i = 0; i < STEPS; ++i) {
+    assert.ok(Math.abs(cpu[i] - native[i]) <= 1e-3, `step ${i}: cpu ${cpu[i]} native ${native[i]}`);
+  }
+});
