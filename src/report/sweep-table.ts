@@ -1,0 +1,167 @@
+/**
+ * The sweep over per-layer schedules: the grid of cells (schedules × seeds in a fixed order), its
+ * shards, and the ranked table (sweep.csv, sweep.md).
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { runtimeError, usageError } from '../errors';
+import { ACTIVATIONS, ActivationName, Schedule, scheduleLabel } from '../model/activations';
+import { RunGroup } from './runs';
+import { mean, std, welchInterval, WelchInterval } from './stats';
+import { bestGroupIndex } from './comparison';
+import { csvNumber, csvText, fixed, markdownTable, meanStd, signed } from './format';
+
+export const DEFAULT_GRID: ActivationName[] = ['sigmoid', 'tanh', 'relu'];
+
+/** A cell of the grid (same shape as campaign.ts's GridCell). */
+export interface SweepCell {
+  schedule: Schedule;
+  label: string;
+  seed: number;
+  dir: string;
+}
+
+/** `--grid a,b,c` → the set of activations, in ACTIVATIONS order (so the grid order does not depend on spelling). */
+export function parseGrid(value: unknown): ActivationName[] {
+  const items = String(value ?? '').split(',').map((s) => s.trim()).filter((s) => s.length > 0);
+  if (items.length === 0) throw usageError('--grid needs at least one activation, e.g. sigmoid,tanh,relu');
+  for (const a of items) {
+    if (!(ACTIVATIONS as readonly string[]).includes(a)) throw usageError(`unknown activation "${a}" in --grid; valid: ${ACTIVATIONS.join(', ')}`);
+  }
+  if (new Set(items).size !== items.length) throw usageError(`--grid names an activation twice: "${String(value)}"`);
+  return (ACTIVATIONS as readonly ActivationName[]).filter((a) => items.includes(a));
+}
+
+/** All |acts|³ schedules, conv1 slowest-varying, dense fastest. */
+export function gridSchedules(acts: readonly ActivationName[]): Schedule[] {
+  const out: Schedule[] = [];
+  for (const a of acts) for (const b of acts) for (const c of acts) out.push([a, b, c]);
+  return out;
+}
+
+/** The directory of a cell relative to the sweep folder (same rule as campaign.ts's cellDir). */
+export function sweepCellDir(label: string, seed: number): string {
+  return `${label.replace(/,/g, '_')}/seed-${seed}`;
+}
+
+/** Cells in the fixed order: schedules in grid order, then seeds in the order given. */
+export function gridCells(schedules: readonly Schedule[], seeds: readonly number[]): SweepCell[] {
+  const cells: SweepCell[] = [];
+  for (const s of schedules) {
+    const label = scheduleLabel(s);
+    for (const seed of seeds) cells.push({ schedule: [...s] as Schedule, label, seed, dir: sweepCellDir(label, seed) });
+  }
+  return cells;
+}
+
+export interface Shard {
+  /** 1-based index. */
+  k: number;
+  n: number;
+}
+
+/** `--shard K/N` with 1 ≤ K ≤ N; anything else is a usage error. */
+export function parseShard(value: unknown): Shard {
+  const s = String(value ?? '').trim();
+  const m = /^(\d+)\s*\/\s*(\d+)$/.exec(s);
+  if (!m) throw usageError(`--shard must look like K/N (e.g. 1/4), got "${s}"`);
+  const k = Number(m[1]);
+  const n = Number(m[2]);
+  if (!Number.isSafeInteger(n) || n < 1) throw usageError(`--shard ${s}: N must be at least 1`);
+  if (!Number.isSafeInteger(k) || k < 1 || k > n) throw usageError(`--shard ${s}: K must be from 1 to ${n}`);
+  return { k, n };
+}
+
+/** The cells of shard K of N: cell i belongs to shard (i mod N) + 1, so the N shards partition the grid. */
+export function shardCells<T>(cells: readonly T[], shard: Shard): T[] {
+  return cells.filter((_, i) => i % shard.n === shard.k - 1);
+}
+
+export interface SweepRow {
+  rank: number;
+  label: string;
+  activations: string[];
+  seeds: number;
+  testAccuracy: { mean: number; std: number };
+  trainAccuracy: { mean: number; std: number };
+  trainLoss: { mean: number; std: number };
+  secondsPerEpoch: number;
+  /** Test-accuracy gap to the best schedule, with a 95% Welch CI when both have ≥ 2 seeds. */
+  gap: number;
+  ci: WelchInterval | null;
+}
+
+/** Ranked by mean final test accuracy, best first; ties keep the groups' order. */
+export function sweepRows(groups: readonly RunGroup[]): SweepRow[] {
+  if (groups.length === 0) return [];
+  const best = groups[bestGroupIndex(groups, 'test_accuracy')];
+  const order = groups.map((g, i) => ({ g, i })).sort((x, y) => {
+    const d = mean(y.g.finals.test_accuracy) - mean(x.g.finals.test_accuracy);
+    return d !== 0 && !Number.isNaN(d) ? d : x.i - y.i;
+  });
+  return order.map(({ g }, r) => ({
+    rank: r + 1,
+    label: g.label,
+    activations: g.activations,
+    seeds: g.runs.length,
+    testAccuracy: { mean: mean(g.finals.test_accuracy), std: std(g.finals.test_accuracy) },
+    trainAccuracy: { mean: mean(g.finals.train_accuracy), std: std(g.finals.train_accuracy) },
+    trainLoss: { mean: mean(g.finals.train_loss), std: std(g.finals.train_loss) },
+    secondsPerEpoch: mean(g.secondsPerEpoch),
+    gap: g === best ? 0 : mean(g.finals.test_accuracy) - mean(best.finals.test_accuracy),
+    ci: g === best ? null : welchInterval(g.finals.test_accuracy, best.finals.test_accuracy),
+  }));
+}
+
+export function sweepCsv(rows: readonly SweepRow[]): string {
+  return csvText(
+    ['rank', 'schedule', 'conv1', 'conv2', 'dense', 'seeds', 'test_accuracy_mean', 'test_accuracy_std', 'train_accuracy_mean',
+      'train_accuracy_std', 'train_loss_mean', 'train_loss_std', 'seconds_per_epoch', 'gap_to_best', 'gap_ci95_low', 'gap_ci95_high'],
+    rows.map((r) => [
+      r.rank, r.label, ...r.activations, r.seeds, csvNumber(r.testAccuracy.mean), csvNumber(r.testAccuracy.std),
+      csvNumber(r.trainAccuracy.mean), csvNumber(r.trainAccuracy.std), csvNumber(r.trainLoss.mean), csvNumber(r.trainLoss.std),
+      csvNumber(r.secondsPerEpoch, 3), csvNumber(r.gap), csvNumber(r.ci?.low), csvNumber(r.ci?.high),
+    ]),
+  );
+}
+
+export function sweepTableCells(rows: readonly SweepRow[]): { header: string[]; cells: string[][]; align: string } {
+  const withCi = rows.some((r) => r.seeds >= 2);
+  const header = ['rank', 'schedule', 'conv1,conv2,dense', 'seeds', 'test acc', 'train acc', 'train loss', 's/epoch',
+    withCi ? 'gap to best [95% CI]' : 'gap to best'];
+  const cells = rows.map((r) => [
+    String(r.rank), r.label, r.activations.join(','), String(r.seeds),
+    meanStd(r.testAccuracy.mean, r.testAccuracy.std, r.seeds, 4), meanStd(r.trainAccuracy.mean, r.trainAccuracy.std, r.seeds, 4),
+    meanStd(r.trainLoss.mean, r.trainLoss.std, r.seeds, 4), fixed(r.secondsPerEpoch, 2),
+    r.rank === 1 && r.gap === 0 && r.ci === null ? 'best'
+      : r.ci ? `${signed(r.gap, 4)} [${signed(r.ci.low, 4)}, ${signed(r.ci.high, 4)}]` : `${signed(r.gap, 4)}${withCi ? ' (CI n/a)' : ''}`,
+  ]);
+  return { header, cells, align: 'rllrrrrrr' };
+}
+
+export function sweepMarkdown(rows: readonly SweepRow[], averageLast?: number): string {
+  const { header, cells, align } = sweepTableCells(rows);
+  return [
+    '# Sweep of per-layer activation schedules',
+    '',
+    `Ranked by mean final test accuracy (each run's last ${averageLast ?? 3} epochs, then mean ± sample std over seeds).`,
+    rows.some((r) => r.seeds >= 2) ? "Gap: mean test accuracy minus the best schedule's, with a 95% Welch t interval." : 'Gap: mean test accuracy minus the best schedule\'s.',
+    '',
+    markdownTable(header, cells, align),
+    '',
+  ].join('\n');
+}
+
+/** Writes sweep.csv and sweep.md into outDir. */
+export function writeSweepTable(outDir: string, groups: readonly RunGroup[]): { rows: SweepRow[]; files: string[] } {
+  const rows = sweepRows(groups);
+  const files = [path.join(outDir, 'sweep.csv'), path.join(outDir, 'sweep.md')];
+  try {
+    fs.mkdirSync(outDir, { recursive: true });
+    fs.writeFileSync(files[0], sweepCsv(rows));
+    fs.writeFileSync(files[1], sweepMarkdown(rows, groups[0]?.runs[0]?.summary.average_last));
+  } catch (err) {
+    throw runtimeError(`cannot write the sweep table into ${outDir}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+  }
+  return { rows, files };
+}
