@@ -1,4 +1,18 @@
-// TEMPORARY: replaced when the comparison writer lands.
-export async function writeComparisonFor(outDir: string, _o: { json: boolean; quiet: boolean }): Promise<unknown> {
-  return { outDir };
+import { collectRuns } from './runs';
+import { comparisonMarkdown, ComparisonRow, writeComparison } from './comparison';
+import { writeCharts } from './plot';
+
+/**
+ * The end of `lenet compare`: the table (comparison.csv/.md) and the charts from the runs in
+ * outDir; the table also goes to stdout unless --quiet/--json.
+ */
+export async function writeComparisonFor(outDir: string, o: { json: boolean; quiet: boolean }): Promise<ComparisonRow[]> {
+  const collection = collectRuns(outDir);
+  const rows = writeComparison(outDir, collection.groups);
+  await writeCharts(outDir, collection.groups);
+  if (!o.json && !o.quiet) {
+    process.stdout.write(comparisonMarkdown(rows, collection.groups[0]?.runs[0]?.summary.average_last) + '\n');
+    process.stdout.write(`charts and tables in ${outDir}\n`);
+  }
+  return rows;
 }
