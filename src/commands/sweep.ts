@@ -1,0 +1,65 @@
+import * as path from 'node:path';
+import { Command } from 'commander';
+import { parseSeeds, RawOptions, readConfigFile } from '../config';
+import { usageError } from '../errors';
+import { cellDir, GridCell, runGrid } from '../train/campaign';
+import { timestamp } from '../train/run';
+import { installStopHandlers, SIGNAL_EXIT_CODES } from '../signals';
+import { addTrainingOptions, pickTrainingOptions } from './options';
+import { collectRuns } from '../report/runs';
+import { writeHeatmap } from '../report/plot';
+import { DEFAULT_GRID, gridCells, gridSchedules, parseGrid, parseShard, shardCells, sweepMarkdown, writeSweepTable } from '../report/sweep-table';
+
+/**
+ * `lenet sweep`: every schedule of {grid}³ × seeds, optionally one shard of them, then a ranked
+ * table (sweep.csv, sweep.md) and a heatmap of the cells present in the output folder.
+ */
+export function register(program: Command): void {
+  const cmd = program.command('sweep').description('train every per-layer schedule of a set of activations (all N³) × seeds; rank them and draw a heatmap');
+  cmd.option('--grid <a,b,c>', `activations to combine per layer (default ${DEFAULT_GRID.join(',')} → 27 schedules)`)
+    .option('--seeds <n|list>', 'number of seeds (1..n) or a list like 1,7,42 (default 1)')
+    .option('--shard <K/N>', 'run only shard K of N (cells i with i mod N = K-1 of the fixed grid × seeds order); merge shard folders with lenet merge')
+    .option('--config <file.json>', 'protocol file; flags override it')
+    .option('--out <dir>', 'output folder (default runs/sweep-<UTC timestamp>); rerunning into it skips finished cells');
+  addTrainingOptions(cmd).action(async (opts: Record<string, unknown>) => {
+    const shard = opts.shard === undefined ? { k: 1, n: 1 } : parseShard(opts.shard);
+    const file: RawOptions = typeof opts.config === 'string' ? readConfigFile(opts.config) : {};
+    const flags = pickTrainingOptions(opts);
+    if (flags.schedule !== undefined) throw usageError('sweep takes --grid, not --schedule');
+    const base: RawOptions = { ...file, ...flags };
+    for (const k of ['activations', 'activation', 'seeds', 'schedule', 'description', 'paper', 'seed']) delete base[k];
+    const acts = parseGrid(opts.grid ?? DEFAULT_GRID.join(','));
+    const seeds = parseSeeds(opts.seeds ?? file.seeds ?? 1);
+    const all = gridCells(gridSchedules(acts), seeds);
+    const cells: GridCell[] = shardCells(all, shard).map((c) => ({ ...c, dir: cellDir(c.label, c.seed) }));
+    if (cells.length === 0) throw usageError(`--shard ${shard.k}/${shard.n} has no cells: the grid has only ${all.length}`);
+    const outDir = String(opts.out ?? path.join('runs', `sweep-${timestamp()}`));
+    const quiet = Boolean(opts.quiet);
+    const json = Boolean(opts.json);
+    if (!quiet && !json) {
+      process.stderr.write(`lenet: sweep of ${acts.length}^3 = ${acts.length ** 3} schedules × ${seeds.length} seed(s)${shard.n > 1 ? `, shard ${shard.k}/${shard.n}: ${cells.length} of ${all.length} cells` : `: ${cells.length} cells`} into ${outDir}\n`);
+    }
+    const stop = installStopHandlers();
+    try {
+      const results = await runGrid({ kind: 'sweep', cells, base, outDir, quiet, json, shouldStop: stop.stopRequested });
+      if (results.stopped) {
+        process.stderr.write(`lenet: sweep stopped; finished cells are kept. Resume with: lenet sweep --out ${outDir} (same flags)\n`);
+        process.exitCode = SIGNAL_EXIT_CODES[stop.signal() ?? 'SIGINT'];
+        return;
+      }
+      const c = collectRuns(outDir);
+      const { rows, files } = writeSweepTable(outDir, c.groups);
+      files.push(...(await writeHeatmap(outDir, c.groups)).files);
+      const trained = results.filter((r) => !r.skipped).length;
+      const skipped = results.length - trained;
+      if (json) {
+        process.stdout.write(JSON.stringify({ outDir, shard, cells: cells.length, trained, skipped, files, rows }, null, 2) + '\n');
+      } else {
+        if (!quiet) process.stdout.write(sweepMarkdown(rows, c.groups[0]?.runs[0]?.summary.average_last) + '\n');
+        process.stdout.write(`sweep: ${trained} trained, ${skipped} already done; table ${path.join(outDir, 'sweep.md')}, heatmap ${path.join(outDir, 'heatmap.png')}\n`);
+      }
+    } finally {
+      stop.dispose();
+    }
+  });
+}
