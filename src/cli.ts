@@ -4,6 +4,10 @@ import { register as registerTrain } from './commands/train';
 import { register as registerCompare } from './commands/compare';
 import { register as registerEvaluate } from './commands/evaluate';
 import { register as registerInfo } from './commands/info';
+import { register as registerSweep } from './commands/sweep';
+import { register as registerMerge } from './commands/merge';
+import { register as registerPlot } from './commands/plot';
+import { register as registerReport } from './commands/report';
 
 /** The program: the entry only wires commands; each lives in src/commands/. */
 export function buildProgram(): Command {
@@ -22,6 +26,10 @@ export function buildProgram(): Command {
   registerCompare(program);
   registerEvaluate(program);
   registerInfo(program);
+  registerSweep(program);
+  registerMerge(program);
+  registerPlot(program);
+  registerReport(program);
   for (const cmd of program.commands) cmd.exitOverride();
   return program;
 }
