@@ -58,8 +58,13 @@ function protocolSection(c: RunCollection): Section {
   } else {
     rows.push(['config.json', 'not found in the run directories', '']);
   }
+  const data = first?.config?.data as Record<string, unknown> | undefined;
+  if (data && typeof data === 'object') {
+    if (data.trainCount !== undefined) rows.push(['images used (train / test)', `${data.trainCount} / ${data.testCount}`, '60000 / 10000']);
+    if (typeof data.source === 'string') rows.push(['MNIST source', data.source, 'MNIST']);
+  }
   rows.push(['seeds', `${seeds.length}: ${seeds.join(', ')}`, '1 (not stated)']);
-  rows.push(['schedules', c.groups.map((g) => g.label).join(', '), 'sigmoid, tanh, relu, tanh-relu']);
+  rows.push(['schedules', c.groups.map((g) => g.label).join('; '), 'sigmoid; tanh; relu; tanh-relu']);
   const note = first
     ? `Resolved configuration from ${first.relDir}/config.json (all runs share it unless a note below says otherwise).`
     : 'No config.json was found next to the runs.';
@@ -70,6 +75,17 @@ function protocolSection(c: RunCollection): Section {
   };
 }
 
+/** config.json's backend: a name, or {name, threads, simd, ...}. */
+function backendText(b: unknown, fallback: string): string {
+  if (typeof b === 'string') return b;
+  if (b && typeof b === 'object') {
+    const o = b as Record<string, unknown>;
+    const rest = Object.entries(o).filter(([k]) => k !== 'name').map(([k, v]) => `${k} ${Array.isArray(v) ? v.join(' ') : typeof v === 'object' ? JSON.stringify(v) : v}`);
+    return `${o.name ?? fallback}${rest.length ? ` (${rest.join('; ')})` : ''}`;
+  }
+  return fallback;
+}
+
 function machineSection(c: RunCollection): Section {
   const seen = new Map<string, { machine: string; backend: string; versions: string; runs: number }>();
   for (const r of c.runs) {
@@ -77,7 +93,7 @@ function machineSection(c: RunCollection): Section {
     const machine = cfg.machine && typeof cfg.machine === 'object'
       ? Object.entries(cfg.machine as Record<string, unknown>).map(([k, v]) => `${k}: ${typeof v === 'object' ? JSON.stringify(v) : v}`).join('; ')
       : 'unknown';
-    const backend = typeof cfg.backend === 'string' ? cfg.backend : typeof cfg.backend === 'object' && cfg.backend ? JSON.stringify(cfg.backend) : r.summary.backend;
+    const backend = backendText(cfg.backend, r.summary.backend);
     const versions = cfg.versions && typeof cfg.versions === 'object'
       ? Object.entries(cfg.versions as Record<string, unknown>).map(([k, v]) => `${k} ${v}`).join(', ')
       : 'unknown';

@@ -223,7 +223,9 @@ function timingSetups(groups: readonly RunGroup[]): string[] {
     for (const r of g.runs) {
       const machine = (r.config?.machine ?? {}) as Record<string, unknown>;
       const config = (r.config?.config ?? {}) as Record<string, unknown>;
-      setups.add(`${machine.cpuModel ?? '?'} ×${machine.cpus ?? '?'}, threads ${config.threads ?? 'all'}, backend ${r.summary.backend}`);
+      const backend = (r.config?.backend ?? {}) as Record<string, unknown>;
+      const threads = typeof backend === 'object' && backend.threads !== undefined ? backend.threads : config.threads ?? 'all';
+      setups.add(`${machine.cpuModel ?? '?'} ×${machine.cpus ?? '?'}, threads ${threads}, backend ${r.summary.backend}`);
     }
   }
   return [...setups];
