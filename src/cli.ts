@@ -4,6 +4,7 @@ import { register as registerTrain } from './commands/train';
 import { register as registerCompare } from './commands/compare';
 import { register as registerEvaluate } from './commands/evaluate';
 import { register as registerInfo } from './commands/info';
+import { register as registerVerify } from './commands/verify';
 import { register as registerSweep } from './commands/sweep';
 import { register as registerMerge } from './commands/merge';
 import { register as registerPlot } from './commands/plot';
@@ -26,6 +27,7 @@ export function buildProgram(): Command {
   registerCompare(program);
   registerEvaluate(program);
   registerInfo(program);
+  registerVerify(program);
   registerSweep(program);
   registerMerge(program);
   registerPlot(program);

@@ -112,6 +112,10 @@ test('lenet compare with two activations writes a run per activation and the com
   const again = runCli(['compare', '--activations', 'relu,tanh-relu', '--limit', '200', '--epochs', '2', '--out', out]);
   assert.equal(again.code, 0, again.stderr);
   assert.equal((again.stderr.match(/already done, skipped/g) ?? []).length, 2);
+  // Another protocol into the same folder is refused before anything is trained.
+  const other = runCli(['compare', '--activations', 'relu,tanh-relu', '--limit', '200', '--epochs', '3', '--out', out]);
+  assert.equal(other.code, 2);
+  assert.match(other.stderr, /holds a run with another protocol \(epochs 2 there, 3 now\)/);
 });
 
 test('bad input: one line on stderr, exit code 2 for usage, 1 for runtime failures, nothing written', () => {

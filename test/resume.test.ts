@@ -71,6 +71,10 @@ test('SIGKILL mid-epoch 2, then --resume: same epochs.csv and weights as uninter
   const r = runCli(['train', '--resume', dir, '--quiet']);
   assert.equal(r.code, 0, r.stderr);
   assertSameAsReference(dir);
+  const again = runCli(['train', '--resume', dir]);
+  assert.equal(again.code, 0);
+  assert.match(again.stderr, /already complete \(3 epochs\); nothing to resume/);
+  assertSameAsReference(dir);
 });
 
 test('SIGKILL during the checkpoint write of epoch 2 (after its CSV row): the row is redone exactly once', async () => {
@@ -91,6 +95,10 @@ test('SIGKILL before the first epoch ends: resume starts over and still matches'
   const r = runCli(['train', '--resume', dir, '--quiet']);
   assert.equal(r.code, 0, r.stderr);
   assertSameAsReference(dir);
+  const again = runCli(['train', '--resume', dir]);
+  assert.equal(again.code, 0);
+  assert.match(again.stderr, /already complete \(3 epochs\); nothing to resume/);
+  assertSameAsReference(dir);
 });
 
 test('SIGINT stops at a batch boundary: exit 130, summary marked incomplete, resume command printed', async () => {
@@ -104,6 +112,10 @@ test('SIGINT stops at a batch boundary: exit 130, summary marked incomplete, res
   const r = runCli(['train', '--resume', dir, '--quiet']);
   assert.equal(r.code, 0, r.stderr);
   assertSameAsReference(dir);
+  const again = runCli(['train', '--resume', dir]);
+  assert.equal(again.code, 0);
+  assert.match(again.stderr, /already complete \(3 epochs\); nothing to resume/);
+  assertSameAsReference(dir);
 });
 
 test('SIGTERM exits 143; --resume refuses protocol flags and finished runs say so', async () => {
@@ -115,5 +127,9 @@ test('SIGTERM exits 143; --resume refuses protocol flags and finished runs say s
   assert.match(refused.stderr, /saved configuration; remove --lr/);
   const r = runCli(['train', '--resume', dir, '--quiet']);
   assert.equal(r.code, 0, r.stderr);
+  assertSameAsReference(dir);
+  const again = runCli(['train', '--resume', dir]);
+  assert.equal(again.code, 0);
+  assert.match(again.stderr, /already complete \(3 epochs\); nothing to resume/);
   assertSameAsReference(dir);
 });

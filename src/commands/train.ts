@@ -21,6 +21,15 @@ export function formatSummary(s: RunSummary, dir: string): string {
   ].join('\n');
 }
 
+function completedSummary(dir: string): RunSummary | null {
+  try {
+    const s = JSON.parse(fs.readFileSync(path.join(dir, 'summary.json'), 'utf8')) as RunSummary;
+    return s.complete ? s : null;
+  } catch {
+    return null;
+  }
+}
+
 /** A resumed run takes its protocol from config.json; only output flags may be given. */
 function resumeConfig(dir: string, opts: Record<string, unknown>): TrainConfig {
   const given = Object.keys(pickTrainingOptions(opts));
@@ -53,6 +62,15 @@ export function register(program: Command): void {
       const config = resuming ? resumeConfig(String(opts.resume), opts) : resolveTrainConfig(pickTrainingOptions(opts));
       const dir = resuming ? String(opts.resume)
         : String(opts.out ?? path.join('runs', `${timestamp()}-${config.scheduleLabel.replace(/,/g, '_')}`));
+      if (resuming) {
+        const done = completedSummary(dir);
+        if (done) {
+          process.stderr.write(`lenet: ${dir} is already complete (${done.epochs_run} epochs); nothing to resume\n`);
+          if (opts.json) process.stdout.write(JSON.stringify(done, null, 2) + '\n');
+          else process.stdout.write(formatSummary(done, dir) + '\n');
+          return;
+        }
+      }
       if (resuming && !fs.existsSync(path.join(dir, CHECKPOINT_FILE))) {
         process.stderr.write(`lenet: ${dir} has no checkpoint yet; starting it from epoch 1\n`);
       }

@@ -1,6 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { RawOptions, resolveTrainConfig } from '../config';
+import { RawOptions, resolveTrainConfig, TrainConfig } from '../config';
+import { usageError } from '../errors';
 import { loadMnist, MnistData } from '../data/mnist';
 import { Schedule } from '../model/activations';
 import { progressMode } from '../progress';
@@ -39,6 +40,25 @@ export interface GridResult {
   skipped: boolean;
 }
 
+/** Options that decide what a run computes; a rerun into the same folder must keep them. */
+const PROTOCOL_KEYS = ['schedule', 'seed', 'arch', 'imageSize', 'optimizer', 'learningRate', 'epochs', 'batchSize', 'limit', 'resize', 'averageLast', 'loss'] as const;
+
+/** Refuses to mix runs of another protocol into a campaign folder. */
+function checkSameProtocol(dir: string, config: TrainConfig): void {
+  let saved: Partial<TrainConfig> | undefined;
+  try {
+    saved = JSON.parse(fs.readFileSync(path.join(dir, 'config.json'), 'utf8')).config;
+  } catch {
+    return; // no config yet: nothing was trained there
+  }
+  if (!saved) return;
+  const differ = PROTOCOL_KEYS.filter((k) => JSON.stringify(saved![k]) !== JSON.stringify(config[k]));
+  if (differ.length > 0) {
+    const what = differ.map((k) => `${k} ${JSON.stringify(saved![k])} there, ${JSON.stringify(config[k])} now`).join('; ');
+    throw usageError(`${dir} holds a run with another protocol (${what}); choose another --out`);
+  }
+}
+
 function readCompleteSummary(dir: string): RunSummary | null {
   try {
     const s = JSON.parse(fs.readFileSync(path.join(dir, 'summary.json'), 'utf8')) as RunSummary;
@@ -62,6 +82,7 @@ export async function runGrid(opts: GridOptions): Promise<GridResult[] & { stopp
     seeds: [...new Set(opts.cells.map((c) => c.seed))],
     runs: opts.cells.map((c) => ({ schedule: c.label, seed: c.seed, dir: c.dir })),
   });
+  opts.cells.forEach((cell, i) => checkSameProtocol(path.join(opts.outDir, cell.dir), configs[i]));
   let data: MnistData | null = null;
   const results: GridResult[] & { stopped?: boolean } = [];
   for (let i = 0; i < opts.cells.length; i++) {

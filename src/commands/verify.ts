@@ -1,0 +1,56 @@
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { Command } from 'commander';
+import { resolveTrainConfig } from '../config';
+import { loadMnist } from '../data/mnist';
+import { runTraining } from '../train/run';
+import { EPOCH_COLUMNS } from '../train/metrics';
+import { addTrainingOptions, pickTrainingOptions } from './options';
+
+/** Columns that must match bit for bit between two runs of the same seed (time is not one). */
+const COMPARED = EPOCH_COLUMNS.filter((c) => c !== 'seconds');
+
+export function register(program: Command): void {
+  const cmd = program.command('verify')
+    .description('check determinism: train the same short run twice and compare epochs.csv and weights bit for bit')
+    .option('--activation <name>', 'named schedule (default tanh-relu)')
+    .option('--seed <n>', 'seed (default 1)');
+  addTrainingOptions(cmd).action(async (opts: Record<string, unknown>) => {
+    const raw = { limit: '2000', epochs: '2', ...pickTrainingOptions(opts) };
+    const config = resolveTrainConfig(raw);
+    const data = loadMnist({ dataDir: config.dataDir ?? undefined, resize: config.resize, size: config.imageSize, limit: config.limit ?? undefined });
+    const root = fs.mkdtempSync(path.join(os.tmpdir(), 'lenet-verify-'));
+    try {
+      const dirs = [path.join(root, 'a'), path.join(root, 'b')];
+      const outcomes = [];
+      for (const dir of dirs) {
+        outcomes.push(await runTraining(config, { outDir: dir, force: false, progress: 'none' }, data));
+      }
+      const differences: string[] = [];
+      const [a, b] = outcomes.map((o) => o.rows);
+      for (let i = 0; i < a.length; i++) {
+        for (const c of COMPARED) {
+          if (!Object.is(a[i][c], b[i][c])) differences.push(`epoch ${a[i].epoch} ${c}: ${a[i][c]} vs ${b[i][c]}`);
+        }
+      }
+      const weights = dirs.map((d) => fs.readFileSync(path.join(d, 'model', 'weights.bin')));
+      if (!weights[0].equals(weights[1])) {
+        const fa = new Float32Array(weights[0].buffer, weights[0].byteOffset, weights[0].byteLength / 4);
+        const fb = new Float32Array(weights[1].buffer, weights[1].byteOffset, weights[1].byteLength / 4);
+        let n = 0;
+        let max = 0;
+        for (let i = 0; i < fa.length; i++) if (fa[i] !== fb[i]) { n++; max = Math.max(max, Math.abs(fa[i] - fb[i])); }
+        differences.push(`final weights: ${n} of ${fa.length} differ (max |Δ| ${max.toExponential(2)})`);
+      }
+      const what = `${config.scheduleLabel}, seed ${config.seed}, ${config.epochs} epochs of ${data.train.count} images on ${outcomes[0].summary.backend}`;
+      const result = { deterministic: differences.length === 0, run: what, differences };
+      if (opts.json) process.stdout.write(JSON.stringify(result, null, 2) + '\n');
+      else if (result.deterministic) process.stdout.write(`deterministic: two runs (${what}) gave bit-identical epochs.csv (seconds aside) and weights\n`);
+      else process.stdout.write(`NOT deterministic (${what}):\n${differences.map((d) => '  ' + d).join('\n')}\n`);
+      if (!result.deterministic) process.exitCode = 1;
+    } finally {
+      fs.rmSync(root, { recursive: true, force: true });
+    }
+  });
+}
