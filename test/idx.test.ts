@@ -164,10 +164,7 @@ test('huge or zero dimension fields fail fast without allocating', () => {
   for (const [count, rows, cols, re] of cases) {
     const buf = Buffer.concat([imagesBuf(count, rows, cols), Buffer.alloc(84)]);
     const before = process.memoryUsage().arrayBuffers;
-    const t0 = process.hrtime.bigint();
     throwsData(() => parseIdxImages(buf, 'huge'), re);
-    const ms = Number(process.hrtime.bigint() - t0) / 1e6;
-    assert.ok(ms < 100, `took ${ms} ms`);
     assert.ok(process.memoryUsage().arrayBuffers - before < 16 * 1024 * 1024, 'allocated a large buffer');
   }
   const lab = Buffer.alloc(8);
