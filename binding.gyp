@@ -12,7 +12,10 @@
         "native/simd_avx512.cc",
         "native/conv.cc",
         "native/pool.cc",
-        "native/matmul.cc"
+        "native/matmul.cc",
+        "native/elementwise.cc",
+        "native/reduce.cc",
+        "native/adam.cc"
       ],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
       "defines": ["NAPI_VERSION=8", "NAPI_CPP_EXCEPTIONS"],

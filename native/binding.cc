@@ -207,6 +207,76 @@ Napi::Value BatchMatMul(const Napi::CallbackInfo& info) {
   });
 }
 
+// binaryOp(out, a, b, op, [n, na, nb]): na and nb are n, 1, or a period dividing n
+Napi::Value BinaryOp(const Napi::CallbackInfo& info) {
+  return guarded(info, [&] {
+    Napi::Env env = info.Env();
+    std::vector<int64_t> d = int_list(info, 4, "binary sizes", 3, 1);
+    const int64_t n = d[0], na = d[1], nb = d[2];
+    if (n % na != 0 || n % nb != 0 || (na != n && nb != n))
+      throw_range(env, "binary sizes: each input must be the full size, a scalar, or a period of the output");
+    float* out = f32(info, 0, "out", n);
+    const float* a = f32(info, 1, "a", na);
+    const float* b = f32(info, 2, "b", nb);
+    lenet::binary_op(out, a, b, int_arg(info, 3, "op", 0, 3), n, na, nb);
+    return env.Undefined();
+  });
+}
+
+// unaryOp(out, x, op, alpha)
+Napi::Value UnaryOp(const Napi::CallbackInfo& info) {
+  return guarded(info, [&] {
+    Napi::Env env = info.Env();
+    if (info.Length() < 2 || !info[1].IsTypedArray()) throw_type(env, "x must be a Float32Array");
+    const int64_t n = static_cast<int64_t>(info[1].As<Napi::TypedArray>().ElementLength());
+    float* out = f32(info, 0, "out", n);
+    const float* x = f32(info, 1, "x", n);
+    const int op = int_arg(info, 2, "op", 0, 8);
+    if (info.Length() < 4 || !info[3].IsNumber()) throw_type(env, "alpha must be a number");
+    lenet::unary_op(out, x, op, info[3].As<Napi::Number>().FloatValue(), n);
+    return env.Undefined();
+  });
+}
+
+// sumLeading(out, x, rows, cols): out[j] = sum_r x[r][j]; sumTrailing: out[r] = sum_j x[r][j]
+template <bool kLeading>
+Napi::Value SumAxes(const Napi::CallbackInfo& info) {
+  return guarded(info, [&] {
+    Napi::Env env = info.Env();
+    const int64_t rows = int_arg(info, 2, "rows", 1, 2147483647), cols = int_arg(info, 3, "cols", 1, 2147483647);
+    float* out = f32(info, 0, "out", kLeading ? cols : rows);
+    const float* x = f32(info, 1, "x", product(env, {rows, cols}));
+    if (kLeading) lenet::sum_leading(out, x, rows, cols);
+    else lenet::sum_trailing(out, x, rows, cols);
+    return env.Undefined();
+  });
+}
+
+// adamUpdate(value, m, v, g, [beta1, 1-beta1, beta2, 1-beta2, 1-beta1^t, 1-beta2^t, epsilon, -lr])
+Napi::Value AdamUpdate(const Napi::CallbackInfo& info) {
+  return guarded(info, [&] {
+    Napi::Env env = info.Env();
+    if (info.Length() < 1 || !info[0].IsTypedArray()) throw_type(env, "value must be a Float32Array");
+    const int64_t n = static_cast<int64_t>(info[0].As<Napi::TypedArray>().ElementLength());
+    float* value = f32(info, 0, "value", n);
+    float* m = f32(info, 1, "m", n);
+    float* v = f32(info, 2, "v", n);
+    const float* g = f32(info, 3, "gradient", n);
+    if (info.Length() < 5 || !info[4].IsArray()) throw_type(env, "adam scalars must be an array");
+    Napi::Array arr = info[4].As<Napi::Array>();
+    if (arr.Length() != 8) throw_range(env, "adam scalars must have 8 entries");
+    float sc[8];
+    for (uint32_t i = 0; i < 8; ++i) {
+      Napi::Value e = arr.Get(i);
+      if (!e.IsNumber()) throw_type(env, "adam scalars must be numbers");
+      sc[i] = e.As<Napi::Number>().FloatValue();
+    }
+    const lenet::AdamScalars s{sc[0], sc[1], sc[2], sc[3], sc[4], sc[5], sc[6], sc[7]};
+    lenet::adam_update(value, m, v, g, n, s);
+    return env.Undefined();
+  });
+}
+
 Napi::Value SetThreads(const Napi::CallbackInfo& info) {
   lenet::set_threads(int_arg(info, 0, "threads", 0, 256));
   return info.Env().Undefined();
@@ -237,6 +307,11 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("maxPool", Napi::Function::New(env, MaxPool));
   exports.Set("maxPoolGrad", Napi::Function::New(env, MaxPoolGrad));
   exports.Set("batchMatMul", Napi::Function::New(env, BatchMatMul<false>));
+  exports.Set("binaryOp", Napi::Function::New(env, BinaryOp));
+  exports.Set("unaryOp", Napi::Function::New(env, UnaryOp));
+  exports.Set("sumLeading", Napi::Function::New(env, SumAxes<true>));
+  exports.Set("sumTrailing", Napi::Function::New(env, SumAxes<false>));
+  exports.Set("adamUpdate", Napi::Function::New(env, AdamUpdate));
   Napi::Object ref = Napi::Object::New(env);
   ref.Set("conv2dForward", Napi::Function::New(env, Conv2DForward<true>));
   ref.Set("conv2dBackwardInput", Napi::Function::New(env, Conv2DBackwardInput<true>));

@@ -3,6 +3,7 @@
 // Geometry comes already resolved by tfjs (computeConv2DInfo / computePool2DInfo).
 #pragma once
 #include <cstdint>
+#include <functional>
 
 namespace lenet {
 
@@ -62,5 +63,31 @@ void batch_matmul(float* c,           // [batch, M, N]
 void batch_matmul_reference(float* c, const float* a, const float* b, const float* bias, int act,
                             int64_t batch_a, int64_t batch_b, int64_t m, int64_t k, int64_t n,
                             bool trans_a, bool trans_b);
+
+// elementwise.cc: out[i] = a[i % na] op b[i % nb]; na, nb are n, 1, or a period dividing n.
+enum BinaryOp { kAdd = 0, kSub = 1, kMul = 2, kDiv = 3 };
+void binary_op(float* out,       // [n]
+               const float* a,   // [na]
+               const float* b,   // [nb]
+               int op, int64_t n, int64_t na, int64_t nb);
+enum UnaryOp { kReluOp = 0, kStepOp = 1, kTanhOp = 2, kSigmoidOp = 3, kSqrtOp = 4, kSquareOp = 5,
+               kNegOp = 6, kExpOp = 7, kLogOp = 8 };
+void unary_op(float* out, const float* x, int op, float alpha, int64_t n);  // [n] each
+
+// reduce.cc
+void sum_leading(float* out,       // [cols]: out[j] = sum_r x[r][j]
+                 const float* x,   // [rows, cols]
+                 int64_t rows, int64_t cols);
+void sum_trailing(float* out,      // [rows]: out[r] = sum_j x[r][j]
+                  const float* x,  // [rows, cols]
+                  int64_t rows, int64_t cols);
+
+// adam.cc: in place, value/m/v/g all [n]. The scalars are float32 as tfjs rounds them.
+struct AdamScalars {
+  float beta1, one_minus_beta1, beta2, one_minus_beta2;
+  float one_minus_acc_beta1, one_minus_acc_beta2;  // 1 - beta^t
+  float epsilon, neg_lr;
+};
+void adam_update(float* value, float* m, float* v, const float* g, int64_t n, const AdamScalars& s);
 
 }  // namespace lenet

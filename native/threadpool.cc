@@ -13,7 +13,7 @@ namespace {
 
 // Workers spin briefly after a job (kernels of one training step come in quick bursts),
 // then sleep on a condition variable so an idle process costs nothing.
-constexpr int kSpinIterations = 20000;
+constexpr int kSpinIterations = 4000;
 
 class Pool {
  public:
@@ -35,22 +35,24 @@ class Pool {
       for (int i = 0; i < ntasks; ++i) fn(i);
       return;
     }
+    // No worker is inside a job here (the previous run waited for active_ == 0), so the
+    // job's fields can be written freely; open_ (seq_cst) publishes them.
+    fn_ = &fn;
+    ntasks_ = ntasks;
+    next_.store(0, std::memory_order_relaxed);
+    error_ = nullptr;
+    open_.store(true);
     {
       std::lock_guard<std::mutex> lock(mutex_);
-      fn_ = &fn;
-      ntasks_ = ntasks;
-      next_.store(0, std::memory_order_relaxed);
-      done_.store(0, std::memory_order_relaxed);
-      error_ = nullptr;
-      generation_.fetch_add(1, std::memory_order_release);
+      generation_.fetch_add(1);
     }
     cv_.notify_all();
     work();
-    // Every worker acknowledges every job, so no worker can still be reading this job's
-    // state when the next one is published.
-    const int nworkers = nthreads_ - 1;
+    // All tasks are claimed. Close the job; wait only for workers that joined it (a worker
+    // that was not scheduled in time simply misses it: no waiting on a descheduled thread).
+    open_.store(false);
     int spins = 0;
-    while (done_.load(std::memory_order_acquire) != nworkers) {
+    while (active_.load() != 0) {
       if (++spins > 64) std::this_thread::yield();
     }
     fn_ = nullptr;
@@ -74,21 +76,23 @@ class Pool {
   void worker_loop(unsigned seen) {
     for (;;) {
       int spins = 0;
-      while (generation_.load(std::memory_order_acquire) == seen && !quit_.load() &&
+      while (generation_.load(std::memory_order_acquire) == seen && !quit_.load(std::memory_order_relaxed) &&
              spins < kSpinIterations) {
         ++spins;
 #if defined(__x86_64__) || defined(__i386__)
         __builtin_ia32_pause();
 #endif
       }
-      if (generation_.load(std::memory_order_acquire) == seen && !quit_.load()) {
+      if (generation_.load() == seen && !quit_.load()) {
         std::unique_lock<std::mutex> lock(mutex_);
         cv_.wait(lock, [&] { return generation_.load() != seen || quit_.load(); });
       }
       if (quit_.load()) return;
-      seen = generation_.load(std::memory_order_acquire);
-      work();
-      done_.fetch_add(1, std::memory_order_acq_rel);
+      seen = generation_.load();
+      // Join the job if it is still open (Dekker-style: both sides use seq_cst).
+      active_.fetch_add(1);
+      if (open_.load()) work();
+      active_.fetch_sub(1);
     }
   }
 
@@ -108,7 +112,8 @@ class Pool {
   std::condition_variable cv_;
   std::atomic<unsigned> generation_{0};
   std::atomic<bool> quit_{false};
-  std::atomic<int> next_{0}, done_{0};
+  std::atomic<int> next_{0}, active_{0};
+  std::atomic<bool> open_{false};
   int ntasks_ = 0;
   const std::function<void(int)>* fn_ = nullptr;
   std::exception_ptr error_;

@@ -183,6 +183,56 @@ for (const c of [{ m: 50, k: 576, n: 120 }, { m: 50, k: 120, n: 10 }, { m: 1000,
   });
 }
 
+const binaryCases: Array<{ a: number[]; b: number[] }> = [
+  { a: [50, 32, 32, 6], b: [50, 32, 32, 6] },
+  { a: [50, 32, 32, 6], b: [6] },
+  { a: [50, 120], b: [1, 120] },
+  { a: [], b: [7, 5] },
+  { a: [7, 5], b: [] },
+  { a: [5], b: [3, 4, 5] },
+  { a: [3, 1], b: [1, 4] }, // a general broadcast: cpu fallback
+];
+const binaryOps: Array<[string, (a: tf.Tensor, b: tf.Tensor) => tf.Tensor]> = [
+  ['Add', tf.add], ['Sub', tf.sub], ['Multiply', tf.mul], ['RealDiv', tf.div],
+];
+for (const c of binaryCases) {
+  for (const [name, op] of binaryOps) {
+    test(`${name} a=[${c.a}] b=[${c.b}]`, async (t) => {
+      const av = randomArray(size(c.a), 40), bv = randomArray(size(c.b), 41).map((v) => v + Math.sign(v) * 0.5);
+      await compare(t, () => op(tf.tensor(av, c.a), tf.tensor(bv, c.b)));
+    });
+  }
+}
+
+const unaryOps: Array<[string, (x: tf.Tensor) => tf.Tensor, boolean]> = [
+  ['Relu', tf.relu, false], ['Step', (x) => tf.step(x, 0.25), false], ['Tanh', tf.tanh, false],
+  ['Sigmoid', tf.sigmoid, false], ['Sqrt', tf.sqrt, true], ['Square', tf.square, false], ['Neg', tf.neg, false],
+  ['Exp', tf.exp, false], ['Log', tf.log, true],
+];
+for (const [name, op, positive] of unaryOps) {
+  for (const shape of [[50, 32, 32, 6], [7, 3]]) {
+    test(`${name} x=[${shape}]`, async (t) => {
+      const xv = randomArray(size(shape), 42, 3).map((v) => (positive ? Math.abs(v) + 1e-3 : v));
+      await compare(t, () => op(tf.tensor(xv, shape)));
+    });
+  }
+}
+
+const sumCases: Array<{ x: number[]; axis: number[] | number | null; keepDims: boolean }> = [
+  { x: [50, 32, 32, 6], axis: [0, 1, 2], keepDims: false },
+  { x: [50, 12, 12, 16], axis: [0, 1, 2], keepDims: true },
+  { x: [50, 120], axis: 0, keepDims: false },
+  { x: [50, 10], axis: -1, keepDims: true },
+  { x: [4, 5, 6], axis: null, keepDims: false },
+  { x: [4, 5, 6], axis: 1, keepDims: false }, // a middle axis: cpu fallback
+];
+for (const c of sumCases) {
+  test(`Sum x=[${c.x}] axis=${JSON.stringify(c.axis)} keepDims=${c.keepDims}`, async (t) => {
+    const xv = randomArray(size(c.x), 43);
+    await compare(t, () => tf.sum(tf.tensor(xv, c.x), c.axis ?? undefined, c.keepDims));
+  });
+}
+
 test('unsupported cases fall back to the cpu kernel (dilation 2, int32 matmul)', async (t) => {
   const xv = randomArray(2 * 9 * 9 * 2, 13), fv = randomArray(3 * 3 * 2 * 3, 14);
   await compare(t, () => tf.conv2d(tf.tensor4d(xv, [2, 9, 9, 2]), tf.tensor4d(fv, [3, 3, 2, 3]), 1, 'valid',

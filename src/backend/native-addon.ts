@@ -25,6 +25,16 @@ export interface NativeKernelFns {
 export interface NativeAddon extends NativeKernelFns {
   maxPool(y: Float32Array, x: Float32Array, geometry: PoolGeometry): void;
   maxPoolGrad(dx: Float32Array, dy: Float32Array, x: Float32Array, geometry: PoolGeometry): void;
+  /** out[i] = a[i % na] op b[i % nb]; op 0 add, 1 sub, 2 mul, 3 div; sizes [n, na, nb]. */
+  binaryOp(out: Float32Array, a: Float32Array, b: Float32Array, op: number, sizes: number[]): void;
+  /** op 0 relu, 1 step(alpha), 2 tanh, 3 sigmoid, 4 sqrt, 5 square, 6 neg, 7 exp, 8 log. */
+  unaryOp(out: Float32Array, x: Float32Array, op: number, alpha: number): void;
+  /** out[j] = sum_r x[r][j] over x [rows, cols]. */
+  sumLeading(out: Float32Array, x: Float32Array, rows: number, cols: number): void;
+  /** out[r] = sum_j x[r][j] over x [rows, cols]. */
+  sumTrailing(out: Float32Array, x: Float32Array, rows: number, cols: number): void;
+  /** In place; scalars [beta1, 1-beta1, beta2, 1-beta2, 1-beta1^t, 1-beta2^t, epsilon, -lr] (float32). */
+  adamUpdate(value: Float32Array, m: Float32Array, v: Float32Array, g: Float32Array, scalars: number[]): void;
   /** Naive loops the fast kernels are tested against. */
   reference: NativeKernelFns;
   setThreads(n: number): void;

@@ -7,6 +7,7 @@ import '@tensorflow/tfjs-backend-cpu'; // registers the cpu backend and its kern
 import { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
 import { getKernelsForBackend, registerBackend, registerKernel } from '@tensorflow/tfjs-core';
 import { loadNativeAddon, nativeLoadError } from './native-addon';
+import { nativeElementwiseConfigs } from './native-elementwise';
 import { NATIVE_BACKEND_NAME, nativeKernelConfigs } from './native-kernels';
 
 export { loadNativeAddon, nativeLoadError } from './native-addon';
@@ -30,7 +31,7 @@ export function registerNativeBackend(options: NativeBackendOptions = {}): boole
   if (addon == null) return false;
   if (options.threads != null) setNativeThreads(options.threads);
   if (registered != null) return true;
-  const natives = nativeKernelConfigs(addon);
+  const natives = [...nativeKernelConfigs(addon), ...nativeElementwiseConfigs(addon)];
   const replaced = new Set(natives.map((k) => k.kernelName));
   registerBackend(NATIVE_BACKEND_NAME, () => new MathBackendCPU(), 0);
   for (const config of getKernelsForBackend('cpu')) {

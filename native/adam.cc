@@ -1,0 +1,38 @@
+// Adam, fused: one pass updates a variable and its two moments in place, with exactly the
+// float32 operations (and rounding after each) of tfjs' AdamOptimizer.applyGradients:
+//   m = m*b1 + g*(1-b1);  v = v*b2 + g*g*(1-b2)
+//   x = (m/(1-b1^t)) / (sqrt(v/(1-b2^t)) + eps) * -lr + x
+// Contraction into fused multiply-adds would change the rounding, so it is off here.
+#pragma GCC optimize("fp-contract=off")
+#include <algorithm>
+#include <cmath>
+
+#include "kernels.h"
+#include "threadpool.h"
+
+namespace lenet {
+
+void adam_update(float* value, float* m, float* v, const float* g, int64_t n, const AdamScalars& s) {
+  auto range = [&](int64_t i0, int64_t i1) {
+    for (int64_t i = i0; i < i1; ++i) {
+      const float gi = g[i];
+      const float mi = m[i] * s.beta1 + gi * s.one_minus_beta1;
+      const float vi = v[i] * s.beta2 + (gi * gi) * s.one_minus_beta2;
+      m[i] = mi;
+      v[i] = vi;
+      const float mhat = mi / s.one_minus_acc_beta1;
+      const float vhat = vi / s.one_minus_acc_beta2;
+      const float denom = std::sqrt(vhat) + s.epsilon;
+      value[i] = (mhat / denom) * s.neg_lr + value[i];
+    }
+  };
+  constexpr int64_t kChunk = 16384;
+  const int64_t ntasks = (n + kChunk - 1) / kChunk;
+  if (ntasks <= 2) {
+    range(0, n);
+    return;
+  }
+  parallel_for(static_cast<int>(ntasks), [&](int i) { range(i * kChunk, std::min(n, (i + 1) * kChunk)); });
+}
+
+}  // namespace lenet

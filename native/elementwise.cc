@@ -1,0 +1,93 @@
+// Elementwise ops: binary (add, sub, mul, div) with the broadcasts a training step uses
+// (same shape, scalar, a period along the trailing axes such as a bias), and unary
+// activations with their tfjs semantics (relu(NaN) = NaN, step(NaN) = NaN). Memory-bound:
+// plain loops the compiler vectorises, cut into fixed chunks for the pool.
+#include <algorithm>
+#include <cmath>
+
+#include "kernels.h"
+#include "threadpool.h"
+
+namespace lenet {
+namespace {
+
+constexpr int64_t kChunk = 16384;  // elements per task
+
+void for_chunks(int64_t n, const std::function<void(int64_t, int64_t)>& fn) {
+  const int64_t ntasks = (n + kChunk - 1) / kChunk;
+  if (ntasks <= 2) {
+    fn(0, n);
+    return;
+  }
+  parallel_for(static_cast<int>(ntasks), [&](int i) {
+    const int64_t i0 = i * kChunk;
+    fn(i0, std::min(n, i0 + kChunk));
+  });
+}
+
+template <typename Op>
+void binary_loop(float* out, const float* a, const float* b, int64_t n, int64_t na, int64_t nb, Op op) {
+  for_chunks(n, [&](int64_t i0, int64_t i1) {
+    if (na == n && nb == n) {
+      for (int64_t i = i0; i < i1; ++i) out[i] = op(a[i], b[i]);
+    } else if (nb == 1) {
+      const float s = b[0];
+      for (int64_t i = i0; i < i1; ++i) out[i] = op(a[i], s);
+    } else if (na == 1) {
+      const float s = a[0];
+      for (int64_t i = i0; i < i1; ++i) out[i] = op(s, b[i]);
+    } else if (na == n) {  // b repeats with period nb
+      for (int64_t i = i0; i < i1;) {
+        const int64_t j0 = i % nb, len = std::min(nb - j0, i1 - i);
+        const float* bb = b + j0 - i;
+        for (int64_t k = i; k < i + len; ++k) out[k] = op(a[k], bb[k]);
+        i += len;
+      }
+    } else {  // a repeats with period na
+      for (int64_t i = i0; i < i1;) {
+        const int64_t j0 = i % na, len = std::min(na - j0, i1 - i);
+        const float* aa = a + j0 - i;
+        for (int64_t k = i; k < i + len; ++k) out[k] = op(aa[k], b[k]);
+        i += len;
+      }
+    }
+  });
+}
+
+template <typename Op>
+void unary_loop(float* out, const float* x, int64_t n, Op op) {
+  for_chunks(n, [&](int64_t i0, int64_t i1) {
+    for (int64_t i = i0; i < i1; ++i) out[i] = op(x[i]);
+  });
+}
+
+}  // namespace
+
+void binary_op(float* out, const float* a, const float* b, int op, int64_t n, int64_t na, int64_t nb) {
+  switch (op) {
+    case kAdd: binary_loop(out, a, b, n, na, nb, [](float x, float y) { return x + y; }); break;
+    case kSub: binary_loop(out, a, b, n, na, nb, [](float x, float y) { return x - y; }); break;
+    case kMul: binary_loop(out, a, b, n, na, nb, [](float x, float y) { return x * y; }); break;
+    case kDiv: binary_loop(out, a, b, n, na, nb, [](float x, float y) { return x / y; }); break;
+    default: break;
+  }
+}
+
+void unary_op(float* out, const float* x, int op, float alpha, int64_t n) {
+  switch (op) {
+    case kReluOp: unary_loop(out, x, n, [](float v) { return v < 0.0f ? 0.0f : v; }); break;
+    case kStepOp:
+      unary_loop(out, x, n, [alpha](float v) { return v != v ? v : (v > 0.0f ? 1.0f : alpha); });
+      break;
+    case kTanhOp: unary_loop(out, x, n, [](float v) { return std::tanh(v); }); break;
+    case kSigmoidOp: unary_loop(out, x, n, [](float v) { return 1.0f / (1.0f + std::exp(-v)); }); break;
+    case kSqrtOp: unary_loop(out, x, n, [](float v) { return std::sqrt(v); }); break;
+    case kSquareOp: unary_loop(out, x, n, [](float v) { return v * v; }); break;
+    case kNegOp: unary_loop(out, x, n, [](float v) { return -v; }); break;
+    case kExpOp: unary_loop(out, x, n, [](float v) { return std::exp(v); }); break;
+    case kLogOp: unary_loop(out, x, n, [](float v) { return std::log(v); }); break;
+    default: break;
+  }
+}
+
+}  // namespace lenet
