@@ -3,7 +3,7 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { collectRuns } from '../src/report/runs';
-import { writeCharts, writeHeatmap, PNG_WIDTH, lineChartSpec } from '../src/report/plot';
+import { writeCharts, writeHeatmap, PNG_WIDTH, lineChartSpec, normalizeSvgIds, renderSvg, heatmapSpec } from '../src/report/plot';
 import { tempDir, writeComparisonDir, FakeRun } from './report-fixtures';
 
 /** Minimal XML well-formedness check: every tag closes in order, attributes are quoted, no stray '<'. */
@@ -121,4 +121,18 @@ test('writeHeatmap: one cell per schedule, panels by dense activation, PNG size 
   assert.equal(pngSize(fs.readFileSync(files[1])).width, PNG_WIDTH);
   // The labels print the accuracy of each cell: the first cell (k=0, loss 0.1) has test acc 1 - 0.11/3.
   assert.match(svg, />0\.9633<\/text>/);
+});
+
+test('normalizeSvgIds: vega global counters replaced, so the same chart renders identically twice', async () => {
+  assert.equal(
+    normalizeSvgIds('<svg><defs><linearGradient id="gradient_7"/><clipPath id="clip3"/></defs><path fill="url(#gradient_7)" clip-path="url(#clip3)"/><use href="#clip3"/></svg>', 'x'),
+    '<svg><defs><linearGradient id="x-0"/><clipPath id="x-1"/></defs><path fill="url(#x-0)" clip-path="url(#x-1)"/><use href="#x-1"/></svg>',
+  );
+  const dir = tempDir();
+  writeComparisonDir(dir, runs([1]));
+  const { groups } = collectRuns(dir);
+  const a = await renderSvg(heatmapSpec(groups));
+  const b = await renderSvg(heatmapSpec(groups));
+  assert.notEqual(a, b, 'raw vega output differs (gradient counter)');
+  assert.equal(normalizeSvgIds(a, 'h'), normalizeSvgIds(b, 'h'));
 });

@@ -239,8 +239,23 @@ export function svgToPng(svg: string, width = PNG_WIDTH): { png: Buffer; width: 
   return { png: image.asPng(), width: image.width, height: image.height };
 }
 
+/**
+ * Vega numbers gradients and clip paths with a process-wide counter (gradient_0, gradient_1, ...), so the
+ * same chart drawn twice would differ. Renames every id, in order of appearance, to `<prefix>-<k>`:
+ * deterministic output, and ids stay unique when several charts are inlined into one HTML page.
+ */
+export function normalizeSvgIds(svg: string, prefix: string): string {
+  const ids = [...svg.matchAll(/\sid="([^"]+)"/g)].map((m) => m[1]);
+  const map = new Map<string, string>();
+  for (const id of ids) if (!map.has(id)) map.set(id, `${prefix}-${map.size}`);
+  if (map.size === 0) return svg;
+  const esc = (x: string) => x.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  const re = new RegExp(`(\\sid="|url\\(#|href="#)(${[...map.keys()].map(esc).join('|')})(?=[")])`, 'g');
+  return svg.replace(re, (_m, head: string, id: string) => `${head}${map.get(id)}`);
+}
+
 export async function renderChart(name: string, vlSpec: Spec, width = PNG_WIDTH): Promise<RenderedChart> {
-  const svg = await renderSvg(vlSpec);
+  const svg = normalizeSvgIds(await renderSvg(vlSpec), `lenet-${name}`);
   const { png, width: pngWidth, height: pngHeight } = svgToPng(svg, width);
   return { name, svg, png, pngWidth, pngHeight };
 }
