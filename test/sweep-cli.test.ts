@@ -1,0 +1,116 @@
+import { test } from 'node:test';
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { tempDir, writeComparisonDir, writeRun, FakeRun } from './report-fixtures';
+
+const ROOT = path.resolve(__dirname, '..', '..');
+const BIN = path.join(ROOT, 'bin', 'lenet.js');
+
+function lenet(args: string[]): { code: number | null; stdout: string; stderr: string } {
+  const r = spawnSync(process.execPath, [BIN, ...args], { cwd: ROOT, encoding: 'utf8', timeout: 300_000 });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+/** Exit code and a single `lenet: ...` line on stderr, no stack trace. */
+function fails(args: string[], code: number, pattern: RegExp): void {
+  const r = lenet(args);
+  assert.equal(r.code, code, `exit code of lenet ${args.join(' ')}; stderr: ${r.stderr}`);
+  const lines = r.stderr.trim().split('\n');
+  assert.equal(lines.length, 1, `one line on stderr, got: ${r.stderr}`);
+  assert.match(lines[0], /^lenet: /);
+  assert.match(lines[0], pattern);
+  assert.doesNotMatch(r.stderr, /\n\s+at /, 'no stack trace');
+}
+
+test('sweep: a real tiny shard, then a rerun that trains nothing', () => {
+  const out = path.join(tempDir('lenet-sweep-cli-'), 'sweep');
+  const args = ['sweep', '--grid', 'relu,tanh', '--limit', '100', '--epochs', '1', '--average-last', '1', '--seeds', '1', '--out', out, '--shard', '1/2'];
+  const first = lenet([...args, '--quiet']);
+  assert.equal(first.code, 0, first.stderr);
+  assert.match(first.stdout, /sweep: 4 trained, 0 already done/);
+  // Shard 1/2 of the 8 cells of {tanh,relu}^3: cells 0, 2, 4, 6 of the fixed order.
+  const dirs = ['tanh/seed-1', 'tanh_relu_tanh/seed-1', 'relu_tanh_tanh/seed-1', 'relu_relu_tanh/seed-1'];
+  const mtimes = dirs.map((d) => {
+    const summary = JSON.parse(fs.readFileSync(path.join(out, d, 'summary.json'), 'utf8'));
+    assert.equal(summary.complete, true, d);
+    return fs.statSync(path.join(out, d, 'summary.json')).mtimeMs;
+  });
+  assert.ok(!fs.existsSync(path.join(out, 'tanh_tanh_relu')), 'cell 1 belongs to shard 2');
+  for (const f of ['sweep.csv', 'sweep.md', 'heatmap.svg', 'heatmap.png', 'comparison.json']) assert.ok(fs.existsSync(path.join(out, f)), f);
+  assert.equal(fs.readFileSync(path.join(out, 'sweep.csv'), 'utf8').trim().split('\n').length, 5);
+
+  const second = lenet([...args, '--json']);
+  assert.equal(second.code, 0, second.stderr);
+  const result = JSON.parse(second.stdout);
+  assert.equal(result.trained, 0);
+  assert.equal(result.skipped, 4);
+  assert.equal(result.rows.length, 4);
+  dirs.forEach((d, i) => assert.equal(fs.statSync(path.join(out, d, 'summary.json')).mtimeMs, mtimes[i], `${d} untouched`));
+});
+
+test('sweep: bad --shard, --grid or --schedule is a usage error (exit 2), before any training', () => {
+  const out = path.join(tempDir(), 'never');
+  fails(['sweep', '--shard', '3/2', '--out', out], 2, /--shard 3\/2: K must be from 1 to 2/);
+  fails(['sweep', '--shard', '0/2', '--out', out], 2, /K must be from 1 to 2/);
+  fails(['sweep', '--shard', 'two', '--out', out], 2, /--shard must look like K\/N/);
+  fails(['sweep', '--shard', '1/0', '--out', out], 2, /N must be at least 1/);
+  fails(['sweep', '--shard', '28/30', '--seeds', '1', '--out', out], 2, /has no cells: the grid has only 27/);
+  fails(['sweep', '--grid', 'relu,foo', '--out', out], 2, /unknown activation "foo" in --grid/);
+  fails(['sweep', '--schedule', 'relu,relu,relu', '--out', out], 2, /sweep takes --grid, not --schedule/);
+  assert.ok(!fs.existsSync(out), 'nothing written');
+});
+
+const CURVE = [2, 1.2, 0.8, 0.6];
+function comparison(): string {
+  const dir = tempDir();
+  const runs: FakeRun[] = [];
+  for (const [label, f] of [['sigmoid', 1.5], ['tanh', 0.8], ['relu', 0.7], ['tanh-relu', 0.5]] as const) {
+    for (const seed of [1, 2]) runs.push({ label, seed, trainLoss: CURVE.map((x) => x * f * (1 + seed / 30)) });
+  }
+  writeComparisonDir(dir, runs);
+  return dir;
+}
+
+test('report and plot on a comparison folder', () => {
+  const dir = comparison();
+  const r = lenet(['report', dir]);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stdout, /^\(a\) held: tanh-relu has the highest training accuracy/m);
+  assert.match(r.stdout, /^\(d\) held: /m);
+  assert.ok(fs.existsSync(path.join(dir, 'report.html')));
+  const out = path.join(dir, 'charts');
+  const p = lenet(['plot', dir, '--out', out, '--json']);
+  assert.equal(p.code, 0, p.stderr);
+  const files = JSON.parse(p.stdout).files.map((f: string) => path.basename(f));
+  assert.deepEqual(files, ['accuracy.svg', 'accuracy.png', 'loss.svg', 'loss.png', 'paper-loss.svg', 'paper-loss.png']);
+});
+
+test('report/plot: missing folder (exit 2), no runs or a malformed run (exit 1), one line each', () => {
+  const empty = tempDir();
+  fails(['report', path.join(empty, 'nope')], 2, /no such directory: .*nope$/);
+  fails(['plot', path.join(empty, 'nope')], 2, /no such directory/);
+  fails(['report', empty], 1, new RegExp(`no runs found under ${empty}$`));
+  const bad = tempDir();
+  writeRun(path.join(bad, 'run'), { label: 'relu', seed: 1, trainLoss: [1, 0.5] });
+  fs.writeFileSync(path.join(bad, 'run', 'epochs.csv'), 'epoch;loss\n1;0.5\n');
+  fails(['plot', bad], 1, /run\/epochs\.csv has a bad header/);
+});
+
+test('merge: needs --out (exit 2); refuses different protocols (exit 1); merges shards', () => {
+  const a = tempDir();
+  const b = tempDir();
+  writeComparisonDir(a, [{ label: 'relu', seed: 1, trainLoss: [1, 0.5] }], 'sweep');
+  writeComparisonDir(b, [{ label: 'tanh', seed: 1, trainLoss: [1, 0.6], config: { batchSize: 10 } }], 'sweep');
+  fails(['merge', a, b], 2, /merge needs --out DIR/);
+  fails(['merge', a, b, '--out', path.join(tempDir(), 'm')], 1, /cannot merge: .* differ in protocol \(batchSize: 50 vs 10\)/);
+  const c = tempDir();
+  writeComparisonDir(c, [{ label: 'tanh', seed: 1, trainLoss: [1, 0.6] }], 'sweep');
+  const out = path.join(tempDir(), 'm');
+  const r = lenet(['merge', a, c, '--out', out, '--quiet']);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stdout, /merge: 2 runs \(2 copied\) from 2 folder\(s\)/);
+  assert.ok(fs.existsSync(path.join(out, 'relu', 'seed-1', 'summary.json')));
+  assert.ok(fs.existsSync(path.join(out, 'heatmap.png')));
+});
