@@ -6,7 +6,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
-import { registerNativeBackend } from '../src/backend/native';
+import { NativeAdamOptimizer, registerNativeBackend } from '../src/backend/native';
 
 const STEPS = 50;
 const BATCH = 4;
@@ -52,7 +52,7 @@ function seededWeights(model: tf.LayersModel, seed: number): Float32Array[] {
   });
 }
 
-async function trainLosses(backend: string): Promise<number[]> {
+async function trainLosses(backend: string, nativeAdam = false): Promise<number[]> {
   await tf.setBackend(backend);
   const model = buildLenet();
   const init = seededWeights(model, 42);
@@ -61,7 +61,7 @@ async function trainLosses(backend: string): Promise<number[]> {
   const xs = tf.tensor4d(Float32Array.from({ length: BATCH * 36 * 36 }, () => r()), [BATCH, 36, 36, 1]);
   const labels = Array.from({ length: BATCH }, () => Math.floor(r() * 10));
   const ys = tf.oneHot(tf.tensor1d(labels, 'int32'), 10).toFloat();
-  const optimizer = tf.train.adam(1e-3);
+  const optimizer = nativeAdam ? new NativeAdamOptimizer(1e-3) : tf.train.adam(1e-3);
   const losses: number[] = [];
   for (let step = 0; step < STEPS; ++step) {
     const loss = optimizer.minimize(() => {
@@ -77,7 +77,7 @@ async function trainLosses(backend: string): Promise<number[]> {
   return losses;
 }
 
-test(`LeNet ${STEPS} Adam steps, batch ${BATCH}: per-step loss on native matches cpu within 1e-3`, async (t) => {
+test(`LeNet ${STEPS} Adam steps, batch ${BATCH}: per-step loss on native (tf Adam and NativeAdamOptimizer) matches cpu within 1e-3`, async (t) => {
   assert.ok(registerNativeBackend(), 'native addon must be built');
   let start = Date.now();
   const cpu = await trainLosses('cpu');
@@ -85,12 +85,14 @@ test(`LeNet ${STEPS} Adam steps, batch ${BATCH}: per-step loss on native matches
   start = Date.now();
   const native = await trainLosses('native');
   const nativeMs = Date.now() - start;
+  const fused = await trainLosses('native', true);
   let worst = 0;
-  for (let i = 0; i < STEPS; ++i) worst = Math.max(worst, Math.abs(cpu[i] - native[i]));
+  for (let i = 0; i < STEPS; ++i) worst = Math.max(worst, Math.abs(cpu[i] - native[i]), Math.abs(cpu[i] - fused[i]));
   t.diagnostic(`loss ${cpu[0].toFixed(4)} -> ${cpu[STEPS - 1].toFixed(4)}; max |cpu - native| = ${worst.toExponential(2)}`);
   t.diagnostic(`cpu ${cpuMs} ms, native ${nativeMs} ms for ${STEPS} steps`);
   assert.ok(cpu[STEPS - 1] < cpu[0], 'the loss should fall');
   for (let i = 0; i < STEPS; ++i) {
     assert.ok(Math.abs(cpu[i] - native[i]) <= 1e-3, `step ${i}: cpu ${cpu[i]} native ${native[i]}`);
+    assert.ok(Math.abs(cpu[i] - fused[i]) <= 1e-3, `step ${i}: cpu ${cpu[i]} native + NativeAdam ${fused[i]}`);
   }
 });

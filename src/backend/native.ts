@@ -13,6 +13,7 @@ import { NATIVE_BACKEND_NAME, nativeKernelConfigs } from './native-kernels';
 export { loadNativeAddon, nativeLoadError } from './native-addon';
 export type { NativeAddon } from './native-addon';
 export { NATIVE_BACKEND_NAME } from './native-kernels';
+export { NativeAdamOptimizer } from './native-adam';
 
 let registered: string[] | null = null;
 

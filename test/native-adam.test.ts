@@ -1,0 +1,86 @@
+/**
+ * NativeAdamOptimizer against tf.train.adam: 20 steps of seeded gradients on LeNet-shaped
+ * variables, same values (within 1e-5) and the same getWeights() state; a shared buffer
+ * (refCount > 1) takes the tf-ops path and is never written in place.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as tf from '@tensorflow/tfjs';
+import { loadNativeAddon, NativeAdamOptimizer, registerNativeBackend } from '../src/backend/native';
+
+/** Counts the addon's in-place Adam calls. */
+let nativeCalls = 0;
+const addon = loadNativeAddon();
+if (addon) {
+  const inner = addon.adamUpdate.bind(addon);
+  addon.adamUpdate = (...args) => { nativeCalls++; inner(...args); };
+}
+
+const SHAPES = [[5, 5, 1, 6], [6], [5, 5, 6, 16], [16], [576, 120], [120], [120, 10], [10]];
+const STEPS = 20;
+
+function prng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+function seeded(shape: number[], r: () => number, scale: number): tf.Tensor {
+  const n = shape.reduce((a, b) => a * b, 1);
+  return tf.tensor(Float32Array.from({ length: n }, () => (r() * 2 - 1) * scale), shape);
+}
+
+/** Runs STEPS updates; returns the final variable values and the optimizer's weights. */
+async function run(makeOptimizer: () => tf.Optimizer, shareFirst: boolean):
+    Promise<{ values: Float32Array[]; state: Array<{ name: string; values: Float32Array }>; sharedOk: boolean }> {
+  const r = prng(1);
+  const vars = SHAPES.map((s, i) => tf.tidy(() => tf.variable(seeded(s, r, 0.3), true, `adamtest${shareFirst ? 's' : ''}${i}`)));
+  const shared = shareFirst ? vars[0].clone() : null; // shares vars[0]'s buffer: refCount 2
+  const sharedBefore = shared ? Float32Array.from(shared.dataSync()) : null;
+  const optimizer = makeOptimizer();
+  const gr = prng(2);
+  for (let step = 0; step < STEPS; ++step) {
+    const grads: tf.NamedTensorMap = {};
+    vars.forEach((v) => { grads[v.name] = seeded(v.shape, gr, 1); });
+    optimizer.applyGradients(grads);
+    tf.dispose(Object.values(grads));
+  }
+  const values = vars.map((v) => Float32Array.from(v.dataSync()));
+  const state = (await optimizer.getWeights()).map((w) => ({
+    name: w.name.replace(/adamtests?/, 'adamtest'), values: Float32Array.from(w.tensor.dataSync()),
+  }));
+  const sharedOk = shared == null || shared.dataSync().every((x, i) => x === sharedBefore![i]);
+  tf.dispose([...vars, ...(shared ? [shared] : [])]);
+  optimizer.dispose();
+  return { values, state, sharedOk };
+}
+
+for (const backend of ['native', 'cpu']) {
+  for (const share of [false, true]) {
+    test(`NativeAdamOptimizer vs tf.train.adam, ${STEPS} steps on '${backend}'${share ? ', first variable shared' : ''}`,
+      async (t) => {
+        assert.ok(registerNativeBackend());
+        await tf.setBackend(backend);
+        const ref = await run(() => tf.train.adam(1e-3), share);
+        nativeCalls = 0;
+        const got = await run(() => new NativeAdamOptimizer(1e-3), share);
+        // every update in place, except the shared variable's first (tf's assign then gives it
+        // a buffer of its own)
+        assert.equal(nativeCalls, STEPS * SHAPES.length - (share ? 1 : 0));
+        assert.ok(got.sharedOk, 'a shared buffer must not be written in place');
+        let worst = 0;
+        ref.values.forEach((r, i) => r.forEach((x, j) => { worst = Math.max(worst, Math.abs(x - got.values[i][j])); }));
+        assert.deepEqual(got.state.map((s) => s.name), ref.state.map((s) => s.name));
+        ref.state.forEach((s, i) => s.values.forEach((x, j) => {
+          worst = Math.max(worst, Math.abs(x - got.state[i].values[j]));
+        }));
+        t.diagnostic(`max |difference| over variables and moments: ${worst.toExponential(2)}`);
+        assert.ok(worst <= 1e-5, `difference ${worst}`);
+      });
+  }
+}
