@@ -1,8 +1,8 @@
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Command } from 'commander';
 import { usageError } from '../errors';
 import { mergeSweeps } from '../report/merge';
-import { sweepMarkdown } from '../report/sweep-table';
 
 /** `lenet merge DIR... --out DIR`: one sweep folder, table and heatmap from several shard folders. */
 export function register(program: Command): void {
@@ -24,7 +24,7 @@ export function register(program: Command): void {
         process.stdout.write(JSON.stringify(result, null, 2) + '\n');
         return;
       }
-      if (!opts.quiet) process.stdout.write(sweepMarkdown(result.rows) + '\n');
+      if (!opts.quiet) process.stdout.write(fs.readFileSync(path.join(opts.out, 'sweep.md'), 'utf8') + '\n');
       process.stdout.write(`merge: ${result.runs} runs (${result.copied} copied) from ${dirs.length} folder(s) into ${opts.out}; table ${path.join(opts.out, 'sweep.md')}\n`);
     });
 }
