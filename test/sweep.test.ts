@@ -158,3 +158,16 @@ test('merge refuses shards of different protocols, and conflicting duplicates, w
   assert.equal(partial.missing.length, 6);
   assert.match(partial.missing[0], /^[a-z,-]+ seed [12]$/);
 });
+
+test('a sweep folder is read in grid order even when its comparison.json lists only some cells (shared folder)', () => {
+  const runs = fakeCells();
+  const dir = tempDir();
+  writeComparisonDir(dir, runs, 'sweep');
+  const file = path.join(dir, 'comparison.json');
+  const cmp = JSON.parse(fs.readFileSync(file, 'utf8'));
+  const last = shardCells(runs, { k: 2, n: 3 }).reverse();
+  fs.writeFileSync(file, JSON.stringify({ ...cmp, schedules: [...new Set(last.map((r) => r.label))], runs: last.map((r) => ({ schedule: r.label, seed: r.seed, dir: '' })) }));
+  const labels = collectRuns(dir).groups.map((g) => g.label);
+  assert.deepEqual(labels, [...new Set(gridCells(gridSchedules(parseGrid('tanh,relu')), [1]).map((c) => c.label))]);
+  assert.deepEqual(labels.slice(0, 3), ['tanh', 'tanh,tanh,relu', 'tanh,relu,tanh']);
+});

@@ -7,7 +7,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { runtimeError, usageError } from '../errors';
-import { collectRuns, compareLabels, protocolDifferences, protocolOf, RunData, stableJson } from './runs';
+import { collectRuns, compareActivations, protocolDifferences, protocolOf, RunData, stableJson } from './runs';
 import { writeHeatmap } from './plot';
 import { SweepRow, sweepCellDir, writeSweepTable } from './sweep-table';
 
@@ -91,7 +91,7 @@ export async function mergeSweeps(inputs: readonly string[], outDir: string): Pr
   for (const r of runs) labels.set(r.summary.schedule, r.summary.activations);
   const schedules = [...labels.entries()]
     .map(([label, activations]) => ({ label, activations }))
-    .sort((a, b) => compareLabels({ label: a.activations.join(','), activations: a.activations }, { label: b.activations.join(','), activations: b.activations }))
+    .sort((a, b) => compareActivations(a, b))
     .map((x) => x.label);
   const seeds = [...new Set(runs.map((r) => r.summary.seed))].sort((a, b) => a - b);
   const missing: string[] = [];

@@ -216,11 +216,7 @@ export function compareLabels(a: { label: string; activations: string[] }, b: { 
     if (pb < 0) return -1;
     return pa - pb;
   }
-  const key = (acts: string[]) => acts.map((x) => (ACTIVATIONS as readonly string[]).indexOf(x));
-  const ka = key(a.activations);
-  const kb = key(b.activations);
-  for (let i = 0; i < 3; i++) if (ka[i] !== kb[i]) return ka[i] - kb[i];
-  return a.label < b.label ? -1 : a.label > b.label ? 1 : 0;
+  return compareActivations(a, b) || (a.label < b.label ? -1 : a.label > b.label ? 1 : 0);
 }
 
 /** Per-epoch mean ± std over the runs of one group. */
@@ -242,8 +238,20 @@ export function epochStats(runs: readonly RunData[]): EpochStats[] {
   return out;
 }
 
-/** Groups runs by schedule label, in the given label order (others after it, in canonical order). */
-export function groupRuns(runs: readonly RunData[], order: readonly string[] = []): RunGroup[] {
+/** Order of a sweep's grid: by the activation after conv1, then conv2, then dense (ACTIVATIONS order). */
+export function compareActivations(a: { activations: string[] }, b: { activations: string[] }): number {
+  const key = (acts: string[]) => acts.map((x) => (ACTIVATIONS as readonly string[]).indexOf(x));
+  const ka = key(a.activations);
+  const kb = key(b.activations);
+  for (let i = 0; i < 3; i++) if (ka[i] !== kb[i]) return ka[i] - kb[i];
+  return 0;
+}
+
+/**
+ * Groups runs by schedule label, in the given label order (others after it, in canonical order);
+ * with gridOrder, purely in the sweep's grid order (so shards, merges and whole sweeps agree).
+ */
+export function groupRuns(runs: readonly RunData[], order: readonly string[] = [], gridOrder = false): RunGroup[] {
   const byLabel = new Map<string, RunData[]>();
   for (const r of runs) {
     const list = byLabel.get(r.summary.schedule) ?? [];
@@ -272,6 +280,7 @@ export function groupRuns(runs: readonly RunData[], order: readonly string[] = [
     });
   }
   groups.sort((a, b) => {
+    if (gridOrder) return compareActivations(a, b) || (a.label < b.label ? -1 : a.label > b.label ? 1 : 0);
     const ia = order.indexOf(a.label);
     const ib = order.indexOf(b.label);
     if (ia >= 0 && ib >= 0) return ia - ib;
@@ -355,5 +364,5 @@ export function collectRuns(dir: string): RunCollection {
       }
     }
   }
-  return { root, runs, groups: groupRuns(runs, order), kind, warnings };
+  return { root, runs, groups: groupRuns(runs, order, kind === 'sweep'), kind, warnings };
 }
