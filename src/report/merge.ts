@@ -105,6 +105,10 @@ export async function mergeSweeps(inputs: readonly string[], outDir: string): Pr
   }
   fs.writeFileSync(path.join(outAbs, 'comparison.json'), JSON.stringify({ kind: 'sweep', schedules, seeds, runs: listed }, null, 2) + '\n');
 
+  const incomplete = runs.filter((r) => !r.summary.complete);
+  if (incomplete.length > 0) {
+    warnings.push(`${incomplete.length} run(s) did not finish all epochs (${incomplete.slice(0, 3).map((r) => `${r.summary.schedule} seed ${r.summary.seed}`).join(', ')}${incomplete.length > 3 ? ', ...' : ''}); rerun their shard's lenet sweep to finish them`);
+  }
   const merged = collectRuns(outAbs);
   const { rows, files } = writeSweepTable(outAbs, merged.groups);
   files.push(...(await writeHeatmap(outAbs, merged.groups)).files);
