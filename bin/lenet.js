@@ -11,4 +11,11 @@ try {
   }
   throw err;
 }
+// A closed pipe (`lenet ... | head`) ends the output, not the program with a stack trace.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (err) => {
+    if (err && err.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+    throw err;
+  });
+}
 cli.main(process.argv);

@@ -26,7 +26,6 @@ export function register(program: Command): void {
   addTrainingOptions(cmd).action(async (opts: Record<string, unknown>) => {
     const file: RawOptions = typeof opts.config === 'string' ? readConfigFile(opts.config) : {};
     const flags = pickTrainingOptions(opts);
-    if (flags.schedule !== undefined) throw usageError('compare takes --activations, not --schedule');
     const base: RawOptions = { ...file, ...flags };
     for (const k of ['activations', 'activation', 'seeds', 'schedule', 'description', 'paper', 'seed']) delete base[k];
     const specs = parseActivationList(opts.activations ?? file.activations ?? PAPER_ACTIVATIONS);

@@ -1,10 +1,14 @@
 import { Command, Option } from 'commander';
 import { RawOptions } from '../config';
 
+/** `--schedule` belongs to single runs (train, verify); campaigns take lists of schedules. */
+export function addScheduleOption(cmd: Command): Command {
+  return cmd.option('--schedule <a1,a2,a3>', 'per-layer activations after conv1, conv2, dense (e.g. relu,tanh,relu)');
+}
+
 /** Flags shared by train, compare and sweep. No commander defaults: a config file may set them. */
 export function addTrainingOptions(cmd: Command): Command {
   return cmd
-    .option('--schedule <a1,a2,a3>', 'per-layer activations after conv1, conv2, dense (e.g. relu,tanh,relu)')
     .option('--arch <file.json>', 'layer sizes from a JSON file (keys: conv1Filters, conv2Filters, kernelSize, poolSize, denseUnits)')
     .option('--conv1-filters <n>', 'filters of conv1 (default 6)')
     .option('--conv2-filters <n>', 'filters of conv2 (default 16)')

@@ -25,7 +25,6 @@ export function register(program: Command): void {
     const shard = opts.shard === undefined ? { k: 1, n: 1 } : parseShard(opts.shard);
     const file: RawOptions = typeof opts.config === 'string' ? readConfigFile(opts.config) : {};
     const flags = pickTrainingOptions(opts);
-    if (flags.schedule !== undefined) throw usageError('sweep takes --grid, not --schedule');
     const base: RawOptions = { ...file, ...flags };
     for (const k of ['activations', 'activation', 'seeds', 'schedule', 'description', 'paper', 'seed']) delete base[k];
     const acts = parseGrid(opts.grid ?? DEFAULT_GRID.join(','));

@@ -7,7 +7,7 @@ import { progressMode } from '../progress';
 import { CHECKPOINT_FILE, runTraining, timestamp } from '../train/run';
 import { RunSummary } from '../train/summary-types';
 import { installStopHandlers, SIGNAL_EXIT_CODES } from '../signals';
-import { addTrainingOptions, pickTrainingOptions } from './options';
+import { addScheduleOption, addTrainingOptions, pickTrainingOptions } from './options';
 
 /** The few lines a person reads after a run. */
 export function formatSummary(s: RunSummary, dir: string): string {
@@ -52,7 +52,7 @@ function resumeConfig(dir: string, opts: Record<string, unknown>): TrainConfig {
 export function register(program: Command): void {
   const cmd = program.command('train').description('train the improved LeNet-5 once and write per-epoch CSVs, a summary and the model');
   cmd.option('--activation <name>', 'sigmoid, tanh, relu, tanh-relu (= relu,tanh,relu), elu, selu, swish, softplus, mish (default tanh-relu)');
-  addTrainingOptions(cmd)
+  addTrainingOptions(addScheduleOption(cmd))
     .option('--seed <n>', 'seed for initial weights and shuffling (default 1)')
     .option('--out <dir>', 'output folder (default runs/<UTC timestamp>-<schedule>)')
     .option('--force', 'write into a non-empty --out folder')

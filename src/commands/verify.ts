@@ -6,7 +6,7 @@ import { resolveTrainConfig } from '../config';
 import { loadMnist } from '../data/mnist';
 import { runTraining } from '../train/run';
 import { EPOCH_COLUMNS } from '../train/metrics';
-import { addTrainingOptions, pickTrainingOptions } from './options';
+import { addScheduleOption, addTrainingOptions, pickTrainingOptions } from './options';
 
 /** Columns that must match bit for bit between two runs of the same seed (time is not one). */
 const COMPARED = EPOCH_COLUMNS.filter((c) => c !== 'seconds');
@@ -16,7 +16,7 @@ export function register(program: Command): void {
     .description('check determinism: train the same short run twice and compare epochs.csv and weights bit for bit')
     .option('--activation <name>', 'named schedule (default tanh-relu)')
     .option('--seed <n>', 'seed (default 1)');
-  addTrainingOptions(cmd).action(async (opts: Record<string, unknown>) => {
+  addTrainingOptions(addScheduleOption(cmd)).action(async (opts: Record<string, unknown>) => {
     const raw = { limit: '2000', epochs: '2', ...pickTrainingOptions(opts) };
     const config = resolveTrainConfig(raw);
     const data = loadMnist({ dataDir: config.dataDir ?? undefined, resize: config.resize, size: config.imageSize, limit: config.limit ?? undefined });
