@@ -33,24 +33,3 @@ export class EpochCsv {
     await this.writer.writeRecords([formatRow(row)]);
   }
 }
-
-/** Reads an epochs.csv back into rows (used by resume and reports). */
-export function readEpochCsv(file: string): EpochRow[] {
-  const lines = fs.readFileSync(file, 'utf8').split('\n').filter((l) => l.trim().length > 0);
-  if (lines.length === 0) throw new Error(`${file} is empty`);
-  const header = lines[0].split(',');
-  for (const c of ['epoch', 'train_loss', 'train_accuracy', 'test_loss', 'test_accuracy', 'seconds']) {
-    if (!header.includes(c)) throw new Error(`${file} has no "${c}" column`);
-  }
-  return lines.slice(1).map((line, i) => {
-    const cells = line.split(',');
-    if (cells.length !== header.length) throw new Error(`${file} line ${i + 2} has ${cells.length} fields, expected ${header.length}`);
-    const row: Record<string, number> = {};
-    header.forEach((h, k) => {
-      const v = Number(cells[k]);
-      if (cells[k] === '' || !Number.isFinite(v)) throw new Error(`${file} line ${i + 2}: "${h}" is not a number`);
-      row[h] = v;
-    });
-    return row as unknown as EpochRow;
-  });
-}

@@ -8,7 +8,8 @@ import { loadMnist, MnistData } from '../data/mnist';
 import { buildLenet } from '../model/lenet';
 import { saveModel } from '../model/io';
 import { selectBackend, describeNative } from '../backend/index';
-import { EpochCsv, readEpochCsv } from '../report/csv';
+import { EpochCsv } from '../report/csv';
+import { readEpochsCsv } from '../report/runs';
 import { buildSummary, writeSummary } from '../report/summary';
 import { writeJsonAtomic } from '../report/files';
 import { createProgress, ProgressMode } from '../progress';
@@ -116,7 +117,7 @@ export async function runTraining(config: TrainConfig, options: RunOptions, data
     const ckpt = readCheckpoint(checkpointFile);
     await restoreCheckpoint(ckpt, model, optimizer);
     start = ckpt.state;
-    previousRows = readEpochCsv(path.join(dir, 'epochs.csv')).slice(0, start.epoch);
+    previousRows = readEpochsCsv(path.join(dir, 'epochs.csv')).slice(0, start.epoch);
   } else {
     writeJsonAtomic(path.join(dir, 'config.json'), runManifest(config, backend.name, backend.threads, mnist));
   }
