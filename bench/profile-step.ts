@@ -87,6 +87,21 @@ async function main(): Promise<void> {
   const wall = (performance.now() - t0) / steps;
 
   const stats = instrument(backend);
+  const addonStats = new Map<string, KernelStat>();
+  const addon = nativeBackend.loadNativeAddon() as unknown as Record<string, unknown> | null;
+  if (addon && backend === 'native') {
+    for (const [name, fn] of Object.entries(addon)) {
+      if (typeof fn !== 'function' || !/^(conv|max|batch|binary|unary|sum|adam)/.test(name)) continue;
+      const stat: KernelStat = { calls: 0, ms: 0 };
+      addonStats.set(name, stat);
+      addon[name] = (...args: unknown[]) => {
+        const t1 = performance.now();
+        (fn as (...a: unknown[]) => void)(...args);
+        stat.ms += performance.now() - t1;
+        stat.calls++;
+      };
+    }
+  }
   t0 = performance.now();
   for (let i = 0; i < steps; ++i) step();
   const wallInstrumented = (performance.now() - t0) / steps;
@@ -105,6 +120,15 @@ async function main(): Promise<void> {
   }
   console.log(`${'(all kernels)'.padEnd(38)}${(inKernels / steps).toFixed(3).padStart(10)}`);
   console.log(`${'(outside kernels)'.padEnd(38)}${(wallInstrumented - inKernels / steps).toFixed(3).padStart(10)}`);
+  if (addonStats.size > 0) {
+    console.log('\ninside the addon (C++ only)  calls/step   ms/step');
+    let inAddon = 0;
+    for (const [name, s] of [...addonStats.entries()].filter(([, s]) => s.calls > 0).sort((a, b) => b[1].ms - a[1].ms)) {
+      inAddon += s.ms;
+      console.log(`${name.padEnd(28)}${(s.calls / steps).toFixed(1).padStart(10)}${(s.ms / steps).toFixed(3).padStart(10)}`);
+    }
+    console.log(`${'(all addon calls)'.padEnd(38)}${(inAddon / steps).toFixed(3).padStart(10)}`);
+  }
 }
 
 main().catch((err) => {

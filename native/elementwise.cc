@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "cpu.h"
 #include "kernels.h"
 #include "threadpool.h"
 
@@ -61,6 +62,11 @@ void unary_loop(float* out, const float* x, int64_t n, Op op) {
   });
 }
 
+void transcendental(float* out, const float* x, int64_t n, int op) {
+  const SimdTable& t = simd();
+  for_chunks(n, [&](int64_t i0, int64_t i1) { t.transcendental(out + i0, x + i0, i1 - i0, op); });
+}
+
 }  // namespace
 
 void binary_op(float* out, const float* a, const float* b, int op, int64_t n, int64_t na, int64_t nb) {
@@ -77,14 +83,17 @@ void unary_op(float* out, const float* x, int op, float alpha, int64_t n) {
   switch (op) {
     case kReluOp: unary_loop(out, x, n, [](float v) { return v < 0.0f ? 0.0f : v; }); break;
     case kStepOp:
-      unary_loop(out, x, n, [alpha](float v) { return v != v ? v : (v > 0.0f ? 1.0f : alpha); });
+      unary_loop(out, x, n, [alpha](float v) {
+        const float r = v > 0.0f ? 1.0f : alpha;
+        return v != v ? v : r;
+      });
       break;
-    case kTanhOp: unary_loop(out, x, n, [](float v) { return std::tanh(v); }); break;
-    case kSigmoidOp: unary_loop(out, x, n, [](float v) { return 1.0f / (1.0f + std::exp(-v)); }); break;
+    case kTanhOp: transcendental(out, x, n, 0); break;
+    case kSigmoidOp: transcendental(out, x, n, 1); break;
     case kSqrtOp: unary_loop(out, x, n, [](float v) { return std::sqrt(v); }); break;
     case kSquareOp: unary_loop(out, x, n, [](float v) { return v * v; }); break;
     case kNegOp: unary_loop(out, x, n, [](float v) { return -v; }); break;
-    case kExpOp: unary_loop(out, x, n, [](float v) { return std::exp(v); }); break;
+    case kExpOp: transcendental(out, x, n, 2); break;
     case kLogOp: unary_loop(out, x, n, [](float v) { return std::log(v); }); break;
     default: break;
   }

@@ -1,6 +1,8 @@
 // MaxPool forward and backward, NHWC. Padding cells are skipped (never win), as in tfjs.
-// Backward routes each dy to the first maximum of its window in row-major window order
-// (strict >), the rule of tfjs-backend-cpu's maxPoolPositions; overlapping windows add.
+// Backward routes each dy to the first maximum of its window in row-major window order, the
+// rule of tfjs-backend-cpu's maxPoolPositions; overlapping windows add. Both are written
+// branch-free over channels (random data makes "if (v > best)" mispredict half the time),
+// with the channel count a compile-time constant for the LeNet widths.
 #include <algorithm>
 #include <limits>
 #include <vector>
@@ -10,6 +12,8 @@
 
 namespace lenet {
 namespace {
+
+constexpr float kNegInf = -std::numeric_limits<float>::infinity();
 
 void run_rows(long nrows, long work_per_row, const std::function<void(long, long)>& fn) {
   const long rows = std::max<long>(1, 32768 / std::max<long>(1, work_per_row));
@@ -24,67 +28,94 @@ void run_rows(long nrows, long work_per_row, const std::function<void(long, long
   });
 }
 
-}  // namespace
+struct Window {
+  long h0, h1, w0, w1;
+};
 
-void maxpool_forward(float* y, const float* x, const PoolGeom& g) {
-  const long C = g.channels;
-  // one task row = one output row (b, oh)
-  run_rows(g.batch * g.out_h, g.out_w * g.filter_h * g.filter_w * C, [&](long r0, long r1) {
-    std::vector<float> best(static_cast<size_t>(C));
-    for (long r = r0; r < r1; ++r) {
-      const long b = r / g.out_h, oh = r % g.out_h;
-      const long h0 = std::max<long>(0, oh * g.stride_h - g.pad_top);
-      const long h1 = std::min<long>(g.in_h, oh * g.stride_h - g.pad_top + g.filter_h);
+inline Window window(const PoolGeom& g, long oh, long ow) {
+  return Window{std::max<long>(0, oh * g.stride_h - g.pad_top),
+                std::min<long>(g.in_h, oh * g.stride_h - g.pad_top + g.filter_h),
+                std::max<long>(0, ow * g.stride_w - g.pad_left),
+                std::min<long>(g.in_w, ow * g.stride_w - g.pad_left + g.filter_w)};
+}
+
+// y rows r0..r1 (one row = one (b, oh)); CC = channels, or 0 for g.channels
+template <int CC>
+void forward_rows(float* y, const float* x, const PoolGeom& g, long r0, long r1) {
+  const long C = CC ? CC : g.channels;
+  std::vector<float> best(static_cast<size_t>(C));
+  float* m = best.data();
+  for (long r = r0; r < r1; ++r) {
+    const long b = r / g.out_h, oh = r % g.out_h;
+    for (long ow = 0; ow < g.out_w; ++ow) {
+      const Window w = window(g, oh, ow);
+      for (long c = 0; c < C; ++c) m[c] = kNegInf;
+      for (long ih = w.h0; ih < w.h1; ++ih)
+        for (long iw = w.w0; iw < w.w1; ++iw) {
+          const float* px = x + ((b * g.in_h + ih) * g.in_w + iw) * C;
+          for (long c = 0; c < C; ++c) m[c] = px[c] > m[c] ? px[c] : m[c];
+        }
+      float* py = y + ((b * g.out_h + oh) * g.out_w + ow) * C;
+      for (long c = 0; c < C; ++c) py[c] = m[c];
+    }
+  }
+}
+
+template <int CC>
+void backward_images(float* dx, const float* dy, const float* x, const PoolGeom& g, long b0, long b1) {
+  const long C = CC ? CC : g.channels;
+  const long img = g.in_h * g.in_w * C;
+  std::vector<float> best(static_cast<size_t>(C)), taken(static_cast<size_t>(C));
+  float* m = best.data();
+  float* tk = taken.data();
+  for (long b = b0; b < b1; ++b) {
+    std::fill(dx + b * img, dx + (b + 1) * img, 0.0f);
+    for (long oh = 0; oh < g.out_h; ++oh)
       for (long ow = 0; ow < g.out_w; ++ow) {
-        const long w0 = std::max<long>(0, ow * g.stride_w - g.pad_left);
-        const long w1 = std::min<long>(g.in_w, ow * g.stride_w - g.pad_left + g.filter_w);
-        float* m = best.data();
-        std::fill(m, m + C, -std::numeric_limits<float>::infinity());
-        for (long ih = h0; ih < h1; ++ih)
-          for (long iw = w0; iw < w1; ++iw) {
+        const Window w = window(g, oh, ow);
+        for (long c = 0; c < C; ++c) m[c] = kNegInf;
+        for (long ih = w.h0; ih < w.h1; ++ih)
+          for (long iw = w.w0; iw < w.w1; ++iw) {
             const float* px = x + ((b * g.in_h + ih) * g.in_w + iw) * C;
             for (long c = 0; c < C; ++c) m[c] = px[c] > m[c] ? px[c] : m[c];
           }
-        std::copy(m, m + C, y + ((b * g.out_h + oh) * g.out_w + ow) * C);
+        // the first position holding the maximum takes dy (a window of -inf/NaN takes none)
+        const float* d = dy + ((b * g.out_h + oh) * g.out_w + ow) * C;
+        for (long c = 0; c < C; ++c) tk[c] = m[c] > kNegInf ? 0.0f : 1.0f;
+        for (long ih = w.h0; ih < w.h1; ++ih)
+          for (long iw = w.w0; iw < w.w1; ++iw) {
+            const long off = ((b * g.in_h + ih) * g.in_w + iw) * C;
+            const float* px = x + off;
+            float* pdx = dx + off;
+            for (long c = 0; c < C; ++c) {
+              const bool hit = (px[c] == m[c]) & (tk[c] == 0.0f);
+              pdx[c] += hit ? d[c] : 0.0f;
+              tk[c] = hit ? 1.0f : tk[c];
+            }
+          }
       }
+  }
+}
+
+}  // namespace
+
+void maxpool_forward(float* y, const float* x, const PoolGeom& g) {
+  run_rows(g.batch * g.out_h, g.out_w * g.filter_h * g.filter_w * g.channels, [&](long r0, long r1) {
+    switch (g.channels) {
+      case 6: forward_rows<6>(y, x, g, r0, r1); break;
+      case 16: forward_rows<16>(y, x, g, r0, r1); break;
+      default: forward_rows<0>(y, x, g, r0, r1); break;
     }
   });
 }
 
 void maxpool_backward(float* dx, const float* dy, const float* x, const PoolGeom& g) {
-  const long C = g.channels;
-  const long img = g.in_h * g.in_w * C;
   // one task row = one image: windows may overlap, and each image's dx is disjoint
-  run_rows(g.batch, g.out_h * g.out_w * g.filter_h * g.filter_w * C, [&](long b0, long b1) {
-    std::vector<float> best(static_cast<size_t>(C));
-    std::vector<long> arg(static_cast<size_t>(C));
-    for (long b = b0; b < b1; ++b) {
-      std::fill(dx + b * img, dx + (b + 1) * img, 0.0f);
-      for (long oh = 0; oh < g.out_h; ++oh) {
-        const long h0 = std::max<long>(0, oh * g.stride_h - g.pad_top);
-        const long h1 = std::min<long>(g.in_h, oh * g.stride_h - g.pad_top + g.filter_h);
-        for (long ow = 0; ow < g.out_w; ++ow) {
-          const long w0 = std::max<long>(0, ow * g.stride_w - g.pad_left);
-          const long w1 = std::min<long>(g.in_w, ow * g.stride_w - g.pad_left + g.filter_w);
-          float* m = best.data();
-          long* a = arg.data();
-          std::fill(m, m + C, -std::numeric_limits<float>::infinity());
-          std::fill(a, a + C, -1L);
-          for (long ih = h0; ih < h1; ++ih)
-            for (long iw = w0; iw < w1; ++iw) {
-              const long off = ((b * g.in_h + ih) * g.in_w + iw) * C;
-              const float* px = x + off;
-              for (long c = 0; c < C; ++c) {
-                const bool win = px[c] > m[c];
-                m[c] = win ? px[c] : m[c];
-                a[c] = win ? off + c : a[c];
-              }
-            }
-          const float* d = dy + ((b * g.out_h + oh) * g.out_w + ow) * C;
-          for (long c = 0; c < C; ++c)
-            if (a[c] >= 0) dx[a[c]] += d[c];
-        }
-      }
+  run_rows(g.batch, g.out_h * g.out_w * g.filter_h * g.filter_w * g.channels, [&](long b0, long b1) {
+    switch (g.channels) {
+      case 6: backward_images<6>(dx, dy, x, g, b0, b1); break;
+      case 16: backward_images<16>(dx, dy, x, g, b0, b1); break;
+      default: backward_images<0>(dx, dy, x, g, b0, b1); break;
     }
   });
 }

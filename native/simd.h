@@ -51,6 +51,8 @@ struct SimdTable {
   void (*gemm_nn)(const GemmNN& g, long p0, long p1);
   // writes rows m0..m1-1 of C (row m at c + (m - m0)*ldc), columns 0..n-1
   void (*gemm_tn)(const GemmTN& g, long p0, long p1, long m0, long m1, float* c, long ldc);
+  // out[i] = f(x[i]) for f = 0 tanh, 1 sigmoid, 2 exp (polynomial approximations, ~2 ulp)
+  void (*transcendental)(float* out, const float* x, long n, int op);
 };
 
 const SimdTable* simd_table_generic();

@@ -193,7 +193,68 @@ static void gemm_tn(const GemmTN& g, long p0, long p1, long m0, long m1, float* 
   }
 }
 
-static const SimdTable kTable = {LENET_ISA_NAME, W, gemm_nn, gemm_tn};
+// ---- transcendental activations --------------------------------------------------------
+// Cephes expf / tanhf, vectorised: about 1-2 ulp over the range a network meets.
+
+typedef int vi __attribute__((vector_size(W * 4)));
+
+static inline vf vexp(vf x) {
+  x = x > bcast(88.3762626647949f) ? bcast(88.3762626647949f) : x;
+  x = x < bcast(-88.3762626647949f) ? bcast(-88.3762626647949f) : x;
+  vf fx = x * 1.44269504088896341f + 0.5f;
+  vf t = __builtin_convertvector(__builtin_convertvector(fx, vi), vf);
+  fx = t > fx ? t - 1.0f : t;  // floor
+  x = x - fx * 0.693359375f;
+  x = x - fx * -2.12194440e-4f;
+  const vf z = x * x;
+  vf y = bcast(1.9875691500E-4f);
+  y = y * x + 1.3981999507E-3f;
+  y = y * x + 8.3334519073E-3f;
+  y = y * x + 4.1665795894E-2f;
+  y = y * x + 1.6666665459E-1f;
+  y = y * x + 5.0000001201E-1f;
+  y = y * z + x + 1.0f;
+  vi n = __builtin_convertvector(fx, vi) + 127;
+  n = n << 23;
+  return y * reinterpret_cast<vf&>(n);
+}
+
+static inline vf vtanh(vf x) {
+  const vf zero = vf{};
+  const vf ax = x < zero ? -x : x;
+  const vf z = x * x;
+  vf p = bcast(-5.70498872745E-3f);
+  p = p * z + 2.06390887954E-2f;
+  p = p * z - 5.37397155531E-2f;
+  p = p * z + 1.33314422036E-1f;
+  p = p * z - 3.33332819422E-1f;
+  const vf small = p * z * x + x;
+  const vf e = vexp(2.0f * (ax > bcast(44.0f) ? bcast(44.0f) : ax));
+  vf large = 1.0f - 2.0f / (e + 1.0f);
+  large = x < zero ? -large : large;
+  vf r = ax < bcast(0.625f) ? small : large;
+  return x != x ? x : r;  // NaN stays NaN
+}
+
+static inline vf vsigmoid(vf x) { return 1.0f / (1.0f + vexp(-x)); }
+
+// op: 0 tanh, 1 sigmoid, 2 exp
+static void unary_transcendental(float* out, const float* x, long n, int op) {
+  long i = 0;
+  for (; i + W <= n; i += W) {
+    const vf v = load(x + i);
+    store(out + i, op == 0 ? vtanh(v) : op == 1 ? vsigmoid(v) : vexp(v));
+  }
+  if (i < n) {
+    float tmp[W] = {};
+    for (long j = 0; j < n - i; ++j) tmp[j] = x[i + j];
+    const vf v = load(tmp);
+    store(tmp, op == 0 ? vtanh(v) : op == 1 ? vsigmoid(v) : vexp(v));
+    for (long j = 0; j < n - i; ++j) out[i + j] = tmp[j];
+  }
+}
+
+static const SimdTable kTable = {LENET_ISA_NAME, W, gemm_nn, gemm_tn, unary_transcendental};
 
 }  // namespace LENET_ISA
 }  // namespace lenet

@@ -288,6 +288,32 @@ test('addon fast paths match the naive reference loops on every SIMD path', (t) 
   addon.setSimd('');
 });
 
+test('vector tanh, sigmoid and exp stay within 1e-6 of Math.* on every SIMD path', (t) => {
+  assert.ok(addon);
+  const n = 100001;
+  const x = new Float32Array(n);
+  for (let i = 0; i < n; ++i) x[i] = -20 + (40 * i) / (n - 1);
+  const out = new Float32Array(n);
+  for (const path of addon.simdPaths()) {
+    assert.ok(addon.setSimd(path));
+    const err = [0, 0, 0];
+    addon.unaryOp(out, x, 2, 0);
+    out.forEach((v, i) => { err[0] = Math.max(err[0], Math.abs(v - Math.tanh(x[i]))); });
+    addon.unaryOp(out, x, 3, 0);
+    out.forEach((v, i) => { err[1] = Math.max(err[1], Math.abs(v - 1 / (1 + Math.exp(-x[i])))); });
+    addon.unaryOp(out, x, 7, 0);
+    out.forEach((v, i) => { err[2] = Math.max(err[2], Math.abs(v - Math.exp(x[i])) / Math.exp(x[i])); });
+    t.diagnostic(`${path}: tanh abs ${err[0].toExponential(2)}, sigmoid abs ${err[1].toExponential(2)}, ` +
+      `exp rel ${err[2].toExponential(2)}`);
+    assert.ok(Math.max(...err) < 1e-6);
+  }
+  addon.setSimd('');
+  const special = new Float32Array([NaN, Infinity, -Infinity, 0, -0]);
+  const o = new Float32Array(5);
+  addon.unaryOp(o, special, 2, 0);
+  assert.deepEqual([...o], [NaN, 1, -1, 0, 0]);
+});
+
 test('bad calls to the raw addon throw JS errors instead of crashing', () => {
   assert.ok(addon);
   const g = [1, 4, 4, 1, 2, 2, 1, 3, 3, 1, 1, 0, 0];

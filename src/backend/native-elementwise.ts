@@ -6,6 +6,7 @@
  */
 import { backend_util, KernelConfig, util } from '@tensorflow/tfjs-core';
 import type { NativeAddon } from './native-addon';
+import { allocOutput } from './native-backend-cpu';
 import { allFloat32, f32, nativeKernel, NativeImpl } from './native-kernels';
 
 const BINARY_OPS: Record<string, number> = { Add: 0, Sub: 1, Multiply: 2, RealDiv: 3 };
@@ -34,7 +35,7 @@ function binaryImpl(addon: NativeAddon, op: number): NativeImpl {
     const n = util.sizeFromShape(outShape);
     const na = period(a.shape, outShape), nb = period(b.shape, outShape);
     if (n === 0 || na == null || nb == null || (na !== n && nb !== n)) return null;
-    const out = new Float32Array(n);
+    const out = allocOutput(backend, n);
     addon.binaryOp(out, f32(backend, a), f32(backend, b), op, [n, na, nb]);
     return backend.makeTensorInfo(outShape, 'float32', out);
   };
@@ -46,7 +47,7 @@ function unaryImpl(addon: NativeAddon, op: number): NativeImpl {
     if (!allFloat32(x)) return null;
     const n = util.sizeFromShape(x.shape);
     if (n === 0) return null;
-    const out = new Float32Array(n);
+    const out = allocOutput(backend, n);
     const alpha = typeof attrs.alpha === 'number' ? attrs.alpha : 0;
     addon.unaryOp(out, f32(backend, x), op, alpha);
     return backend.makeTensorInfo(x.shape, 'float32', out);
@@ -68,7 +69,7 @@ function sumImpl(addon: NativeAddon): NativeImpl {
     const reduced = util.sizeFromShape(axes.map((ax) => x.shape[ax]));
     const kept = util.sizeFromShape(outShape);
     if (reduced === 0 || kept === 0) return null;
-    const out = new Float32Array(kept);
+    const out = allocOutput(backend, kept);
     if (leading) addon.sumLeading(out, f32(backend, x), reduced, kept);
     else addon.sumTrailing(out, f32(backend, x), kept, reduced);
     return backend.makeTensorInfo(shape, 'float32', out);

@@ -9,6 +9,7 @@ import {
 } from '@tensorflow/tfjs-core';
 import type { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
 import type { Activation, ConvGeometry, NativeAddon, PoolGeometry } from './native-addon';
+import { allocOutput } from './native-backend-cpu';
 
 export const NATIVE_BACKEND_NAME = 'native';
 
@@ -93,7 +94,7 @@ function conv2dImpl(addon: NativeAddon, fused: boolean): NativeImpl {
     const info = backend_util.computeConv2DInfo(x.shape as Shape4, filter.shape as Shape4, strides, dilations,
       pad, dimRoundingMode, false, backend_util.convertConv2DDataFormat(dataFormat));
     if (!convSupported(info) || !biasOk(bias, info.outChannels)) return null;
-    const out = new Float32Array(util.sizeFromShape(info.outShape));
+    const out = allocOutput(backend, util.sizeFromShape(info.outShape));
     addon.conv2dForward(out, f32(backend, x), f32(backend, filter), biasValues(backend, bias, info.outChannels),
       act, convGeometry(info));
     return backend.makeTensorInfo(info.outShape, 'float32', out);
@@ -112,7 +113,7 @@ function conv2dBackpropInputImpl(addon: NativeAddon): NativeImpl {
       dimRoundingMode, false, backend_util.convertConv2DDataFormat(dataFormat));
     if (!convSupported(info)) return null;
     if (dy.shape.join() !== info.outShape.join()) return null;
-    const out = new Float32Array(util.sizeFromShape(inputShape));
+    const out = allocOutput(backend, util.sizeFromShape(inputShape));
     addon.conv2dBackwardInput(out, f32(backend, dy), f32(backend, filter), convGeometry(info));
     return backend.makeTensorInfo(inputShape, 'float32', out);
   };
@@ -130,7 +131,7 @@ function conv2dBackpropFilterImpl(addon: NativeAddon): NativeImpl {
       false, backend_util.convertConv2DDataFormat(dataFormat));
     if (!convSupported(info)) return null;
     if (dy.shape.join() !== info.outShape.join()) return null;
-    const out = new Float32Array(util.sizeFromShape(filterShape));
+    const out = allocOutput(backend, util.sizeFromShape(filterShape));
     addon.conv2dBackwardFilter(out, f32(backend, x), f32(backend, dy), convGeometry(info));
     return backend.makeTensorInfo(filterShape, 'float32', out);
   };
@@ -148,7 +149,7 @@ function maxPoolImpl(addon: NativeAddon): NativeImpl {
     const { filterSize, strides, pad, dimRoundingMode } = attrs as unknown as PoolAttrs;
     const info = backend_util.computePool2DInfo(x.shape as Shape4, filterSize, strides, 1, pad, dimRoundingMode);
     if (!convSupported(info)) return null;
-    const out = new Float32Array(util.sizeFromShape(info.outShape));
+    const out = allocOutput(backend, util.sizeFromShape(info.outShape));
     addon.maxPool(out, f32(backend, x), poolGeometry(info));
     return backend.makeTensorInfo(info.outShape, 'float32', out);
   };
@@ -161,7 +162,7 @@ function maxPoolGradImpl(addon: NativeAddon): NativeImpl {
     const { filterSize, strides, pad, dimRoundingMode } = attrs as unknown as PoolAttrs;
     const info = backend_util.computePool2DInfo(input.shape as Shape4, filterSize, strides, 1, pad, dimRoundingMode);
     if (!convSupported(info) || dy.shape.join() !== info.outShape.join()) return null;
-    const out = new Float32Array(util.sizeFromShape(input.shape));
+    const out = allocOutput(backend, util.sizeFromShape(input.shape));
     addon.maxPoolGrad(out, f32(backend, dy), f32(backend, input), poolGeometry(info));
     return backend.makeTensorInfo(input.shape, 'float32', out);
   };
@@ -191,7 +192,7 @@ function matMulImpl(addon: NativeAddon, fused: boolean): NativeImpl {
     if (outer.length < Math.max(outerA.length, outerB.length)) return null;
     if (!biasOk(bias, n)) return null;
     const shape = [...outer, m, n];
-    const out = new Float32Array(util.sizeFromShape(shape));
+    const out = allocOutput(backend, util.sizeFromShape(shape));
     addon.batchMatMul(out, f32(backend, a), f32(backend, b), biasValues(backend, bias, n), act,
       [batchA, batchB, m, k, n], transposeA, transposeB);
     return backend.makeTensorInfo(shape, 'float32', out);

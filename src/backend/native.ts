@@ -4,7 +4,7 @@
  * addon replaces; those fall back to the cpu kernel for cases the addon does not cover.
  */
 import '@tensorflow/tfjs-backend-cpu'; // registers the cpu backend and its kernels
-import { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
+import { NativeBackendCPU } from './native-backend-cpu';
 import { getKernelsForBackend, registerBackend, registerKernel } from '@tensorflow/tfjs-core';
 import { loadNativeAddon, nativeLoadError } from './native-addon';
 import { nativeElementwiseConfigs } from './native-elementwise';
@@ -34,7 +34,7 @@ export function registerNativeBackend(options: NativeBackendOptions = {}): boole
   if (registered != null) return true;
   const natives = [...nativeKernelConfigs(addon), ...nativeElementwiseConfigs(addon)];
   const replaced = new Set(natives.map((k) => k.kernelName));
-  registerBackend(NATIVE_BACKEND_NAME, () => new MathBackendCPU(), 0);
+  registerBackend(NATIVE_BACKEND_NAME, () => new NativeBackendCPU(), 0);
   for (const config of getKernelsForBackend('cpu')) {
     if (!replaced.has(config.kernelName)) registerKernel({ ...config, backendName: NATIVE_BACKEND_NAME });
   }

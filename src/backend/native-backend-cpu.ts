@@ -1,0 +1,110 @@
+/**
+ * The backend instance behind 'native': tfjs' MathBackendCPU plus a pool of output
+ * buffers. A training step allocates the same large tensors every step, and a fresh zeroed
+ * Float32Array of a megabyte costs tens of microseconds in page faults, more than many
+ * kernels. Native kernels take their outputs from alloc(); when such a tensor is disposed,
+ * its array is reused for the next output of the same length.
+ *
+ * An array is recycled only if nothing else can still see it: it was attached to exactly
+ * one dataId by write(), was never handed out by readSync()/read() (dataSync, data,
+ * moving to another backend), and no other tensor was created on a view of its buffer
+ * (the cpu Slice kernel returns subarray views). Anything else is left to the GC.
+ */
+import { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
+import type { BackendValues, DataId, DataType } from '@tensorflow/tfjs-core';
+
+const MIN_POOLED = 16384; // floats; smaller arrays are cheap to allocate
+const MAX_POOLED_BYTES = 64 << 20;
+const MAX_PER_LENGTH = 8;
+
+export class NativeBackendCPU extends MathBackendCPU {
+  private readonly free = new Map<number, Float32Array[]>();
+  private pooledBytes = 0;
+  /** allocated by alloc(), not yet attached to a dataId */
+  private readonly fresh = new WeakSet<Float32Array>();
+  /** buffer -> the one array over it, attached to one dataId and never exposed */
+  private readonly owned = new WeakMap<ArrayBufferLike, Float32Array>();
+
+  /** An output array of n floats; contents undefined (kernels overwrite every element). */
+  alloc(n: number): Float32Array {
+    if (n < MIN_POOLED) return new Float32Array(n);
+    const list = this.free.get(n);
+    const a = list?.pop();
+    if (a) {
+      this.pooledBytes -= a.byteLength;
+    }
+    const out = a ?? new Float32Array(n);
+    this.fresh.add(out);
+    return out;
+  }
+
+  override write(values: BackendValues, shape: number[], dtype: DataType): DataId {
+    this.track(values);
+    return super.write(values, shape, dtype);
+  }
+
+  override move(dataId: DataId, values: BackendValues, shape: number[], dtype: DataType, refCount: number): void {
+    this.track(values);
+    super.move(dataId, values, shape, dtype, refCount);
+  }
+
+  override readSync(dataId: DataId): BackendValues {
+    this.expose(dataId);
+    return super.readSync(dataId);
+  }
+
+  override read(dataId: DataId): Promise<BackendValues> {
+    this.expose(dataId);
+    return super.read(dataId);
+  }
+
+  override disposeData(dataId: DataId, force = false): boolean {
+    const values = this.data.has(dataId) ? this.data.get(dataId).values : undefined;
+    const released = super.disposeData(dataId, force);
+    if (values instanceof Float32Array && !this.data.has(dataId) && this.owned.get(values.buffer) === values) {
+      this.owned.delete(values.buffer);
+      this.recycle(values);
+    }
+    return released;
+  }
+
+  override dispose(): void {
+    this.free.clear();
+    this.pooledBytes = 0;
+    super.dispose();
+  }
+
+  private track(values: BackendValues): void {
+    if (!ArrayBuffer.isView(values)) return;
+    if (values instanceof Float32Array && this.fresh.has(values)) {
+      this.fresh.delete(values);
+      this.owned.set(values.buffer, values);
+      return;
+    }
+    // a second tensor over an owned buffer (a view, or the same array again): never recycle it
+    this.owned.delete(values.buffer);
+  }
+
+  private expose(dataId: DataId): void {
+    if (!this.data.has(dataId)) return;
+    const values = this.data.get(dataId).values;
+    if (ArrayBuffer.isView(values)) this.owned.delete(values.buffer);
+  }
+
+  private recycle(a: Float32Array): void {
+    if (this.pooledBytes + a.byteLength > MAX_POOLED_BYTES) return;
+    let list = this.free.get(a.length);
+    if (list == null) {
+      list = [];
+      this.free.set(a.length, list);
+    }
+    if (list.length >= MAX_PER_LENGTH) return;
+    list.push(a);
+    this.pooledBytes += a.byteLength;
+  }
+}
+
+/** An output array for a native kernel running on `backend`. */
+export function allocOutput(backend: MathBackendCPU, n: number): Float32Array {
+  return backend instanceof NativeBackendCPU ? backend.alloc(n) : new Float32Array(n);
+}
