@@ -21,12 +21,12 @@
       "defines": ["NAPI_VERSION=8", "NAPI_CPP_EXCEPTIONS"],
       "cflags!": ["-fno-exceptions", "-O2", "-O0"],
       "cflags_cc!": ["-fno-exceptions", "-fno-rtti", "-O2", "-O0"],
-      "cflags": ["-O3", "-ffp-contract=fast"],
-      "cflags_cc": ["-std=c++17", "-O3", "-ffp-contract=fast", "-fexceptions"],
+      "cflags": ["-O3", "-ffp-contract=fast", "-fno-trapping-math", "-fno-math-errno"],
+      "cflags_cc": ["-std=c++17", "-O3", "-ffp-contract=fast", "-fno-trapping-math", "-fno-math-errno", "-fexceptions"],
       "xcode_settings": {
         "GCC_ENABLE_CPP_EXCEPTIONS": "YES",
         "CLANG_CXX_LANGUAGE_STANDARD": "c++17",
-        "OTHER_CFLAGS": ["-O3", "-ffp-contract=fast"]
+        "OTHER_CFLAGS": ["-O3", "-ffp-contract=fast", "-fno-trapping-math", "-fno-math-errno"]
       },
       "msvs_settings": { "VCCLCompilerTool": { "ExceptionHandling": 1 } },
       "conditions": [

@@ -27,8 +27,13 @@ void for_chunks(int64_t n, const std::function<void(int64_t, int64_t)>& fn) {
 }
 
 template <typename Op>
-void binary_loop(float* out, const float* a, const float* b, int64_t n, int64_t na, int64_t nb, Op op) {
-  for_chunks(n, [&](int64_t i0, int64_t i1) {
+void binary_loop(float* out_, const float* a_, const float* b_, int64_t n, int64_t na, int64_t nb, Op op_) {
+  // copies and __restrict: the loops must not reload op state through possibly aliased memory
+  for_chunks(n, [=](int64_t i0, int64_t i1) {
+    float* __restrict out = out_;
+    const float* __restrict a = a_;
+    const float* __restrict b = b_;
+    const Op op = op_;
     if (na == n && nb == n) {
       for (int64_t i = i0; i < i1; ++i) out[i] = op(a[i], b[i]);
     } else if (nb == 1) {
@@ -56,8 +61,11 @@ void binary_loop(float* out, const float* a, const float* b, int64_t n, int64_t 
 }
 
 template <typename Op>
-void unary_loop(float* out, const float* x, int64_t n, Op op) {
-  for_chunks(n, [&](int64_t i0, int64_t i1) {
+void unary_loop(float* out_, const float* x_, int64_t n, Op op_) {
+  for_chunks(n, [=](int64_t i0, int64_t i1) {
+    float* __restrict out = out_;
+    const float* __restrict x = x_;
+    const Op op = op_;
     for (int64_t i = i0; i < i1; ++i) out[i] = op(x[i]);
   });
 }

@@ -4,6 +4,8 @@
 // branch-free over channels (random data makes "if (v > best)" mispredict half the time),
 // with the channel count a compile-time constant for the LeNet widths.
 #include <algorithm>
+#include <cstdint>
+#include <cstring>
 #include <limits>
 #include <vector>
 
@@ -14,6 +16,18 @@ namespace lenet {
 namespace {
 
 constexpr float kNegInf = -std::numeric_limits<float>::infinity();
+
+inline uint32_t bits(float f) {
+  uint32_t u;
+  std::memcpy(&u, &f, sizeof u);
+  return u;
+}
+
+inline float from_bits(uint32_t u) {
+  float f;
+  std::memcpy(&f, &u, sizeof f);
+  return f;
+}
 
 void run_rows(long nrows, long work_per_row, const std::function<void(long, long)>& fn) {
   const long rows = std::max<long>(1, 32768 / std::max<long>(1, work_per_row));
@@ -41,10 +55,11 @@ inline Window window(const PoolGeom& g, long oh, long ow) {
 
 // y rows r0..r1 (one row = one (b, oh)); CC = channels, or 0 for g.channels
 template <int CC>
-void forward_rows(float* y, const float* x, const PoolGeom& g, long r0, long r1) {
+void forward_rows(float* __restrict y, const float* __restrict x, const PoolGeom& g, long r0, long r1) {
   const long C = CC ? CC : g.channels;
-  std::vector<float> best(static_cast<size_t>(C));
-  float* m = best.data();
+  float local[CC ? CC : 1];
+  std::vector<float> best(CC ? 0 : static_cast<size_t>(C));
+  float* __restrict m = CC ? local : best.data();
   for (long r = r0; r < r1; ++r) {
     const long b = r / g.out_h, oh = r % g.out_h;
     for (long ow = 0; ow < g.out_w; ++ow) {
@@ -61,36 +76,69 @@ void forward_rows(float* y, const float* x, const PoolGeom& g, long r0, long r1)
   }
 }
 
-template <int CC>
-void backward_images(float* dx, const float* dy, const float* x, const PoolGeom& g, long b0, long b1) {
-  const long C = CC ? CC : g.channels;
+// Per window and channel, everything stays in registers: the max, then a second scan in
+// which the first position equal to it takes dy. Scalar but branch-free.
+void backward_images(float* __restrict dx, const float* __restrict dy, const float* __restrict x, const PoolGeom& g,
+                     long b0, long b1) {
+  const long C = g.channels;
   const long img = g.in_h * g.in_w * C;
-  std::vector<float> best(static_cast<size_t>(C)), taken(static_cast<size_t>(C));
-  float* m = best.data();
-  float* tk = taken.data();
   for (long b = b0; b < b1; ++b) {
     std::fill(dx + b * img, dx + (b + 1) * img, 0.0f);
     for (long oh = 0; oh < g.out_h; ++oh)
       for (long ow = 0; ow < g.out_w; ++ow) {
         const Window w = window(g, oh, ow);
-        for (long c = 0; c < C; ++c) m[c] = kNegInf;
-        for (long ih = w.h0; ih < w.h1; ++ih)
-          for (long iw = w.w0; iw < w.w1; ++iw) {
-            const float* px = x + ((b * g.in_h + ih) * g.in_w + iw) * C;
-            for (long c = 0; c < C; ++c) m[c] = px[c] > m[c] ? px[c] : m[c];
-          }
-        // the first position holding the maximum takes dy (a window of -inf/NaN takes none)
         const float* d = dy + ((b * g.out_h + oh) * g.out_w + ow) * C;
-        for (long c = 0; c < C; ++c) tk[c] = m[c] > kNegInf ? 0.0f : 1.0f;
+        const long base = ((b * g.in_h + w.h0) * g.in_w + w.w0) * C;
+        const long row = g.in_w * C;
+        for (long c = 0; c < C; ++c) {
+          float m = kNegInf;
+          for (long ih = 0; ih < w.h1 - w.h0; ++ih)
+            for (long iw = 0; iw < w.w1 - w.w0; ++iw) m = std::max(m, x[base + ih * row + iw * C + c]);
+          // The first position holding m takes dy; a window of -inf/NaN routes nothing (as
+          // tfjs). Integer masks on the bit patterns: compilers turn float selects back into
+          // branches, which random data mispredicts half the time.
+          const uint32_t mb = bits(m);
+          uint32_t open = m > kNegInf ? ~0u : 0u;
+          const uint32_t db = bits(d[c]);
+          for (long ih = 0; ih < w.h1 - w.h0; ++ih)
+            for (long iw = 0; iw < w.w1 - w.w0; ++iw) {
+              const long off = base + ih * row + iw * C + c;
+              const uint32_t hit = open & (0u - static_cast<uint32_t>(bits(x[off]) == mb));
+              dx[off] += from_bits(db & hit);
+              open &= ~hit;
+            }
+        }
+      }
+  }
+}
+
+// Channel-vectorised variant for wide fixed channel counts (the compiler keeps CC lanes in
+// vector registers, and vector selects stay branch-free).
+template <int CC>
+void backward_images_vec(float* __restrict dx, const float* __restrict dy, const float* __restrict x,
+                         const PoolGeom& g, long b0, long b1) {
+  const long img = g.in_h * g.in_w * CC;
+  float m[CC], tk[CC];
+  for (long b = b0; b < b1; ++b) {
+    std::fill(dx + b * img, dx + (b + 1) * img, 0.0f);
+    for (long oh = 0; oh < g.out_h; ++oh)
+      for (long ow = 0; ow < g.out_w; ++ow) {
+        const Window w = window(g, oh, ow);
+        for (int c = 0; c < CC; ++c) m[c] = kNegInf;
         for (long ih = w.h0; ih < w.h1; ++ih)
           for (long iw = w.w0; iw < w.w1; ++iw) {
-            const long off = ((b * g.in_h + ih) * g.in_w + iw) * C;
-            const float* px = x + off;
-            float* pdx = dx + off;
-            for (long c = 0; c < C; ++c) {
-              const bool hit = (px[c] == m[c]) & (tk[c] == 0.0f);
-              pdx[c] += hit ? d[c] : 0.0f;
-              tk[c] = hit ? 1.0f : tk[c];
+            const float* px = x + ((b * g.in_h + ih) * g.in_w + iw) * CC;
+            for (int c = 0; c < CC; ++c) m[c] = px[c] > m[c] ? px[c] : m[c];
+          }
+        const float* d = dy + ((b * g.out_h + oh) * g.out_w + ow) * CC;
+        for (int c = 0; c < CC; ++c) tk[c] = m[c] > kNegInf ? 0.0f : 1.0f;
+        for (long ih = w.h0; ih < w.h1; ++ih)
+          for (long iw = w.w0; iw < w.w1; ++iw) {
+            const long off = ((b * g.in_h + ih) * g.in_w + iw) * CC;
+            for (int c = 0; c < CC; ++c) {
+              const float hit = (x[off + c] == m[c] ? 1.0f : 0.0f) * (1.0f - tk[c]);
+              dx[off + c] += hit * d[c];
+              tk[c] += hit;
             }
           }
       }
@@ -113,9 +161,10 @@ void maxpool_backward(float* dx, const float* dy, const float* x, const PoolGeom
   // one task row = one image: windows may overlap, and each image's dx is disjoint
   run_rows(g.batch, g.out_h * g.out_w * g.filter_h * g.filter_w * g.channels, [&](long b0, long b1) {
     switch (g.channels) {
-      case 6: backward_images<6>(dx, dy, x, g, b0, b1); break;
-      case 16: backward_images<16>(dx, dy, x, g, b0, b1); break;
-      default: backward_images<0>(dx, dy, x, g, b0, b1); break;
+      case 8: backward_images_vec<8>(dx, dy, x, g, b0, b1); break;
+      case 16: backward_images_vec<16>(dx, dy, x, g, b0, b1); break;
+      case 32: backward_images_vec<32>(dx, dy, x, g, b0, b1); break;
+      default: backward_images(dx, dy, x, g, b0, b1); break;
     }
   });
 }

@@ -121,6 +121,8 @@ const poolCases: Array<{ x: number[]; k: number; s: number; p: Pad }> = [
   { x: [1, 7, 9, 3], k: 2, s: 2, p: 'valid' },
   { x: [1, 7, 9, 3], k: 3, s: 2, p: 'same' },
   { x: [2, 6, 5, 4], k: 3, s: 1, p: 'same' },
+  { x: [2, 9, 9, 8], k: 3, s: 2, p: 'same' },
+  { x: [2, 7, 7, 16], k: 3, s: 1, p: 'valid' },
   { x: [50, 32, 32, 6], k: 2, s: 2, p: 'valid' },
   { x: [50, 12, 12, 16], k: 2, s: 2, p: 'valid' },
 ];
