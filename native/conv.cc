@@ -9,6 +9,7 @@
 #include <cstring>
 #include <vector>
 
+#include "cpu.h"
 #include "gemm.h"
 #include "kernels.h"
 #include "threadpool.h"
@@ -74,8 +75,72 @@ void conv2d_forward(float* y, const float* x, const float* f, const float* bias,
   run_gemm_nn(nn, g.batch * g.out_h * g.out_w);
 }
 
+namespace {
+
+// dx image by image: G = dy_b * f^T ([OH*OW][fh*fw*Cin], a plain product with all of
+// fh*fw*Cin in the vector lanes), then col2im: each G row adds into its window of dx.
+// Better than the flipped-filter conv when Cin is narrower than a vector (LeNet's 6).
+void backward_input_col2im(float* dx, const float* dy, const float* f, const ConvGeom& g) {
+  const long fh = g.filter_h, fw = g.filter_w, cin = g.in_c, cout = g.out_c;
+  const long K = fh * fw * cin, P = g.out_h * g.out_w;
+  const long ldb = padded_width(K);
+  const std::vector<float> ft = pack_b(f, cout, K, true, ldb);  // ft[co][k] = f[k][co]
+  const SimdTable& t = simd();
+  const long img = g.in_h * g.in_w * cin;
+  // images per task: enough tasks to share, few enough that each G buffer is reused
+  const long per_task = std::max<long>(1, std::min<long>(8192 / std::max<long>(1, P), (g.batch + 7) / 8));
+  const long ntasks = (g.batch + per_task - 1) / per_task;
+  auto task = [&](int i) {
+    std::vector<float> G(static_cast<size_t>(P * ldb));
+    const long b1 = std::min(g.batch, (i + 1) * per_task);
+    for (long b = i * per_task; b < b1; ++b) {
+      GemmNN nn{};
+      nn.a = dy + b * P * cout;
+      nn.rows = RowMap{1, 1, P, 0, 0, cout};
+      nn.k = SegMap{1, cout, 0};
+      nn.b = ft.data();
+      nn.ldb = ldb;
+      nn.n = K;
+      nn.c = G.data();
+      nn.ldc = ldb;
+      nn.bias = nullptr;
+      nn.act = kLinear;
+      t.gemm_nn(nn, 0, P);
+      float* dxb = dx + b * img;
+      std::fill(dxb, dxb + img, 0.0f);
+      for (long oh = 0; oh < g.out_h; ++oh)
+        for (long ow = 0; ow < g.out_w; ++ow) {
+          const long iw0 = ow * g.stride_w - g.pad_left;
+          const long kw0 = std::max<long>(0, -iw0), kw1 = std::min<long>(fw, g.in_w - iw0);
+          if (kw0 >= kw1) continue;
+          const float* grow = G.data() + (oh * g.out_w + ow) * ldb;
+          for (long kh = 0; kh < fh; ++kh) {
+            const long ih = oh * g.stride_h - g.pad_top + kh;
+            if (ih < 0 || ih >= g.in_h) continue;
+            float* __restrict d = dxb + (ih * g.in_w + iw0 + kw0) * cin;
+            const float* __restrict s = grow + (kh * fw + kw0) * cin;
+            const long len = (kw1 - kw0) * cin;
+            for (long j = 0; j < len; ++j) d[j] += s[j];
+          }
+        }
+    }
+  };
+  if (ntasks == 1) task(0);
+  else parallel_for(static_cast<int>(ntasks), task);
+}
+
+}  // namespace
+
 void conv2d_backward_input(float* dx, const float* dy, const float* f, const ConvGeom& g) {
   const long fh = g.filter_h, fw = g.filter_w, cin = g.in_c, cout = g.out_c;
+  // vector-lane work of the two ways (col2im adds counted once per element)
+  const long w = simd().width;
+  const double flipped = double(g.in_h * g.in_w) * fh * fw * cout * padded_width(cin);
+  const double col2im = double(g.out_h * g.out_w) * (cout * padded_width(fh * fw * cin) + fh * fw * cin);
+  if (col2im < flipped && fh * fw * cin <= 4096 * w) {
+    backward_input_col2im(dx, dy, f, g);
+    return;
+  }
   // dpad[b][t][u] = dy[b][oh][ow] at t = oh*sh + fh-1-pad_top, u = ow*sw + fw-1-pad_left, else 0
   const long hq = g.in_h + fh - 1, wq = g.in_w + fw - 1;
   std::vector<float> dpad(static_cast<size_t>(g.batch * hq * wq * cout));
