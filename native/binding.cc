@@ -252,6 +252,19 @@ Napi::Value SumAxes(const Napi::CallbackInfo& info) {
   });
 }
 
+// softmax(out, x, rows, cols): softmax over the last axis
+Napi::Value Softmax(const Napi::CallbackInfo& info) {
+  return guarded(info, [&] {
+    Napi::Env env = info.Env();
+    const int64_t rows = int_arg(info, 2, "rows", 1, 2147483647), cols = int_arg(info, 3, "cols", 1, 2147483647);
+    const int64_t n = product(env, {rows, cols});
+    float* out = f32(info, 0, "out", n);
+    const float* x = f32(info, 1, "x", n);
+    lenet::softmax_rows(out, x, rows, cols);
+    return env.Undefined();
+  });
+}
+
 // adamUpdate(value, m, v, g, [beta1, 1-beta1, beta2, 1-beta2, 1-beta1^t, 1-beta2^t, epsilon, -lr])
 Napi::Value AdamUpdate(const Napi::CallbackInfo& info) {
   return guarded(info, [&] {
@@ -311,6 +324,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("unaryOp", Napi::Function::New(env, UnaryOp));
   exports.Set("sumLeading", Napi::Function::New(env, SumAxes<true>));
   exports.Set("sumTrailing", Napi::Function::New(env, SumAxes<false>));
+  exports.Set("softmax", Napi::Function::New(env, Softmax));
   exports.Set("adamUpdate", Napi::Function::New(env, AdamUpdate));
   Napi::Object ref = Napi::Object::New(env);
   ref.Set("conv2dForward", Napi::Function::New(env, Conv2DForward<true>));

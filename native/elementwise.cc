@@ -42,6 +42,17 @@ void binary_loop(float* out_, const float* a_, const float* b_, int64_t n, int64
     } else if (na == 1) {
       const float s = a[0];
       for (int64_t i = i0; i < i1; ++i) out[i] = op(s, b[i]);
+    } else if (na == n && nb < 256 && i1 - i0 >= 512) {
+      // a short period (a bias): repeat b into a block of whole periods >= 256 floats, so the
+      // inner loop is long and vectorises
+      float rep[512];
+      const int64_t R = nb * (256 / nb + 1);
+      for (int64_t k = 0; k < R; ++k) rep[k] = b[k % nb];
+      int64_t i = i0;
+      for (; i < i1 && i % nb != 0; ++i) out[i] = op(a[i], b[i % nb]);
+      for (; i + R <= i1; i += R)
+        for (int64_t k = 0; k < R; ++k) out[i + k] = op(a[i + k], rep[k]);
+      for (; i < i1; ++i) out[i] = op(a[i], b[i % nb]);
     } else if (na == n) {  // b repeats with period nb
       for (int64_t i = i0; i < i1;) {
         const int64_t j0 = i % nb, len = std::min(nb - j0, i1 - i);
@@ -105,6 +116,31 @@ void unary_op(float* out, const float* x, int op, float alpha, int64_t n) {
     case kLogOp: unary_loop(out, x, n, [](float v) { return std::log(v); }); break;
     default: break;
   }
+}
+
+void softmax_rows(float* out, const float* x, int64_t rows, int64_t cols) {
+  const SimdTable& t = simd();
+  auto range = [&](int64_t r0, int64_t r1) {
+    for (int64_t r = r0; r < r1; ++r) {
+      const float* xr = x + r * cols;
+      float* o = out + r * cols;
+      float m = xr[0];
+      for (int64_t j = 1; j < cols; ++j) m = xr[j] > m ? xr[j] : m;
+      for (int64_t j = 0; j < cols; ++j) o[j] = xr[j] - m;
+      t.transcendental(o, o, cols, 2);
+      double sum = 0;
+      for (int64_t j = 0; j < cols; ++j) sum += o[j];
+      const float s = static_cast<float>(sum);
+      for (int64_t j = 0; j < cols; ++j) o[j] = o[j] / s;
+    }
+  };
+  const int64_t chunk = std::max<int64_t>(1, kChunk / std::max<int64_t>(1, cols));
+  const int64_t ntasks = (rows + chunk - 1) / chunk;
+  if (ntasks <= 2) {
+    range(0, rows);
+    return;
+  }
+  parallel_for(static_cast<int>(ntasks), [&](int i) { range(i * chunk, std::min(rows, (i + 1) * chunk)); });
 }
 
 }  // namespace lenet

@@ -73,6 +73,9 @@ void binary_op(float* out,       // [n]
 enum UnaryOp { kReluOp = 0, kStepOp = 1, kTanhOp = 2, kSigmoidOp = 3, kSqrtOp = 4, kSquareOp = 5,
                kNegOp = 6, kExpOp = 7, kLogOp = 8 };
 void unary_op(float* out, const float* x, int op, float alpha, int64_t n);  // [n] each
+void softmax_rows(float* out,       // [rows, cols]: softmax of each row
+                  const float* x,   // [rows, cols]
+                  int64_t rows, int64_t cols);
 
 // reduce.cc
 void sum_leading(float* out,       // [cols]: out[j] = sum_r x[r][j]

@@ -220,6 +220,13 @@ for (const [name, op, positive] of unaryOps) {
   }
 }
 
+for (const shape of [[50, 10], [1000, 10], [3, 4, 7]]) {
+  test(`Softmax x=[${shape}]`, async (t) => {
+    const xv = randomArray(size(shape), 44, 5);
+    await compare(t, () => tf.softmax(tf.tensor(xv, shape)));
+  });
+}
+
 const sumCases: Array<{ x: number[]; axis: number[] | number | null; keepDims: boolean }> = [
   { x: [50, 32, 32, 6], axis: [0, 1, 2], keepDims: false },
   { x: [50, 12, 12, 16], axis: [0, 1, 2], keepDims: true },

@@ -33,6 +33,8 @@ export interface NativeAddon extends NativeKernelFns {
   sumLeading(out: Float32Array, x: Float32Array, rows: number, cols: number): void;
   /** out[r] = sum_j x[r][j] over x [rows, cols]. */
   sumTrailing(out: Float32Array, x: Float32Array, rows: number, cols: number): void;
+  /** Softmax over the last axis of x [rows, cols]. */
+  softmax(out: Float32Array, x: Float32Array, rows: number, cols: number): void;
   /** In place; scalars [beta1, 1-beta1, beta2, 1-beta2, 1-beta1^t, 1-beta2^t, epsilon, -lr] (float32). */
   adamUpdate(value: Float32Array, m: Float32Array, v: Float32Array, g: Float32Array, scalars: number[]): void;
   /** Naive loops the fast kernels are tested against. */

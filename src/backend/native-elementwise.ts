@@ -2,7 +2,8 @@
  * Elementwise and reduction kernels of a training step: Add, Sub, Multiply, RealDiv (same
  * shape, scalar, or a trailing-axes period such as a bias), the activations and their
  * gradient helpers (Relu, Step, Tanh, Sigmoid, Square, Sqrt, Neg, Exp, Log), and Sum over
- * leading or trailing axes (bias gradients, softmax gradients). Anything else: cpu kernel.
+ * leading or trailing axes (bias gradients, softmax gradients), Softmax over the last axis.
+ * Anything else: cpu kernel.
  */
 import { backend_util, KernelConfig, util } from '@tensorflow/tfjs-core';
 import type { NativeAddon } from './native-addon';
@@ -76,10 +77,27 @@ function sumImpl(addon: NativeAddon): NativeImpl {
   };
 }
 
+function softmaxImpl(addon: NativeAddon): NativeImpl {
+  return ({ inputs, attrs, backend }) => {
+    const { logits } = inputs;
+    if (!allFloat32(logits) || logits.shape.length === 0) return null;
+    const rank = logits.shape.length;
+    const dim = attrs.dim as number;
+    if (dim !== -1 && dim !== rank - 1) return null;
+    const cols = logits.shape[rank - 1];
+    const n = util.sizeFromShape(logits.shape);
+    if (n === 0 || cols === 0) return null;
+    const out = allocOutput(backend, n);
+    addon.softmax(out, f32(backend, logits), n / cols, cols);
+    return backend.makeTensorInfo(logits.shape, 'float32', out);
+  };
+}
+
 export function nativeElementwiseConfigs(addon: NativeAddon): KernelConfig[] {
   return [
     ...Object.entries(BINARY_OPS).map(([name, op]) => nativeKernel(name, binaryImpl(addon, op))),
     ...Object.entries(UNARY_OPS).map(([name, op]) => nativeKernel(name, unaryImpl(addon, op))),
     nativeKernel('Sum', sumImpl(addon)),
+    nativeKernel('Softmax', softmaxImpl(addon)),
   ];
 }
