@@ -3,7 +3,11 @@
 //   m = m*b1 + g*(1-b1);  v = v*b2 + g*g*(1-b2)
 //   x = (m/(1-b1^t)) / (sqrt(v/(1-b2^t)) + eps) * -lr + x
 // Contraction into fused multiply-adds would change the rounding, so it is off here.
+#if defined(__clang__)
+#pragma clang fp contract(off)
+#else
 #pragma GCC optimize("fp-contract=off")
+#endif
 #include <algorithm>
 #include <cmath>
 

@@ -216,7 +216,7 @@ static inline vf vexp(vf x) {
   y = y * z + x + 1.0f;
   vi n = __builtin_convertvector(fx, vi) + 127;
   n = n << 23;
-  return y * reinterpret_cast<vf&>(n);
+  return y * (vf)n;  // same-size vector cast: the bits of 2^n
 }
 
 static inline vf vtanh(vf x) {
