@@ -78,9 +78,10 @@ void forward_rows(float* __restrict y, const float* __restrict x, const PoolGeom
 
 // Per window and channel, everything stays in registers: the max, then a second scan in
 // which the first position equal to it takes dy. Scalar but branch-free.
+template <int CC>
 void backward_images(float* __restrict dx, const float* __restrict dy, const float* __restrict x, const PoolGeom& g,
                      long b0, long b1) {
-  const long C = g.channels;
+  const long C = CC ? CC : g.channels;
   const long img = g.in_h * g.in_w * C;
   for (long b = b0; b < b1; ++b) {
     std::fill(dx + b * img, dx + (b + 1) * img, 0.0f);
@@ -164,7 +165,8 @@ void maxpool_backward(float* dx, const float* dy, const float* x, const PoolGeom
       case 8: backward_images_vec<8>(dx, dy, x, g, b0, b1); break;
       case 16: backward_images_vec<16>(dx, dy, x, g, b0, b1); break;
       case 32: backward_images_vec<32>(dx, dy, x, g, b0, b1); break;
-      default: backward_images(dx, dy, x, g, b0, b1); break;
+      case 6: backward_images<6>(dx, dy, x, g, b0, b1); break;
+      default: backward_images<0>(dx, dy, x, g, b0, b1); break;
     }
   });
 }

@@ -6,7 +6,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
-import { NativeAdamOptimizer, registerNativeBackend } from '../src/backend/native';
+import { NativeAdamOptimizer, registerNativeBackend, setNativeThreads } from '../src/backend/native';
 
 const STEPS = 50;
 const BATCH = 4;
@@ -52,18 +52,19 @@ function seededWeights(model: tf.LayersModel, seed: number): Float32Array[] {
   });
 }
 
-async function trainLosses(backend: string, nativeAdam = false): Promise<number[]> {
+async function trainLosses(backend: string, nativeAdam = false, batch = BATCH, steps = STEPS,
+  weightsOut?: Float32Array[]): Promise<number[]> {
   await tf.setBackend(backend);
   const model = buildLenet();
   const init = seededWeights(model, 42);
   model.setWeights(model.getWeights().map((w, i) => tf.tensor(init[i], w.shape)));
   const r = prng(7);
-  const xs = tf.tensor4d(Float32Array.from({ length: BATCH * 36 * 36 }, () => r()), [BATCH, 36, 36, 1]);
-  const labels = Array.from({ length: BATCH }, () => Math.floor(r() * 10));
+  const xs = tf.tensor4d(Float32Array.from({ length: batch * 36 * 36 }, () => r()), [batch, 36, 36, 1]);
+  const labels = Array.from({ length: batch }, () => Math.floor(r() * 10));
   const ys = tf.oneHot(tf.tensor1d(labels, 'int32'), 10).toFloat();
   const optimizer = nativeAdam ? new NativeAdamOptimizer(1e-3) : tf.train.adam(1e-3);
   const losses: number[] = [];
-  for (let step = 0; step < STEPS; ++step) {
+  for (let step = 0; step < steps; ++step) {
     const loss = optimizer.minimize(() => {
       const p = model.apply(xs, { training: true }) as tf.Tensor;
       return tf.neg(tf.mean(tf.sum(tf.mul(ys, tf.log(tf.add(p, 1e-7))), 1))) as tf.Scalar;
@@ -71,6 +72,7 @@ async function trainLosses(backend: string, nativeAdam = false): Promise<number[
     losses.push(loss.dataSync()[0]);
     loss.dispose();
   }
+  if (weightsOut) model.getWeights().forEach((w) => weightsOut.push(Float32Array.from(w.dataSync())));
   tf.dispose([xs, ys]);
   optimizer.dispose();
   model.dispose();
@@ -96,3 +98,22 @@ test(`LeNet ${STEPS} Adam steps, batch ${BATCH}: per-step loss on native (tf Ada
     assert.ok(Math.abs(cpu[i] - fused[i]) <= 1e-3, `step ${i}: cpu ${cpu[i]} native + NativeAdam ${fused[i]}`);
   }
 });
+
+test('determinism: 20 native LeNet steps at batch 50 are bit-identical run to run (2 threads) and with 1 thread',
+  async () => {
+    assert.ok(registerNativeBackend());
+    const run = async (threads: number) => {
+      setNativeThreads(threads);
+      const weights: Float32Array[] = [];
+      const losses = await trainLosses('native', true, 50, 20, weights);
+      return { losses, weights };
+    };
+    const a = await run(2);
+    const b = await run(2);
+    const c = await run(1);
+    setNativeThreads(0);
+    assert.deepEqual(b.losses, a.losses);
+    assert.deepEqual(b.weights, a.weights);
+    assert.deepEqual(c.losses, a.losses);
+    assert.deepEqual(c.weights, a.weights);
+  });
