@@ -6,6 +6,7 @@
  *
  *   node dist/bench/profile-step.js [--backend native|cpu] [--batch 50] [--steps 100]
  *                                   [--threads N] [--loss paper|softmax] [--optimizer tf|native]
+ *                                   [--debug-checks]   (tfjs' PROD mode off)
  */
 import * as tf from '@tensorflow/tfjs';
 import { getKernelsForBackend, KernelFunc } from '@tensorflow/tfjs-core';
@@ -62,6 +63,11 @@ async function main(): Promise<void> {
     if (!nativeBackend.registerNativeBackend(threads > 0 ? { threads } : {})) {
       throw new Error(nativeBackend.nativeLoadError() ?? 'no native addon');
     }
+  }
+  if (process.argv.includes('--debug-checks')) {
+    tf.env().set('PROD', false);
+  } else {
+    tf.env().set('PROD', true); // as src/backend/index.ts does: no per-op debug checks
   }
   await tf.setBackend(backend);
   const model = buildLenet();

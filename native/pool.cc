@@ -42,6 +42,17 @@ void run_rows(long nrows, long work_per_row, const std::function<void(long, long
   });
 }
 
+// No input cell lies in two windows.
+inline bool windows_disjoint(const PoolGeom& g) {
+  return g.stride_h >= g.filter_h && g.stride_w >= g.filter_w;
+}
+
+// Every input cell lies in exactly one window (dx needs no zero fill first).
+inline bool windows_tile(const PoolGeom& g) {
+  return g.stride_h == g.filter_h && g.stride_w == g.filter_w && g.pad_top == 0 && g.pad_left == 0 &&
+         g.out_h * g.stride_h == g.in_h && g.out_w * g.stride_w == g.in_w;
+}
+
 struct Window {
   long h0, h1, w0, w1;
 };
@@ -83,8 +94,9 @@ void backward_images(float* __restrict dx, const float* __restrict dy, const flo
                      long b0, long b1) {
   const long C = CC ? CC : g.channels;
   const long img = g.in_h * g.in_w * C;
+  const bool disjoint = windows_disjoint(g), tiled = windows_tile(g);
   for (long b = b0; b < b1; ++b) {
-    std::fill(dx + b * img, dx + (b + 1) * img, 0.0f);
+    if (!tiled) std::fill(dx + b * img, dx + (b + 1) * img, 0.0f);
     for (long oh = 0; oh < g.out_h; ++oh)
       for (long ow = 0; ow < g.out_w; ++ow) {
         const Window w = window(g, oh, ow);
@@ -105,7 +117,8 @@ void backward_images(float* __restrict dx, const float* __restrict dy, const flo
             for (long iw = 0; iw < w.w1 - w.w0; ++iw) {
               const long off = base + ih * row + iw * C + c;
               const uint32_t hit = open & (0u - static_cast<uint32_t>(bits(x[off]) == mb));
-              dx[off] += from_bits(db & hit);
+              if (disjoint) dx[off] = from_bits(db & hit);  // each cell in one window at most
+              else dx[off] += from_bits(db & hit);
               open &= ~hit;
             }
         }

@@ -123,6 +123,9 @@ const poolCases: Array<{ x: number[]; k: number; s: number; p: Pad }> = [
   { x: [2, 6, 5, 4], k: 3, s: 1, p: 'same' },
   { x: [2, 9, 9, 8], k: 3, s: 2, p: 'same' },
   { x: [2, 7, 7, 16], k: 3, s: 1, p: 'valid' },
+  { x: [2, 8, 8, 16], k: 2, s: 2, p: 'valid' },
+  { x: [2, 9, 9, 6], k: 2, s: 2, p: 'valid' },
+  { x: [2, 9, 9, 5], k: 2, s: 3, p: 'same' },
   { x: [50, 32, 32, 6], k: 2, s: 2, p: 'valid' },
   { x: [50, 12, 12, 16], k: 2, s: 2, p: 'valid' },
 ];
