@@ -20,6 +20,7 @@ class Pool {
   ~Pool() { stop(); }
 
   void resize(int n) {
+    std::lock_guard<std::mutex> job_lock(run_mutex_);
     stop();
     nthreads_ = std::max(1, n);
     quit_ = false;
@@ -35,6 +36,8 @@ class Pool {
       for (int i = 0; i < ntasks; ++i) fn(i);
       return;
     }
+    // One job at a time (the addon may be used from several worker_threads at once).
+    std::lock_guard<std::mutex> job_lock(run_mutex_);
     // No worker is inside a job here (the previous run waited for active_ == 0), so the
     // job's fields can be written freely; open_ (seq_cst) publishes them.
     fn_ = &fn;
@@ -108,7 +111,7 @@ class Pool {
 
   int nthreads_ = 1;
   std::vector<std::thread> workers_;
-  std::mutex mutex_, error_mutex_;
+  std::mutex mutex_, error_mutex_, run_mutex_;
   std::condition_variable cv_;
   std::atomic<unsigned> generation_{0};
   std::atomic<bool> quit_{false};
