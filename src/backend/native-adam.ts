@@ -2,15 +2,17 @@
  * Adam with one native call per variable: the variable and its two moments are updated in
  * place (no temporaries, no op dispatch). Same constructor, same getWeights()/setWeights()
  * state as tf's AdamOptimizer (checkpoints stay compatible), and the same float32 formula
- * with the same rounding. A variable whose buffer is shared (refCount > 1) or not float32 on
- * a cpu-style backend is updated with tf ops exactly as AdamOptimizer does.
+ * with the same rounding. Only on the 'native' backend (NativeBackendCPU), which knows when
+ * an array may be written in place (see privateFloat32); a variable whose buffer is shared
+ * (refCount > 1) is updated with tf ops exactly as AdamOptimizer does, and on any other
+ * backend the whole update is AdamOptimizer's.
  */
-import { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
 import {
-  AdamOptimizer, add, backend as currentBackend, div, engine, mul, scalar, sqrt,
+  AdamOptimizer, add, backend as currentBackend, div, engine, mul, sqrt,
   square, sub, Tensor, tidy, Variable, zerosLike,
 } from '@tensorflow/tfjs-core';
 import { loadNativeAddon } from './native-addon';
+import { NativeBackendCPU } from './native-backend-cpu';
 
 type VariableGradients = Parameters<AdamOptimizer['applyGradients']>[0];
 
@@ -35,7 +37,7 @@ export class NativeAdamOptimizer extends AdamOptimizer {
   override applyGradients(variableGradients: VariableGradients): void {
     const addon = loadNativeAddon();
     const backend = currentBackend();
-    if (addon == null || !(backend instanceof MathBackendCPU)) {
+    if (addon == null || !(backend instanceof NativeBackendCPU)) {
       super.applyGradients(variableGradients);
       return;
     }
@@ -43,17 +45,17 @@ export class NativeAdamOptimizer extends AdamOptimizer {
     const names = Array.isArray(variableGradients) ? variableGradients.map((v) => v.name)
       : Object.keys(variableGradients);
     const f = Math.fround;
-    const accBeta1 = backend.readSync(self.accBeta1.dataId) as Float32Array;
-    const accBeta2 = backend.readSync(self.accBeta2.dataId) as Float32Array;
+    const accBeta1 = backend.privateFloat32(self.accBeta1.dataId);
+    const accBeta2 = backend.privateFloat32(self.accBeta2.dataId);
+    if (accBeta1 == null || accBeta2 == null) {
+      super.applyGradients(variableGradients);
+      return;
+    }
     const oneMinusAcc1 = f(1 - accBeta1[0]);
     const oneMinusAcc2 = f(1 - accBeta2[0]);
     const scalars = [f(self.beta1), f(1 - self.beta1), f(self.beta2), f(1 - self.beta2), oneMinusAcc1, oneMinusAcc2,
       f(self.epsilon), f(-self.learningRate)];
-    const inPlace = (t: Tensor): Float32Array | null => {
-      if (t.dtype !== 'float32' || !backend.data.has(t.dataId)) return null;
-      const entry = backend.data.get(t.dataId);
-      return entry.refCount === 1 && entry.values instanceof Float32Array ? entry.values : null;
-    };
+    const inPlace = (t: Tensor): Float32Array | null => backend.privateFloat32(t.dataId);
     names.forEach((name, i) => {
       const value = engine().registeredVariables[name];
       if (self.accumulatedFirstMoment[i] == null) {
@@ -85,11 +87,8 @@ export class NativeAdamOptimizer extends AdamOptimizer {
         value.assign(add(mul(div(mHat, add(sqrt(vHat), self.epsilon)), -self.learningRate), value));
       });
     });
-    for (const [acc, beta] of [[self.accBeta1, self.beta1], [self.accBeta2, self.beta2]] as Array<[Variable, number]>) {
-      const values = inPlace(acc);
-      if (values) values[0] = f(values[0] * f(beta));
-      else tidy(() => acc.assign(mul(acc, scalar(beta))));
-    }
+    accBeta1[0] = f(accBeta1[0] * f(self.beta1));
+    accBeta2[0] = f(accBeta2[0] * f(self.beta2));
     self.incrementIterations();
   }
 }

@@ -38,6 +38,25 @@ export class NativeBackendCPU extends MathBackendCPU {
     return out;
   }
 
+  /**
+   * The float32 array of a tensor that a kernel may update in place: its dataId must be held
+   * by one tensor only (refCount 1), and the array must be this backend's own, never handed
+   * out (dataSync/data) nor viewed by another tensor. An array that fails the second test is
+   * first replaced by a private copy, so whatever holds the old one keeps seeing old values,
+   * as if the update had made a new tensor. Null if the tensor is not float32 here or is
+   * shared.
+   */
+  privateFloat32(dataId: DataId): Float32Array | null {
+    if (!this.data.has(dataId)) return null;
+    const entry = this.data.get(dataId);
+    if (entry.refCount !== 1 || entry.dtype !== 'float32' || !(entry.values instanceof Float32Array)) return null;
+    if (this.owned.get(entry.values.buffer) === entry.values) return entry.values;
+    const copy = Float32Array.from(entry.values);
+    entry.values = copy;
+    this.owned.set(copy.buffer, copy);
+    return copy;
+  }
+
   override write(values: BackendValues, shape: number[], dtype: DataType): DataId {
     this.track(values);
     return super.write(values, shape, dtype);
@@ -92,6 +111,7 @@ export class NativeBackendCPU extends MathBackendCPU {
   }
 
   private recycle(a: Float32Array): void {
+    if (a.length < MIN_POOLED) return;
     if (this.pooledBytes + a.byteLength > MAX_POOLED_BYTES) return;
     let list = this.free.get(a.length);
     if (list == null) {
