@@ -28,12 +28,7 @@
         "CLANG_CXX_LANGUAGE_STANDARD": "c++17",
         "OTHER_CFLAGS": ["-O3", "-ffp-contract=fast", "-fno-trapping-math", "-fno-math-errno"]
       },
-      "msvs_settings": { "VCCLCompilerTool": { "ExceptionHandling": 1 } },
-      "conditions": [
-        ["target_arch=='x64'", {
-          "defines": ["LENET_X86_DISPATCH=1"]
-        }]
-      ]
+      "msvs_settings": { "VCCLCompilerTool": { "ExceptionHandling": 1 } }
     }
   ]
 }
