@@ -1,29 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-cpu';
 import { runtimeError, usageError } from '../errors';
-
-interface NativeModule {
-  registerNativeBackend(options?: { threads?: number }): boolean;
-  nativeLoadError(): string | null;
-  nativeBackendInfo(): { kernels: string[]; features: string[]; threads: number; simd: string };
-  setNativeThreads(n: number): void;
-}
-// TEMPORARY until src/backend/native.ts lands: tolerate its absence.
-let nativeModule: NativeModule | null = null;
-let nativeModuleError: string | null = null;
-function native(): NativeModule | null {
-  if (nativeModule || nativeModuleError) return nativeModule;
-  try {
-    nativeModule = require('./native') as NativeModule;
-  } catch (err) {
-    nativeModuleError = (err as Error).message.split('\n')[0];
-  }
-  return nativeModule;
-}
-const registerNativeBackend = (o?: { threads?: number }) => native()?.registerNativeBackend(o) ?? false;
-const nativeLoadError = () => native()?.nativeLoadError() ?? nativeModuleError;
-const nativeBackendInfo = () => native()!.nativeBackendInfo();
-const setNativeThreads = (n: number) => native()!.setNativeThreads(n);
+import { nativeBackendInfo, nativeLoadError, registerNativeBackend, setNativeThreads } from './native';
 
 /** Backends a user can ask for. `auto` = native when its addon loaded, else cpu. */
 export const BACKEND_CHOICES = ['auto', 'native', 'cpu', 'tensorflow'] as const;
