@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "cpu.h"
+#include "fpmode.h"
 #include "kernels.h"
 #include "threadpool.h"
 
@@ -101,10 +102,17 @@ int64_t x_size(Napi::Env env, const ConvGeom& g) { return product(env, {g.batch,
 int64_t y_size(Napi::Env env, const ConvGeom& g) { return product(env, {g.batch, g.out_h, g.out_w, g.out_c}); }
 int64_t f_size(Napi::Env env, const ConvGeom& g) { return product(env, {g.filter_h, g.filter_w, g.in_c, g.out_c}); }
 
-// Turns C++ exceptions from the kernels (e.g. std::bad_alloc) into JS errors.
-template <typename F>
+// Turns C++ exceptions into JS errors, and runs the kernel with denormals flushed (fpmode.h)
+// unless kIeee, restoring the JS thread's mode either way.
+template <bool kIeee = false, typename F>
 Napi::Value guarded(const Napi::CallbackInfo& info, F&& body) {
   try {
+    const uint64_t mode = lenet::get_fp_mode();
+    lenet::set_fp_mode(kIeee ? mode : lenet::flush_denormals_mode(mode));
+    struct Restore {
+      uint64_t mode;
+      ~Restore() { lenet::set_fp_mode(mode); }
+    } restore{mode};
     return body();
   } catch (const Napi::Error&) {
     throw;
@@ -267,7 +275,7 @@ Napi::Value Softmax(const Napi::CallbackInfo& info) {
 
 // adamUpdate(value, m, v, g, [beta1, 1-beta1, beta2, 1-beta2, 1-beta1^t, 1-beta2^t, epsilon, -lr])
 Napi::Value AdamUpdate(const Napi::CallbackInfo& info) {
-  return guarded(info, [&] {
+  return guarded<true>(info, [&] {  // IEEE: rounds exactly like tfjs' Adam
     Napi::Env env = info.Env();
     if (info.Length() < 1 || !info[0].IsTypedArray()) throw_type(env, "value must be a Float32Array");
     const int64_t n = static_cast<int64_t>(info[0].As<Napi::TypedArray>().ElementLength());

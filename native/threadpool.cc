@@ -1,5 +1,7 @@
 #include "threadpool.h"
 
+#include "fpmode.h"
+
 #include <algorithm>
 #include <atomic>
 #include <condition_variable>
@@ -42,6 +44,7 @@ class Pool {
     // job's fields can be written freely; open_ (seq_cst) publishes them.
     fn_ = &fn;
     ntasks_ = ntasks;
+    fp_mode_ = get_fp_mode();  // workers run the job in the submitter's mode
     next_.store(0, std::memory_order_relaxed);
     error_ = nullptr;
     open_.store(true);
@@ -94,7 +97,10 @@ class Pool {
       seen = generation_.load();
       // Join the job if it is still open (Dekker-style: both sides use seq_cst).
       active_.fetch_add(1);
-      if (open_.load()) work();
+      if (open_.load()) {
+        set_fp_mode(fp_mode_);
+        work();
+      }
       active_.fetch_sub(1);
     }
   }
@@ -118,6 +124,7 @@ class Pool {
   std::atomic<int> next_{0}, active_{0};
   std::atomic<bool> open_{false};
   int ntasks_ = 0;
+  uint64_t fp_mode_ = 0;
   const std::function<void(int)>* fn_ = nullptr;
   std::exception_ptr error_;
 };

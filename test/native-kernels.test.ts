@@ -326,6 +326,22 @@ test('vector tanh, sigmoid and exp stay within 1e-6 of Math.* on every SIMD path
   assert.deepEqual([...o], [NaN, 1, -1, 0, 0]);
 });
 
+test('kernels flush denormals; the JS thread and the Adam update keep IEEE denormals', () => {
+  assert.ok(addon);
+  const out = new Float32Array(40000);
+  addon.unaryOp(out, new Float32Array(40000).fill(1e-20), 5, 0); // square: 1e-40 is denormal
+  assert.equal(out[0], 0);
+  assert.equal(out[39999], 0); // also on the pool's workers
+  assert.equal(5e-324 * 1, 5e-324); // JS doubles unaffected after the call
+  assert.ok(new Float32Array([1e-40])[0] > 0);
+  const n = 40000;
+  const value = new Float32Array(n), m = new Float32Array(n), v = new Float32Array(n);
+  const g = new Float32Array(n).fill(1e-20);
+  const f = Math.fround;
+  addon.adamUpdate(value, m, v, g, [f(0.9), f(0.1), f(0.999), f(1 - 0.999), f(0.1), f(1 - 0.999), f(1e-7), f(-1e-3)]);
+  assert.ok(v[0] > 0 && v[n - 1] > 0, 'Adam keeps the denormal second moment, as tfjs does');
+});
+
 test('bad calls to the raw addon throw JS errors instead of crashing', () => {
   assert.ok(addon);
   const g = [1, 4, 4, 1, 2, 2, 1, 3, 3, 1, 1, 0, 0];
