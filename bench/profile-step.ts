@@ -7,10 +7,19 @@
  *   node dist/bench/profile-step.js [--backend native|cpu] [--batch 50] [--steps 100]
  *                                   [--threads N] [--loss paper|softmax] [--optimizer tf|native]
  *                                   [--debug-checks]   (tfjs' PROD mode off)
+ *                                   [--model cli|inline] [--schedule tanh-relu|sigmoid|tanh|relu]
+ *                                   (cli: the CLI's model, src/model/lenet.ts, activations as
+ *                                   separate layers; inline: activations inside conv/dense)
+ *                                   [--data random|mnist]  (mnist: real images, a new batch each step;
+ *                                   real data brings denormals in backprop, random data does not)
  */
 import * as tf from '@tensorflow/tfjs';
 import { getKernelsForBackend, KernelFunc } from '@tensorflow/tfjs-core';
 import * as nativeBackend from '../src/backend/native';
+import { DEFAULT_ARCH } from '../src/config';
+import { loadMnist } from '../src/data/mnist';
+import { parseNamedSchedule } from '../src/model/activations';
+import { buildLenet as buildCliLenet } from '../src/model/lenet';
 
 function arg(name: string, fallback: string): string {
   const i = process.argv.indexOf(`--${name}`);
@@ -23,6 +32,9 @@ const steps = Number(arg('steps', '100'));
 const threads = Number(arg('threads', '0'));
 const lossKind = arg('loss', 'paper');
 const optimizerKind = arg('optimizer', 'tf');
+const dataKind = arg('data', 'random');
+const modelKind = arg('model', 'cli');
+const scheduleName = arg('schedule', 'tanh-relu');
 
 function buildLenet(): tf.LayersModel {
   return tf.sequential({
@@ -70,13 +82,30 @@ async function main(): Promise<void> {
     tf.env().set('PROD', true); // as src/backend/index.ts does: no per-op debug checks
   }
   await tf.setBackend(backend);
-  const model = buildLenet();
-  const xs = tf.randomUniform([batch, 36, 36, 1], 0, 1, 'float32', 1);
-  const ys = tf.oneHot(tf.randomUniform([batch], 0, 10, 'int32', 2), 10).toFloat();
+  const model = modelKind === 'cli'
+    ? buildCliLenet(DEFAULT_ARCH, parseNamedSchedule(scheduleName), 36, 1)
+    : buildLenet();
+  let xs = tf.randomUniform([batch, 36, 36, 1], 0, 1, 'float32', 1);
+  let ys = tf.oneHot(tf.randomUniform([batch], 0, 10, 'int32', 2), 10).toFloat();
+  let nextBatch = (): void => {};
+  if (dataKind === 'mnist') {
+    const data = loadMnist({ resize: 'bilinear', limit: 6000 });
+    const pixels = 36 * 36;
+    let at = 0;
+    nextBatch = () => {
+      tf.dispose([xs, ys]);
+      if (at + batch > data.train.count) at = 0;
+      xs = tf.tensor4d(data.train.images.slice(at * pixels, (at + batch) * pixels), [batch, 36, 36, 1]);
+      ys = tf.tidy(() => tf.oneHot(tf.tensor1d(Array.from(data.train.labels.subarray(at, at + batch)), 'int32'), 10)
+        .toFloat());
+      at += batch;
+    };
+  }
   const optimizer = optimizerKind === 'native'
     ? new (nativeBackend as unknown as { NativeAdamOptimizer: new (lr: number) => tf.Optimizer }).NativeAdamOptimizer(1e-4)
     : tf.train.adam(1e-4);
   const step = (): number => {
+    nextBatch();
     const loss = tf.tidy(() => optimizer.minimize(() => {
       const p = model.apply(xs, { training: true }) as tf.Tensor;
       if (lossKind === 'softmax') return tf.losses.softmaxCrossEntropy(ys, p) as tf.Scalar;
@@ -114,7 +143,7 @@ async function main(): Promise<void> {
 
   const info = backend === 'native' ? nativeBackend.nativeBackendInfo() : null;
   console.log(`backend ${backend}${info ? ` (simd ${info.simd}, ${info.threads} threads)` : ''}, batch ${batch}, ` +
-    `loss ${lossKind}, optimizer ${optimizerKind}, ${steps} steps, tensors alive ${tf.memory().numTensors}`);
+    `model ${modelKind}${modelKind === 'cli' ? ` ${scheduleName}` : ''}, data ${dataKind}, loss ${lossKind}, optimizer ${optimizerKind}, ${steps} steps, tensors alive ${tf.memory().numTensors}`);
   console.log(`ms/step ${wall.toFixed(2)}  images/s ${(batch * 1000 / wall).toFixed(0)}  ` +
     `epoch of 60000 ≈ ${(wall * 60000 / batch / 1000).toFixed(2)} s`);
   const rows = [...stats.entries()].filter(([, s]) => s.calls > 0).sort((a, b) => b[1].ms - a[1].ms);

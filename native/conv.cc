@@ -129,9 +129,66 @@ void backward_input_col2im(float* dx, const float* dy, const float* f, const Con
   else parallel_for(static_cast<int>(ntasks), task);
 }
 
+// One input channel, stride 1 along w (a first layer, whose input gradient tfjs' fused
+// conv2d computes even though nothing uses it): the transposed product
+// G^T[k][p] = sum_co f[k][co] * dy[p][co] puts output pixels in the vector lanes, and the
+// col2im adds then run along image rows, contiguous in both G^T and dx.
+void backward_input_single_channel(float* dx, const float* dy, const float* f, const ConvGeom& g) {
+  const long fh = g.filter_h, fw = g.filter_w, cout = g.out_c;
+  const long K = fh * fw, P = g.out_h * g.out_w;
+  const long ldb = padded_width(P);
+  const SimdTable& t = simd();
+  const long img = g.in_h * g.in_w;
+  const long per_task = std::max<long>(1, (g.batch + 15) / 16);
+  const long ntasks = (g.batch + per_task - 1) / per_task;
+  auto task = [&](int i) {
+    std::vector<float> dyt(static_cast<size_t>(cout * ldb), 0.0f), gt(static_cast<size_t>(K * ldb));
+    const long b1 = std::min(g.batch, (i + 1) * per_task);
+    for (long b = i * per_task; b < b1; ++b) {
+      const float* dyb = dy + b * P * cout;
+      for (long p = 0; p < P; ++p)
+        for (long co = 0; co < cout; ++co) dyt[co * ldb + p] = dyb[p * cout + co];
+      GemmNN nn{};
+      nn.a = f;  // [K][cout]
+      nn.rows = RowMap{1, 1, K, 0, 0, cout};
+      nn.k = SegMap{1, cout, 0};
+      nn.b = dyt.data();
+      nn.ldb = ldb;
+      nn.n = P;
+      nn.c = gt.data();
+      nn.ldc = ldb;
+      nn.bias = nullptr;
+      nn.act = kLinear;
+      t.gemm_nn(nn, 0, K);
+      float* dxb = dx + b * img;
+      std::fill(dxb, dxb + img, 0.0f);
+      for (long kh = 0; kh < fh; ++kh)
+        for (long kw = 0; kw < fw; ++kw) {
+          const long ow0 = std::max<long>(0, g.pad_left - kw);
+          const long ow1 = std::min<long>(g.out_w, g.in_w + g.pad_left - kw);
+          if (ow0 >= ow1) continue;
+          const float* grow = gt.data() + (kh * fw + kw) * ldb;
+          for (long oh = 0; oh < g.out_h; ++oh) {
+            const long ih = oh * g.stride_h - g.pad_top + kh;
+            if (ih < 0 || ih >= g.in_h) continue;
+            float* __restrict d = dxb + ih * g.in_w + (ow0 - g.pad_left + kw);
+            const float* __restrict s = grow + oh * g.out_w + ow0;
+            for (long j = 0; j < ow1 - ow0; ++j) d[j] += s[j];
+          }
+        }
+    }
+  };
+  if (ntasks == 1) task(0);
+  else parallel_for(static_cast<int>(ntasks), task);
+}
+
 }  // namespace
 
 void conv2d_backward_input(float* dx, const float* dy, const float* f, const ConvGeom& g) {
+  if (g.in_c == 1 && g.stride_w == 1) {
+    backward_input_single_channel(dx, dy, f, g);
+    return;
+  }
   const long fh = g.filter_h, fw = g.filter_w, cin = g.in_c, cout = g.out_c;
   // vector-lane work of the two ways (col2im adds counted once per element)
   const long w = simd().width;

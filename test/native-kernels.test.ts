@@ -74,19 +74,21 @@ async function compare(t: { diagnostic(msg: string): void }, fn: () => tf.Tensor
 }
 
 type Pad = 'valid' | 'same';
-const convCases: Array<{ x: number[]; f: number[]; s: number; p: Pad }> = [
+const convCases: Array<{ x: number[]; f: number[]; s: number | [number, number]; p: Pad }> = [
   { x: [1, 7, 9, 3], f: [3, 3, 3, 4], s: 1, p: 'valid' },
   { x: [1, 7, 9, 3], f: [3, 3, 3, 4], s: 2, p: 'same' },
   { x: [2, 8, 8, 2], f: [5, 5, 2, 3], s: 1, p: 'same' },
   { x: [3, 11, 10, 5], f: [4, 2, 5, 17], s: 2, p: 'valid' },
   { x: [2, 9, 7, 4], f: [3, 3, 4, 9], s: 2, p: 'same' },
   { x: [2, 6, 6, 70], f: [1, 1, 70, 70], s: 1, p: 'valid' },
+  { x: [2, 9, 8, 1], f: [3, 3, 1, 5], s: [2, 1], p: 'same' },
+  { x: [2, 8, 7, 1], f: [4, 3, 1, 17], s: 1, p: 'same' },
   { x: [50, 36, 36, 1], f: [5, 5, 1, 6], s: 1, p: 'valid' },
   { x: [50, 16, 16, 6], f: [5, 5, 6, 16], s: 1, p: 'valid' },
 ];
 
 for (const c of convCases) {
-  const name = `x=[${c.x}] f=[${c.f}] s=${c.s} p=${c.p}`;
+  const name = `x=[${c.x}] f=[${c.f}] s=${JSON.stringify(c.s)} p=${c.p}`;
   const xv = randomArray(size(c.x), 1);
   const fv = randomArray(size(c.f), 2, 0.5);
   const x4 = c.x as [number, number, number, number];
