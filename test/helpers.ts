@@ -2,6 +2,7 @@ import { spawnSync, SpawnSyncReturns } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { Rng } from '../src/train/rng';
 
 /** The repository root (tests run from dist/test/). */
 export const ROOT = path.resolve(__dirname, '..', '..');
@@ -25,4 +26,10 @@ export function tempDir(prefix = 'lenet-test-'): string {
 export function isOneLineError(stderr: string): boolean {
   const lines = stderr.trim().split('\n');
   return lines.length === 1 && lines[0].startsWith('lenet: ') && !/\n\s+at /.test(stderr);
+}
+
+/** A seeded uniform [0, 1) generator for test inputs (the trainer's own PRNG). */
+export function prng(seed: number): () => number {
+  const rng = new Rng(seed);
+  return () => rng.next();
 }

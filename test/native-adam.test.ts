@@ -7,6 +7,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import { loadNativeAddon, NativeAdamOptimizer, registerNativeBackend } from '../src/backend/native';
+import { prng } from './helpers';
 
 /** Counts the addon's in-place Adam calls. */
 let nativeCalls = 0;
@@ -19,16 +20,6 @@ if (addon) {
 const SHAPES = [[5, 5, 1, 6], [6], [5, 5, 6, 16], [16], [576, 120], [120], [120, 10], [10]];
 const STEPS = 20;
 
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function seeded(shape: number[], r: () => number, scale: number): tf.Tensor {
   const n = shape.reduce((a, b) => a * b, 1);

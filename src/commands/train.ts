@@ -4,7 +4,7 @@ import { Command } from 'commander';
 import { resolveTrainConfig, TrainConfig } from '../config';
 import { runtimeError, usageError } from '../errors';
 import { progressMode } from '../progress';
-import { CHECKPOINT_FILE, runTraining, timestamp } from '../train/run';
+import { CHECKPOINT_FILE, readCompleteSummary, runTraining, timestamp } from '../train/run';
 import { RunSummary } from '../train/summary-types';
 import { installStopHandlers, SIGNAL_EXIT_CODES } from '../signals';
 import { addScheduleOption, addTrainingOptions, pickTrainingOptions } from './options';
@@ -19,15 +19,6 @@ export function formatSummary(s: RunSummary, dir: string): string {
     `  test loss  ${f.test_loss.toFixed(4)}  test accuracy  ${f.test_accuracy.toFixed(4)}  paper loss ${f.test_paper_loss.toFixed(4)}`,
     `  ${s.seconds_per_epoch.toFixed(2)} s/epoch; results in ${dir}`,
   ].join('\n');
-}
-
-function completedSummary(dir: string): RunSummary | null {
-  try {
-    const s = JSON.parse(fs.readFileSync(path.join(dir, 'summary.json'), 'utf8')) as RunSummary;
-    return s.complete ? s : null;
-  } catch {
-    return null;
-  }
 }
 
 /** A resumed run takes its protocol from config.json; only output flags may be given. */
@@ -63,7 +54,7 @@ export function register(program: Command): void {
       const dir = resuming ? String(opts.resume)
         : String(opts.out ?? path.join('runs', `${timestamp()}-${config.scheduleLabel.replace(/,/g, '_')}`));
       if (resuming) {
-        const done = completedSummary(dir);
+        const done = readCompleteSummary(dir);
         if (done) {
           process.stderr.write(`lenet: ${dir} is already complete (${done.epochs_run} epochs); nothing to resume\n`);
           if (opts.json) process.stdout.write(JSON.stringify(done, null, 2) + '\n');

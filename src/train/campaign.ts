@@ -6,7 +6,7 @@ import { loadMnist, MnistData } from '../data/mnist';
 import { Schedule } from '../model/activations';
 import { progressMode } from '../progress';
 import { writeJsonAtomic } from '../report/files';
-import { runTraining, CHECKPOINT_FILE } from './run';
+import { readCompleteSummary, runTraining, CHECKPOINT_FILE } from './run';
 import { RunSummary } from './summary-types';
 
 /** One run of a comparison or sweep: a schedule and a seed, in its own folder. */
@@ -56,15 +56,6 @@ function checkSameProtocol(dir: string, config: TrainConfig): void {
   if (differ.length > 0) {
     const what = differ.map((k) => `${k} ${JSON.stringify(saved![k])} there, ${JSON.stringify(config[k])} now`).join('; ');
     throw usageError(`${dir} holds a run with another protocol (${what}); choose another --out`);
-  }
-}
-
-function readCompleteSummary(dir: string): RunSummary | null {
-  try {
-    const s = JSON.parse(fs.readFileSync(path.join(dir, 'summary.json'), 'utf8')) as RunSummary;
-    return s.complete ? s : null;
-  } catch {
-    return null;
   }
 }
 

@@ -45,6 +45,16 @@ function removeStaleTemporaries(dir: string): void {
   for (const f of fs.readdirSync(dir)) if (f.startsWith('.') && f.endsWith('.tmp')) fs.rmSync(path.join(dir, f), { force: true });
 }
 
+/** The summary of a run folder whose training finished, or null (absent, unreadable or incomplete). */
+export function readCompleteSummary(dir: string): RunSummary | null {
+  try {
+    const s = JSON.parse(fs.readFileSync(path.join(dir, 'summary.json'), 'utf8')) as RunSummary;
+    return s.complete ? s : null;
+  } catch {
+    return null;
+  }
+}
+
 /** UTC timestamp for default output folders: 20261128T174832Z. */
 export function timestamp(date = new Date()): string {
   return date.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
