@@ -21,7 +21,8 @@ export function buildProgram(): Command {
     .exitOverride()
     .configureOutput({
       writeErr: (s) => process.stderr.write(s),
-      outputError: (s, write) => write(`lenet: ${s.replace(/^error: /, '').trim()}\n`),
+      // One line: commander's suggestion ('(Did you mean --seeds?)') joins the message.
+      outputError: (s, write) => write(`lenet: ${s.replace(/^error: /, '').trim().replace(/\s*\n\s*/g, ' ')}\n`),
     });
   registerTrain(program);
   registerCompare(program);

@@ -190,6 +190,11 @@ const CONFIG_KEY_TYPES: Record<string, string[]> = {
   conv1Filters: ['number'], conv2Filters: ['number'], kernelSize: ['number'], poolSize: ['number'], denseUnits: ['number'],
 };
 
+/** Keys of a single run that a compare/sweep protocol would silently ignore. */
+const SINGLE_RUN_KEYS: Record<string, string> = {
+  activation: '"activations" (a list)', schedule: '"activations" with per-layer lists written a/b/c', seed: '"seeds"',
+};
+
 function jsonType(v: unknown): string {
   if (v === null) return 'null';
   if (Array.isArray(v)) return 'array';
@@ -203,10 +208,18 @@ export function readConfigFile(file: string): RawOptions {
     throw usageError(`config file ${file} must hold a JSON object`);
   }
   for (const [key, value] of Object.entries(data as Record<string, unknown>)) {
+    if (key in SINGLE_RUN_KEYS) throw usageError(`config file ${file}: key "${key}" does not apply to a campaign; use ${SINGLE_RUN_KEYS[key]}`);
     const types = CONFIG_KEY_TYPES[key];
     if (!types) throw usageError(`config file ${file}: unknown key "${key}"; valid: ${CONFIG_FILE_KEYS.join(', ')}`);
     if (!types.includes(jsonType(value))) {
       throw usageError(`config file ${file}: key "${key}" must be ${types.join(' or ')}, got ${jsonType(value)}`);
+    }
+    if (Array.isArray(value)) {
+      const itemType = key === 'seeds' ? 'number' : 'string';
+      const bad = value.find((v) => typeof v !== itemType);
+      if (bad !== undefined || value.length === 0) {
+        throw usageError(`config file ${file}: key "${key}" must be a non-empty list of ${itemType}s${bad !== undefined ? `, got ${JSON.stringify(bad)}` : ''}`);
+      }
     }
   }
   return data as RawOptions;
@@ -214,10 +227,15 @@ export function readConfigFile(file: string): RawOptions {
 
 /** `--seeds 3` → [1,2,3]; `--seeds 1,7,42` → [1,7,42]. */
 export function parseSeeds(value: unknown): number[] {
-  if (Array.isArray(value)) return value.map((v) => nonNegativeInt('--seeds', v));
-  const s = String(value).trim();
-  if (s.includes(',')) {
-    const seeds = s.split(',').map((p) => nonNegativeInt('--seeds', p));
+  const s = Array.isArray(value) ? value.join(',') : String(value).trim();
+  if (Array.isArray(value) || s.includes(',')) {
+    const items = Array.isArray(value) ? value : s.split(',');
+    if (items.length === 0) throw usageError('--seeds is an empty list');
+    const seeds = items.map((p) => {
+      if (typeof p === 'string' && p.trim() === '') throw usageError(`--seeds has an empty item: "${s}"`);
+      if (typeof p !== 'number' && typeof p !== 'string') throw usageError(`--seeds items must be integers, got ${JSON.stringify(p)}`);
+      return nonNegativeInt('--seeds', p);
+    });
     if (new Set(seeds).size !== seeds.length) throw usageError(`--seeds has a repeated seed: "${s}"`);
     return seeds;
   }

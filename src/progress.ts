@@ -42,7 +42,7 @@ export function createProgress(mode: ProgressMode, label: string): Progress {
       bar?.stop();
       bar = null;
       line(`${label} epoch ${row.epoch}/${epochs}  train loss ${fmt(row.train_loss)} acc ${fmt(row.train_accuracy)}  ` +
-        `test loss ${fmt(row.test_loss)} acc ${fmt(row.test_accuracy)}  ${row.seconds.toFixed(1)}s`);
+        `test loss ${fmt(row.test_loss)} acc ${fmt(row.test_accuracy)}  ${row.seconds.toFixed(row.seconds < 10 ? 2 : 1)}s`);
     },
     stop() {
       bar?.stop();

@@ -60,6 +60,8 @@ test('lenet train --limit 300 --epochs 2 writes epochs.csv, summaries, config an
   // Human summary on stdout, one progress line per epoch on stderr (not a TTY).
   assert.match(r.stdout, /mean of the last 2/);
   assert.equal(r.stderr.trim().split('\n').filter((l) => /epoch \d\/2/.test(l)).length, 2);
+  // Seconds with two decimals: a short epoch does not read as "0.0s".
+  for (const l of r.stderr.trim().split('\n').filter((x) => /epoch \d\/2/.test(x))) assert.match(l, /\d\.\d\ds$/, l);
 
   // evaluate reloads the model and reproduces the last epoch's test numbers.
   const e = runCli(['evaluate', out, '--json']);
@@ -154,6 +156,16 @@ test('bad input: one line on stderr, exit code 2 for usage, 1 for runtime failur
   fs.writeFileSync(notJson, '{epochs: 3');
   const wrongType = path.join(work, 'wrong-type.json');
   fs.writeFileSync(wrongType, '{"epochs": "three"}');
+  const configFile = (name: string, text: string) => {
+    const file = path.join(work, name);
+    fs.writeFileSync(file, text);
+    return file;
+  };
+  const staleRun = path.join(work, 'stale-run');
+  fs.mkdirSync(path.join(staleRun, 'model'), { recursive: true });
+  fs.writeFileSync(path.join(staleRun, 'config.json'), JSON.stringify({ config: { imageSize: 36 } }));
+  fs.writeFileSync(path.join(staleRun, 'model', 'model.json'), '{}');
+  fs.writeFileSync(path.join(staleRun, 'summary.json'), JSON.stringify({ complete: false }));
   const existing = path.join(work, 'existing');
   fs.mkdirSync(existing);
   fs.writeFileSync(path.join(existing, 'keep.txt'), 'mine');
@@ -183,6 +195,18 @@ test('bad input: one line on stderr, exit code 2 for usage, 1 for runtime failur
     [['evaluate', path.join(work, 'nope')], 2, /no such run directory/],
     [['evaluate', existing], 2, /not a lenet run/],
     [['train', '--resume', existing], 2, /not a lenet run/],
+    [['train', '--resume', existing, '--out', path.join(work, 'o5')], 2, /--resume writes into the run's own folder; remove --out/],
+    [['compare', '--seed', '3'], 2, /unknown option '--seed' \(Did you mean --seeds\?\)/],
+    [['compare', '--seeds', '1,,2'], 2, /--seeds has an empty item: "1,,2"/],
+    [['compare', '--activations', 'relu/tanh'], 2, /"relu\/tanh" needs 3 activations written a\/b\/c/],
+    [['compare', '--config', configFile('seeds-dup.json', '{"seeds": [1, 1]}')], 2, /repeated seed/],
+    [['compare', '--config', configFile('seeds-empty.json', '{"seeds": []}'), '--out', path.join(work, 'o6')], 2, /"seeds" must be a non-empty list of numbers/],
+    [['compare', '--config', configFile('acts-nested.json', '{"activations": [["relu"]]}')], 2, /"activations" must be a non-empty list of strings/],
+    [['compare', '--config', configFile('seed.json', '{"seed": 5}')], 2, /key "seed" does not apply to a campaign; use "seeds"/],
+    [['compare', '--config', configFile('activation.json', '{"activation": "relu"}')], 2, /key "activation" does not apply/],
+    [['compare', '--config', configFile('frac.json', '{"epochs": 1.5}'), '--out', path.join(work, 'o7')], 2, /--epochs must be a positive integer/],
+    [['compare', '--backend', 'gpu', '--limit', '10', '--epochs', '1', '--out', path.join(work, 'o8')], 2, /unknown backend "gpu"/],
+    [['evaluate', staleRun], 1, /did not finish \(summary.json says complete: false\)/],
   ];
   for (const [args, code, pattern] of cases) {
     const r = runCli(args);
@@ -193,6 +217,22 @@ test('bad input: one line on stderr, exit code 2 for usage, 1 for runtime failur
   // The refused output folder keeps what it had; refused runs created nothing.
   assert.deepEqual(fs.readdirSync(existing), ['keep.txt']);
   assert.equal(fs.existsSync(path.join(work, 'o2', 'epochs.csv')), false);
+  // Campaigns refused for their options leave no folder behind.
+  for (const o of ['o6', 'o7', 'o8']) assert.equal(fs.existsSync(path.join(work, o)), false, o);
+});
+
+test('verify: help shows its own defaults; Ctrl-C stops it with 130 and a message', async () => {
+  const h = runCli(['verify', '--help']);
+  assert.match(h.stdout, /--epochs <n>\s+training rounds \(default 2\)/);
+  const { spawn } = await import('node:child_process');
+  const child = spawn(process.execPath, [path.join(ROOT, 'bin', 'lenet.js'), 'verify', '--limit', '3000', '--epochs', '100', '--threads', '1'], { cwd: ROOT });
+  let stderr = '';
+  child.stderr.on('data', (d) => { stderr += d; });
+  await new Promise((resolve) => setTimeout(resolve, 2500));
+  child.kill('SIGINT');
+  const code = await new Promise((resolve) => child.on('close', (c) => resolve(c)));
+  assert.equal(code, 130, stderr);
+  assert.match(stderr, /lenet: verify stopped; nothing was compared/);
 });
 
 test('lenet info reports versions, backend and dataset', () => {

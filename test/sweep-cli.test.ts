@@ -59,6 +59,8 @@ test('sweep: bad --shard, --grid or --schedule is a usage error (exit 2), before
   fails(['sweep', '--shard', '28/30', '--seeds', '1', '--out', out], 2, /has no cells: the grid has only 27/);
   fails(['sweep', '--grid', 'relu,foo', '--out', out], 2, /unknown activation "foo" in --grid/);
   fails(['sweep', '--schedule', 'relu,relu,relu', '--out', out], 2, /unknown option '--schedule'/);
+  fails(['sweep', '--epochs', '1.5', '--out', out], 2, /--epochs must be a positive integer/);
+  fails(['sweep', '--backend', 'gpu', '--out', out], 2, /unknown backend "gpu"/);
   assert.ok(!fs.existsSync(out), 'nothing written');
 });
 
@@ -96,6 +98,9 @@ test('report/plot: missing folder (exit 2), no runs or a malformed run (exit 1),
   writeRun(path.join(bad, 'run'), { label: 'relu', seed: 1, trainLoss: [1, 0.5] });
   fs.writeFileSync(path.join(bad, 'run', 'epochs.csv'), 'epoch;loss\n1;0.5\n');
   fails(['plot', bad], 1, /run\/epochs\.csv has a bad header/);
+  fs.writeFileSync(path.join(bad, 'run', 'epochs.csv'), 'epoch,train_loss,train_accuracy,test_loss,test_accuracy,seconds,train_paper_loss,test_paper_loss\n1,2.3,0.2,2,0.1,0.1,2,2\n');
+  fs.rmSync(path.join(bad, 'run', 'summary.json'));
+  fails(['report', bad], 1, /no runs found under .* \(skipped run: epochs\.csv without summary\.json/);
 });
 
 test('merge: needs --out (exit 2); refuses different protocols (exit 1); merges shards', () => {

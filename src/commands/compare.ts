@@ -1,6 +1,7 @@
 import * as path from 'node:path';
 import { Command } from 'commander';
-import { parseSeeds, RawOptions, readConfigFile } from '../config';
+import { parseSeeds, RawOptions, readConfigFile, resolveTrainConfig } from '../config';
+import { BACKEND_CHOICES } from '../backend/index';
 import { usageError } from '../errors';
 import { parseScheduleSpec, PAPER_ACTIVATIONS, scheduleLabel } from '../model/activations';
 import { cellDir, GridCell, runGrid } from '../train/campaign';
@@ -29,13 +30,23 @@ export function register(program: Command): void {
     const base: RawOptions = { ...file, ...flags };
     for (const k of ['activations', 'activation', 'seeds', 'schedule', 'description', 'paper', 'seed']) delete base[k];
     const specs = parseActivationList(opts.activations ?? file.activations ?? PAPER_ACTIVATIONS);
-    const schedules = specs.map((s) => parseScheduleSpec(s.replace(/\//g, ',')));
+    const schedules = specs.map((s) => {
+      if (s.includes('/') && s.split('/').length !== 3) {
+        throw usageError(`--activations: "${s}" needs 3 activations written a/b/c (after conv1, conv2, dense)`);
+      }
+      return parseScheduleSpec(s.replace(/\//g, ','));
+    });
     const labels = schedules.map(scheduleLabel);
     if (new Set(labels).size !== labels.length) throw usageError(`--activations names a schedule twice: ${specs.join(',')}`);
     const seeds = parseSeeds(opts.seeds ?? file.seeds ?? 1);
     const cells: GridCell[] = [];
     for (let i = 0; i < schedules.length; i++) {
       for (const seed of seeds) cells.push({ schedule: schedules[i], label: labels[i], seed, dir: cellDir(labels[i], seed) });
+    }
+    // Every shared option is checked before the output folder is touched.
+    resolveTrainConfig({ ...base, schedule: cells[0]?.schedule.join(','), seed: cells[0]?.seed });
+    if (base.backend !== undefined && !(BACKEND_CHOICES as readonly string[]).includes(String(base.backend))) {
+      throw usageError(`unknown backend "${base.backend}"; valid: ${BACKEND_CHOICES.join(', ')}`);
     }
     const outDir = String(opts.out ?? path.join('runs', `compare-${timestamp()}`));
     const stop = installStopHandlers();

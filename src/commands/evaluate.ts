@@ -33,6 +33,17 @@ export function register(program: Command): void {
       const config = manifest.config;
       if (!config || typeof config.imageSize !== 'number') throw runtimeError(`${manifestFile} holds no run configuration`);
       if (!fs.existsSync(path.join(dir, 'model', 'model.json'))) throw runtimeError(`${dir} has no saved model (the run did not finish)`);
+      // model/ is written when a run completes; beside an unfinished summary it is a leftover of an older run.
+      const summaryFile = path.join(dir, 'summary.json');
+      if (fs.existsSync(summaryFile)) {
+        let complete: unknown;
+        try {
+          complete = JSON.parse(fs.readFileSync(summaryFile, 'utf8')).complete;
+        } catch (err) {
+          throw runtimeError(`${summaryFile} is not valid JSON: ${(err as Error).message}`);
+        }
+        if (complete === false) throw runtimeError(`${dir} did not finish (summary.json says complete: false); its model/ is not this run's; resume it with lenet train --resume ${dir}`);
+      }
       await selectBackend(String(opts.backend ?? 'auto'), null);
       const dataDir = typeof opts.dataDir === 'string' ? opts.dataDir : config.dataDir ?? undefined;
       const data = loadMnist({ dataDir, resize: config.resize, size: config.imageSize });

@@ -1,6 +1,7 @@
 import * as path from 'node:path';
 import { Command } from 'commander';
-import { parseSeeds, RawOptions, readConfigFile } from '../config';
+import { parseSeeds, RawOptions, readConfigFile, resolveTrainConfig } from '../config';
+import { BACKEND_CHOICES } from '../backend/index';
 import { usageError } from '../errors';
 import { cellDir, GridCell, runGrid } from '../train/campaign';
 import { timestamp } from '../train/run';
@@ -32,6 +33,11 @@ export function register(program: Command): void {
     const all = gridCells(gridSchedules(acts), seeds);
     const cells: GridCell[] = shardCells(all, shard).map((c) => ({ ...c, dir: cellDir(c.label, c.seed) }));
     if (cells.length === 0) throw usageError(`--shard ${shard.k}/${shard.n} has no cells: the grid has only ${all.length}`);
+    // Every shared option is checked before the output folder is touched.
+    resolveTrainConfig({ ...base, schedule: cells[0]?.schedule.join(','), seed: cells[0]?.seed });
+    if (base.backend !== undefined && !(BACKEND_CHOICES as readonly string[]).includes(String(base.backend))) {
+      throw usageError(`unknown backend "${base.backend}"; valid: ${BACKEND_CHOICES.join(', ')}`);
+    }
     const outDir = String(opts.out ?? path.join('runs', `sweep-${timestamp()}`));
     const quiet = Boolean(opts.quiet);
     const json = Boolean(opts.json);

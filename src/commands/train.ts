@@ -27,6 +27,8 @@ function resumeConfig(dir: string, opts: Record<string, unknown>): TrainConfig {
   if (given.length > 0) {
     throw usageError(`--resume continues with the run's saved configuration; remove ${given.map((k) => '--' + k.replace(/[A-Z]/g, (c) => '-' + c.toLowerCase())).join(', ')}`);
   }
+  const output = ['out', 'force'].filter((k) => opts[k] !== undefined);
+  if (output.length > 0) throw usageError(`--resume writes into the run's own folder; remove ${output.map((k) => '--' + k).join(', ')}`);
   const configFile = path.join(dir, 'config.json');
   if (!fs.existsSync(dir) || !fs.statSync(dir).isDirectory()) throw usageError(`--resume ${dir}: no such run directory`);
   if (!fs.existsSync(configFile)) throw usageError(`--resume ${dir} is not a lenet run (no config.json)`);

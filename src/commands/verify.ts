@@ -7,6 +7,7 @@ import { loadMnist } from '../data/mnist';
 import { runTraining } from '../train/run';
 import { EPOCH_COLUMNS } from '../train/metrics';
 import { addScheduleOption, addTrainingOptions, pickTrainingOptions } from './options';
+import { installStopHandlers, SIGNAL_EXIT_CODES } from '../signals';
 
 /** Columns that must match bit for bit between two runs of the same seed (time is not one). */
 const COMPARED = EPOCH_COLUMNS.filter((c) => c !== 'seconds');
@@ -16,16 +17,29 @@ export function register(program: Command): void {
     .description('check determinism: train the same short run twice and compare epochs.csv and weights bit for bit')
     .option('--activation <name>', 'named schedule (default tanh-relu)')
     .option('--seed <n>', 'seed (default 1)');
-  addTrainingOptions(addScheduleOption(cmd)).action(async (opts: Record<string, unknown>) => {
+  addTrainingOptions(addScheduleOption(cmd));
+  // verify's own defaults: a short run.
+  for (const [flag, text] of [['--epochs', 'training rounds (default 2)'], ['--limit', 'use the first N training images and a proportional test slice (default 2000)']]) {
+    const option = cmd.options.find((o) => o.long === flag);
+    if (option) option.description = text;
+  }
+  cmd.action(async (opts: Record<string, unknown>) => {
     const raw = { limit: '2000', epochs: '2', ...pickTrainingOptions(opts) };
     const config = resolveTrainConfig(raw);
     const data = loadMnist({ dataDir: config.dataDir ?? undefined, resize: config.resize, size: config.imageSize, limit: config.limit ?? undefined });
     const root = fs.mkdtempSync(path.join(os.tmpdir(), 'lenet-verify-'));
+    const stop = installStopHandlers();
     try {
       const dirs = [path.join(root, 'a'), path.join(root, 'b')];
       const outcomes = [];
       for (const dir of dirs) {
-        outcomes.push(await runTraining(config, { outDir: dir, force: false, progress: 'none' }, data));
+        const outcome = await runTraining(config, { outDir: dir, force: false, progress: 'none', shouldStop: stop.stopRequested }, data);
+        if (outcome.stopped) {
+          process.stderr.write('lenet: verify stopped; nothing was compared\n');
+          process.exitCode = SIGNAL_EXIT_CODES[stop.signal() ?? 'SIGINT'];
+          return;
+        }
+        outcomes.push(outcome);
       }
       const differences: string[] = [];
       const [a, b] = outcomes.map((o) => o.rows);
@@ -50,6 +64,7 @@ export function register(program: Command): void {
       else process.stdout.write(`NOT deterministic (${what}):\n${differences.map((d) => '  ' + d).join('\n')}\n`);
       if (!result.deterministic) process.exitCode = 1;
     } finally {
+      stop.dispose();
       fs.rmSync(root, { recursive: true, force: true });
     }
   });

@@ -346,7 +346,7 @@ export function collectRuns(dir: string): RunCollection {
     }
     runs.push(run);
   }
-  if (runs.length === 0) throw runtimeError(`no runs found under ${dir}`);
+  if (runs.length === 0) throw runtimeError(`no runs found under ${dir}${warnings.length > 0 ? ` (${warnings[0]}${warnings.length > 1 ? `; and ${warnings.length - 1} more` : ''})` : ''}`);
   const order: string[] = [];
   for (const c of comparisons) for (const s of c.schedules) if (!order.includes(s)) order.push(s);
   const kinds = new Set(comparisons.map((c) => c.kind));
