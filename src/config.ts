@@ -56,7 +56,7 @@ export type RawOptions = Record<string, unknown>;
 
 function positiveInt(name: string, value: unknown, max = Number.MAX_SAFE_INTEGER): number {
   const n = typeof value === 'number' ? value : Number(String(value).trim());
-  if (!Number.isInteger(n) || n <= 0 || n > max || String(value).trim() === '') {
+  if (!Number.isInteger(n) || n <= 0 || n > max || (typeof value === 'string' && !/^\+?\d+$/.test(value.trim()))) {
     throw usageError(`${name} must be a positive integer${max < Number.MAX_SAFE_INTEGER ? ` up to ${max}` : ''}, got "${value}"`);
   }
   return n;
@@ -64,7 +64,7 @@ function positiveInt(name: string, value: unknown, max = Number.MAX_SAFE_INTEGER
 
 function nonNegativeInt(name: string, value: unknown): number {
   const n = typeof value === 'number' ? value : Number(String(value).trim());
-  if (!Number.isInteger(n) || n < 0 || n > 2 ** 31 - 1 || String(value).trim() === '') {
+  if (!Number.isInteger(n) || n < 0 || n > 2 ** 31 - 1 || (typeof value === 'string' && !/^\+?\d+$/.test(value.trim()))) {
     throw usageError(`${name} must be an integer from 0 to 2147483647, got "${value}"`);
   }
   return n;

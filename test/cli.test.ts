@@ -179,6 +179,7 @@ test('bad input: one line on stderr, exit code 2 for usage, 1 for runtime failur
     [['train', '--lr', 'fast'], 2, /--lr must be a positive number/],
     [['train', '--limit', '0'], 2, /--limit must be a positive integer/],
     [['train', '--limit', '70000'], 2, /--limit must be a positive integer up to 60000/],
+    [['train', '--limit', '0x10'], 2, /--limit must be a positive integer up to 60000, got "0x10"/],
     [['train', '--optimizer', 'rmsprop'], 2, /rmsprop/],
     [['train', '--backend', 'gpu'], 2, /unknown backend "gpu"/],
     [['train', '--bogus-flag'], 2, /unknown option '--bogus-flag'/],
