@@ -132,8 +132,18 @@ async function main(): Promise<void> {
       addon[name] = (...args: unknown[]) => {
         const t1 = performance.now();
         (fn as (...a: unknown[]) => void)(...args);
-        stat.ms += performance.now() - t1;
+        const ms = performance.now() - t1;
+        stat.ms += ms;
         stat.calls++;
+        // conv and pool calls also per layer, keyed by their geometry's channels (in->out)
+        const geom = args.find((a) => Array.isArray(a)) as number[] | undefined;
+        if (geom && /^(conv|maxPool)/.test(name)) {
+          const key = `  ${name} C${geom[3]}${/^conv/.test(name) ? `->${geom[6]}` : ''} ${geom[1]}x${geom[2]}`;
+          const s = addonStats.get(key) ?? { calls: 0, ms: 0 };
+          s.ms += ms;
+          s.calls++;
+          addonStats.set(key, s);
+        }
       };
     }
   }
@@ -159,7 +169,7 @@ async function main(): Promise<void> {
     console.log('\ninside the addon (C++ only)  calls/step   ms/step');
     let inAddon = 0;
     for (const [name, s] of [...addonStats.entries()].filter(([, s]) => s.calls > 0).sort((a, b) => b[1].ms - a[1].ms)) {
-      inAddon += s.ms;
+      if (!name.startsWith(' ')) inAddon += s.ms;
       console.log(`${name.padEnd(28)}${(s.calls / steps).toFixed(1).padStart(10)}${(s.ms / steps).toFixed(3).padStart(10)}`);
     }
     console.log(`${'(all addon calls)'.padEnd(38)}${(inAddon / steps).toFixed(3).padStart(10)}`);
