@@ -244,6 +244,39 @@ test('unsupported cases fall back to the cpu kernel (dilation 2, int32 matmul)',
   await compare(t, () => tf.matMul(tf.tensor2d([1, 2, 3, 4], [2, 2], 'int32'), tf.tensor2d([5, 6, 7, 8], [2, 2], 'int32')));
 });
 
+test('Conv2DBackpropInput is computed when read: unread it costs nothing and leaks nothing', async () => {
+  await tf.setBackend('native');
+  const x4: [number, number, number, number] = [2, 9, 9, 1], f4: [number, number, number, number] = [3, 3, 1, 4];
+  const x = tf.tensor4d(randomArray(size(x4), 21), x4);
+  const filter = tf.variable(tf.tensor4d(randomArray(size(f4), 22), f4));
+  const dy = tf.tensor4d(randomArray(2 * 7 * 7 * 4, 23), [2, 7, 7, 4]);
+  const before = tf.memory();
+  const calls = { n: 0 };
+  const inner = addon!.conv2dBackwardInput;
+  addon!.conv2dBackwardInput = (...a: Parameters<typeof inner>) => { calls.n++; inner(...a); };
+  try {
+    // unread: never computed; the held inputs are released with it (no tensor, no buffer left)
+    tf.tidy(() => { tf.conv2dTranspose(dy, filter, x4, 1, 'valid'); });
+    assert.equal(calls.n, 0);
+    assert.equal(tf.memory().numTensors, before.numTensors);
+    assert.equal(tf.memory().numDataBuffers, before.numDataBuffers);
+    // the inputs' last tensors disposed before the result is read: still the eager values
+    const eager = await runOn('cpu', () => tf.conv2dTranspose(dy, filter, x4, 1, 'valid'));
+    await tf.setBackend('native');
+    const dyCopy = tf.mul(dy, 1) as tf.Tensor4D, fCopy = tf.mul(filter, 1) as tf.Tensor4D;  // own buffers, disposed unread
+    const dx = tf.conv2dTranspose(dyCopy, fCopy, x4, 1, 'valid');
+    tf.dispose([dyCopy, fCopy]);
+    assert.ok(relDiff(dx.dataSync() as Float32Array, eager[0]).rel <= TOL);
+    assert.equal(calls.n, 1);
+    dx.dispose();
+    assert.equal(tf.memory().numTensors, before.numTensors);
+    assert.equal(tf.memory().numDataBuffers, before.numDataBuffers);
+  } finally {
+    addon!.conv2dBackwardInput = inner;
+    tf.dispose([x, filter, dy]);
+  }
+});
+
 // The raw addon: fast paths (every vector path this CPU can run) against the naive loops.
 test('addon fast paths match the naive reference loops on every SIMD path', (t) => {
   assert.ok(addon);

@@ -11,7 +11,8 @@
  * (the cpu Slice kernel returns subarray views). Anything else is left to the GC.
  */
 import { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
-import type { BackendValues, DataId, DataType } from '@tensorflow/tfjs-core';
+import { engine, util } from '@tensorflow/tfjs-core';
+import type { BackendValues, DataId, DataType, TensorInfo } from '@tensorflow/tfjs-core';
 
 const MIN_POOLED = 16384; // floats; smaller arrays are cheap to allocate
 const MAX_POOLED_BYTES = 64 << 20;
@@ -24,6 +25,52 @@ export class NativeBackendCPU extends MathBackendCPU {
   private readonly fresh = new WeakSet<Float32Array>();
   /** buffer -> the one array over it, attached to one dataId and never exposed */
   private readonly owned = new WeakMap<ArrayBufferLike, Float32Array>();
+  /** deferred outputs (see deferred()) not computed yet -> the inputs they hold */
+  private readonly pending = new Map<DataId, DataId[]>();
+
+  /**
+   * A float32 tensor of `shape` whose values compute(out) writes on first read of its values
+   * (by a kernel, dataSync, ...). A gradient that is computed but never used — tfjs' fused
+   * conv2d returns the input gradient of the first layer, which nothing reads — then costs
+   * nothing. Until then the inputs are held (refCount + 1), so their arrays can be neither
+   * recycled nor updated in place: the values, whenever computed, are those of an eager call.
+   */
+  deferred(shape: number[], inputs: TensorInfo[], compute: (out: Float32Array) => void): TensorInfo {
+    const n = util.sizeFromShape(shape);
+    const info = this.makeTensorInfo(shape, 'float32', new Float32Array(0));
+    const entry = this.data.get(info.dataId) as { values: BackendValues };
+    const held = inputs.map((t) => t.dataId);
+    for (const id of held) this.incRef(id);
+    this.pending.set(info.dataId, held);
+    const settle = (values: BackendValues): void => {
+      Object.defineProperty(entry, 'values', { value: values, writable: true, enumerable: true, configurable: true });
+      this.release(info.dataId);
+    };
+    Object.defineProperty(entry, 'values', {
+      configurable: true,
+      enumerable: true,
+      get: () => {
+        const out = this.alloc(n);
+        compute(out);
+        this.track(out);
+        settle(out);
+        return out;
+      },
+      set: settle,
+    });
+    return info;
+  }
+
+  /** Drops what a deferred output holds (it was computed, or disposed unread). */
+  private release(dataId: DataId): void {
+    const held = this.pending.get(dataId);
+    if (held == null) return;
+    this.pending.delete(dataId);
+    for (const id of held) {
+      // the engine disposed the tensor while this held it: forget the dataId there as well
+      if (this.disposeData(id)) engine().removeDataId(id, this);
+    }
+  }
 
   /** An output array of n floats; contents undefined (kernels overwrite every element). */
   alloc(n: number): Float32Array {
@@ -78,6 +125,11 @@ export class NativeBackendCPU extends MathBackendCPU {
   }
 
   override disposeData(dataId: DataId, force = false): boolean {
+    if (this.pending.has(dataId)) {  // never read: nothing to compute, nothing to recycle
+      const released = super.disposeData(dataId, force);
+      if (!this.data.has(dataId)) this.release(dataId);
+      return released;
+    }
     const values = this.data.has(dataId) ? this.data.get(dataId).values : undefined;
     const released = super.disposeData(dataId, force);
     if (values instanceof Float32Array && !this.data.has(dataId) && this.owned.get(values.buffer) === values) {
@@ -88,6 +140,7 @@ export class NativeBackendCPU extends MathBackendCPU {
   }
 
   override dispose(): void {
+    this.pending.clear();
     this.free.clear();
     this.pooledBytes = 0;
     super.dispose();

@@ -9,7 +9,7 @@ import {
 } from '@tensorflow/tfjs-core';
 import type { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
 import type { Activation, ConvGeometry, NativeAddon, PoolGeometry } from './native-addon';
-import { allocOutput } from './native-backend-cpu';
+import { allocOutput, NativeBackendCPU } from './native-backend-cpu';
 
 export const NATIVE_BACKEND_NAME = 'native';
 
@@ -113,8 +113,13 @@ function conv2dBackpropInputImpl(addon: NativeAddon): NativeImpl {
       dimRoundingMode, false, backend_util.convertConv2DDataFormat(dataFormat));
     if (!convSupported(info)) return null;
     if (dy.shape.join() !== info.outShape.join()) return null;
-    const out = allocOutput(backend, util.sizeFromShape(inputShape));
-    addon.conv2dBackwardInput(out, f32(backend, dy), f32(backend, filter), convGeometry(info));
+    const dys = f32(backend, dy), fs = f32(backend, filter), geometry = convGeometry(info);
+    if (backend instanceof NativeBackendCPU) {
+      // computed when read: the first layer's input gradient never is (see deferred())
+      return backend.deferred(inputShape, [dy, filter], (out) => addon.conv2dBackwardInput(out, dys, fs, geometry));
+    }
+    const out = new Float32Array(util.sizeFromShape(inputShape));
+    addon.conv2dBackwardInput(out, dys, fs, geometry);
     return backend.makeTensorInfo(inputShape, 'float32', out);
   };
 }
