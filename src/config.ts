@@ -18,6 +18,8 @@ export type OptimizerName = (typeof OPTIMIZERS)[number];
 export const LOSSES = ['crossentropy', 'paper'] as const;
 export type LossName = (typeof LOSSES)[number];
 export const RESIZE_MODES = ['bilinear', 'pad'] as const;
+/** Backends a user can ask for. `auto` = native when its addon loaded, else cpu. */
+export const BACKEND_CHOICES = ['auto', 'native', 'cpu', 'tensorflow'] as const;
 export type ResizeMode = (typeof RESIZE_MODES)[number];
 
 /** Everything that decides what a training run computes. Written to config.json. */
@@ -170,7 +172,7 @@ export function resolveTrainConfig(raw: RawOptions): TrainConfig {
     dataDir: raw.dataDir === undefined || raw.dataDir === null ? null : String(raw.dataDir),
     averageLast,
     loss: oneOf('--loss', raw.loss ?? 'crossentropy', LOSSES),
-    backend: String(raw.backend ?? 'auto'),
+    backend: oneOf('--backend', raw.backend ?? 'auto', BACKEND_CHOICES),
     threads,
   };
 }

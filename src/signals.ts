@@ -10,7 +10,7 @@ export function installStopHandlers(): { stopRequested: () => boolean; signal: (
   const handler = (sig: NodeJS.Signals) => {
     if (received) process.exit(SIGNAL_EXIT_CODES[received]);
     received = sig as keyof typeof SIGNAL_EXIT_CODES;
-    process.stderr.write(`\nlenet: ${sig} received, stopping at the next batch (press Ctrl-C again to quit now)\n`);
+    process.stderr.write(`\nlenet: ${sig} received, stopping at the next batch (send ${sig === 'SIGINT' ? 'Ctrl-C' : sig} again to quit now)\n`);
   };
   process.on('SIGINT', handler);
   process.on('SIGTERM', handler);

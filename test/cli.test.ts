@@ -67,8 +67,13 @@ test('lenet train --limit 300 --epochs 2 writes epochs.csv, summaries, config an
   const e = runCli(['evaluate', out, '--json']);
   assert.equal(e.code, 0, e.stderr);
   const ev = JSON.parse(e.stdout);
-  assert.equal(ev.test_images, 10000);
-  assert.ok(ev.test_accuracy > 0.1 && ev.test_accuracy <= 1);
+  // The run's own test slice (--limit 300 → 50 images): the last epoch's test numbers, reproduced.
+  assert.equal(ev.test_images, 50);
+  assert.ok(Math.abs(ev.test_accuracy - csv.rows[1][4]) < 1e-6, `${ev.test_accuracy} vs ${csv.rows[1][4]}`);
+  assert.ok(Math.abs(ev.test_loss - csv.rows[1][3]) < 1e-6, `${ev.test_loss} vs ${csv.rows[1][3]}`);
+  const full = JSON.parse(runCli(['evaluate', out, '--json', '--full-test-set']).stdout);
+  assert.equal(full.test_images, 10000);
+  assert.ok(full.test_accuracy > 0.1 && full.test_accuracy <= 1);
   assert.ok(ev.test_paper_loss >= 1.4612 - 1e-4 && ev.test_paper_loss <= Math.log(10) + 1e-3);
   assert.doesNotMatch(e.stderr, /warning/);
 
@@ -81,10 +86,26 @@ test('lenet train --limit 300 --epochs 2 writes epochs.csv, summaries, config an
   const bytes = fs.readFileSync(testImages);
   bytes[16 + 300] ^= 0xff;
   fs.writeFileSync(testImages, bytes);
-  const w = runCli(['evaluate', out, '--data-dir', changed]);
+  const w = runCli(['evaluate', out, '--data-dir', changed, '--full-test-set']);
   assert.equal(w.code, 0, w.stderr);
   assert.match(w.stderr, /warning: data differ from the run's \(t10k-images-idx3-ubyte changed\)/);
   assert.match(w.stdout, /10000 test images, loss \d+\.\d{4}, accuracy 0\.\d{4}/);
+});
+
+test('--force replaces an earlier run: none of its files survive', () => {
+  const out = path.join(work, 'forced');
+  assert.equal(runCli(['train', '--limit', '100', '--epochs', '2', '--average-last', '1', '--out', out, '--quiet']).code, 0);
+  fs.writeFileSync(path.join(out, 'notes.txt'), 'kept');
+  // The second run stops at once (an impossible data dir is refused before anything is written) …
+  const refused = runCli(['train', '--limit', '100', '--epochs', '1', '--out', out, '--force', '--data-dir', path.join(work, 'none')]);
+  assert.equal(refused.code, 1);
+  assert.ok(fs.existsSync(path.join(out, 'model', 'weights.bin')), 'a refused run changes nothing');
+  // … a real one replaces every file of the first run.
+  const r = runCli(['train', '--limit', '100', '--epochs', '1', '--activation', 'sigmoid', '--out', out, '--force', '--quiet']);
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(readCsv(path.join(out, 'epochs.csv')).rows.length, 1);
+  assert.equal(JSON.parse(fs.readFileSync(path.join(out, 'summary.json'), 'utf8')).schedule, 'sigmoid');
+  assert.equal(fs.readFileSync(path.join(out, 'notes.txt'), 'utf8'), 'kept');
 });
 
 test('--json prints summary.json on stdout; --quiet prints no progress', () => {
@@ -117,6 +138,8 @@ test('lenet compare with two activations writes a run per activation and the com
   const out = path.join(work, 'compare');
   const r = runCli(['compare', '--activations', 'relu,tanh-relu', '--limit', '200', '--epochs', '2', '--out', out, '--quiet']);
   assert.equal(r.code, 0, r.stderr);
+  assert.equal(r.stderr, '', '--quiet: no progress');
+  assert.match(r.stdout, /\| tanh-relu \| relu,tanh,relu \|/, '--quiet still prints the table');
   for (const label of ['relu', 'tanh-relu']) {
     const s = JSON.parse(fs.readFileSync(path.join(out, label, 'seed-1', 'summary.json'), 'utf8'));
     assert.equal(s.schedule, label);
@@ -181,7 +204,7 @@ test('bad input: one line on stderr, exit code 2 for usage, 1 for runtime failur
     [['train', '--limit', '70000'], 2, /--limit must be a positive integer up to 60000/],
     [['train', '--limit', '0x10'], 2, /--limit must be a positive integer up to 60000, got "0x10"/],
     [['train', '--optimizer', 'rmsprop'], 2, /rmsprop/],
-    [['train', '--backend', 'gpu'], 2, /unknown backend "gpu"/],
+    [['train', '--backend', 'gpu'], 2, /--backend must be one of auto, native, cpu, tensorflow, got "gpu"/],
     [['train', '--bogus-flag'], 2, /unknown option '--bogus-flag'/],
     [['train', '--data-dir', path.join(work, 'nope'), '--limit', '10', '--epochs', '1', '--out', path.join(work, 'o1')], 1, /nope/],
     [['train', '--data-dir', dataDir, '--epochs', '1', '--out', path.join(work, 'o2')], 1, /t10k-labels-idx1-ubyte.*magic/],
@@ -206,7 +229,7 @@ test('bad input: one line on stderr, exit code 2 for usage, 1 for runtime failur
     [['compare', '--config', configFile('seed.json', '{"seed": 5}')], 2, /key "seed" does not apply to a campaign; use "seeds"/],
     [['compare', '--config', configFile('activation.json', '{"activation": "relu"}')], 2, /key "activation" does not apply/],
     [['compare', '--config', configFile('frac.json', '{"epochs": 1.5}'), '--out', path.join(work, 'o7')], 2, /--epochs must be a positive integer/],
-    [['compare', '--backend', 'gpu', '--limit', '10', '--epochs', '1', '--out', path.join(work, 'o8')], 2, /unknown backend "gpu"/],
+    [['compare', '--backend', 'gpu', '--limit', '10', '--epochs', '1', '--out', path.join(work, 'o8')], 2, /--backend must be one of auto, native, cpu, tensorflow, got "gpu"/],
     [['evaluate', staleRun], 1, /did not finish \(summary.json says complete: false\)/],
   ];
   for (const [args, code, pattern] of cases) {

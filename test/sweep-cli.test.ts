@@ -48,6 +48,17 @@ test('sweep: a real tiny shard, then a rerun that trains nothing', () => {
   assert.equal(result.skipped, 4);
   assert.equal(result.rows.length, 4);
   dirs.forEach((d, i) => assert.equal(fs.statSync(path.join(out, d, 'summary.json')).mtimeMs, mtimes[i], `${d} untouched`));
+
+  // The shard records its whole grid, so merging it alone names the other shard's cells as missing.
+  const campaign = JSON.parse(fs.readFileSync(path.join(out, 'comparison.json'), 'utf8'));
+  assert.equal(campaign.grid.schedules.length, 8);
+  assert.deepEqual(campaign.grid.seeds, [1]);
+  const merged = lenet(['merge', out, '--out', path.join(path.dirname(out), 'merged'), '--json']);
+  assert.equal(merged.code, 0, merged.stderr);
+  const m = JSON.parse(merged.stdout);
+  assert.equal(m.runs, 4);
+  // Shard 2's cells: tanh,tanh,relu · tanh,relu,relu · relu,tanh,relu (= tanh-relu) · relu,relu,relu (= relu).
+  assert.deepEqual([...m.missing].sort(), ['relu seed 1', 'tanh,relu,relu seed 1', 'tanh,tanh,relu seed 1', 'tanh-relu seed 1']);
 });
 
 test('sweep: bad --shard, --grid or --schedule is a usage error (exit 2), before any training', () => {
@@ -60,7 +71,7 @@ test('sweep: bad --shard, --grid or --schedule is a usage error (exit 2), before
   fails(['sweep', '--grid', 'relu,foo', '--out', out], 2, /unknown activation "foo" in --grid/);
   fails(['sweep', '--schedule', 'relu,relu,relu', '--out', out], 2, /unknown option '--schedule'/);
   fails(['sweep', '--epochs', '1.5', '--out', out], 2, /--epochs must be a positive integer/);
-  fails(['sweep', '--backend', 'gpu', '--out', out], 2, /unknown backend "gpu"/);
+  fails(['sweep', '--backend', 'gpu', '--out', out], 2, /--backend must be one of auto, native, cpu, tensorflow, got "gpu"/);
   assert.ok(!fs.existsSync(out), 'nothing written');
 });
 

@@ -3,8 +3,8 @@ import '@tensorflow/tfjs-backend-cpu';
 import { runtimeError, usageError } from '../errors';
 import { nativeBackendInfo, nativeLoadError, registerNativeBackend, setNativeThreads } from './native';
 
-/** Backends a user can ask for. `auto` = native when its addon loaded, else cpu. */
-export const BACKEND_CHOICES = ['auto', 'native', 'cpu', 'tensorflow'] as const;
+import { BACKEND_CHOICES } from '../config';
+export { BACKEND_CHOICES };
 
 export interface BackendChoice {
   /** The tfjs backend in use. */

@@ -1,7 +1,6 @@
 import * as path from 'node:path';
 import { Command } from 'commander';
 import { parseSeeds, RawOptions, readConfigFile, resolveTrainConfig } from '../config';
-import { BACKEND_CHOICES } from '../backend/index';
 import { usageError } from '../errors';
 import { parseScheduleSpec, PAPER_ACTIVATIONS, scheduleLabel } from '../model/activations';
 import { cellDir, GridCell, runGrid } from '../train/campaign';
@@ -45,9 +44,6 @@ export function register(program: Command): void {
     }
     // Every shared option is checked before the output folder is touched.
     resolveTrainConfig({ ...base, schedule: cells[0]?.schedule.join(','), seed: cells[0]?.seed });
-    if (base.backend !== undefined && !(BACKEND_CHOICES as readonly string[]).includes(String(base.backend))) {
-      throw usageError(`unknown backend "${base.backend}"; valid: ${BACKEND_CHOICES.join(', ')}`);
-    }
     const outDir = String(opts.out ?? path.join('runs', `compare-${timestamp()}`));
     const stop = installStopHandlers();
     try {

@@ -18,6 +18,7 @@ export function register(program: Command): void {
     .description('reload a run\'s saved model and report its test loss and accuracy')
     .argument('<run-dir>', 'a folder written by lenet train')
     .option('--data-dir <dir>', 'MNIST files to evaluate on (default: those the run used)')
+    .option('--full-test-set', 'all 10000 test images, even for a run trained with --limit (default: the run\'s own test slice)')
     .option('--backend <name>', 'auto, native, cpu, tensorflow')
     .option('--json', 'print the result as JSON')
     .action(async (dir: string, opts: Record<string, unknown>) => {
@@ -46,7 +47,9 @@ export function register(program: Command): void {
       }
       await selectBackend(String(opts.backend ?? 'auto'), null);
       const dataDir = typeof opts.dataDir === 'string' ? opts.dataDir : config.dataDir ?? undefined;
-      const data = loadMnist({ dataDir, resize: config.resize, size: config.imageSize });
+      // By default the same test images as the run's epochs, so its last test numbers are reproduced.
+      const limit = opts.fullTestSet ? undefined : config.limit ?? undefined;
+      const data = loadMnist({ dataDir, resize: config.resize, size: config.imageSize, limit });
       const trained = new Map((manifest.data?.files ?? []).map((f) => [f.name, f.sha256]));
       const differing = data.files.filter((f) => trained.has(f.name) && trained.get(f.name) !== f.sha256).map((f) => f.name);
       if (differing.length > 0) process.stderr.write(`lenet: warning: data differ from the run's (${differing.join(', ')} changed)\n`);

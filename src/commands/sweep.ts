@@ -1,7 +1,6 @@
 import * as path from 'node:path';
 import { Command } from 'commander';
 import { parseSeeds, RawOptions, readConfigFile, resolveTrainConfig } from '../config';
-import { BACKEND_CHOICES } from '../backend/index';
 import { usageError } from '../errors';
 import { cellDir, GridCell, runGrid } from '../train/campaign';
 import { timestamp } from '../train/run';
@@ -35,9 +34,6 @@ export function register(program: Command): void {
     if (cells.length === 0) throw usageError(`--shard ${shard.k}/${shard.n} has no cells: the grid has only ${all.length}`);
     // Every shared option is checked before the output folder is touched.
     resolveTrainConfig({ ...base, schedule: cells[0]?.schedule.join(','), seed: cells[0]?.seed });
-    if (base.backend !== undefined && !(BACKEND_CHOICES as readonly string[]).includes(String(base.backend))) {
-      throw usageError(`unknown backend "${base.backend}"; valid: ${BACKEND_CHOICES.join(', ')}`);
-    }
     const outDir = String(opts.out ?? path.join('runs', `sweep-${timestamp()}`));
     const quiet = Boolean(opts.quiet);
     const json = Boolean(opts.json);
@@ -46,7 +42,10 @@ export function register(program: Command): void {
     }
     const stop = installStopHandlers();
     try {
-      const results = await runGrid({ kind: 'sweep', cells, base, outDir, quiet, json, shouldStop: stop.stopRequested });
+      const results = await runGrid({
+        kind: 'sweep', cells, base, outDir, quiet, json, shouldStop: stop.stopRequested,
+        grid: { schedules: [...new Set(all.map((c) => c.label))], seeds },
+      });
       if (results.stopped) {
         process.stderr.write(`lenet: sweep stopped; finished cells are kept. Resume with: lenet sweep --out ${outDir} (same flags)\n`);
         process.exitCode = SIGNAL_EXIT_CODES[stop.signal() ?? 'SIGINT'];

@@ -57,7 +57,7 @@ export function register(program: Command): void {
         for (let i = 0; i < fa.length; i++) if (fa[i] !== fb[i]) { n++; max = Math.max(max, Math.abs(fa[i] - fb[i])); }
         differences.push(`final weights: ${n} of ${fa.length} differ (max |Δ| ${max.toExponential(2)})`);
       }
-      const what = `${config.scheduleLabel}, seed ${config.seed}, ${config.epochs} epochs of ${data.train.count} images on ${outcomes[0].summary.backend}`;
+      const what = `${config.scheduleLabel}, seed ${config.seed}, ${config.epochs} epoch${config.epochs === 1 ? '' : 's'} of ${data.train.count} images on ${outcomes[0].summary.backend}`;
       const result = { deterministic: differences.length === 0, run: what, differences };
       if (opts.json) process.stdout.write(JSON.stringify(result, null, 2) + '\n');
       else if (result.deterministic) process.stdout.write(`deterministic: two runs (${what}) gave bit-identical epochs.csv (seconds aside) and weights\n`);

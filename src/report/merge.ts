@@ -7,7 +7,8 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { runtimeError, usageError } from '../errors';
-import { collectRuns, compareActivations, protocolDifferences, protocolOf, RunData, stableJson } from './runs';
+import { collectRuns, compareActivations, protocolDifferences, protocolOf, readComparisonFile, RunData, stableJson } from './runs';
+import { parseScheduleSpec } from '../model/activations';
 import { writeHeatmap } from './plot';
 import { SweepRow, sweepCellDir, writeSweepTable } from './sweep-table';
 
@@ -42,6 +43,15 @@ export async function mergeSweeps(inputs: readonly string[], outDir: string): Pr
   const cells = new Map<string, RunData>();
   const warnings: string[] = [];
   let reference: { run: RunData; protocol: Record<string, unknown> } | null = null;
+  // The whole grid the shards came from, where their comparison.json records it.
+  const gridSchedules = new Map<string, string[]>();
+  const gridSeeds = new Set<number>();
+  for (const input of inputs) {
+    const grid = readComparisonFile(input)?.grid;
+    if (!grid) continue;
+    for (const label of grid.schedules) gridSchedules.set(label, parseScheduleSpec(label));
+    for (const seed of grid.seeds) gridSeeds.add(seed);
+  }
   for (const input of inputs) {
     const c = collectRuns(input);
     warnings.push(...c.warnings.filter((w) => !w.startsWith('runs differ in protocol')));
@@ -87,13 +97,13 @@ export async function mergeSweeps(inputs: readonly string[], outDir: string): Pr
 
   // comparison.json in the fixed grid order: schedules by activation per layer, then seeds.
   const runs = [...cells.values()];
-  const labels = new Map<string, string[]>();
+  const labels = new Map<string, string[]>(gridSchedules);
   for (const r of runs) labels.set(r.summary.schedule, r.summary.activations);
   const schedules = [...labels.entries()]
     .map(([label, activations]) => ({ label, activations }))
     .sort((a, b) => compareActivations(a, b))
     .map((x) => x.label);
-  const seeds = [...new Set(runs.map((r) => r.summary.seed))].sort((a, b) => a - b);
+  const seeds = [...new Set([...gridSeeds, ...runs.map((r) => r.summary.seed)])].sort((a, b) => a - b);
   const missing: string[] = [];
   const listed: Array<{ schedule: string; seed: number; dir: string }> = [];
   for (const s of schedules) {

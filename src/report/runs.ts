@@ -168,6 +168,8 @@ interface ComparisonFile {
   kind: 'comparison' | 'sweep';
   schedules: string[];
   seeds: number[];
+  /** A sweep shard's whole grid (absent in comparisons and older folders). */
+  grid?: { schedules: string[]; seeds: number[] };
   runs: Array<{ schedule: string; seed: number; dir: string }>;
 }
 
@@ -184,6 +186,8 @@ export function readComparisonFile(dir: string): ComparisonFile | null {
     schedules: data.schedules.map(String),
     seeds: Array.isArray(data.seeds) ? data.seeds.map(Number) : [],
     runs: data.runs,
+    ...(data.grid && Array.isArray(data.grid.schedules) && Array.isArray(data.grid.seeds)
+      ? { grid: { schedules: data.grid.schedules.map(String), seeds: data.grid.seeds.map(Number) } } : {}),
   };
 }
 

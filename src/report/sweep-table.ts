@@ -10,6 +10,7 @@ import { RunGroup } from './runs';
 import { mean, std, welchInterval, WelchInterval } from './stats';
 import { bestGroupIndex } from './comparison';
 import { csvNumber, csvText, fixed, markdownTable, meanStd, signed } from './format';
+import { cellDir } from '../train/campaign';
 
 export const DEFAULT_GRID: ActivationName[] = ['sigmoid', 'tanh', 'relu'];
 
@@ -39,10 +40,8 @@ export function gridSchedules(acts: readonly ActivationName[]): Schedule[] {
   return out;
 }
 
-/** The directory of a cell relative to the sweep folder (same rule as campaign.ts's cellDir). */
-export function sweepCellDir(label: string, seed: number): string {
-  return `${label.replace(/,/g, '_')}/seed-${seed}`;
-}
+/** The directory of a cell relative to the sweep folder: the campaigns' one rule. */
+export const sweepCellDir = cellDir;
 
 /** Cells in the fixed order: schedules in grid order, then seeds in the order given. */
 export function gridCells(schedules: readonly Schedule[], seeds: readonly number[]): SweepCell[] {

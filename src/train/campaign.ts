@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { RawOptions, resolveTrainConfig, TrainConfig } from '../config';
-import { usageError } from '../errors';
+import { runtimeError, usageError } from '../errors';
 import { loadMnist, MnistData } from '../data/mnist';
 import { Schedule } from '../model/activations';
 import { progressMode } from '../progress';
@@ -30,6 +30,8 @@ export interface GridOptions {
   outDir: string;
   quiet: boolean;
   json: boolean;
+  /** For a sweep shard: every schedule label and seed of the whole sweep, so a merge can tell what is missing. */
+  grid?: { schedules: string[]; seeds: number[] };
   /** Polled between batches; true stops the campaign after saving the current run's last epoch. */
   shouldStop?: () => boolean;
 }
@@ -60,21 +62,51 @@ function checkSameProtocol(dir: string, config: TrainConfig): void {
 }
 
 /**
+ * comparison.json: the cells of this folder — those listed before (a rerun with other schedules
+ * adds to them) and those of this call — and, for a sweep shard, the whole grid it belongs to.
+ */
+function writeCampaignFile(opts: GridOptions): void {
+  const file = path.join(opts.outDir, 'comparison.json');
+  type Listed = { schedule: string; seed: number; dir: string };
+  let previous: Listed[] = [];
+  try {
+    const old = JSON.parse(fs.readFileSync(file, 'utf8'));
+    if (old.kind === opts.kind && Array.isArray(old.runs)) previous = old.runs;
+  } catch {
+    // absent or unreadable: this call's cells are the list
+  }
+  const runs = new Map<string, Listed>(previous.map((r) => [r.dir, r]));
+  for (const c of opts.cells) runs.set(c.dir, { schedule: c.label, seed: c.seed, dir: c.dir });
+  const listed = [...runs.values()];
+  writeJsonAtomic(file, {
+    kind: opts.kind,
+    schedules: [...new Set(listed.map((c) => c.schedule))],
+    seeds: [...new Set(listed.map((c) => c.seed))],
+    runs: listed,
+    ...(opts.grid ? { grid: opts.grid } : {}),
+  });
+}
+
+/**
  * Trains every cell in order, loading MNIST once. A cell whose summary says complete is skipped;
  * one that was interrupted resumes from its checkpoint; a stop request ends the campaign early
  * (the results so far are returned, `stopped` tells).
  */
 export async function runGrid(opts: GridOptions): Promise<GridResult[] & { stopped?: boolean }> {
-  fs.mkdirSync(opts.outDir, { recursive: true });
+  // Every check that can refuse the campaign comes before anything is written.
   const configs = opts.cells.map((cell) => resolveTrainConfig({ ...opts.base, activation: undefined, schedule: cell.schedule.join(','), seed: cell.seed }));
-  writeJsonAtomic(path.join(opts.outDir, 'comparison.json'), {
-    kind: opts.kind,
-    schedules: [...new Set(opts.cells.map((c) => c.label))],
-    seeds: [...new Set(opts.cells.map((c) => c.seed))],
-    runs: opts.cells.map((c) => ({ schedule: c.label, seed: c.seed, dir: c.dir })),
-  });
   opts.cells.forEach((cell, i) => checkSameProtocol(path.join(opts.outDir, cell.dir), configs[i]));
-  let data: MnistData | null = null;
+  const pending = opts.cells.some((cell) => !readCompleteSummary(path.join(opts.outDir, cell.dir)));
+  // Cells differ only in schedule and seed, so one load serves them all.
+  let data: MnistData | null = pending && configs.length > 0
+    ? loadMnist({ dataDir: configs[0].dataDir ?? undefined, resize: configs[0].resize, size: configs[0].imageSize, limit: configs[0].limit ?? undefined })
+    : null;
+  try {
+    fs.mkdirSync(opts.outDir, { recursive: true });
+  } catch (err) {
+    throw runtimeError(`cannot create output directory ${opts.outDir}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+  }
+  writeCampaignFile(opts);
   const results: GridResult[] & { stopped?: boolean } = [];
   for (let i = 0; i < opts.cells.length; i++) {
     const cell = opts.cells[i];

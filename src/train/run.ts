@@ -40,6 +40,14 @@ export interface RunOutcome {
   stopped: boolean;
 }
 
+/** The files a run writes; --force removes an earlier run's before a new one starts. */
+const RUN_FILES = ['epochs.csv', 'summary.json', 'summary.csv', 'config.json', CHECKPOINT_FILE, 'model'];
+
+function clearRunFiles(dir: string): void {
+  for (const f of RUN_FILES) fs.rmSync(path.join(dir, f), { recursive: true, force: true });
+  removeStaleTemporaries(dir);
+}
+
 /** Half-written files of a process that was killed mid-write (see writeFileAtomic). */
 function removeStaleTemporaries(dir: string): void {
   for (const f of fs.readdirSync(dir)) if (f.startsWith('.') && f.endsWith('.tmp')) fs.rmSync(path.join(dir, f), { force: true });
@@ -114,7 +122,10 @@ export async function runTraining(config: TrainConfig, options: RunOptions, data
   const backend = await selectBackend(config.backend, config.threads);
   if (backend.note && options.progress !== 'none') process.stderr.write(`lenet: ${backend.note}\n`);
   const mnist = data ?? loadMnist({ dataDir: config.dataDir ?? undefined, resize: config.resize, size: config.imageSize, limit: config.limit ?? undefined });
-  if (!options.resume) createOutDir(dir);
+  if (!options.resume) {
+    createOutDir(dir);
+    clearRunFiles(dir);
+  }
 
   const tensorsBefore = tf.memory().numTensors;
   const model = buildLenet(config.arch, config.schedule, config.imageSize, config.seed);
@@ -125,9 +136,14 @@ export async function runTraining(config: TrainConfig, options: RunOptions, data
   if (options.resume) removeStaleTemporaries(dir);
   if (options.resume && fs.existsSync(checkpointFile)) {
     const ckpt = readCheckpoint(checkpointFile);
+    const csvRows = readEpochsCsv(path.join(dir, 'epochs.csv'));
+    if (ckpt.state.epoch > config.epochs || csvRows.length < ckpt.state.epoch) {
+      tf.dispose([...ckpt.model, ...ckpt.optimizer.map((e) => e.tensor), ...ckpt.extra.map((e) => e.tensor)]);
+      throw runtimeError(`cannot resume ${dir}: its checkpoint (epoch ${ckpt.state.epoch}) does not match epochs.csv (${csvRows.length} epochs) and config.json (${config.epochs} epochs)`);
+    }
     await restoreCheckpoint(ckpt, model, optimizer);
     start = ckpt.state;
-    previousRows = readEpochsCsv(path.join(dir, 'epochs.csv')).slice(0, start.epoch);
+    previousRows = csvRows.slice(0, start.epoch);
   } else {
     writeJsonAtomic(path.join(dir, 'config.json'), runManifest(config, backend.name, backend.threads, mnist));
   }
