@@ -48,10 +48,148 @@ PaddedInput pad_input(const float* x, const ConvGeom& g) {
   return p;
 }
 
+// ---- one input channel with (ow, co) in the vector lanes (ConvLanes in simd.h) ----------
+// Used when Cin = 1, stride 1 along w and Cout is not a multiple of the vector width (the
+// channels-in-lanes products would leave lanes idle: LeNet's first layer has 6 channels).
+
+// np = lcm(W, cout) / W, or 0 when the lanes layout does not apply (or would not help).
+long lanes_patterns(const ConvGeom& g) {
+  const long w = simd().width, cout = g.out_c;
+  if (g.in_c != 1 || g.stride_w != 1 || cout % w == 0) return 0;
+  long a = w, b = cout;
+  while (b != 0) {
+    const long r = a % b;
+    a = b;
+    b = r;
+  }
+  const long np = cout / a;  // lcm(w, cout) / w
+  return np <= 4 ? np : 0;
+}
+
+// Expanded image rows: xe[i][iw*cout + co] = xp[i][iw] for one (padded) image of [hp][wp].
+struct Expanded {
+  std::vector<float> data;
+  long ld;
+};
+
+Expanded make_expanded(long hp, long wp, long cout) {
+  const long w = simd().width;
+  Expanded e;
+  e.ld = wp * cout + std::max<long>(w, 8);  // loads reach W floats past a row; the stores below 8
+  e.data.assign(static_cast<size_t>(hp * e.ld), 0.0f);
+  return e;
+}
+
+void expand_image(Expanded& e, const float* xp, long hp, long wp, long cout) {
+  for (long i = 0; i < hp; ++i) {
+    float* row = e.data.data() + i * e.ld;
+    const float* src = xp + i * wp;
+    if (cout <= 8) {
+      // 8 copies per pixel, each store's tail overwritten by the next pixel's (one vector store)
+      for (long iw = 0; iw < wp; ++iw) {
+        const float v = src[iw];
+        float* d = row + iw * cout;
+        for (int k = 0; k < 8; ++k) d[k] = v;
+      }
+    } else {
+      for (long iw = 0; iw < wp; ++iw)
+        for (long co = 0; co < cout; ++co) row[iw * cout + co] = src[iw];
+    }
+    std::fill(row + wp * cout, row + e.ld, 0.0f);
+  }
+}
+
+// [fh*fw][np*W]: pattern[t][i] = v[t*cout + i % cout]
+std::vector<float> lane_pattern(const float* v, long taps, long cout, long np) {
+  const long pw = np * simd().width;
+  std::vector<float> p(static_cast<size_t>(taps * pw));
+  for (long t = 0; t < taps; ++t)
+    for (long i = 0; i < pw; ++i) p[t * pw + i] = v[t * cout + i % cout];
+  return p;
+}
+
+ConvLanes lanes_desc(const ConvGeom& g, long np, long ldxe) {
+  ConvLanes c{};
+  c.ldxe = ldxe;
+  c.np = np;
+  c.fh = g.filter_h;
+  c.fw = g.filter_w;
+  c.cout = g.out_c;
+  c.len = g.out_w * g.out_c;
+  c.stride_h = g.stride_h;
+  c.act = kLinear;
+  return c;
+}
+
+// images per task: a fixed function of the batch (at most 16 tasks)
+long images_per_task(long batch) { return std::max<long>(1, (batch + 15) / 16); }
+
+void forward_lanes(float* y, const PaddedInput& xp, const float* f, const float* bias, int act, const ConvGeom& g,
+                   long np) {
+  const long cout = g.out_c;
+  const std::vector<float> fpat = lane_pattern(f, g.filter_h * g.filter_w, cout, np);
+  const std::vector<float> bpat = bias ? lane_pattern(bias, 1, cout, np) : std::vector<float>();
+  const SimdTable& t = simd();
+  const long per_task = images_per_task(g.batch);
+  const long ntasks = (g.batch + per_task - 1) / per_task;
+  const long img_y = g.out_h * g.out_w * cout;
+  auto task = [&](int i) {
+    Expanded e = make_expanded(xp.h, xp.w, cout);
+    ConvLanes c = lanes_desc(g, np, e.ld);
+    c.xe = e.data.data();
+    c.fpat = fpat.data();
+    c.bpat = bias ? bpat.data() : nullptr;
+    c.act = act;
+    const long b1 = std::min(g.batch, (i + 1) * per_task);
+    for (long b = i * per_task; b < b1; ++b) {
+      expand_image(e, xp.data + b * xp.h * xp.w, xp.h, xp.w, cout);
+      t.conv_lanes_forward(c, y + b * img_y, 0, g.out_h);
+    }
+  };
+  if (ntasks == 1) task(0);
+  else parallel_for(static_cast<int>(ntasks), task);
+}
+
+void filter_lanes(float* df, const PaddedInput& xp, const float* dy, const ConvGeom& g, long np) {
+  const long cout = g.out_c, taps = g.filter_h * g.filter_w;
+  const long pw = np * simd().width;
+  const SimdTable& t = simd();
+  const long per_task = images_per_task(g.batch);
+  const long ntasks = (g.batch + per_task - 1) / per_task;
+  const long img_dy = g.out_h * g.out_w * cout;
+  std::vector<float> partial(static_cast<size_t>(ntasks * taps * pw), 0.0f);  // per task, added in task order
+  auto task = [&](int i) {
+    Expanded e = make_expanded(xp.h, xp.w, cout);
+    ConvLanes c = lanes_desc(g, np, e.ld);
+    c.xe = e.data.data();
+    const long b1 = std::min(g.batch, (i + 1) * per_task);
+    for (long b = i * per_task; b < b1; ++b) {
+      expand_image(e, xp.data + b * xp.h * xp.w, xp.h, xp.w, cout);
+      t.conv_lanes_filter(c, dy + b * img_dy, 0, g.out_h, partial.data() + i * taps * pw);
+    }
+  };
+  if (ntasks == 1) task(0);
+  else parallel_for(static_cast<int>(ntasks), task);
+  // df[t][co] = sum over tasks, then over the lanes i of the pattern with i % cout == co
+  for (long k = 0; k < taps; ++k) {
+    float* d = df + k * cout;
+    std::fill(d, d + cout, 0.0f);
+    for (long i = 0; i < pw; ++i) {
+      float s = 0.0f;
+      for (long task_i = 0; task_i < ntasks; ++task_i) s += partial[(task_i * taps + k) * pw + i];
+      d[i % cout] += s;
+    }
+  }
+}
+
 }  // namespace
 
 void conv2d_forward(float* y, const float* x, const float* f, const float* bias, int act, const ConvGeom& g) {
   const PaddedInput xp = pad_input(x, g);
+  if (const long np = lanes_patterns(g)) {
+    forward_lanes(y, xp, f, bias, act, g, np);
+    return;
+  }
   const long cin = g.in_c, cout = g.out_c;
   const long K = g.filter_h * g.filter_w * cin;
   const long ldb = padded_width(cout);
@@ -246,6 +384,10 @@ void conv2d_backward_input(float* dx, const float* dy, const float* f, const Con
 
 void conv2d_backward_filter(float* df, const float* x, const float* dy, const ConvGeom& g) {
   const PaddedInput xp = pad_input(x, g);
+  if (const long np = lanes_patterns(g)) {
+    filter_lanes(df, xp, dy, g, np);
+    return;
+  }
   const long cin = g.in_c, cout = g.out_c;
   const long P = g.batch * g.out_h * g.out_w;
   GemmTN tn{};

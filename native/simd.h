@@ -45,12 +45,36 @@ struct GemmTN {
   long n;
 };
 
+// One input channel, stride 1 along w, with an output row's (ow, co) pairs in the vector
+// lanes (a first layer: Cout is narrower than a vector, so the channels-in-lanes products
+// would leave lanes idle). Lane j of a row is ow = j / cout, co = j % cout, and
+//   y[oh][j] = act(bias[co] + sum_{kh,kw} xe[oh*sh + kh][j + kw*cout] * f[kh][kw][co])
+// where xe is the input with each pixel repeated cout times: xe[i][iw*cout + co] = x[i][iw].
+// Vector v (lanes v*W..) sees co = (v*W + lane) % cout: the filter and the bias enter as
+// patterns of np = lcm(W, cout) / W vectors (np <= 4).
+struct ConvLanes {
+  const float* xe;    // expanded image rows, ldxe floats apart; W floats past each row's reach readable
+  long ldxe;
+  const float* fpat;  // [fh*fw][np*W]: fpat[t][i] = f[t][i % cout]
+  const float* bpat;  // [np*W] likewise, or null
+  long np, fh, fw, cout;
+  long len;           // out_w * cout: floats per output row
+  long stride_h;
+  int act;            // 0 linear, 1 relu
+};
+
 struct SimdTable {
   const char* name;
   int width;  // floats per vector
   void (*gemm_nn)(const GemmNN& g, long p0, long p1);
   // writes rows m0..m1-1 of C (row m at c + (m - m0)*ldc), columns 0..n-1
   void (*gemm_tn)(const GemmTN& g, long p0, long p1, long m0, long m1, float* c, long ldc);
+  // y rows oh0..oh1-1 of one image (row oh at y + oh*len), as ConvLanes describes
+  void (*conv_lanes_forward)(const ConvLanes& c, float* y, long oh0, long oh1);
+  // acc[t][0:np*W] += sum over rows oh0..oh1-1 and vectors v of xe[oh*sh + kh][v*W + kw*cout + lane] *
+  // dy[oh][v*W + lane] (dy row oh at dy + oh*len; lanes past len count as 0): the filter gradient,
+  // before the lanes of each co are added up
+  void (*conv_lanes_filter)(const ConvLanes& c, const float* dy, long oh0, long oh1, float* acc);
   // out[i] = f(x[i]) for f = 0 tanh, 1 sigmoid, 2 exp (polynomial approximations, ~2 ulp)
   void (*transcendental)(float* out, const float* x, long n, int op);
 };

@@ -193,6 +193,111 @@ static void gemm_tn(const GemmTN& g, long p0, long p1, long m0, long m1, float* 
   }
 }
 
+// ---- one input channel, (ow, co) in the lanes (ConvLanes) -----------------------------
+
+// Output vectors v0..v0+NV-1 of row oh; the filter pattern vectors stay in registers.
+template <int NV, int NP>
+static inline void lanes_fwd_tile(const ConvLanes& c, float* yrow, long oh, long v0) {
+  vf acc[NV];
+  for (int v = 0; v < NV; ++v) acc[v] = vf{};
+  const long pw = NP * W;
+  const long rot = v0 % NP;  // vector v of the tile uses pattern vector (v0 + v) % NP
+  for (long kh = 0; kh < c.fh; ++kh) {
+    const float* xr = c.xe + (oh * c.stride_h + kh) * c.ldxe + v0 * W;
+    for (long kw = 0; kw < c.fw; ++kw) {
+      const float* fp = c.fpat + (kh * c.fw + kw) * pw;
+      vf f[NP];
+      for (int q = 0; q < NP; ++q) f[q] = load(fp + ((rot + q) % NP) * W);
+      const float* xs = xr + kw * c.cout;
+      for (int v = 0; v < NV; ++v) acc[v] += load(xs + v * W) * f[v % NP];
+    }
+  }
+  const vf zero = vf{};
+  for (int v = 0; v < NV; ++v) {
+    const long col = (v0 + v) * W;
+    if (col >= c.len) break;
+    vf out = acc[v];
+    if (c.bpat) out += load(c.bpat + ((v0 + v) % NP) * W);
+    if (c.act == 1) out = out > zero ? out : zero;
+    store_n(yrow + col, out, c.len - col);
+  }
+}
+
+template <int NP>
+static void lanes_fwd_rows(const ConvLanes& c, float* y, long oh0, long oh1) {
+  const long nv = (c.len + W - 1) / W;
+  for (long oh = oh0; oh < oh1; ++oh) {
+    float* yrow = y + oh * c.len;
+    long v0 = 0;
+    for (; v0 + 12 <= nv; v0 += 12) lanes_fwd_tile<12, NP>(c, yrow, oh, v0);
+    for (; v0 + 4 <= nv; v0 += 4) lanes_fwd_tile<4, NP>(c, yrow, oh, v0);
+    for (; v0 < nv; ++v0) lanes_fwd_tile<1, NP>(c, yrow, oh, v0);
+  }
+}
+
+static void conv_lanes_forward(const ConvLanes& c, float* y, long oh0, long oh1) {
+  switch (c.np) {
+    case 1: lanes_fwd_rows<1>(c, y, oh0, oh1); break;
+    case 2: lanes_fwd_rows<2>(c, y, oh0, oh1); break;
+    case 3: lanes_fwd_rows<3>(c, y, oh0, oh1); break;
+    default: lanes_fwd_rows<4>(c, y, oh0, oh1); break;
+  }
+}
+
+// dy vectors v0..v0+NV-1 of row oh stay in registers while every tap accumulates into
+// 2*NP partial vectors (two per pattern position: independent FMA chains).
+template <int NV, int NP>
+static inline void lanes_filter_tile(const ConvLanes& c, const float* dyrow, long oh, long v0, float* acc) {
+  vf d[NV];
+  for (int v = 0; v < NV; ++v) {
+    const long col = (v0 + v) * W;
+    if (col + W <= c.len) {
+      d[v] = load(dyrow + col);
+    } else {
+      float tmp[W];
+      for (long i = 0; i < W; ++i) tmp[i] = col + i < c.len ? dyrow[col + i] : 0.0f;
+      d[v] = load(tmp);
+    }
+  }
+  const long pw = NP * W;
+  const long rot = v0 % NP;
+  for (long kh = 0; kh < c.fh; ++kh) {
+    const float* xr = c.xe + (oh * c.stride_h + kh) * c.ldxe + v0 * W;
+    for (long kw = 0; kw < c.fw; ++kw) {
+      const float* xs = xr + kw * c.cout;
+      vf s[2 * NP];
+      for (int q = 0; q < 2 * NP; ++q) s[q] = vf{};
+      for (int v = 0; v < NV; ++v) s[v % (2 * NP)] += load(xs + v * W) * d[v];
+      float* a = acc + (kh * c.fw + kw) * pw;
+      for (int q = 0; q < NP; ++q) {
+        float* aq = a + ((rot + q) % NP) * W;
+        store(aq, load(aq) + (s[q] + s[q + NP]));
+      }
+    }
+  }
+}
+
+template <int NP>
+static void lanes_filter_rows(const ConvLanes& c, const float* dy, long oh0, long oh1, float* acc) {
+  const long nv = (c.len + W - 1) / W;
+  for (long oh = oh0; oh < oh1; ++oh) {
+    const float* dyrow = dy + oh * c.len;
+    long v0 = 0;
+    for (; v0 + 12 <= nv; v0 += 12) lanes_filter_tile<12, NP>(c, dyrow, oh, v0, acc);
+    for (; v0 + 4 <= nv; v0 += 4) lanes_filter_tile<4, NP>(c, dyrow, oh, v0, acc);
+    for (; v0 < nv; ++v0) lanes_filter_tile<1, NP>(c, dyrow, oh, v0, acc);
+  }
+}
+
+static void conv_lanes_filter(const ConvLanes& c, const float* dy, long oh0, long oh1, float* acc) {
+  switch (c.np) {
+    case 1: lanes_filter_rows<1>(c, dy, oh0, oh1, acc); break;
+    case 2: lanes_filter_rows<2>(c, dy, oh0, oh1, acc); break;
+    case 3: lanes_filter_rows<3>(c, dy, oh0, oh1, acc); break;
+    default: lanes_filter_rows<4>(c, dy, oh0, oh1, acc); break;
+  }
+}
+
 // ---- transcendental activations --------------------------------------------------------
 // Cephes expf / tanhf, vectorised: about 1-2 ulp over the range a network meets.
 
@@ -254,7 +359,8 @@ static void unary_transcendental(float* out, const float* x, long n, int op) {
   }
 }
 
-static const SimdTable kTable = {LENET_ISA_NAME, W, gemm_nn, gemm_tn, unary_transcendental};
+static const SimdTable kTable = {LENET_ISA_NAME, W, gemm_nn, gemm_tn, conv_lanes_forward, conv_lanes_filter,
+                                  unary_transcendental};
 
 }  // namespace LENET_ISA
 }  // namespace lenet

@@ -285,6 +285,11 @@ test('addon fast paths match the naive reference loops on every SIMD path', (t) 
     [2, 9, 7, 3, 5, 4, 5, 3, 3, 2, 2, 1, 1],
     [50, 16, 16, 6, 12, 12, 16, 5, 5, 1, 1, 0, 0],
     [3, 10, 10, 4, 10, 10, 33, 3, 3, 1, 1, 1, 1],
+    // one input channel: (ow, co) in the lanes for Cout 6, 12, 3, 10 (1, 2 or 3 pattern vectors...)
+    [3, 36, 36, 1, 32, 32, 6, 5, 5, 1, 1, 0, 0],
+    [2, 9, 8, 1, 5, 8, 12, 3, 3, 2, 1, 1, 1],
+    [2, 7, 11, 1, 7, 11, 3, 3, 3, 1, 1, 1, 1],
+    [2, 8, 6, 1, 6, 4, 10, 3, 3, 1, 1, 0, 0],
   ];
   for (const path of addon.simdPaths()) {
     assert.ok(addon.setSimd(path));
