@@ -9,6 +9,7 @@
 #include <limits>
 #include <vector>
 
+#include "cpu.h"
 #include "kernels.h"
 #include "threadpool.h"
 
@@ -172,6 +173,18 @@ void maxpool_forward(float* y, const float* x, const PoolGeom& g) {
 }
 
 void maxpool_backward(float* dx, const float* dy, const float* x, const PoolGeom& g) {
+  // 2x2 windows tiling the input, channels the vector variants below do not cover (LeNet's 6):
+  // lanes along whole input rows (simd.h)
+  const long C = g.channels;
+  if (windows_tile(g) && g.filter_h == 2 && g.filter_w == 2 && C != 8 && C != 16 && C != 32) {
+    const SimdTable& t = simd();
+    const long L = g.in_w * C, scratch = 4 * (L + 2 * C + t.width);
+    run_rows(g.batch * g.out_h, 4 * L, [&](long r0, long r1) {
+      std::vector<float> buf(static_cast<size_t>(scratch));
+      t.maxpool2x2_grad(dx, dy, x, C, g.in_w, r0, r1, buf.data());
+    });
+    return;
+  }
   // one task row = one image: windows may overlap, and each image's dx is disjoint
   run_rows(g.batch, g.out_h * g.out_w * g.filter_h * g.filter_w * g.channels, [&](long b0, long b1) {
     switch (g.channels) {

@@ -75,6 +75,12 @@ struct SimdTable {
   // dy[oh][v*W + lane] (dy row oh at dy + oh*len; lanes past len count as 0): the filter gradient,
   // before the lanes of each co are added up
   void (*conv_lanes_filter)(const ConvLanes& c, const float* dy, long oh0, long oh1, float* acc);
+  // MaxPool gradient for 2x2 windows of stride 2 tiling the input: window rows r0..r1-1 (row r
+  // = input rows 2r, 2r+1 of in_w*c floats each = dy row r of in_w/2*c floats). Lanes run along
+  // the input rows: each lane's window partner is c floats left or right. scratch: 4*(in_w*c + 2*c
+  // + W) floats.
+  void (*maxpool2x2_grad)(float* dx, const float* dy, const float* x, long c, long in_w, long r0, long r1,
+                          float* scratch);
   // out[i] = f(x[i]) for f = 0 tanh, 1 sigmoid, 2 exp (polynomial approximations, ~2 ulp)
   void (*transcendental)(float* out, const float* x, long n, int op);
 };

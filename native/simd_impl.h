@@ -298,6 +298,60 @@ static void conv_lanes_filter(const ConvLanes& c, const float* dy, long oh0, lon
   }
 }
 
+// ---- MaxPool gradient, 2x2 windows of stride 2 -----------------------------------------
+// Per lane j of an input row: ow = j / 2c, left = (j % 2c) < c, partner j +- c. The window's
+// positions in tfjs' order are (row 0 left, row 0 right, row 1 left, row 1 right); dy goes
+// to the first one equal to the max (NaN never is the max; a window of -inf/NaN routes none).
+
+typedef int vmask __attribute__((vector_size(W * 4)));
+
+static void maxpool2x2_grad(float* dx, const float* dy, const float* x, long c, long in_w, long r0, long r1,
+                            float* scratch) {
+  const long L = in_w * c, nv = (L + W - 1) / W, lp = nv * W;
+  float* left = scratch;          // [lp]: 1 where the lane is a window's left column
+  float* d = left + lp;           // [lp]: dy of each lane's window
+  float* b0 = d + lp;             // [c + lp + c]: input row 0 with margins (partner loads stay inside)
+  float* b1 = b0 + lp + 2 * c;    // likewise row 1
+  for (long j = 0; j < lp; ++j) left[j] = j % (2 * c) < c ? 1.0f : 0.0f;
+  for (long j = 0; j < lp + 2 * c; ++j) b0[j] = b1[j] = 0.0f;
+  for (long j = 0; j < lp; ++j) d[j] = 0.0f;
+  const vf ninf = bcast(-__builtin_inff()), zero = vf{};
+  for (long r = r0; r < r1; ++r) {
+    const float* x0 = x + 2 * r * L;
+    const float* x1 = x0 + L;
+    const float* dyr = dy + r * (L / 2);
+    for (long j = 0; j < L; ++j) {
+      b0[c + j] = x0[j];
+      b1[c + j] = x1[j];
+    }
+    for (long ow = 0; ow < in_w / 2; ++ow)
+      for (long k = 0; k < c; ++k) d[ow * 2 * c + k] = d[ow * 2 * c + c + k] = dyr[ow * c + k];
+    float* dx0 = dx + 2 * r * L;
+    float* dx1 = dx0 + L;
+    for (long v = 0; v < nv; ++v) {
+      const long j = v * W;
+      const vmask isl = load(left + j) > zero;
+      const vf a0 = load(b0 + c + j), a1 = load(b1 + c + j);
+      const vf p0 = isl ? load(b0 + 2 * c + j) : load(b0 + j);
+      const vf p1 = isl ? load(b1 + 2 * c + j) : load(b1 + j);
+      // m = max over the window, skipping NaN (as std::max(m, x) from -inf)
+      vf m = ninf;
+      m = m < a0 ? a0 : m;
+      m = m < p0 ? p0 : m;
+      m = m < a1 ? a1 : m;
+      m = m < p1 ? p1 : m;
+      const vmask open = m > ninf;
+      const vmask e_a0 = (a0 == m) & open, e_p0 = (p0 == m) & open;
+      const vmask e_a1 = (a1 == m) & open, e_p1 = (p1 == m) & open;
+      const vmask hit0 = e_a0 & (isl | ~e_p0);                    // right column: left not taken
+      const vmask hit1 = e_a1 & ~e_a0 & ~e_p0 & (isl | ~e_p1);    // row 1: row 0 not taken
+      const vf dv = load(d + j);
+      store_n(dx0 + j, hit0 ? dv : zero, L - j);
+      store_n(dx1 + j, hit1 ? dv : zero, L - j);
+    }
+  }
+}
+
 // ---- transcendental activations --------------------------------------------------------
 // Cephes expf / tanhf, vectorised: about 1-2 ulp over the range a network meets.
 
@@ -360,7 +414,7 @@ static void unary_transcendental(float* out, const float* x, long n, int op) {
 }
 
 static const SimdTable kTable = {LENET_ISA_NAME, W, gemm_nn, gemm_tn, conv_lanes_forward, conv_lanes_filter,
-                                  unary_transcendental};
+                                  maxpool2x2_grad, unary_transcendental};
 
 }  // namespace LENET_ISA
 }  // namespace lenet

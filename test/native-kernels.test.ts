@@ -139,6 +139,27 @@ for (const c of poolCases) {
   });
 }
 
+test('MaxPoolGrad routes like cpu with ties, -0, -Infinity and NaN windows, on every SIMD path', async () => {
+  const values = [0, -0, 1, 1, 2, -Infinity, NaN];
+  for (const shape of [[3, 8, 10, 6], [2, 4, 6, 3], [1, 6, 4, 5], [2, 8, 8, 16]] as Array<[number, number, number, number]>) {
+    const r = prng(shape[3]);
+    const xv = Float32Array.from({ length: size(shape) }, () => values[Math.floor(r() * values.length)]);
+    const dyv = randomArray(size(shape) / 4, 31);
+    const fn = () => {
+      const x = tf.tensor4d(xv, shape);
+      const dy = tf.tensor4d(dyv, [shape[0], shape[1] / 2, shape[2] / 2, shape[3]]);
+      return tf.grad((a: tf.Tensor) => tf.sum(tf.mul(tf.maxPool(a as tf.Tensor4D, 2, 2, 'valid'), dy)))(x);
+    };
+    const [ref] = await runOn('cpu', fn);
+    for (const path of addon!.simdPaths()) {
+      assert.ok(addon!.setSimd(path));
+      const [got] = await runOn('native', fn);
+      assert.deepEqual(Array.from(got), Array.from(ref), `${path} x=[${shape}]`);
+    }
+    addon!.setSimd('');
+  }
+});
+
 const matCases: Array<{ a: number[]; b: number[]; ta: boolean; tb: boolean }> = [
   { a: [50, 576], b: [576, 120], ta: false, tb: false },
   { a: [50, 120], b: [576, 120], ta: false, tb: true },
