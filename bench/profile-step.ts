@@ -12,6 +12,8 @@
  *                                   separate layers; inline: activations inside conv/dense)
  *                                   [--data random|mnist]  (mnist: real images, a new batch each step;
  *                                   real data brings denormals in backprop, random data does not)
+ *                                   [--trainer]  (the step is the CLI's trainBatch, src/train/trainer.ts:
+ *                                   crossentropy loss, the optimizer of createOptimizer, probabilities read)
  */
 import * as tf from '@tensorflow/tfjs';
 import { getKernelsForBackend, KernelFunc } from '@tensorflow/tfjs-core';
@@ -20,6 +22,8 @@ import { DEFAULT_ARCH } from '../src/config';
 import { loadMnist } from '../src/data/mnist';
 import { parseNamedSchedule } from '../src/model/activations';
 import { buildLenet as buildCliLenet } from '../src/model/lenet';
+import { createOptimizer } from '../src/train/optimizer';
+import { trainBatch } from '../src/train/trainer';
 
 function arg(name: string, fallback: string): string {
   const i = process.argv.indexOf(`--${name}`);
@@ -104,7 +108,13 @@ async function main(): Promise<void> {
   const optimizer = optimizerKind === 'native'
     ? new (nativeBackend as unknown as { NativeAdamOptimizer: new (lr: number) => tf.Optimizer }).NativeAdamOptimizer(1e-4)
     : tf.train.adam(1e-4);
+  const useTrainer = process.argv.includes('--trainer');
+  const trainerOptimizer = useTrainer ? createOptimizer('adam', 1e-4, backend) : null;
+  const labels = Uint8Array.from(ys.argMax(1).dataSync());
   const step = (): number => {
+    if (trainerOptimizer) {
+      return trainBatch(model, trainerOptimizer, xs.dataSync() as Float32Array, labels, 'crossentropy', 36)[0];
+    }
     nextBatch();
     const loss = tf.tidy(() => optimizer.minimize(() => {
       const p = model.apply(xs, { training: true }) as tf.Tensor;
@@ -153,7 +163,7 @@ async function main(): Promise<void> {
 
   const info = backend === 'native' ? nativeBackend.nativeBackendInfo() : null;
   console.log(`backend ${backend}${info ? ` (simd ${info.simd}, ${info.threads} threads)` : ''}, batch ${batch}, ` +
-    `model ${modelKind}${modelKind === 'cli' ? ` ${scheduleName}` : ''}, data ${dataKind}, loss ${lossKind}, optimizer ${optimizerKind}, ${steps} steps, tensors alive ${tf.memory().numTensors}`);
+    `model ${modelKind}${modelKind === 'cli' ? ` ${scheduleName}` : ''}, ${useTrainer ? 'trainer.trainBatch (crossentropy, createOptimizer), ' : ''}data ${dataKind}, loss ${lossKind}, optimizer ${optimizerKind}, ${steps} steps, tensors alive ${tf.memory().numTensors}`);
   console.log(`ms/step ${wall.toFixed(2)}  images/s ${(batch * 1000 / wall).toFixed(0)}  ` +
     `epoch of 60000 ≈ ${(wall * 60000 / batch / 1000).toFixed(2)} s`);
   const rows = [...stats.entries()].filter(([, s]) => s.calls > 0).sort((a, b) => b[1].ms - a[1].ms);
