@@ -73,7 +73,7 @@ export function loadNativeAddon(): NativeAddon | null {
     }
   }
   cached = null;
-  loadError = `cannot load the native addon (run \`npm install\` or \`npx node-gyp rebuild\`): ${errors.join('; ')}`;
+  loadError = `cannot load build/Release/lenet_native.node (build it with \`npm rebuild\`): ${errors.join("; ")}`;
   return cached;
 }
 
