@@ -30,13 +30,7 @@ void adam_update(float* value, float* m, float* v, const float* g, int64_t n, co
       value[i] = (mhat / denom) * s.neg_lr + value[i];
     }
   };
-  constexpr int64_t kChunk = 16384;
-  const int64_t ntasks = (n + kChunk - 1) / kChunk;
-  if (ntasks <= 2) {
-    range(0, n);
-    return;
-  }
-  parallel_for(static_cast<int>(ntasks), [&](int i) { range(i * kChunk, std::min(n, (i + 1) * kChunk)); });
+  for_chunks(n, 16384, range);
 }
 
 }  // namespace lenet

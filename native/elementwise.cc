@@ -14,17 +14,7 @@ namespace {
 
 constexpr int64_t kChunk = 16384;  // elements per task
 
-void for_chunks(int64_t n, const std::function<void(int64_t, int64_t)>& fn) {
-  const int64_t ntasks = (n + kChunk - 1) / kChunk;
-  if (ntasks <= 2) {
-    fn(0, n);
-    return;
-  }
-  parallel_for(static_cast<int>(ntasks), [&](int i) {
-    const int64_t i0 = i * kChunk;
-    fn(i0, std::min(n, i0 + kChunk));
-  });
-}
+void for_chunks(int64_t n, const std::function<void(int64_t, int64_t)>& fn) { lenet::for_chunks(n, kChunk, fn); }
 
 template <typename Op>
 void binary_loop(float* out_, const float* a_, const float* b_, int64_t n, int64_t na, int64_t nb, Op op_) {
@@ -134,13 +124,7 @@ void softmax_rows(float* out, const float* x, int64_t rows, int64_t cols) {
       for (int64_t j = 0; j < cols; ++j) o[j] = o[j] / s;
     }
   };
-  const int64_t chunk = std::max<int64_t>(1, kChunk / std::max<int64_t>(1, cols));
-  const int64_t ntasks = (rows + chunk - 1) / chunk;
-  if (ntasks <= 2) {
-    range(0, rows);
-    return;
-  }
-  parallel_for(static_cast<int>(ntasks), [&](int i) { range(i * chunk, std::min(rows, (i + 1) * chunk)); });
+  for_chunks(rows, std::max<int64_t>(1, kChunk / std::max<int64_t>(1, cols)), range);
 }
 
 }  // namespace lenet

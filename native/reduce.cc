@@ -53,13 +53,7 @@ void sum_trailing(float* out, const float* x, int64_t rows, int64_t cols) {
       out[r] = static_cast<float>(s);
     }
   };
-  const int64_t chunk = std::max<int64_t>(1, 32768 / std::max<int64_t>(1, cols));
-  const int64_t ntasks = (rows + chunk - 1) / chunk;
-  if (ntasks <= 2) {
-    range(0, rows);
-    return;
-  }
-  parallel_for(static_cast<int>(ntasks), [&](int i) { range(i * chunk, std::min(rows, (i + 1) * chunk)); });
+  for_chunks(rows, std::max<int64_t>(1, 32768 / std::max<int64_t>(1, cols)), range);
 }
 
 }  // namespace lenet

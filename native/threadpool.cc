@@ -156,4 +156,16 @@ int get_threads() { return pool().size(); }
 
 void parallel_for(int ntasks, const std::function<void(int)>& fn) { pool().run(ntasks, fn); }
 
+void for_chunks(int64_t n, int64_t chunk, const std::function<void(int64_t, int64_t)>& fn) {
+  const int64_t ntasks = (n + chunk - 1) / chunk;
+  if (ntasks <= 2) {
+    fn(0, n);
+    return;
+  }
+  parallel_for(static_cast<int>(ntasks), [&](int i) {
+    const int64_t i0 = i * chunk;
+    fn(i0, std::min(n, i0 + chunk));
+  });
+}
+
 }  // namespace lenet

@@ -3,6 +3,7 @@
 // so every kernel gives each task its own disjoint output (or its own partial buffer that
 // is reduced afterwards in a fixed order): results never depend on which thread ran what.
 #pragma once
+#include <cstdint>
 #include <functional>
 
 namespace lenet {
@@ -10,5 +11,9 @@ namespace lenet {
 void set_threads(int n);      // n <= 0: hardware_concurrency
 int get_threads();
 void parallel_for(int ntasks, const std::function<void(int)>& fn);
+
+// fn(i0, i1) over [0, n) in fixed chunks of `chunk` items (the split depends on n and chunk
+// only). Jobs of at most two chunks run inline: waking the pool costs more than they take.
+void for_chunks(int64_t n, int64_t chunk, const std::function<void(int64_t, int64_t)>& fn);
 
 }  // namespace lenet
