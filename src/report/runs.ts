@@ -68,15 +68,18 @@ function isRunDir(dir: string): boolean {
   return fs.existsSync(path.join(dir, 'summary.json')) || fs.existsSync(path.join(dir, 'epochs.csv'));
 }
 
-/** Parses one epochs.csv; any problem is one runtime-error line naming the file. */
-export function readEpochsCsv(file: string): EpochRow[] {
+/**
+ * Parses one epochs.csv; any problem is one runtime-error line naming the file. `maxRows` reads
+ * only the first rows (a resumed run trusts the rows its checkpoint covers, and nothing after).
+ */
+export function readEpochsCsv(file: string, maxRows = Infinity): EpochRow[] {
   let text: string;
   try {
     text = fs.readFileSync(file, 'utf8');
   } catch (err) {
     throw runtimeError(`cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
   }
-  const lines = text.split(/\r?\n/).filter((l) => l.trim() !== '');
+  const lines = text.split(/\r?\n/).filter((l) => l.trim() !== '').slice(0, 1 + maxRows);
   if (lines.length === 0) throw runtimeError(`${file} is empty (expected header ${EPOCH_COLUMNS.join(',')})`);
   const header = lines[0].split(',').map((h) => h.trim());
   const missing = EPOCH_COLUMNS.filter((c) => !header.includes(c));

@@ -136,7 +136,7 @@ export async function runTraining(config: TrainConfig, options: RunOptions, data
   if (options.resume) removeStaleTemporaries(dir);
   if (options.resume && fs.existsSync(checkpointFile)) {
     const ckpt = readCheckpoint(checkpointFile);
-    const csvRows = readEpochsCsv(path.join(dir, 'epochs.csv'));
+    const csvRows = readEpochsCsv(path.join(dir, 'epochs.csv'), ckpt.state.epoch);
     if (ckpt.state.epoch > config.epochs || csvRows.length < ckpt.state.epoch) {
       tf.dispose([...ckpt.model, ...ckpt.optimizer.map((e) => e.tensor), ...ckpt.extra.map((e) => e.tensor)]);
       throw runtimeError(`cannot resume ${dir}: its checkpoint (epoch ${ckpt.state.epoch}) does not match epochs.csv (${csvRows.length} epochs) and config.json (${config.epochs} epochs)`);
