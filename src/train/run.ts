@@ -127,7 +127,6 @@ export async function runTraining(config: TrainConfig, options: RunOptions, data
     clearRunFiles(dir);
   }
 
-  const tensorsBefore = tf.memory().numTensors;
   const model = buildLenet(config.arch, config.schedule, config.imageSize, config.seed);
   const optimizer = createOptimizer(config.optimizer, config.learningRate, backend.name);
   let start: TrainerState = { epoch: 0, rngState: new Rng(config.seed).state };
@@ -176,8 +175,6 @@ export async function runTraining(config: TrainConfig, options: RunOptions, data
 
   model.dispose();
   optimizer.dispose();
-  const leaked = tf.memory().numTensors - tensorsBefore;
-  if (leaked > 0 && process.env.LENET_DEBUG) process.stderr.write(`lenet: ${leaked} tensors left after the run\n`);
   if (!summary) return { summary: buildSummaryPlaceholder(config, backend.name), rows, stopped: true };
   return { summary, rows, stopped: result.stopped };
 }
