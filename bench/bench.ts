@@ -13,7 +13,6 @@
 import { spawnSync } from 'node:child_process';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import * as tf from '@tensorflow/tfjs';
 import { DEFAULT_ARCH } from '../src/config';
 import { loadMnist, locateMnist, MnistData } from '../src/data/mnist';
 import { buildLenet } from '../src/model/lenet';

@@ -1,14 +1,11 @@
 /** Hand-made run directories for the report tests (no training). */
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { EPOCH_COLUMNS, EpochRow, averageLastEpochs } from '../src/train/metrics';
 import { RunSummary } from '../src/train/summary-types';
 import { NAMED_SCHEDULES } from '../src/model/activations';
 
-export function tempDir(prefix = 'lenet-report-'): string {
-  return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
-}
+export { tempDir } from './helpers';
 
 export interface FakeRun {
   label: string;

@@ -2,26 +2,15 @@ import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { spawnSync } from 'node:child_process';
 import { tempDir, writeComparisonDir, writeRun, FakeRun } from './report-fixtures';
-
-const ROOT = path.resolve(__dirname, '..', '..');
-const BIN = path.join(ROOT, 'bin', 'lenet.js');
-
-function lenet(args: string[]): { code: number | null; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, [BIN, ...args], { cwd: ROOT, encoding: 'utf8', timeout: 300_000 });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
+import { isOneLineError, runCli as lenet } from './helpers';
 
 /** Exit code and a single `lenet: ...` line on stderr, no stack trace. */
 function fails(args: string[], code: number, pattern: RegExp): void {
   const r = lenet(args);
   assert.equal(r.code, code, `exit code of lenet ${args.join(' ')}; stderr: ${r.stderr}`);
-  const lines = r.stderr.trim().split('\n');
-  assert.equal(lines.length, 1, `one line on stderr, got: ${r.stderr}`);
-  assert.match(lines[0], /^lenet: /);
-  assert.match(lines[0], pattern);
-  assert.doesNotMatch(r.stderr, /\n\s+at /, 'no stack trace');
+  assert.ok(isOneLineError(r.stderr), `one line on stderr, no stack trace; got: ${r.stderr}`);
+  assert.match(r.stderr.trim(), pattern);
 }
 
 test('sweep: a real tiny shard, then a rerun that trains nothing', () => {
