@@ -210,6 +210,7 @@ test('bad input: one line on stderr, exit code 2 for usage, 1 for runtime failur
     [['train', '--data-dir', dataDir, '--epochs', '1', '--out', path.join(work, 'o2')], 1, /t10k-labels-idx1-ubyte.*magic/],
     [['train', '--out', existing, '--limit', '10', '--epochs', '1'], 2, /exists and is not empty/],
     [['train', '--arch', path.join(work, 'missing-arch.json')], 2, /cannot read arch file/],
+    [['train', '--limit', '10', '--epochs', '1', '--out', path.join(badJson, 'sub')], 1, /cannot write to output directory .*ENOTDIR/],
     [['compare', '--config', badJson], 2, /unknown key "learningrate"/],
     [['compare', '--config', notJson], 2, /is not valid JSON/],
     [['compare', '--config', wrongType], 2, /key "epochs" must be number, got string/],
