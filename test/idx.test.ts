@@ -4,7 +4,6 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as zlib from 'node:zlib';
-import { LenetError } from '../src/errors';
 import {
   IDX_IMAGES_MAGIC,
   IDX_LABELS_MAGIC,
@@ -13,6 +12,7 @@ import {
   readIdxImages,
   readIdxLabels,
 } from '../src/data/idx';
+import { escapeRegExp as esc, throwsLenet } from './helpers';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'lenet-idx-test-'));
 after(() => fs.rmSync(tmp, { recursive: true, force: true }));
@@ -45,22 +45,7 @@ function write(name: string, data: Uint8Array): string {
   return p;
 }
 
-/** Assert fn throws a one-line exit-code-1 LenetError whose message matches every regex. */
-function throwsData(fn: () => unknown, ...patterns: RegExp[]): LenetError {
-  let caught: unknown;
-  try {
-    fn();
-  } catch (e) {
-    caught = e;
-  }
-  assert.ok(caught instanceof LenetError, `expected a LenetError, got ${String(caught)}`);
-  assert.equal(caught.exitCode, 1);
-  assert.ok(!caught.message.includes('\n'), `message is not one line: ${caught.message}`);
-  for (const re of patterns) assert.match(caught.message, re);
-  return caught;
-}
-
-const esc = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+const throwsData = (fn: () => unknown, ...patterns: RegExp[]) => throwsLenet(fn, 1, ...patterns);
 
 test('raw images round-trip', () => {
   const px = samplePixels(3 * 4 * 5);

@@ -5,9 +5,9 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as zlib from 'node:zlib';
-import { LenetError } from '../src/errors';
 import { IDX_IMAGES_MAGIC, IDX_LABELS_MAGIC, readIdxImages, readIdxLabels } from '../src/data/idx';
 import { MNIST_FILES, loadMnist, locateMnist, resizeImages } from '../src/data/mnist';
+import { escapeRegExp as esc, throwsLenet } from './helpers';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'lenet-mnist-test-'));
 after(() => fs.rmSync(tmp, { recursive: true, force: true }));
@@ -64,21 +64,6 @@ function makeDataDir(spec: DirSpec = {}): string {
   return dir;
 }
 
-function throwsLenet(fn: () => unknown, exitCode: 1 | 2, ...patterns: RegExp[]): LenetError {
-  let caught: unknown;
-  try {
-    fn();
-  } catch (e) {
-    caught = e;
-  }
-  assert.ok(caught instanceof LenetError, `expected a LenetError, got ${String(caught)}`);
-  assert.equal(caught.exitCode, exitCode, caught.message);
-  assert.ok(!caught.message.includes('\n'), `message is not one line: ${caught.message}`);
-  for (const re of patterns) assert.match(caught.message, re);
-  return caught;
-}
-
-const esc = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 const close = (a: number, b: number, eps = 1e-6) => assert.ok(Math.abs(a - b) <= eps, `${a} != ${b}`);
 
 // ---- resizeImages ----

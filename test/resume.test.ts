@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { BIN, ROOT, runCli, tempDir } from './helpers';
+import { BIN, escapeRegExp, ROOT, runCli, tempDir } from './helpers';
 
 const work = tempDir('lenet-resume-');
 test.after(() => fs.rmSync(work, { recursive: true, force: true }));
@@ -107,7 +107,7 @@ test('SIGINT stops at a batch boundary: exit 130, summary marked incomplete, res
   const summary = JSON.parse(fs.readFileSync(path.join(dir, 'summary.json'), 'utf8'));
   assert.equal(summary.complete, false);
   assert.ok(summary.epochs_run >= 1 && summary.epochs_run < 3);
-  assert.match(stopped.stderr, new RegExp(`resume with: lenet train --resume ${dir.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`));
+  assert.match(stopped.stderr, new RegExp(`resume with: lenet train --resume ${escapeRegExp(dir)}`));
   resumeAndCheck(dir);
 });
 
