@@ -30,17 +30,10 @@ inline float from_bits(uint32_t u) {
   return f;
 }
 
+// Pooling splits even two chunks across the pool: its rows are cheap to hand out.
 void run_rows(long nrows, long work_per_row, const std::function<void(long, long)>& fn) {
   const long rows = std::max<long>(1, 32768 / std::max<long>(1, work_per_row));
-  const long ntasks = (nrows + rows - 1) / rows;
-  if (ntasks <= 1) {
-    fn(0, nrows);
-    return;
-  }
-  parallel_for(static_cast<int>(ntasks), [&](int i) {
-    const long r0 = i * rows;
-    fn(r0, std::min(nrows, r0 + rows));
-  });
+  for_chunks(nrows, rows, [&](int64_t r0, int64_t r1) { fn(static_cast<long>(r0), static_cast<long>(r1)); }, 1);
 }
 
 // No input cell lies in two windows.

@@ -156,9 +156,9 @@ int get_threads() { return pool().size(); }
 
 void parallel_for(int ntasks, const std::function<void(int)>& fn) { pool().run(ntasks, fn); }
 
-void for_chunks(int64_t n, int64_t chunk, const std::function<void(int64_t, int64_t)>& fn) {
+void for_chunks(int64_t n, int64_t chunk, const std::function<void(int64_t, int64_t)>& fn, int64_t max_inline) {
   const int64_t ntasks = (n + chunk - 1) / chunk;
-  if (ntasks <= 2) {
+  if (ntasks <= max_inline) {
     fn(0, n);
     return;
   }

@@ -13,7 +13,7 @@ int get_threads();
 void parallel_for(int ntasks, const std::function<void(int)>& fn);
 
 // fn(i0, i1) over [0, n) in fixed chunks of `chunk` items (the split depends on n and chunk
-// only). Jobs of at most two chunks run inline: waking the pool costs more than they take.
-void for_chunks(int64_t n, int64_t chunk, const std::function<void(int64_t, int64_t)>& fn);
+// only). Jobs of at most `max_inline` chunks run inline: waking the pool costs more than they take.
+void for_chunks(int64_t n, int64_t chunk, const std::function<void(int64_t, int64_t)>& fn, int64_t max_inline = 2);
 
 }  // namespace lenet
