@@ -1,4 +1,5 @@
 import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { usageError } from './errors';
 import { Schedule, parseNamedSchedule, parseScheduleList, scheduleLabel } from './model/activations';
 
@@ -94,7 +95,7 @@ export function resolveArch(raw: unknown, source: string): Arch {
   if (typeof raw !== 'object' || Array.isArray(raw)) throw usageError(`${source}: arch must be a JSON object`);
   const arch = { ...DEFAULT_ARCH };
   for (const [key, value] of Object.entries(raw as Record<string, unknown>)) {
-    if (!(key in DEFAULT_ARCH)) {
+    if (!Object.hasOwn(DEFAULT_ARCH, key)) {
       throw usageError(`${source}: unknown arch key "${key}"; valid: ${Object.keys(DEFAULT_ARCH).join(', ')}`);
     }
     if (typeof value !== 'number') throw usageError(`${source}: arch key "${key}" must be a number`);
@@ -109,7 +110,8 @@ export function readJsonFile(file: string, what: string): unknown {
   try {
     const stat = fs.statSync(file);
     if (stat.isDirectory()) throw usageError(`${what} ${file} is a directory, not a JSON file`);
-    text = fs.readFileSync(file, 'utf8');
+    // A UTF-8 byte-order mark (Notepad adds one) is not part of the JSON.
+    text = fs.readFileSync(file, 'utf8').replace(/^\uFEFF/, '');
   } catch (err) {
     if (err instanceof Error && err.name === 'LenetError') throw err;
     throw usageError(`cannot read ${what} ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
@@ -169,7 +171,8 @@ export function resolveTrainConfig(raw: RawOptions): TrainConfig {
     seed: nonNegativeInt('--seed', raw.seed ?? PAPER_DEFAULTS.seed),
     limit,
     resize: oneOf('--resize', raw.resize ?? 'bilinear', RESIZE_MODES),
-    dataDir: raw.dataDir === undefined || raw.dataDir === null ? null : String(raw.dataDir),
+    // Absolute, so a resume or rerun from another folder finds the same files (their hashes are checked too).
+    dataDir: raw.dataDir === undefined || raw.dataDir === null ? null : path.resolve(String(raw.dataDir)),
     averageLast,
     loss: oneOf('--loss', raw.loss ?? 'crossentropy', LOSSES),
     backend: oneOf('--backend', raw.backend ?? 'auto', BACKEND_CHOICES),
@@ -210,8 +213,8 @@ export function readConfigFile(file: string): RawOptions {
     throw usageError(`config file ${file} must hold a JSON object`);
   }
   for (const [key, value] of Object.entries(data as Record<string, unknown>)) {
-    if (key in SINGLE_RUN_KEYS) throw usageError(`config file ${file}: key "${key}" does not apply to a campaign; use ${SINGLE_RUN_KEYS[key]}`);
-    const types = CONFIG_KEY_TYPES[key];
+    if (Object.hasOwn(SINGLE_RUN_KEYS, key)) throw usageError(`config file ${file}: key "${key}" does not apply to a campaign; use ${SINGLE_RUN_KEYS[key]}`);
+    const types = Object.hasOwn(CONFIG_KEY_TYPES, key) ? CONFIG_KEY_TYPES[key] : undefined;
     if (!types) throw usageError(`config file ${file}: unknown key "${key}"; valid: ${CONFIG_FILE_KEYS.join(', ')}`);
     if (!types.includes(jsonType(value))) {
       throw usageError(`config file ${file}: key "${key}" must be ${types.join(' or ')}, got ${jsonType(value)}`);

@@ -1,6 +1,6 @@
 import * as cliProgress from 'cli-progress';
 import { BatchProgress } from './train/trainer';
-import { EpochRow } from './train/metrics';
+import { EpochRow } from './rundir/epochs';
 
 export type ProgressMode = 'bar' | 'lines' | 'none';
 

@@ -4,7 +4,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as zlib from 'node:zlib';
 import { ROOT, runCli, tempDir, isOneLineError } from './helpers';
-import { EPOCH_COLUMNS } from '../src/train/metrics';
+import { EPOCH_COLUMNS } from '../src/rundir/epochs';
 
 const work = tempDir('lenet-cli-');
 test.after(() => fs.rmSync(work, { recursive: true, force: true }));
@@ -157,7 +157,7 @@ test('lenet compare with two activations writes a run per activation and the com
   // Another protocol into the same folder is refused before anything is trained.
   const other = runCli(['compare', '--activations', 'relu,tanh-relu', '--limit', '200', '--epochs', '3', '--out', out]);
   assert.equal(other.code, 2);
-  assert.match(other.stderr, /holds a run with another protocol \(epochs 2 there, 3 now\)/);
+  assert.match(other.stderr, /holds a run of another protocol \(epochs: 2 there, 3 now\)/);
 });
 
 test('bad input: one line on stderr, exit code 2 for usage, 1 for runtime failures, nothing written', () => {
@@ -186,9 +186,15 @@ test('bad input: one line on stderr, exit code 2 for usage, 1 for runtime failur
   };
   const staleRun = path.join(work, 'stale-run');
   fs.mkdirSync(path.join(staleRun, 'model'), { recursive: true });
-  fs.writeFileSync(path.join(staleRun, 'config.json'), JSON.stringify({ config: { imageSize: 36 } }));
+  fs.writeFileSync(path.join(staleRun, 'config.json'), JSON.stringify({
+    config: { schedule: ['relu', 'tanh', 'relu'], scheduleLabel: 'tanh-relu', imageSize: 36, arch: {} },
+    backend: { name: 'native' }, data: { files: [{ name: 'train-images-idx3-ubyte', path: '/data/train-images-idx3-ubyte', sha256: 'ab' }] },
+  }));
   fs.writeFileSync(path.join(staleRun, 'model', 'model.json'), '{}');
-  fs.writeFileSync(path.join(staleRun, 'summary.json'), JSON.stringify({ complete: false }));
+  fs.writeFileSync(path.join(staleRun, 'summary.json'), JSON.stringify({
+    schedule: 'tanh-relu', activations: ['relu', 'tanh', 'relu'], seed: 1, complete: false, seconds_per_epoch: 1,
+    final: { train_loss: 1, train_accuracy: 0.5, test_loss: 1, test_accuracy: 0.5, seconds: 1, train_paper_loss: 1.6, test_paper_loss: 1.6 },
+  }));
   const existing = path.join(work, 'existing');
   fs.mkdirSync(existing);
   fs.writeFileSync(path.join(existing, 'keep.txt'), 'mine');
@@ -223,7 +229,8 @@ test('bad input: one line on stderr, exit code 2 for usage, 1 for runtime failur
     [['train', '--resume', existing, '--out', path.join(work, 'o5')], 2, /--resume writes into the run's own folder; remove --out/],
     [['compare', '--seed', '3'], 2, /unknown option '--seed' \(Did you mean --seeds\?\)/],
     [['compare', '--seeds', '1,,2'], 2, /--seeds has an empty item: "1,,2"/],
-    [['compare', '--activations', 'relu/tanh'], 2, /"relu\/tanh" needs 3 activations written a\/b\/c/],
+    [['compare', '--activations', 'relu/tanh'], 2, /--activations needs 3 activations separated by "\/".*got "relu\/tanh"/],
+    [['compare', '--activations', 'relu//tanh'], 2, /unknown activation "" in --activations "relu\/\/tanh"/],
     [['compare', '--config', configFile('seeds-dup.json', '{"seeds": [1, 1]}')], 2, /repeated seed/],
     [['compare', '--config', configFile('seeds-empty.json', '{"seeds": []}'), '--out', path.join(work, 'o6')], 2, /"seeds" must be a non-empty list of numbers/],
     [['compare', '--config', configFile('acts-nested.json', '{"activations": [["relu"]]}')], 2, /"activations" must be a non-empty list of strings/],
@@ -253,7 +260,15 @@ test('verify: help shows its own defaults; Ctrl-C stops it with 130 and a messag
   const child = spawn(process.execPath, [path.join(ROOT, 'bin', 'lenet.js'), 'verify', '--limit', '3000', '--epochs', '100', '--threads', '1'], { cwd: ROOT });
   let stderr = '';
   child.stderr.on('data', (d) => { stderr += d; });
-  await new Promise((resolve) => setTimeout(resolve, 2500));
+  // Once it says it is training (its Ctrl-C handler is in place), and a little into the first run.
+  await new Promise<void>((resolve) => {
+    const poll = setInterval(() => {
+      if (/verify: training .* twice/.test(stderr)) {
+        clearInterval(poll);
+        setTimeout(resolve, 300);
+      }
+    }, 10);
+  });
   child.kill('SIGINT');
   const code = await new Promise((resolve) => child.on('close', (c) => resolve(c)));
   assert.equal(code, 130, stderr);

@@ -1,8 +1,14 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { parseNamedSchedule, parseScheduleList, parseScheduleSpec, scheduleLabel, NAMED_SCHEDULES } from '../src/model/activations';
-import { parseSeeds, resolveTrainConfig, featureMapSize, DEFAULT_ARCH } from '../src/config';
-import { averageLastEpochs, EpochRow, paperLossOf, PAPER_LOSS_MINIMUM } from '../src/train/metrics';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { parseSeeds, readConfigFile, resolveArch, resolveTrainConfig, featureMapSize, DEFAULT_ARCH } from '../src/config';
+import { throwsLenet } from './helpers';
+import { paperLossOf } from '../src/train/metrics';
+import { EpochRow, PAPER_LOSS_MINIMUM } from '../src/rundir/epochs';
+import { averageLastEpochs } from '../src/rundir/summary';
 import { LenetError } from '../src/errors';
 
 function usage(fn: () => unknown, pattern: RegExp): void {
@@ -83,4 +89,27 @@ test('the paper\'s loss of a one-hot probability vector is ln(1 + 9/e) = 1.4612'
   assert.ok(Math.abs(PAPER_LOSS_MINIMUM - 1.4612) < 1e-4);
   const uniform = new Array(10).fill(0.1);
   assert.ok(Math.abs(paperLossOf(uniform, 0) - Math.log(10)) < 1e-12);
+});
+
+test('config keys named like built-in object properties are unknown keys, not "function Object()"', () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lenet-config-'));
+  for (const key of ['constructor', 'toString', '__proto__', 'hasOwnProperty']) {
+    const file = path.join(dir, `${key}.json`);
+    fs.writeFileSync(file, `{"${key}": 3}`);
+    throwsLenet(() => readConfigFile(file), 2, new RegExp(`unknown key "${key}"; valid: activation`));
+    throwsLenet(() => resolveArch(JSON.parse(`{"${key}": 3}`), 'arch.json'), 2, new RegExp(`unknown arch key "${key}"`));
+    throwsLenet(() => parseNamedSchedule(key), 2, new RegExp(`unknown activation "${key.replace(/_/g, '_')}"`));
+  }
+  fs.rmSync(dir, { recursive: true, force: true });
+});
+
+test('a config file with a UTF-8 byte-order mark reads like one without', () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lenet-config-'));
+  const file = path.join(dir, 'bom.json');
+  fs.writeFileSync(file, '\uFEFF{"epochs": 7, "activations": ["relu"]}');
+  assert.deepEqual(readConfigFile(file), { epochs: 7, activations: ['relu'] });
+  const arch = path.join(dir, 'arch.json');
+  fs.writeFileSync(arch, '\uFEFF{"denseUnits": 64}');
+  assert.equal(resolveTrainConfig({ arch }).arch.denseUnits, 64);
+  fs.rmSync(dir, { recursive: true, force: true });
 });

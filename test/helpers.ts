@@ -52,3 +52,24 @@ export function throwsLenet(fn: () => unknown, exitCode: 1 | 2, ...patterns: Reg
 }
 
 export const escapeRegExp = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+/**
+ * A real tmpfs of the given size (e.g. '64k', '1100k'), unmounted when the test ends: a full disk
+ * or a read-only mount for the hostile-condition tests. Needs root, as CI has.
+ */
+export function mountTmpfs(t: { after: (fn: () => void) => void }, size: string, readOnly = false): string {
+  const dir = tempDir('lenet-tmpfs-');
+  const r = spawnSync('mount', ['-t', 'tmpfs', '-o', `size=${size}${readOnly ? ',ro' : ''}`, 'tmpfs', dir], { encoding: 'utf8' });
+  assert.equal(r.status, 0, `mount tmpfs (needs root): ${r.stderr}`);
+  t.after(() => {
+    spawnSync('umount', [dir]);
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+  return dir;
+}
+
+/** Grows or shrinks a tmpfs from mountTmpfs in place (its files stay). */
+export function resizeTmpfs(dir: string, size: string): void {
+  const r = spawnSync('mount', ['-o', `remount,size=${size}`, dir], { encoding: 'utf8' });
+  assert.equal(r.status, 0, `remount tmpfs: ${r.stderr}`);
+}

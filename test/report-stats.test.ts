@@ -3,7 +3,8 @@ import * as assert from 'node:assert/strict';
 import {
   mean, std, variance, lnGamma, incompleteBeta, studentTCdf, studentTQuantile, welchInterval, excludesZero,
 } from '../src/report/stats';
-import { paperLossOf, PAPER_LOSS_MINIMUM } from '../src/train/metrics';
+import { paperLossOf } from '../src/train/metrics';
+import { PAPER_LOSS_MINIMUM } from '../src/rundir/epochs';
 
 function close(actual: number, expected: number, tol: number, what = ''): void {
   assert.ok(Math.abs(actual - expected) <= tol, `${what} expected ${expected} ± ${tol}, got ${actual}`);

@@ -64,7 +64,6 @@ export function loadNativeAddon(): NativeAddon | null {
   for (const flavour of ['Release', 'Debug']) {
     const file = path.join(packageRoot(), 'build', flavour, 'lenet_native.node');
     try {
-      // eslint-disable-next-line @typescript-eslint/no-var-requires
       cached = require(file) as NativeAddon;
       loadError = null;
       return cached;

@@ -2,11 +2,12 @@ import * as path from 'node:path';
 import { Command } from 'commander';
 import { parseSeeds, RawOptions, readConfigFile, resolveTrainConfig } from '../config';
 import { usageError } from '../errors';
-import { parseScheduleSpec, PAPER_ACTIVATIONS, scheduleLabel } from '../model/activations';
-import { cellDir, GridCell, runGrid } from '../train/campaign';
-import { timestamp } from '../train/run';
+import { parseScheduleList, parseScheduleSpec, PAPER_ACTIVATIONS, scheduleLabel } from '../model/activations';
+import { runGrid } from '../train/campaign';
+import { GridCell } from '../train/grid';
+import { cellDir, timestamp } from '../rundir/layout';
 import { installStopHandlers, SIGNAL_EXIT_CODES } from '../signals';
-import { addTrainingOptions, pickTrainingOptions } from './options';
+import { addTrainingOptions, pickTrainingOptions, shellQuote } from './options';
 import { writeComparisonFor } from '../report/compare-output';
 
 /** `sigmoid,tanh,relu,tanh-relu`: named schedules, or per-layer lists written a/b/c. */
@@ -29,12 +30,7 @@ export function register(program: Command): void {
     const base: RawOptions = { ...file, ...flags };
     for (const k of ['activations', 'activation', 'seeds', 'schedule', 'description', 'paper', 'seed']) delete base[k];
     const specs = parseActivationList(opts.activations ?? file.activations ?? PAPER_ACTIVATIONS);
-    const schedules = specs.map((s) => {
-      if (s.includes('/') && s.split('/').length !== 3) {
-        throw usageError(`--activations: "${s}" needs 3 activations written a/b/c (after conv1, conv2, dense)`);
-      }
-      return parseScheduleSpec(s.replace(/\//g, ','));
-    });
+    const schedules = specs.map((s) => (s.includes('/') ? parseScheduleList(s, '--activations', '/') : parseScheduleSpec(s, '--activations')));
     const labels = schedules.map(scheduleLabel);
     if (new Set(labels).size !== labels.length) throw usageError(`--activations names a schedule twice: ${specs.join(',')}`);
     const seeds = parseSeeds(opts.seeds ?? file.seeds ?? 1);
@@ -51,11 +47,16 @@ export function register(program: Command): void {
         kind: 'comparison', cells, base, outDir, quiet: Boolean(opts.quiet), json: Boolean(opts.json), shouldStop: stop.stopRequested,
       });
       if (results.stopped) {
-        process.stderr.write(`lenet: comparison stopped; finished runs are kept. Resume with: lenet compare --out ${outDir} (same flags)\n`);
+        process.stderr.write(`lenet: comparison stopped; finished runs are kept. Resume with: lenet compare --out ${shellQuote(outDir)} (same flags)\n`);
         process.exitCode = SIGNAL_EXIT_CODES[stop.signal() ?? 'SIGINT'];
         return;
       }
-      const table = await writeComparisonFor(outDir, { json: Boolean(opts.json), quiet: Boolean(opts.quiet) });
+      const table = await writeComparisonFor(outDir, { json: Boolean(opts.json), quiet: Boolean(opts.quiet), shouldStop: stop.stopRequested });
+      if (table === null) {
+        process.stderr.write(`lenet: every run finished; stopped before the table and charts were all written; rerun the same command to write them (finished runs are skipped)\n`);
+        process.exitCode = SIGNAL_EXIT_CODES[stop.signal() ?? 'SIGINT'];
+        return;
+      }
       if (opts.json) process.stdout.write(JSON.stringify(table, null, 2) + '\n');
     } finally {
       stop.dispose();

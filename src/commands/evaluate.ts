@@ -1,17 +1,14 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Command } from 'commander';
-import { TrainConfig } from '../config';
 import { runtimeError, usageError } from '../errors';
 import { loadMnist } from '../data/mnist';
 import { loadModel } from '../model/io';
 import { selectBackend } from '../backend/index';
+import { shellQuote } from './options';
 import { evaluateSet } from '../train/trainer';
-
-interface Manifest {
-  config: TrainConfig;
-  data?: { files?: { name: string; sha256: string; bytes: number }[] };
-}
+import { readManifest } from '../rundir/manifest';
+import { readSummary } from '../rundir/summary';
 
 export function register(program: Command): void {
   program.command('evaluate')
@@ -23,34 +20,21 @@ export function register(program: Command): void {
     .option('--json', 'print the result as JSON')
     .action(async (dir: string, opts: Record<string, unknown>) => {
       if (!fs.existsSync(dir) || !fs.statSync(dir).isDirectory()) throw usageError(`${dir}: no such run directory`);
-      const manifestFile = path.join(dir, 'config.json');
-      if (!fs.existsSync(manifestFile)) throw usageError(`${dir} is not a lenet run (no config.json)`);
-      let manifest: Manifest;
-      try {
-        manifest = JSON.parse(fs.readFileSync(manifestFile, 'utf8'));
-      } catch (err) {
-        throw runtimeError(`${manifestFile} is not valid JSON: ${(err as Error).message}`);
-      }
+      if (!fs.existsSync(path.join(dir, 'config.json'))) throw usageError(`${dir} is not a lenet run (no config.json)`);
+      const manifest = readManifest(dir);
       const config = manifest.config;
-      if (!config || typeof config.imageSize !== 'number') throw runtimeError(`${manifestFile} holds no run configuration`);
       if (!fs.existsSync(path.join(dir, 'model', 'model.json'))) throw runtimeError(`${dir} has no saved model (the run did not finish)`);
       // model/ is written when a run completes; beside an unfinished summary it is a leftover of an older run.
       const summaryFile = path.join(dir, 'summary.json');
-      if (fs.existsSync(summaryFile)) {
-        let complete: unknown;
-        try {
-          complete = JSON.parse(fs.readFileSync(summaryFile, 'utf8')).complete;
-        } catch (err) {
-          throw runtimeError(`${summaryFile} is not valid JSON: ${(err as Error).message}`);
-        }
-        if (complete === false) throw runtimeError(`${dir} did not finish (summary.json says complete: false); its model/ is not this run's; resume it with lenet train --resume ${dir}`);
+      if (fs.existsSync(summaryFile) && !readSummary(summaryFile).complete) {
+        throw runtimeError(`${dir} did not finish (summary.json says complete: false); its model/ is not this run's; resume it with lenet train --resume ${shellQuote(dir)}`);
       }
       await selectBackend(String(opts.backend ?? 'auto'), null);
       const dataDir = typeof opts.dataDir === 'string' ? opts.dataDir : config.dataDir ?? undefined;
       // By default the same test images as the run's epochs, so its last test numbers are reproduced.
       const limit = opts.fullTestSet ? undefined : config.limit ?? undefined;
       const data = loadMnist({ dataDir, resize: config.resize, size: config.imageSize, limit });
-      const trained = new Map((manifest.data?.files ?? []).map((f) => [f.name, f.sha256]));
+      const trained = new Map(manifest.data.files.map((f) => [f.name, f.sha256]));
       const differing = data.files.filter((f) => trained.has(f.name) && trained.get(f.name) !== f.sha256).map((f) => f.name);
       if (differing.length > 0) process.stderr.write(`lenet: warning: data differ from the run's (${differing.join(', ')} changed)\n`);
       const model = await loadModel(path.join(dir, 'model'));

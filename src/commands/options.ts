@@ -38,3 +38,8 @@ export function pickTrainingOptions(opts: Record<string, unknown>): RawOptions {
   for (const k of keys) if (opts[k] !== undefined) out[k] = opts[k];
   return out;
 }
+
+/** A word a POSIX shell reads back as itself: printed commands can be pasted even with spaces or quotes in a path. */
+export function shellQuote(word: string): string {
+  return /^[A-Za-z0-9_./:=@%+,-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
+}

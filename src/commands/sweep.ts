@@ -2,13 +2,14 @@ import * as path from 'node:path';
 import { Command } from 'commander';
 import { parseSeeds, RawOptions, readConfigFile, resolveTrainConfig } from '../config';
 import { usageError } from '../errors';
-import { cellDir, GridCell, runGrid } from '../train/campaign';
-import { timestamp } from '../train/run';
+import { runGrid } from '../train/campaign';
+import { DEFAULT_GRID, GridCell, gridCells, gridSchedules, parseGrid, parseShard, shardCells } from '../train/grid';
+import { timestamp } from '../rundir/layout';
 import { installStopHandlers, SIGNAL_EXIT_CODES } from '../signals';
-import { addTrainingOptions, pickTrainingOptions } from './options';
+import { addTrainingOptions, pickTrainingOptions, shellQuote } from './options';
 import { collectRuns } from '../report/runs';
 import { writeHeatmap } from '../report/plot';
-import { DEFAULT_GRID, gridCells, gridSchedules, parseGrid, parseShard, shardCells, sweepMarkdown, writeSweepTable } from '../report/sweep-table';
+import { sweepMarkdown, writeSweepTable } from '../report/sweep-table';
 
 /**
  * `lenet sweep`: every schedule of {grid}³ × seeds, optionally one shard of them, then a ranked
@@ -30,7 +31,7 @@ export function register(program: Command): void {
     const acts = parseGrid(opts.grid ?? DEFAULT_GRID.join(','));
     const seeds = parseSeeds(opts.seeds ?? file.seeds ?? 1);
     const all = gridCells(gridSchedules(acts), seeds);
-    const cells: GridCell[] = shardCells(all, shard).map((c) => ({ ...c, dir: cellDir(c.label, c.seed) }));
+    const cells: GridCell[] = shardCells(all, shard);
     if (cells.length === 0) throw usageError(`--shard ${shard.k}/${shard.n} has no cells: the grid has only ${all.length}`);
     // Every shared option is checked before the output folder is touched.
     resolveTrainConfig({ ...base, schedule: cells[0]?.schedule.join(','), seed: cells[0]?.seed });
@@ -43,17 +44,25 @@ export function register(program: Command): void {
     const stop = installStopHandlers();
     try {
       const results = await runGrid({
-        kind: 'sweep', cells, base, outDir, quiet, json, shouldStop: stop.stopRequested,
+        kind: 'sweep', cells, base, outDir, quiet, json, shouldStop: stop.stopRequested, shard,
         grid: { schedules: [...new Set(all.map((c) => c.label))], seeds },
       });
       if (results.stopped) {
-        process.stderr.write(`lenet: sweep stopped; finished cells are kept. Resume with: lenet sweep --out ${outDir} (same flags)\n`);
+        process.stderr.write(`lenet: sweep stopped; finished cells are kept. Resume with: lenet sweep --out ${shellQuote(outDir)} (same flags)\n`);
         process.exitCode = SIGNAL_EXIT_CODES[stop.signal() ?? 'SIGINT'];
         return;
       }
+      const stoppedBeforeOutputs = () => {
+        process.stderr.write(`lenet: every cell finished; stopped before the table and heatmap were all written; rerun the same command to write them (finished cells are skipped)\n`);
+        process.exitCode = SIGNAL_EXIT_CODES[stop.signal() ?? 'SIGINT'];
+      };
+      if (stop.stopRequested()) return stoppedBeforeOutputs();
       const c = collectRuns(outDir);
+      if (!quiet && !json) for (const w of c.warnings) process.stderr.write(`lenet: ${w}\n`);
       const { rows, files } = writeSweepTable(outDir, c.groups);
+      if (stop.stopRequested()) return stoppedBeforeOutputs();
       files.push(...(await writeHeatmap(outDir, c.groups)).files);
+      if (stop.stopRequested()) return stoppedBeforeOutputs();
       const trained = results.filter((r) => !r.skipped).length;
       const skipped = results.length - trained;
       if (json) {

@@ -2,22 +2,27 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Command } from 'commander';
 import { resolveTrainConfig, TrainConfig } from '../config';
-import { runtimeError, usageError } from '../errors';
+import { usageError } from '../errors';
 import { progressMode } from '../progress';
-import { CHECKPOINT_FILE, readCompleteSummary, runTraining, timestamp } from '../train/run';
-import { RunSummary } from '../train/summary-types';
+import { runTraining } from '../train/run';
+import { CHECKPOINT_FILE, timestamp } from '../rundir/layout';
+import { readManifest } from '../rundir/manifest';
+import { readCompleteSummary, RunSummary } from '../rundir/summary';
 import { installStopHandlers, SIGNAL_EXIT_CODES } from '../signals';
-import { addScheduleOption, addTrainingOptions, pickTrainingOptions } from './options';
+import { addScheduleOption, addTrainingOptions, pickTrainingOptions, shellQuote } from './options';
+
+/** A metric for people: 4 decimals, or n/a where the run diverged. */
+const show = (v: number, digits = 4) => (Number.isFinite(v) ? v.toFixed(digits) : 'n/a');
 
 /** The few lines a person reads after a run. */
 export function formatSummary(s: RunSummary, dir: string): string {
   const f = s.final;
   return [
     `${s.schedule} (${s.activations.join(',')}), seed ${s.seed}, ${s.epochs_run}/${s.epochs_planned} epochs on ${s.backend}` +
-      `${s.complete ? '' : ' (incomplete)'}; mean of the last ${s.average_last}:`,
-    `  train loss ${f.train_loss.toFixed(4)}  train accuracy ${f.train_accuracy.toFixed(4)}  paper loss ${f.train_paper_loss.toFixed(4)}`,
-    `  test loss  ${f.test_loss.toFixed(4)}  test accuracy  ${f.test_accuracy.toFixed(4)}  paper loss ${f.test_paper_loss.toFixed(4)}`,
-    `  ${s.seconds_per_epoch.toFixed(2)} s/epoch; results in ${dir}`,
+      `${s.complete ? '' : ' (incomplete)'}${s.diverged_epoch !== null ? ` (diverged at epoch ${s.diverged_epoch})` : ''}; mean of the last ${s.average_last}:`,
+    `  train loss ${show(f.train_loss)}  train accuracy ${show(f.train_accuracy)}  paper loss ${show(f.train_paper_loss)}`,
+    `  test loss  ${show(f.test_loss)}  test accuracy  ${show(f.test_accuracy)}  paper loss ${show(f.test_paper_loss)}`,
+    `  ${show(s.seconds_per_epoch, 2)} s/epoch; results in ${dir}`,
   ].join('\n');
 }
 
@@ -29,17 +34,9 @@ function resumeConfig(dir: string, opts: Record<string, unknown>): TrainConfig {
   }
   const output = ['out', 'force'].filter((k) => opts[k] !== undefined);
   if (output.length > 0) throw usageError(`--resume writes into the run's own folder; remove ${output.map((k) => '--' + k).join(', ')}`);
-  const configFile = path.join(dir, 'config.json');
   if (!fs.existsSync(dir) || !fs.statSync(dir).isDirectory()) throw usageError(`--resume ${dir}: no such run directory`);
-  if (!fs.existsSync(configFile)) throw usageError(`--resume ${dir} is not a lenet run (no config.json)`);
-  let manifest: { config?: TrainConfig };
-  try {
-    manifest = JSON.parse(fs.readFileSync(configFile, 'utf8'));
-  } catch (err) {
-    throw runtimeError(`--resume ${dir}: config.json is unreadable: ${(err as Error).message}`);
-  }
-  if (!manifest.config || !Array.isArray(manifest.config.schedule)) throw runtimeError(`--resume ${dir}: config.json holds no run configuration`);
-  return manifest.config;
+  if (!fs.existsSync(path.join(dir, 'config.json'))) throw usageError(`--resume ${dir} is not a lenet run (no config.json)`);
+  return readManifest(dir).config;
 }
 
 export function register(program: Command): void {
@@ -76,7 +73,7 @@ export function register(program: Command): void {
         if (opts.json) process.stdout.write(JSON.stringify(summary, null, 2) + '\n');
         else if (summary.epochs_run > 0) process.stdout.write(formatSummary(summary, dir) + '\n');
         if (stopped) {
-          process.stderr.write(`lenet: stopped after epoch ${summary.epochs_run}; resume with: lenet train --resume ${dir}\n`);
+          process.stderr.write(`lenet: stopped after epoch ${summary.epochs_run}; resume with: lenet train --resume ${shellQuote(dir)}\n`);
           process.exitCode = SIGNAL_EXIT_CODES[stop.signal() ?? 'SIGINT'];
         }
       } finally {

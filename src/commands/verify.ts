@@ -5,7 +5,7 @@ import { Command } from 'commander';
 import { resolveTrainConfig } from '../config';
 import { loadMnist } from '../data/mnist';
 import { runTraining } from '../train/run';
-import { EPOCH_COLUMNS } from '../train/metrics';
+import { EPOCH_COLUMNS } from '../rundir/epochs';
 import { addScheduleOption, addTrainingOptions, pickTrainingOptions } from './options';
 import { installStopHandlers, SIGNAL_EXIT_CODES } from '../signals';
 
@@ -29,6 +29,7 @@ export function register(program: Command): void {
     const data = loadMnist({ dataDir: config.dataDir ?? undefined, resize: config.resize, size: config.imageSize, limit: config.limit ?? undefined });
     const root = fs.mkdtempSync(path.join(os.tmpdir(), 'lenet-verify-'));
     const stop = installStopHandlers();
+    process.stderr.write(`lenet: verify: training ${config.scheduleLabel} (seed ${config.seed}, ${config.epochs} epoch${config.epochs === 1 ? '' : 's'} of ${data.train.count} images) twice\n`);
     try {
       const dirs = [path.join(root, 'a'), path.join(root, 'b')];
       const outcomes = [];

@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { runtimeError } from '../errors';
-import { writeFileAtomic } from '../report/files';
+import { writeFileAtomic } from '../rundir/atomic';
 
 /**
  * Saves a model in the tfjs layers format (model.json + weights.bin) without tfjs-node's

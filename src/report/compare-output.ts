@@ -5,11 +5,17 @@ import { writeCharts } from './plot';
 /**
  * The end of `lenet compare`: the table (comparison.csv/.md) and the charts from the runs in
  * outDir; the table also goes to stdout (with --quiet it is all that is printed; --json prints JSON instead).
+ * Returns null, having printed nothing, when a stop request (Ctrl-C) arrives between the steps.
  */
-export async function writeComparisonFor(outDir: string, o: { json: boolean; quiet: boolean }): Promise<ComparisonRow[]> {
+export async function writeComparisonFor(outDir: string, o: { json: boolean; quiet: boolean; shouldStop?: () => boolean }): Promise<ComparisonRow[] | null> {
+  const stop = o.shouldStop ?? (() => false);
+  if (stop()) return null;
   const collection = collectRuns(outDir);
+  for (const w of collection.warnings) if (!o.json) process.stderr.write(`lenet: ${w}\n`);
   const rows = writeComparison(outDir, collection.groups);
+  if (stop()) return null;
   await writeCharts(outDir, collection.groups);
+  if (stop()) return null;
   if (!o.json) {
     process.stdout.write(comparisonMarkdown(rows, collection.groups[0]?.runs[0]?.summary.average_last) + '\n');
     if (!o.quiet) process.stdout.write(`charts and tables in ${outDir}\n`);

@@ -6,7 +6,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { runtimeError } from '../errors';
-import { MetricName } from '../train/metrics';
+import { MetricName } from '../rundir/epochs';
 import { PAPER_TABLE2 } from './paper';
 import { RunGroup } from './runs';
 import { mean, std, welchInterval, WelchInterval } from './stats';

@@ -1,9 +1,9 @@
 /** Text helpers shared by the report writers: numbers, CSV cells, Markdown and HTML tables. */
 
-/** A number with a fixed number of decimals; '' for null/undefined, 'NaN'/'inf' spelled out. */
+/** A number with a fixed number of decimals; '' for null/undefined, 'n/a' for NaN (a diverged run), 'inf' spelled out. */
 export function fixed(x: number | null | undefined, digits: number): string {
   if (x === null || x === undefined) return '';
-  if (Number.isNaN(x)) return 'NaN';
+  if (Number.isNaN(x)) return 'n/a';
   if (!Number.isFinite(x)) return x > 0 ? 'inf' : '-inf';
   const s = x.toFixed(digits);
   return s === `-${(0).toFixed(digits)}` ? (0).toFixed(digits) : s;

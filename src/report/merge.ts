@@ -1,19 +1,21 @@
 /**
  * `lenet merge`: combines shard outputs of a sweep (or any campaigns of one protocol) into one folder
  * whose table and heatmap equal those of an unsharded run. Runs are copied to OUT/<label>/seed-<n>/;
- * their protocols (config.json minus seed and schedule, and the machine-local dataDir and threads)
- * must agree.
+ * they must share one protocol (rundir/protocol's rule: configuration, backend that ran, data).
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { runtimeError, usageError } from '../errors';
-import { collectRuns, compareActivations, protocolDifferences, protocolOf, readComparisonFile, RunData, stableJson } from './runs';
-import { parseScheduleSpec } from '../model/activations';
+import { collectRuns, RunData } from './runs';
+import { compareActivations, parseScheduleSpec } from '../model/activations';
+import { campaignFileOf, CampaignCell, readCampaignFile, writeCampaignFile } from '../rundir/campaign-file';
+import { METRIC_NAMES } from '../rundir/epochs';
+import { cellDir } from '../rundir/layout';
+import { lockFolder } from '../rundir/lock';
+import { describeDifferences, Protocol, protocolDifferences, protocolOf, stableJson } from '../rundir/protocol';
+import { readSummary, RunSummary } from '../rundir/summary';
 import { writeHeatmap } from './plot';
-import { SweepRow, sweepCellDir, writeSweepTable } from './sweep-table';
-
-/** Config keys that may differ between shards: what varies per cell, and what is local to a machine. */
-export const MERGE_IGNORED_KEYS = ['seed', 'schedule', 'scheduleLabel', 'dataDir', 'threads'];
+import { SweepRow, writeSweepTable } from './sweep-table';
 
 export interface MergeResult {
   outDir: string;
@@ -28,13 +30,16 @@ export interface MergeResult {
   files: string[];
 }
 
-function describe(v: unknown): string {
-  const s = stableJson(v);
-  return s.length > 40 ? s.slice(0, 37) + '...' : s;
+/** A summary's results, wall-clock time left out: two runs of one cell agree when these do. */
+function resultsOf(s: RunSummary): string {
+  const final = Object.fromEntries(METRIC_NAMES.filter((m) => m !== 'seconds').map((m) => [m, s.final[m]]));
+  return stableJson({ ...s, final, seconds_per_epoch: null, backend: null });
 }
 
-function sameSummary(a: RunData, b: RunData): boolean {
-  return stableJson(a.summary) === stableJson(b.summary);
+/** Two copies of one cell hold the same results when every epoch's numbers (seconds aside) agree. */
+function sameResults(a: RunData, b: RunData): boolean {
+  const rows = (r: RunData) => stableJson(r.epochs.map((e) => ({ ...e, seconds: null })));
+  return resultsOf(a.summary) === resultsOf(b.summary) && rows(a) === rows(b);
 }
 
 export async function mergeSweeps(inputs: readonly string[], outDir: string): Promise<MergeResult> {
@@ -42,12 +47,12 @@ export async function mergeSweeps(inputs: readonly string[], outDir: string): Pr
   const outAbs = path.resolve(outDir);
   const cells = new Map<string, RunData>();
   const warnings: string[] = [];
-  let reference: { run: RunData; protocol: Record<string, unknown> } | null = null;
+  let reference: { run: RunData; protocol: Protocol } | null = null;
   // The whole grid the shards came from, where their comparison.json records it.
   const gridSchedules = new Map<string, string[]>();
   const gridSeeds = new Set<number>();
   for (const input of inputs) {
-    const grid = readComparisonFile(input)?.grid;
+    const grid = readCampaignFile(input)?.grid;
     if (!grid) continue;
     for (const label of grid.schedules) gridSchedules.set(label, parseScheduleSpec(label));
     for (const seed of grid.seeds) gridSeeds.add(seed);
@@ -56,18 +61,17 @@ export async function mergeSweeps(inputs: readonly string[], outDir: string): Pr
     const c = collectRuns(input);
     warnings.push(...c.warnings.filter((w) => !w.startsWith('runs differ in protocol')));
     for (const run of c.runs) {
-      const protocol = protocolOf(run, MERGE_IGNORED_KEYS);
-      if (protocol === null) throw runtimeError(`cannot merge ${run.dir}: no config.json with its protocol`);
+      if (run.config === null) throw runtimeError(`cannot merge ${run.dir}: no config.json with its protocol`);
+      const protocol = protocolOf(run.config);
       if (reference === null) reference = { run, protocol };
       const diff = protocolDifferences(reference.protocol, protocol);
       if (diff.length > 0) {
-        const k = diff[0];
-        throw runtimeError(`cannot merge: ${reference.run.dir} and ${run.dir} differ in protocol (${k}: ${describe(reference.protocol[k])} vs ${describe(protocol[k])}${diff.length > 1 ? `, and ${diff.length - 1} more` : ''})`);
+        throw runtimeError(`cannot merge: ${reference.run.dir} and ${run.dir} differ in protocol (${describeDifferences(diff)})`);
       }
-      const key = sweepCellDir(run.summary.schedule, run.summary.seed);
+      const key = cellDir(run.summary.schedule, run.summary.seed);
       const seen = cells.get(key);
       if (seen) {
-        if (path.resolve(seen.dir) === path.resolve(run.dir) || sameSummary(seen, run)) continue;
+        if (fs.realpathSync(seen.dir) === fs.realpathSync(run.dir) || sameResults(seen, run)) continue;
         throw runtimeError(`cannot merge: ${run.summary.schedule} seed ${run.summary.seed} is in both ${seen.dir} and ${run.dir}, with different results`);
       }
       cells.set(key, run);
@@ -78,22 +82,46 @@ export async function mergeSweeps(inputs: readonly string[], outDir: string): Pr
   let copied = 0;
   try {
     fs.mkdirSync(outAbs, { recursive: true });
+  } catch (err) {
+    throw runtimeError(`cannot create ${outDir}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+  }
+  const lock = lockFolder(outAbs, 'lenet merge');
+  try {
+    copied = copyCells(cells, outAbs, outDir);
+    return await writeMerged(outAbs, outDir, cells, gridSchedules, gridSeeds, warnings, copied);
+  } finally {
+    lock.release();
+  }
+}
+
+/** Copies every run to its place under OUT (in place when it is already there); returns how many were copied. */
+function copyCells(cells: Map<string, RunData>, outAbs: string, outDir: string): number {
+  let copied = 0;
+  try {
     for (const [key, run] of cells) {
       const dest = path.join(outAbs, key);
-      if (path.resolve(run.dir) === dest) continue;
+      if (fs.existsSync(dest) && fs.realpathSync(run.dir) === fs.realpathSync(dest)) continue;
       if (fs.existsSync(path.join(dest, 'summary.json'))) {
-        const existing = JSON.parse(fs.readFileSync(path.join(dest, 'summary.json'), 'utf8'));
-        if (stableJson(existing) === stableJson(run.summary)) continue;
+        if (resultsOf(readSummary(path.join(dest, 'summary.json'))) === resultsOf(run.summary)) continue;
         throw runtimeError(`cannot merge: ${dest} already holds a different run of ${run.summary.schedule} seed ${run.summary.seed}`);
       }
       fs.mkdirSync(path.dirname(dest), { recursive: true });
-      fs.cpSync(run.dir, dest, { recursive: true });
+      // Into a temporary beside the destination, then renamed: a merge killed mid-copy leaves no half run.
+      const tmp = `${dest}.${process.pid}.partial`;
+      fs.rmSync(tmp, { recursive: true, force: true });
+      fs.cpSync(run.dir, tmp, { recursive: true, dereference: true, filter: (src) => !path.basename(src).startsWith('.lenet') });
+      fs.renameSync(tmp, dest);
       copied++;
     }
   } catch (err) {
     if (err instanceof Error && err.name === 'LenetError') throw err;
     throw runtimeError(`cannot copy runs into ${outDir}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
   }
+  return copied;
+}
+
+async function writeMerged(outAbs: string, outDir: string, cells: Map<string, RunData>, gridSchedules: Map<string, string[]>, gridSeeds: Set<number>,
+  warnings: string[], copied: number): Promise<MergeResult> {
 
   // comparison.json in the fixed grid order: schedules by activation per layer, then seeds.
   const runs = [...cells.values()];
@@ -105,15 +133,15 @@ export async function mergeSweeps(inputs: readonly string[], outDir: string): Pr
     .map((x) => x.label);
   const seeds = [...new Set([...gridSeeds, ...runs.map((r) => r.summary.seed)])].sort((a, b) => a - b);
   const missing: string[] = [];
-  const listed: Array<{ schedule: string; seed: number; dir: string }> = [];
+  const listed: CampaignCell[] = [];
   for (const s of schedules) {
     for (const seed of seeds) {
-      const key = sweepCellDir(s, seed);
+      const key = cellDir(s, seed);
       if (cells.has(key)) listed.push({ schedule: s, seed, dir: key });
       else missing.push(`${s} seed ${seed}`);
     }
   }
-  fs.writeFileSync(path.join(outAbs, 'comparison.json'), JSON.stringify({ kind: 'sweep', schedules, seeds, runs: listed }, null, 2) + '\n');
+  writeCampaignFile(outAbs, { ...campaignFileOf('sweep', listed), schedules, seeds });
 
   const incomplete = runs.filter((r) => !r.summary.complete);
   if (incomplete.length > 0) {

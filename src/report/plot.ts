@@ -7,7 +7,7 @@ import * as path from 'node:path';
 import { Resvg } from '@resvg/resvg-js';
 import { runtimeError } from '../errors';
 import { ACTIVATIONS } from '../model/activations';
-import { MetricName, PAPER_LOSS_MINIMUM } from '../train/metrics';
+import { MetricName, PAPER_LOSS_MINIMUM } from '../rundir/epochs';
 import { RunGroup } from './runs';
 import { mean } from './stats';
 

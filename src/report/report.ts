@@ -51,17 +51,18 @@ function protocolSection(c: RunCollection): Section {
   const header = ['setting', 'ours', 'paper (Table 1)'];
   const rows: string[][] = [];
   if (first) {
-    const config = first.config!.config as Record<string, unknown>;
+    const config = first.config!.config as unknown as Record<string, unknown>;
     for (const [key, name, show, paper] of PROTOCOL_KEYS) {
       if (key in config) rows.push([name, show(config[key]), paper]);
     }
   } else {
     rows.push(['config.json', 'not found in the run directories', '']);
   }
-  const data = first?.config?.data as Record<string, unknown> | undefined;
-  if (data && typeof data === 'object') {
-    if (data.trainCount !== undefined) rows.push(['images used (train / test)', `${data.trainCount} / ${data.testCount}`, '60000 / 10000']);
-    if (typeof data.source === 'string') rows.push(['MNIST source', data.source, 'MNIST']);
+  const data = first?.config?.data;
+  if (first) rows.push(['backend (ran)', first.config!.backend.name, 'TensorFlow']);
+  if (data) {
+    rows.push(['images used (train / test)', `${data.trainCount} / ${data.testCount}`, '60000 / 10000']);
+    rows.push(['data set', `${data.dataset} (${data.source})`, 'MNIST']);
   }
   rows.push(['seeds', `${seeds.length}: ${seeds.join(', ')}`, '1 (not stated)']);
   rows.push(['schedules', c.groups.map((g) => g.label).join('; '), 'sigmoid; tanh; relu; tanh-relu']);
@@ -89,13 +90,13 @@ function backendText(b: unknown, fallback: string): string {
 function machineSection(c: RunCollection): Section {
   const seen = new Map<string, { machine: string; backend: string; versions: string; runs: number }>();
   for (const r of c.runs) {
-    const cfg = r.config ?? {};
-    const machine = cfg.machine && typeof cfg.machine === 'object'
-      ? Object.entries(cfg.machine as Record<string, unknown>).map(([k, v]) => `${k}: ${typeof v === 'object' ? JSON.stringify(v) : v}`).join('; ')
+    const cfg = r.config;
+    const machine = cfg?.machine && typeof cfg.machine === 'object'
+      ? Object.entries(cfg.machine).map(([k, v]) => `${k}: ${typeof v === 'object' ? JSON.stringify(v) : v}`).join('; ')
       : 'unknown';
-    const backend = backendText(cfg.backend, r.summary.backend);
-    const versions = cfg.versions && typeof cfg.versions === 'object'
-      ? Object.entries(cfg.versions as Record<string, unknown>).map(([k, v]) => `${k} ${v}`).join(', ')
+    const backend = backendText(cfg?.backend, r.summary.backend);
+    const versions = cfg?.versions && typeof cfg.versions === 'object'
+      ? Object.entries(cfg.versions).map(([k, v]) => `${k} ${v}`).join(', ')
       : 'unknown';
     const key = `${machine}|${backend}|${versions}`;
     const entry = seen.get(key) ?? { machine, backend, versions, runs: 0 };

@@ -1,36 +1,30 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { RawOptions, resolveTrainConfig, TrainConfig } from '../config';
-import { runtimeError, usageError } from '../errors';
+import { usageError } from '../errors';
 import { loadMnist, MnistData } from '../data/mnist';
-import { Schedule } from '../model/activations';
+import { hashDataFiles } from '../data/identity';
+import { selectBackend } from '../backend/index';
 import { progressMode } from '../progress';
-import { writeJsonAtomic } from '../report/files';
-import { readCompleteSummary, runTraining, CHECKPOINT_FILE } from './run';
-import { RunSummary } from './summary-types';
-
-/** One run of a comparison or sweep: a schedule and a seed, in its own folder. */
-export interface GridCell {
-  schedule: Schedule;
-  label: string;
-  seed: number;
-  /** Relative to the campaign folder. */
-  dir: string;
-}
-
-export function cellDir(label: string, seed: number): string {
-  return `${label.replace(/,/g, '_')}/seed-${seed}`;
-}
+import { addToCampaignFile, CampaignKind } from '../rundir/campaign-file';
+import { checkOutDir, CHECKPOINT_FILE, createOutDir } from '../rundir/layout';
+import { lockFolder } from '../rundir/lock';
+import { MANIFEST_FILE, readManifest } from '../rundir/manifest';
+import { describeDifferences, protocolDifferences, protocolOf } from '../rundir/protocol';
+import { readCompleteSummary, RunSummary } from '../rundir/summary';
+import { GridCell, Shard } from './grid';
+import { runTraining } from './run';
 
 export interface GridOptions {
-  kind: 'comparison' | 'sweep';
+  kind: CampaignKind;
   cells: GridCell[];
   /** Training options shared by every cell (schedule and seed are set per cell). */
   base: RawOptions;
   outDir: string;
   quiet: boolean;
   json: boolean;
-  /** For a sweep shard: every schedule label and seed of the whole sweep, so a merge can tell what is missing. */
+  /** For a shard: which one (its lock is its own, so shards may share a folder) and the whole grid it belongs to. */
+  shard?: Shard;
   grid?: { schedules: string[]; seeds: number[] };
   /** Polled between batches; true stops the campaign after saving the current run's last epoch. */
   shouldStop?: () => boolean;
@@ -42,72 +36,50 @@ export interface GridResult {
   skipped: boolean;
 }
 
-/** Options that decide what a run computes; a rerun into the same folder must keep them. */
-const PROTOCOL_KEYS = ['schedule', 'seed', 'arch', 'imageSize', 'optimizer', 'learningRate', 'epochs', 'batchSize', 'limit', 'resize', 'averageLast', 'loss'] as const;
-
-/** Refuses to mix runs of another protocol into a campaign folder. */
-function checkSameProtocol(dir: string, config: TrainConfig): void {
-  let saved: Partial<TrainConfig> | undefined;
-  try {
-    saved = JSON.parse(fs.readFileSync(path.join(dir, 'config.json'), 'utf8')).config;
-  } catch {
-    return; // no config yet: nothing was trained there
-  }
-  if (!saved) return;
-  const differ = PROTOCOL_KEYS.filter((k) => JSON.stringify(saved![k]) !== JSON.stringify(config[k]));
-  if (differ.length > 0) {
-    const what = differ.map((k) => `${k} ${JSON.stringify(saved![k])} there, ${JSON.stringify(config[k])} now`).join('; ');
-    throw usageError(`${dir} holds a run with another protocol (${what}); choose another --out`);
-  }
-}
-
 /**
- * comparison.json: the cells of this folder — those listed before (a rerun with other schedules
- * adds to them) and those of this call — and, for a sweep shard, the whole grid it belongs to.
+ * Refuses to mix runs of another protocol into a campaign folder (rundir/protocol's one rule): the
+ * configuration, the backend that will run, and the data by SHA-256.
  */
-function writeCampaignFile(opts: GridOptions): void {
-  const file = path.join(opts.outDir, 'comparison.json');
-  type Listed = { schedule: string; seed: number; dir: string };
-  let previous: Listed[] = [];
-  try {
-    const old = JSON.parse(fs.readFileSync(file, 'utf8'));
-    if (old.kind === opts.kind && Array.isArray(old.runs)) previous = old.runs;
-  } catch {
-    // absent or unreadable: this call's cells are the list
+function checkSameProtocol(cellFolder: string, config: TrainConfig, backend: string, data: ReturnType<typeof hashDataFiles>): void {
+  if (!fs.existsSync(path.join(cellFolder, MANIFEST_FILE))) return; // nothing was trained there
+  const saved = protocolOf(readManifest(cellFolder));
+  const now = protocolOf({ config, backend: { name: backend }, data: { files: data } });
+  const diff = protocolDifferences(saved, now);
+  if (diff.length > 0) {
+    throw usageError(`${cellFolder} holds a run of another protocol (${describeDifferences(diff, ['there', 'now'])}); choose another --out`);
   }
-  const runs = new Map<string, Listed>(previous.map((r) => [r.dir, r]));
-  for (const c of opts.cells) runs.set(c.dir, { schedule: c.label, seed: c.seed, dir: c.dir });
-  const listed = [...runs.values()];
-  writeJsonAtomic(file, {
-    kind: opts.kind,
-    schedules: [...new Set(listed.map((c) => c.schedule))],
-    seeds: [...new Set(listed.map((c) => c.seed))],
-    runs: listed,
-    ...(opts.grid ? { grid: opts.grid } : {}),
-  });
 }
 
 /**
  * Trains every cell in order, loading MNIST once. A cell whose summary says complete is skipped;
  * one that was interrupted resumes from its checkpoint; a stop request ends the campaign early
- * (the results so far are returned, `stopped` tells).
+ * (the results so far are returned, `stopped` tells). The campaign folder is locked throughout
+ * (a shard's lock is its own), and each cell's folder while it trains.
  */
 export async function runGrid(opts: GridOptions): Promise<GridResult[] & { stopped?: boolean }> {
   // Every check that can refuse the campaign comes before anything is written.
   const configs = opts.cells.map((cell) => resolveTrainConfig({ ...opts.base, activation: undefined, schedule: cell.schedule.join(','), seed: cell.seed }));
-  opts.cells.forEach((cell, i) => checkSameProtocol(path.join(opts.outDir, cell.dir), configs[i]));
-  const pending = opts.cells.some((cell) => !readCompleteSummary(path.join(opts.outDir, cell.dir)));
-  // Cells differ only in schedule and seed, so one load serves them all.
-  let data: MnistData | null = pending && configs.length > 0
-    ? loadMnist({ dataDir: configs[0].dataDir ?? undefined, resize: configs[0].resize, size: configs[0].imageSize, limit: configs[0].limit ?? undefined })
-    : null;
-  try {
-    fs.mkdirSync(opts.outDir, { recursive: true });
-  } catch (err) {
-    throw runtimeError(`cannot create output directory ${opts.outDir}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+  checkOutDir(opts.outDir, false, 'campaign');
+  if (configs.length > 0) {
+    const backend = await selectBackend(configs[0].backend, configs[0].threads);
+    const data = hashDataFiles(configs[0].dataDir ?? undefined);
+    opts.cells.forEach((cell, i) => checkSameProtocol(path.join(opts.outDir, cell.dir), configs[i], backend.name, data));
   }
-  writeCampaignFile(opts);
+  createOutDir(opts.outDir);
+  const lockName = opts.shard && opts.shard.n > 1 ? `.lenet-shard-${opts.shard.k}-of-${opts.shard.n}.lock` : undefined;
+  const lock = lockFolder(opts.outDir, `lenet ${opts.kind === 'sweep' ? 'sweep' : 'compare'}`, lockName);
+  try {
+    await addToCampaignFile(opts.outDir, opts.kind, opts.cells.map((c) => ({ schedule: c.label, seed: c.seed, dir: c.dir })), opts.grid);
+    return await trainCells(opts, configs);
+  } finally {
+    lock.release();
+  }
+}
+
+async function trainCells(opts: GridOptions, configs: TrainConfig[]): Promise<GridResult[] & { stopped?: boolean }> {
   const results: GridResult[] & { stopped?: boolean } = [];
+  // Cells differ only in schedule and seed, so one load serves them all.
+  let data: MnistData | null = null;
   for (let i = 0; i < opts.cells.length; i++) {
     const cell = opts.cells[i];
     const dir = path.join(opts.outDir, cell.dir);

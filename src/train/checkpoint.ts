@@ -1,8 +1,9 @@
 import * as fs from 'node:fs';
-import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { writeFileAtomic } from '../report/files';
+import { temporaryPath, writeFileAtomic } from '../rundir/atomic';
 import { TrainerState } from './trainer';
+import { runtimeError } from '../errors';
+import { readBytes } from '../rundir/atomic';
 
 type NamedTensor = { name: string; tensor: tf.Tensor };
 
@@ -73,24 +74,38 @@ export async function saveCheckpoint(file: string, model: tf.LayersModel, optimi
  */
 function injectCrashDuringWrite(file: string, bytes: Buffer, epoch: number): void {
   if (process.env.LENET_TEST_KILL_IN_CHECKPOINT !== String(epoch)) return;
-  const tmp = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.tmp`);
+  const tmp = temporaryPath(file);
   fs.writeFileSync(tmp, bytes.subarray(0, bytes.byteLength >> 1));
   process.kill(process.pid, 'SIGKILL');
 }
 
-/** Reads a checkpoint; throws an Error with a one-line reason if the file is not a valid one. */
+function parseHeader(file: string, bytes: Buffer): CheckpointHeader {
+  let header: CheckpointHeader;
+  try {
+    header = JSON.parse(bytes.toString('utf8')) as CheckpointHeader;
+  } catch (err) {
+    throw runtimeError(`${file} is corrupt: its header is not valid JSON (${(err as Error).message})`);
+  }
+  const entriesOk = (list: unknown) => Array.isArray(list) && list.every((e) => typeof e?.offset === 'number' && typeof e?.length === 'number' && Array.isArray(e?.shape));
+  if (typeof header?.state?.epoch !== 'number' || typeof header.state.rngState !== 'number' || !entriesOk(header.model) || !entriesOk(header.optimizer) || !entriesOk(header.extra)) {
+    throw runtimeError(`${file} is corrupt: its header lacks the trainer state or the tensor list`);
+  }
+  return header;
+}
+
+/** Reads a checkpoint; a file that is not a valid one is one runtime-error line naming it. */
 export function readCheckpoint(file: string): Checkpoint {
-  const buf = fs.readFileSync(file);
-  if (buf.byteLength < 12 || buf.readUInt32LE(0) !== MAGIC) throw new Error(`${file} is not a lenet checkpoint`);
-  if (buf.readUInt32LE(4) !== VERSION) throw new Error(`${file} has checkpoint version ${buf.readUInt32LE(4)}, expected ${VERSION}`);
+  const buf = readBytes(file);
+  if (buf.byteLength < 12 || buf.readUInt32LE(0) !== MAGIC) throw runtimeError(`${file} is not a lenet checkpoint`);
+  if (buf.readUInt32LE(4) !== VERSION) throw runtimeError(`${file} has checkpoint version ${buf.readUInt32LE(4)}, expected ${VERSION}`);
   const jsonLength = buf.readUInt32LE(8);
-  if (12 + jsonLength > buf.byteLength) throw new Error(`${file} is truncated`);
-  const header = JSON.parse(buf.subarray(12, 12 + jsonLength).toString('utf8')) as CheckpointHeader;
+  if (12 + jsonLength > buf.byteLength) throw runtimeError(`${file} is truncated`);
+  const header = parseHeader(file, buf.subarray(12, 12 + jsonLength));
   const dataStart = 12 + jsonLength;
   const tensor = (e: TensorEntry): tf.Tensor => {
     const start = dataStart + e.offset;
     const end = start + e.length * 4;
-    if (end > buf.byteLength) throw new Error(`${file} is truncated`);
+    if (end > buf.byteLength) throw runtimeError(`${file} is truncated`);
     const bytes = buf.buffer.slice(buf.byteOffset + start, buf.byteOffset + end);
     const values = e.dtype === 'int32' ? new Int32Array(bytes) : new Float32Array(bytes);
     return tf.tensor(values, e.shape, e.dtype);

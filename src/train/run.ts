@@ -3,24 +3,22 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { TrainConfig } from '../config';
-import { runtimeError, usageError } from '../errors';
+import { runtimeError } from '../errors';
 import { loadMnist, MnistData } from '../data/mnist';
+import { recogniseDataset } from '../data/identity';
 import { buildLenet } from '../model/lenet';
 import { saveModel } from '../model/io';
 import { selectBackend, describeNative } from '../backend/index';
-import { EpochCsv } from '../report/csv';
-import { readEpochsCsv } from '../report/runs';
-import { buildSummary, writeSummary } from '../report/summary';
-import { writeJsonAtomic } from '../report/files';
+import { EPOCHS_FILE, EpochRow, EpochsWriter, readEpochsCsv } from '../rundir/epochs';
+import { buildSummary, RunSummary, writeSummary } from '../rundir/summary';
+import { readManifest, RunManifest, writeManifest } from '../rundir/manifest';
+import { checkOutDir, CHECKPOINT_FILE, clearRunFiles, createOutDir, MODEL_DIR, removeStaleTemporaries } from '../rundir/layout';
+import { lockFolder } from '../rundir/lock';
 import { createProgress, ProgressMode } from '../progress';
 import { createOptimizer } from './optimizer';
 import { saveCheckpoint, readCheckpoint, restoreCheckpoint } from './checkpoint';
-import { EpochRow } from './metrics';
 import { Rng } from './rng';
 import { trainModel, TrainerState } from './trainer';
-import { RunSummary } from './summary-types';
-
-export const CHECKPOINT_FILE = 'checkpoint.bin';
 
 export interface RunOptions {
   outDir: string;
@@ -30,7 +28,7 @@ export interface RunOptions {
   label?: string;
   /** Continue this run from its checkpoint instead of starting fresh. */
   resume?: boolean;
-  /** Rows already in epochs.csv that the checkpoint covers (resume only). */
+  /** Polled at batch boundaries; true stops after saving the last finished epoch. */
   shouldStop?: () => boolean;
 }
 
@@ -38,55 +36,6 @@ export interface RunOutcome {
   summary: RunSummary;
   rows: EpochRow[];
   stopped: boolean;
-}
-
-/** The files a run writes; --force removes an earlier run's before a new one starts. */
-const RUN_FILES = ['epochs.csv', 'summary.json', 'summary.csv', 'config.json', CHECKPOINT_FILE, 'model'];
-
-function clearRunFiles(dir: string): void {
-  for (const f of RUN_FILES) fs.rmSync(path.join(dir, f), { recursive: true, force: true });
-  removeStaleTemporaries(dir);
-}
-
-/** Half-written files of a process that was killed mid-write (see writeFileAtomic). */
-function removeStaleTemporaries(dir: string): void {
-  for (const f of fs.readdirSync(dir)) if (f.startsWith('.') && f.endsWith('.tmp')) fs.rmSync(path.join(dir, f), { force: true });
-}
-
-/** The summary of a run folder whose training finished, or null (absent, unreadable or incomplete). */
-export function readCompleteSummary(dir: string): RunSummary | null {
-  try {
-    const s = JSON.parse(fs.readFileSync(path.join(dir, 'summary.json'), 'utf8')) as RunSummary;
-    return s.complete ? s : null;
-  } catch {
-    return null;
-  }
-}
-
-/** UTC timestamp for default output folders: 20261128T174832Z. */
-export function timestamp(date = new Date()): string {
-  return date.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
-}
-
-/** Refuses an existing non-empty output folder unless --force; checks it can be written. */
-export function checkOutDir(dir: string, force: boolean): void {
-  if (fs.existsSync(dir)) {
-    const stat = fs.statSync(dir);
-    if (!stat.isDirectory()) throw usageError(`--out ${dir} exists and is not a directory`);
-    if (fs.readdirSync(dir).length > 0 && !force) {
-      throw usageError(`output directory ${dir} exists and is not empty (use --force to overwrite, or --resume ${dir} to continue)`);
-    }
-  }
-}
-
-/** Creates the output folder and checks it can be written. */
-export function createOutDir(dir: string): void {
-  try {
-    fs.mkdirSync(dir, { recursive: true });
-    fs.accessSync(dir, fs.constants.W_OK);
-  } catch (err) {
-    throw runtimeError(`cannot write to output directory ${dir}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
-  }
 }
 
 function packageVersion(): string {
@@ -97,23 +46,37 @@ function packageVersion(): string {
   }
 }
 
-/** config.json: the resolved options plus everything needed to reproduce the run. */
-export function runManifest(config: TrainConfig, backend: string, threads: number | null, data: MnistData) {
+/** config.json: the resolved options plus everything needed to reproduce (and trust) the run. */
+export function buildManifest(config: TrainConfig, backend: string, threads: number | null, data: MnistData): RunManifest {
   const native = backend === 'native' ? describeNative() : null;
   return {
     config,
     backend: { name: backend, threads, simd: native?.simd ?? null, cpuFeatures: native?.features ?? [] },
-    data: { source: data.source, files: data.files, trainCount: data.train.count, testCount: data.test.count, size: data.size },
+    data: {
+      source: data.source, dataset: recogniseDataset(data.files), dir: path.dirname(data.files[0].path),
+      files: data.files, trainCount: data.train.count, testCount: data.test.count, size: data.size,
+    },
     versions: { lenet: packageVersion(), tfjs: tf.version.tfjs, node: process.version },
     machine: { platform: process.platform, arch: process.arch, cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model ?? 'unknown' },
     created: new Date().toISOString(),
   };
 }
 
+/** Refuses to go on with other data than a run started with, naming the first file that changed. */
+export function checkSameData(dir: string, manifest: RunManifest, data: MnistData): void {
+  const now = new Map(data.files.map((f) => [f.name, f]));
+  for (const f of manifest.data.files) {
+    const cur = now.get(f.name);
+    if (!cur || cur.sha256 !== f.sha256) {
+      throw runtimeError(`cannot continue ${dir}: data file ${f.name} differs from the one it was trained on (${f.path}, sha256 ${f.sha256.slice(0, 12)}…; now ${cur ? `${cur.path}, sha256 ${cur.sha256.slice(0, 12)}…` : 'absent'})`);
+    }
+  }
+}
+
 /**
  * One training run, start to finish, into options.outDir: config.json, epochs.csv (row by row),
- * checkpoint.bin (each epoch), model/, summary.json and summary.csv. `data` lets a campaign
- * load MNIST once for many runs.
+ * checkpoint.bin (each epoch), model/, summary.json and summary.csv. The folder is locked for the
+ * whole run. `data` lets a campaign load MNIST once for many runs.
  */
 export async function runTraining(config: TrainConfig, options: RunOptions, data?: MnistData): Promise<RunOutcome> {
   const dir = options.outDir;
@@ -122,34 +85,50 @@ export async function runTraining(config: TrainConfig, options: RunOptions, data
   const backend = await selectBackend(config.backend, config.threads);
   if (backend.note && options.progress !== 'none') process.stderr.write(`lenet: ${backend.note}\n`);
   const mnist = data ?? loadMnist({ dataDir: config.dataDir ?? undefined, resize: config.resize, size: config.imageSize, limit: config.limit ?? undefined });
-  if (!options.resume) {
-    createOutDir(dir);
+  if (!options.resume) createOutDir(dir);
+  const lock = lockFolder(dir, options.resume ? 'lenet train --resume' : 'lenet train');
+  try {
+    return await trainIntoLockedFolder(config, options, mnist, backend);
+  } finally {
+    lock.release();
+  }
+}
+
+async function trainIntoLockedFolder(config: TrainConfig, options: RunOptions, mnist: MnistData, backend: { name: string; threads: number | null }): Promise<RunOutcome> {
+  const dir = options.outDir;
+  const checkpointFile = path.join(dir, CHECKPOINT_FILE);
+  const resuming = options.resume && fs.existsSync(checkpointFile);
+  if (options.resume) {
+    removeStaleTemporaries(dir);
+    if (resuming) checkSameData(dir, readManifest(dir), mnist);
+  } else {
     clearRunFiles(dir);
   }
 
   const model = buildLenet(config.arch, config.schedule, config.imageSize, config.seed);
   const optimizer = createOptimizer(config.optimizer, config.learningRate, backend.name);
   let start: TrainerState = { epoch: 0, rngState: new Rng(config.seed).state };
-  const checkpointFile = path.join(dir, CHECKPOINT_FILE);
   let previousRows: EpochRow[] = [];
-  if (options.resume) removeStaleTemporaries(dir);
-  if (options.resume && fs.existsSync(checkpointFile)) {
+  if (resuming) {
     const ckpt = readCheckpoint(checkpointFile);
-    const csvRows = readEpochsCsv(path.join(dir, 'epochs.csv'), ckpt.state.epoch);
+    const csvRows = readEpochsCsv(path.join(dir, EPOCHS_FILE), ckpt.state.epoch);
     if (ckpt.state.epoch > config.epochs || csvRows.length < ckpt.state.epoch) {
       tf.dispose([...ckpt.model, ...ckpt.optimizer.map((e) => e.tensor), ...ckpt.extra.map((e) => e.tensor)]);
+      model.dispose();
+      optimizer.dispose();
       throw runtimeError(`cannot resume ${dir}: its checkpoint (epoch ${ckpt.state.epoch}) does not match epochs.csv (${csvRows.length} epochs) and config.json (${config.epochs} epochs)`);
     }
     await restoreCheckpoint(ckpt, model, optimizer);
     start = ckpt.state;
     previousRows = csvRows.slice(0, start.epoch);
   } else {
-    writeJsonAtomic(path.join(dir, 'config.json'), runManifest(config, backend.name, backend.threads, mnist));
+    writeManifest(dir, buildManifest(config, backend.name, backend.threads, mnist));
   }
-  const csv = new EpochCsv(path.join(dir, 'epochs.csv'), start.epoch);
+  const csv = new EpochsWriter(path.join(dir, EPOCHS_FILE), previousRows);
 
   const label = options.label ?? config.scheduleLabel;
   const progress = createProgress(options.progress, label);
+  let warnedDiverged = previousRows.some((r) => !Number.isFinite(r.train_loss));
   let result;
   try {
     result = await trainModel(model, optimizer, mnist.train, mnist.test, {
@@ -157,9 +136,13 @@ export async function runTraining(config: TrainConfig, options: RunOptions, data
     }, start, {
       onBatch: (p) => progress.onBatch(p),
       onEpochEnd: async (row, state) => {
-        await csv.append(row);
+        csv.append(row);
         await saveCheckpoint(checkpointFile, model, optimizer, state);
         progress.onEpochEnd(row, config.epochs);
+        if (!warnedDiverged && !Number.isFinite(row.train_loss)) {
+          warnedDiverged = true;
+          process.stderr.write(`lenet: warning: ${label} diverged: its training loss is ${row.train_loss} at epoch ${row.epoch}; its results will read n/a (try a lower --lr)\n`);
+        }
       },
       shouldStop: options.shouldStop,
     });
@@ -169,22 +152,24 @@ export async function runTraining(config: TrainConfig, options: RunOptions, data
 
   const rows = [...previousRows, ...result.rows];
   const complete = !result.stopped && rows.length > 0 && rows[rows.length - 1].epoch === config.epochs;
-  if (complete) await saveModel(model, path.join(dir, 'model'));
-  const summary = rows.length > 0 ? buildSummary(config, backend.name, rows, complete) : null;
-  if (summary) writeSummary(dir, summary);
-
-  model.dispose();
-  optimizer.dispose();
-  if (!summary) return { summary: buildSummaryPlaceholder(config, backend.name), rows, stopped: true };
+  try {
+    if (complete) await saveModel(model, path.join(dir, MODEL_DIR));
+  } finally {
+    model.dispose();
+    optimizer.dispose();
+  }
+  if (rows.length === 0) return { summary: emptySummary(config, backend.name), rows, stopped: true };
+  const summary = buildSummary(config, backend.name, rows, complete);
+  writeSummary(dir, summary);
   return { summary, rows, stopped: result.stopped };
 }
 
-/** A run stopped before its first epoch has no means; its summary says so. */
-function buildSummaryPlaceholder(config: TrainConfig, backend: string): RunSummary {
+/** A run stopped before its first epoch has no means; its summary (never written) says so. */
+function emptySummary(config: TrainConfig, backend: string): RunSummary {
   const nan = Number.NaN;
   return {
     schedule: config.scheduleLabel, activations: [...config.schedule], seed: config.seed, loss: config.loss, backend,
-    epochs_planned: config.epochs, epochs_run: 0, average_last: 0, complete: false,
+    epochs_planned: config.epochs, epochs_run: 0, average_last: 0, complete: false, diverged_epoch: null,
     final: { train_loss: nan, train_accuracy: nan, test_loss: nan, test_accuracy: nan, seconds: nan, train_paper_loss: nan, test_paper_loss: nan },
     seconds_per_epoch: nan,
   };

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { LossName } from '../config';
-import { EpochRow } from './metrics';
+import { EpochRow } from '../rundir/epochs';
 import { BatchTally, emptyTally, lossTensor, tallyProbabilities } from './loss';
 import { Rng } from './rng';
 

@@ -1,0 +1,97 @@
+/**
+ * comparison.json, the campaign file: which cells a comparison or sweep folder holds and, for a
+ * shard, the whole grid it belongs to. One type, one reader, one writer (campaigns and merge).
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { runtimeError } from '../errors';
+import { readJson, writeJsonAtomic } from './atomic';
+import { lockFolder } from './lock';
+
+export const CAMPAIGN_FILE = 'comparison.json';
+export type CampaignKind = 'comparison' | 'sweep';
+
+export interface CampaignCell {
+  schedule: string;
+  seed: number;
+  /** Relative to the campaign folder. */
+  dir: string;
+}
+
+export interface CampaignFile {
+  kind: CampaignKind;
+  schedules: string[];
+  seeds: number[];
+  runs: CampaignCell[];
+  /** A shard's whole grid (absent when the folder holds the whole campaign). */
+  grid?: { schedules: string[]; seeds: number[] };
+}
+
+/** Reads dir/comparison.json, or null when absent; a malformed one is one runtime-error line. */
+export function readCampaignFile(dir: string): CampaignFile | null {
+  const file = path.join(dir, CAMPAIGN_FILE);
+  if (!fs.existsSync(file)) return null;
+  const data = readJson(file) as Partial<CampaignFile> | null;
+  if (typeof data !== 'object' || data === null || !Array.isArray(data.schedules) || !Array.isArray(data.runs)) {
+    throw runtimeError(`${file}: expected {kind, schedules: [...], seeds: [...], runs: [...]}`);
+  }
+  const runs = data.runs.filter((r): r is CampaignCell => typeof r?.schedule === 'string' && typeof r?.seed === 'number' && typeof r?.dir === 'string');
+  return {
+    kind: data.kind === 'sweep' ? 'sweep' : 'comparison',
+    schedules: data.schedules.map(String),
+    seeds: Array.isArray(data.seeds) ? data.seeds.map(Number) : [],
+    runs,
+    ...(data.grid && Array.isArray(data.grid.schedules) && Array.isArray(data.grid.seeds)
+      ? { grid: { schedules: data.grid.schedules.map(String), seeds: data.grid.seeds.map(Number) } } : {}),
+  };
+}
+
+/** Builds the file from its cells: schedules and seeds in the order the cells list them. */
+export function campaignFileOf(kind: CampaignKind, runs: readonly CampaignCell[], grid?: CampaignFile['grid']): CampaignFile {
+  return {
+    kind,
+    schedules: [...new Set(runs.map((c) => c.schedule))],
+    seeds: [...new Set(runs.map((c) => c.seed))],
+    runs: [...runs],
+    ...(grid ? { grid } : {}),
+  };
+}
+
+/** Writes dir/comparison.json atomically, replacing what was there. */
+export function writeCampaignFile(dir: string, file: CampaignFile): void {
+  writeJsonAtomic(path.join(dir, CAMPAIGN_FILE), file);
+}
+
+/**
+ * Adds cells to dir/comparison.json: those listed before stay (a rerun with other schedules adds
+ * to them). Shards of one campaign may share a folder, so the read-modify-write holds a short lock
+ * of its own, waiting up to `waitMs` for another writer to finish.
+ */
+export async function addToCampaignFile(dir: string, kind: CampaignKind, cells: readonly CampaignCell[], grid?: CampaignFile['grid'], waitMs = 10_000): Promise<void> {
+  const deadline = Date.now() + waitMs;
+  for (;;) {
+    let lock;
+    try {
+      lock = lockFolder(dir, 'update comparison.json', '.lenet-campaign-file.lock');
+    } catch (err) {
+      if (Date.now() > deadline) throw err;
+      await new Promise((r) => setTimeout(r, 50));
+      continue;
+    }
+    try {
+      let previous: CampaignCell[] = [];
+      try {
+        const old = readCampaignFile(dir);
+        if (old && old.kind === kind) previous = old.runs;
+      } catch {
+        // unreadable: this call's cells are the list
+      }
+      const runs = new Map<string, CampaignCell>(previous.map((r) => [r.dir, r]));
+      for (const c of cells) runs.set(c.dir, { schedule: c.schedule, seed: c.seed, dir: c.dir });
+      writeCampaignFile(dir, campaignFileOf(kind, [...runs.values()], grid));
+      return;
+    } finally {
+      lock.release();
+    }
+  }
+}

@@ -1,0 +1,83 @@
+/**
+ * Protocol identity: the one rule deciding whether two runs were trained the same way, so that a
+ * campaign folder, a merge and a report may put them side by side. Used by compare, sweep, merge
+ * and report alike.
+ *
+ * Same protocol = same values of PROTOCOL_CONFIG_KEYS, same backend *that ran* (cells asked for
+ * `auto` and `native` both ran on native and give bit-identical numbers) and the same data (by
+ * SHA-256, wherever the files lie). What varies per cell (schedule, seed) and what is local to a
+ * machine (the data folder's path, the thread count: kernels are bit-identical across thread counts,
+ * the backend asked for) is not part of it.
+ */
+import { TrainConfig } from '../config';
+import { RunManifest } from './manifest';
+
+export const PROTOCOL_CONFIG_KEYS = ['arch', 'imageSize', 'optimizer', 'learningRate', 'epochs', 'batchSize', 'limit', 'resize', 'averageLast', 'loss'] as const;
+/** Config keys that vary from cell to cell of one campaign. */
+export const CELL_CONFIG_KEYS = ['schedule', 'scheduleLabel', 'seed'] as const;
+/** Config keys that say where and how a run ran, not what it computed (see the file comment). */
+export const LOCAL_CONFIG_KEYS = ['dataDir', 'threads', 'backend'] as const;
+
+export type Protocol = Pick<TrainConfig, (typeof PROTOCOL_CONFIG_KEYS)[number]> & {
+  /** The backend that ran. */
+  backend: string;
+  /** Data file name → SHA-256. */
+  data: Record<string, string>;
+};
+
+/** What protocolOf reads: a manifest, or the same facts of a run about to start. */
+export interface ProtocolSource {
+  config: Pick<TrainConfig, (typeof PROTOCOL_CONFIG_KEYS)[number]>;
+  backend: { name: string };
+  data: { files: readonly { name: string; sha256: string }[] };
+}
+
+export function protocolOf(manifest: ProtocolSource | RunManifest): Protocol {
+  const p = {} as Record<string, unknown>;
+  for (const k of PROTOCOL_CONFIG_KEYS) p[k] = manifest.config[k] ?? null;
+  p.backend = manifest.backend.name;
+  p.data = Object.fromEntries(manifest.data.files.map((f) => [f.name, f.sha256]));
+  return p as Protocol;
+}
+
+/** Stable JSON (sorted keys), so key order never makes two equal values differ. */
+export function stableJson(v: unknown): string {
+  if (Array.isArray(v)) return `[${v.map(stableJson).join(',')}]`;
+  if (v && typeof v === 'object') {
+    const o = v as Record<string, unknown>;
+    return `{${Object.keys(o).sort().map((k) => `${JSON.stringify(k)}:${stableJson(o[k])}`).join(',')}}`;
+  }
+  return JSON.stringify(v) ?? 'null';
+}
+
+export interface ProtocolDifference {
+  key: string;
+  a: string;
+  b: string;
+}
+
+/** Where two protocols differ; data differences name the file. Empty: the same protocol. */
+export function protocolDifferences(a: Protocol, b: Protocol): ProtocolDifference[] {
+  const out: ProtocolDifference[] = [];
+  for (const k of [...PROTOCOL_CONFIG_KEYS, 'backend'] as const) {
+    const x = stableJson(a[k]);
+    const y = stableJson(b[k]);
+    if (x !== y) out.push({ key: k, a: x, b: y });
+  }
+  for (const name of [...new Set([...Object.keys(a.data), ...Object.keys(b.data)])].sort()) {
+    const x = a.data[name] ?? 'absent';
+    const y = b.data[name] ?? 'absent';
+    if (x !== y) out.push({ key: `data file ${name}`, a: `sha256 ${x.slice(0, 12)}`, b: `sha256 ${y.slice(0, 12)}` });
+  }
+  return out;
+}
+
+/** "learningRate: 0.0001 vs 0.001; data file …: sha256 … vs …", or with the sides named: "epochs: 2 there, 3 now". */
+export function describeDifferences(diff: readonly ProtocolDifference[], names?: [string, string]): string {
+  const shown = diff.slice(0, 3).map((d) => (names ? `${d.key}: ${clip(d.a)} ${names[0]}, ${clip(d.b)} ${names[1]}` : `${d.key}: ${clip(d.a)} vs ${clip(d.b)}`));
+  return shown.join('; ') + (diff.length > 3 ? `; and ${diff.length - 3} more` : '');
+}
+
+function clip(s: string): string {
+  return s.length > 40 ? s.slice(0, 37) + '...' : s;
+}
