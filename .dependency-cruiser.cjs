@@ -1,0 +1,26 @@
+/**
+ * The project's layering (see README, "Layout"), checked by `npm test`:
+ * commands → train, report, rundir; train → rundir, model, data, backend; report → rundir, model;
+ * train and report never import each other; data and model know nothing of training; rundir owns
+ * the on-disk formats and imports none of the layers above it; nothing imports commands.
+ */
+const layer = (name) => `^src/${name}/`;
+module.exports = {
+  forbidden: [
+    { name: 'train-not-report', severity: 'error', comment: 'train/ and report/ never import each other', from: { path: layer('train') }, to: { path: layer('report') } },
+    { name: 'report-not-train', severity: 'error', comment: 'train/ and report/ never import each other', from: { path: layer('report') }, to: { path: layer('train') } },
+    { name: 'report-reads-files-and-models-only', severity: 'error', comment: 'report/ draws from rundir/ and model/: no training, no backend, no data loading', from: { path: layer('report') }, to: { path: '^src/(backend|data|commands)/' } },
+    { name: 'rundir-stands-alone', severity: 'error', comment: 'rundir/ owns the formats; it imports no layer above it', from: { path: layer('rundir') }, to: { path: '^src/(train|report|commands|backend|model|data)/' } },
+    { name: 'data-knows-no-training', severity: 'error', comment: 'data/ knows nothing of training, models, reports or files of runs', from: { path: layer('data') }, to: { path: '^src/(train|report|commands|backend|model|rundir)/' } },
+    { name: 'model-knows-no-training', severity: 'error', comment: 'model/ knows nothing of training or reports', from: { path: layer('model') }, to: { path: '^src/(train|report|commands|data)/' } },
+    { name: 'backend-is-a-leaf', severity: 'error', comment: 'backend/ registers kernels; it knows nothing of runs', from: { path: layer('backend') }, to: { path: '^src/(train|report|commands|rundir|data|model)/' } },
+    { name: 'nothing-imports-commands', severity: 'error', comment: 'commands are wired by src/cli.ts only', from: { path: '^src/', pathNot: '^src/(commands/|cli\\.ts$)' }, to: { path: layer('commands') } },
+    { name: 'no-circular', severity: 'error', comment: 'modules import one way', from: { path: '^src/' }, to: { circular: true } },
+  ],
+  options: {
+    doNotFollow: { path: 'node_modules' },
+    tsConfig: { fileName: 'tsconfig.json' },
+    tsPreCompilationDeps: true,
+    exclude: { path: '^(dist|node_modules)/' },
+  },
+};
