@@ -8,6 +8,8 @@ import { GridCell } from '../train/grid';
 import { cellDir, timestamp } from '../rundir/layout';
 import { installStopHandlers, SIGNAL_EXIT_CODES } from '../signals';
 import { addTrainingOptions, pickTrainingOptions, shellQuote } from './options';
+import { addClusterOptions, campaignShard, submitIfAsked } from './cluster';
+import { shardCells } from '../train/grid';
 import { writeComparisonFor } from '../report/compare-output';
 
 /** `sigmoid,tanh,relu,tanh-relu`: named schedules, or per-layer lists written a/b/c. */
@@ -24,7 +26,9 @@ export function register(program: Command): void {
     .option('--seeds <n|list>', 'number of seeds (1..n) or a list like 1,7,42 (default 1)')
     .option('--config <file.json>', 'protocol file, e.g. experiments/paper-table2.json; flags override it')
     .option('--out <dir>', 'output folder (default runs/compare-<UTC timestamp>)');
+  addClusterOptions(cmd);
   addTrainingOptions(cmd).action(async (opts: Record<string, unknown>) => {
+    const shard = campaignShard(opts);
     const file: RawOptions = typeof opts.config === 'string' ? readConfigFile(opts.config) : {};
     const flags = pickTrainingOptions(opts);
     const base: RawOptions = { ...file, ...flags };
@@ -34,17 +38,22 @@ export function register(program: Command): void {
     const labels = schedules.map(scheduleLabel);
     if (new Set(labels).size !== labels.length) throw usageError(`--activations names a schedule twice: ${specs.join(',')}`);
     const seeds = parseSeeds(opts.seeds ?? file.seeds ?? 1);
-    const cells: GridCell[] = [];
+    const all: GridCell[] = [];
     for (let i = 0; i < schedules.length; i++) {
-      for (const seed of seeds) cells.push({ schedule: schedules[i], label: labels[i], seed, dir: cellDir(labels[i], seed) });
+      for (const seed of seeds) all.push({ schedule: schedules[i], label: labels[i], seed, dir: cellDir(labels[i], seed) });
     }
+    // --shard K/N: the cells i with i mod N = K-1 of the order above (schedules as listed × seeds).
+    const cells = shardCells(all, shard);
+    if (cells.length === 0) throw usageError(`--shard ${shard.k}/${shard.n} has no cells: the comparison has only ${all.length}`);
     // Every shared option is checked before the output folder is touched.
-    resolveTrainConfig({ ...base, schedule: cells[0]?.schedule.join(','), seed: cells[0]?.seed });
+    const checked = resolveTrainConfig({ ...base, schedule: cells[0]?.schedule.join(','), seed: cells[0]?.seed });
+    if (submitIfAsked(cmd, opts, { command: 'compare', cells: all.length, threads: checked.threads })) return;
     const outDir = String(opts.out ?? path.join('runs', `compare-${timestamp()}`));
     const stop = installStopHandlers();
     try {
       const results = await runGrid({
         kind: 'comparison', cells, base, outDir, quiet: Boolean(opts.quiet), json: Boolean(opts.json), shouldStop: stop.stopRequested,
+        shard, ...(shard.n > 1 ? { grid: { schedules: labels, seeds } } : {}),
       });
       if (results.stopped) {
         process.stderr.write(`lenet: comparison stopped; finished runs are kept. Resume with: lenet compare --out ${shellQuote(outDir)} (same flags)\n`);

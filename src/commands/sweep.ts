@@ -3,10 +3,11 @@ import { Command } from 'commander';
 import { parseSeeds, RawOptions, readConfigFile, resolveTrainConfig } from '../config';
 import { usageError } from '../errors';
 import { runGrid } from '../train/campaign';
-import { DEFAULT_GRID, GridCell, gridCells, gridSchedules, parseGrid, parseShard, shardCells } from '../train/grid';
+import { DEFAULT_GRID, GridCell, gridCells, gridSchedules, parseGrid, shardCells } from '../train/grid';
 import { timestamp } from '../rundir/layout';
 import { installStopHandlers, SIGNAL_EXIT_CODES } from '../signals';
 import { addTrainingOptions, pickTrainingOptions, shellQuote } from './options';
+import { addClusterOptions, campaignShard, submitIfAsked } from './cluster';
 import { collectRuns } from '../report/runs';
 import { writeHeatmap } from '../report/plot';
 import { sweepMarkdown, writeSweepTable } from '../report/sweep-table';
@@ -19,11 +20,11 @@ export function register(program: Command): void {
   const cmd = program.command('sweep').description('train every per-layer schedule of a set of activations (all N³) × seeds; rank them and draw a heatmap');
   cmd.option('--grid <a,b,c>', `activations to combine per layer (default ${DEFAULT_GRID.join(',')} → 27 schedules)`)
     .option('--seeds <n|list>', 'number of seeds (1..n) or a list like 1,7,42 (default 1)')
-    .option('--shard <K/N>', 'run only shard K of N (cells i with i mod N = K-1 of the fixed grid × seeds order); merge shard folders with lenet merge')
     .option('--config <file.json>', 'protocol file; flags override it')
     .option('--out <dir>', 'output folder (default runs/sweep-<UTC timestamp>); rerunning into it skips finished cells');
+  addClusterOptions(cmd);
   addTrainingOptions(cmd).action(async (opts: Record<string, unknown>) => {
-    const shard = opts.shard === undefined ? { k: 1, n: 1 } : parseShard(opts.shard);
+    const shard = campaignShard(opts);
     const file: RawOptions = typeof opts.config === 'string' ? readConfigFile(opts.config) : {};
     const flags = pickTrainingOptions(opts);
     const base: RawOptions = { ...file, ...flags };
@@ -34,7 +35,8 @@ export function register(program: Command): void {
     const cells: GridCell[] = shardCells(all, shard);
     if (cells.length === 0) throw usageError(`--shard ${shard.k}/${shard.n} has no cells: the grid has only ${all.length}`);
     // Every shared option is checked before the output folder is touched.
-    resolveTrainConfig({ ...base, schedule: cells[0]?.schedule.join(','), seed: cells[0]?.seed });
+    const checked = resolveTrainConfig({ ...base, schedule: cells[0]?.schedule.join(','), seed: cells[0]?.seed });
+    if (submitIfAsked(cmd, opts, { command: 'sweep', cells: all.length, threads: checked.threads })) return;
     const outDir = String(opts.out ?? path.join('runs', `sweep-${timestamp()}`));
     const quiet = Boolean(opts.quiet);
     const json = Boolean(opts.json);
