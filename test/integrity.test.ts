@@ -207,6 +207,9 @@ test('merge: bit-identical cells whose wall-clock seconds differ are one cell; a
   const r = runCli(['merge', a, b, '--out', path.join(work, 'merge-ab')]);
   assert.equal(r.code, 0, r.stderr);
   assert.match(r.stdout, /merge: 1 runs/);
+  // Comparisons merge into a comparison: its table and charts, not a sweep's.
+  assert.deepEqual(['comparison.md', 'accuracy.png', 'sweep.md', 'heatmap.png'].map((f) => fs.existsSync(path.join(work, 'merge-ab', f))), [true, true, false, false]);
+  assert.equal(JSON.parse(fs.readFileSync(path.join(work, 'merge-ab', 'comparison.json'), 'utf8')).kind, 'comparison');
 });
 
 test('report and plot follow links: a folder of links, and a real run beside a linked one', () => {

@@ -24,7 +24,7 @@ export function register(program: Command): void {
         process.stdout.write(JSON.stringify(result, null, 2) + '\n');
         return;
       }
-      if (!opts.quiet) process.stdout.write(fs.readFileSync(path.join(opts.out, 'sweep.md'), 'utf8') + '\n');
-      process.stdout.write(`merge: ${result.runs} runs (${result.copied} copied) from ${dirs.length} folder(s) into ${opts.out}; table ${path.join(opts.out, 'sweep.md')}\n`);
+      if (!opts.quiet) process.stdout.write(fs.readFileSync(result.table, 'utf8') + '\n');
+      process.stdout.write(`merge: ${result.runs} runs (${result.copied} copied) from ${dirs.length} folder(s) into ${opts.out}; table ${path.join(opts.out, path.basename(result.table))}\n`);
     });
 }

@@ -8,17 +8,22 @@ import * as path from 'node:path';
 import { runtimeError, usageError } from '../errors';
 import { collectRuns, RunData } from './runs';
 import { compareActivations, parseScheduleSpec } from '../model/activations';
-import { campaignFileOf, CampaignCell, readCampaignFile, writeCampaignFile } from '../rundir/campaign-file';
+import { campaignFileOf, CampaignCell, CampaignKind, readCampaignFile, writeCampaignFile } from '../rundir/campaign-file';
 import { METRIC_NAMES } from '../rundir/epochs';
 import { cellDir } from '../rundir/layout';
 import { lockFolder } from '../rundir/lock';
 import { describeDifferences, Protocol, protocolDifferences, protocolOf, stableJson } from '../rundir/protocol';
 import { readSummary, RunSummary } from '../rundir/summary';
-import { writeHeatmap } from './plot';
+import { writeCharts, writeHeatmap } from './plot';
+import { ComparisonRow, writeComparison } from './comparison';
 import { SweepRow, writeSweepTable } from './sweep-table';
 
 export interface MergeResult {
   outDir: string;
+  /** A merge of comparison shards is a comparison (comparison.md, charts); anything else a sweep (sweep.md, heatmap). */
+  kind: CampaignKind;
+  /** The table written: comparison.md or sweep.md. */
+  table: string;
   runs: number;
   copied: number;
   schedules: string[];
@@ -26,7 +31,7 @@ export interface MergeResult {
   /** Cells of schedules × seeds that no input had. */
   missing: string[];
   warnings: string[];
-  rows: SweepRow[];
+  rows: SweepRow[] | ComparisonRow[];
   files: string[];
 }
 
@@ -48,14 +53,16 @@ export async function mergeSweeps(inputs: readonly string[], outDir: string): Pr
   const cells = new Map<string, RunData>();
   const warnings: string[] = [];
   let reference: { run: RunData; protocol: Protocol } | null = null;
-  // The whole grid the shards came from, where their comparison.json records it.
-  const gridSchedules = new Map<string, string[]>();
-  const gridSeeds = new Set<number>();
-  for (const input of inputs) {
-    const grid = readCampaignFile(input)?.grid;
-    if (!grid) continue;
-    for (const label of grid.schedules) gridSchedules.set(label, parseScheduleSpec(label));
-    for (const seed of grid.seeds) gridSeeds.add(seed);
+  // The whole grid the shards came from, where their comparison.json records it; a merge of
+  // comparison shards stays a comparison (its table, its schedules in the order they were listed).
+  const grid: MergeGrid = { kind: 'sweep', schedules: new Map(), seeds: new Set() };
+  const campaigns = inputs.map((input) => readCampaignFile(input));
+  if (campaigns.length > 0 && campaigns.every((c) => c?.kind === 'comparison')) grid.kind = 'comparison';
+  for (const c of campaigns) {
+    for (const label of c?.grid?.schedules ?? (grid.kind === 'comparison' ? c?.schedules ?? [] : [])) {
+      if (!grid.schedules.has(label)) grid.schedules.set(label, parseScheduleSpec(label));
+    }
+    for (const seed of c?.grid?.seeds ?? []) grid.seeds.add(seed);
   }
   for (const input of inputs) {
     const c = collectRuns(input);
@@ -88,7 +95,7 @@ export async function mergeSweeps(inputs: readonly string[], outDir: string): Pr
   const lock = lockFolder(outAbs, 'lenet merge');
   try {
     copied = copyCells(cells, outAbs, outDir);
-    return await writeMerged(outAbs, outDir, cells, gridSchedules, gridSeeds, warnings, copied);
+    return await writeMerged(outAbs, outDir, cells, grid, warnings, copied);
   } finally {
     lock.release();
   }
@@ -120,18 +127,22 @@ function copyCells(cells: Map<string, RunData>, outAbs: string, outDir: string):
   return copied;
 }
 
-async function writeMerged(outAbs: string, outDir: string, cells: Map<string, RunData>, gridSchedules: Map<string, string[]>, gridSeeds: Set<number>,
-  warnings: string[], copied: number): Promise<MergeResult> {
+/** The campaign the inputs belong to: its kind, every schedule (label → activations) and seed. */
+interface MergeGrid {
+  kind: CampaignKind;
+  schedules: Map<string, string[]>;
+  seeds: Set<number>;
+}
 
-  // comparison.json in the fixed grid order: schedules by activation per layer, then seeds.
+async function writeMerged(outAbs: string, outDir: string, cells: Map<string, RunData>, grid: MergeGrid, warnings: string[], copied: number): Promise<MergeResult> {
+  // comparison.json in the fixed order: a sweep's schedules by activation per layer, a comparison's
+  // as listed; then seeds.
   const runs = [...cells.values()];
-  const labels = new Map<string, string[]>(gridSchedules);
-  for (const r of runs) labels.set(r.summary.schedule, r.summary.activations);
-  const schedules = [...labels.entries()]
-    .map(([label, activations]) => ({ label, activations }))
-    .sort((a, b) => compareActivations(a, b))
-    .map((x) => x.label);
-  const seeds = [...new Set([...gridSeeds, ...runs.map((r) => r.summary.seed)])].sort((a, b) => a - b);
+  const labels = new Map<string, string[]>(grid.schedules);
+  for (const r of runs) if (!labels.has(r.summary.schedule)) labels.set(r.summary.schedule, r.summary.activations);
+  const byGrid = [...labels.entries()].map(([label, activations]) => ({ label, activations }));
+  const schedules = (grid.kind === 'sweep' ? byGrid.sort((a, b) => compareActivations(a, b)) : byGrid).map((x) => x.label);
+  const seeds = [...new Set([...grid.seeds, ...runs.map((r) => r.summary.seed)])].sort((a, b) => a - b);
   const missing: string[] = [];
   const listed: CampaignCell[] = [];
   for (const s of schedules) {
@@ -141,14 +152,20 @@ async function writeMerged(outAbs: string, outDir: string, cells: Map<string, Ru
       else missing.push(`${s} seed ${seed}`);
     }
   }
-  writeCampaignFile(outAbs, { ...campaignFileOf('sweep', listed), schedules, seeds });
+  writeCampaignFile(outAbs, { ...campaignFileOf(grid.kind, listed), schedules, seeds });
 
   const incomplete = runs.filter((r) => !r.summary.complete);
   if (incomplete.length > 0) {
     warnings.push(`${incomplete.length} run(s) did not finish all epochs (${incomplete.slice(0, 3).map((r) => `${r.summary.schedule} seed ${r.summary.seed}`).join(', ')}${incomplete.length > 3 ? ', ...' : ''}); rerun their shard's lenet sweep to finish them`);
   }
   const merged = collectRuns(outAbs);
+  const result = { outDir, kind: grid.kind, runs: runs.length, copied, schedules, seeds, missing, warnings: [...warnings, ...merged.warnings] };
+  if (grid.kind === 'comparison') {
+    const rows = writeComparison(outAbs, merged.groups);
+    const { files } = await writeCharts(outAbs, merged.groups);
+    return { ...result, table: path.join(outAbs, 'comparison.md'), rows, files: [path.join(outAbs, 'comparison.csv'), path.join(outAbs, 'comparison.md'), ...files] };
+  }
   const { rows, files } = writeSweepTable(outAbs, merged.groups);
   files.push(...(await writeHeatmap(outAbs, merged.groups)).files);
-  return { outDir, runs: runs.length, copied, schedules, seeds, missing, warnings: [...warnings, ...merged.warnings], rows, files };
+  return { ...result, table: path.join(outAbs, 'sweep.md'), rows, files };
 }
