@@ -11,6 +11,7 @@ import { writeReport } from '../src/report/report';
 import { studentTQuantile } from '../src/report/stats';
 import { PAPER_ACTIVATIONS } from '../src/model/activations';
 import { tempDir, writeComparisonDir, FakeRun, runsFromSpecs, SeedSpec, BASE_CONFIG } from './report-fixtures';
+import { escapeRegExp } from './helpers';
 
 function groupsOf(runs: FakeRun[]): RunGroup[] {
   const dir = tempDir();
@@ -70,7 +71,7 @@ test('(a) the same runs unpaired (relu ran another architecture) fall back to We
   assert.equal(relu.method, 'Welch (3 seeds each)');
   assert.equal(relu.ci?.method, 'Welch');
   assert.ok(relu.ci && relu.ci.low < 0 && relu.ci.high > 0, 'the seed-to-seed spread swamps the gap without pairing');
-  assert.equal(relu.reading, 'within noise (for)');
+  assert.equal(relu.reading, 'not significant (for)');
   assert.equal(row(v, 'sigmoid').method, 'paired (3 seeds)');
   assert.equal(v.status, 'inconclusive');
 });
@@ -89,7 +90,7 @@ test('(a) a win within noise is inconclusive and says how many seeds would resol
   const v = claimHighestTrainAccuracy(groupsOf(runsFromSpecs(paperSpecs({ ...CLEAR_GAPS, relu: [0.004, -0.002, 0.003] }, CLEAR_REACH, SMALL_COST), SEEDS3)));
   assert.equal(v.status, 'inconclusive');
   const relu = row(v, 'relu');
-  assert.equal(relu.reading, 'within noise (for)');
+  assert.equal(relu.reading, 'not significant (for)');
   assert.ok(relu.ci && relu.ci.low < 0 && relu.ci.high > 0);
   // The seed count is the smallest n with ((t_{1−α/(2m)} + t_{0.8}) at n − 1 df · sd/gap)² ≤ n, α = 0.05, m = 3.
   const n = relu.seedsNeeded?.seeds;
@@ -131,10 +132,10 @@ test("(a) Holm: two gaps whose own 95% CIs exclude 0 are not significant over th
     assert.ok(c.ci && c.ci.low > 0, `${versus}: the unadjusted 95% CI excludes 0`);
     assert.ok(Math.abs(c.ci.p - 0.0305) < 5e-4, `raw p ${c.ci.p}`);
     assert.ok(c.pHolm !== null && Math.abs(c.pHolm - 0.061) < 1e-3, `Holm p ${c.pHolm}`);
-    assert.equal(c.reading, 'within noise (for)');
+    assert.equal(c.reading, 'not significant (for)');
   }
   assert.equal(v.status, 'inconclusive');
-  assert.match(v.reason, /Against tanh the gap goes the claimed way but is within noise: \+0\.0032, 95% CI \[\+0\.0\d{3}, \+0\.0\d{3}\] \(Holm-adjusted p 0\.061\)/);
+  assert.match(v.reason, /Against tanh the gap goes the claimed way and its own 95% CI excludes 0 \(\+0\.0032, 95% CI \[\+0\.0\d{3}, \+0\.0\d{3}\]\), but it is not significant after Holm's correction over the 3 comparisons \(Holm-adjusted p 0\.061\)\./);
 });
 
 // ---------------------------------------------------------------- (b): convergence, per seed
@@ -169,7 +170,7 @@ test('(b) one epoch sooner on 2 seeds is within noise (whole epochs are coarse) 
   const v = convergence([2, 2], [3, 3], [1, 2]);
   assert.equal(v.status, 'inconclusive');
   const c = row(v, 'relu');
-  assert.equal(c.reading, 'within noise (for)');
+  assert.equal(c.reading, 'not significant (for)');
   // sd floor 1/√6, gap 1, α = 0.05 (one comparison): n = 4 is the first with ((t_.975 + t_.8) at n−1 df)²/6 ≤ n.
   assert.deepEqual(c.seedsNeeded, { seeds: 4 });
   assert.match(v.reason, /would take about 4 seeds against relu\./);
@@ -209,7 +210,7 @@ test('(c) sigmoid clearly worst → held; within noise → inconclusive; above a
   // sigmoid below the others on average, but its per-seed gaps scatter (to tanh-relu: 0.08, 0.022, 0.063; to relu: 0.06, 0.001, 0.044).
   const noisy = claimSigmoidWorst(groupsOf(runsFromSpecs(paperSpecs({ ...CLEAR_GAPS, sigmoid: [0.08, 0.022, 0.063] }, CLEAR_REACH, SMALL_COST), SEEDS3)));
   assert.equal(noisy.status, 'inconclusive');
-  assert.deepEqual(noisy.comparisons.map((c) => c.reading), ['within noise (for)', 'within noise (for)', 'within noise (for)']);
+  assert.deepEqual(noisy.comparisons.map((c) => c.reading), ['not significant (for)', 'not significant (for)', 'not significant (for)']);
   assert.match(noisy.reason, /Against relu the gap goes the claimed way but is within noise: \+0\.0350, 95% CI \[-0\.\d{4}, \+0\.\d{4}\]/);
   const reversed = claimSigmoidWorst(groupsOf(runsFromSpecs(paperSpecs({ ...CLEAR_GAPS, tanh: [0.2, 0.21, 0.2] }, CLEAR_REACH, SMALL_COST), SEEDS3)));
   assert.equal(reversed.status, 'did not hold');
@@ -232,7 +233,7 @@ test('(d) "only a little more time": below the +10% line held, above it did not 
   assert.match(costly.reason, /^Against the claim, tanh-relu takes more than 10% longer per epoch than sigmoid, significantly: tanh-relu's time over the \+10% line \+2\.\d\d s, 95% CI/);
   const borderline = timing(times(X_SECONDS, 1.1, [0.2, -0.15, 0.05]));
   assert.equal(borderline.status, 'inconclusive');
-  assert.ok(borderline.comparisons.every((c) => c.reading.startsWith('within noise')));
+  assert.ok(borderline.comparisons.every((c) => c.reading.startsWith('not significant')));
 });
 
 test('not testable when the schedules are missing or timed on different machines', () => {
@@ -282,15 +283,19 @@ function assertReportAgrees(md: string, verdicts: Verdict[]): void {
         assert.equal(seeds, '');
       }
       if (reading === 'tie') assert.match(diff, /^\+0\.0+( [a-z]+)?$/);
-      if (reading.startsWith('within noise')) assert.match(seeds, /^about \d+ seeds$|^more than 1000 seeds$/);
+      if (reading.startsWith('not significant')) assert.match(seeds, /^about \d+ seeds$|^more than 1000 seeds$/);
       if (reading.startsWith('one seed')) assert.equal(ci, 'n/a');
+      // A row not significant although its own CI excludes 0 is one Holm's correction held back: the paragraph says so.
+      if (reading.startsWith('not significant') && m && (Number(m[1]) > 0 || Number(m[2]) < 0)) {
+        assert.match(paragraph, new RegExp(`its own 95% CI excludes 0 \\(${escapeRegExp(diff)}, 95% CI ${escapeRegExp(ci)}\\), but it is not significant after Holm's correction`));
+      }
     }
     if (v.status === 'held') assert.match(paragraph, /Every gap is significant after Holm's correction/);
     if (v.status === 'did not hold') assert.match(paragraph, /Against the claim, .*significantly:|the direction is reversed/);
     if (v.status === 'inconclusive') {
-      assert.match(paragraph, /within noise|a tie/);
+      assert.match(paragraph, /within noise|a tie|not significant after Holm's correction/);
       assert.doesNotMatch(paragraph, /Every gap is significant/);
-      if (cells.some((c) => c[5].startsWith('within noise'))) assert.match(paragraph, /would take (about \d+|more than 1000) seeds|more than 1000 seeds/);
+      if (cells.some((c) => c[5].startsWith('not significant'))) assert.match(paragraph, /would take (about \d+|more than 1000) seeds|more than 1000 seeds/);
     }
     if (v.status === 'inconclusive with one seed') assert.match(paragraph, /With one seed/);
   }
@@ -312,6 +317,10 @@ const SCENARIOS: Record<string, { runs: FakeRun[]; expect: string[] }> = {
       { sigmoid: [6, 5, 6], tanh: [3, 3, 3], relu: [3, 2, 3], 'tanh-relu': [2, 3, 2] },
       { sigmoid: X_SECONDS, tanh: X_SECONDS, relu: X_SECONDS, 'tanh-relu': times(X_SECONDS, 1.1, [0.2, -0.15, 0.05]) }), SEEDS3),
     expect: ['inconclusive', 'inconclusive', 'inconclusive', 'inconclusive'],
+  },
+  "Holm's correction holds two gaps back": {
+    runs: runsFromSpecs(paperSpecs({ ...CLEAR_GAPS, relu: [0.002233, 0.003233, 0.004233], tanh: [0.002233, 0.003233, 0.004233] }, CLEAR_REACH, SMALL_COST), SEEDS3),
+    expect: ['inconclusive', 'held', 'held', 'held'],
   },
   'one seed': {
     runs: runsFromSpecs(paperSpecs({ sigmoid: [0.1], tanh: [0.03], relu: [0.02] }, { sigmoid: [6], tanh: [4], relu: [3], 'tanh-relu': [2] },

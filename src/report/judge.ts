@@ -6,11 +6,11 @@
  * Holm's correction over the claim's comparisons decides which gaps are significant; then:
  *  - held: every comparison is significant in the claimed direction;
  *  - did not hold: some comparison is significant against it, or, with one seed, reversed;
- *  - inconclusive: anything else (a gap within noise, a tie); "inconclusive with one seed" when a
+ *  - inconclusive: anything else (a gap not significant after Holm, a tie); "inconclusive with one seed" when a
  *    comparison has no interval because a schedule ran one seed. One seed never gives "held".
  * The verdict line, its paragraph and its table are all made here from the same readings.
  */
-import { GapInterval, holmAdjust, seedsForPower, SeedsNeeded } from './stats';
+import { excludesZero, GapInterval, holmAdjust, seedsForPower, SeedsNeeded } from './stats';
 import { GroupGap, methodText } from './gaps';
 import { intervalText, pValueText, signed } from './format';
 
@@ -24,7 +24,7 @@ export type VerdictStatus = 'held' | 'did not hold' | 'inconclusive' | 'inconclu
 /** How one comparison reads, in the claim's terms. */
 export type Reading =
   | 'for the claim' | 'against the claim'
-  | 'within noise (for)' | 'within noise (against)' | 'tie'
+  | 'not significant (for)' | 'not significant (against)' | 'tie'
   | 'one seed: for' | 'one seed: against' | 'one seed: tie';
 
 /** One comparison of a claim, before judging. */
@@ -59,7 +59,7 @@ export interface ClaimComparison {
   pHolm: number | null;
   significant: boolean;
   reading: Reading;
-  /** For a comparison within noise: seeds a gap of this size needs at 80% power (at α/m). */
+  /** For a comparison that is not significant: seeds a gap of this size needs at 80% power (at α/m). */
   seedsNeeded: SeedsNeeded | null;
   favours: 1 | -1;
   digits: number;
@@ -85,7 +85,7 @@ export function judgeComparisons(inputs: readonly ComparisonInput[]): ClaimCompa
     if (!ci) reading = side > 0 ? 'one seed: for' : side < 0 ? 'one seed: against' : 'one seed: tie';
     else if (significant) reading = side > 0 ? 'for the claim' : 'against the claim';
     else {
-      reading = side > 0 ? 'within noise (for)' : side < 0 ? 'within noise (against)' : 'tie';
+      reading = side > 0 ? 'not significant (for)' : side < 0 ? 'not significant (against)' : 'tie';
       // The strictest step of Holm's procedure tests at α/m: enough seeds for that resolve the gap whatever the others do.
       seedsNeeded = seedsForPower(diff, ci.sd, ci.method, ALPHA / m, POWER);
     }
@@ -149,12 +149,17 @@ export function reasonOf(comparisons: readonly ClaimComparison[], status: Verdic
   if (significantFor.length > 0) {
     sentences.push(`The claimed direction is significant against ${list(significantFor.map((c) => c.versus))}.`);
   }
-  const noisy = comparisons.filter((c) => c.reading === 'within noise (for)' || c.reading === 'within noise (against)' || c.reading === 'tie');
+  const noisy = comparisons.filter((c) => c.reading === 'not significant (for)' || c.reading === 'not significant (against)' || c.reading === 'tie');
   for (const c of noisy) {
     if (c.reading === 'tie') sentences.push(`Against ${c.versus} it is a tie: ${c.quantity} ${gapSummary(c)}.`);
     else {
-      const which = c.reading === 'within noise (for)' ? 'goes the claimed way' : 'goes against the claim';
-      sentences.push(`Against ${c.versus} ${c.quantity} ${which} but is within noise: ${gapSummary(c)}${pHolmText(c)}.`);
+      const which = c.reading === 'not significant (for)' ? 'goes the claimed way' : 'goes against the claim';
+      // Holm's p is never below the raw p: a gap can clear 95% on its own and still not over the claim's m comparisons.
+      if (excludesZero(c.ci)) {
+        sentences.push(`Against ${c.versus} ${c.quantity} ${which} and its own 95% CI excludes 0 (${gapSummary(c)}), but it is not significant after Holm's correction over the ${m} comparisons${pHolmText(c)}.`);
+      } else {
+        sentences.push(`Against ${c.versus} ${c.quantity} ${which} but is within noise: ${gapSummary(c)}${pHolmText(c)}.`);
+      }
     }
   }
   const resolvable = noisy.filter((c) => typeof c.seedsNeeded?.seeds === 'number');

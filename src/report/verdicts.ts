@@ -57,9 +57,9 @@ export const VERDICT_RULES: readonly string[] = [
   `Holm's correction over a claim's m comparisons keeps the chance that any of them is wrongly called significant at ${ALPHA}: `
     + `a gap is significant when its Holm-adjusted p is below ${ALPHA}. **held**: every comparison is significant in the claimed `
     + 'direction. **did not hold**: some comparison is significant against it, or, with one seed, goes against it. '
-    + '**inconclusive**: anything else — a gap within noise or a tie; "inconclusive with one seed" when a schedule ran a single '
+    + '**inconclusive**: anything else — a gap within noise (not significant after Holm) or a tie; "inconclusive with one seed" when a schedule ran a single '
     + 'seed, which gives no spread to judge a gap by. One seed never gives held.',
-  `Seeds needed, for a gap within noise: n ≈ ((z_{1−α/(2m)} + z_{${POWER}})·sd/gap)², refined with t: the smallest n for which `
+  `Seeds needed, for a gap that is not significant: n ≈ ((z_{1−α/(2m)} + z_{${POWER}})·sd/gap)², refined with t: the smallest n for which `
     + `the same expression with t quantiles at n − 1 degrees of freedom in place of the z is at most n (α = ${ALPHA}, m = the `
     + "claim's comparisons, so that even the strictest Holm step passes; gap = the observed gap; sd = the sd of the per-seed "
     + 'differences). For Welch gaps n is per schedule, with sd² = sd₁² + sd₂² and 2n − 2 degrees of freedom. It takes the '
