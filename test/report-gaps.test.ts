@@ -95,6 +95,7 @@ test('the comparison table says how its gaps were made: a footnote, and tags whe
   const pmd = writeComparison(paired, collectRuns(paired).groups) && fs.readFileSync(path.join(paired, 'comparison.md'), 'utf8');
   assert.match(pmd, /Gaps are paired by seed \(2 seeds;/);
   assert.doesNotMatch(pmd, /\((paired|Welch)\) \|/, 'one method: no tags');
+  assert.doesNotMatch(pmd, /CI n\/a/, 'every gap has an interval: no note about missing ones');
   assert.equal(gapMethodNote([null, null]), '');
 });
 

@@ -101,7 +101,8 @@ function gapIntervals(rows: readonly ComparisonRow[]): Array<GapInterval | null>
 export function comparisonGapNote(rows: readonly ComparisonRow[]): string {
   if (!rows.some((r) => r.seeds.length >= 2)) return '';
   const note = gapMethodNote(gapIntervals(rows));
-  return `Gap columns: this schedule's mean minus the best schedule's. ${note || 'No interval: every gap has a schedule with one seed.'} "CI n/a": one seed on a side.`;
+  const missing = rows.some((r) => (r.testGap.best !== r.label && !r.testGap.ci) || (r.trainGap.best !== r.label && !r.trainGap.ci));
+  return `Gap columns: this schedule's mean minus the best schedule's. ${note || 'No interval: every gap has a schedule with one seed.'}${missing ? ' "CI n/a": one seed on a side.' : ''}`;
 }
 
 export const COMPARISON_CSV_HEADER = [
