@@ -74,6 +74,21 @@ test('groupGap lines the seeds up, and falls back to Welch when unpaired', () =>
   assert.ok(Math.abs(g1.diff - (0.9 - 0.895)) < 1e-12);
 });
 
+test('a floor on the spread of whole-epoch readings: the same for paired and Welch gaps', () => {
+  const paired = groups(runs({ relu: { 1: 0.9, 2: 0.9, 3: 0.9 }, tanh: { 1: 0.8, 2: 0.8, 3: 0.8 } }));
+  const unpaired = groups(runs({ relu: { 1: 0.9, 2: 0.9, 3: 0.9 }, tanh: { 4: 0.8, 5: 0.8, 6: 0.8 } }));
+  const floor = 1 / Math.sqrt(6);
+  const value = (r: { summary: { final: { train_accuracy: number } } }) => Math.round(r.summary.final.train_accuracy * 10);
+  const p = groupGap(byLabel(paired, 'relu'), byLabel(paired, 'tanh'), value, { sdFloor: floor });
+  const w = groupGap(byLabel(unpaired, 'relu'), byLabel(unpaired, 'tanh'), value, { sdFloor: floor });
+  assert.equal(p.ci?.method, 'paired');
+  assert.equal(w.ci?.method, 'Welch');
+  // Constant readings 9 vs 8: no observed spread, so both rest on the floor: se = (1/√6)/√3 = √(1/18).
+  assert.ok(p.ci && Math.abs(p.ci.se - Math.sqrt(1 / 18)) < 1e-12);
+  assert.ok(w.ci && Math.abs(w.ci.se - Math.sqrt(1 / 18)) < 1e-12);
+  assert.ok(p.ci.diff === 1 && w.ci.diff === 1);
+});
+
 test('the comparison table says how its gaps were made: a footnote, and tags when methods mix', () => {
   const dir = tempDir();
   // relu and tanh-relu share seeds 1-3; sigmoid ran seeds 4-6 (Welch against the best).

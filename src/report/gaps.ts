@@ -58,7 +58,11 @@ export interface GroupGap {
 
 export interface GapOptions {
   level?: number;
-  /** The smallest sd granted to the spread (see welchInterval); e.g. the rounding of whole epochs. */
+  /**
+   * The smallest sd granted to the spread of a difference of two readings, e.g. the rounding of
+   * whole epochs (1/√6). Paired: applied to the per-seed differences; Welch: each sample gets
+   * sdFloor/√2, the rounding of one reading, so both methods grant the difference the same floor.
+   */
   sdFloor?: number;
 }
 
@@ -77,7 +81,7 @@ export function groupGap(
   const va = ra.map(value);
   const vb = rb.map(valueB);
   const paired = pairedBySeed(a, b);
-  const ci = paired ? pairedInterval(va, vb, level, sdFloor) : welchInterval(va, vb, level, sdFloor);
+  const ci = paired ? pairedInterval(va, vb, level, sdFloor) : welchInterval(va, vb, level, sdFloor / Math.SQRT2);
   return {
     diff: ci ? ci.diff : mean(va) - mean(vb), ci, a: va, b: vb,
     seedsA: ra.map((r) => r.summary.seed), seedsB: rb.map((r) => r.summary.seed),
