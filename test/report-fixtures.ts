@@ -111,3 +111,38 @@ export function writeComparisonDir(root: string, runs: FakeRun[], kind: 'compari
   };
   fs.writeFileSync(path.join(root, 'comparison.json'), JSON.stringify(comparison, null, 2));
 }
+
+/** What a fixture schedule does on each seed (one entry per seed, in the seeds' order). */
+export interface SeedSpec {
+  /** Final train accuracy (the last epoch's: runs average the last 1 epoch). */
+  acc: number[];
+  /** The epoch at which the train loss first drops to 0.15 (it stays there; every run ends at 0.15). */
+  reach: number[];
+  /** Seconds per epoch. */
+  seconds: number[];
+}
+
+/** Epochs of a convergence fixture run. */
+export const SPEC_EPOCHS = 6;
+
+/** The train-loss curve of a run that first reaches 0.15 at epoch `reach`: 0.5 + 0.1 per epoch still to go, then 0.15. */
+export function lossCurveReaching(reach: number, epochs = SPEC_EPOCHS): number[] {
+  return Array.from({ length: epochs }, (_, i) => (i + 1 < reach ? 0.5 + (reach - i - 1) * 0.1 : 0.15));
+}
+
+/** Runs with known answers: per schedule and seed, the final train accuracy, the convergence epoch and the time. */
+export function runsFromSpecs(specs: Record<string, SeedSpec>, seeds: readonly number[], extra: Record<string, Partial<FakeRun>> = {}): FakeRun[] {
+  const runs: FakeRun[] = [];
+  for (const [label, s] of Object.entries(specs)) {
+    seeds.forEach((seed, i) => {
+      runs.push({
+        label, seed, averageLast: 1,
+        trainLoss: lossCurveReaching(s.reach[i]),
+        trainAccuracy: Array.from({ length: SPEC_EPOCHS }, (_, e) => s.acc[i] - 0.02 * (SPEC_EPOCHS - 1 - e)),
+        seconds: s.seconds[i],
+        ...extra[label],
+      });
+    });
+  }
+  return runs;
+}

@@ -5,7 +5,7 @@ import * as path from 'node:path';
 import { collectRuns } from '../src/report/runs';
 import { readEpochsCsv } from '../src/rundir/epochs';
 import { comparisonRows, writeComparison } from '../src/report/comparison';
-import { welchInterval } from '../src/report/stats';
+import { pairedInterval } from '../src/report/stats';
 import { LenetError } from '../src/errors';
 import { tempDir, writeRun, writeComparisonDir, cellPath } from './report-fixtures';
 
@@ -95,7 +95,7 @@ test('no runs, missing directory, duplicate seeds', () => {
   lenetError(() => collectRuns(dup), 1, /two runs of relu with seed 1/);
 });
 
-test('comparison table: means, stds, Table 2 beside, gaps with Welch CIs', () => {
+test('comparison table: means, stds, Table 2 beside, gaps paired by seed', () => {
   const dir = tempDir();
   // averageLast 1: the final values are the last epoch's.
   const runs = [
@@ -118,7 +118,7 @@ test('comparison table: means, stds, Table 2 beside, gaps with Welch CIs', () =>
   // Best test accuracy: tanh-relu (0.9725).
   assert.equal(sig.testGap.best, 'tanh-relu');
   close(sig.testGap.diff, 0.81 - 0.9725);
-  const byHand = welchInterval([0.79, 0.83], [0.97, 0.975]);
+  const byHand = pairedInterval([0.79, 0.83], [0.97, 0.975]); // seeds 1, 2 of both, same architecture: paired
   assert.ok(byHand && sig.testGap.ci);
   close(sig.testGap.ci.low, byHand.low);
   close(sig.testGap.ci.high, byHand.high);

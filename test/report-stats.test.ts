@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import {
   mean, std, variance, lnGamma, incompleteBeta, studentTCdf, studentTQuantile, welchInterval, excludesZero,
+  pairedInterval, holmAdjust, normalQuantile, seedsForPower,
 } from '../src/report/stats';
 import { paperLossOf } from '../src/train/metrics';
 import { PAPER_LOSS_MINIMUM } from '../src/rundir/epochs';
@@ -95,6 +96,84 @@ test('Welch interval with zero spread collapses to the difference', () => {
   assert.ok(ci);
   assert.equal(ci.low, 0.5);
   assert.equal(ci.high, 0.5);
+});
+
+test('paired t interval computed by hand: the per-seed differences, n − 1 degrees of freedom', () => {
+  // Differences 0.02, 0.03, 0.01, 0.02: mean 0.02, sd sqrt(0.0002/3), t(0.975, 3) = 3.18245.
+  const a = [0.97, 0.95, 0.96, 0.99];
+  const b = [0.95, 0.92, 0.95, 0.97];
+  const ci = pairedInterval(a, b);
+  assert.ok(ci);
+  assert.equal(ci.method, 'paired');
+  assert.equal(ci.n, 4);
+  assert.equal(ci.df, 3);
+  close(ci.diff, 0.02, 1e-12, 'diff');
+  close(ci.sd, Math.sqrt(0.0002 / 3), 1e-12, 'sd');
+  close(ci.se, Math.sqrt(0.0002 / 3) / 2, 1e-12, 'se');
+  close(ci.t, 3.18245, 1e-4, 't');
+  close(ci.low, 0.02 - 3.182446 * ci.se, 1e-6, 'low');
+  // scipy.stats.ttest_rel(a, b): t = 4.898979, p = 0.0162766
+  close(ci.diff / ci.se, 4.898979, 1e-6, 't statistic');
+  close(ci.p, 0.0162766, 1e-7, 'p');
+  assert.ok(excludesZero(ci));
+  // Unpaired, the same numbers are within noise: the seeds' shared luck is not removed.
+  const w = welchInterval(a, b);
+  assert.ok(w && w.method === 'Welch' && !excludesZero(w));
+  // scipy.stats.ttest_ind(a, b, equal_var=False): t = 1.494175, df = 5.799268, p = 0.1874251
+  close(w.df, 5.799268, 1e-6, 'Welch df');
+  close(w.p, 0.1874251, 1e-7, 'Welch p');
+});
+
+test('paired interval: null for one pair, an error for unequal lengths, and the sd floor', () => {
+  assert.equal(pairedInterval([1], [0]), null);
+  assert.throws(() => pairedInterval([1, 2], [1]), /pairs need equal lengths/);
+  // Identical differences have sd 0: the interval collapses, unless a floor is given.
+  const bare = pairedInterval([3, 3, 3], [1, 1, 1]);
+  assert.ok(bare && bare.low === 2 && bare.high === 2 && bare.p === 0);
+  const floored = pairedInterval([3, 3, 3], [1, 1, 1], 0.95, 1);
+  assert.ok(floored);
+  close(floored.se, 1 / Math.sqrt(3), 1e-12);
+  close(floored.high - floored.low, 2 * 4.302653 / Math.sqrt(3), 1e-5);
+  // A tie stays a tie: p = 1.
+  assert.equal(pairedInterval([1, 2], [1, 2], 0.95, 1)!.p, 1);
+});
+
+test("Holm's adjusted p-values (step-down, monotone, in input order)", () => {
+  // Sorted 0.01, 0.02, 0.03, 0.04 → ×4, ×3, ×2, ×1 → 0.04, 0.06, 0.06, 0.06 (made monotone).
+  const adj = holmAdjust([0.03, 0.01, 0.04, 0.02]);
+  const expected = [0.06, 0.04, 0.06, 0.06];
+  adj.forEach((p, i) => close(p, expected[i], 1e-12, `p[${i}]`));
+  close(holmAdjust([0.5, 0.001])[0], 0.5, 1e-12);
+  close(holmAdjust([0.5, 0.001])[1], 0.002, 1e-12);
+  assert.deepEqual(holmAdjust([0.9, 0.8]), [1, 1], 'capped at 1, and never below an earlier step');
+  adj.forEach((p, i) => assert.ok(p >= [0.03, 0.01, 0.04, 0.02][i], 'never below the raw p'));
+  assert.deepEqual(holmAdjust([0.6, 0.7, 0.8]), [1, 1, 1]);
+  assert.deepEqual(holmAdjust([]), []);
+});
+
+test('normal quantiles match the tables', () => {
+  close(normalQuantile(0.975), 1.959964, 1e-6);
+  close(normalQuantile(0.8), 0.841621, 1e-6);
+  close(normalQuantile(0.5), 0, 1e-12);
+  close(normalQuantile(0.001), -3.090232, 1e-6);
+  close(normalQuantile(1 - 0.05 / 6), 2.393980, 1e-6);
+  assert.throws(() => normalQuantile(0));
+});
+
+test('seeds for 80% power match G*Power and the exact noncentral t: paired d = 1 → 10; two samples d = 1 → 17 per group', () => {
+  assert.deepEqual(seedsForPower(1, 1, 'paired'), { seeds: 10 });
+  assert.deepEqual(seedsForPower(-1, 1, 'paired'), { seeds: 10 }, 'the sign of the gap does not matter');
+  // Welch's sd is sqrt(sd_a² + sd_b²): d = 1 with sd 1 on each side.
+  assert.deepEqual(seedsForPower(1, Math.SQRT2, 'Welch'), { seeds: 17 });
+  // G*Power, paired, d = 0.5, α 0.05, power 0.8: n = 34.
+  assert.deepEqual(seedsForPower(0.5, 1, 'paired'), { seeds: 34 });
+  // A smaller α (Holm's strictest step over 3 comparisons) needs more.
+  // Exact noncentral-t power (scipy.stats.nct) agrees: 14 pairs at α = 0.05/3, 4 at d = √6.
+  assert.deepEqual(seedsForPower(1, 1, 'paired', 0.05 / 3), { seeds: 14 });
+  assert.deepEqual(seedsForPower(1, 1 / Math.sqrt(6), 'paired'), { seeds: 4 });
+  assert.deepEqual(seedsForPower(0, 1, 'paired'), { seeds: null, why: 'zero gap' });
+  assert.deepEqual(seedsForPower(0.001, 1, 'paired'), { seeds: null, why: 'over limit' });
+  assert.deepEqual(seedsForPower(1, 0, 'paired'), { seeds: null, why: 'no spread' });
 });
 
 test('paperLossOf a one-hot vector is ln(1 + 9/e) = 1.4612', () => {

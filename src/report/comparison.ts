@@ -1,7 +1,8 @@
 /**
  * The comparison table: one row per schedule, mean ± std over seeds of the final-rounds metrics
  * (summary.json's `final`, the mean of the last K epochs), beside the paper's Table 2, with each
- * schedule's gap to the best one and its 95% Welch interval when there are several seeds.
+ * schedule's gap to the best one and its 95% interval when there are several seeds (paired by seed
+ * where the schedules ran the same seeds from the same starting point, Welch's otherwise: gaps.ts).
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -9,22 +10,20 @@ import { runtimeError } from '../errors';
 import { MetricName } from '../rundir/epochs';
 import { PAPER_TABLE2 } from './paper';
 import { RunGroup } from './runs';
-import { mean, std, welchInterval, WelchInterval } from './stats';
-import { csvNumber, csvText, fixed, markdownTable, meanStd, signed } from './format';
+import { GapInterval, mean, MeanStd, meanStdOf } from './stats';
+import { csvNumber, csvText, fixed, gapText as formatGap, markdownTable, meanStd } from './format';
+import { gapMethodNote, gapTag, groupGap, mixedMethods } from './gaps';
 
-export interface MeanStd {
-  mean: number;
-  std: number;
-  n: number;
-}
+export type { MeanStd };
+export { meanStdOf };
 
 export interface Gap {
   /** Name of the schedule the gap is measured to. */
   best: string;
   /** this - best (≤ 0). */
   diff: number;
-  /** 95% Welch interval of the difference; null with < 2 seeds on either side, or for the best itself. */
-  ci: WelchInterval | null;
+  /** 95% interval of the difference (paired or Welch); null with < 2 seeds on a side, or for the best itself. */
+  ci: GapInterval | null;
 }
 
 export interface ComparisonRow {
@@ -47,10 +46,6 @@ export interface ComparisonRow {
   trainGap: Gap;
 }
 
-export function meanStdOf(values: readonly number[]): MeanStd {
-  return { mean: mean(values), std: std(values), n: values.length };
-}
-
 /** Index of the group with the highest mean of the metric (first on ties). */
 export function bestGroupIndex(groups: readonly RunGroup[], metric: MetricName): number {
   let best = -1;
@@ -68,11 +63,8 @@ export function bestGroupIndex(groups: readonly RunGroup[], metric: MetricName):
 function gapTo(groups: readonly RunGroup[], g: RunGroup, metric: MetricName): Gap {
   const best = groups[bestGroupIndex(groups, metric)];
   if (best === g) return { best: best.label, diff: 0, ci: null };
-  return {
-    best: best.label,
-    diff: mean(g.finals[metric]) - mean(best.finals[metric]),
-    ci: welchInterval(g.finals[metric], best.finals[metric]),
-  };
+  const gap = groupGap(g, best, (r) => r.summary.final[metric]);
+  return { best: best.label, diff: gap.diff, ci: gap.ci };
 }
 
 /** One row per group, in the groups' order. */
@@ -95,12 +87,22 @@ export function comparisonRows(groups: readonly RunGroup[]): ComparisonRow[] {
   }));
 }
 
-/** "−0.0123 [−0.0200, −0.0046]", "best", or the bare difference when there is no interval. */
-export function gapText(gap: Gap, label: string, digits = 4): string {
-  if (gap.best === label) return 'best';
-  const d = signed(gap.diff, digits);
-  if (!gap.ci) return `${d} (CI n/a)`;
-  return `${d} [${signed(gap.ci.low, digits)}, ${signed(gap.ci.high, digits)}]`;
+/** "−0.0123 [−0.0200, −0.0046]", "best", or the difference with "(CI n/a)" when there is no interval. */
+export function gapText(gap: Gap, label: string, digits = 4, tag = ''): string {
+  return formatGap(gap.best === label ? null : gap, digits, tag);
+}
+
+/** Every gap interval of the table, for its footnote and its method tags. */
+function gapIntervals(rows: readonly ComparisonRow[]): Array<GapInterval | null> {
+  return rows.flatMap((r) => [r.testGap.ci, r.trainGap.ci]);
+}
+
+/** The sentence under the table that says how its gaps were computed ('' when it shows none). */
+export function comparisonGapNote(rows: readonly ComparisonRow[]): string {
+  if (!rows.some((r) => r.seeds.length >= 2)) return '';
+  const note = gapMethodNote(gapIntervals(rows));
+  const missing = rows.some((r) => (r.testGap.best !== r.label && !r.testGap.ci) || (r.trainGap.best !== r.label && !r.trainGap.ci));
+  return `Gap columns: this schedule's mean minus the best schedule's. ${note || 'No interval: every gap has a schedule with one seed.'}${missing ? ' "CI n/a": one seed on a side.' : ''}`;
 }
 
 export const COMPARISON_CSV_HEADER = [
@@ -111,6 +113,7 @@ export const COMPARISON_CSV_HEADER = [
   'test_accuracy_mean', 'test_accuracy_std', 'seconds_per_epoch_mean', 'seconds_per_epoch_std',
   'test_accuracy_best', 'test_accuracy_gap', 'test_accuracy_gap_ci95_low', 'test_accuracy_gap_ci95_high',
   'train_accuracy_best', 'train_accuracy_gap', 'train_accuracy_gap_ci95_low', 'train_accuracy_gap_ci95_high',
+  'test_accuracy_gap_method', 'train_accuracy_gap_method',
 ];
 
 export function comparisonCsv(rows: readonly ComparisonRow[]): string {
@@ -124,6 +127,7 @@ export function comparisonCsv(rows: readonly ComparisonRow[]): string {
       csvNumber(r.testAccuracy.mean), csvNumber(r.testAccuracy.std), csvNumber(r.secondsPerEpoch.mean), csvNumber(r.secondsPerEpoch.std, 3),
       r.testGap.best, csvNumber(r.testGap.diff), csvNumber(r.testGap.ci?.low), csvNumber(r.testGap.ci?.high),
       r.trainGap.best, csvNumber(r.trainGap.diff), csvNumber(r.trainGap.ci?.low), csvNumber(r.trainGap.ci?.high),
+      r.testGap.ci?.method ?? '', r.trainGap.ci?.method ?? '',
     ]),
   );
 }
@@ -131,6 +135,7 @@ export function comparisonCsv(rows: readonly ComparisonRow[]): string {
 /** Header and cells of the comparison table (shared by Markdown and HTML). */
 export function comparisonTableCells(rows: readonly ComparisonRow[]): { header: string[]; cells: string[][]; align: string } {
   const withGaps = rows.some((r) => r.seeds.length >= 2);
+  const mixed = mixedMethods(gapIntervals(rows));
   const header = [
     'schedule', 'conv1,conv2,dense', 'seeds', 'train loss', 'train paper loss', 'Table 2 loss_t', 'train acc', 'Table 2 accu_t',
     'test loss', 'test acc', 's/epoch',
@@ -141,16 +146,16 @@ export function comparisonTableCells(rows: readonly ComparisonRow[]): { header: 
       r.label + (r.incomplete > 0 ? ` (${r.incomplete} incomplete)` : ''),
       r.activations.join(','),
       String(r.seeds.length),
-      meanStd(r.trainLoss.mean, r.trainLoss.std, r.trainLoss.n, 4),
-      meanStd(r.trainPaperLoss.mean, r.trainPaperLoss.std, r.trainPaperLoss.n, 4),
+      meanStd(r.trainLoss, 4),
+      meanStd(r.trainPaperLoss, 4),
       r.paper ? fixed(r.paper.loss, 4) : '',
-      meanStd(r.trainAccuracy.mean, r.trainAccuracy.std, r.trainAccuracy.n, 4),
+      meanStd(r.trainAccuracy, 4),
       r.paper ? fixed(r.paper.accuracy, 3) : '',
-      meanStd(r.testLoss.mean, r.testLoss.std, r.testLoss.n, 4),
-      meanStd(r.testAccuracy.mean, r.testAccuracy.std, r.testAccuracy.n, 4),
-      meanStd(r.secondsPerEpoch.mean, r.secondsPerEpoch.std, r.secondsPerEpoch.n, 2),
+      meanStd(r.testLoss, 4),
+      meanStd(r.testAccuracy, 4),
+      meanStd(r.secondsPerEpoch, 2),
     ];
-    if (withGaps) c.push(gapText(r.testGap, r.label), gapText(r.trainGap, r.label));
+    if (withGaps) c.push(gapText(r.testGap, r.label, 4, gapTag(r.testGap.ci, mixed)), gapText(r.trainGap, r.label, 4, gapTag(r.trainGap.ci, mixed)));
     return c;
   });
   return { header, cells, align: 'llrrrrrrrrrrr' };
@@ -166,9 +171,8 @@ export function comparisonMarkdown(rows: readonly ComparisonRow[], averageLast?:
     "\"Table 2\" columns are the paper's training-set loss and accuracy (blank where the paper has no value); its loss is the",
     'cross-entropy of already-softmaxed outputs, comparable with our "train paper loss" column, not with "train loss".',
   ];
-  if (rows.some((r) => r.seeds.length >= 2)) {
-    lines.push("Gap columns: this schedule's mean minus the best schedule's, with a 95% Welch t interval (n/a with < 2 seeds).");
-  }
+  const gapNote = comparisonGapNote(rows);
+  if (gapNote) lines.push(gapNote);
   lines.push('', markdownTable(header, cells, align), '');
   return lines.join('\n');
 }

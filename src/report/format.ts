@@ -15,10 +15,35 @@ export function signed(x: number, digits: number): string {
   return x >= 0 && !s.startsWith('-') ? `+${s}` : s;
 }
 
-/** "mean ± std" when there are several values, the mean alone for one. */
-export function meanStd(m: number, s: number, n: number, digits: number): string {
-  if (n <= 1) return fixed(m, digits);
-  return `${fixed(m, digits)} ± ${fixed(s, digits)}`;
+/** "mean ± std" when there are several values, the mean alone for one: the one way tables show a spread over seeds. */
+export function meanStd(v: { mean: number; std: number; n: number }, digits: number): string {
+  if (v.n <= 1) return fixed(v.mean, digits);
+  return `${fixed(v.mean, digits)} ± ${fixed(v.std, digits)}`;
+}
+
+/** An interval as "[−0.0200, −0.0046]" (signed ends). */
+export function intervalText(ci: { low: number; high: number }, digits: number): string {
+  return `[${signed(ci.low, digits)}, ${signed(ci.high, digits)}]`;
+}
+
+/**
+ * A gap with its interval, the one way tables show a difference: "−0.0123 [−0.0200, −0.0046]";
+ * "−0.0123 (CI n/a)" when there is no interval (`noCi` replaces that note, e.g. '' in a table with
+ * no intervals at all); "best" for the row the gaps are measured to (null). `tag` is appended to an
+ * interval to say how it was made when a table mixes methods (" (Welch)").
+ */
+export function gapText(
+  gap: { diff: number; ci: { low: number; high: number } | null } | null, digits: number, tag = '', noCi = ' (CI n/a)',
+): string {
+  if (gap === null) return 'best';
+  const d = signed(gap.diff, digits);
+  return gap.ci ? `${d} ${intervalText(gap.ci, digits)}${tag}` : `${d}${noCi}`;
+}
+
+/** A p-value: "0.012", "< 0.001". */
+export function pValueText(p: number): string {
+  if (p < 0.001) return '< 0.001';
+  return p.toFixed(3);
 }
 
 /** One CSV cell: quoted when it holds a comma, quote or newline. */

@@ -7,10 +7,12 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { runtimeError } from '../errors';
 import { PAPER_DEFAULTS } from '../config';
+import { PAPER_ACTIVATIONS } from '../model/activations';
 import { collectRuns, RunCollection, RunGroup } from './runs';
-import { comparisonTableCells, ComparisonRow, writeComparison } from './comparison';
+import { comparisonGapNote, comparisonTableCells, ComparisonRow, writeComparison } from './comparison';
 import { RenderedChart, writeCharts, writeHeatmap } from './plot';
-import { evaluateClaims, Verdict } from './verdicts';
+import { evaluateClaims, Verdict, VERDICT_RULES } from './verdicts';
+import { claimTableCells } from './judge';
 import { htmlEscape, htmlTable, markdownTable } from './format';
 import { sweepTableCells, writeSweepTable } from './sweep-table';
 
@@ -65,7 +67,7 @@ function protocolSection(c: RunCollection): Section {
     rows.push(['data set', `${data.dataset} (${data.source})`, 'MNIST']);
   }
   rows.push(['seeds', `${seeds.length}: ${seeds.join(', ')}`, '1 (not stated)']);
-  rows.push(['schedules', c.groups.map((g) => g.label).join('; '), 'sigmoid; tanh; relu; tanh-relu']);
+  rows.push(['schedules', c.groups.map((g) => g.label).join('; '), PAPER_ACTIVATIONS.join('; ')]);
   const note = first
     ? `Resolved configuration from ${first.relDir}/config.json (all runs share it unless a note below says otherwise).`
     : 'No config.json was found next to the runs.';
@@ -117,23 +119,45 @@ function verdictSummaryLine(v: Verdict): string {
   return `(${v.id}) ${v.claim}: **${v.status}**${v.status === 'not testable' ? ` (${v.reason})` : ''}`;
 }
 
+/** Markdown's **bold** in the rules, as HTML. */
+function boldHtml(s: string): string {
+  return htmlEscape(s).replace(/\*\*(.+?)\*\*/g, '<strong>$1</strong>');
+}
+
 function verdictsSection(verdicts: readonly Verdict[]): Section {
-  const md = verdicts.map((v) => [
-    `### (${v.id}) ${v.claim}`,
-    '',
-    `**Verdict: ${v.status}.** ${v.reason}`,
-    '',
-    ...v.evidence.map((e) => `- ${e}`),
-    '',
-  ].join('\n')).join('\n');
-  const cls = (s: string) => (s === 'held' ? 'held' : s === 'did not hold' ? 'failed' : 'untestable');
-  const html = verdicts.map((v) => [
-    `<div class="verdict ${cls(v.status)}">`,
-    `<h3>(${v.id}) ${htmlEscape(v.claim)}</h3>`,
-    `<p><strong>Verdict: ${htmlEscape(v.status)}.</strong> ${htmlEscape(v.reason)}</p>`,
-    v.evidence.length ? `<ul>${v.evidence.map((e) => `<li>${htmlEscape(e)}</li>`).join('')}</ul>` : '',
-    '</div>',
-  ].join('\n')).join('\n');
+  const table = (v: Verdict) => (v.comparisons.length > 0 ? claimTableCells(v.comparisons) : null);
+  const md = [
+    ...verdicts.map((v) => {
+      const t = table(v);
+      return [
+        `### (${v.id}) ${v.claim}`,
+        '',
+        `**Verdict: ${v.status}.** ${v.reason}`,
+        '',
+        ...(t ? [markdownTable(t.header, t.cells, t.align), ''] : []),
+        ...v.evidence.map((e) => `- ${e}`),
+        '',
+      ].join('\n');
+    }),
+    '### How the verdicts are reached\n',
+    ...VERDICT_RULES.map((r) => `${r}\n`),
+  ].join('\n');
+  const cls = (s: string) => (s === 'held' ? 'held' : s === 'did not hold' ? 'failed' : s.startsWith('inconclusive') ? 'inconclusive' : 'untestable');
+  const html = [
+    ...verdicts.map((v) => {
+      const t = table(v);
+      return [
+        `<div class="verdict ${cls(v.status)}">`,
+        `<h3>(${v.id}) ${htmlEscape(v.claim)}</h3>`,
+        `<p><strong>Verdict: ${htmlEscape(v.status)}.</strong> ${htmlEscape(v.reason)}</p>`,
+        t ? htmlTable(t.header, t.cells, t.align) : '',
+        v.evidence.length ? `<ul>${v.evidence.map((e) => `<li>${htmlEscape(e)}</li>`).join('')}</ul>` : '',
+        '</div>',
+      ].join('\n');
+    }),
+    '<h3>How the verdicts are reached</h3>',
+    ...VERDICT_RULES.map((r) => `<p class="rules">${boldHtml(r)}</p>`),
+  ].join('\n');
   return { title: "The paper's claims (Section 4)", md, html };
 }
 
@@ -145,7 +169,7 @@ function tableSection(rows: readonly ComparisonRow[], groups: readonly RunGroup[
     `Final-rounds values: mean of each run's last ${k} epochs, then mean ± sample std over seeds.`,
     "Table 2 columns: the paper's training loss and accuracy. Its loss is cross-entropy on already-softmaxed outputs",
     '(floor 1.4612), comparable with our "train paper loss", not with "train loss".',
-    seeds >= 2 ? "Gaps: a schedule's mean minus the best one's, with a 95% Welch t interval." : 'One seed per schedule: no intervals.',
+    seeds >= 2 ? comparisonGapNote(rows) : 'One seed per schedule: no intervals.',
   ].join(' ');
   return {
     title: 'Results beside Table 2',
@@ -169,7 +193,7 @@ table{border-collapse:collapse;margin:1em 0;font-size:0.9em}th,td{border:1px sol
 td.r,th.r{text-align:right;font-variant-numeric:tabular-nums}thead{background:#f3f3f3}
 figure{margin:1.5em 0}figcaption{font-weight:bold;margin-bottom:0.5em}figure svg{max-width:100%;height:auto}
 .verdict{border-left:6px solid #999;padding:0.2em 1em;margin:1em 0;background:#fafafa}.verdict.held{border-color:#2e7d32}
-.verdict.failed{border-color:#c62828}.verdict.untestable{border-color:#9e9e9e}code{background:#f3f3f3;padding:0 0.2em}`;
+.verdict.failed{border-color:#c62828}.verdict.inconclusive{border-color:#ef8f00}.verdict.untestable{border-color:#9e9e9e}.rules{font-size:0.9em;color:#444}code{background:#f3f3f3;padding:0 0.2em}`;
 
 /**
  * Collects the runs under dir and writes, into outDir (default dir): report.md, report.html,

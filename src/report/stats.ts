@@ -1,7 +1,8 @@
 /**
  * Small statistics for comparing schedules over seeds: mean, sample standard deviation, the Student-t
- * distribution (CDF and inverse CDF through the regularized incomplete beta function) and Welch's
- * confidence interval for a difference of two means.
+ * distribution (CDF and inverse CDF through the regularized incomplete beta function), the normal
+ * quantile, confidence intervals for a difference of means (paired by seed, or Welch's for unpaired
+ * samples) with their p-values, Holm's correction, and the seeds a gap needs at a given power.
  */
 
 /** Arithmetic mean; NaN for an empty list. */
@@ -125,33 +126,60 @@ export function studentTQuantile(p: number, df: number): number {
   return (lo + hi) / 2;
 }
 
-/** Welch's interval for mean(a) - mean(b). */
-export interface WelchInterval {
-  /** mean(a) - mean(b) */
+/** How a gap's interval was computed: per-seed differences (paired t) or two independent samples (Welch's t). */
+export type GapMethod = 'paired' | 'Welch';
+
+/** A confidence interval for mean(a) - mean(b), with the test of "the difference is 0" behind it. */
+export interface GapInterval {
+  method: GapMethod;
+  /** Paired: the number of pairs. Welch: the smaller sample's size. */
+  n: number;
+  /** mean(a) - mean(b) (paired: the mean of the per-pair differences, the same number). */
   diff: number;
   low: number;
   high: number;
-  /** Welch–Satterthwaite degrees of freedom. */
+  /** Degrees of freedom: n - 1 when paired, Welch–Satterthwaite otherwise. */
   df: number;
   /** The t quantile used. */
   t: number;
   /** Standard error of the difference. */
   se: number;
+  /**
+   * The spread the power estimate needs. Paired: the sd of the per-pair differences. Welch:
+   * sqrt(sd_a² + sd_b²), so that se = sd / sqrt(n) with equal sample sizes n.
+   */
+  sd: number;
+  /** Two-sided p-value of diff = 0 (0 when the interval has zero width and diff ≠ 0). */
+  p: number;
   level: number;
+}
+
+function checkLevel(level: number, who: string): void {
+  if (!(level > 0 && level < 1)) throw new RangeError(`${who}: level must be in (0, 1), got ${level}`);
+}
+
+/** Two-sided p-value of a t statistic diff/se with df degrees of freedom. */
+function twoSidedP(diff: number, se: number, df: number): number {
+  if (se === 0) return diff === 0 ? 1 : 0;
+  return Math.min(1, 2 * (1 - studentTCdf(Math.abs(diff / se), df)));
 }
 
 /**
  * Welch's t confidence interval for the difference of means mean(a) - mean(b), with the
  * Welch–Satterthwaite degrees of freedom. null when either side has fewer than 2 values ("n/a").
  * When both samples have zero spread the interval collapses to the difference itself.
+ * `sdFloor` is the smallest standard deviation a sample is granted (the rounding error of coarse
+ * readings such as whole epochs), so identical readings do not pass for infinite precision.
  */
-export function welchInterval(a: readonly number[], b: readonly number[], level = 0.95): WelchInterval | null {
+export function welchInterval(a: readonly number[], b: readonly number[], level = 0.95, sdFloor = 0): GapInterval | null {
   if (a.length < 2 || b.length < 2) return null;
-  if (!(level > 0 && level < 1)) throw new RangeError(`welchInterval: level must be in (0, 1), got ${level}`);
+  checkLevel(level, 'welchInterval');
   const na = a.length;
   const nb = b.length;
-  const va = variance(a) / na;
-  const vb = variance(b) / nb;
+  const sa2 = Math.max(variance(a), sdFloor * sdFloor);
+  const sb2 = Math.max(variance(b), sdFloor * sdFloor);
+  const va = sa2 / na;
+  const vb = sb2 / nb;
   const diff = mean(a) - mean(b);
   const se = Math.sqrt(va + vb);
   if (!Number.isFinite(se) || !Number.isFinite(diff)) return null;
@@ -159,10 +187,124 @@ export function welchInterval(a: readonly number[], b: readonly number[], level 
   if (se === 0) df = na + nb - 2;
   else df = (va + vb) ** 2 / ((va * va) / (na - 1) + (vb * vb) / (nb - 1));
   const t = studentTQuantile(1 - (1 - level) / 2, df);
-  return { diff, low: diff - t * se, high: diff + t * se, df, t, se, level };
+  return {
+    method: 'Welch', n: Math.min(na, nb), diff, low: diff - t * se, high: diff + t * se, df, t, se,
+    sd: Math.sqrt(sa2 + sb2), p: twoSidedP(diff, se, df), level,
+  };
+}
+
+/**
+ * The paired t confidence interval for mean(a - b), where a[i] and b[i] are one pair (here: two
+ * schedules trained from the same seed). null with fewer than 2 pairs; a RangeError when the
+ * lists differ in length. `sdFloor` as for welchInterval, applied to the sd of the differences.
+ */
+export function pairedInterval(a: readonly number[], b: readonly number[], level = 0.95, sdFloor = 0): GapInterval | null {
+  if (a.length !== b.length) throw new RangeError(`pairedInterval: ${a.length} values against ${b.length}: pairs need equal lengths`);
+  if (a.length < 2) return null;
+  checkLevel(level, 'pairedInterval');
+  const d = a.map((x, i) => x - b[i]);
+  const n = d.length;
+  const diff = mean(d);
+  const sd = Math.max(std(d), sdFloor);
+  const se = sd / Math.sqrt(n);
+  if (!Number.isFinite(se) || !Number.isFinite(diff)) return null;
+  const df = n - 1;
+  const t = studentTQuantile(1 - (1 - level) / 2, df);
+  return { method: 'paired', n, diff, low: diff - t * se, high: diff + t * se, df, t, se, sd, p: twoSidedP(diff, se, df), level };
 }
 
 /** True when the interval lies wholly on one side of 0. */
-export function excludesZero(ci: WelchInterval | null): boolean {
+export function excludesZero(ci: GapInterval | null): boolean {
   return ci !== null && (ci.low > 0 || ci.high < 0);
+}
+
+/**
+ * Holm's step-down adjusted p-values: with the m p-values sorted ascending, the k-th (1-based)
+ * becomes max over j ≤ k of min(1, (m - j + 1)·p_(j)). Rejecting where the adjusted p < α keeps
+ * the chance of any false rejection among the m at most α. Returned in the input order.
+ */
+export function holmAdjust(ps: readonly number[]): number[] {
+  const m = ps.length;
+  const order = ps.map((p, i) => ({ p, i })).sort((x, y) => x.p - y.p || x.i - y.i);
+  const out = new Array<number>(m);
+  let running = 0;
+  order.forEach(({ p, i }, k) => {
+    running = Math.max(running, Math.min(1, (m - k) * p));
+    out[i] = running;
+  });
+  return out;
+}
+
+/**
+ * The p-quantile of the standard normal distribution (Acklam's rational approximation, relative
+ * error below 1.2e-9: ample for a count of seeds).
+ */
+export function normalQuantile(p: number): number {
+  if (!(p > 0 && p < 1)) throw new RangeError(`normalQuantile: p must be in (0, 1), got ${p}`);
+  const a = [-3.969683028665376e1, 2.209460984245205e2, -2.759285104469687e2, 1.38357751867269e2, -3.066479806614716e1, 2.506628277459239];
+  const b = [-5.447609879822406e1, 1.615858368580409e2, -1.556989798598866e2, 6.680131188771972e1, -1.328068155288572e1];
+  const c = [-7.784894002430293e-3, -3.223964580411365e-1, -2.400758277161838, -2.549732539343734, 4.374664141464968, 2.938163982698783];
+  const d = [7.784695709041462e-3, 3.224671290700398e-1, 2.445134137142996, 3.754408661907416];
+  const low = 0.02425;
+  let x: number;
+  if (p < low) {
+    const q = Math.sqrt(-2 * Math.log(p));
+    x = (((((c[0] * q + c[1]) * q + c[2]) * q + c[3]) * q + c[4]) * q + c[5]) / ((((d[0] * q + d[1]) * q + d[2]) * q + d[3]) * q + 1);
+  } else if (p <= 1 - low) {
+    const q = p - 0.5;
+    const r = q * q;
+    x = ((((((a[0] * r + a[1]) * r + a[2]) * r + a[3]) * r + a[4]) * r + a[5]) * q) / (((((b[0] * r + b[1]) * r + b[2]) * r + b[3]) * r + b[4]) * r + 1);
+  } else {
+    const q = Math.sqrt(-2 * Math.log(1 - p));
+    x = -(((((c[0] * q + c[1]) * q + c[2]) * q + c[3]) * q + c[4]) * q + c[5]) / ((((d[0] * q + d[1]) * q + d[2]) * q + d[3]) * q + 1);
+  }
+  return x;
+}
+
+/** What the seeds-for-power estimate returns: a count, or why there is none. */
+export type SeedsNeeded = { seeds: number } | { seeds: null; why: 'zero gap' | 'no spread' | 'over limit' };
+
+/**
+ * About how many seeds a gap of size `gap` needs to come out significant at two-sided level α with
+ * the given power, when the spread is `sd` (paired: the sd of per-seed differences, the answer is
+ * the number of pairs; Welch: sqrt(sd_a² + sd_b²), the answer is seeds per schedule). The normal
+ * approximation n = ((z_{1−α/2} + z_{power})·sd/gap)² is refined with t quantiles: the answer is the
+ * smallest n ≥ 2 with ((t_{1−α/2, df} + t_{power, df})·sd/gap)² ≤ n, df = n − 1 paired, 2n − 2 Welch
+ * (the left side falls and the right side grows with n, so a search finds it). Capped at `limit`.
+ */
+export function seedsForPower(gap: number, sd: number, method: GapMethod, alpha = 0.05, power = 0.8, limit = 1000): SeedsNeeded {
+  if (!Number.isFinite(gap) || gap === 0) return { seeds: null, why: 'zero gap' };
+  if (!(sd > 0)) return { seeds: null, why: 'no spread' };
+  const ratio = (sd / Math.abs(gap)) ** 2;
+  const enough = (n: number) => {
+    const df = method === 'paired' ? n - 1 : 2 * n - 2;
+    return (studentTQuantile(1 - alpha / 2, df) + studentTQuantile(power, df)) ** 2 * ratio <= n;
+  };
+  // t quantiles exceed z quantiles, so the normal answer is a lower bound.
+  let lo = Math.max(2, Math.ceil((normalQuantile(1 - alpha / 2) + normalQuantile(power)) ** 2 * ratio));
+  if (lo > limit) return { seeds: null, why: 'over limit' };
+  if (enough(lo)) return { seeds: lo };
+  let hi = lo;
+  while (!enough(hi)) {
+    lo = hi;
+    if (hi >= limit) return { seeds: null, why: 'over limit' };
+    hi = Math.min(limit, hi * 2);
+  }
+  while (hi - lo > 1) {
+    const mid = Math.floor((lo + hi) / 2);
+    if (enough(mid)) hi = mid;
+    else lo = mid;
+  }
+  return { seeds: hi };
+}
+
+/** Mean, sample standard deviation and count of one metric over seeds. */
+export interface MeanStd {
+  mean: number;
+  std: number;
+  n: number;
+}
+
+export function meanStdOf(values: readonly number[]): MeanStd {
+  return { mean: mean(values), std: std(values), n: values.length };
 }
