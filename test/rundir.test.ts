@@ -94,7 +94,7 @@ test('epochs.csv: NaN and ±Infinity of a diverged run read back; an epoch liste
 test('summary.json of a diverged run: null in the JSON, NaN when read, diverged_epoch named; still complete', () => {
   const dir = tempDir('lenet-summary-');
   const config = resolveTrainConfig({ epochs: 3, averageLast: 2 });
-  const s = buildSummary(config, 'native', [row(1, 2.3), row(2, Number.NaN), row(3, Number.NaN)], true);
+  const s = buildSummary(config, 'native', 'MNIST', [row(1, 2.3), row(2, Number.NaN), row(3, Number.NaN)], true);
   assert.equal(s.diverged_epoch, 2);
   writeSummary(dir, s);
   const json = JSON.parse(fs.readFileSync(path.join(dir, 'summary.json'), 'utf8'));

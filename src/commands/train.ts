@@ -18,7 +18,7 @@ const show = (v: number, digits = 4) => (Number.isFinite(v) ? v.toFixed(digits) 
 export function formatSummary(s: RunSummary, dir: string): string {
   const f = s.final;
   return [
-    `${s.schedule} (${s.activations.join(',')}), seed ${s.seed}, ${s.epochs_run}/${s.epochs_planned} epochs on ${s.backend}` +
+    `${s.schedule} (${s.activations.join(',')}), seed ${s.seed}, ${s.epochs_run}/${s.epochs_planned} epochs of ${s.dataset} on ${s.backend}` +
       `${s.complete ? '' : ' (incomplete)'}${s.diverged_epoch !== null ? ` (diverged at epoch ${s.diverged_epoch})` : ''}; mean of the last ${s.average_last}:`,
     `  train loss ${show(f.train_loss)}  train accuracy ${show(f.train_accuracy)}  paper loss ${show(f.train_paper_loss)}`,
     `  test loss  ${show(f.test_loss)}  test accuracy  ${show(f.test_accuracy)}  paper loss ${show(f.test_paper_loss)}`,

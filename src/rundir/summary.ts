@@ -18,6 +18,8 @@ export interface RunSummary {
   seed: number;
   loss: string;
   backend: string;
+  /** The data set trained on: 'MNIST', 'Fashion-MNIST' or 'custom' (see config.json's data). */
+  dataset: string;
   epochs_planned: number;
   epochs_run: number;
   average_last: number;
@@ -54,13 +56,14 @@ export function divergedEpoch(rows: readonly EpochRow[]): number | null {
   return rows.find((r) => !Number.isFinite(r.train_loss))?.epoch ?? null;
 }
 
-export function buildSummary(config: SummarySource, backend: string, rows: readonly EpochRow[], complete: boolean): RunSummary {
+export function buildSummary(config: SummarySource, backend: string, dataset: string, rows: readonly EpochRow[], complete: boolean): RunSummary {
   return {
     schedule: config.scheduleLabel,
     activations: [...config.schedule],
     seed: config.seed,
     loss: config.loss,
     backend,
+    dataset,
     epochs_planned: config.epochs,
     epochs_run: rows.length === 0 ? 0 : rows[rows.length - 1].epoch,
     average_last: Math.min(config.averageLast, rows.length),
@@ -113,6 +116,8 @@ export function readSummary(file: string): RunSummary {
   return {
     ...(data as RunSummary),
     diverged_epoch: typeof s.diverged_epoch === 'number' ? s.diverged_epoch : null,
+    // Summaries written before the data set was recorded were all trained on a data folder we cannot name now.
+    dataset: typeof s.dataset === 'string' ? s.dataset : 'unknown',
     final: means,
     seconds_per_epoch: s.seconds_per_epoch === null ? Number.NaN : (s.seconds_per_epoch as number),
   };

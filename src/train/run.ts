@@ -159,7 +159,7 @@ async function trainIntoLockedFolder(config: TrainConfig, options: RunOptions, m
     optimizer.dispose();
   }
   if (rows.length === 0) return { summary: emptySummary(config, backend.name), rows, stopped: true };
-  const summary = buildSummary(config, backend.name, rows, complete);
+  const summary = buildSummary(config, backend.name, recogniseDataset(mnist.files), rows, complete);
   writeSummary(dir, summary);
   return { summary, rows, stopped: result.stopped };
 }
@@ -168,7 +168,7 @@ async function trainIntoLockedFolder(config: TrainConfig, options: RunOptions, m
 function emptySummary(config: TrainConfig, backend: string): RunSummary {
   const nan = Number.NaN;
   return {
-    schedule: config.scheduleLabel, activations: [...config.schedule], seed: config.seed, loss: config.loss, backend,
+    schedule: config.scheduleLabel, activations: [...config.schedule], seed: config.seed, loss: config.loss, backend, dataset: 'unknown',
     epochs_planned: config.epochs, epochs_run: 0, average_last: 0, complete: false, diverged_epoch: null,
     final: { train_loss: nan, train_accuracy: nan, test_loss: nan, test_accuracy: nan, seconds: nan, train_paper_loss: nan, test_paper_loss: nan },
     seconds_per_epoch: nan,
