@@ -7,8 +7,8 @@ import { loadModel } from '../model/io';
 import { selectBackend } from '../backend/index';
 import { shellQuote } from './options';
 import { evaluateSet } from '../train/trainer';
-import { readManifest } from '../rundir/manifest';
-import { readSummary } from '../rundir/summary';
+import { MANIFEST_FILE, readManifest } from '../rundir/manifest';
+import { readSummary, SUMMARY_FILE } from '../rundir/summary';
 
 export function register(program: Command): void {
   program.command('evaluate')
@@ -20,12 +20,12 @@ export function register(program: Command): void {
     .option('--json', 'print the result as JSON')
     .action(async (dir: string, opts: Record<string, unknown>) => {
       if (!fs.existsSync(dir) || !fs.statSync(dir).isDirectory()) throw usageError(`${dir}: no such run directory`);
-      if (!fs.existsSync(path.join(dir, 'config.json'))) throw usageError(`${dir} is not a lenet run (no config.json)`);
+      if (!fs.existsSync(path.join(dir, MANIFEST_FILE))) throw usageError(`${dir} is not a lenet run (no config.json)`);
       const manifest = readManifest(dir);
       const config = manifest.config;
       if (!fs.existsSync(path.join(dir, 'model', 'model.json'))) throw runtimeError(`${dir} has no saved model (the run did not finish)`);
       // model/ is written when a run completes; beside an unfinished summary it is a leftover of an older run.
-      const summaryFile = path.join(dir, 'summary.json');
+      const summaryFile = path.join(dir, SUMMARY_FILE);
       if (fs.existsSync(summaryFile) && !readSummary(summaryFile).complete) {
         throw runtimeError(`${dir} did not finish (summary.json says complete: false); its model/ is not this run's; resume it with lenet train --resume ${shellQuote(dir)}`);
       }

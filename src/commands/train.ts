@@ -6,7 +6,7 @@ import { usageError } from '../errors';
 import { progressMode } from '../progress';
 import { runTraining } from '../train/run';
 import { CHECKPOINT_FILE, timestamp } from '../rundir/layout';
-import { readManifest } from '../rundir/manifest';
+import { MANIFEST_FILE, readManifest } from '../rundir/manifest';
 import { readCompleteSummary, RunSummary } from '../rundir/summary';
 import { installStopHandlers, SIGNAL_EXIT_CODES } from '../signals';
 import { addScheduleOption, addTrainingOptions, pickTrainingOptions, shellQuote } from './options';
@@ -35,7 +35,7 @@ function resumeConfig(dir: string, opts: Record<string, unknown>): TrainConfig {
   const output = ['out', 'force'].filter((k) => opts[k] !== undefined);
   if (output.length > 0) throw usageError(`--resume writes into the run's own folder; remove ${output.map((k) => '--' + k).join(', ')}`);
   if (!fs.existsSync(dir) || !fs.statSync(dir).isDirectory()) throw usageError(`--resume ${dir}: no such run directory`);
-  if (!fs.existsSync(path.join(dir, 'config.json'))) throw usageError(`--resume ${dir} is not a lenet run (no config.json)`);
+  if (!fs.existsSync(path.join(dir, MANIFEST_FILE))) throw usageError(`--resume ${dir} is not a lenet run (no config.json)`);
   return readManifest(dir).config;
 }
 

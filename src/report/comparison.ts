@@ -4,9 +4,9 @@
  * schedule's gap to the best one and its 95% interval when there are several seeds (paired by seed
  * where the schedules ran the same seeds from the same starting point, Welch's otherwise: gaps.ts).
  */
-import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { runtimeError } from '../errors';
+import { writeFileAtomic } from '../rundir/atomic';
+import { createOutDir } from '../rundir/layout';
 import { MetricName } from '../rundir/epochs';
 import { PAPER_TABLE2 } from './paper';
 import { RunGroup } from './runs';
@@ -184,12 +184,8 @@ export function comparisonMarkdown(rows: readonly ComparisonRow[], averageLast?:
 export function writeComparison(outDir: string, groups: readonly RunGroup[]): ComparisonRow[] {
   const rows = comparisonRows(groups);
   const averageLast = groups[0]?.runs[0]?.summary.average_last;
-  try {
-    fs.mkdirSync(outDir, { recursive: true });
-    fs.writeFileSync(path.join(outDir, 'comparison.csv'), comparisonCsv(rows));
-    fs.writeFileSync(path.join(outDir, 'comparison.md'), comparisonMarkdown(rows, averageLast));
-  } catch (err) {
-    throw runtimeError(`cannot write the comparison into ${outDir}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
-  }
+  createOutDir(outDir);
+  writeFileAtomic(path.join(outDir, 'comparison.csv'), comparisonCsv(rows));
+  writeFileAtomic(path.join(outDir, 'comparison.md'), comparisonMarkdown(rows, averageLast));
   return rows;
 }

@@ -13,7 +13,7 @@ import { METRIC_NAMES } from '../rundir/epochs';
 import { cellDir } from '../rundir/layout';
 import { lockFolder } from '../rundir/lock';
 import { describeDifferences, Protocol, protocolDifferences, protocolOf, stableJson } from '../rundir/protocol';
-import { readSummary, RunSummary } from '../rundir/summary';
+import { readSummary, RunSummary, SUMMARY_FILE } from '../rundir/summary';
 import { writeCharts, writeHeatmap } from './plot';
 import { ComparisonRow, writeComparison } from './comparison';
 import { SweepRow, writeSweepTable } from './sweep-table';
@@ -108,8 +108,8 @@ function copyCells(cells: Map<string, RunData>, outAbs: string, outDir: string):
     for (const [key, run] of cells) {
       const dest = path.join(outAbs, key);
       if (fs.existsSync(dest) && fs.realpathSync(run.dir) === fs.realpathSync(dest)) continue;
-      if (fs.existsSync(path.join(dest, 'summary.json'))) {
-        if (resultsOf(readSummary(path.join(dest, 'summary.json'))) === resultsOf(run.summary)) continue;
+      if (fs.existsSync(path.join(dest, SUMMARY_FILE))) {
+        if (resultsOf(readSummary(path.join(dest, SUMMARY_FILE))) === resultsOf(run.summary)) continue;
         throw runtimeError(`cannot merge: ${dest} already holds a different run of ${run.summary.schedule} seed ${run.summary.seed}`);
       }
       fs.mkdirSync(path.dirname(dest), { recursive: true });

@@ -1,7 +1,7 @@
 /** The ranked table of a sweep over per-layer schedules (sweep.csv, sweep.md). */
-import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { runtimeError } from '../errors';
+import { writeFileAtomic } from '../rundir/atomic';
+import { createOutDir } from '../rundir/layout';
 import { RunGroup } from './runs';
 import { GapInterval, mean, MeanStd, meanStdOf } from './stats';
 import { bestGroupIndex } from './comparison';
@@ -90,12 +90,8 @@ export function sweepMarkdown(rows: readonly SweepRow[], averageLast?: number): 
 export function writeSweepTable(outDir: string, groups: readonly RunGroup[]): { rows: SweepRow[]; files: string[] } {
   const rows = sweepRows(groups);
   const files = [path.join(outDir, 'sweep.csv'), path.join(outDir, 'sweep.md')];
-  try {
-    fs.mkdirSync(outDir, { recursive: true });
-    fs.writeFileSync(files[0], sweepCsv(rows));
-    fs.writeFileSync(files[1], sweepMarkdown(rows, groups[0]?.runs[0]?.summary.average_last));
-  } catch (err) {
-    throw runtimeError(`cannot write the sweep table into ${outDir}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
-  }
+  createOutDir(outDir);
+  writeFileAtomic(files[0], sweepCsv(rows));
+  writeFileAtomic(files[1], sweepMarkdown(rows, groups[0]?.runs[0]?.summary.average_last));
   return { rows, files };
 }
