@@ -58,6 +58,15 @@ test('lock: a lock left by a dead process is taken over; one held on another hos
   assert.equal(JSON.parse(fs.readFileSync(path.join(dir, LOCK_FILE), 'utf8')).pid, process.pid);
   assert.deepEqual(fs.readdirSync(dir), [LOCK_FILE], 'the stale lock is gone, not kept aside');
   lock.release();
+  // A live pid that is not a Node process (the dead writer's pid reused by another program) holds nothing.
+  const sleeper = spawn('sleep', ['30']);
+  fs.writeFileSync(path.join(dir, LOCK_FILE), JSON.stringify({ pid: sleeper.pid, host: os.hostname(), command: 'lenet train', started: 'then' }));
+  try {
+    assert.equal(lockHolder(dir), null);
+    lockFolder(dir, 'lenet train').release();
+  } finally {
+    sleeper.kill();
+  }
   fs.writeFileSync(path.join(dir, LOCK_FILE), JSON.stringify({ pid: 4242, host: 'node-17.cluster', command: 'lenet sweep', started: 'then' }));
   throwsLenet(() => lockFolder(dir, 'lenet sweep'), 1, /pid 4242 on host node-17\.cluster/, /if that process is gone, delete .*\.lenet\.lock/);
 });

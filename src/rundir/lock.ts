@@ -43,14 +43,21 @@ function readOwner(file: string): LockOwner | null {
   }
 }
 
-/** True unless the process is known to be gone (only a process on this host can be checked). */
+/**
+ * True unless the process is known to be gone (only a process on this host can be checked). A pid
+ * reused by a program that is not Node (seen in /proc where there is one) is not the owner.
+ */
 function ownerAlive(o: LockOwner): boolean {
   if (o.host !== os.hostname()) return true;
   try {
     process.kill(o.pid, 0);
-    return true;
   } catch (err) {
     return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+  try {
+    return /node/.test(fs.readFileSync(`/proc/${o.pid}/cmdline`, 'latin1'));
+  } catch {
+    return true; // no /proc here: the pid answered, so take it as the owner
   }
 }
 
