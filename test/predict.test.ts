@@ -207,6 +207,13 @@ test('lenet evaluate writes confusion.csv/svg/png whose counts sum to the test i
   const full = fs.readFileSync(path.join(out, 'confusion.csv'), 'utf8').trim().split('\n').slice(1).map((l) => l.split(',').slice(1).map(Number));
   assert.equal(full.flat().reduce((s, v) => s + v, 0), 10000);
   assert.deepEqual(full.map((row) => row.reduce((s, v) => s + v, 0)), [980, 1135, 1032, 1010, 982, 892, 958, 1028, 974, 1009], 'MNIST test images per class');
+  // An --out that cannot be made: one runtime-error line.
+  const blocked = path.join(work, 'a-file');
+  fs.writeFileSync(blocked, '');
+  const bad = runCli(['evaluate', dir, '--out', path.join(blocked, 'sub')]);
+  assert.equal(bad.code, 1);
+  assert.ok(isOneLineError(bad.stderr), bad.stderr);
+  assert.match(bad.stderr, /cannot write confusion\.csv\/svg\/png into .*a-file\/sub: ENOTDIR/);
 });
 
 test('lenet report: a confusion matrix per schedule from the saved models, the gallery, the zoomed charts; a run without a model is left out with a note', () => {
