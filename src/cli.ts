@@ -9,6 +9,7 @@ import { register as registerSweep } from './commands/sweep';
 import { register as registerMerge } from './commands/merge';
 import { register as registerPlot } from './commands/plot';
 import { register as registerReport } from './commands/report';
+import { register as registerPredict } from './commands/predict';
 
 /** The program: the entry only wires commands; each lives in src/commands/. */
 export function buildProgram(): Command {
@@ -33,6 +34,7 @@ export function buildProgram(): Command {
   registerMerge(program);
   registerPlot(program);
   registerReport(program);
+  registerPredict(program);
   for (const cmd of program.commands) cmd.exitOverride();
   return program;
 }

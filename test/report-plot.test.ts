@@ -3,7 +3,7 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { collectRuns } from '../src/report/runs';
-import { writeCharts, writeHeatmap, PNG_WIDTH, lineChartSpec, normalizeSvgIds, renderSvg, heatmapSpec } from '../src/report/plot';
+import { writeCharts, writeHeatmap, PNG_WIDTH, lineChartSpec, normalizeSvgIds, renderSvg, heatmapSpec, chartDefs, zoomFromEpoch, zoomAccuracyDomain } from '../src/report/plot';
 import { tempDir, writeComparisonDir, FakeRun } from './report-fixtures';
 
 /** Minimal XML well-formedness check: every tag closes in order, attributes are quoted, no stray '<'. */
@@ -66,14 +66,19 @@ test('writeCharts: accuracy, loss and paper-loss as well-formed SVG with one tra
   writeComparisonDir(dir, runs([1, 2]));
   const { groups } = collectRuns(dir);
   const { files, charts } = await writeCharts(dir, groups);
-  assert.deepEqual(files.map((f) => path.basename(f)), ['accuracy.svg', 'accuracy.png', 'loss.svg', 'loss.png', 'paper-loss.svg', 'paper-loss.png']);
-  assert.equal(charts.length, 3);
-  for (const name of ['accuracy', 'loss', 'paper-loss']) {
+  assert.deepEqual(files.map((f) => path.basename(f)), [
+    'accuracy.svg', 'accuracy.png', 'loss.svg', 'loss.png', 'accuracy-zoom.svg', 'accuracy-zoom.png', 'loss-zoom.svg', 'loss-zoom.png',
+    'paper-loss.svg', 'paper-loss.png',
+  ]);
+  assert.equal(charts.length, 5);
+  for (const name of ['accuracy', 'loss', 'accuracy-zoom', 'loss-zoom', 'paper-loss']) {
     const svg = fs.readFileSync(path.join(dir, `${name}.svg`), 'utf8');
     assertWellFormedXml(svg);
     const lines = linePaths(svg);
-    assert.equal(lines.length, 8, `${name}: 4 schedules × (train, test)`);
-    for (const label of ['sigmoid', 'tanh', 'relu', 'tanh-relu']) {
+    // The zoomed accuracy leaves off schedules more than 0.05 below the best (here sigmoid and tanh).
+    const drawn = name === 'accuracy-zoom' ? ['relu', 'tanh-relu'] : ['sigmoid', 'tanh', 'relu', 'tanh-relu'];
+    assert.equal(lines.length, 2 * drawn.length, `${name}: ${drawn.length} schedules × (train, test)`);
+    for (const label of drawn) {
       assert.deepEqual(lines.filter(([s]) => s === label).map(([, split]) => split).sort(), ['test', 'train'], `${name}: ${label}`);
       assert.match(svg, new RegExp(`>${label}</text>`), `${name}: legend names ${label}`);
     }
@@ -99,6 +104,41 @@ test('one seed: no band; the y axis title names the metric', async () => {
   assert.match(svg, />loss<\/text>/);
   const spec = lineChartSpec(groups, { title: 't', yTitle: 'y', train: 'train_loss', test: 'test_loss' });
   assert.equal((spec.data as { values: unknown[] }).values.length, 3 * 5 * 2);
+});
+
+test('zoomed charts: only the second half of the epochs, accuracy on a fitted axis, loss on a log axis', async () => {
+  const dir = tempDir();
+  // Six epochs: the zoom starts at epoch 4; relu and tanh-relu end 0.002 apart, sigmoid far below.
+  const acc = (end: number) => [0.5, 0.8, 0.9, end - 0.004, end - 0.002, end];
+  writeComparisonDir(dir, [
+    { label: 'sigmoid', seed: 1, trainLoss: [2, 1.5, 1, 0.6, 0.5, 0.45], trainAccuracy: acc(0.95) },
+    { label: 'relu', seed: 1, trainLoss: [2, 1, 0.5, 0.1, 0.05, 0.04], trainAccuracy: acc(0.990) },
+    { label: 'tanh-relu', seed: 1, trainLoss: [2, 1, 0.5, 0.1, 0.05, 0.03], trainAccuracy: acc(0.992) },
+  ]);
+  const { groups } = collectRuns(dir);
+  assert.equal(zoomFromEpoch(groups), 4);
+  const lasting = (n: number) => [{ epochs: Array.from({ length: n }, (_, i) => ({ epoch: i + 1 })) }] as unknown as Parameters<typeof zoomFromEpoch>[0];
+  assert.deepEqual([1, 2, 3, 20].map((n) => zoomFromEpoch(lasting(n))), [1, 1, 2, 11], 'the second half, at least two epochs');
+  const defs = new Map(chartDefs(groups).map((d) => [d.name, d]));
+  const zoom = defs.get('accuracy-zoom')!.spec as { data: { values: Array<{ epoch: number }> }; layer: Array<{ encoding: { x: { scale: { domain: number[] } }; y: { scale?: Record<string, unknown> } } }> };
+  assert.deepEqual([...new Set(zoom.data.values.map((v) => v.epoch))], [4, 5, 6], 'only epochs 4-6 drawn');
+  assert.deepEqual(zoom.layer[0].encoding.x.scale.domain, [4, 6]);
+  const [lo, hi] = zoom.layer[0].encoding.y.scale?.domain as number[];
+  assert.ok(lo > 0.95 && lo < 0.963 && hi > 0.992 && hi <= 1, `fitted axis [${lo}, ${hi}]`);
+  const lossZoom = defs.get('loss-zoom')!.spec as typeof zoom;
+  assert.equal(lossZoom.layer[0].encoding.y.scale?.type, 'log');
+  assert.match(defs.get('loss-zoom')!.title, /epochs 4-6, log scale/);
+  await writeCharts(dir, groups);
+  // sigmoid's mean over epochs 4-6 is about 0.1 below the best: left off the fitted axis, and said so.
+  assert.deepEqual(zoomAccuracyDomain(groups, 4).off, ['sigmoid']);
+  assert.match(defs.get('accuracy-zoom')!.spec.title as string, /below the axis: sigmoid/);
+  const svg = fs.readFileSync(path.join(dir, 'accuracy-zoom.svg'), 'utf8');
+  assertWellFormedXml(svg);
+  assert.deepEqual(linePaths(svg).map(([label]) => label).sort(), ['relu', 'relu', 'tanh-relu', 'tanh-relu']);
+  // The fitted axis starts near the lowest value drawn (relu's test accuracy at epoch 4, 0.963), not at 0 nor at epoch 1's 0.5.
+  const ticks = [...svg.matchAll(/role-axis-label[\s\S]*?<\/g>/g)].flatMap((m) => [...m[0].matchAll(/>(0\.\d+)<\/text>/g)].map((t) => Number(t[1])));
+  assert.ok(ticks.length > 0, 'y tick labels found');
+  assert.ok(Math.min(...ticks) >= 0.95, `lowest accuracy tick ${Math.min(...ticks)}`);
 });
 
 test('writeHeatmap: one cell per schedule, panels by dense activation, PNG size as set', async () => {

@@ -387,7 +387,7 @@ test('report.md and self-contained report.html: table, charts, one verdict per c
   }
   const html = fs.readFileSync(path.join(out, 'report.html'), 'utf8');
   assert.match(html, /^<!DOCTYPE html>/);
-  assert.equal((html.match(/<svg /g) ?? []).length, 3, 'three charts inlined');
+  assert.equal((html.match(/<svg /g) ?? []).length, 5, 'five charts inlined (three, and the zoomed accuracy and loss)');
   assert.match(html, /<table>/);
   assert.equal((html.match(/<div class="verdict /g) ?? []).length, 4);
   assert.doesNotMatch(html, /(src|href)\s*=\s*["']?(https?:)?\/\//i, 'no external resources');

@@ -146,7 +146,7 @@ test('data sets are recognised by their SHA-256: MNIST, Fashion-MNIST, otherwise
 
 test('--force clears an earlier run and nothing else: foreign temporaries and a foreign model/ stay (or are refused)', () => {
   const dir = tempDir('lenet-force-');
-  for (const f of ['epochs.csv', 'summary.json', 'summary.csv', 'config.json', 'checkpoint.bin', '.epochs.csv.123.tmp', '.notes.md.swp.tmp', 'notes.md']) fs.writeFileSync(path.join(dir, f), 'x');
+  for (const f of ['epochs.csv', 'summary.json', 'summary.csv', 'config.json', 'checkpoint.bin', 'confusion.csv', 'confusion.png', '.epochs.csv.123.tmp', '.notes.md.swp.tmp', 'notes.md']) fs.writeFileSync(path.join(dir, f), 'x');
   fs.mkdirSync(path.join(dir, 'model'));
   fs.writeFileSync(path.join(dir, 'model', 'model.json'), JSON.stringify({ format: 'layers-model', weightsManifest: [{ paths: ['weights.bin'] }] }));
   fs.writeFileSync(path.join(dir, 'model', 'weights.bin'), 'w');

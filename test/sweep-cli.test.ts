@@ -86,7 +86,7 @@ test('report and plot on a comparison folder', () => {
   const p = lenet(['plot', dir, '--out', out, '--json']);
   assert.equal(p.code, 0, p.stderr);
   const files = JSON.parse(p.stdout).files.map((f: string) => path.basename(f));
-  assert.deepEqual(files, ['accuracy.svg', 'accuracy.png', 'loss.svg', 'loss.png', 'paper-loss.svg', 'paper-loss.png']);
+  assert.deepEqual(files, ['accuracy.svg', 'accuracy.png', 'loss.svg', 'loss.png', 'accuracy-zoom.svg', 'accuracy-zoom.png', 'loss-zoom.svg', 'loss-zoom.png', 'paper-loss.svg', 'paper-loss.png']);
 });
 
 test('report/plot: missing folder (exit 2), no runs or a malformed run (exit 1), one line each', () => {

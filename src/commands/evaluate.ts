@@ -1,34 +1,24 @@
-import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Command } from 'commander';
-import { runtimeError, usageError } from '../errors';
 import { loadMnist } from '../data/mnist';
 import { loadModel } from '../model/io';
+import { predictProbabilities } from '../model/predict';
 import { selectBackend } from '../backend/index';
-import { shellQuote } from './options';
-import { evaluateSet } from '../train/trainer';
-import { MANIFEST_FILE, readManifest } from '../rundir/manifest';
-import { readSummary, SUMMARY_FILE } from '../rundir/summary';
+import { emptyTally, tallyProbabilities } from '../train/loss';
+import { argmaxRows, confusionMatrix, perClassAccuracy, writeConfusion } from '../report/confusion';
+import { openTrainedRun } from '../rundir/run-folder';
 
 export function register(program: Command): void {
   program.command('evaluate')
-    .description('reload a run\'s saved model and report its test loss and accuracy')
+    .description('reload a run\'s saved model: test loss, accuracy, per-class accuracy, and the confusion matrix (confusion.csv/svg/png)')
     .argument('<run-dir>', 'a folder written by lenet train')
     .option('--data-dir <dir>', 'MNIST files to evaluate on (default: those the run used)')
     .option('--full-test-set', 'all 10000 test images, even for a run trained with --limit (default: the run\'s own test slice)')
+    .option('--out <dir>', 'folder for confusion.csv/svg/png (default: the run folder)')
     .option('--backend <name>', 'auto, native, cpu, tensorflow')
     .option('--json', 'print the result as JSON')
     .action(async (dir: string, opts: Record<string, unknown>) => {
-      if (!fs.existsSync(dir) || !fs.statSync(dir).isDirectory()) throw usageError(`${dir}: no such run directory`);
-      if (!fs.existsSync(path.join(dir, MANIFEST_FILE))) throw usageError(`${dir} is not a lenet run (no config.json)`);
-      const manifest = readManifest(dir);
-      const config = manifest.config;
-      if (!fs.existsSync(path.join(dir, 'model', 'model.json'))) throw runtimeError(`${dir} has no saved model (the run did not finish)`);
-      // model/ is written when a run completes; beside an unfinished summary it is a leftover of an older run.
-      const summaryFile = path.join(dir, SUMMARY_FILE);
-      if (fs.existsSync(summaryFile) && !readSummary(summaryFile).complete) {
-        throw runtimeError(`${dir} did not finish (summary.json says complete: false); its model/ is not this run's; resume it with lenet train --resume ${shellQuote(dir)}`);
-      }
+      const { manifest, config, modelDir } = openTrainedRun(dir);
       await selectBackend(String(opts.backend ?? 'auto'), null);
       const dataDir = typeof opts.dataDir === 'string' ? opts.dataDir : config.dataDir ?? undefined;
       // By default the same test images as the run's epochs, so its last test numbers are reproduced.
@@ -37,14 +27,28 @@ export function register(program: Command): void {
       const trained = new Map(manifest.data.files.map((f) => [f.name, f.sha256]));
       const differing = data.files.filter((f) => trained.has(f.name) && trained.get(f.name) !== f.sha256).map((f) => f.name);
       if (differing.length > 0) process.stderr.write(`lenet: warning: data differ from the run's (${differing.join(', ')} changed)\n`);
-      const model = await loadModel(path.join(dir, 'model'));
-      const tally = evaluateSet(model, data.test, config.imageSize);
+      const model = await loadModel(modelDir);
+      const probs = predictProbabilities(model, data.test.images, data.test.count, config.imageSize);
       model.dispose();
+      const tally = emptyTally();
+      tallyProbabilities(tally, probs, data.test.labels);
+      const matrix = confusionMatrix(data.test.labels, argmaxRows(probs));
+      const perClass = perClassAccuracy(matrix);
       const result = {
         run: dir, test_images: tally.count, test_loss: tally.loss / tally.count,
         test_accuracy: tally.correct / tally.count, test_paper_loss: tally.paperLoss / tally.count,
+        per_class_accuracy: perClass, class_counts: matrix.map((row) => row.reduce((s, v) => s + v, 0)),
+        confusion: matrix, files: [] as string[],
       };
-      if (opts.json) process.stdout.write(JSON.stringify(result, null, 2) + '\n');
-      else process.stdout.write(`${dir}: ${tally.count} test images, loss ${result.test_loss.toFixed(4)}, accuracy ${result.test_accuracy.toFixed(4)}, paper loss ${result.test_paper_loss.toFixed(4)}\n`);
+      const outDir = typeof opts.out === 'string' ? opts.out : dir;
+      const title = `Confusion of ${config.scheduleLabel} (seed ${config.seed}) on ${tally.count} test images, accuracy ${result.test_accuracy.toFixed(4)}`;
+      result.files = (await writeConfusion(outDir, matrix, title)).files;
+      if (opts.json) {
+        process.stdout.write(JSON.stringify(result, null, 2) + '\n');
+        return;
+      }
+      process.stdout.write(`${dir}: ${tally.count} test images, loss ${result.test_loss.toFixed(4)}, accuracy ${result.test_accuracy.toFixed(4)}, paper loss ${result.test_paper_loss.toFixed(4)}\n`);
+      process.stdout.write(`accuracy per class: ${perClass.map((a, k) => `${k} ${Number.isNaN(a) ? '-' : a.toFixed(4)}`).join('  ')}\n`);
+      process.stdout.write(`confusion matrix (rows true, columns predicted): ${result.files.map((f) => path.basename(f)).join(', ')} in ${outDir}\n`);
     });
 }

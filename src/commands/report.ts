@@ -1,19 +1,24 @@
 import * as path from 'node:path';
 import { Command } from 'commander';
 import { writeReport } from '../report/report';
+import { collectRuns } from '../report/runs';
+import { analyseErrors } from './error-analysis';
 
-/** `lenet report DIR`: report.md + self-contained report.html with the table, charts, protocol and verdicts. */
+/** `lenet report DIR`: report.md + self-contained report.html with the table, charts, confusion matrices, gallery, protocol and verdicts. */
 export function register(program: Command): void {
   program
     .command('report')
-    .description("write report.md and a self-contained report.html: table beside Table 2, charts, protocol, machine, and verdicts on Section 4's claims")
+    .description("write report.md and a self-contained report.html: table beside Table 2, charts, where each schedule errs, protocol, machine, and verdicts on Section 4's claims")
     .argument('<dir>', 'a comparison, sweep or run folder (searched recursively for runs)')
     .option('--out <dir>', 'folder for the report and its charts (default: DIR)')
+    .option('--backend <name>', 'backend that runs the saved models for the confusion matrices and gallery: auto, native, cpu, tensorflow')
     .option('--quiet', 'print nothing but errors')
     .option('--json', 'print the verdicts and files as JSON')
-    .action(async (dir: string, opts: { out?: string; quiet?: boolean; json?: boolean }) => {
-      const result = await writeReport(dir, opts.out ?? dir);
-      if (!opts.quiet && !opts.json) for (const w of result.warnings) process.stderr.write(`lenet: ${w}\n`);
+    .action(async (dir: string, opts: { out?: string; backend?: string; quiet?: boolean; json?: boolean }) => {
+      // The saved models are run here (report/ only draws): their predictions go in as plain arrays.
+      const errors = await analyseErrors(collectRuns(dir), opts.backend ?? 'auto');
+      const result = await writeReport(dir, opts.out ?? dir, errors);
+      if (!opts.quiet && !opts.json) for (const w of [...result.warnings, ...errors.notes]) process.stderr.write(`lenet: ${w}\n`);
       if (opts.json) {
         process.stdout.write(JSON.stringify({ verdicts: result.verdicts, files: result.files }, null, 2) + '\n');
       } else if (!opts.quiet) {

@@ -226,6 +226,12 @@ function checkLimit(limit: number | undefined, trainTotal: number): void {
   }
 }
 
+/** The test images a `--limit` run uses: the same fraction as of the training set, at least one. */
+export function testSliceCount(limit: number | undefined | null, trainTotal: number, testTotal: number): number {
+  if (limit === undefined || limit === null) return testTotal;
+  return Math.min(testTotal, Math.max(1, Math.round((limit * testTotal) / trainTotal)));
+}
+
 interface RawFile {
   name: string;
   path: string;
@@ -272,10 +278,7 @@ export function loadMnist(options: LoadMnistOptions): MnistData {
   // Checked only now because the allowed range in the message needs the real training count.
   checkLimit(options.limit, trainImgs.count);
   const trainCount = options.limit ?? trainImgs.count;
-  const testCount =
-    options.limit === undefined
-      ? testImgs.count
-      : Math.min(testImgs.count, Math.max(1, Math.round((trainCount * testImgs.count) / trainImgs.count)));
+  const testCount = testSliceCount(options.limit, trainImgs.count, testImgs.count);
 
   const split = (imgs: typeof trainImgs, labels: Uint8Array, n: number): Split => {
     const per = imgs.rows * imgs.cols;

@@ -60,19 +60,36 @@ export function curveRows(groups: readonly RunGroup[], train: MetricName, test: 
  */
 export function lineChartSpec(groups: readonly RunGroup[], opts: {
   title: string; yTitle: string; train: MetricName; test: MetricName; rule?: { y: number; label: string };
+  /** Draw only epochs from this one on (a zoomed view); the y axis fits what is drawn. */
+  fromEpoch?: number;
+  /** A logarithmic y axis (losses). */
+  logY?: boolean;
+  /** A fixed y range (bands are cut to it). */
+  yDomain?: [number, number];
+  /** Schedules left out of the drawing (they keep their colour in the legend). */
+  omit?: readonly string[];
 }): Spec {
   const labels = groups.map((g) => g.label);
-  const values = curveRows(groups, opts.train, opts.test);
+  const from = opts.fromEpoch ?? 1;
+  // A band reaching below zero has no place on a log axis: it is cut at a tenth of its mean.
+  // Bands are cut rather than clipped: resvg cannot render a clipped mark that lies wholly outside.
+  const [lo, hi] = opts.yDomain ?? [-Infinity, Infinity];
+  const values = curveRows(groups, opts.train, opts.test)
+    .filter((r) => (r.epoch as number) >= from && !(opts.omit ?? []).includes(r.schedule as string))
+    .map((r) => (opts.logY ? { ...r, low: Math.max(r.low as number, (r.value as number) / 10) } : r))
+    .map((r) => ({ ...r, low: Math.max(lo, r.low as number), high: Math.min(hi, r.high as number) }));
   const maxEpoch = Math.max(1, ...groups.map((g) => g.epochs.length ? g.epochs[g.epochs.length - 1].epoch : 1));
   const banded = groups.some((g) => g.runs.length > 1);
-  const x = { field: 'epoch', type: 'quantitative', title: 'epoch', scale: { domain: [1, Math.max(2, maxEpoch)], nice: false }, axis: { tickMinStep: 1, format: 'd' } };
+  const x = { field: 'epoch', type: 'quantitative', title: 'epoch', scale: { domain: [from, Math.max(from + 1, maxEpoch)], nice: false }, axis: { tickMinStep: 1, format: 'd' } };
   const color = { field: 'schedule', type: 'nominal', title: 'schedule', scale: colorScale(labels), legend: { symbolOpacity: 1, symbolType: 'circle' } };
+  const yScale = opts.logY ? { type: 'log', nice: false } : opts.yDomain ? { domain: opts.yDomain, nice: false } : { zero: false };
   const layers: Spec[] = [];
   if (banded) {
     layers.push({
       mark: { type: 'area', opacity: 0.15 },
       encoding: {
-        x, y: { field: 'low', type: 'quantitative' }, y2: { field: 'high' }, color,
+        // An area's scale starts at zero unless told: the zoomed views tell it.
+        x, y: { field: 'low', type: 'quantitative', ...(opts.logY || opts.yDomain ? { scale: yScale } : {}) }, y2: { field: 'high' }, color,
         detail: { field: 'split', type: 'nominal' },
       },
     });
@@ -81,7 +98,7 @@ export function lineChartSpec(groups: readonly RunGroup[], opts: {
     mark: { type: 'line', strokeWidth: 2 },
     encoding: {
       x,
-      y: { field: 'value', type: 'quantitative', title: opts.yTitle, scale: { zero: false } },
+      y: { field: 'value', type: 'quantitative', title: opts.yTitle, scale: yScale },
       color,
       strokeDash: {
         field: 'split', type: 'nominal', title: 'split',
@@ -91,7 +108,7 @@ export function lineChartSpec(groups: readonly RunGroup[], opts: {
       tooltip: [{ field: 'schedule' }, { field: 'split' }, { field: 'epoch' }, { field: 'value', format: '.4f' }],
     },
   });
-  if (maxEpoch <= 12) {
+  if (maxEpoch - from < 12) {
     layers.push({
       mark: { type: 'point', filled: true, size: 25 },
       encoding: { x, y: { field: 'value', type: 'quantitative' }, color },
@@ -116,10 +133,45 @@ export function lineChartSpec(groups: readonly RunGroup[], opts: {
   };
 }
 
-/** The charts of a comparison: accuracy, loss and the paper's loss over epochs. */
+/**
+ * The first epoch of the zoomed charts: the second half of training (epochs 11-20 of 20), where
+ * the good schedules differ by tenths of a percent that a full-scale axis draws as one line.
+ */
+export function zoomFromEpoch(groups: readonly RunGroup[]): number {
+  const maxEpoch = Math.max(1, ...groups.map((g) => g.epochs.length ? g.epochs[g.epochs.length - 1].epoch : 1));
+  // At least two epochs drawn, so there is a line to read.
+  return Math.max(1, Math.min(Math.floor(maxEpoch / 2) + 1, maxEpoch - 1));
+}
+
+/** How far below the best schedule's accuracy the zoomed axis reaches: schedules further down are left off it. */
+export const ZOOM_ACCURACY_REACH = 0.05;
+
+/**
+ * The zoomed accuracy axis: fitted to the curves (train and test, epochs from `from` on) of the
+ * schedules whose mean there is within ZOOM_ACCURACY_REACH of the best one's, padded by a tenth;
+ * the schedules left off (e.g. a sigmoid that did not learn) are named and not drawn.
+ */
+export function zoomAccuracyDomain(groups: readonly RunGroup[], from: number): { domain: [number, number]; off: string[] } {
+  const rows = curveRows(groups, 'train_accuracy', 'test_accuracy').filter((r) => (r.epoch as number) >= from && Number.isFinite(r.value as number));
+  const byGroup = new Map<string, number[]>();
+  for (const r of rows) byGroup.set(r.schedule as string, [...(byGroup.get(r.schedule as string) ?? []), r.value as number]);
+  const means = [...byGroup].map(([label, v]) => ({ label, mean: mean(v), min: Math.min(...v), max: Math.max(...v) }));
+  const best = Math.max(...means.map((m) => m.mean));
+  const kept = means.filter((m) => m.mean >= best - ZOOM_ACCURACY_REACH);
+  const lo = Math.min(...kept.map((m) => m.min));
+  const hi = Math.max(...kept.map((m) => m.max));
+  const pad = Math.max((hi - lo) / 10, 0.0005);
+  return { domain: [Math.max(0, lo - pad), Math.min(1, hi + pad)], off: means.filter((m) => !kept.includes(m)).map((m) => m.label) };
+}
+
+/** The charts of a comparison: accuracy, loss and the paper's loss over epochs, and zoomed views of the first two. */
 export function chartDefs(groups: readonly RunGroup[]): ChartDef[] {
   const seeds = Math.max(...groups.map((g) => g.runs.length));
   const band = seeds > 1 ? ` (mean of ${seeds} seeds, band ± 1 std)` : '';
+  const from = zoomFromEpoch(groups);
+  const last = `epochs ${from}-${Math.max(...groups.map((g) => g.epochs.length ? g.epochs[g.epochs.length - 1].epoch : 1))}`;
+  const zoom = zoomAccuracyDomain(groups, from);
+  const offAxis = zoom.off.length > 0 ? `; below the axis: ${zoom.off.join(', ')}` : '';
   return [
     {
       name: 'accuracy',
@@ -130,6 +182,19 @@ export function chartDefs(groups: readonly RunGroup[]): ChartDef[] {
       name: 'loss',
       title: 'Loss vs epoch',
       spec: lineChartSpec(groups, { title: `Cross-entropy loss per epoch: train solid, test dashed${band}`, yTitle: 'loss', train: 'train_loss', test: 'test_loss' }),
+    },
+    {
+      name: 'accuracy-zoom',
+      title: `Accuracy vs epoch, zoomed: ${last}`,
+      spec: lineChartSpec(groups, {
+        title: `Accuracy, ${last}, axis fitted: train solid, test dashed${band}${offAxis}`, yTitle: 'accuracy',
+        train: 'train_accuracy', test: 'test_accuracy', fromEpoch: from, yDomain: zoom.domain, omit: zoom.off,
+      }),
+    },
+    {
+      name: 'loss-zoom',
+      title: `Loss vs epoch, zoomed: ${last}, log scale`,
+      spec: lineChartSpec(groups, { title: `Cross-entropy loss, ${last}, log scale: train solid, test dashed${band}`, yTitle: 'loss (log scale)', train: 'train_loss', test: 'test_loss', fromEpoch: from, logY: true }),
     },
     {
       name: 'paper-loss',
@@ -274,7 +339,8 @@ function writeOut(dir: string, chart: RenderedChart): string[] {
 }
 
 /**
- * Writes accuracy.svg/png, loss.svg/png and paper-loss.svg/png into dir for the given groups.
+ * Writes accuracy, loss, their zoomed views (accuracy-zoom, loss-zoom) and paper-loss, each as
+ * SVG and PNG, into dir for the given groups.
  * Returns the rendered charts (for inlining into the report) and the files written.
  */
 export async function writeCharts(dir: string, groups: readonly RunGroup[]): Promise<{ charts: Array<RenderedChart & { title: string }>; files: string[] }> {

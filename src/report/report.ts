@@ -15,6 +15,7 @@ import { evaluateClaims, Verdict, VERDICT_RULES } from './verdicts';
 import { claimTableCells } from './judge';
 import { htmlEscape, htmlTable, markdownTable } from './format';
 import { sweepTableCells, writeSweepTable } from './sweep-table';
+import { ErrorAnalysis, writeErrorSection } from './errors-section';
 
 export interface ReportResult {
   files: string[];
@@ -198,9 +199,10 @@ figure{margin:1.5em 0}figcaption{font-weight:bold;margin-bottom:0.5em}figure svg
 /**
  * Collects the runs under dir and writes, into outDir (default dir): report.md, report.html,
  * comparison.csv/md, the charts (accuracy, loss, paper-loss as SVG and PNG) and, for a sweep,
- * sweep.csv/md and heatmap.svg/png.
+ * sweep.csv/md and heatmap.svg/png. With `errors` (predictions of the saved models, made by the
+ * caller), also confusion-<schedule>.csv/svg/png and gallery.svg/png.
  */
-export async function writeReport(dir: string, outDir: string = dir): Promise<ReportResult> {
+export async function writeReport(dir: string, outDir: string = dir, errors?: ErrorAnalysis): Promise<ReportResult> {
   const c = collectRuns(dir);
   const files: string[] = [];
   const rows = writeComparison(outDir, c.groups);
@@ -223,8 +225,14 @@ export async function writeReport(dir: string, outDir: string = dir): Promise<Re
     files.push(...heat.files);
     allCharts.push({ ...heat.chart, title: 'Mean test accuracy by activation per layer' });
   }
-  sections.push(chartsSection(allCharts), verdictsSection(verdicts), protocolSection(c), machineSection(c));
-  const notes = [...c.warnings];
+  sections.push(chartsSection(allCharts));
+  if (errors && errors.schedules.length > 0) {
+    const { files: errorFiles, ...section } = await writeErrorSection(outDir, errors);
+    files.push(...errorFiles);
+    sections.push(section);
+  }
+  sections.push(verdictsSection(verdicts), protocolSection(c), machineSection(c));
+  const notes = [...c.warnings, ...(errors?.notes ?? [])];
   const incomplete = c.runs.filter((r) => !r.summary.complete);
   if (incomplete.length > 0) notes.push(`${incomplete.length} run(s) did not finish all planned epochs: ${incomplete.map((r) => r.relDir).join(', ')}`);
   if (notes.length > 0) {

@@ -17,8 +17,11 @@ export const CHECKPOINT_FILE = 'checkpoint.bin';
 export const MODEL_DIR = 'model';
 export const MODEL_FILES = ['model.json', 'weights.bin'] as const;
 
+/** What `lenet evaluate` writes into a run folder: it belongs to that run's model, so --force clears it too. */
+export const EVALUATION_FILES = ['confusion.csv', 'confusion.svg', 'confusion.png'] as const;
+
 /** The files a run writes into its folder (model/ aside). */
-export const RUN_FILES = [EPOCHS_FILE, SUMMARY_FILE, SUMMARY_CSV_FILE, MANIFEST_FILE, CHECKPOINT_FILE] as const;
+export const RUN_FILES = [EPOCHS_FILE, SUMMARY_FILE, SUMMARY_CSV_FILE, MANIFEST_FILE, CHECKPOINT_FILE, ...EVALUATION_FILES] as const;
 
 /** The folder of one cell of a campaign, relative to the campaign folder. */
 export function cellDir(label: string, seed: number): string {

@@ -1,0 +1,85 @@
+import * as fs from 'node:fs';
+import { Command } from 'commander';
+import { LenetError, runtimeError } from '../errors';
+import { imageToMnist, MNIST_SIDE } from '../data/image-input';
+import { resizeImages } from '../data/mnist';
+import { loadModel } from '../model/io';
+import { predictProbabilities } from '../model/predict';
+import { selectBackend } from '../backend/index';
+import { openTrainedRun } from '../rundir/run-folder';
+
+interface Prediction {
+  file: string;
+  predicted: number;
+  confidence: number;
+  probabilities: number[];
+  /** The picture had a light background and was inverted to MNIST's white-on-black. */
+  inverted: boolean;
+}
+
+interface Failure {
+  file: string;
+  error: string;
+}
+
+function readImage(file: string): Buffer {
+  try {
+    return fs.readFileSync(file);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    throw runtimeError(`${file}: ${code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : `cannot read (${code ?? (err as Error).message})`}`);
+  }
+}
+
+/** `lenet predict RUN_DIR IMAGE...`: classify digit pictures with a run's saved model. */
+export function register(program: Command): void {
+  program.command('predict')
+    .description('classify digit pictures (PNG or JPEG, any size) with a run\'s saved model: the top class and the ten probabilities')
+    .argument('<run-dir>', 'a finished run folder (written by lenet train, or one run of a comparison)')
+    .argument('<images...>', 'PNG or JPEG files, one digit each')
+    .option('--backend <name>', 'auto, native, cpu, tensorflow')
+    .option('--json', 'print one JSON array: per image {file, predicted, confidence, probabilities, inverted} or {file, error}')
+    .action(async (dir: string, images: string[], opts: { backend?: string; json?: boolean }) => {
+      const { config, modelDir } = openTrainedRun(dir, 2);
+      // Every picture is prepared first; one that cannot be read is reported, the others still classified.
+      const results: Array<Prediction | Failure> = [];
+      const ready: Array<{ index: number; input: Float32Array; inverted: boolean }> = [];
+      for (const file of images) {
+        try {
+          const digit = imageToMnist(readImage(file), file);
+          const input = resizeImages(digit.pixels, 1, MNIST_SIDE, MNIST_SIDE, config.imageSize, config.resize);
+          ready.push({ index: results.length, input, inverted: digit.inverted });
+          results.push({ file, predicted: -1, confidence: 0, probabilities: [], inverted: digit.inverted });
+        } catch (err) {
+          if (!(err instanceof LenetError)) throw err;
+          results.push({ file, error: err.message.startsWith(`${file}: `) ? err.message.slice(file.length + 2) : err.message });
+        }
+      }
+      if (ready.length > 0) {
+        await selectBackend(opts.backend ?? 'auto', null);
+        const model = await loadModel(modelDir);
+        const pixels = config.imageSize * config.imageSize;
+        const batch = new Float32Array(ready.length * pixels);
+        ready.forEach((r, i) => batch.set(r.input, i * pixels));
+        const probs = predictProbabilities(model, batch, ready.length, config.imageSize);
+        model.dispose();
+        const classes = probs.length / ready.length;
+        ready.forEach((r, i) => {
+          const p = Array.from(probs.subarray(i * classes, (i + 1) * classes));
+          const top = p.indexOf(Math.max(...p));
+          Object.assign(results[r.index], { predicted: top, confidence: p[top], probabilities: p });
+        });
+      }
+      for (const r of results) if ('error' in r) process.stderr.write(`lenet: ${r.file}: ${r.error}\n`);
+      if (opts.json) {
+        process.stdout.write(JSON.stringify(results, null, 2) + '\n');
+      } else {
+        for (const r of results) {
+          if ('error' in r) continue;
+          const all = r.probabilities.map((p, k) => `${k}:${p.toFixed(3)}`).join(' ');
+          process.stdout.write(`${r.file}: ${r.predicted} (${(100 * r.confidence).toFixed(1)}%)  ${all}${r.inverted ? '  [inverted]' : ''}\n`);
+        }
+      }
+      if (results.some((r) => 'error' in r)) process.exitCode = 1;
+    });
+}

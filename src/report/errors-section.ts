@@ -1,0 +1,84 @@
+/**
+ * The report's "where each schedule errs" section: per-class accuracy, one confusion matrix per
+ * schedule (summed over the seeds whose models were saved) and the gallery of the most confident
+ * errors. The numbers come in as plain arrays from whoever ran the models.
+ */
+import * as path from 'node:path';
+import { ConfusionMatrix, confusionAccuracy, confusionTotal, perClassAccuracy, writeConfusion } from './confusion';
+import { GalleryRow, WrongDigit, writeGallery } from './gallery';
+import { fixed, htmlEscape, htmlTable, markdownTable } from './format';
+
+export interface ScheduleErrors {
+  label: string;
+  /** Seeds whose saved models were run. */
+  seeds: number[];
+  /** Test images each model classified. */
+  testImages: number;
+  /** Summed over the seeds' models. */
+  confusion: ConfusionMatrix;
+  /** The most confident errors over those models, each test image once. */
+  worst: WrongDigit[];
+}
+
+export interface ErrorAnalysis {
+  schedules: ScheduleErrors[];
+  /** Runs left out (no saved model) and other things a reader should know. */
+  notes: string[];
+}
+
+/** A file name for a schedule label ('relu/sigmoid/tanh', 'relu,tanh,relu' → safe characters). */
+export function fileSlug(label: string): string {
+  return label.replace(/[^A-Za-z0-9._-]+/g, '_');
+}
+
+function stripXmlProlog(svg: string): string {
+  return svg.replace(/^<\?xml[^>]*>\s*/, '');
+}
+
+/** Writes the confusion files and the gallery into outDir; returns the section and the files. */
+export async function writeErrorSection(outDir: string, analysis: ErrorAnalysis): Promise<{ title: string; md: string; html: string; files: string[] }> {
+  const files: string[] = [];
+  const list = analysis.schedules;
+  const seedsText = (s: ScheduleErrors) => (s.seeds.length === 1 ? `seed ${s.seeds[0]}` : `${s.seeds.length} seeds summed`);
+  const header = ['schedule', 'models', 'images', ...Array.from({ length: 10 }, (_, k) => String(k)), 'all'];
+  const cells = list.map((s) => [
+    s.label, seedsText(s), String(confusionTotal(s.confusion)),
+    ...perClassAccuracy(s.confusion).map((a) => fixed(a, 4)), fixed(confusionAccuracy(s.confusion), 4),
+  ]);
+  const align = 'llr' + 'r'.repeat(11);
+  const intro = [
+    `Each schedule's saved models (one per seed) classify the run's own test images (${list[0]?.testImages ?? 0} per model);`,
+    'the confusion matrix sums their predictions over the seeds, so its total is seeds × test images.',
+    'Accuracy per true class (0-9) and overall:',
+  ].join(' ');
+  const figuresMd: string[] = [];
+  const figuresHtml: string[] = [];
+  for (const s of list) {
+    const name = `confusion-${fileSlug(s.label)}`;
+    const title = `${s.label}: confusion on the test images (${seedsText(s)}; rows true, columns predicted)`;
+    const { chart, files: written } = await writeConfusion(outDir, s.confusion, title, name);
+    files.push(...written);
+    figuresMd.push(`### Confusion: ${s.label}\n\n![confusion of ${s.label}](${name}.png)\n\n[CSV](${name}.csv) · [SVG](${name}.svg)\n`);
+    figuresHtml.push(`<figure><figcaption>Confusion: ${htmlEscape(s.label)}</figcaption>\n${stripXmlProlog(chart.svg)}\n</figure>`);
+  }
+  const rows: GalleryRow[] = list.map((s) => ({
+    label: s.label, digits: s.worst, predictions: confusionTotal(s.confusion),
+    errors: confusionTotal(s.confusion) - s.confusion.reduce((d, row, i) => d + row[i], 0),
+  }));
+  const k = Math.max(0, ...list.map((s) => s.worst.length));
+  const galleryTitle = `The ${k} test digits each schedule gets most confidently wrong (true → predicted, confidence, seed)`;
+  const gallery = list.length > 0 ? writeGallery(outDir, rows, galleryTitle) : null;
+  if (gallery) files.push(...gallery.files);
+  const galleryNote = 'Digits as stored (white on black, 28×28). A digit several seeds get wrong appears once, with its most confident error.';
+  const md = [
+    intro, '', markdownTable(header, cells, align), '',
+    ...figuresMd,
+    ...(gallery ? [`### Most confident errors`, '', galleryNote, '', `![most confident errors](${path.basename(gallery.files[1])})`, '', `[SVG](${path.basename(gallery.files[0])})`, ''] : []),
+  ].join('\n');
+  const html = [
+    `<p>${htmlEscape(intro)}</p>`, htmlTable(header, cells, align),
+    ...figuresHtml,
+    ...(gallery ? [`<figure><figcaption>Most confident errors</figcaption>\n<p>${htmlEscape(galleryNote)}</p>\n${gallery.svg}\n</figure>`] : []),
+  ].join('\n');
+  return { title: 'Where each schedule errs', md, html, files };
+}
