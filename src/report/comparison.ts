@@ -9,7 +9,7 @@ import { writeFileAtomic } from '../rundir/atomic';
 import { createOutDir } from '../rundir/layout';
 import { MetricName } from '../rundir/epochs';
 import { PAPER_TABLE2 } from './paper';
-import { RunGroup } from './runs';
+import { datasetOfGroups, RunGroup } from './runs';
 import { GapInterval, mean, MeanStd, meanStdOf } from './stats';
 import { csvNumber, csvText, fixed, gapText as formatGap, markdownTable, meanStd } from './format';
 import { gapMethodNote, gapTag, groupGap, mixedMethods } from './gaps';
@@ -38,7 +38,9 @@ export interface ComparisonRow {
   testPaperLoss: MeanStd;
   testAccuracy: MeanStd;
   secondsPerEpoch: MeanStd;
-  /** Table 2 of the paper, or null for schedules it does not report. */
+  /** The data set of the runs (see datasetOf): the paper's numbers apply to MNIST only. */
+  dataset: string;
+  /** Table 2 of the paper, or null for schedules it does not report and for data other than MNIST. */
   paper: { loss: number; accuracy: number } | null;
   /** Gap in test accuracy to the schedule with the best mean test accuracy. */
   testGap: Gap;
@@ -69,8 +71,10 @@ function gapTo(groups: readonly RunGroup[], g: RunGroup, metric: MetricName): Ga
 
 /** One row per group, in the groups' order. */
 export function comparisonRows(groups: readonly RunGroup[]): ComparisonRow[] {
+  const dataset = datasetOfGroups(groups);
   return groups.map((g) => ({
     label: g.label,
+    dataset,
     activations: g.activations,
     seeds: g.seeds,
     incomplete: g.incomplete,
@@ -81,7 +85,7 @@ export function comparisonRows(groups: readonly RunGroup[]): ComparisonRow[] {
     testPaperLoss: meanStdOf(g.finals.test_paper_loss),
     testAccuracy: meanStdOf(g.finals.test_accuracy),
     secondsPerEpoch: meanStdOf(g.secondsPerEpoch),
-    paper: PAPER_TABLE2[g.label] ?? null,
+    paper: dataset === 'MNIST' ? PAPER_TABLE2[g.label] ?? null : null,
     testGap: gapTo(groups, g, 'test_accuracy'),
     trainGap: gapTo(groups, g, 'train_accuracy'),
   }));
@@ -136,9 +140,11 @@ export function comparisonCsv(rows: readonly ComparisonRow[]): string {
 export function comparisonTableCells(rows: readonly ComparisonRow[]): { header: string[]; cells: string[][]; align: string } {
   const withGaps = rows.some((r) => r.seeds.length >= 2);
   const mixed = mixedMethods(gapIntervals(rows));
+  // The paper's columns only where it has numbers for these runs: its schedules, on MNIST.
+  const table2 = besideTable2(rows);
   const header = [
-    'schedule', 'conv1,conv2,dense', 'seeds', 'train loss', 'train paper loss', 'Table 2 loss_t', 'train acc', 'Table 2 accu_t',
-    'test loss', 'test acc', 's/epoch',
+    'schedule', 'conv1,conv2,dense', 'seeds', 'train loss', 'train paper loss', ...(table2 ? ['Table 2 loss_t'] : []), 'train acc',
+    ...(table2 ? ['Table 2 accu_t'] : []), 'test loss', 'test acc', 's/epoch',
   ];
   if (withGaps) header.push('test acc − best [95% CI]', 'train acc − best [95% CI]');
   const cells = rows.map((r) => {
@@ -148,9 +154,9 @@ export function comparisonTableCells(rows: readonly ComparisonRow[]): { header: 
       String(r.seeds.length),
       meanStd(r.trainLoss, 4),
       meanStd(r.trainPaperLoss, 4),
-      r.paper ? fixed(r.paper.loss, 4) : '',
+      ...(table2 ? [r.paper ? fixed(r.paper.loss, 4) : ''] : []),
       meanStd(r.trainAccuracy, 4),
-      r.paper ? fixed(r.paper.accuracy, 3) : '',
+      ...(table2 ? [r.paper ? fixed(r.paper.accuracy, 3) : ''] : []),
       meanStd(r.testLoss, 4),
       meanStd(r.testAccuracy, 4),
       meanStd(r.secondsPerEpoch, 2),
@@ -161,15 +167,23 @@ export function comparisonTableCells(rows: readonly ComparisonRow[]): { header: 
   return { header, cells, align: 'llrrrrrrrrrrr' };
 }
 
+/** True when the paper's Table 2 has numbers for some of these runs (its schedules, on MNIST). */
+export function besideTable2(rows: readonly ComparisonRow[]): boolean {
+  return rows.some((r) => r.paper !== null);
+}
+
 export function comparisonMarkdown(rows: readonly ComparisonRow[], averageLast?: number): string {
   const { header, cells, align } = comparisonTableCells(rows);
   const k = averageLast ?? 3;
+  const dataset = rows[0]?.dataset ?? 'MNIST';
   const lines = [
-    '# Comparison of activation schedules',
+    `# Comparison of activation schedules on ${dataset}`,
     '',
     `Final-rounds values: mean of the last ${k} epochs of each run (the paper's equations 18-19), then mean ± sample std over seeds.`,
-    "\"Table 2\" columns are the paper's training-set loss and accuracy (blank where the paper has no value); its loss is the",
-    'cross-entropy of already-softmaxed outputs, comparable with our "train paper loss" column, not with "train loss".',
+    ...(besideTable2(rows)
+      ? ["\"Table 2\" columns are the paper's training-set loss and accuracy (blank where the paper has no value); its loss is the",
+        'cross-entropy of already-softmaxed outputs, comparable with our "train paper loss" column, not with "train loss".']
+      : dataset === 'MNIST' ? [] : [`The paper reports MNIST only: on ${dataset} the schedules are compared among themselves.`]),
   ];
   const gapNote = comparisonGapNote(rows);
   if (gapNote) lines.push(gapNote);

@@ -4,11 +4,12 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { writeFileAtomic } from '../rundir/atomic';
+import { createOutDir } from '../rundir/layout';
 import { Resvg } from '@resvg/resvg-js';
-import { runtimeError } from '../errors';
 import { ACTIVATIONS } from '../model/activations';
 import { MetricName, PAPER_LOSS_MINIMUM } from '../rundir/epochs';
-import { RunGroup } from './runs';
+import { datasetOfGroups, RunGroup } from './runs';
 import { mean } from './stats';
 
 /** Width in pixels of the PNG files (the SVG is scaled to it, keeping the aspect ratio). */
@@ -123,7 +124,7 @@ export function lineChartSpec(groups: readonly RunGroup[], opts: {
   }
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
-    title: opts.title,
+    title: `${datasetOfGroups(groups)}: ${opts.title}`,
     width: 640,
     height: 360,
     background: 'white',
@@ -226,7 +227,7 @@ export function heatmapSpec(groups: readonly RunGroup[]): Spec {
   const seeds = Math.max(...values.map((v) => v.seeds));
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
-    title: `Mean test accuracy (final rounds${seeds > 1 ? `, ${seeds} seeds` : ''}) by activation after conv1, conv2, dense`,
+    title: `${datasetOfGroups(groups)}: mean test accuracy (final rounds${seeds > 1 ? `, ${seeds} seeds` : ''}) by activation after conv1, conv2, dense`,
     background: 'white',
     data: { values },
     facet: { column: { field: 'dense', type: 'nominal', title: 'after dense', sort: used('dense') } },
@@ -328,13 +329,9 @@ export async function renderChart(name: string, vlSpec: Spec, width = PNG_WIDTH)
 function writeOut(dir: string, chart: RenderedChart): string[] {
   const svgFile = path.join(dir, `${chart.name}.svg`);
   const pngFile = path.join(dir, `${chart.name}.png`);
-  try {
-    fs.mkdirSync(dir, { recursive: true });
-    fs.writeFileSync(svgFile, chart.svg);
-    fs.writeFileSync(pngFile, chart.png);
-  } catch (err) {
-    throw runtimeError(`cannot write charts into ${dir}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
-  }
+  createOutDir(dir);
+  writeFileAtomic(svgFile, chart.svg);
+  writeFileAtomic(pngFile, chart.png);
   return [svgFile, pngFile];
 }
 

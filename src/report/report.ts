@@ -3,13 +3,12 @@
  * comparison table beside Table 2, the charts, the protocol, the machine and backend, and a verdict
  * on each claim of the paper's Section 4.
  */
-import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { runtimeError } from '../errors';
+import { writeFileAtomic } from '../rundir/atomic';
 import { PAPER_DEFAULTS } from '../config';
 import { PAPER_ACTIVATIONS } from '../model/activations';
-import { collectRuns, RunCollection, RunGroup } from './runs';
-import { comparisonGapNote, comparisonTableCells, ComparisonRow, writeComparison } from './comparison';
+import { collectRuns, datasetOf, RunCollection, RunGroup } from './runs';
+import { besideTable2, comparisonGapNote, comparisonTableCells, ComparisonRow, writeComparison } from './comparison';
 import { RenderedChart, writeCharts, writeHeatmap } from './plot';
 import { evaluateClaims, Verdict, VERDICT_RULES } from './verdicts';
 import { claimTableCells } from './judge';
@@ -166,14 +165,18 @@ function tableSection(rows: readonly ComparisonRow[], groups: readonly RunGroup[
   const { header, cells, align } = comparisonTableCells(rows);
   const k = groups[0]?.runs[0]?.summary.average_last ?? 3;
   const seeds = Math.max(...groups.map((g) => g.runs.length));
+  const table2 = besideTable2(rows);
+  const dataset = rows[0]?.dataset ?? 'MNIST';
   const note = [
     `Final-rounds values: mean of each run's last ${k} epochs, then mean ± sample std over seeds.`,
-    "Table 2 columns: the paper's training loss and accuracy. Its loss is cross-entropy on already-softmaxed outputs",
-    '(floor 1.4612), comparable with our "train paper loss", not with "train loss".',
+    ...(table2
+      ? ["Table 2 columns: the paper's training loss and accuracy. Its loss is cross-entropy on already-softmaxed outputs",
+        '(floor 1.4612), comparable with our "train paper loss", not with "train loss".']
+      : dataset === 'MNIST' ? [] : [`The paper reports MNIST only: on ${dataset} the schedules are compared among themselves.`]),
     seeds >= 2 ? comparisonGapNote(rows) : 'One seed per schedule: no intervals.',
   ].join(' ');
   return {
-    title: 'Results beside Table 2',
+    title: table2 ? 'Results beside Table 2' : `Results on ${dataset}`,
     md: `${note}\n\n${markdownTable(header, cells, align)}\n`,
     html: `<p>${htmlEscape(note)}</p>\n${htmlTable(header, cells, align)}`,
   };
@@ -209,10 +212,14 @@ export async function writeReport(dir: string, outDir: string = dir, errors?: Er
   files.push(path.join(outDir, 'comparison.csv'), path.join(outDir, 'comparison.md'));
   const { charts, files: chartFiles } = await writeCharts(outDir, c.groups);
   files.push(...chartFiles);
-  const verdicts = evaluateClaims(c.groups);
+  // The paper's claims are about MNIST: on other data the schedules are compared among themselves.
+  const dataset = datasetOf(c.runs);
+  const verdicts = dataset === 'MNIST' ? evaluateClaims(c.groups) : [];
 
   const sections: Section[] = [
-    { title: 'Verdicts', md: verdicts.map((v) => `- ${verdictSummaryLine(v)}`).join('\n') + '\n', html: `<ul>${verdicts.map((v) => `<li>(${v.id}) ${htmlEscape(v.claim)}: <strong>${htmlEscape(v.status)}</strong>${v.status === 'not testable' ? ` (${htmlEscape(v.reason)})` : ''}</li>`).join('')}</ul>` },
+    ...(verdicts.length > 0
+      ? [{ title: 'Verdicts', md: verdicts.map((v) => `- ${verdictSummaryLine(v)}`).join('\n') + '\n', html: `<ul>${verdicts.map((v) => `<li>(${v.id}) ${htmlEscape(v.claim)}: <strong>${htmlEscape(v.status)}</strong>${v.status === 'not testable' ? ` (${htmlEscape(v.reason)})` : ''}</li>`).join('')}</ul>` }]
+      : []),
     tableSection(rows, c.groups),
   ];
   const allCharts: Array<RenderedChart & { title: string }> = [...charts];
@@ -231,7 +238,8 @@ export async function writeReport(dir: string, outDir: string = dir, errors?: Er
     files.push(...errorFiles);
     sections.push(section);
   }
-  sections.push(verdictsSection(verdicts), protocolSection(c), machineSection(c));
+  if (verdicts.length > 0) sections.push(verdictsSection(verdicts));
+  sections.push(protocolSection(c), machineSection(c));
   const notes = [...c.warnings, ...(errors?.notes ?? [])];
   const incomplete = c.runs.filter((r) => !r.summary.complete);
   if (incomplete.length > 0) notes.push(`${incomplete.length} run(s) did not finish all planned epochs: ${incomplete.map((r) => r.relDir).join(', ')}`);
@@ -239,7 +247,9 @@ export async function writeReport(dir: string, outDir: string = dir, errors?: Er
     sections.push({ title: 'Notes', md: notes.map((n) => `- ${n}`).join('\n') + '\n', html: `<ul>${notes.map((n) => `<li>${htmlEscape(n)}</li>`).join('')}</ul>` });
   }
 
-  const title = 'Improved LeNet-5 with combined activations: our runs against Pan et al. (2019)';
+  const title = dataset === 'MNIST'
+    ? 'Improved LeNet-5 with combined activations on MNIST: our runs against Pan et al. (2019)'
+    : `Improved LeNet-5 with combined activations on ${dataset}: the schedules compared (the paper reports MNIST only)`;
   const intro = `${c.runs.length} run(s) of ${c.groups.length} schedule(s) from ${dir}.`;
   const md = [`# ${title}`, '', intro, '', ...sections.flatMap((s) => [`## ${s.title}`, '', s.md])].join('\n');
   const html = [
@@ -253,12 +263,8 @@ export async function writeReport(dir: string, outDir: string = dir, errors?: Er
     '</body></html>',
     '',
   ].join('\n');
-  try {
-    fs.writeFileSync(path.join(outDir, 'report.md'), md);
-    fs.writeFileSync(path.join(outDir, 'report.html'), html);
-  } catch (err) {
-    throw runtimeError(`cannot write the report into ${outDir}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
-  }
+  writeFileAtomic(path.join(outDir, 'report.md'), md);
+  writeFileAtomic(path.join(outDir, 'report.html'), html);
   files.push(path.join(outDir, 'report.md'), path.join(outDir, 'report.html'));
   return { files, verdicts, rows, warnings: c.warnings };
 }

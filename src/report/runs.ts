@@ -49,6 +49,20 @@ export interface RunCollection {
   warnings: string[];
 }
 
+/**
+ * The data set the runs trained on, as config.json names it ('MNIST', 'Fashion-MNIST', 'custom'), or
+ * 'mixed data' when they differ. The paper's numbers and claims apply to MNIST only.
+ */
+export function datasetOf(runs: readonly RunData[]): string {
+  const names = new Set(runs.map((r) => r.config?.data.dataset ?? r.summary.dataset));
+  return names.size === 1 ? [...names][0] : 'mixed data';
+}
+
+/** datasetOf for the runs of some groups. */
+export function datasetOfGroups(groups: readonly RunGroup[]): string {
+  return datasetOf(groups.flatMap((g) => g.runs));
+}
+
 /** Per-epoch mean ± std over the runs of one group. */
 export function epochStats(runs: readonly RunData[]): EpochStats[] {
   const maxEpoch = Math.max(0, ...runs.map((r) => (r.epochs.length ? r.epochs[r.epochs.length - 1].epoch : 0)));
