@@ -68,8 +68,8 @@ int int_arg(const Napi::CallbackInfo& info, size_t i, const char* name, int lo, 
   if (info.Length() <= i || !info[i].IsNumber()) throw_type(info.Env(), std::string(name) + " must be a number");
   const double d = info[i].As<Napi::Number>().DoubleValue();
   if (!(d >= lo && d <= hi) || d != static_cast<int>(d))
-    throw_range(info.Env(), std::string(name) + " must be an integer in [" + std::to_string(lo) + ", " +
-                                std::to_string(hi) + "]");
+    throw_range(info.Env(),
+                std::string(name) + " must be an integer in [" + std::to_string(lo) + ", " + std::to_string(hi) + "]");
   return static_cast<int>(d);
 }
 

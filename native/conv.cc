@@ -348,8 +348,7 @@ void conv2d_backward_input(float* dx, const float* dy, const float* f, const Con
       for (long ow = 0; ow < g.out_w; ++ow) {
         const long u = ow * g.stride_w + fw - 1 - g.pad_left;
         if (u < 0 || u >= wq) continue;
-        std::memcpy(img + (t * wq + u) * cout, dy + ((b * g.out_h + oh) * g.out_w + ow) * cout,
-                    sizeof(float) * cout);
+        std::memcpy(img + (t * wq + u) * cout, dy + ((b * g.out_h + oh) * g.out_w + ow) * cout, sizeof(float) * cout);
       }
     }
   };
@@ -403,8 +402,7 @@ void conv2d_backward_filter(float* df, const float* x, const float* dy, const Co
 
 // ---- naive references (tests compare the fast paths against these) ---------------------
 
-void conv2d_forward_reference(float* y, const float* x, const float* f, const float* bias, int act,
-                              const ConvGeom& g) {
+void conv2d_forward_reference(float* y, const float* x, const float* f, const float* bias, int act, const ConvGeom& g) {
   for (long b = 0; b < g.batch; ++b)
     for (long oh = 0; oh < g.out_h; ++oh)
       for (long ow = 0; ow < g.out_w; ++ow)

@@ -26,10 +26,10 @@ struct PoolGeom {
 enum Activation { kLinear = 0, kRelu = 1 };
 
 // conv.cc
-void conv2d_forward(float* y,          // [B, OH, OW, Cout]
-                    const float* x,    // [B, H, W, Cin]
-                    const float* f,    // [fh, fw, Cin, Cout]
-                    const float* bias, // [Cout] or null
+void conv2d_forward(float* y,           // [B, OH, OW, Cout]
+                    const float* x,     // [B, H, W, Cin]
+                    const float* f,     // [fh, fw, Cin, Cout]
+                    const float* bias,  // [Cout] or null
                     int act, const ConvGeom& g);
 void conv2d_backward_input(float* dx,        // [B, H, W, Cin]
                            const float* dy,  // [B, OH, OW, Cout]
@@ -39,8 +39,7 @@ void conv2d_backward_filter(float* df,        // [fh, fw, Cin, Cout]
                             const float* x,   // [B, H, W, Cin]
                             const float* dy,  // [B, OH, OW, Cout]
                             const ConvGeom& g);
-void conv2d_forward_reference(float* y, const float* x, const float* f, const float* bias, int act,
-                              const ConvGeom& g);
+void conv2d_forward_reference(float* y, const float* x, const float* f, const float* bias, int act, const ConvGeom& g);
 void conv2d_backward_input_reference(float* dx, const float* dy, const float* f, const ConvGeom& g);
 void conv2d_backward_filter_reference(float* df, const float* x, const float* dy, const ConvGeom& g);
 
@@ -58,28 +57,36 @@ void batch_matmul(float* c,           // [batch, M, N]
                   const float* a,     // [batchA, M, K] or [batchA, K, M] if trans_a
                   const float* b,     // [batchB, K, N] or [batchB, N, K] if trans_b
                   const float* bias,  // [N] or null
-                  int act, int64_t batch_a, int64_t batch_b, int64_t m, int64_t k, int64_t n,
-                  bool trans_a, bool trans_b);
-void batch_matmul_reference(float* c, const float* a, const float* b, const float* bias, int act,
-                            int64_t batch_a, int64_t batch_b, int64_t m, int64_t k, int64_t n,
-                            bool trans_a, bool trans_b);
+                  int act, int64_t batch_a, int64_t batch_b, int64_t m, int64_t k, int64_t n, bool trans_a,
+                  bool trans_b);
+void batch_matmul_reference(float* c, const float* a, const float* b, const float* bias, int act, int64_t batch_a,
+                            int64_t batch_b, int64_t m, int64_t k, int64_t n, bool trans_a, bool trans_b);
 
 // elementwise.cc: out[i] = a[i % na] op b[i % nb]; na, nb are n, 1, or a period dividing n.
 enum BinaryOp { kAdd = 0, kSub = 1, kMul = 2, kDiv = 3 };
-void binary_op(float* out,       // [n]
-               const float* a,   // [na]
-               const float* b,   // [nb]
+void binary_op(float* out,      // [n]
+               const float* a,  // [na]
+               const float* b,  // [nb]
                int op, int64_t n, int64_t na, int64_t nb);
-enum UnaryOp { kReluOp = 0, kStepOp = 1, kTanhOp = 2, kSigmoidOp = 3, kSqrtOp = 4, kSquareOp = 5,
-               kNegOp = 6, kExpOp = 7, kLogOp = 8 };
+enum UnaryOp {
+  kReluOp = 0,
+  kStepOp = 1,
+  kTanhOp = 2,
+  kSigmoidOp = 3,
+  kSqrtOp = 4,
+  kSquareOp = 5,
+  kNegOp = 6,
+  kExpOp = 7,
+  kLogOp = 8
+};
 void unary_op(float* out, const float* x, int op, float alpha, int64_t n);  // [n] each
-void softmax_rows(float* out,       // [rows, cols]: softmax of each row
-                  const float* x,   // [rows, cols]
+void softmax_rows(float* out,                                               // [rows, cols]: softmax of each row
+                  const float* x,                                           // [rows, cols]
                   int64_t rows, int64_t cols);
 
 // reduce.cc
-void sum_leading(float* out,       // [cols]: out[j] = sum_r x[r][j]
-                 const float* x,   // [rows, cols]
+void sum_leading(float* out,      // [cols]: out[j] = sum_r x[r][j]
+                 const float* x,  // [rows, cols]
                  int64_t rows, int64_t cols);
 void sum_trailing(float* out,      // [rows]: out[r] = sum_j x[r][j]
                   const float* x,  // [rows, cols]

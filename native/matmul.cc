@@ -67,9 +67,8 @@ void batch_matmul(float* c, const float* a, const float* b, const float* bias, i
   }
 }
 
-void batch_matmul_reference(float* c, const float* a, const float* b, const float* bias, int act,
-                            int64_t batch_a, int64_t batch_b, int64_t m, int64_t k, int64_t n, bool trans_a,
-                            bool trans_b) {
+void batch_matmul_reference(float* c, const float* a, const float* b, const float* bias, int act, int64_t batch_a,
+                            int64_t batch_b, int64_t m, int64_t k, int64_t n, bool trans_a, bool trans_b) {
   const long batch = std::max(batch_a, batch_b);
   for (long i = 0; i < batch; ++i) {
     const float* ai = a + (batch_a == 1 ? 0 : i) * m * k;

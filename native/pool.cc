@@ -33,13 +33,12 @@ inline float from_bits(uint32_t u) {
 // Pooling splits even two chunks across the pool: its rows are cheap to hand out.
 void run_rows(long nrows, long work_per_row, const std::function<void(long, long)>& fn) {
   const long rows = std::max<long>(1, 32768 / std::max<long>(1, work_per_row));
-  for_chunks(nrows, rows, [&](int64_t r0, int64_t r1) { fn(static_cast<long>(r0), static_cast<long>(r1)); }, 1);
+  for_chunks(
+      nrows, rows, [&](int64_t r0, int64_t r1) { fn(static_cast<long>(r0), static_cast<long>(r1)); }, 1);
 }
 
 // No input cell lies in two windows.
-inline bool windows_disjoint(const PoolGeom& g) {
-  return g.stride_h >= g.filter_h && g.stride_w >= g.filter_w;
-}
+inline bool windows_disjoint(const PoolGeom& g) { return g.stride_h >= g.filter_h && g.stride_w >= g.filter_w; }
 
 // Every input cell lies in exactly one window (dx needs no zero fill first).
 inline bool windows_tile(const PoolGeom& g) {
@@ -123,8 +122,8 @@ void backward_images(float* __restrict dx, const float* __restrict dy, const flo
 // Channel-vectorised variant for wide fixed channel counts (the compiler keeps CC lanes in
 // vector registers, and vector selects stay branch-free).
 template <int CC>
-void backward_images_vec(float* __restrict dx, const float* __restrict dy, const float* __restrict x,
-                         const PoolGeom& g, long b0, long b1) {
+void backward_images_vec(float* __restrict dx, const float* __restrict dy, const float* __restrict x, const PoolGeom& g,
+                         long b0, long b1) {
   const long img = g.in_h * g.in_w * CC;
   float m[CC], tk[CC];
   for (long b = b0; b < b1; ++b) {

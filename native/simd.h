@@ -24,10 +24,10 @@ struct GemmNN {
   const float* a;
   RowMap rows;
   SegMap k;
-  const float* b;     // packed [K][ldb], ldb a multiple of the vector width, zero beyond n
+  const float* b;  // packed [K][ldb], ldb a multiple of the vector width, zero beyond n
   long ldb;
   long n;
-  float* c;           // row p at c + p*ldc
+  float* c;  // row p at c + p*ldc
   long ldc;
   const float* bias;  // [ldb] zero-padded, or null
   int act;            // 0 linear, 1 relu
@@ -53,14 +53,14 @@ struct GemmTN {
 // Vector v (lanes v*W..) sees co = (v*W + lane) % cout: the filter and the bias enter as
 // patterns of np = lcm(W, cout) / W vectors (np <= 4).
 struct ConvLanes {
-  const float* xe;    // expanded image rows, ldxe floats apart; W floats past each row's reach readable
+  const float* xe;  // expanded image rows, ldxe floats apart; W floats past each row's reach readable
   long ldxe;
   const float* fpat;  // [fh*fw][np*W]: fpat[t][i] = f[t][i % cout]
   const float* bpat;  // [np*W] likewise, or null
   long np, fh, fw, cout;
-  long len;           // out_w * cout: floats per output row
+  long len;  // out_w * cout: floats per output row
   long stride_h;
-  int act;            // 0 linear, 1 relu
+  int act;  // 0 linear, 1 relu
 };
 
 struct SimdTable {

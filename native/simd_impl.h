@@ -308,10 +308,10 @@ typedef int vmask __attribute__((vector_size(W * 4)));
 static void maxpool2x2_grad(float* dx, const float* dy, const float* x, long c, long in_w, long r0, long r1,
                             float* scratch) {
   const long L = in_w * c, nv = (L + W - 1) / W, lp = nv * W;
-  float* left = scratch;          // [lp]: 1 where the lane is a window's left column
-  float* d = left + lp;           // [lp]: dy of each lane's window
-  float* b0 = d + lp;             // [c + lp + c]: input row 0 with margins (partner loads stay inside)
-  float* b1 = b0 + lp + 2 * c;    // likewise row 1
+  float* left = scratch;        // [lp]: 1 where the lane is a window's left column
+  float* d = left + lp;         // [lp]: dy of each lane's window
+  float* b0 = d + lp;           // [c + lp + c]: input row 0 with margins (partner loads stay inside)
+  float* b1 = b0 + lp + 2 * c;  // likewise row 1
   for (long j = 0; j < lp; ++j) left[j] = j % (2 * c) < c ? 1.0f : 0.0f;
   for (long j = 0; j < lp + 2 * c; ++j) b0[j] = b1[j] = 0.0f;
   for (long j = 0; j < lp; ++j) d[j] = 0.0f;
@@ -343,8 +343,8 @@ static void maxpool2x2_grad(float* dx, const float* dy, const float* x, long c, 
       const vmask open = m > ninf;
       const vmask e_a0 = (a0 == m) & open, e_p0 = (p0 == m) & open;
       const vmask e_a1 = (a1 == m) & open, e_p1 = (p1 == m) & open;
-      const vmask hit0 = e_a0 & (isl | ~e_p0);                    // right column: left not taken
-      const vmask hit1 = e_a1 & ~e_a0 & ~e_p0 & (isl | ~e_p1);    // row 1: row 0 not taken
+      const vmask hit0 = e_a0 & (isl | ~e_p0);                  // right column: left not taken
+      const vmask hit1 = e_a1 & ~e_a0 & ~e_p0 & (isl | ~e_p1);  // row 1: row 0 not taken
       const vf dv = load(d + j);
       store_n(dx0 + j, hit0 ? dv : zero, L - j);
       store_n(dx1 + j, hit1 ? dv : zero, L - j);
@@ -413,8 +413,8 @@ static void unary_transcendental(float* out, const float* x, long n, int op) {
   }
 }
 
-static const SimdTable kTable = {LENET_ISA_NAME, W, gemm_nn, gemm_tn, conv_lanes_forward, conv_lanes_filter,
-                                  maxpool2x2_grad, unary_transcendental};
+static const SimdTable kTable = {
+    LENET_ISA_NAME, W, gemm_nn, gemm_tn, conv_lanes_forward, conv_lanes_filter, maxpool2x2_grad, unary_transcendental};
 
 }  // namespace LENET_ISA
 }  // namespace lenet
