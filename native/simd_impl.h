@@ -83,7 +83,7 @@ static inline void nn_tile(const GemmNN& g, const float* const* arow, float* con
     const vf bias = g.bias ? load(g.bias + col) : zero;
     for (int r = 0; r < R; ++r) {
       vf out = acc[r][v] + bias;
-      if (g.act == 1) out = out > zero ? out : zero;
+      if (g.act == kRelu) out = out > zero ? out : zero;
       store_n(crow[r] + col, out, g.n - col);
     }
   }
@@ -218,7 +218,7 @@ static inline void lanes_fwd_tile(const ConvLanes& c, float* yrow, long oh, long
     if (col >= c.len) break;
     vf out = acc[v];
     if (c.bpat) out += load(c.bpat + ((v0 + v) % NP) * W);
-    if (c.act == 1) out = out > zero ? out : zero;
+    if (c.act == kRelu) out = out > zero ? out : zero;
     store_n(yrow + col, out, c.len - col);
   }
 }
@@ -358,7 +358,7 @@ static void maxpool2x2_grad(float* dx, const float* dy, const float* x, long c, 
 typedef int vi __attribute__((vector_size(W * 4)));
 
 static inline vf vexp(vf x) {
-  x = x > bcast(88.3762626647949f) ? bcast(88.3762626647949f) : x;
+  x = x > bcast(100.0f) ? bcast(100.0f) : x;  // e^x overflows from 88.72: the result is then inf
   x = x < bcast(-88.3762626647949f) ? bcast(-88.3762626647949f) : x;
   vf fx = x * 1.44269504088896341f + 0.5f;
   vf t = __builtin_convertvector(__builtin_convertvector(fx, vi), vf);
@@ -373,9 +373,12 @@ static inline vf vexp(vf x) {
   y = y * x + 1.6666665459E-1f;
   y = y * x + 5.0000001201E-1f;
   y = y * z + x + 1.0f;
-  vi n = __builtin_convertvector(fx, vi) + 127;
-  n = n << 23;
-  return y * (vf)n;  // same-size vector cast: the bits of 2^n
+  // times 2^n as 2^(n/2) * 2^(n - n/2), two normal floats (same-size vector casts of their bits):
+  // a product exact while it is a normal float, and inf past the largest one (n = 128 and up),
+  // where the bits of 2^n itself would wrap around
+  const vi n = __builtin_convertvector(fx, vi);
+  const vi n1 = n >> 1, n2 = n - n1;
+  return y * (vf)((n1 + 127) << 23) * (vf)((n2 + 127) << 23);
 }
 
 static inline vf vtanh(vf x) {
@@ -397,18 +400,18 @@ static inline vf vtanh(vf x) {
 
 static inline vf vsigmoid(vf x) { return 1.0f / (1.0f + vexp(-x)); }
 
-// op: 0 tanh, 1 sigmoid, 2 exp
+// op: Transcendental (simd.h)
 static void unary_transcendental(float* out, const float* x, long n, int op) {
   long i = 0;
   for (; i + W <= n; i += W) {
     const vf v = load(x + i);
-    store(out + i, op == 0 ? vtanh(v) : op == 1 ? vsigmoid(v) : vexp(v));
+    store(out + i, op == kTanhPoly ? vtanh(v) : op == kSigmoidPoly ? vsigmoid(v) : vexp(v));
   }
   if (i < n) {
     float tmp[W] = {};
     for (long j = 0; j < n - i; ++j) tmp[j] = x[i + j];
     const vf v = load(tmp);
-    store(tmp, op == 0 ? vtanh(v) : op == 1 ? vsigmoid(v) : vexp(v));
+    store(tmp, op == kTanhPoly ? vtanh(v) : op == kSigmoidPoly ? vsigmoid(v) : vexp(v));
     for (long j = 0; j < n - i; ++j) out[i + j] = tmp[j];
   }
 }
