@@ -402,11 +402,8 @@ test('a geometry is an object whose every field is checked, by name', () => {
   assert.throws(() => call({ ...g, inHeight: 4.5 }), { name: 'RangeError', message: 'conv geometry.inHeight must be an integer >= 1, not 4.5' });
   assert.throws(() => call({ ...g, inWidth: NaN }), { name: 'RangeError', message: 'conv geometry.inWidth must be an integer >= 1, not nan' });
   assert.throws(() => call({ ...g, batchSize: 2 ** 31 }), RangeError);
-  assert.throws(() => call({ ...g, padBottom: 0 }), { name: 'TypeError', message: 'conv geometry has no field "padBottom"' });
   const p = poolGeometry([1, 4, 4, 1, 2, 2, 2, 2, 2, 2, 0, 0]);
   addon.maxPool(new Float32Array(4), x, p);
-  assert.throws(() => addon.maxPool(new Float32Array(4), x, { ...p, inChannels: 1 } as unknown as PoolGeometry),
-    { name: 'TypeError', message: 'pool geometry has no field "inChannels"' });
   const { channels: _c, ...noChannels } = p;
   assert.throws(() => addon.maxPool(new Float32Array(4), x, noChannels as PoolGeometry),
     { name: 'TypeError', message: 'pool geometry.channels is missing' });
