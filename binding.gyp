@@ -11,11 +11,13 @@
         "native/simd_avx2.cc",
         "native/simd_avx512.cc",
         "native/conv.cc",
+        "native/conv_lanes.cc",
         "native/pool.cc",
         "native/matmul.cc",
         "native/elementwise.cc",
         "native/reduce.cc",
-        "native/adam.cc"
+        "native/adam.cc",
+        "native/reference.cc"
       ],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
       "defines": ["NAPI_VERSION=8", "NAPI_CPP_EXCEPTIONS"],

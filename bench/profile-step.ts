@@ -146,9 +146,11 @@ async function main(): Promise<void> {
         stat.ms += ms;
         stat.calls++;
         // conv and pool calls also per layer, keyed by their geometry's channels (in->out)
-        const geom = args.find((a) => Array.isArray(a)) as number[] | undefined;
+        const geom = args.find((a) => a != null && typeof a === 'object' && 'inHeight' in a) as
+          { inHeight: number; inWidth: number; inChannels?: number; outChannels?: number; channels?: number } | undefined;
         if (geom && /^(conv|maxPool)/.test(name)) {
-          const key = `  ${name} C${geom[3]}${/^conv/.test(name) ? `->${geom[6]}` : ''} ${geom[1]}x${geom[2]}`;
+          const channels = geom.channels ?? `${geom.inChannels}->${geom.outChannels}`;
+          const key = `  ${name} C${channels} ${geom.inHeight}x${geom.inWidth}`;
           const s = addonStats.get(key) ?? { calls: 0, ms: 0 };
           s.ms += ms;
           s.calls++;

@@ -97,12 +97,12 @@ void unary_op(float* out, const float* x, int op, float alpha, int64_t n) {
         return v != v ? v : r;
       });
       break;
-    case kTanhOp: transcendental(out, x, n, 0); break;
-    case kSigmoidOp: transcendental(out, x, n, 1); break;
+    case kTanhOp: transcendental(out, x, n, kTanhPoly); break;
+    case kSigmoidOp: transcendental(out, x, n, kSigmoidPoly); break;
     case kSqrtOp: unary_loop(out, x, n, [](float v) { return std::sqrt(v); }); break;
     case kSquareOp: unary_loop(out, x, n, [](float v) { return v * v; }); break;
     case kNegOp: unary_loop(out, x, n, [](float v) { return -v; }); break;
-    case kExpOp: transcendental(out, x, n, 2); break;
+    case kExpOp: transcendental(out, x, n, kExpPoly); break;
     case kLogOp: unary_loop(out, x, n, [](float v) { return std::log(v); }); break;
     default: break;
   }
@@ -117,7 +117,7 @@ void softmax_rows(float* out, const float* x, int64_t rows, int64_t cols) {
       float m = xr[0];
       for (int64_t j = 1; j < cols; ++j) m = xr[j] > m ? xr[j] : m;
       for (int64_t j = 0; j < cols; ++j) o[j] = xr[j] - m;
-      t.transcendental(o, o, cols, 2);
+      t.transcendental(o, o, cols, kExpPoly);
       double sum = 0;
       for (int64_t j = 0; j < cols; ++j) sum += o[j];
       const float s = static_cast<float>(sum);

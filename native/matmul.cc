@@ -67,23 +67,4 @@ void batch_matmul(float* c, const float* a, const float* b, const float* bias, i
   }
 }
 
-void batch_matmul_reference(float* c, const float* a, const float* b, const float* bias, int act,
-                            int64_t batch_a, int64_t batch_b, int64_t m, int64_t k, int64_t n, bool trans_a,
-                            bool trans_b) {
-  const long batch = std::max(batch_a, batch_b);
-  for (long i = 0; i < batch; ++i) {
-    const float* ai = a + (batch_a == 1 ? 0 : i) * m * k;
-    const float* bi = b + (batch_b == 1 ? 0 : i) * k * n;
-    for (long r = 0; r < m; ++r)
-      for (long j = 0; j < n; ++j) {
-        float s = 0;
-        for (long q = 0; q < k; ++q)
-          s += (trans_a ? ai[q * m + r] : ai[r * k + q]) * (trans_b ? bi[j * k + q] : bi[q * n + j]);
-        if (bias) s += bias[j];
-        if (act == kRelu && s < 0) s = 0;
-        c[(i * m + r) * n + j] = s;
-      }
-  }
-}
-
 }  // namespace lenet

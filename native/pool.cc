@@ -33,16 +33,15 @@ inline float from_bits(uint32_t u) {
 // Pooling splits even two chunks across the pool: its rows are cheap to hand out.
 void run_rows(long nrows, long work_per_row, const std::function<void(long, long)>& fn) {
   const long rows = std::max<long>(1, 32768 / std::max<long>(1, work_per_row));
-  for_chunks(nrows, rows, [&](int64_t r0, int64_t r1) { fn(static_cast<long>(r0), static_cast<long>(r1)); }, 1);
+  for_chunks(
+      nrows, rows, [&](int64_t r0, int64_t r1) { fn(static_cast<long>(r0), static_cast<long>(r1)); }, 1);
 }
 
 // No input cell lies in two windows.
-inline bool windows_disjoint(const PoolGeom& g) {
-  return g.stride_h >= g.filter_h && g.stride_w >= g.filter_w;
-}
+inline bool windows_disjoint(const PoolGeometry& g) { return g.stride_h >= g.filter_h && g.stride_w >= g.filter_w; }
 
 // Every input cell lies in exactly one window (dx needs no zero fill first).
-inline bool windows_tile(const PoolGeom& g) {
+inline bool windows_tile(const PoolGeometry& g) {
   return g.stride_h == g.filter_h && g.stride_w == g.filter_w && g.pad_top == 0 && g.pad_left == 0 &&
          g.out_h * g.stride_h == g.in_h && g.out_w * g.stride_w == g.in_w;
 }
@@ -51,7 +50,7 @@ struct Window {
   long h0, h1, w0, w1;
 };
 
-inline Window window(const PoolGeom& g, long oh, long ow) {
+inline Window window(const PoolGeometry& g, long oh, long ow) {
   return Window{std::max<long>(0, oh * g.stride_h - g.pad_top),
                 std::min<long>(g.in_h, oh * g.stride_h - g.pad_top + g.filter_h),
                 std::max<long>(0, ow * g.stride_w - g.pad_left),
@@ -60,7 +59,7 @@ inline Window window(const PoolGeom& g, long oh, long ow) {
 
 // y rows r0..r1 (one row = one (b, oh)); CC = channels, or 0 for g.channels
 template <int CC>
-void forward_rows(float* __restrict y, const float* __restrict x, const PoolGeom& g, long r0, long r1) {
+void forward_rows(float* __restrict y, const float* __restrict x, const PoolGeometry& g, long r0, long r1) {
   const long C = CC ? CC : g.channels;
   float local[CC ? CC : 1];
   std::vector<float> best(CC ? 0 : static_cast<size_t>(C));
@@ -84,7 +83,7 @@ void forward_rows(float* __restrict y, const float* __restrict x, const PoolGeom
 // Per window and channel, everything stays in registers: the max, then a second scan in
 // which the first position equal to it takes dy. Scalar but branch-free.
 template <int CC>
-void backward_images(float* __restrict dx, const float* __restrict dy, const float* __restrict x, const PoolGeom& g,
+void backward_images(float* __restrict dx, const float* __restrict dy, const float* __restrict x, const PoolGeometry& g,
                      long b0, long b1) {
   const long C = CC ? CC : g.channels;
   const long img = g.in_h * g.in_w * C;
@@ -124,7 +123,7 @@ void backward_images(float* __restrict dx, const float* __restrict dy, const flo
 // vector registers, and vector selects stay branch-free).
 template <int CC>
 void backward_images_vec(float* __restrict dx, const float* __restrict dy, const float* __restrict x,
-                         const PoolGeom& g, long b0, long b1) {
+                         const PoolGeometry& g, long b0, long b1) {
   const long img = g.in_h * g.in_w * CC;
   float m[CC], tk[CC];
   for (long b = b0; b < b1; ++b) {
@@ -155,7 +154,7 @@ void backward_images_vec(float* __restrict dx, const float* __restrict dy, const
 
 }  // namespace
 
-void maxpool_forward(float* y, const float* x, const PoolGeom& g) {
+void maxpool_forward(float* y, const float* x, const PoolGeometry& g) {
   run_rows(g.batch * g.out_h, g.out_w * g.filter_h * g.filter_w * g.channels, [&](long r0, long r1) {
     switch (g.channels) {
       case 6: forward_rows<6>(y, x, g, r0, r1); break;
@@ -165,7 +164,7 @@ void maxpool_forward(float* y, const float* x, const PoolGeom& g) {
   });
 }
 
-void maxpool_backward(float* dx, const float* dy, const float* x, const PoolGeom& g) {
+void maxpool_backward(float* dx, const float* dy, const float* x, const PoolGeometry& g) {
   // 2x2 windows tiling the input, channels the vector variants below do not cover (LeNet's 6):
   // lanes along whole input rows (simd.h)
   const long C = g.channels;

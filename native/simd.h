@@ -2,6 +2,7 @@
 // simd_avx2.cc, simd_avx512.cc) and chosen at run time by select_simd() in cpu.cc.
 // Everything else calls them through the SimdTable; no other file needs vector flags.
 #pragma once
+#include "opcodes.h"
 
 namespace lenet {
 
@@ -24,13 +25,13 @@ struct GemmNN {
   const float* a;
   RowMap rows;
   SegMap k;
-  const float* b;     // packed [K][ldb], ldb a multiple of the vector width, zero beyond n
+  const float* b;  // packed [K][ldb], ldb a multiple of the vector width, zero beyond n
   long ldb;
   long n;
-  float* c;           // row p at c + p*ldc
+  float* c;  // row p at c + p*ldc
   long ldc;
   const float* bias;  // [ldb] zero-padded, or null
-  int act;            // 0 linear, 1 relu
+  int act;            // Activation (opcodes.h)
 };
 
 // C[m][0:n] = sum_{p in [p0,p1)} A(p,m) * B[p][0:n], m in [m0, m1): the transposed-A
@@ -53,15 +54,18 @@ struct GemmTN {
 // Vector v (lanes v*W..) sees co = (v*W + lane) % cout: the filter and the bias enter as
 // patterns of np = lcm(W, cout) / W vectors (np <= 4).
 struct ConvLanes {
-  const float* xe;    // expanded image rows, ldxe floats apart; W floats past each row's reach readable
+  const float* xe;  // expanded image rows, ldxe floats apart; W floats past each row's reach readable
   long ldxe;
   const float* fpat;  // [fh*fw][np*W]: fpat[t][i] = f[t][i % cout]
   const float* bpat;  // [np*W] likewise, or null
   long np, fh, fw, cout;
-  long len;           // out_w * cout: floats per output row
+  long len;  // out_w * cout: floats per output row
   long stride_h;
-  int act;            // 0 linear, 1 relu
+  int act;  // Activation (opcodes.h)
 };
+
+// The polynomial approximations of SimdTable::transcendental (~2 ulp).
+enum Transcendental { kTanhPoly = 0, kSigmoidPoly = 1, kExpPoly = 2 };
 
 struct SimdTable {
   const char* name;
@@ -81,7 +85,7 @@ struct SimdTable {
   // + W) floats.
   void (*maxpool2x2_grad)(float* dx, const float* dy, const float* x, long c, long in_w, long r0, long r1,
                           float* scratch);
-  // out[i] = f(x[i]) for f = 0 tanh, 1 sigmoid, 2 exp (polynomial approximations, ~2 ulp)
+  // out[i] = f(x[i]), f = op (Transcendental)
   void (*transcendental)(float* out, const float* x, long n, int op);
 };
 

@@ -83,7 +83,7 @@ static inline void nn_tile(const GemmNN& g, const float* const* arow, float* con
     const vf bias = g.bias ? load(g.bias + col) : zero;
     for (int r = 0; r < R; ++r) {
       vf out = acc[r][v] + bias;
-      if (g.act == 1) out = out > zero ? out : zero;
+      if (g.act == kRelu) out = out > zero ? out : zero;
       store_n(crow[r] + col, out, g.n - col);
     }
   }
@@ -218,7 +218,7 @@ static inline void lanes_fwd_tile(const ConvLanes& c, float* yrow, long oh, long
     if (col >= c.len) break;
     vf out = acc[v];
     if (c.bpat) out += load(c.bpat + ((v0 + v) % NP) * W);
-    if (c.act == 1) out = out > zero ? out : zero;
+    if (c.act == kRelu) out = out > zero ? out : zero;
     store_n(yrow + col, out, c.len - col);
   }
 }
@@ -308,10 +308,10 @@ typedef int vmask __attribute__((vector_size(W * 4)));
 static void maxpool2x2_grad(float* dx, const float* dy, const float* x, long c, long in_w, long r0, long r1,
                             float* scratch) {
   const long L = in_w * c, nv = (L + W - 1) / W, lp = nv * W;
-  float* left = scratch;          // [lp]: 1 where the lane is a window's left column
-  float* d = left + lp;           // [lp]: dy of each lane's window
-  float* b0 = d + lp;             // [c + lp + c]: input row 0 with margins (partner loads stay inside)
-  float* b1 = b0 + lp + 2 * c;    // likewise row 1
+  float* left = scratch;        // [lp]: 1 where the lane is a window's left column
+  float* d = left + lp;         // [lp]: dy of each lane's window
+  float* b0 = d + lp;           // [c + lp + c]: input row 0 with margins (partner loads stay inside)
+  float* b1 = b0 + lp + 2 * c;  // likewise row 1
   for (long j = 0; j < lp; ++j) left[j] = j % (2 * c) < c ? 1.0f : 0.0f;
   for (long j = 0; j < lp + 2 * c; ++j) b0[j] = b1[j] = 0.0f;
   for (long j = 0; j < lp; ++j) d[j] = 0.0f;
@@ -343,8 +343,8 @@ static void maxpool2x2_grad(float* dx, const float* dy, const float* x, long c, 
       const vmask open = m > ninf;
       const vmask e_a0 = (a0 == m) & open, e_p0 = (p0 == m) & open;
       const vmask e_a1 = (a1 == m) & open, e_p1 = (p1 == m) & open;
-      const vmask hit0 = e_a0 & (isl | ~e_p0);                    // right column: left not taken
-      const vmask hit1 = e_a1 & ~e_a0 & ~e_p0 & (isl | ~e_p1);    // row 1: row 0 not taken
+      const vmask hit0 = e_a0 & (isl | ~e_p0);                  // right column: left not taken
+      const vmask hit1 = e_a1 & ~e_a0 & ~e_p0 & (isl | ~e_p1);  // row 1: row 0 not taken
       const vf dv = load(d + j);
       store_n(dx0 + j, hit0 ? dv : zero, L - j);
       store_n(dx1 + j, hit1 ? dv : zero, L - j);
@@ -357,9 +357,9 @@ static void maxpool2x2_grad(float* dx, const float* dy, const float* x, long c, 
 
 typedef int vi __attribute__((vector_size(W * 4)));
 
-static inline vf vexp(vf x) {
-  x = x > bcast(88.3762626647949f) ? bcast(88.3762626647949f) : x;
-  x = x < bcast(-88.3762626647949f) ? bcast(-88.3762626647949f) : x;
+// e^x = y * 2^n with n = round(x / ln 2) and y = e^(x - n ln 2) from a polynomial: returns y,
+// and n through *n.
+static inline vf vexp_reduced(vf x, vi* n) {
   vf fx = x * 1.44269504088896341f + 0.5f;
   vf t = __builtin_convertvector(__builtin_convertvector(fx, vi), vf);
   fx = t > fx ? t - 1.0f : t;  // floor
@@ -372,10 +372,29 @@ static inline vf vexp(vf x) {
   y = y * x + 4.1665795894E-2f;
   y = y * x + 1.6666665459E-1f;
   y = y * x + 5.0000001201E-1f;
-  y = y * z + x + 1.0f;
-  vi n = __builtin_convertvector(fx, vi) + 127;
-  n = n << 23;
-  return y * (vf)n;  // same-size vector cast: the bits of 2^n
+  *n = __builtin_convertvector(fx, vi);
+  return y * z + x + 1.0f;
+}
+
+// e^x for x up to 88.37, all that tanh, sigmoid and softmax ask for (past it: 2.4e38, not inf).
+static inline vf vexp_bounded(vf x) {
+  x = x > bcast(88.3762626647949f) ? bcast(88.3762626647949f) : x;
+  x = x < bcast(-88.3762626647949f) ? bcast(-88.3762626647949f) : x;
+  vi n;
+  const vf y = vexp_reduced(x, &n);
+  return y * (vf)((n + 127) << 23);  // same-size vector cast: the bits of 2^n
+}
+
+// e^x for any x, the Exp op: Infinity past 88.72, as expf. 2^n is applied as 2^(n/2) * 2^(n - n/2),
+// two normal floats, because 2^128 (x from 88.38) has no float bits; the product is exact while
+// it is a normal float, and overflows to Infinity past the largest one.
+static inline vf vexp(vf x) {
+  x = x > bcast(100.0f) ? bcast(100.0f) : x;
+  x = x < bcast(-88.3762626647949f) ? bcast(-88.3762626647949f) : x;
+  vi n;
+  const vf y = vexp_reduced(x, &n);
+  const vi n1 = n >> 1, n2 = n - n1;
+  return y * (vf)((n1 + 127) << 23) * (vf)((n2 + 127) << 23);
 }
 
 static inline vf vtanh(vf x) {
@@ -388,33 +407,40 @@ static inline vf vtanh(vf x) {
   p = p * z + 1.33314422036E-1f;
   p = p * z - 3.33332819422E-1f;
   const vf small = p * z * x + x;
-  const vf e = vexp(2.0f * (ax > bcast(44.0f) ? bcast(44.0f) : ax));
+  const vf e = vexp_bounded(2.0f * (ax > bcast(44.0f) ? bcast(44.0f) : ax));
   vf large = 1.0f - 2.0f / (e + 1.0f);
   large = x < zero ? -large : large;
   vf r = ax < bcast(0.625f) ? small : large;
   return x != x ? x : r;  // NaN stays NaN
 }
 
-static inline vf vsigmoid(vf x) { return 1.0f / (1.0f + vexp(-x)); }
+// for x below -88.37, 1 / (1 + 2.4e38): a denormal, flushed to 0 as the true value would be
+static inline vf vsigmoid(vf x) { return 1.0f / (1.0f + vexp_bounded(-x)); }
 
-// op: 0 tanh, 1 sigmoid, 2 exp
-static void unary_transcendental(float* out, const float* x, long n, int op) {
+// out[i] = f(x[i]), W at a time; the tail through a zero-padded vector.
+template <vf (*f)(vf)>
+static inline void map_vectors(float* out, const float* x, long n) {
   long i = 0;
-  for (; i + W <= n; i += W) {
-    const vf v = load(x + i);
-    store(out + i, op == 0 ? vtanh(v) : op == 1 ? vsigmoid(v) : vexp(v));
-  }
+  for (; i + W <= n; i += W) store(out + i, f(load(x + i)));
   if (i < n) {
     float tmp[W] = {};
     for (long j = 0; j < n - i; ++j) tmp[j] = x[i + j];
-    const vf v = load(tmp);
-    store(tmp, op == 0 ? vtanh(v) : op == 1 ? vsigmoid(v) : vexp(v));
+    store(tmp, f(load(tmp)));
     for (long j = 0; j < n - i; ++j) out[i + j] = tmp[j];
   }
 }
 
-static const SimdTable kTable = {LENET_ISA_NAME, W, gemm_nn, gemm_tn, conv_lanes_forward, conv_lanes_filter,
-                                  maxpool2x2_grad, unary_transcendental};
+// op: Transcendental (simd.h). One loop per function: each keeps only its own constants in registers.
+static void unary_transcendental(float* out, const float* x, long n, int op) {
+  switch (op) {
+    case kTanhPoly: map_vectors<vtanh>(out, x, n); break;
+    case kSigmoidPoly: map_vectors<vsigmoid>(out, x, n); break;
+    default: map_vectors<vexp>(out, x, n); break;
+  }
+}
+
+static const SimdTable kTable = {
+    LENET_ISA_NAME, W, gemm_nn, gemm_tn, conv_lanes_forward, conv_lanes_filter, maxpool2x2_grad, unary_transcendental};
 
 }  // namespace LENET_ISA
 }  // namespace lenet

@@ -1,7 +1,5 @@
 #include "threadpool.h"
 
-#include "fpmode.h"
-
 #include <algorithm>
 #include <atomic>
 #include <condition_variable>
@@ -9,6 +7,8 @@
 #include <mutex>
 #include <thread>
 #include <vector>
+
+#include "fpmode.h"
 
 namespace lenet {
 namespace {

@@ -8,7 +8,7 @@
 
 namespace lenet {
 
-void set_threads(int n);      // n <= 0: hardware_concurrency
+void set_threads(int n);  // n <= 0: hardware_concurrency
 int get_threads();
 void parallel_for(int ntasks, const std::function<void(int)>& fn);
 

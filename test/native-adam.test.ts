@@ -1,6 +1,6 @@
 /**
  * NativeAdamOptimizer against tf.train.adam: 20 steps of seeded gradients on LeNet-shaped
- * variables, same values (within 1e-5) and the same getWeights() state; a shared buffer
+ * variables, bit-identical values and the same getWeights() state, bit for bit; a shared buffer
  * (refCount > 1) takes the tf-ops path and is never written in place.
  */
 import { test } from 'node:test';
@@ -15,6 +15,11 @@ const addon = loadNativeAddon();
 if (addon) {
   const inner = addon.adamUpdate.bind(addon);
   addon.adamUpdate = (...args) => { nativeCalls++; inner(...args); };
+}
+
+/** The same bytes. */
+function sameBits(a: Float32Array, b: Float32Array): boolean {
+  return Buffer.from(a.buffer, a.byteOffset, a.byteLength).equals(Buffer.from(b.buffer, b.byteOffset, b.byteLength));
 }
 
 const SHAPES = [[5, 5, 1, 6], [6], [5, 5, 6, 16], [16], [576, 120], [120], [120, 10], [10]];
@@ -71,10 +76,25 @@ for (const backend of ['native', 'cpu']) {
           worst = Math.max(worst, Math.abs(x - got.state[i].values[j]));
         }));
         t.diagnostic(`max |difference| over variables and moments: ${worst.toExponential(2)}`);
-        assert.ok(worst <= 1e-5, `difference ${worst}`);
+        // the README's promise: bit-identical to tf.train.adam
+        ref.values.forEach((r, i) => assert.ok(sameBits(got.values[i], r), `variable ${i} differs from tf.train.adam's`));
+        ref.state.forEach((s, i) => assert.ok(sameBits(got.state[i].values, s.values), `${s.name} differs from tf.train.adam's`));
       });
   }
 }
+
+test(`NativeAdamOptimizer on 'native' is bit-identical to tf.train.adam on the pure-JS 'cpu' backend, ${STEPS} steps`,
+  async () => {
+    assert.ok(registerNativeBackend());
+    await tf.setBackend('cpu');
+    const ref = await run(() => tf.train.adam(1e-3), false);
+    await tf.setBackend('native');
+    nativeCalls = 0;
+    const got = await run(() => new NativeAdamOptimizer(1e-3), false);
+    assert.equal(nativeCalls, STEPS * SHAPES.length);
+    ref.values.forEach((r, i) => assert.ok(sameBits(got.values[i], r), `variable ${i} differs from tf.train.adam's on cpu`));
+    ref.state.forEach((s, i) => assert.ok(sameBits(got.state[i].values, s.values), `${s.name} differs`));
+  });
 
 test('NativeAdamOptimizer: arrays read with dataSync() before a step keep their values (tf semantics)', async () => {
   assert.ok(registerNativeBackend());

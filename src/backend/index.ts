@@ -1,7 +1,8 @@
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-cpu';
 import { runtimeError, usageError } from '../errors';
-import { nativeBackendInfo, nativeLoadError, registerNativeBackend, setNativeThreads } from './native';
+import { loadNativeAddon, nativeBackendInfo, nativeLoadError, registerNativeBackend, setNativeThreads } from './native';
+import { tfjsVersionMismatch } from './tfjs-version';
 
 import { BACKEND_CHOICES } from '../config';
 export { BACKEND_CHOICES };
@@ -29,6 +30,7 @@ export async function selectBackend(requested: string, threads: number | null): 
   let note: string | null = null;
   let name = requested;
   if (requested === 'auto' || requested === 'native') {
+    if (requested === 'native' || loadNativeAddon() != null) assertTfjsVersionForNative();
     if (registerNativeBackend({ threads: threads ?? undefined })) {
       name = 'native';
     } else if (requested === 'native') {
@@ -51,8 +53,20 @@ export async function selectBackend(requested: string, threads: number | null): 
   return { name, threads: name === 'native' ? nativeBackendInfo().threads : null, note };
 }
 
+/**
+ * Refuses the native backend (a runtime error, one line) when the installed tfjs is not the
+ * version it was built for. `--backend auto` with a built addon is refused too: it would pick
+ * native, and silently falling back to the 500x slower cpu backend would hide the fix.
+ */
+export function assertTfjsVersionForNative(installed?: Record<string, string>): void {
+  const mismatch = tfjsVersionMismatch(installed);
+  if (mismatch != null) throw runtimeError(`${mismatch} (or use --backend cpu)`);
+}
+
 /** What `lenet info` and config.json report about the native kernels. */
 export function describeNative(): { available: boolean; error: string | null; kernels: string[]; features: string[]; simd: string | null; threads: number | null } {
+  const mismatch = tfjsVersionMismatch();
+  if (mismatch != null) return { available: false, error: mismatch, kernels: [], features: [], simd: null, threads: null };
   const available = registerNativeBackend();
   if (!available) return { available, error: nativeLoadError(), kernels: [], features: [], simd: null, threads: null };
   const info = nativeBackendInfo();

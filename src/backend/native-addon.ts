@@ -4,30 +4,63 @@
  * or broken build yields null and a remembered message.
  */
 import * as path from 'node:path';
+import { opCodesMismatch, type OpCodes } from './native-opcodes';
 
-export type Activation = 0 | 1; // 0 linear, 1 relu
-
-/** [batch, inH, inW, inC, outH, outW, outC, filterH, filterW, strideH, strideW, padTop, padLeft] */
-export type ConvGeometry = number[];
-/** [batch, inH, inW, channels, outH, outW, filterH, filterW, strideH, strideW, padTop, padLeft] */
-export type PoolGeometry = number[];
-
-export interface NativeKernelFns {
-  conv2dForward(y: Float32Array, x: Float32Array, filter: Float32Array, bias: Float32Array | null,
-    activation: Activation, geometry: ConvGeometry): void;
-  conv2dBackwardInput(dx: Float32Array, dy: Float32Array, filter: Float32Array, geometry: ConvGeometry): void;
-  conv2dBackwardFilter(dfilter: Float32Array, x: Float32Array, dy: Float32Array, geometry: ConvGeometry): void;
-  /** sizes: [batchA, batchB, m, k, n] */
-  batchMatMul(c: Float32Array, a: Float32Array, b: Float32Array, bias: Float32Array | null,
-    activation: Activation, sizes: number[], transposeA: boolean, transposeB: boolean): void;
+/**
+ * A convolution's sizes, as tfjs resolves them (the names of backend_util.Conv2DInfo, with
+ * padTop/padLeft for padInfo.top/left): x [batchSize, inHeight, inWidth, inChannels], filter
+ * [filterHeight, filterWidth, inChannels, outChannels], y [batchSize, outHeight, outWidth, outChannels].
+ */
+export interface ConvGeometry {
+  batchSize: number;
+  inHeight: number;
+  inWidth: number;
+  inChannels: number;
+  outHeight: number;
+  outWidth: number;
+  outChannels: number;
+  filterHeight: number;
+  filterWidth: number;
+  strideHeight: number;
+  strideWidth: number;
+  padTop: number;
+  padLeft: number;
 }
 
-export interface NativeAddon extends NativeKernelFns {
+/** A pooling's sizes: x [batchSize, inHeight, inWidth, channels], y [batchSize, outHeight, outWidth, channels]. */
+export interface PoolGeometry {
+  batchSize: number;
+  inHeight: number;
+  inWidth: number;
+  channels: number;
+  outHeight: number;
+  outWidth: number;
+  filterHeight: number;
+  filterWidth: number;
+  strideHeight: number;
+  strideWidth: number;
+  padTop: number;
+  padLeft: number;
+}
+
+/**
+ * The kernels, each exported twice by the addon: the fast path, and under `reference` its
+ * naive loop (native/kernels.h). Outputs first; every array is written whole (Adam: in place).
+ * `activation` and `op` are codes of the addon's table (opCodes).
+ */
+export interface NativeKernelFns {
+  conv2dForward(y: Float32Array, x: Float32Array, filter: Float32Array, bias: Float32Array | null,
+    activation: number, geometry: ConvGeometry): void;
+  conv2dBackwardInput(dx: Float32Array, dy: Float32Array, filter: Float32Array, geometry: ConvGeometry): void;
+  conv2dBackwardFilter(dfilter: Float32Array, x: Float32Array, dy: Float32Array, geometry: ConvGeometry): void;
   maxPool(y: Float32Array, x: Float32Array, geometry: PoolGeometry): void;
   maxPoolGrad(dx: Float32Array, dy: Float32Array, x: Float32Array, geometry: PoolGeometry): void;
-  /** out[i] = a[i % na] op b[i % nb]; op 0 add, 1 sub, 2 mul, 3 div; sizes [n, na, nb]. */
+  /** sizes: [batchA, batchB, m, k, n] */
+  batchMatMul(c: Float32Array, a: Float32Array, b: Float32Array, bias: Float32Array | null,
+    activation: number, sizes: number[], transposeA: boolean, transposeB: boolean): void;
+  /** out[i] = a[i % na] op b[i % nb]; sizes [n, na, nb]. */
   binaryOp(out: Float32Array, a: Float32Array, b: Float32Array, op: number, sizes: number[]): void;
-  /** op 0 relu, 1 step(alpha), 2 tanh, 3 sigmoid, 4 sqrt, 5 square, 6 neg, 7 exp, 8 log. */
+  /** out[i] = op(x[i]); alpha: Step's value for x <= 0. */
   unaryOp(out: Float32Array, x: Float32Array, op: number, alpha: number): void;
   /** out[j] = sum_r x[r][j] over x [rows, cols]. */
   sumLeading(out: Float32Array, x: Float32Array, rows: number, cols: number): void;
@@ -37,8 +70,13 @@ export interface NativeAddon extends NativeKernelFns {
   softmax(out: Float32Array, x: Float32Array, rows: number, cols: number): void;
   /** In place; scalars [beta1, 1-beta1, beta2, 1-beta2, 1-beta1^t, 1-beta2^t, epsilon, -lr] (float32). */
   adamUpdate(value: Float32Array, m: Float32Array, v: Float32Array, g: Float32Array, scalars: number[]): void;
+}
+
+export interface NativeAddon extends NativeKernelFns {
   /** Naive loops the fast kernels are tested against. */
   reference: NativeKernelFns;
+  /** The op codes (native/opcodes.h), checked against native-opcodes.ts when the addon loads. */
+  opCodes: OpCodes;
   setThreads(n: number): void;
   getThreads(): number;
   cpuFeatures(): string[];
@@ -64,7 +102,14 @@ export function loadNativeAddon(): NativeAddon | null {
   for (const flavour of ['Release', 'Debug']) {
     const file = path.join(packageRoot(), 'build', flavour, 'lenet_native.node');
     try {
-      cached = require(file) as NativeAddon;
+      const addon = require(file) as NativeAddon;
+      const stale = opCodesMismatch(addon.opCodes);
+      if (stale != null) {
+        cached = null;
+        loadError = `${file} does not match this lenet: ${stale} (rebuild it with \`npm rebuild\`)`;
+        return cached;
+      }
+      cached = addon;
       loadError = null;
       return cached;
     } catch (err) {

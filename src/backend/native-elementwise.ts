@@ -3,17 +3,14 @@
  * shape, scalar, or a trailing-axes period such as a bias), the activations and their
  * gradient helpers (Relu, Step, Tanh, Sigmoid, Square, Sqrt, Neg, Exp, Log), and Sum over
  * leading or trailing axes (bias gradients, softmax gradients), Softmax over the last axis.
- * Anything else: cpu kernel.
+ * Anything else: cpu kernel. The op codes come from the addon's table (native-opcodes.ts).
  */
 import { backend_util, KernelConfig, util } from '@tensorflow/tfjs-core';
 import type { NativeAddon } from './native-addon';
 import { allocOutput } from './native-backend-cpu';
 import { allFloat32, f32, nativeKernel, NativeImpl } from './native-kernels';
+import { BINARY_KERNELS, UNARY_KERNELS } from './native-opcodes';
 
-const BINARY_OPS: Record<string, number> = { Add: 0, Sub: 1, Multiply: 2, RealDiv: 3 };
-const UNARY_OPS: Record<string, number> = {
-  Relu: 0, Step: 1, Tanh: 2, Sigmoid: 3, Sqrt: 4, Square: 5, Neg: 6, Exp: 7, Log: 8,
-};
 
 /**
  * How an input of `shape` repeats inside `outShape`: its element count if, right-aligned
@@ -95,8 +92,8 @@ function softmaxImpl(addon: NativeAddon): NativeImpl {
 
 export function nativeElementwiseConfigs(addon: NativeAddon): KernelConfig[] {
   return [
-    ...Object.entries(BINARY_OPS).map(([name, op]) => nativeKernel(name, binaryImpl(addon, op))),
-    ...Object.entries(UNARY_OPS).map(([name, op]) => nativeKernel(name, unaryImpl(addon, op))),
+    ...BINARY_KERNELS.map((name) => nativeKernel(name, binaryImpl(addon, addon.opCodes.binary[name]))),
+    ...UNARY_KERNELS.map((name) => nativeKernel(name, unaryImpl(addon, addon.opCodes.unary[name]))),
     nativeKernel('Sum', sumImpl(addon)),
     nativeKernel('Softmax', softmaxImpl(addon)),
   ];

@@ -1,14 +1,15 @@
 /**
  * The tfjs kernels the addon replaces: Conv2D, FusedConv2D, Conv2DBackpropInput,
  * Conv2DBackpropFilter, MaxPool, MaxPoolGrad, BatchMatMul, _FusedMatMul.
- * Geometry is resolved here with tfjs' own helpers, so the C++ side gets plain integers.
+ * Geometry is resolved here with tfjs' own helpers, so the C++ side gets plain integers (one
+ * ConvGeometry / PoolGeometry object per call).
  * A case the addon does not cover (dtype, dilation, NCHW, prelu...) runs the cpu kernel.
  */
 import {
   backend_util, getKernel, KernelConfig, KernelFunc, NamedAttrMap, NamedTensorInfoMap, TensorInfo, util,
 } from '@tensorflow/tfjs-core';
 import type { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
-import type { Activation, ConvGeometry, NativeAddon, PoolGeometry } from './native-addon';
+import type { ConvGeometry, NativeAddon, PoolGeometry } from './native-addon';
 import { allocOutput, NativeBackendCPU } from './native-backend-cpu';
 
 export const NATIVE_BACKEND_NAME = 'native';
@@ -44,10 +45,11 @@ export function allFloat32(...ts: Array<TensorInfo | undefined>): boolean {
   return ts.every((t) => t == null || t.dtype === 'float32');
 }
 
-function activationCode(activation: unknown): Activation | null {
-  if (activation == null || activation === 'linear') return 0;
-  if (activation === 'relu') return 1;
-  return null;
+/** The addon's code for a fused activation ('linear' when absent), or null if it has none. */
+function activationCode(addon: NativeAddon, activation: unknown): number | null {
+  const codes: Record<string, number> = addon.opCodes.activation;
+  const name = activation == null ? 'linear' : String(activation);
+  return Object.prototype.hasOwnProperty.call(codes, name) ? codes[name] : null;
 }
 
 /** A bias the addon can add: n values along the last axis (shape [n], [1,n], [1,1,1,n]...). */
@@ -63,14 +65,21 @@ function biasValues(backend: MathBackendCPU, bias: TensorInfo | undefined, n: nu
 }
 
 function convGeometry(info: backend_util.Conv2DInfo): ConvGeometry {
-  return [info.batchSize, info.inHeight, info.inWidth, info.inChannels, info.outHeight, info.outWidth,
-    info.outChannels, info.filterHeight, info.filterWidth, info.strideHeight, info.strideWidth,
-    info.padInfo.top, info.padInfo.left];
+  return {
+    batchSize: info.batchSize, inHeight: info.inHeight, inWidth: info.inWidth, inChannels: info.inChannels,
+    outHeight: info.outHeight, outWidth: info.outWidth, outChannels: info.outChannels,
+    filterHeight: info.filterHeight, filterWidth: info.filterWidth, strideHeight: info.strideHeight,
+    strideWidth: info.strideWidth, padTop: info.padInfo.top, padLeft: info.padInfo.left,
+  };
 }
 
 function poolGeometry(info: backend_util.Conv2DInfo): PoolGeometry {
-  return [info.batchSize, info.inHeight, info.inWidth, info.inChannels, info.outHeight, info.outWidth,
-    info.filterHeight, info.filterWidth, info.strideHeight, info.strideWidth, info.padInfo.top, info.padInfo.left];
+  return {
+    batchSize: info.batchSize, inHeight: info.inHeight, inWidth: info.inWidth, channels: info.inChannels,
+    outHeight: info.outHeight, outWidth: info.outWidth, filterHeight: info.filterHeight,
+    filterWidth: info.filterWidth, strideHeight: info.strideHeight, strideWidth: info.strideWidth,
+    padTop: info.padInfo.top, padLeft: info.padInfo.left,
+  };
 }
 
 /** NHWC, dilation 1: the cases the addon implements. */
@@ -85,7 +94,7 @@ function conv2dImpl(addon: NativeAddon, fused: boolean): NativeImpl {
   return ({ inputs, attrs, backend }) => {
     const { x, filter, bias, preluActivationWeights } = inputs;
     if (x.shape.length !== 4 || !allFloat32(x, filter, bias) || preluActivationWeights != null) return null;
-    const act = fused ? activationCode(attrs.activation) : 0;
+    const act = activationCode(addon, fused ? attrs.activation : 'linear');
     if (act == null) return null;
     const { strides, pad, dataFormat, dilations, dimRoundingMode } = attrs as unknown as {
       strides: [number, number]; pad: 'valid' | 'same' | number; dataFormat: 'NHWC' | 'NCHW';
@@ -178,7 +187,7 @@ function matMulImpl(addon: NativeAddon, fused: boolean): NativeImpl {
     const { a, b, bias, preluActivationWeights } = inputs;
     if (!allFloat32(a, b, bias) || preluActivationWeights != null) return null;
     if (a.shape.length < 2 || b.shape.length < 2) return null;
-    const act = fused ? activationCode(attrs.activation) : 0;
+    const act = activationCode(addon, fused ? attrs.activation : 'linear');
     if (act == null) return null;
     const transposeA = attrs.transposeA === true, transposeB = attrs.transposeB === true;
     const ra = a.shape.length, rb = b.shape.length;

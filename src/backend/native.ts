@@ -9,6 +9,7 @@ import { getKernelsForBackend, registerBackend, registerKernel } from '@tensorfl
 import { loadNativeAddon, nativeLoadError } from './native-addon';
 import { nativeElementwiseConfigs } from './native-elementwise';
 import { NATIVE_BACKEND_NAME, nativeKernelConfigs } from './native-kernels';
+import { tfjsVersionMismatch } from './tfjs-version';
 
 export { loadNativeAddon, nativeLoadError } from './native-addon';
 export type { NativeAddon } from './native-addon';
@@ -25,9 +26,12 @@ export interface NativeBackendOptions {
 /**
  * Registers the backend named 'native' (it does not become the default: call
  * tf.setBackend('native')). Returns false if the addon cannot be loaded (see
- * nativeLoadError()). Idempotent.
+ * nativeLoadError()). Throws if the installed tfjs is not the version the backend was built
+ * for (tfjs-version.ts). Idempotent.
  */
 export function registerNativeBackend(options: NativeBackendOptions = {}): boolean {
+  const mismatch = tfjsVersionMismatch();
+  if (mismatch != null) throw new Error(mismatch);
   const addon = loadNativeAddon();
   if (addon == null) return false;
   if (options.threads != null) setNativeThreads(options.threads);
