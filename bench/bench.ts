@@ -36,13 +36,12 @@ async function timeBackend(backend: string, data: MnistData, steps: number, warm
   await selectBackend(backend, threads);
   const model = buildLenet(DEFAULT_ARCH, ['relu', 'tanh', 'relu'], 36, 1);
   const optimizer = createOptimizer('adam', 1e-4, backend);
-  const pixels = 36 * 36;
   const losses: number[] = [];
   let next = 0;
   const step = () => {
     const start = (next++ * BATCH) % (data.train.count - BATCH);
     const labels = data.train.labels.slice(start, start + BATCH);
-    const probs = trainBatch(model, optimizer, data.train.images.slice(start * pixels, (start + BATCH) * pixels), labels, 'crossentropy', 36);
+    const probs = trainBatch(model, optimizer, data.train.slice(start, start + BATCH), labels, 'crossentropy', 36);
     const t = emptyTally();
     tallyProbabilities(t, probs, labels);
     losses.push(t.loss / t.count);
