@@ -7,10 +7,16 @@
  * Each timed figure is the best of --reps passes (the machine may be shared; the best pass is the
  * least disturbed one), for lenet and PyTorch alike. PyTorch runs with --threads threads and with 1
  * (on 2 cores its second thread sometimes costs more than it brings): the faster is the reference.
+ * A timed step includes gathering its batch, i.e. resizing 50 raw MNIST images as training does;
+ * the gathering is also timed alone and shown as a share of a step.
  *
- *   npm run bench -- [--steps 300] [--cpu-steps 3] [--threads N] [--reps 3] [--no-torch] [--json]
+ * --memory also runs `lenet train --epochs 1` on the full default data (60000 / 10000 images at
+ * 36x36) in a child process and reports its peak resident memory.
+ *
+ *   npm run bench -- [--steps 300] [--cpu-steps 3] [--threads N] [--reps 3] [--no-torch] [--memory] [--json]
  */
 import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { DEFAULT_ARCH } from '../src/config';
@@ -18,6 +24,7 @@ import { loadMnist, locateMnist, MnistData } from '../src/data/mnist';
 import { buildLenet } from '../src/model/lenet';
 import { selectBackend } from '../src/backend/index';
 import { createOptimizer } from '../src/train/optimizer';
+import { Rng } from '../src/train/rng';
 import { trainBatch } from '../src/train/trainer';
 import { emptyTally, tallyProbabilities } from '../src/train/loss';
 
@@ -76,6 +83,49 @@ function timeTorch(steps: number, threads: number, reps: number): { best: TorchT
   return { best, all };
 }
 
+/**
+ * Batch gathering alone (what training does before each step: resize 50 raw images), on shuffled
+ * indices; best of `reps` passes of `batches` batches, after one untimed pass.
+ */
+function timeGather(data: MnistData, batches: number, reps: number): { imagesPerSecond: number; msPerBatch: number } {
+  const random = new Rng(1);
+  const indices = new Int32Array(BATCH);
+  let best = Infinity;
+  for (let r = -1; r < reps; r++) {
+    const began = process.hrtime.bigint();
+    for (let b = 0; b < batches; b++) {
+      for (let i = 0; i < BATCH; i++) indices[i] = Math.floor(random.next() * data.train.count);
+      data.train.gather(indices);
+    }
+    if (r >= 0) best = Math.min(best, Number(process.hrtime.bigint() - began) / 1e9);
+  }
+  return { imagesPerSecond: (batches * BATCH) / best, msPerBatch: (best * 1000) / batches };
+}
+
+interface MemoryResult { peakRssMB: number; epochSeconds: number; trainImages: number; testImages: number; threads: number }
+
+/** Peak RSS of `lenet train --epochs 1` on the full default data, in MB (10^6 bytes). */
+function measureTrainMemory(threads: number): MemoryResult {
+  const root = path.join(__dirname, '..', '..');
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lenet-bench-memory-'));
+  try {
+    const rssFile = path.join(dir, 'max-rss');
+    const out = path.join(dir, 'run');
+    const r = spawnSync(process.execPath, [
+      '--require', path.join(__dirname, 'max-rss.js'), path.join(root, 'bin', 'lenet.js'),
+      'train', '--epochs', '1', '--threads', String(threads), '--quiet', '--out', out,
+    ], { encoding: 'utf8', env: { ...process.env, LENET_MAX_RSS_FILE: rssFile } });
+    if (r.status !== 0) throw new Error(`lenet train failed: ${(r.stderr || r.stdout).trim().split('\n').pop()}`);
+    const kilobytes = Number(fs.readFileSync(rssFile, 'utf8'));
+    const data = JSON.parse(fs.readFileSync(path.join(out, 'config.json'), 'utf8')).data;
+    const csv = fs.readFileSync(path.join(out, 'epochs.csv'), 'utf8').trim().split('\n');
+    const seconds = Number(csv[1].split(',')[csv[0].split(',').indexOf('seconds')]);
+    return { peakRssMB: (kilobytes * 1024) / 1e6, epochSeconds: seconds, trainImages: data.trainCount, testImages: data.testCount, threads };
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 async function main(): Promise<void> {
   const steps = flag('--steps', 300);
   const cpuSteps = flag('--cpu-steps', 3);
@@ -94,13 +144,17 @@ async function main(): Promise<void> {
   log(`  per-step losses agree (max difference ${maxLossDiff.toExponential(2)})`);
 
   const native = await timeBackend('native', data, steps, 10, threads, reps);
+  const gather = timeGather(data, 1200, reps);
   const torch = process.argv.includes('--no-torch') ? { skipped: '--no-torch' } : timeTorch(steps, threads, reps);
+  const memory = process.argv.includes('--memory') ? measureTrainMemory(threads) : null;
   const result = {
     machine: { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model, threads },
     reps,
     native: { steps: native.steps, imagesPerSecond: native.imagesPerSecond, secondsPerEpoch: native.secondsPerEpoch },
     cpu: { steps: cpu.steps, imagesPerSecond: cpu.imagesPerSecond, secondsPerEpoch: cpu.secondsPerEpoch },
+    gather: { imagesPerSecond: gather.imagesPerSecond, msPerBatch: gather.msPerBatch },
     pytorch: torch,
+    memory,
     ratios: {
       nativeOverCpuSpeed: native.imagesPerSecond / cpu.imagesPerSecond,
       nativeOverPytorchTime: 'best' in torch ? native.secondsPerEpoch / torch.best.secondsPerEpoch : null,
@@ -117,8 +171,14 @@ async function main(): Promise<void> {
   row(`lenet cpu (${cpuSteps} steps)`, cpu.imagesPerSecond, cpu.secondsPerEpoch);
   if ('best' in torch) for (const t of torch.all) row(`pytorch ${t.torch}, ${t.threads} thread${t.threads > 1 ? 's' : ''}${t === torch.best ? ' *' : ''}`, t.imagesPerSecond, t.secondsPerEpoch);
   else log(`  pytorch: skipped (${torch.skipped})`);
+  const stepMs = (BATCH * 1000) / native.imagesPerSecond;
+  log(`  batch gathering (resize to 36x36): ${gather.msPerBatch.toFixed(3)} ms per batch of 50, ${(100 * gather.msPerBatch / stepMs).toFixed(1)}% of a native step (${gather.imagesPerSecond.toFixed(0)} img/s)`);
   log(`\n  native / cpu speed:          ${result.ratios.nativeOverCpuSpeed.toFixed(0)}×`);
   if (result.ratios.nativeOverPytorchTime !== null) log(`  native / pytorch (*) epoch time: ${result.ratios.nativeOverPytorchTime.toFixed(2)}×`);
+  if (memory) {
+    log(`\nmemory: lenet train --epochs 1 on ${memory.trainImages} / ${memory.testImages} images, ${memory.threads} threads:`);
+    log(`  peak RSS ${memory.peakRssMB.toFixed(0)} MB (epoch ${memory.epochSeconds.toFixed(1)} s)`);
+  }
 }
 
 main().catch((err) => {
