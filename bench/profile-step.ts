@@ -94,12 +94,11 @@ async function main(): Promise<void> {
   let nextBatch = (): void => {};
   if (dataKind === 'mnist') {
     const data = loadMnist({ resize: 'bilinear', limit: 6000 });
-    const pixels = 36 * 36;
     let at = 0;
     nextBatch = () => {
       tf.dispose([xs, ys]);
       if (at + batch > data.train.count) at = 0;
-      xs = tf.tensor4d(data.train.images.slice(at * pixels, (at + batch) * pixels), [batch, 36, 36, 1]);
+      xs = tf.tensor4d(data.train.slice(at, at + batch), [batch, 36, 36, 1]);
       ys = tf.tidy(() => tf.oneHot(tf.tensor1d(Array.from(data.train.labels.subarray(at, at + batch)), 'int32'), 10)
         .toFloat());
       at += batch;

@@ -13,7 +13,8 @@ import * as path from 'node:path';
 import { PNG } from 'pngjs';
 import * as jpeg from 'jpeg-js';
 import { readIdxImages, readIdxLabels } from '../src/data/idx';
-import { locateMnist, resizeImages } from '../src/data/mnist';
+import { locateMnist } from '../src/data/mnist';
+import { resizeImages } from '../src/data/resize';
 
 type Rgb = [number, number, number];
 

@@ -2,6 +2,9 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { usageError } from './errors';
 import { Schedule, parseNamedSchedule, parseScheduleList, scheduleLabel } from './model/activations';
+import { RESIZE_MODES, ResizeMode } from './data/resize';
+
+export { RESIZE_MODES, ResizeMode };
 
 /** Layer sizes. Figure 1 of the paper is lost: these defaults are our reading of it. */
 export interface Arch {
@@ -18,10 +21,8 @@ export const OPTIMIZERS = ['adam', 'sgd', 'momentum'] as const;
 export type OptimizerName = (typeof OPTIMIZERS)[number];
 export const LOSSES = ['crossentropy', 'paper'] as const;
 export type LossName = (typeof LOSSES)[number];
-export const RESIZE_MODES = ['bilinear', 'pad'] as const;
 /** Backends a user can ask for. `auto` = native when its addon loaded, else cpu. */
 export const BACKEND_CHOICES = ['auto', 'native', 'cpu', 'tensorflow'] as const;
-export type ResizeMode = (typeof RESIZE_MODES)[number];
 
 /** Everything that decides what a training run computes. Written to config.json. */
 export interface TrainConfig {

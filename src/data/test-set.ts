@@ -4,7 +4,8 @@
  */
 import { runtimeError } from '../errors';
 import { parseIdxImages, parseIdxLabels, readDataFileBytes } from './idx';
-import { locateMnist, resizeImages, ResizeMode, testSliceCount } from './mnist';
+import { locateMnist, testSliceCount } from './mnist';
+import { resizeImages, ResizeMode } from './resize';
 
 export interface TestImages {
   /** The stored pixels, count × rows × cols bytes (white digit on black). */
