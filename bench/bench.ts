@@ -9,6 +9,9 @@
  * (on 2 cores its second thread sometimes costs more than it brings): the faster is the reference.
  *
  *   npm run bench -- [--steps 300] [--cpu-steps 3] [--threads N] [--reps 3] [--no-torch] [--json]
+ *
+ * `npm run bench -- --campaign` times whole campaigns instead, one cell at a time versus --jobs
+ * (bench/campaign.ts).
  */
 import { spawnSync } from 'node:child_process';
 import * as os from 'node:os';
@@ -20,6 +23,7 @@ import { selectBackend } from '../src/backend/index';
 import { createOptimizer } from '../src/train/optimizer';
 import { trainBatch } from '../src/train/trainer';
 import { emptyTally, tallyProbabilities } from '../src/train/loss';
+import { campaignBench } from './campaign';
 
 const BATCH = 50;
 const EPOCH_IMAGES = 60000;
@@ -78,6 +82,7 @@ function timeTorch(steps: number, threads: number, reps: number): { best: TorchT
 }
 
 async function main(): Promise<void> {
+  if (process.argv.includes('--campaign')) return campaignBench(flag, process.argv.includes('--json'));
   const steps = flag('--steps', 300);
   const cpuSteps = flag('--cpu-steps', 3);
   const threads = flag('--threads', os.cpus().length);

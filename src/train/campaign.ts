@@ -13,7 +13,7 @@ import { describeDifferences, protocolDifferences, protocolOf } from '../rundir/
 import { readCompleteSummary, RunSummary } from '../rundir/summary';
 import { GridCell, Shard } from './grid';
 import { MnistCache, trainCell } from './cell';
-import { JobsPlan, machineShare, MachineShare, planJobs, runCellsInWorkers, WorkerUsage } from './workers';
+import { JobsPlan, machineShare, planJobs, runCellsInWorkers, WorkerUsage } from './workers';
 
 export interface GridOptions {
   kind: CampaignKind;
@@ -30,8 +30,6 @@ export interface GridOptions {
   shouldStop?: () => boolean;
   /** --jobs: cells trained at once in worker processes; null = auto (see planJobs); 1 or absent = one by one in this process. */
   jobs?: number | null;
-  /** The cores and memory --jobs auto plans with (this machine's by default). */
-  machine?: MachineShare;
 }
 
 /** How a campaign ended, beside its results. */
@@ -107,7 +105,7 @@ function pendingCells(opts: GridOptions, results: GridResult[]): number[] {
 async function trainCells(opts: GridOptions, configs: TrainConfig[]): Promise<GridResult[] & GridOutcome> {
   const results: GridResult[] & GridOutcome = [];
   const pending = pendingCells(opts, results);
-  const plan = planJobs({ jobs: opts.jobs === undefined ? 1 : opts.jobs, threads: configs[0]?.threads ?? null, cells: pending.length, machine: opts.machine ?? machineShare() });
+  const plan = planJobs({ jobs: opts.jobs === undefined ? 1 : opts.jobs, threads: configs[0]?.threads ?? null, cells: pending.length, machine: machineShare() });
   if (plan.jobs > 1) return trainInWorkers(opts, configs.map((c) => ({ ...c, threads: plan.threads })), pending, plan, results);
   // One at a time in this process; cells differ only in schedule and seed, so one load serves them all.
   const data = new MnistCache();
@@ -134,7 +132,7 @@ async function trainInWorkers(opts: GridOptions, configs: TrainConfig[], pending
   let pool;
   try {
     pool = await runCellsInWorkers({
-      jobs: plan.jobs, progress, batches: mode === 'bar', shouldStop: opts.shouldStop,
+      jobs: plan.jobs, progress, relay: mode === 'bar' ? 'batches' : mode === 'lines' ? 'epochs' : 'none', shouldStop: opts.shouldStop,
       cells: pending.map((i) => {
         const cell = opts.cells[i];
         return { cell: i, config: configs[i], dir: path.join(opts.outDir, cell.dir), label: `[${i + 1}/${opts.cells.length} ${cell.label} seed ${cell.seed}]` };

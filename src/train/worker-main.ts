@@ -9,7 +9,7 @@ import { runtimeError } from '../errors';
 import { Progress } from '../progress';
 import { SIGNAL_EXIT_CODES } from '../signals';
 import { MnistCache, trainCell } from './cell';
-import type { FromWorker, ToWorker } from './workers';
+import type { FromWorker, Relay, ToWorker } from './workers';
 
 /** Per-batch messages at most this often: enough for a bar, few enough to cost nothing. */
 const BATCH_MESSAGE_MS = 100;
@@ -31,11 +31,12 @@ function onSignal(sig: NodeJS.Signals): void {
 }
 
 /** Relays a run's progress to the parent, per batch only when it shows bars. */
-function relay(cell: number, batches: boolean): Progress {
+function relay(cell: number, what: Relay): Progress | 'none' {
+  if (what === 'none') return 'none';
   let last = 0;
   return {
     onBatch(p) {
-      if (!batches) return;
+      if (what !== 'batches') return;
       const now = Date.now();
       if (now - last < BATCH_MESSAGE_MS && p.batch !== p.batches) return;
       last = now;
@@ -51,7 +52,7 @@ function relay(cell: number, batches: boolean): Progress {
 async function train(msg: Extract<ToWorker, { type: 'train' }>): Promise<void> {
   busy = true;
   try {
-    const outcome = await trainCell({ config: msg.config, dir: msg.dir, label: msg.label }, data, relay(msg.cell, msg.batches), () => stopRequested);
+    const outcome = await trainCell({ config: msg.config, dir: msg.dir, label: msg.label }, data, relay(msg.cell, msg.relay), () => stopRequested);
     tell({ type: 'done', cell: msg.cell, summary: outcome.summary, stopped: outcome.stopped });
   } catch (err) {
     const message = err instanceof Error ? err.message.split('\n')[0] : String(err);

@@ -78,9 +78,12 @@ export function planJobs(o: { jobs: number | null; threads: number | null; cells
   return { jobs, threads: share(jobs), reason: `--jobs auto: ${o.machine.cores} cores, ${cells} cells to train, ${gib} GiB free (room for ${fit} at ${WORKER_MEMORY_BYTES / 2 ** 20} MB each)` };
 }
 
+/** Which progress events a worker sends: per batch only when bars show them; none with --quiet. */
+export type Relay = 'batches' | 'epochs' | 'none';
+
 /** parent → worker */
 export type ToWorker =
-  | { type: 'train'; cell: number; config: TrainConfig; dir: string; label: string; batches: boolean }
+  | { type: 'train'; cell: number; config: TrainConfig; dir: string; label: string; relay: Relay }
   | { type: 'stop' }
   | { type: 'exit' };
 
@@ -106,8 +109,7 @@ export interface PoolOptions {
   /** Cells to train, in campaign order; handed out in that order. */
   cells: PoolCell[];
   progress: CampaignProgress;
-  /** Workers send per-batch progress only when something shows it (a bar). */
-  batches: boolean;
+  relay: Relay;
   /** Polled; true stops every worker at its next batch boundary and hands out no more cells. */
   shouldStop?: () => boolean;
   /** The worker entry module; the compiled worker-main.js beside this file by default. */
@@ -180,7 +182,7 @@ export function runCellsInWorkers(opts: PoolOptions): Promise<PoolResult> {
       w.current = next;
       w.usage.cells++;
       opts.progress.cellStarted(next.cell, next.label, next.config.epochs);
-      send(w, { type: 'train', cell: next.cell, config: next.config, dir: next.dir, label: next.label, batches: opts.batches });
+      send(w, { type: 'train', cell: next.cell, config: next.config, dir: next.dir, label: next.label, relay: opts.relay });
     };
 
     const onMessage = (w: Worker, msg: FromWorker) => {
