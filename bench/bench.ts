@@ -14,6 +14,9 @@
  * 36x36) in a child process and reports its peak resident memory.
  *
  *   npm run bench -- [--steps 300] [--cpu-steps 3] [--threads N] [--reps 3] [--no-torch] [--memory] [--json]
+ *
+ * `npm run bench -- --campaign` times whole campaigns instead, one cell at a time versus --jobs
+ * (bench/campaign.ts).
  */
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -27,6 +30,7 @@ import { createOptimizer } from '../src/train/optimizer';
 import { Rng } from '../src/train/rng';
 import { trainBatch } from '../src/train/trainer';
 import { emptyTally, tallyProbabilities } from '../src/train/loss';
+import { campaignBench } from './campaign';
 
 const BATCH = 50;
 const EPOCH_IMAGES = 60000;
@@ -140,6 +144,7 @@ function measureTrainMemory(threads: number): MemoryResult {
 }
 
 async function main(): Promise<void> {
+  if (process.argv.includes('--campaign')) return campaignBench(flag, process.argv.includes('--json'));
   const steps = flag('--steps', 300);
   const cpuSteps = flag('--cpu-steps', 3);
   const threads = flag('--threads', os.cpus().length);

@@ -2,10 +2,14 @@ import * as cliProgress from 'cli-progress';
 import { BatchProgress } from './train/trainer';
 import { EpochRow } from './rundir/epochs';
 
-export type ProgressMode = 'bar' | 'lines' | 'none';
+/**
+ * Where a run's progress goes: a bar on a terminal, one line per epoch in pipes and CI, nothing
+ * with --quiet, or a Progress of the caller's (a --jobs worker relays every event to its parent).
+ */
+export type ProgressMode = 'bar' | 'lines' | 'none' | Progress;
 
 /** A bar on a terminal, one line per epoch in pipes and CI, nothing with --quiet. */
-export function progressMode(quiet: boolean, stream: NodeJS.WriteStream = process.stderr): ProgressMode {
+export function progressMode(quiet: boolean, stream: NodeJS.WriteStream = process.stderr): 'bar' | 'lines' | 'none' {
   if (quiet) return 'none';
   return stream.isTTY ? 'bar' : 'lines';
 }
@@ -18,8 +22,15 @@ export interface Progress {
 
 const fmt = (x: number, d = 4) => x.toFixed(d);
 
+/** The line printed when an epoch ends: `<label> epoch 2/20  train loss … acc …  test loss … acc …  4.1s`. */
+export function epochLine(label: string, row: EpochRow, epochs: number): string {
+  return `${label} epoch ${row.epoch}/${epochs}  train loss ${fmt(row.train_loss)} acc ${fmt(row.train_accuracy)}  ` +
+    `test loss ${fmt(row.test_loss)} acc ${fmt(row.test_accuracy)}  ${row.seconds.toFixed(row.seconds < 10 ? 2 : 1)}s`;
+}
+
 /** Progress goes to stderr so that stdout carries only results (e.g. --json). */
 export function createProgress(mode: ProgressMode, label: string): Progress {
+  if (typeof mode === 'object') return mode;
   let bar: cliProgress.SingleBar | null = null;
   let barEpoch = 0;
   const line = (s: string) => process.stderr.write(s + '\n');
@@ -41,12 +52,112 @@ export function createProgress(mode: ProgressMode, label: string): Progress {
       if (mode === 'none') return;
       bar?.stop();
       bar = null;
-      line(`${label} epoch ${row.epoch}/${epochs}  train loss ${fmt(row.train_loss)} acc ${fmt(row.train_accuracy)}  ` +
-        `test loss ${fmt(row.test_loss)} acc ${fmt(row.test_accuracy)}  ${row.seconds.toFixed(row.seconds < 10 ? 2 : 1)}s`);
+      line(epochLine(label, row, epochs));
     },
     stop() {
       bar?.stop();
       bar = null;
     },
   };
+}
+
+/** Progress of a campaign whose cells train side by side (--jobs): events name the cell they belong to. */
+export interface CampaignProgress {
+  cellStarted(cell: number, label: string, epochs: number): void;
+  onBatch(cell: number, p: BatchProgress): void;
+  onEpochEnd(cell: number, row: EpochRow, epochs: number): void;
+  /** The cell trained to its end (or stopped, or failed): its bar goes, the overall count moves on when `finished`. */
+  cellEnded(cell: number, finished: boolean): void;
+  /** A message for the user (a worker's warning, a dead worker): above the bars on a terminal. */
+  log(line: string): void;
+  stop(): void;
+}
+
+/**
+ * On a terminal, a cli-progress MultiBar: one bar per running cell (its epoch's batches) under an
+ * overall line (cells finished of those to train), with each epoch's line printed above them.
+ * Otherwise one labelled line per epoch per cell (`[3/8 relu seed 2] epoch 2/20 …`); nothing with 'none'.
+ */
+export function createCampaignProgress(mode: 'bar' | 'lines' | 'none', cellsToTrain: number, stream: NodeJS.WritableStream = process.stderr): CampaignProgress {
+  const labels = new Map<number, string>();
+  if (mode !== 'bar') {
+    const write = (s: string) => { if (mode === 'lines') stream.write(s + '\n'); };
+    return {
+      cellStarted: (cell, label) => void labels.set(cell, label),
+      onBatch: () => {},
+      onEpochEnd: (cell, row, epochs) => write(epochLine(labels.get(cell) ?? `cell ${cell}`, row, epochs)),
+      cellEnded: (cell) => void labels.delete(cell),
+      // Messages are not progress: --quiet keeps them, as it keeps a single run's warnings.
+      log: (s) => stream.write(s + '\n'),
+      stop: () => {},
+    };
+  }
+  const multi = new cliProgress.MultiBar({
+    stream, hideCursor: true, clearOnComplete: true, gracefulExit: false,
+  }, cliProgress.Presets.shades_classic);
+  // The overall bar fills by work done (finished cells, and the running ones' share of their epochs).
+  const began = Date.now();
+  let finished = 0;
+  const overall = multi.create(OVERALL_STEPS, 0, { done: 0, cells: cellsToTrain, running: 0, eta: '-' }, {
+    format: 'campaign [{bar}] {done}/{cells} cells done, {running} running, eta {eta}',
+  });
+  const bars = new Map<number, { bar: cliProgress.SingleBar; epochs: number; epoch: number; fraction: number }>();
+  const redrawOverall = () => {
+    let work = finished;
+    for (const b of bars.values()) work += b.fraction;
+    const share = Math.min(1, work / Math.max(1, cellsToTrain));
+    const seconds = (Date.now() - began) / 1000;
+    const eta = share > 0 && share < 1 ? formatSeconds((seconds * (1 - share)) / share) : '-';
+    overall.update(Math.round(share * OVERALL_STEPS), { done: finished, running: bars.size, eta });
+  };
+  return {
+    cellStarted(cell, label, epochs) {
+      labels.set(cell, label);
+      const bar = multi.create(1, 0, { epoch: '-', epochs, loss: '-', acc: '-' }, {
+        format: `${label} epoch {epoch}/{epochs} [{bar}] {value}/{total} loss {loss} acc {acc}`,
+      });
+      bars.set(cell, { bar, epochs, epoch: 0, fraction: 0 });
+      redrawOverall();
+    },
+    onBatch(cell, p) {
+      const b = bars.get(cell);
+      if (!b) return;
+      if (b.epoch !== p.epoch) {
+        b.bar.setTotal(p.batches);
+        b.epoch = p.epoch;
+      }
+      b.fraction = (p.epoch - 1 + p.batch / p.batches) / b.epochs;
+      b.bar.update(p.batch, { epoch: p.epoch, loss: fmt(p.loss), acc: fmt(p.accuracy) });
+      redrawOverall();
+    },
+    onEpochEnd(cell, row, epochs) {
+      multi.log(epochLine(labels.get(cell) ?? `cell ${cell}`, row, epochs) + '\n');
+    },
+    cellEnded(cell, done) {
+      const b = bars.get(cell);
+      if (b) multi.remove(b.bar);
+      bars.delete(cell);
+      labels.delete(cell);
+      if (done) finished++;
+      redrawOverall();
+    },
+    log(s) {
+      multi.log(s + '\n');
+    },
+    stop() {
+      // Print what was logged since the last redraw, then take the bars away.
+      multi.update();
+      multi.stop();
+    },
+  };
+}
+
+const OVERALL_STEPS = 1000;
+
+/** 75 → "1m15s", 4000 → "1h06m". */
+function formatSeconds(seconds: number): string {
+  const s = Math.round(seconds);
+  if (s >= 3600) return `${Math.floor(s / 3600)}h${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}m`;
+  if (s >= 60) return `${Math.floor(s / 60)}m${String(s % 60).padStart(2, '0')}s`;
+  return `${s}s`;
 }

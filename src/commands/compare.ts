@@ -4,10 +4,11 @@ import { parseSeeds, RawOptions, readConfigFile, resolveTrainConfig } from '../c
 import { usageError } from '../errors';
 import { parseScheduleList, parseScheduleSpec, PAPER_ACTIVATIONS, scheduleLabel } from '../model/activations';
 import { runGrid } from '../train/campaign';
+import { parseJobs } from '../train/workers';
 import { GridCell } from '../train/grid';
 import { cellDir, timestamp } from '../rundir/layout';
 import { installStopHandlers, SIGNAL_EXIT_CODES } from '../signals';
-import { addTrainingOptions, pickTrainingOptions, shellQuote } from './options';
+import { addJobsOption, addTrainingOptions, pickTrainingOptions, rerunCommand, unfinishedCellsError } from './options';
 import { addClusterOptions, campaignShard, submitIfAsked } from './cluster';
 import { shardCells } from '../train/grid';
 import { writeComparisonFor } from '../report/compare-output';
@@ -27,7 +28,9 @@ export function register(program: Command): void {
     .option('--config <file.json>', 'protocol file, e.g. experiments/paper-table2.json; flags override it')
     .option('--out <dir>', 'output folder (default runs/compare-<UTC timestamp>)');
   addClusterOptions(cmd);
+  addJobsOption(cmd);
   addTrainingOptions(cmd).action(async (opts: Record<string, unknown>) => {
+    const jobs = parseJobs(opts.jobs);
     const shard = campaignShard(opts);
     const file: RawOptions = typeof opts.config === 'string' ? readConfigFile(opts.config) : {};
     const flags = pickTrainingOptions(opts);
@@ -52,14 +55,15 @@ export function register(program: Command): void {
     const stop = installStopHandlers();
     try {
       const results = await runGrid({
-        kind: 'comparison', cells, base, outDir, quiet: Boolean(opts.quiet), json: Boolean(opts.json), shouldStop: stop.stopRequested,
+        kind: 'comparison', cells, base, outDir, quiet: Boolean(opts.quiet), json: Boolean(opts.json), shouldStop: stop.stopRequested, jobs,
         shard, ...(shard.n > 1 ? { grid: { schedules: labels, seeds } } : {}),
       });
       if (results.stopped) {
-        process.stderr.write(`lenet: comparison stopped; finished runs are kept. Resume with: lenet compare --out ${shellQuote(outDir)} (same flags)\n`);
+        process.stderr.write(`lenet: comparison stopped; finished runs are kept. Resume with: ${rerunCommand(outDir)}\n`);
         process.exitCode = SIGNAL_EXIT_CODES[stop.signal() ?? 'SIGINT'];
         return;
       }
+      if (results.failed) throw unfinishedCellsError(results.failed, outDir);
       const table = await writeComparisonFor(outDir, { json: Boolean(opts.json), quiet: Boolean(opts.quiet), shouldStop: stop.stopRequested });
       if (table === null) {
         process.stderr.write(`lenet: every run finished; stopped before the table and charts were all written; rerun the same command to write them (finished runs are skipped)\n`);

@@ -1,5 +1,7 @@
 import { Command, Option } from 'commander';
 import { RawOptions } from '../config';
+import { LenetError, runtimeError } from '../errors';
+import { GridCell } from '../train/grid';
 
 /** `--schedule` belongs to single runs (train, verify); campaigns take lists of schedules. */
 export function addScheduleOption(cmd: Command): Command {
@@ -42,4 +44,30 @@ export function pickTrainingOptions(opts: Record<string, unknown>): RawOptions {
 /** A word a POSIX shell reads back as itself: printed commands can be pasted even with spaces or quotes in a path. */
 export function shellQuote(word: string): string {
   return /^[A-Za-z0-9_./:=@%+,-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
+}
+
+/** `--jobs` of compare and sweep: how many cells train at once, each in a process of its own. */
+export function addJobsOption(cmd: Command): Command {
+  return cmd.option('--jobs <n|auto>', 'cells trained at once, each in its own process with --threads (default auto: as many as cores, cells and free memory allow, cores ÷ jobs threads each; --threads alone means one at a time)');
+}
+
+/**
+ * The command line that reruns this campaign into outDir — the same arguments, with --out made
+ * explicit (a default folder has a timestamp) — shell-quoted so it can be pasted. A rerun skips
+ * finished cells and resumes the others from their checkpoints.
+ */
+export function rerunCommand(outDir: string, argv: readonly string[] = process.argv.slice(2)): string {
+  const args: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    if (argv[i] === '--out') i++;
+    else if (!argv[i].startsWith('--out=')) args.push(argv[i]);
+  }
+  return ['lenet', ...args, '--out', outDir].map(shellQuote).join(' ');
+}
+
+/** The error a campaign ends with when cells did not finish (their worker died, or they failed) while the others did. */
+export function unfinishedCellsError(failed: readonly { cell: GridCell; reason: string }[], outDir: string): LenetError {
+  const names = failed.map((f) => `${f.cell.label} seed ${f.cell.seed}`);
+  const shown = names.slice(0, 3).join(', ') + (names.length > 3 ? ` and ${names.length - 3} more` : '');
+  return runtimeError(`${failed.length} cell${failed.length > 1 ? 's' : ''} did not finish (${shown}); the other cells are done. Rerun to resume ${failed.length > 1 ? 'them' : 'it'} (and write the tables): ${rerunCommand(outDir)}`);
 }

@@ -3,10 +3,11 @@ import { Command } from 'commander';
 import { parseSeeds, RawOptions, readConfigFile, resolveTrainConfig } from '../config';
 import { usageError } from '../errors';
 import { runGrid } from '../train/campaign';
+import { parseJobs } from '../train/workers';
 import { DEFAULT_GRID, GridCell, gridCells, gridSchedules, parseGrid, shardCells } from '../train/grid';
 import { timestamp } from '../rundir/layout';
 import { installStopHandlers, SIGNAL_EXIT_CODES } from '../signals';
-import { addTrainingOptions, pickTrainingOptions, shellQuote } from './options';
+import { addJobsOption, addTrainingOptions, pickTrainingOptions, rerunCommand, unfinishedCellsError } from './options';
 import { addClusterOptions, campaignShard, submitIfAsked } from './cluster';
 import { collectRuns } from '../report/runs';
 import { writeHeatmap } from '../report/plot';
@@ -23,7 +24,9 @@ export function register(program: Command): void {
     .option('--config <file.json>', 'protocol file; flags override it')
     .option('--out <dir>', 'output folder (default runs/sweep-<UTC timestamp>); rerunning into it skips finished cells');
   addClusterOptions(cmd);
+  addJobsOption(cmd);
   addTrainingOptions(cmd).action(async (opts: Record<string, unknown>) => {
+    const jobs = parseJobs(opts.jobs);
     const shard = campaignShard(opts);
     const file: RawOptions = typeof opts.config === 'string' ? readConfigFile(opts.config) : {};
     const flags = pickTrainingOptions(opts);
@@ -46,14 +49,15 @@ export function register(program: Command): void {
     const stop = installStopHandlers();
     try {
       const results = await runGrid({
-        kind: 'sweep', cells, base, outDir, quiet, json, shouldStop: stop.stopRequested, shard,
+        kind: 'sweep', cells, base, outDir, quiet, json, shouldStop: stop.stopRequested, jobs, shard,
         grid: { schedules: [...new Set(all.map((c) => c.label))], seeds },
       });
       if (results.stopped) {
-        process.stderr.write(`lenet: sweep stopped; finished cells are kept. Resume with: lenet sweep --out ${shellQuote(outDir)} (same flags)\n`);
+        process.stderr.write(`lenet: sweep stopped; finished cells are kept. Resume with: ${rerunCommand(outDir)}\n`);
         process.exitCode = SIGNAL_EXIT_CODES[stop.signal() ?? 'SIGINT'];
         return;
       }
+      if (results.failed) throw unfinishedCellsError(results.failed, outDir);
       const stoppedBeforeOutputs = () => {
         process.stderr.write(`lenet: every cell finished; stopped before the table and heatmap were all written; rerun the same command to write them (finished cells are skipped)\n`);
         process.exitCode = SIGNAL_EXIT_CODES[stop.signal() ?? 'SIGINT'];

@@ -2,18 +2,18 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { RawOptions, resolveTrainConfig, TrainConfig } from '../config';
 import { usageError } from '../errors';
-import { loadMnist, MnistData } from '../data/mnist';
 import { hashDataFiles } from '../data/identity';
 import { selectBackend } from '../backend/index';
-import { progressMode } from '../progress';
+import { createCampaignProgress, progressMode } from '../progress';
 import { addToCampaignFile, CampaignKind } from '../rundir/campaign-file';
-import { checkOutDir, CHECKPOINT_FILE, createOutDir } from '../rundir/layout';
+import { checkOutDir, createOutDir } from '../rundir/layout';
 import { lockFolder } from '../rundir/lock';
 import { MANIFEST_FILE, readManifest } from '../rundir/manifest';
 import { describeDifferences, protocolDifferences, protocolOf } from '../rundir/protocol';
 import { readCompleteSummary, RunSummary } from '../rundir/summary';
 import { GridCell, Shard } from './grid';
-import { runTraining } from './run';
+import { MnistCache, trainCell } from './cell';
+import { JobsPlan, machineShare, planJobs, runCellsInWorkers, WorkerUsage } from './workers';
 
 export interface GridOptions {
   kind: CampaignKind;
@@ -28,6 +28,18 @@ export interface GridOptions {
   grid?: { schedules: string[]; seeds: number[] };
   /** Polled between batches; true stops the campaign after saving the current run's last epoch. */
   shouldStop?: () => boolean;
+  /** --jobs: cells trained at once in worker processes; null = auto (see planJobs); 1 or absent = one by one in this process. */
+  jobs?: number | null;
+}
+
+/** How a campaign ended, beside its results. */
+export interface GridOutcome {
+  /** A stop was requested: the cells not finished resume on a rerun. */
+  stopped?: boolean;
+  /** Cells whose worker died or whose training failed (--jobs), while the others went on. */
+  failed?: { cell: GridCell; reason: string }[];
+  /** The worker processes of --jobs, with the peak memory each reported. */
+  workers?: WorkerUsage[];
 }
 
 export interface GridResult {
@@ -54,9 +66,11 @@ function checkSameProtocol(cellFolder: string, config: TrainConfig, backend: str
  * Trains every cell in order, loading MNIST once. A cell whose summary says complete is skipped;
  * one that was interrupted resumes from its checkpoint; a stop request ends the campaign early
  * (the results so far are returned, `stopped` tells). The campaign folder is locked throughout
- * (a shard's lock is its own), and each cell's folder while it trains.
+ * (a shard's lock is its own), and each cell's folder while it trains. With --jobs the cells to
+ * train go to worker processes side by side (train/workers.ts); a cell whose worker died or failed
+ * is in `failed`, and the others go on.
  */
-export async function runGrid(opts: GridOptions): Promise<GridResult[] & { stopped?: boolean }> {
+export async function runGrid(opts: GridOptions): Promise<GridResult[] & GridOutcome> {
   // Every check that can refuse the campaign comes before anything is written.
   const configs = opts.cells.map((cell) => resolveTrainConfig({ ...opts.base, activation: undefined, schedule: cell.schedule.join(','), seed: cell.seed }));
   checkOutDir(opts.outDir, false, 'campaign');
@@ -76,31 +90,68 @@ export async function runGrid(opts: GridOptions): Promise<GridResult[] & { stopp
   }
 }
 
-async function trainCells(opts: GridOptions, configs: TrainConfig[]): Promise<GridResult[] & { stopped?: boolean }> {
-  const results: GridResult[] & { stopped?: boolean } = [];
-  // Cells differ only in schedule and seed, so one load serves them all.
-  let data: MnistData | null = null;
-  for (let i = 0; i < opts.cells.length; i++) {
+/** Cells already complete are skipped (said once each); the rest are returned in campaign order. */
+function pendingCells(opts: GridOptions, results: GridResult[]): number[] {
+  const pending: number[] = [];
+  opts.cells.forEach((cell, i) => {
+    const done = readCompleteSummary(path.join(opts.outDir, cell.dir));
+    if (!done) return void pending.push(i);
+    results.push({ cell, summary: done, skipped: true });
+    if (!opts.quiet && !opts.json) process.stderr.write(`lenet: ${cell.label} seed ${cell.seed} already done, skipped\n`);
+  });
+  return pending;
+}
+
+async function trainCells(opts: GridOptions, configs: TrainConfig[]): Promise<GridResult[] & GridOutcome> {
+  const results: GridResult[] & GridOutcome = [];
+  const pending = pendingCells(opts, results);
+  const plan = planJobs({ jobs: opts.jobs === undefined ? 1 : opts.jobs, threads: configs[0]?.threads ?? null, cells: pending.length, machine: machineShare() });
+  if (plan.jobs > 1) return trainInWorkers(opts, configs.map((c) => ({ ...c, threads: plan.threads })), pending, plan, results);
+  // One at a time in this process; cells differ only in schedule and seed, so one load serves them all.
+  const data = new MnistCache();
+  for (const i of pending) {
     const cell = opts.cells[i];
-    const dir = path.join(opts.outDir, cell.dir);
-    const done = readCompleteSummary(dir);
-    if (done) {
-      results.push({ cell, summary: done, skipped: true });
-      if (!opts.quiet && !opts.json) process.stderr.write(`lenet: ${cell.label} seed ${cell.seed} already done, skipped\n`);
-      continue;
-    }
-    const config = configs[i];
-    data ??= loadMnist({ dataDir: config.dataDir ?? undefined, resize: config.resize, size: config.imageSize, limit: config.limit ?? undefined });
-    const resume = fs.existsSync(path.join(dir, CHECKPOINT_FILE));
-    const outcome = await runTraining(config, {
-      outDir: dir, force: true, resume, progress: progressMode(opts.quiet || opts.json),
-      label: `[${i + 1}/${opts.cells.length}] ${cell.label} seed ${cell.seed}`, shouldStop: opts.shouldStop,
-    }, data);
+    const outcome = await trainCell({
+      config: configs[i], dir: path.join(opts.outDir, cell.dir), label: `[${i + 1}/${opts.cells.length}] ${cell.label} seed ${cell.seed}`,
+    }, data, progressMode(opts.quiet || opts.json), opts.shouldStop);
     if (outcome.stopped) {
       results.stopped = true;
-      return results;
+      break;
     }
     results.push({ cell, summary: outcome.summary, skipped: false });
   }
-  return results;
+  return inCampaignOrder(opts, results);
+}
+
+async function trainInWorkers(opts: GridOptions, configs: TrainConfig[], pending: number[], plan: JobsPlan, results: GridResult[] & GridOutcome): Promise<GridResult[] & GridOutcome> {
+  const mode = progressMode(opts.quiet || opts.json);
+  if (mode !== 'none') {
+    process.stderr.write(`lenet: ${pending.length} cells to train on ${plan.jobs} worker processes × ${plan.threads ?? 'all'} thread${plan.threads === 1 ? '' : 's'} (${plan.reason})\n`);
+  }
+  const progress = createCampaignProgress(mode, pending.length);
+  let pool;
+  try {
+    pool = await runCellsInWorkers({
+      jobs: plan.jobs, progress, relay: mode === 'bar' ? 'batches' : mode === 'lines' ? 'epochs' : 'none', shouldStop: opts.shouldStop,
+      cells: pending.map((i) => {
+        const cell = opts.cells[i];
+        return { cell: i, config: configs[i], dir: path.join(opts.outDir, cell.dir), label: `[${i + 1}/${opts.cells.length} ${cell.label} seed ${cell.seed}]` };
+      }),
+    });
+  } finally {
+    progress.stop();
+  }
+  for (const [i, summary] of pool.summaries) results.push({ cell: opts.cells[i], summary, skipped: false });
+  if (pool.stopped) results.stopped = true;
+  if (pool.failed.length > 0) results.failed = pool.failed.map((f) => ({ cell: opts.cells[f.cell], reason: f.reason }));
+  results.workers = pool.workers;
+  return inCampaignOrder(opts, results);
+}
+
+/** Results in the order of the campaign's cells, whatever order they finished in. */
+function inCampaignOrder(opts: GridOptions, results: GridResult[] & GridOutcome): GridResult[] & GridOutcome {
+  const at = new Map(opts.cells.map((c, i) => [c, i]));
+  const sorted: GridResult[] & GridOutcome = [...results].sort((a, b) => at.get(a.cell)! - at.get(b.cell)!);
+  for (const k of ['stopped', 'failed', 'workers'] as const) if (results[k] !== undefined) Object.assign(sorted, { [k]: results[k] });
+  return sorted;
 }

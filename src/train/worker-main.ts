@@ -1,0 +1,90 @@
+/**
+ * The entry of a --jobs worker process (forked by train/workers.ts with an IPC channel): trains
+ * the cells the parent hands it, one at a time, and relays their progress. Ctrl-C reaches it with
+ * the rest of the terminal's process group, SIGTERM or a 'stop' message come from the parent, and a
+ * parent that is gone closes the channel: each stops the cell at its next batch boundary, after
+ * which the cell's folder holds a valid checkpoint. A second signal quits at once (as in a run).
+ */
+import { runtimeError } from '../errors';
+import { Progress } from '../progress';
+import { SIGNAL_EXIT_CODES } from '../signals';
+import { MnistCache, trainCell } from './cell';
+import type { FromWorker, Relay, ToWorker } from './workers';
+
+/** Per-batch messages at most this often: enough for a bar, few enough to cost nothing. */
+const BATCH_MESSAGE_MS = 100;
+
+let stopRequested = false;
+let signals = 0;
+let busy = false;
+const data = new MnistCache();
+
+function tell(msg: FromWorker, then?: () => void): void {
+  if (!process.connected) return then?.();
+  process.send!(msg, undefined, {}, () => then?.());
+}
+
+/** Counts signals, not stop requests: the parent's 'stop' may arrive before the Ctrl-C that caused it. */
+function onSignal(sig: NodeJS.Signals): void {
+  if (++signals > 1) process.exit(SIGNAL_EXIT_CODES[sig as keyof typeof SIGNAL_EXIT_CODES] ?? 1);
+  stopRequested = true;
+}
+
+/** Relays a run's progress to the parent, per batch only when it shows bars. */
+function relay(cell: number, what: Relay): Progress | 'none' {
+  if (what === 'none') return 'none';
+  let last = 0;
+  return {
+    onBatch(p) {
+      if (what !== 'batches') return;
+      const now = Date.now();
+      if (now - last < BATCH_MESSAGE_MS && p.batch !== p.batches) return;
+      last = now;
+      tell({ type: 'batch', cell, progress: p });
+    },
+    onEpochEnd(row, epochs) {
+      tell({ type: 'epoch', cell, row, epochs });
+    },
+    stop() {},
+  };
+}
+
+async function train(msg: Extract<ToWorker, { type: 'train' }>): Promise<void> {
+  busy = true;
+  try {
+    const outcome = await trainCell({ config: msg.config, dir: msg.dir, label: msg.label }, data, relay(msg.cell, msg.relay), () => stopRequested);
+    tell({ type: 'done', cell: msg.cell, summary: outcome.summary, stopped: outcome.stopped });
+  } catch (err) {
+    const message = err instanceof Error ? err.message.split('\n')[0] : String(err);
+    tell({ type: 'error', cell: msg.cell, message });
+  } finally {
+    busy = false;
+  }
+  if (!process.connected) process.exit(stopRequested ? 1 : 0);
+}
+
+function main(): void {
+  if (!process.send) throw runtimeError('worker-main is started by lenet compare/sweep --jobs, not by hand');
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  process.on('disconnect', () => {
+    stopRequested = true;
+    if (!busy) process.exit(0);
+  });
+  process.on('message', (m) => {
+    const msg = m as ToWorker;
+    if (msg.type === 'train') void train(msg);
+    else if (msg.type === 'stop') stopRequested = true;
+    else if (msg.type === 'exit') {
+      tell({ type: 'usage', maxRssBytes: process.resourceUsage().maxRSS * 1024 }, () => process.exit(0));
+    }
+  });
+  tell({ type: 'ready' });
+}
+
+try {
+  main();
+} catch (err) {
+  process.stderr.write(`lenet: ${(err as Error).message}\n`);
+  process.exitCode = 1;
+}

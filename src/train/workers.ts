@@ -1,0 +1,270 @@
+/**
+ * `--jobs N`: the cells of a campaign trained side by side, each in a worker process of its own
+ * (tfjs keeps its backend state per process). The parent hands the next pending cell to whichever
+ * worker is free, shows their progress, and reports a worker that died by the cell it was training
+ * while the others go on. Each worker loads MNIST once and trains its cells exactly as the
+ * in-process path does (train/cell.ts), so the files are the same bit for bit.
+ */
+import { fork, ChildProcess } from 'node:child_process';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import * as readline from 'node:readline';
+import { TrainConfig } from '../config';
+import { usageError } from '../errors';
+import { CampaignProgress } from '../progress';
+import { EpochRow } from '../rundir/epochs';
+import { RunSummary } from '../rundir/summary';
+import { BatchProgress } from './trainer';
+
+/**
+ * What one worker may hold at its peak: measured 625–675 MB for a run on the full 60 000 images
+ * (README, Speed), with room to spare. Workers beyond what free memory holds are not started.
+ */
+export const WORKER_MEMORY_BYTES = 700 * 2 ** 20;
+
+/** `--jobs N` or `auto` (null). 0, 1.5, -2 or words are usage errors. */
+export function parseJobs(value: unknown): number | null {
+  if (value === undefined || value === null) return null;
+  const s = String(value).trim();
+  if (s === 'auto') return null;
+  if (!/^\+?\d+$/.test(s) || Number(s) < 1 || Number(s) > 1024) throw usageError(`--jobs must be a whole number from 1 to 1024, or auto; got "${s}"`);
+  return Number(s);
+}
+
+export interface JobsPlan {
+  /** Cells trained at once; 1 = in this process, as without --jobs. */
+  jobs: number;
+  /** --threads of each run (null: the backend's default, all cores). */
+  threads: number | null;
+  /** Why, for the line printed when workers are used. */
+  reason: string;
+}
+
+export interface MachineShare {
+  /** Cores this process may use (os.availableParallelism()). */
+  cores: number;
+  /** Memory free for new processes, in bytes. */
+  freeBytes: number;
+}
+
+/** The cores and free memory of this machine (a cgroup's memory limit counts when lower). */
+export function machineShare(): MachineShare {
+  let freeBytes = os.freemem();
+  const limit = process.constrainedMemory?.() ?? 0;
+  if (limit > 0 && limit < os.totalmem()) freeBytes = Math.min(freeBytes, Math.max(0, limit - process.memoryUsage().rss));
+  return { cores: os.availableParallelism(), freeBytes };
+}
+
+/**
+ * How many cells to train at once and with how many threads each.
+ * - `--jobs N`: N workers (never more than the cells to train), each with --threads or cores ÷ workers.
+ * - `--threads T` alone: one run at a time with T threads, as before --jobs existed (a SLURM task or
+ *   a pod sized with --threads keeps to its allocation).
+ * - neither: as many workers as cores, cells and free memory allow (two 1-thread runs do 1.35× the
+ *   work of one 2-thread run on 2 cores: small batches scale poorly across threads), cores ÷ workers
+ *   threads each. One worker is the in-process path.
+ */
+export function planJobs(o: { jobs: number | null; threads: number | null; cells: number; machine: MachineShare }): JobsPlan {
+  const cells = Math.max(1, o.cells);
+  const share = (jobs: number) => o.threads ?? (jobs > 1 ? Math.max(1, Math.floor(o.machine.cores / jobs)) : null);
+  if (o.jobs !== null) {
+    const jobs = Math.min(o.jobs, cells);
+    return { jobs, threads: share(jobs), reason: `--jobs ${o.jobs}${jobs < o.jobs ? `, ${cells} cell${cells > 1 ? 's' : ''} to train` : ''}` };
+  }
+  if (o.threads !== null) return { jobs: 1, threads: o.threads, reason: '--threads without --jobs' };
+  const fit = Math.max(1, Math.floor(o.machine.freeBytes / WORKER_MEMORY_BYTES));
+  const jobs = Math.max(1, Math.min(o.machine.cores, cells, fit));
+  const gib = (o.machine.freeBytes / 2 ** 30).toFixed(1);
+  return { jobs, threads: share(jobs), reason: `--jobs auto: ${o.machine.cores} cores, ${cells} cells to train, ${gib} GiB free (room for ${fit} at ${WORKER_MEMORY_BYTES / 2 ** 20} MB each)` };
+}
+
+/** Which progress events a worker sends: per batch only when bars show them; none with --quiet. */
+export type Relay = 'batches' | 'epochs' | 'none';
+
+/** parent → worker */
+export type ToWorker =
+  | { type: 'train'; cell: number; config: TrainConfig; dir: string; label: string; relay: Relay }
+  | { type: 'stop' }
+  | { type: 'exit' };
+
+/** worker → parent */
+export type FromWorker =
+  | { type: 'ready' }
+  | { type: 'batch'; cell: number; progress: BatchProgress }
+  | { type: 'epoch'; cell: number; row: EpochRow; epochs: number }
+  | { type: 'done'; cell: number; summary: RunSummary; stopped: boolean }
+  | { type: 'error'; cell: number; message: string }
+  | { type: 'usage'; maxRssBytes: number };
+
+/** A cell for the pool: its place in the campaign, its resolved config, folder and label. */
+export interface PoolCell {
+  cell: number;
+  config: TrainConfig;
+  dir: string;
+  label: string;
+}
+
+export interface PoolOptions {
+  jobs: number;
+  /** Cells to train, in campaign order; handed out in that order. */
+  cells: PoolCell[];
+  progress: CampaignProgress;
+  relay: Relay;
+  /** Polled; true stops every worker at its next batch boundary and hands out no more cells. */
+  shouldStop?: () => boolean;
+  /** The worker entry module; the compiled worker-main.js beside this file by default. */
+  workerEntry?: string;
+}
+
+export interface WorkerUsage {
+  pid: number;
+  cells: number;
+  /** Peak resident set size the worker reported at its end (null if it died first). */
+  maxRssBytes: number | null;
+}
+
+export interface PoolResult {
+  summaries: Map<number, RunSummary>;
+  /** Cells that did not finish: the worker died under them, or their training failed. */
+  failed: { cell: number; label: string; reason: string }[];
+  /** A stop was requested (or a worker was interrupted): cells not finished are resumable. */
+  stopped: boolean;
+  workers: WorkerUsage[];
+}
+
+interface Worker {
+  child: ChildProcess;
+  usage: WorkerUsage;
+  current: PoolCell | null;
+  ready: boolean;
+}
+
+/** Trains `cells` on up to `jobs` worker processes; resolves once every worker has ended. */
+export function runCellsInWorkers(opts: PoolOptions): Promise<PoolResult> {
+  const entry = opts.workerEntry ?? path.join(__dirname, 'worker-main.js');
+  const queue = [...opts.cells];
+  const live = new Set<Worker>();
+  const result: PoolResult = { summaries: new Map(), failed: [], stopped: false, workers: [] };
+  const seenLines = new Set<string>();
+  let startFailures = 0;
+
+  return new Promise((resolve) => {
+    const stopAll = () => {
+      if (result.stopped) return;
+      result.stopped = true;
+      for (const w of live) if (w.current) send(w, { type: 'stop' });
+    };
+    const poll = setInterval(() => {
+      if (opts.shouldStop?.()) stopAll();
+    }, 50);
+
+    const send = (w: Worker, msg: ToWorker) => {
+      if (!w.child.connected) return;
+      try {
+        w.child.send(msg);
+      } catch {
+        // the worker is gone; its 'close' reports it
+      }
+    };
+
+    const fail = (cell: PoolCell, reason: string) => {
+      result.failed.push({ cell: cell.cell, label: cell.label, reason });
+      opts.progress.log(`lenet: ${bareLabel(cell.label)}: ${reason}`);
+    };
+
+    /** Gives a free worker the next cell, or lets it go. */
+    const dispatch = (w: Worker) => {
+      const next = result.stopped ? undefined : queue.shift();
+      if (!next) {
+        send(w, { type: 'exit' });
+        return;
+      }
+      w.current = next;
+      w.usage.cells++;
+      opts.progress.cellStarted(next.cell, next.label, next.config.epochs);
+      send(w, { type: 'train', cell: next.cell, config: next.config, dir: next.dir, label: next.label, relay: opts.relay });
+    };
+
+    const onMessage = (w: Worker, msg: FromWorker) => {
+      switch (msg.type) {
+        case 'ready':
+          w.ready = true;
+          dispatch(w);
+          return;
+        case 'batch':
+          opts.progress.onBatch(msg.cell, msg.progress);
+          return;
+        case 'epoch':
+          opts.progress.onEpochEnd(msg.cell, msg.row, msg.epochs);
+          return;
+        case 'done':
+          opts.progress.cellEnded(msg.cell, !msg.stopped);
+          w.current = null;
+          if (msg.stopped) stopAll(); // interrupted on its own: Ctrl-C reached the whole process group
+          else result.summaries.set(msg.cell, msg.summary);
+          dispatch(w);
+          return;
+        case 'error':
+          opts.progress.cellEnded(msg.cell, false);
+          if (w.current) fail(w.current, msg.message);
+          w.current = null;
+          dispatch(w);
+          return;
+        case 'usage':
+          w.usage.maxRssBytes = msg.maxRssBytes;
+          return;
+      }
+    };
+
+    const onEnd = (w: Worker, code: number | null, signal: NodeJS.Signals | null) => {
+      if (!live.delete(w)) return;
+      if (!w.ready) startFailures++;
+      if (w.current) {
+        opts.progress.cellEnded(w.current.cell, false);
+        fail(w.current, signal ? `worker killed by ${signal}` : `worker exited with code ${code}`);
+        w.current = null;
+      }
+      // Replace a worker that died while cells wait, unless workers cannot even start here.
+      if (!result.stopped && queue.length > 0 && live.size < opts.jobs) {
+        if (startFailures < 3) start();
+        else if (live.size === 0) for (const c of queue.splice(0)) fail(c, 'no worker process could start');
+      }
+      if (live.size === 0) {
+        clearInterval(poll);
+        resolve(result);
+      }
+    };
+
+    const start = () => {
+      const child = fork(entry, [], { stdio: ['ignore', 'pipe', 'pipe', 'ipc'], serialization: 'advanced', execArgv: [] });
+      const w: Worker = { child, usage: { pid: child.pid ?? -1, cells: 0, maxRssBytes: null }, current: null, ready: false };
+      live.add(w);
+      result.workers.push(w.usage);
+      child.on('message', (m) => onMessage(w, m as FromWorker));
+      // A worker's own messages (warnings) reach the user once, above the bars; never on stdout.
+      for (const stream of [child.stdout, child.stderr]) {
+        if (!stream) continue;
+        readline.createInterface({ input: stream }).on('line', (line) => {
+          if (seenLines.has(line)) return;
+          seenLines.add(line);
+          opts.progress.log(line);
+        });
+      }
+      child.on('error', () => onEnd(w, null, null));
+      child.on('close', (code, signal) => onEnd(w, code, signal));
+    };
+
+    const first = Math.min(opts.jobs, queue.length);
+    if (first === 0) {
+      clearInterval(poll);
+      resolve(result);
+      return;
+    }
+    for (let i = 0; i < first; i++) start();
+  });
+}
+
+/** "[3/8 relu seed 2]" → "relu seed 2": a cell as a message names it. */
+function bareLabel(label: string): string {
+  return label.replace(/^\[\d+\/\d+\s*/, '').replace(/\]$/, '');
+}
