@@ -40,10 +40,24 @@ function flag(name: string, fallback: number): number {
   return i >= 0 ? Number(process.argv[i + 1]) : fallback;
 }
 
-interface Timing { backend: string; steps: number; seconds: number; imagesPerSecond: number; secondsPerEpoch: number; losses: number[] }
+interface Timing {
+  backend: string;
+  steps: number;
+  seconds: number;
+  imagesPerSecond: number;
+  secondsPerEpoch: number;
+  losses: number[];
+}
 
 /** Trains `reps` passes of `steps` batches (after `warmup` untimed ones) from seed 1; keeps the best pass. */
-async function timeBackend(backend: string, data: MnistData, steps: number, warmup: number, threads: number | null, reps = 1): Promise<Timing> {
+async function timeBackend(
+  backend: string,
+  data: MnistData,
+  steps: number,
+  warmup: number,
+  threads: number | null,
+  reps = 1,
+): Promise<Timing> {
   await selectBackend(backend, threads);
   const model = buildLenet(DEFAULT_ARCH, ['relu', 'tanh', 'relu'], 36, 1);
   const optimizer = createOptimizer('adam', 1e-4, backend);
@@ -70,7 +84,12 @@ async function timeBackend(backend: string, data: MnistData, steps: number, warm
   return { backend, steps, seconds: best, imagesPerSecond, secondsPerEpoch: EPOCH_IMAGES / imagesPerSecond, losses };
 }
 
-interface TorchTiming { threads: number; imagesPerSecond: number; secondsPerEpoch: number; torch: string }
+interface TorchTiming {
+  threads: number;
+  imagesPerSecond: number;
+  secondsPerEpoch: number;
+  torch: string;
+}
 
 function timeTorch(steps: number, threads: number, reps: number): { best: TorchTiming; all: TorchTiming[] } | { skipped: string } {
   const probe = spawnSync('/usr/bin/python3', ['-c', 'import torch'], { encoding: 'utf8' });
@@ -119,7 +138,13 @@ function timeGather(data: MnistData, batches: number, reps: number): { resizeMs:
   return { resizeMs: time((indices) => set.gather(indices)), copyMs: time(copy) };
 }
 
-interface MemoryResult { peakRssMB: number; epochSeconds: number; trainImages: number; testImages: number; threads: number }
+interface MemoryResult {
+  peakRssMB: number;
+  epochSeconds: number;
+  trainImages: number;
+  testImages: number;
+  threads: number;
+}
 
 /** Peak RSS of `lenet train --epochs 1` on the full default data, in MB (10^6 bytes). */
 function measureTrainMemory(threads: number): MemoryResult {
@@ -128,16 +153,35 @@ function measureTrainMemory(threads: number): MemoryResult {
   try {
     const rssFile = path.join(dir, 'max-rss');
     const out = path.join(dir, 'run');
-    const r = spawnSync(process.execPath, [
-      '--require', path.join(__dirname, 'max-rss.js'), path.join(root, 'bin', 'lenet.js'),
-      'train', '--epochs', '1', '--threads', String(threads), '--quiet', '--out', out,
-    ], { encoding: 'utf8', env: { ...process.env, LENET_MAX_RSS_FILE: rssFile } });
+    const r = spawnSync(
+      process.execPath,
+      [
+        '--require',
+        path.join(__dirname, 'max-rss.js'),
+        path.join(root, 'bin', 'lenet.js'),
+        'train',
+        '--epochs',
+        '1',
+        '--threads',
+        String(threads),
+        '--quiet',
+        '--out',
+        out,
+      ],
+      { encoding: 'utf8', env: { ...process.env, LENET_MAX_RSS_FILE: rssFile } },
+    );
     if (r.status !== 0) throw new Error(`lenet train failed: ${(r.stderr || r.stdout).trim().split('\n').pop()}`);
     const kilobytes = Number(fs.readFileSync(rssFile, 'utf8'));
     const data = JSON.parse(fs.readFileSync(path.join(out, 'config.json'), 'utf8')).data;
     const csv = fs.readFileSync(path.join(out, 'epochs.csv'), 'utf8').trim().split('\n');
     const seconds = Number(csv[1].split(',')[csv[0].split(',').indexOf('seconds')]);
-    return { peakRssMB: (kilobytes * 1024) / 1e6, epochSeconds: seconds, trainImages: data.trainCount, testImages: data.testCount, threads };
+    return {
+      peakRssMB: (kilobytes * 1024) / 1e6,
+      epochSeconds: seconds,
+      trainImages: data.trainCount,
+      testImages: data.testCount,
+      threads,
+    };
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
@@ -150,7 +194,9 @@ async function main(): Promise<void> {
   const threads = flag('--threads', os.cpus().length);
   const reps = flag('--reps', 3);
   const json = process.argv.includes('--json');
-  const log = (s: string) => { if (!json) process.stdout.write(s + '\n'); };
+  const log = (s: string) => {
+    if (!json) process.stdout.write(s + '\n');
+  };
   const data = loadMnist({ resize: 'bilinear', limit: Math.min(60000, Math.max(steps + 20, cpuSteps) * BATCH) });
 
   // Verify before timing: the same first steps on cpu and native.
@@ -170,7 +216,11 @@ async function main(): Promise<void> {
     reps,
     native: { steps: native.steps, imagesPerSecond: native.imagesPerSecond, secondsPerEpoch: native.secondsPerEpoch },
     cpu: { steps: cpu.steps, imagesPerSecond: cpu.imagesPerSecond, secondsPerEpoch: cpu.secondsPerEpoch },
-    gather: { msPerBatch: gather.resizeMs, msPerBatchCopyingFloats: gather.copyMs, extraShareOfStep: (gather.resizeMs - gather.copyMs) / ((BATCH * 1000) / native.imagesPerSecond) },
+    gather: {
+      msPerBatch: gather.resizeMs,
+      msPerBatchCopyingFloats: gather.copyMs,
+      extraShareOfStep: (gather.resizeMs - gather.copyMs) / ((BATCH * 1000) / native.imagesPerSecond),
+    },
     pytorch: torch,
     memory,
     ratios: {
@@ -183,16 +233,26 @@ async function main(): Promise<void> {
     process.stdout.write(JSON.stringify(result, null, 2) + '\n');
     return;
   }
-  const row = (name: string, ips: number, spe: number) => log(`  ${name.padEnd(28)} ${ips.toFixed(0).padStart(8)} img/s  ${spe.toFixed(2).padStart(9)} s/epoch`);
+  const row = (name: string, ips: number, spe: number) =>
+    log(`  ${name.padEnd(28)} ${ips.toFixed(0).padStart(8)} img/s  ${spe.toFixed(2).padStart(9)} s/epoch`);
   log(`\ntraining speed, batch 50, tanh-relu, Adam (${result.machine.cpus} cores, ${threads} threads; best of ${reps} passes):`);
   row(`lenet native (${steps} steps)`, native.imagesPerSecond, native.secondsPerEpoch);
   row(`lenet cpu (${cpuSteps} steps)`, cpu.imagesPerSecond, cpu.secondsPerEpoch);
-  if ('best' in torch) for (const t of torch.all) row(`pytorch ${t.torch}, ${t.threads} thread${t.threads > 1 ? 's' : ''}${t === torch.best ? ' *' : ''}`, t.imagesPerSecond, t.secondsPerEpoch);
+  if ('best' in torch)
+    for (const t of torch.all)
+      row(
+        `pytorch ${t.torch}, ${t.threads} thread${t.threads > 1 ? 's' : ''}${t === torch.best ? ' *' : ''}`,
+        t.imagesPerSecond,
+        t.secondsPerEpoch,
+      );
   else log(`  pytorch: skipped (${torch.skipped})`);
-  log(`  gathering a batch: ${gather.resizeMs.toFixed(3)} ms resizing 50 raw images, ${gather.copyMs.toFixed(3)} ms copying resized floats;` +
-    ` the difference is ${(100 * result.gather.extraShareOfStep).toFixed(1)}% of a native step`);
+  log(
+    `  gathering a batch: ${gather.resizeMs.toFixed(3)} ms resizing 50 raw images, ${gather.copyMs.toFixed(3)} ms copying resized floats;` +
+      ` the difference is ${(100 * result.gather.extraShareOfStep).toFixed(1)}% of a native step`,
+  );
   log(`\n  native / cpu speed:          ${result.ratios.nativeOverCpuSpeed.toFixed(0)}×`);
-  if (result.ratios.nativeOverPytorchTime !== null) log(`  native / pytorch (*) epoch time: ${result.ratios.nativeOverPytorchTime.toFixed(2)}×`);
+  if (result.ratios.nativeOverPytorchTime !== null)
+    log(`  native / pytorch (*) epoch time: ${result.ratios.nativeOverPytorchTime.toFixed(2)}×`);
   if (memory) {
     log(`\nmemory: lenet train --epochs 1 on ${memory.trainImages} / ${memory.testImages} images, ${memory.threads} threads:`);
     log(`  peak RSS ${memory.peakRssMB.toFixed(0)} MB (epoch ${memory.epochSeconds.toFixed(1)} s)`);

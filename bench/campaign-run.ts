@@ -10,7 +10,14 @@ import { parseScheduleSpec, scheduleLabel } from '../src/model/activations';
 import { cellDir } from '../src/rundir/layout';
 import { runGrid } from '../src/train/campaign';
 
-interface CampaignRun { outDir: string; jobs: number; threads: number; limit: number; epochs: number; schedules: string[] }
+interface CampaignRun {
+  outDir: string;
+  jobs: number;
+  threads: number;
+  limit: number;
+  epochs: number;
+  schedules: string[];
+}
 
 async function main(): Promise<void> {
   const o = JSON.parse(process.argv[2]) as CampaignRun;
@@ -21,16 +28,25 @@ async function main(): Promise<void> {
   });
   const began = process.hrtime.bigint();
   const results = await runGrid({
-    kind: 'comparison', cells, outDir: o.outDir, quiet: true, json: false, jobs: o.jobs,
+    kind: 'comparison',
+    cells,
+    outDir: o.outDir,
+    quiet: true,
+    json: false,
+    jobs: o.jobs,
     base: { limit: o.limit, epochs: o.epochs, threads: o.threads, backend: 'native' },
   });
   const seconds = Number(process.hrtime.bigint() - began) / 1e9;
-  if (results.failed || results.stopped || results.length !== cells.length) throw new Error(`the campaign did not finish: ${JSON.stringify(results.failed ?? 'stopped')}`);
-  process.stdout.write(JSON.stringify({
-    seconds, cells: cells.length,
-    parentMaxRssBytes: process.resourceUsage().maxRSS * 1024,
-    workers: (results.workers ?? []).map((w) => ({ cells: w.cells, maxRssBytes: w.maxRssBytes })),
-  }) + '\n');
+  if (results.failed || results.stopped || results.length !== cells.length)
+    throw new Error(`the campaign did not finish: ${JSON.stringify(results.failed ?? 'stopped')}`);
+  process.stdout.write(
+    JSON.stringify({
+      seconds,
+      cells: cells.length,
+      parentMaxRssBytes: process.resourceUsage().maxRSS * 1024,
+      workers: (results.workers ?? []).map((w) => ({ cells: w.cells, maxRssBytes: w.maxRssBytes })),
+    }) + '\n',
+  );
 }
 
 main().catch((err) => {

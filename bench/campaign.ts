@@ -16,8 +16,15 @@ import * as path from 'node:path';
 const SCHEDULES = ['sigmoid', 'tanh', 'relu', 'tanh-relu'];
 const CELL_DIRS = ['sigmoid/seed-1', 'tanh/seed-1', 'relu/seed-1', 'tanh-relu/seed-1'];
 
-interface Layout { jobs: number; threads: number }
-interface Pass { seconds: number; parentMaxRssBytes: number; workers: { cells: number; maxRssBytes: number | null }[] }
+interface Layout {
+  jobs: number;
+  threads: number;
+}
+interface Pass {
+  seconds: number;
+  parentMaxRssBytes: number;
+  workers: { cells: number; maxRssBytes: number | null }[];
+}
 
 function runCampaign(layout: Layout, limit: number, epochs: number, outDir: string): Pass {
   const driver = path.join(__dirname, 'campaign-run.js');
@@ -30,14 +37,22 @@ function runCampaign(layout: Layout, limit: number, epochs: number, outDir: stri
 function withoutSeconds(file: string): string {
   const lines = fs.readFileSync(file, 'utf8').trim().split('\n');
   const at = lines[0].split(',').indexOf('seconds');
-  return lines.map((l) => l.split(',').filter((_, i) => i !== at).join(',')).join('\n');
+  return lines
+    .map((l) =>
+      l
+        .split(',')
+        .filter((_, i) => i !== at)
+        .join(','),
+    )
+    .join('\n');
 }
 
 /** Every cell of b equals a's: epochs.csv but for seconds, and the weights bit for bit. */
 function sameCells(a: string, b: string): string | null {
   for (const c of CELL_DIRS) {
     if (withoutSeconds(path.join(a, c, 'epochs.csv')) !== withoutSeconds(path.join(b, c, 'epochs.csv'))) return `${c}: epochs.csv differs`;
-    if (!fs.readFileSync(path.join(a, c, 'model', 'weights.bin')).equals(fs.readFileSync(path.join(b, c, 'model', 'weights.bin')))) return `${c}: weights differ`;
+    if (!fs.readFileSync(path.join(a, c, 'model', 'weights.bin')).equals(fs.readFileSync(path.join(b, c, 'model', 'weights.bin'))))
+      return `${c}: weights differ`;
   }
   return null;
 }
@@ -50,12 +65,19 @@ export function campaignBench(flag: (name: string, fallback: number) => number, 
   const reps = flag('--reps', 3);
   const verifyLimit = flag('--verify-limit', 1200);
   const cores = os.availableParallelism();
-  const layouts: Layout[] = [{ jobs: 1, threads: cores }, { jobs: Math.min(cores, SCHEDULES.length), threads: Math.max(1, Math.floor(cores / Math.min(cores, SCHEDULES.length))) }];
+  const layouts: Layout[] = [
+    { jobs: 1, threads: cores },
+    { jobs: Math.min(cores, SCHEDULES.length), threads: Math.max(1, Math.floor(cores / Math.min(cores, SCHEDULES.length))) },
+  ];
   const name = (l: Layout) => `${l.jobs}×${l.threads}`;
-  const log = (s: string) => { if (!json) process.stdout.write(s + '\n'); };
+  const log = (s: string) => {
+    if (!json) process.stdout.write(s + '\n');
+  };
   const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'lenet-bench-campaign-'));
   try {
-    log(`verifying: ${layouts.map(name).join(' and ')} (jobs × threads) on ${SCHEDULES.length} cells × ${epochs} epoch × ${verifyLimit} images…`);
+    log(
+      `verifying: ${layouts.map(name).join(' and ')} (jobs × threads) on ${SCHEDULES.length} cells × ${epochs} epoch × ${verifyLimit} images…`,
+    );
     const dirs = layouts.map((l) => path.join(scratch, `verify-${name(l)}`));
     layouts.forEach((l, i) => runCampaign(l, verifyLimit, epochs, dirs[i]));
     const diff = sameCells(dirs[0], dirs[1]);
@@ -74,7 +96,11 @@ export function campaignBench(flag: (name: string, fallback: number) => number, 
       const secs = passes[i].map((p) => p.seconds);
       const best = Math.min(...secs);
       return {
-        jobs: l.jobs, threads: l.threads, seconds: secs, bestSeconds: best, cellsPerHour: (SCHEDULES.length * 3600) / best,
+        jobs: l.jobs,
+        threads: l.threads,
+        seconds: secs,
+        bestSeconds: best,
+        cellsPerHour: (SCHEDULES.length * 3600) / best,
         parentMaxRssBytes: Math.max(...passes[i].map((p) => p.parentMaxRssBytes)),
         workerMaxRssBytes: passes[i].flatMap((p) => p.workers.map((w) => w.maxRssBytes ?? 0)),
       };
@@ -91,14 +117,23 @@ export function campaignBench(flag: (name: string, fallback: number) => number, 
       process.stdout.write(JSON.stringify(result, null, 2) + '\n');
       return;
     }
-    log(`\ncampaign throughput: ${SCHEDULES.length} cells (${SCHEDULES.join(', ')}) × ${epochs} epoch × ${limit} images, ${cores} cores, ` +
-      `load average ${os.loadavg()[0].toFixed(1)}; training time of the whole campaign, best of ${reps} interleaved passes:`);
+    log(
+      `\ncampaign throughput: ${SCHEDULES.length} cells (${SCHEDULES.join(', ')}) × ${epochs} epoch × ${limit} images, ${cores} cores, ` +
+        `load average ${os.loadavg()[0].toFixed(1)}; training time of the whole campaign, best of ${reps} interleaved passes:`,
+    );
     for (const s of summary) {
-      const rss = s.jobs > 1 ? `campaign process ${mb(s.parentMaxRssBytes)}, workers ${mb(Math.min(...s.workerMaxRssBytes))}–${mb(Math.max(...s.workerMaxRssBytes))}` : `${mb(s.parentMaxRssBytes)}`;
-      log(`  jobs × threads ${`${s.jobs} × ${s.threads}`.padEnd(7)} ${s.bestSeconds.toFixed(1).padStart(6)} s (passes ${s.seconds.map((x) => x.toFixed(1)).join(', ')})  ` +
-        `${s.cellsPerHour.toFixed(0).padStart(6)} cells/h   peak RSS ${rss}`);
+      const rss =
+        s.jobs > 1
+          ? `campaign process ${mb(s.parentMaxRssBytes)}, workers ${mb(Math.min(...s.workerMaxRssBytes))}–${mb(Math.max(...s.workerMaxRssBytes))}`
+          : `${mb(s.parentMaxRssBytes)}`;
+      log(
+        `  jobs × threads ${`${s.jobs} × ${s.threads}`.padEnd(7)} ${s.bestSeconds.toFixed(1).padStart(6)} s (passes ${s.seconds.map((x) => x.toFixed(1)).join(', ')})  ` +
+          `${s.cellsPerHour.toFixed(0).padStart(6)} cells/h   peak RSS ${rss}`,
+      );
     }
-    log(`\n  ${name(layouts[1])} / ${name(layouts[0])} cells per hour: ${result.ratio.cellsPerHour.toFixed(2)}× (pass by pass ${Math.min(...perPass).toFixed(2)}–${Math.max(...perPass).toFixed(2)}×)`);
+    log(
+      `\n  ${name(layouts[1])} / ${name(layouts[0])} cells per hour: ${result.ratio.cellsPerHour.toFixed(2)}× (pass by pass ${Math.min(...perPass).toFixed(2)}–${Math.max(...perPass).toFixed(2)}×)`,
+    );
   } finally {
     fs.rmSync(scratch, { recursive: true, force: true });
   }

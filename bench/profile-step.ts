@@ -54,7 +54,10 @@ function buildLenet(): tf.LayersModel {
   });
 }
 
-interface KernelStat { calls: number; ms: number }
+interface KernelStat {
+  calls: number;
+  ms: number;
+}
 
 /** Wraps every kernelFunc of the backend with a timer (the registry's configs are mutable). */
 function instrument(backendName: string): Map<string, KernelStat> {
@@ -86,9 +89,7 @@ async function main(): Promise<void> {
     tf.env().set('PROD', true); // as src/backend/index.ts does: no per-op debug checks
   }
   await tf.setBackend(backend);
-  const model = modelKind === 'cli'
-    ? buildCliLenet(DEFAULT_ARCH, parseNamedSchedule(scheduleName), 36, 1)
-    : buildLenet();
+  const model = modelKind === 'cli' ? buildCliLenet(DEFAULT_ARCH, parseNamedSchedule(scheduleName), 36, 1) : buildLenet();
   let xs = tf.randomUniform([batch, 36, 36, 1], 0, 1, 'float32', 1);
   let ys = tf.oneHot(tf.randomUniform([batch], 0, 10, 'int32', 2), 10).toFloat();
   let nextBatch = (): void => {};
@@ -99,14 +100,14 @@ async function main(): Promise<void> {
       tf.dispose([xs, ys]);
       if (at + batch > data.train.count) at = 0;
       xs = tf.tensor4d(data.train.slice(at, at + batch), [batch, 36, 36, 1]);
-      ys = tf.tidy(() => tf.oneHot(tf.tensor1d(Array.from(data.train.labels.subarray(at, at + batch)), 'int32'), 10)
-        .toFloat());
+      ys = tf.tidy(() => tf.oneHot(tf.tensor1d(Array.from(data.train.labels.subarray(at, at + batch)), 'int32'), 10).toFloat());
       at += batch;
     };
   }
-  const optimizer = optimizerKind === 'native'
-    ? new (nativeBackend as unknown as { NativeAdamOptimizer: new (lr: number) => tf.Optimizer }).NativeAdamOptimizer(1e-4)
-    : tf.train.adam(1e-4);
+  const optimizer =
+    optimizerKind === 'native'
+      ? new (nativeBackend as unknown as { NativeAdamOptimizer: new (lr: number) => tf.Optimizer }).NativeAdamOptimizer(1e-4)
+      : tf.train.adam(1e-4);
   const useTrainer = process.argv.includes('--trainer');
   const trainerOptimizer = useTrainer ? createOptimizer('adam', 1e-4, backend) : null;
   const labels = Uint8Array.from(ys.argMax(1).dataSync());
@@ -115,11 +116,14 @@ async function main(): Promise<void> {
       return trainBatch(model, trainerOptimizer, xs.dataSync() as Float32Array, labels, 'crossentropy', 36)[0];
     }
     nextBatch();
-    const loss = tf.tidy(() => optimizer.minimize(() => {
-      const p = model.apply(xs, { training: true }) as tf.Tensor;
-      if (lossKind === 'softmax') return tf.losses.softmaxCrossEntropy(ys, p) as tf.Scalar;
-      return tf.neg(tf.mean(tf.sum(tf.mul(ys, tf.log(tf.add(p, 1e-7))), 1))) as tf.Scalar;
-    }, true) as tf.Scalar);
+    const loss = tf.tidy(
+      () =>
+        optimizer.minimize(() => {
+          const p = model.apply(xs, { training: true }) as tf.Tensor;
+          if (lossKind === 'softmax') return tf.losses.softmaxCrossEntropy(ys, p) as tf.Scalar;
+          return tf.neg(tf.mean(tf.sum(tf.mul(ys, tf.log(tf.add(p, 1e-7))), 1))) as tf.Scalar;
+        }, true) as tf.Scalar,
+    );
     const v = loss.dataSync()[0];
     loss.dispose();
     return v;
@@ -163,10 +167,14 @@ async function main(): Promise<void> {
   const wallInstrumented = (performance.now() - t0) / steps;
 
   const info = backend === 'native' ? nativeBackend.nativeBackendInfo() : null;
-  console.log(`backend ${backend}${info ? ` (simd ${info.simd}, ${info.threads} threads)` : ''}, batch ${batch}, ` +
-    `model ${modelKind}${modelKind === 'cli' ? ` ${scheduleName}` : ''}, ${useTrainer ? 'trainer.trainBatch (crossentropy, createOptimizer), ' : ''}data ${dataKind}, loss ${lossKind}, optimizer ${optimizerKind}, ${steps} steps, tensors alive ${tf.memory().numTensors}`);
-  console.log(`ms/step ${wall.toFixed(2)}  images/s ${(batch * 1000 / wall).toFixed(0)}  ` +
-    `epoch of 60000 ≈ ${(wall * 60000 / batch / 1000).toFixed(2)} s`);
+  console.log(
+    `backend ${backend}${info ? ` (simd ${info.simd}, ${info.threads} threads)` : ''}, batch ${batch}, ` +
+      `model ${modelKind}${modelKind === 'cli' ? ` ${scheduleName}` : ''}, ${useTrainer ? 'trainer.trainBatch (crossentropy, createOptimizer), ' : ''}data ${dataKind}, loss ${lossKind}, optimizer ${optimizerKind}, ${steps} steps, tensors alive ${tf.memory().numTensors}`,
+  );
+  console.log(
+    `ms/step ${wall.toFixed(2)}  images/s ${((batch * 1000) / wall).toFixed(0)}  ` +
+      `epoch of 60000 ≈ ${((wall * 60000) / batch / 1000).toFixed(2)} s`,
+  );
   const rows = [...stats.entries()].filter(([, s]) => s.calls > 0).sort((a, b) => b[1].ms - a[1].ms);
   let inKernels = 0;
   console.log('\nkernel                      calls/step   ms/step');

@@ -38,7 +38,17 @@ function upscale(digit: Uint8Array, side: number): Uint8Array {
  * mixing `paper` towards `inkColour` by the ink; alpha 255 everywhere unless `transparent`,
  * where the paper is fully transparent and the ink's alpha is the ink.
  */
-function paint(ink: Uint8Array, side: number, width: number, height: number, left: number, top: number, paper: Rgb, inkColour: Rgb, transparent = false) {
+function paint(
+  ink: Uint8Array,
+  side: number,
+  width: number,
+  height: number,
+  left: number,
+  top: number,
+  paper: Rgb,
+  inkColour: Rgb,
+  transparent = false,
+) {
   const rgba = new Uint8Array(width * height * 4);
   for (let y = 0; y < height; y++) {
     for (let x = 0; x < width; x++) {
@@ -58,16 +68,38 @@ const BLACK: Rgb = [0, 0, 0];
 export const SAMPLES: Sample[] = [
   { label: 0, variant: 'as stored: 28×28, white on black', render: (d) => paint(d, 28, 28, 28, 0, 0, BLACK, WHITE) },
   { label: 1, variant: '28×28, inverted: black on white', render: (d) => paint(d, 28, 28, 28, 0, 0, WHITE, BLACK) },
-  { label: 2, variant: 'upscaled ×4, dark ink on light grey paper, off-centre in 160×140', render: (d) => paint(upscale(d, 112), 112, 160, 140, 40, 6, [236, 236, 232], [30, 30, 40]) },
+  {
+    label: 2,
+    variant: 'upscaled ×4, dark ink on light grey paper, off-centre in 160×140',
+    render: (d) => paint(upscale(d, 112), 112, 160, 140, 40, 6, [236, 236, 232], [30, 30, 40]),
+  },
   // Likewise the first 3 (image 18) reads as an 8: the full-protocol model calls the stored image 8 (0.69).
-  { label: 3, nth: 1, variant: 'upscaled ×3, white on black, off-centre in 120×90', render: (d) => paint(upscale(d, 84), 84, 120, 90, 0, 3, BLACK, WHITE) },
-  { label: 4, variant: 'upscaled ×4, dark blue ink on a transparent canvas (alpha = ink)', render: (d) => paint(upscale(d, 112), 112, 112, 112, 0, 0, WHITE, [20, 30, 120], true) },
+  {
+    label: 3,
+    nth: 1,
+    variant: 'upscaled ×3, white on black, off-centre in 120×90',
+    render: (d) => paint(upscale(d, 84), 84, 120, 90, 0, 3, BLACK, WHITE),
+  },
+  {
+    label: 4,
+    variant: 'upscaled ×4, dark blue ink on a transparent canvas (alpha = ink)',
+    render: (d) => paint(upscale(d, 112), 112, 112, 112, 0, 0, WHITE, [20, 30, 120], true),
+  },
   // The first 5 of the test set (image 8) is an atypical one that reads as a 6; the second is taken.
-  { label: 5, nth: 1, variant: 'upscaled ×3, red ink on yellowish paper, 100×100', render: (d) => paint(upscale(d, 84), 84, 100, 100, 8, 8, [250, 240, 200], [200, 20, 20]) },
+  {
+    label: 5,
+    nth: 1,
+    variant: 'upscaled ×3, red ink on yellowish paper, 100×100',
+    render: (d) => paint(upscale(d, 84), 84, 100, 100, 8, 8, [250, 240, 200], [200, 20, 20]),
+  },
   { label: 6, variant: 'as stored: 28×28, white on black', render: (d) => paint(d, 28, 28, 28, 0, 0, BLACK, WHITE) },
   { label: 7, variant: 'upscaled ×5, black on white, 140×140', render: (d) => paint(upscale(d, 140), 140, 140, 140, 0, 0, WHITE, BLACK) },
   { label: 8, variant: 'as stored: 28×28, white on black', render: (d) => paint(d, 28, 28, 28, 0, 0, BLACK, WHITE) },
-  { label: 9, variant: 'upscaled ×2, black on white, tall 80×120 canvas', render: (d) => paint(upscale(d, 56), 56, 80, 120, 12, 40, WHITE, BLACK) },
+  {
+    label: 9,
+    variant: 'upscaled ×2, black on white, tall 80×120 canvas',
+    render: (d) => paint(upscale(d, 56), 56, 80, 120, 12, 40, WHITE, BLACK),
+  },
 ];
 
 /**
@@ -77,7 +109,11 @@ export const SAMPLES: Sample[] = [
 export function handDrawnSeven(): { width: number; height: number; rgba: Uint8Array } {
   const width = 200;
   const height = 150;
-  const strokes: Array<[number, number, number, number]> = [[48, 34, 150, 27], [150, 27, 128, 70], [128, 70, 96, 128]];
+  const strokes: Array<[number, number, number, number]> = [
+    [48, 34, 150, 27],
+    [150, 27, 128, 70],
+    [128, 70, 96, 128],
+  ];
   const radius = 8;
   const rgba = new Uint8Array(width * height * 4);
   for (let y = 0; y < height; y++) {

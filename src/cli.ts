@@ -23,7 +23,13 @@ export function buildProgram(): Command {
     .configureOutput({
       writeErr: (s) => process.stderr.write(s),
       // One line: commander's suggestion ('(Did you mean --seeds?)') joins the message.
-      outputError: (s, write) => write(`lenet: ${s.replace(/^error: /, '').trim().replace(/\s*\n\s*/g, ' ')}\n`),
+      outputError: (s, write) =>
+        write(
+          `lenet: ${s
+            .replace(/^error: /, '')
+            .trim()
+            .replace(/\s*\n\s*/g, ' ')}\n`,
+        ),
     });
   registerTrain(program);
   registerCompare(program);

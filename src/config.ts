@@ -152,7 +152,9 @@ export function resolveTrainConfig(raw: RawOptions): TrainConfig {
   }
   const imageSize = PAPER_DEFAULTS.imageSize;
   if (featureMapSize(arch, imageSize) < 1) {
-    throw usageError(`architecture too large for ${imageSize}x${imageSize} images: kernel ${arch.kernelSize} and pool ${arch.poolSize} leave no feature map`);
+    throw usageError(
+      `architecture too large for ${imageSize}x${imageSize} images: kernel ${arch.kernelSize} and pool ${arch.poolSize} leave no feature map`,
+    );
   }
 
   const limit = raw.limit === undefined || raw.limit === null ? null : positiveInt('--limit', raw.limit, 60000);
@@ -183,22 +185,64 @@ export function resolveTrainConfig(raw: RawOptions): TrainConfig {
 
 /** Keys a JSON experiment file may hold (camelCase, as the flags after commander's parsing). */
 export const CONFIG_FILE_KEYS = [
-  'activation', 'activations', 'schedule', 'seeds', 'arch', 'optimizer', 'lr', 'epochs', 'batchSize', 'seed',
-  'limit', 'resize', 'dataDir', 'averageLast', 'loss', 'backend', 'threads', 'description', 'paper',
-  'conv1Filters', 'conv2Filters', 'kernelSize', 'poolSize', 'denseUnits',
+  'activation',
+  'activations',
+  'schedule',
+  'seeds',
+  'arch',
+  'optimizer',
+  'lr',
+  'epochs',
+  'batchSize',
+  'seed',
+  'limit',
+  'resize',
+  'dataDir',
+  'averageLast',
+  'loss',
+  'backend',
+  'threads',
+  'description',
+  'paper',
+  'conv1Filters',
+  'conv2Filters',
+  'kernelSize',
+  'poolSize',
+  'denseUnits',
 ] as const;
 
 const CONFIG_KEY_TYPES: Record<string, string[]> = {
-  activation: ['string'], activations: ['string', 'array'], schedule: ['string'], seeds: ['string', 'number', 'array'],
-  arch: ['object'], optimizer: ['string'], lr: ['number'], epochs: ['number'], batchSize: ['number'], seed: ['number'],
-  limit: ['number', 'null'], resize: ['string'], dataDir: ['string', 'null'], averageLast: ['number'], loss: ['string'],
-  backend: ['string'], threads: ['number', 'null'], description: ['string'], paper: ['object'],
-  conv1Filters: ['number'], conv2Filters: ['number'], kernelSize: ['number'], poolSize: ['number'], denseUnits: ['number'],
+  activation: ['string'],
+  activations: ['string', 'array'],
+  schedule: ['string'],
+  seeds: ['string', 'number', 'array'],
+  arch: ['object'],
+  optimizer: ['string'],
+  lr: ['number'],
+  epochs: ['number'],
+  batchSize: ['number'],
+  seed: ['number'],
+  limit: ['number', 'null'],
+  resize: ['string'],
+  dataDir: ['string', 'null'],
+  averageLast: ['number'],
+  loss: ['string'],
+  backend: ['string'],
+  threads: ['number', 'null'],
+  description: ['string'],
+  paper: ['object'],
+  conv1Filters: ['number'],
+  conv2Filters: ['number'],
+  kernelSize: ['number'],
+  poolSize: ['number'],
+  denseUnits: ['number'],
 };
 
 /** Keys of a single run that a compare/sweep protocol would silently ignore. */
 const SINGLE_RUN_KEYS: Record<string, string> = {
-  activation: '"activations" (a list)', schedule: '"activations" with per-layer lists written a/b/c', seed: '"seeds"',
+  activation: '"activations" (a list)',
+  schedule: '"activations" with per-layer lists written a/b/c',
+  seed: '"seeds"',
 };
 
 function jsonType(v: unknown): string {
@@ -214,7 +258,8 @@ export function readConfigFile(file: string): RawOptions {
     throw usageError(`config file ${file} must hold a JSON object`);
   }
   for (const [key, value] of Object.entries(data as Record<string, unknown>)) {
-    if (Object.hasOwn(SINGLE_RUN_KEYS, key)) throw usageError(`config file ${file}: key "${key}" does not apply to a campaign; use ${SINGLE_RUN_KEYS[key]}`);
+    if (Object.hasOwn(SINGLE_RUN_KEYS, key))
+      throw usageError(`config file ${file}: key "${key}" does not apply to a campaign; use ${SINGLE_RUN_KEYS[key]}`);
     const types = Object.hasOwn(CONFIG_KEY_TYPES, key) ? CONFIG_KEY_TYPES[key] : undefined;
     if (!types) throw usageError(`config file ${file}: unknown key "${key}"; valid: ${CONFIG_FILE_KEYS.join(', ')}`);
     if (!types.includes(jsonType(value))) {
@@ -224,7 +269,9 @@ export function readConfigFile(file: string): RawOptions {
       const itemType = key === 'seeds' ? 'number' : 'string';
       const bad = value.find((v) => typeof v !== itemType);
       if (bad !== undefined || value.length === 0) {
-        throw usageError(`config file ${file}: key "${key}" must be a non-empty list of ${itemType}s${bad !== undefined ? `, got ${JSON.stringify(bad)}` : ''}`);
+        throw usageError(
+          `config file ${file}: key "${key}" must be a non-empty list of ${itemType}s${bad !== undefined ? `, got ${JSON.stringify(bad)}` : ''}`,
+        );
       }
     }
   }

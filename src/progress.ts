@@ -24,8 +24,10 @@ const fmt = (x: number, d = 4) => x.toFixed(d);
 
 /** The line printed when an epoch ends: `<label> epoch 2/20  train loss … acc …  test loss … acc …  4.1s`. */
 export function epochLine(label: string, row: EpochRow, epochs: number): string {
-  return `${label} epoch ${row.epoch}/${epochs}  train loss ${fmt(row.train_loss)} acc ${fmt(row.train_accuracy)}  ` +
-    `test loss ${fmt(row.test_loss)} acc ${fmt(row.test_accuracy)}  ${row.seconds.toFixed(row.seconds < 10 ? 2 : 1)}s`;
+  return (
+    `${label} epoch ${row.epoch}/${epochs}  train loss ${fmt(row.train_loss)} acc ${fmt(row.train_accuracy)}  ` +
+    `test loss ${fmt(row.test_loss)} acc ${fmt(row.test_accuracy)}  ${row.seconds.toFixed(row.seconds < 10 ? 2 : 1)}s`
+  );
 }
 
 /** Progress goes to stderr so that stdout carries only results (e.g. --json). */
@@ -39,10 +41,15 @@ export function createProgress(mode: ProgressMode, label: string): Progress {
       if (mode !== 'bar') return;
       if (!bar || barEpoch !== p.epoch) {
         bar?.stop();
-        bar = new cliProgress.SingleBar({
-          format: `${label} epoch ${p.epoch} [{bar}] {value}/{total} loss {loss} acc {acc} eta {eta_formatted}`,
-          stream: process.stderr, hideCursor: true, clearOnComplete: true,
-        }, cliProgress.Presets.shades_classic);
+        bar = new cliProgress.SingleBar(
+          {
+            format: `${label} epoch ${p.epoch} [{bar}] {value}/{total} loss {loss} acc {acc} eta {eta_formatted}`,
+            stream: process.stderr,
+            hideCursor: true,
+            clearOnComplete: true,
+          },
+          cliProgress.Presets.shades_classic,
+        );
         bar.start(p.batches, 0, { loss: '-', acc: '-' });
         barEpoch = p.epoch;
       }
@@ -78,10 +85,16 @@ export interface CampaignProgress {
  * overall line (cells finished of those to train), with each epoch's line printed above them.
  * Otherwise one labelled line per epoch per cell (`[3/8 relu seed 2] epoch 2/20 …`); nothing with 'none'.
  */
-export function createCampaignProgress(mode: 'bar' | 'lines' | 'none', cellsToTrain: number, stream: NodeJS.WritableStream = process.stderr): CampaignProgress {
+export function createCampaignProgress(
+  mode: 'bar' | 'lines' | 'none',
+  cellsToTrain: number,
+  stream: NodeJS.WritableStream = process.stderr,
+): CampaignProgress {
   const labels = new Map<number, string>();
   if (mode !== 'bar') {
-    const write = (s: string) => { if (mode === 'lines') stream.write(s + '\n'); };
+    const write = (s: string) => {
+      if (mode === 'lines') stream.write(s + '\n');
+    };
     return {
       cellStarted: (cell, label) => void labels.set(cell, label),
       onBatch: () => {},
@@ -92,15 +105,26 @@ export function createCampaignProgress(mode: 'bar' | 'lines' | 'none', cellsToTr
       stop: () => {},
     };
   }
-  const multi = new cliProgress.MultiBar({
-    stream, hideCursor: true, clearOnComplete: true, gracefulExit: false,
-  }, cliProgress.Presets.shades_classic);
+  const multi = new cliProgress.MultiBar(
+    {
+      stream,
+      hideCursor: true,
+      clearOnComplete: true,
+      gracefulExit: false,
+    },
+    cliProgress.Presets.shades_classic,
+  );
   // The overall bar fills by work done (finished cells, and the running ones' share of their epochs).
   const began = Date.now();
   let finished = 0;
-  const overall = multi.create(OVERALL_STEPS, 0, { done: 0, cells: cellsToTrain, running: 0, eta: '-' }, {
-    format: 'campaign [{bar}] {done}/{cells} cells done, {running} running, eta {eta}',
-  });
+  const overall = multi.create(
+    OVERALL_STEPS,
+    0,
+    { done: 0, cells: cellsToTrain, running: 0, eta: '-' },
+    {
+      format: 'campaign [{bar}] {done}/{cells} cells done, {running} running, eta {eta}',
+    },
+  );
   const bars = new Map<number, { bar: cliProgress.SingleBar; epochs: number; epoch: number; fraction: number }>();
   const redrawOverall = () => {
     let work = finished;
@@ -113,9 +137,14 @@ export function createCampaignProgress(mode: 'bar' | 'lines' | 'none', cellsToTr
   return {
     cellStarted(cell, label, epochs) {
       labels.set(cell, label);
-      const bar = multi.create(1, 0, { epoch: '-', epochs, loss: '-', acc: '-' }, {
-        format: `${label} epoch {epoch}/{epochs} [{bar}] {value}/{total} loss {loss} acc {acc}`,
-      });
+      const bar = multi.create(
+        1,
+        0,
+        { epoch: '-', epochs, loss: '-', acc: '-' },
+        {
+          format: `${label} epoch {epoch}/{epochs} [{bar}] {value}/{total} loss {loss} acc {acc}`,
+        },
+      );
       bars.set(cell, { bar, epochs, epoch: 0, fraction: 0 });
       redrawOverall();
     },

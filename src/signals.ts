@@ -5,12 +5,18 @@ export const SIGNAL_EXIT_CODES = { SIGINT: 130, SIGTERM: 143 } as const;
  * Turns Ctrl-C / SIGTERM into a flag the trainer polls at batch boundaries, so the last epoch
  * checkpoint stays valid. A second Ctrl-C exits at once.
  */
-export function installStopHandlers(): { stopRequested: () => boolean; signal: () => keyof typeof SIGNAL_EXIT_CODES | null; dispose: () => void } {
+export function installStopHandlers(): {
+  stopRequested: () => boolean;
+  signal: () => keyof typeof SIGNAL_EXIT_CODES | null;
+  dispose: () => void;
+} {
   let received: keyof typeof SIGNAL_EXIT_CODES | null = null;
   const handler = (sig: NodeJS.Signals) => {
     if (received) process.exit(SIGNAL_EXIT_CODES[received]);
     received = sig as keyof typeof SIGNAL_EXIT_CODES;
-    process.stderr.write(`\nlenet: ${sig} received, stopping at the next batch (send ${sig === 'SIGINT' ? 'Ctrl-C' : sig} again to quit now)\n`);
+    process.stderr.write(
+      `\nlenet: ${sig} received, stopping at the next batch (send ${sig === 'SIGINT' ? 'Ctrl-C' : sig} again to quit now)\n`,
+    );
   };
   process.on('SIGINT', handler);
   process.on('SIGTERM', handler);

@@ -87,7 +87,10 @@ test('sweep --submit slurm --shards 3: the merged folder equals an unsharded loc
   const jobs = submit([...protocol, '--submit', 'slurm', '--shards', '3', '--out', out]);
   await waitForJobs([jobs.array, jobs.merge]);
   const states = jobStates(jobs.array);
-  assert.deepEqual([...states.keys()].sort(), [1, 2, 3].map((k) => `${jobs.array}_${k}`));
+  assert.deepEqual(
+    [...states.keys()].sort(),
+    [1, 2, 3].map((k) => `${jobs.array}_${k}`),
+  );
   assertAllCompleted([jobs.array, jobs.merge]);
 
   const ref = lenet([...protocol, '--out', path.join(root, 'reference'), '--quiet']);
@@ -95,13 +98,25 @@ test('sweep --submit slurm --shards 3: the merged folder equals an unsharded loc
   assertSameCampaign(out, path.join(root, 'reference'), ['sweep.csv']);
   for (const f of ['sweep.md', 'heatmap.png', 'report.html', 'report.md']) assert.ok(fs.existsSync(path.join(out, f)), f);
   // Shard K of the task with SLURM_ARRAY_TASK_ID K: cells i with i mod 3 = K-1 (3, 3 and 2 of the 8).
-  assert.deepEqual([1, 2, 3].map((k) => runDirs(path.join(out, '.shards', String(k))).length), [3, 3, 2]);
+  assert.deepEqual(
+    [1, 2, 3].map((k) => runDirs(path.join(out, '.shards', String(k))).length),
+    [3, 3, 2],
+  );
   const log = fs.readFileSync(path.join(out, 'slurm', `shard-${jobs.array}_2.log`), 'utf8');
   assert.match(log, /--shard slurm: shard 2\/3 \(SLURM_ARRAY_TASK_ID=2 SLURM_ARRAY_TASK_MIN=1 SLURM_ARRAY_TASK_COUNT=3\)/);
-  assert.match(fs.readFileSync(path.join(out, 'slurm', `merge-${jobs.merge}.log`), 'utf8'), /merge: 8 runs \(8 copied\) from 3 folder\(s\)/);
+  assert.match(
+    fs.readFileSync(path.join(out, 'slurm', `merge-${jobs.merge}.log`), 'utf8'),
+    /merge: 8 runs \(8 copied\) from 3 folder\(s\)/,
+  );
 });
 
-interface CellState { dir: string; label: string; epochs: number; complete: boolean; checkpoint: boolean }
+interface CellState {
+  dir: string;
+  label: string;
+  epochs: number;
+  complete: boolean;
+  checkpoint: boolean;
+}
 
 /** The cells of one shard folder and how far each got. */
 function shardState(shard: string): CellState[] {
@@ -118,7 +133,13 @@ function shardState(shard: string): CellState[] {
       // no summary yet: the cell is training
     }
     const rows = fs.readFileSync(csv, 'utf8').trim().split('\n').length - 1;
-    cells.push({ dir, label: label.replace(/_/g, ','), epochs: rows, complete, checkpoint: fs.existsSync(path.join(dir, 'checkpoint.bin')) });
+    cells.push({
+      dir,
+      label: label.replace(/_/g, ','),
+      epochs: rows,
+      complete,
+      checkpoint: fs.existsSync(path.join(dir, 'checkpoint.bin')),
+    });
   }
   return cells;
 }
@@ -135,7 +156,12 @@ test('a cancelled array task resumes when the same command is resubmitted; the m
   // While those jobs are queued or running, the same submission is refused: two tasks would share a shard folder.
   const twice = lenet(command);
   assert.equal(twice.code, 2, twice.stderr);
-  assert.match(twice.stderr, new RegExp(`^lenet: jobs ${first.array}, ${first.merge} of an earlier submission into .* are still queued or running \\(squeue -j ${first.array},${first.merge}\\); wait for them or scancel them, then resubmit\n$`));
+  assert.match(
+    twice.stderr,
+    new RegExp(
+      `^lenet: jobs ${first.array}, ${first.merge} of an earlier submission into .* are still queued or running \\(squeue -j ${first.array},${first.merge}\\); wait for them or scancel them, then resubmit\n$`,
+    ),
+  );
 
   // Cancel task 1 as soon as one of its cells has a checkpoint but has not finished.
   const deadline = Date.now() + 180_000;
@@ -166,7 +192,8 @@ test('a cancelled array task resumes when the same command is resubmitted; the m
   await waitForJobs([second.array, second.merge]);
   assertAllCompleted([second.array, second.merge]);
   const log = fs.readFileSync(path.join(out, 'slurm', `shard-${second.array}_1.log`), 'utf8');
-  for (const label of finished) assert.match(log, new RegExp(`${label.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} seed 1 already done, skipped`));
+  for (const label of finished)
+    assert.match(log, new RegExp(`${label.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} seed 1 already done, skipped`));
   // The interrupted cell went on from its checkpoint: only its remaining epochs were trained.
   const label = interrupted[0].label;
   const trained = [...log.matchAll(/\] (\S+) seed 1 epoch (\d+)\/2/g)].filter((m) => m[1] === label).map((m) => Number(m[2]));

@@ -60,7 +60,12 @@ test('batches gathered from the real MNIST equal the pre-change whole-set resize
 });
 
 test('other sizes too: gathered batches and the whole-set resize equal the pre-change hashes', () => {
-  for (const [mode, size] of [['bilinear', 32], ['bilinear', 57], ['bilinear', 14], ['pad', 37]] as [ResizeMode, number][]) {
+  for (const [mode, size] of [
+    ['bilinear', 32],
+    ['bilinear', 57],
+    ['bilinear', 14],
+    ['pad', 37],
+  ] as [ResizeMode, number][]) {
     const test = loadMnist({ resize: mode, size }).test as ResizedImageSet;
     assert.equal(hashOfBatches(test, 64), BEFORE[`test ${mode} ${size}`], `${mode} ${size}`);
     const whole = resizeImages(test.pixels, test.count, 28, 28, size, mode);
@@ -72,7 +77,12 @@ test('other sizes too: gathered batches and the whole-set resize equal the pre-c
 class PrecomputedImageSet implements ImageSet {
   readonly count: number;
   private readonly images: Float32Array;
-  constructor(raw: ResizedImageSet, mode: ResizeMode, readonly size: number, readonly labels = raw.labels) {
+  constructor(
+    raw: ResizedImageSet,
+    mode: ResizeMode,
+    readonly size: number,
+    readonly labels = raw.labels,
+  ) {
     this.count = raw.count;
     this.images = resizeImages(raw.pixels, raw.count, 28, 28, size, mode);
   }
@@ -91,8 +101,14 @@ class PrecomputedImageSet implements ImageSet {
 async function train(trainSet: ImageSet, testSet: ImageSet, seed: number) {
   const model = buildLenet(DEFAULT_ARCH, ['relu', 'tanh', 'relu'], 36, seed);
   const optimizer = createOptimizer('adam', 1e-3, tf.getBackend());
-  const result = await trainModel(model, optimizer, trainSet, testSet, { epochs: 2, batchSize: 50, loss: 'crossentropy', imageSize: 36 },
-    { epoch: 0, rngState: new Rng(seed).state });
+  const result = await trainModel(
+    model,
+    optimizer,
+    trainSet,
+    testSet,
+    { epochs: 2, batchSize: 50, loss: 'crossentropy', imageSize: 36 },
+    { epoch: 0, rngState: new Rng(seed).state },
+  );
   const weights = model.getWeights().map((w) => Array.from(new Uint32Array((w.dataSync() as Float32Array).slice().buffer)));
   const evaluated = evaluateSet(model, testSet, 36, 1000);
   // The trainer's test pass goes in smaller batches; the numbers must not depend on that.
@@ -106,7 +122,10 @@ async function train(trainSet: ImageSet, testSet: ImageSet, seed: number) {
 
 test('training on per-batch resized images gives exactly the epochs and weights of whole-set floats', async () => {
   await selectBackend('auto', 1);
-  for (const [mode, seed] of [['bilinear', 3], ['pad', 4]] as [ResizeMode, number][]) {
+  for (const [mode, seed] of [
+    ['bilinear', 3],
+    ['pad', 4],
+  ] as [ResizeMode, number][]) {
     const data = loadMnist({ resize: mode, limit: 700 });
     const raw = [data.train, data.test] as ResizedImageSet[];
     const lean = await train(raw[0], raw[1], seed);
@@ -128,8 +147,17 @@ test('the trainer refuses a set resized to another size than the model takes', a
   const data = loadMnist({ resize: 'bilinear', size: 32, limit: 100 });
   const model = buildLenet(DEFAULT_ARCH, ['relu', 'tanh', 'relu'], 36, 1);
   const optimizer = createOptimizer('adam', 1e-3, tf.getBackend());
-  await assert.rejects(trainModel(model, optimizer, data.train, data.test, { epochs: 1, batchSize: 50, loss: 'crossentropy', imageSize: 36 },
-    { epoch: 0, rngState: new Rng(1).state }), /images are 32x32 but the model takes 36x36/);
+  await assert.rejects(
+    trainModel(
+      model,
+      optimizer,
+      data.train,
+      data.test,
+      { epochs: 1, batchSize: 50, loss: 'crossentropy', imageSize: 36 },
+      { epoch: 0, rngState: new Rng(1).state },
+    ),
+    /images are 32x32 but the model takes 36x36/,
+  );
   assert.throws(() => evaluateSet(model, data.test, 36), /images are 32x32 but the model takes 36x36/);
   model.dispose();
   optimizer.dispose();

@@ -21,7 +21,10 @@ test('lenet train --limit 300 --epochs 2 writes epochs.csv, summaries, config an
   const csv = readCsv(path.join(out, 'epochs.csv'));
   assert.deepEqual(csv.header, [...EPOCH_COLUMNS]);
   assert.equal(csv.rows.length, 2);
-  assert.deepEqual(csv.rows.map((row) => row[0]), [1, 2]);
+  assert.deepEqual(
+    csv.rows.map((row) => row[0]),
+    [1, 2],
+  );
   for (const row of csv.rows) {
     const [, trainLoss, trainAcc, testLoss, testAcc, seconds, trainPaper, testPaper] = row;
     assert.ok(trainLoss > 0 && trainLoss < 3, `train loss ${trainLoss}`);
@@ -59,9 +62,19 @@ test('lenet train --limit 300 --epochs 2 writes epochs.csv, summaries, config an
   assert.equal(fs.statSync(path.join(out, 'model', 'weights.bin')).size, 73022 * 4);
   // Human summary on stdout, one progress line per epoch on stderr (not a TTY).
   assert.match(r.stdout, /mean of the last 2/);
-  assert.equal(r.stderr.trim().split('\n').filter((l) => /epoch \d\/2/.test(l)).length, 2);
+  assert.equal(
+    r.stderr
+      .trim()
+      .split('\n')
+      .filter((l) => /epoch \d\/2/.test(l)).length,
+    2,
+  );
   // Seconds with two decimals: a short epoch does not read as "0.0s".
-  for (const l of r.stderr.trim().split('\n').filter((x) => /epoch \d\/2/.test(x))) assert.match(l, /\d\.\d\ds$/, l);
+  for (const l of r.stderr
+    .trim()
+    .split('\n')
+    .filter((x) => /epoch \d\/2/.test(x)))
+    assert.match(l, /\d\.\d\ds$/, l);
 
   // evaluate reloads the model and reproduces the last epoch's test numbers.
   const e = runCli(['evaluate', out, '--json']);
@@ -124,7 +137,11 @@ test('the same seed gives the same epochs.csv (seconds aside); another seed does
   const a = path.join(work, 'seed-a');
   const b = path.join(work, 'seed-b');
   const c = path.join(work, 'seed-c');
-  for (const [dir, seed] of [[a, '5'], [b, '5'], [c, '6']]) {
+  for (const [dir, seed] of [
+    [a, '5'],
+    [b, '5'],
+    [c, '6'],
+  ]) {
     const r = runCli(['train', '--limit', '200', '--epochs', '2', '--seed', seed, '--out', dir, '--quiet']);
     assert.equal(r.code, 0, r.stderr);
   }
@@ -165,13 +182,18 @@ test('bad input: one line on stderr, exit code 2 for usage, 1 for runtime failur
   fs.mkdirSync(dataDir);
   // Four files, one of them corrupt (wrong magic).
   const images = Buffer.alloc(16 + 4 * 28 * 28);
-  images.writeUInt32BE(0x803, 0); images.writeUInt32BE(4, 4); images.writeUInt32BE(28, 8); images.writeUInt32BE(28, 12);
+  images.writeUInt32BE(0x803, 0);
+  images.writeUInt32BE(4, 4);
+  images.writeUInt32BE(28, 8);
+  images.writeUInt32BE(28, 12);
   const labels = Buffer.alloc(8 + 4);
-  labels.writeUInt32BE(0x801, 0); labels.writeUInt32BE(4, 4);
+  labels.writeUInt32BE(0x801, 0);
+  labels.writeUInt32BE(4, 4);
   fs.writeFileSync(path.join(dataDir, 'train-images-idx3-ubyte.gz'), zlib.gzipSync(images));
   fs.writeFileSync(path.join(dataDir, 'train-labels-idx1-ubyte'), labels);
   fs.writeFileSync(path.join(dataDir, 't10k-images-idx3-ubyte'), images);
-  const badLabels = Buffer.from(labels); badLabels.writeUInt32BE(0x802, 0);
+  const badLabels = Buffer.from(labels);
+  badLabels.writeUInt32BE(0x802, 0);
   fs.writeFileSync(path.join(dataDir, 't10k-labels-idx1-ubyte'), badLabels);
   const badJson = path.join(work, 'bad.json');
   fs.writeFileSync(badJson, '{"epochs": 3, "learningrate": 0.1}');
@@ -186,15 +208,34 @@ test('bad input: one line on stderr, exit code 2 for usage, 1 for runtime failur
   };
   const staleRun = path.join(work, 'stale-run');
   fs.mkdirSync(path.join(staleRun, 'model'), { recursive: true });
-  fs.writeFileSync(path.join(staleRun, 'config.json'), JSON.stringify({
-    config: { schedule: ['relu', 'tanh', 'relu'], scheduleLabel: 'tanh-relu', imageSize: 36, arch: {} },
-    backend: { name: 'native' }, data: { files: [{ name: 'train-images-idx3-ubyte', path: '/data/train-images-idx3-ubyte', sha256: 'ab' }] },
-  }));
+  fs.writeFileSync(
+    path.join(staleRun, 'config.json'),
+    JSON.stringify({
+      config: { schedule: ['relu', 'tanh', 'relu'], scheduleLabel: 'tanh-relu', imageSize: 36, arch: {} },
+      backend: { name: 'native' },
+      data: { files: [{ name: 'train-images-idx3-ubyte', path: '/data/train-images-idx3-ubyte', sha256: 'ab' }] },
+    }),
+  );
   fs.writeFileSync(path.join(staleRun, 'model', 'model.json'), '{}');
-  fs.writeFileSync(path.join(staleRun, 'summary.json'), JSON.stringify({
-    schedule: 'tanh-relu', activations: ['relu', 'tanh', 'relu'], seed: 1, complete: false, seconds_per_epoch: 1,
-    final: { train_loss: 1, train_accuracy: 0.5, test_loss: 1, test_accuracy: 0.5, seconds: 1, train_paper_loss: 1.6, test_paper_loss: 1.6 },
-  }));
+  fs.writeFileSync(
+    path.join(staleRun, 'summary.json'),
+    JSON.stringify({
+      schedule: 'tanh-relu',
+      activations: ['relu', 'tanh', 'relu'],
+      seed: 1,
+      complete: false,
+      seconds_per_epoch: 1,
+      final: {
+        train_loss: 1,
+        train_accuracy: 0.5,
+        test_loss: 1,
+        test_accuracy: 0.5,
+        seconds: 1,
+        train_paper_loss: 1.6,
+        test_paper_loss: 1.6,
+      },
+    }),
+  );
   const existing = path.join(work, 'existing');
   fs.mkdirSync(existing);
   fs.writeFileSync(path.join(existing, 'keep.txt'), 'mine');
@@ -232,12 +273,28 @@ test('bad input: one line on stderr, exit code 2 for usage, 1 for runtime failur
     [['compare', '--activations', 'relu/tanh'], 2, /--activations needs 3 activations separated by "\/".*got "relu\/tanh"/],
     [['compare', '--activations', 'relu//tanh'], 2, /unknown activation "" in --activations "relu\/\/tanh"/],
     [['compare', '--config', configFile('seeds-dup.json', '{"seeds": [1, 1]}')], 2, /repeated seed/],
-    [['compare', '--config', configFile('seeds-empty.json', '{"seeds": []}'), '--out', path.join(work, 'o6')], 2, /"seeds" must be a non-empty list of numbers/],
-    [['compare', '--config', configFile('acts-nested.json', '{"activations": [["relu"]]}')], 2, /"activations" must be a non-empty list of strings/],
+    [
+      ['compare', '--config', configFile('seeds-empty.json', '{"seeds": []}'), '--out', path.join(work, 'o6')],
+      2,
+      /"seeds" must be a non-empty list of numbers/,
+    ],
+    [
+      ['compare', '--config', configFile('acts-nested.json', '{"activations": [["relu"]]}')],
+      2,
+      /"activations" must be a non-empty list of strings/,
+    ],
     [['compare', '--config', configFile('seed.json', '{"seed": 5}')], 2, /key "seed" does not apply to a campaign; use "seeds"/],
     [['compare', '--config', configFile('activation.json', '{"activation": "relu"}')], 2, /key "activation" does not apply/],
-    [['compare', '--config', configFile('frac.json', '{"epochs": 1.5}'), '--out', path.join(work, 'o7')], 2, /--epochs must be a positive integer/],
-    [['compare', '--backend', 'gpu', '--limit', '10', '--epochs', '1', '--out', path.join(work, 'o8')], 2, /--backend must be one of auto, native, cpu, tensorflow, got "gpu"/],
+    [
+      ['compare', '--config', configFile('frac.json', '{"epochs": 1.5}'), '--out', path.join(work, 'o7')],
+      2,
+      /--epochs must be a positive integer/,
+    ],
+    [
+      ['compare', '--backend', 'gpu', '--limit', '10', '--epochs', '1', '--out', path.join(work, 'o8')],
+      2,
+      /--backend must be one of auto, native, cpu, tensorflow, got "gpu"/,
+    ],
     [['evaluate', staleRun], 1, /did not finish \(summary.json says complete: false\)/],
   ];
   for (const [args, code, pattern] of cases) {
@@ -257,9 +314,15 @@ test('verify: help shows its own defaults; Ctrl-C stops it with 130 and a messag
   const h = runCli(['verify', '--help']);
   assert.match(h.stdout, /--epochs <n>\s+training rounds \(default 2\)/);
   const { spawn } = await import('node:child_process');
-  const child = spawn(process.execPath, [path.join(ROOT, 'bin', 'lenet.js'), 'verify', '--limit', '3000', '--epochs', '100', '--threads', '1'], { cwd: ROOT });
+  const child = spawn(
+    process.execPath,
+    [path.join(ROOT, 'bin', 'lenet.js'), 'verify', '--limit', '3000', '--epochs', '100', '--threads', '1'],
+    { cwd: ROOT },
+  );
   let stderr = '';
-  child.stderr.on('data', (d) => { stderr += d; });
+  child.stderr.on('data', (d) => {
+    stderr += d;
+  });
   // Once it says it is training (its Ctrl-C handler is in place), and a little into the first run.
   await new Promise<void>((resolve) => {
     const poll = setInterval(() => {

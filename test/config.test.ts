@@ -35,7 +35,7 @@ test('unknown activations are refused with the valid list (exit code 2)', () => 
   for (const name of Object.keys(NAMED_SCHEDULES)) assert.equal(parseNamedSchedule(name).length, 3);
 });
 
-test('defaults are the paper\'s Table 1', () => {
+test("defaults are the paper's Table 1", () => {
   const c = resolveTrainConfig({});
   assert.deepEqual(c.schedule, ['relu', 'tanh', 'relu']);
   assert.equal(c.optimizer, 'adam');
@@ -69,7 +69,16 @@ test('seeds: a count or a list', () => {
 });
 
 function row(epoch: number, v: number): EpochRow {
-  return { epoch, train_loss: v, train_accuracy: v / 10, test_loss: v * 2, test_accuracy: v / 20, seconds: v + 1, train_paper_loss: v * 3, test_paper_loss: v * 4 };
+  return {
+    epoch,
+    train_loss: v,
+    train_accuracy: v / 10,
+    test_loss: v * 2,
+    test_accuracy: v / 20,
+    seconds: v + 1,
+    train_paper_loss: v * 3,
+    test_paper_loss: v * 4,
+  };
 }
 
 test('the final value is the mean of the last K epochs (rounds 18-20 for K=3 of 20)', () => {
@@ -83,7 +92,7 @@ test('the final value is the mean of the last K epochs (rounds 18-20 for K=3 of 
   assert.equal(averageLastEpochs(rows.slice(0, 2), 3).train_loss, 1.5);
 });
 
-test('the paper\'s loss of a one-hot probability vector is ln(1 + 9/e) = 1.4612', () => {
+test("the paper's loss of a one-hot probability vector is ln(1 + 9/e) = 1.4612", () => {
   const oneHot = [0, 0, 1, 0, 0, 0, 0, 0, 0, 0];
   assert.ok(Math.abs(paperLossOf(oneHot, 2) - 1.4612) < 1e-4);
   assert.ok(Math.abs(PAPER_LOSS_MINIMUM - 1.4612) < 1e-4);

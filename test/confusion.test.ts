@@ -3,7 +3,15 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import {
-  addConfusion, argmaxRows, classCounts, confusionAccuracy, confusionCsv, confusionMatrix, confusionTotal, perClassAccuracy, writeConfusion,
+  addConfusion,
+  argmaxRows,
+  classCounts,
+  confusionAccuracy,
+  confusionCsv,
+  confusionMatrix,
+  confusionTotal,
+  perClassAccuracy,
+  writeConfusion,
 } from '../src/report/confusion';
 import { tempDir, throwsLenet } from './helpers';
 
@@ -40,9 +48,7 @@ test('confusionMatrix counts (true, predicted) pairs: rows are true classes, col
 
 test('argmaxRows picks the most probable class of each row, the first on a tie', () => {
   const probs = new Float32Array([
-    0.1, 0.7, 0.2, 0, 0, 0, 0, 0, 0, 0,
-    0, 0, 0, 0, 0, 0, 0, 0, 0.5, 0.5,
-    0.05, 0.05, 0.05, 0.05, 0.05, 0.05, 0.05, 0.05, 0.05, 0.55,
+    0.1, 0.7, 0.2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0.5, 0.5, 0.05, 0.05, 0.05, 0.05, 0.05, 0.05, 0.05, 0.05, 0.05, 0.55,
   ]);
   assert.deepEqual([...argmaxRows(probs)], [1, 8, 9]);
 });
@@ -62,7 +68,10 @@ test('confusion.csv has a header row and one row of counts per true class; the c
   assert.equal(lines[6], '5,0,0,0,0,0,1,0,0,0,0');
   const dir = path.join(tempDir(), 'new', 'folder');
   const { files, chart } = await writeConfusion(dir, m, 'a test matrix');
-  assert.deepEqual(files.map((f) => path.basename(f)), ['confusion.csv', 'confusion.svg', 'confusion.png']);
+  assert.deepEqual(
+    files.map((f) => path.basename(f)),
+    ['confusion.csv', 'confusion.svg', 'confusion.png'],
+  );
   assert.equal(fs.readFileSync(files[0], 'utf8'), csv);
   const svg = fs.readFileSync(files[1], 'utf8');
   assert.match(svg, /a test matrix/);

@@ -27,8 +27,19 @@ test('tensor count returns to the same value after every epoch and to baseline a
   for (let run = 0; run < 2; run++) {
     const model = buildLenet(DEFAULT_ARCH, ['relu', 'tanh', 'relu'], 36, run + 1);
     const optimizer = createOptimizer('adam', 1e-3, tf.getBackend());
-    await trainModel(model, optimizer, data.train, data.test, { epochs: 4, batchSize: 50, loss: 'crossentropy', imageSize: 36 },
-      { epoch: 0, rngState: new Rng(run + 1).state }, { onEpochEnd: () => { counts.push(tf.memory().numTensors); } });
+    await trainModel(
+      model,
+      optimizer,
+      data.train,
+      data.test,
+      { epochs: 4, batchSize: 50, loss: 'crossentropy', imageSize: 36 },
+      { epoch: 0, rngState: new Rng(run + 1).state },
+      {
+        onEpochEnd: () => {
+          counts.push(tf.memory().numTensors);
+        },
+      },
+    );
     model.dispose();
     optimizer.dispose();
     assert.equal(tf.memory().numTensors, baseline, `run ${run + 1} left tensors behind`);

@@ -63,8 +63,17 @@ export function assertSameCampaign(actual: string, expected: string, tables: str
   assert.ok(cells.length > 0, `no runs in ${expected}`);
   assert.deepEqual(runDirs(actual), cells, 'the same cells');
   for (const cell of cells) {
-    assert.deepEqual(csvWithoutSeconds(path.join(actual, cell, 'epochs.csv')), csvWithoutSeconds(path.join(expected, cell, 'epochs.csv')), `${cell}/epochs.csv`);
-    assert.ok(fs.readFileSync(path.join(actual, cell, 'model', 'weights.bin')).equals(fs.readFileSync(path.join(expected, cell, 'model', 'weights.bin'))), `${cell} weights bit-identical`);
+    assert.deepEqual(
+      csvWithoutSeconds(path.join(actual, cell, 'epochs.csv')),
+      csvWithoutSeconds(path.join(expected, cell, 'epochs.csv')),
+      `${cell}/epochs.csv`,
+    );
+    assert.ok(
+      fs
+        .readFileSync(path.join(actual, cell, 'model', 'weights.bin'))
+        .equals(fs.readFileSync(path.join(expected, cell, 'model', 'weights.bin'))),
+      `${cell} weights bit-identical`,
+    );
     assert.equal(JSON.parse(fs.readFileSync(path.join(actual, cell, 'summary.json'), 'utf8')).complete, true, `${cell} complete`);
   }
   for (const t of tables) assert.deepEqual(csvWithoutSeconds(path.join(actual, t)), csvWithoutSeconds(path.join(expected, t)), t);

@@ -14,15 +14,43 @@ test('mostConfidentErrors: only wrong answers, the most confident first, ties by
   const labels = [3, 1, 4, 1, 5, 9];
   const probs = [row(3, 0.9), row(7, 0.6), row(4, 0.99), row(7, 0.95), row(6, 0.6), row(9, 0.5)].flat();
   const worst = mostConfidentErrors(labels, probs, 5);
-  assert.deepEqual(worst.map((w) => [w.index, w.label, w.predicted]), [[3, 1, 7], [1, 1, 7], [4, 5, 6]]);
+  assert.deepEqual(
+    worst.map((w) => [w.index, w.label, w.predicted]),
+    [
+      [3, 1, 7],
+      [1, 1, 7],
+      [4, 5, 6],
+    ],
+  );
   assert.ok(Math.abs(worst[0].confidence - 0.95) < 1e-12);
   assert.equal(mostConfidentErrors(labels, probs, 1).length, 1);
 });
 
 test('mergeErrors keeps each test image once, with its most confident error over the seeds', () => {
-  const d = (index: number, confidence: number, seed: number): WrongDigit => ({ index, label: 1, predicted: 7, confidence, seed, pixels: new Uint8Array(4), rows: 2, cols: 2 });
-  const merged = mergeErrors([[d(5, 0.9, 1), d(8, 0.7, 1)], [d(5, 0.95, 2), d(2, 0.8, 2)]], 2);
-  assert.deepEqual(merged.map((m) => [m.index, m.seed]), [[5, 2], [2, 2]]);
+  const d = (index: number, confidence: number, seed: number): WrongDigit => ({
+    index,
+    label: 1,
+    predicted: 7,
+    confidence,
+    seed,
+    pixels: new Uint8Array(4),
+    rows: 2,
+    cols: 2,
+  });
+  const merged = mergeErrors(
+    [
+      [d(5, 0.9, 1), d(8, 0.7, 1)],
+      [d(5, 0.95, 2), d(2, 0.8, 2)],
+    ],
+    2,
+  );
+  assert.deepEqual(
+    merged.map((m) => [m.index, m.seed]),
+    [
+      [5, 2],
+      [2, 2],
+    ],
+  );
 });
 
 test('digitPng scales each pixel to a block; the gallery SVG has a tile and labels per digit and renders to PNG', () => {
@@ -33,12 +61,22 @@ test('digitPng scales each pixel to a block; the gallery SVG has a tile and labe
   assert.equal(png.data[4 * (0 * 6 + 3)], 255);
   assert.equal(png.data[4 * (5 * 6 + 5)], 10);
   const digit = (label: number, predicted: number, confidence: number): WrongDigit => ({
-    index: label, label, predicted, confidence, seed: 1, pixels: new Uint8Array(784).fill(200), rows: 28, cols: 28,
+    index: label,
+    label,
+    predicted,
+    confidence,
+    seed: 1,
+    pixels: new Uint8Array(784).fill(200),
+    rows: 28,
+    cols: 28,
   });
-  const { svg, width } = gallerySvg([
-    { label: 'relu', digits: [digit(4, 9, 0.973), digit(7, 2, 0.5)], predictions: 1000, errors: 12 },
-    { label: 'a<b', digits: [], predictions: 1000, errors: 0 },
-  ], 'most confident errors');
+  const { svg, width } = gallerySvg(
+    [
+      { label: 'relu', digits: [digit(4, 9, 0.973), digit(7, 2, 0.5)], predictions: 1000, errors: 12 },
+      { label: 'a<b', digits: [], predictions: 1000, errors: 0 },
+    ],
+    'most confident errors',
+  );
   assert.equal((svg.match(/<image /g) ?? []).length, 2);
   assert.match(svg, /true 4 → <tspan[^>]*>9<\/tspan>/);
   assert.match(svg, />97\.3 % · s1</);

@@ -10,12 +10,19 @@ import { LenetError } from '../src/errors';
 export const ROOT = path.resolve(__dirname, '..', '..');
 export const BIN = path.join(ROOT, 'bin', 'lenet.js');
 
-export interface CliResult { code: number | null; stdout: string; stderr: string; signal: NodeJS.Signals | null }
+export interface CliResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+  signal: NodeJS.Signals | null;
+}
 
 /** Runs the real `lenet` command in a subprocess, as a user would (stdout is a pipe, not a TTY). */
 export function runCli(args: string[], options: { cwd?: string; timeoutMs?: number } = {}): CliResult {
   const r: SpawnSyncReturns<string> = spawnSync(process.execPath, [BIN, ...args], {
-    cwd: options.cwd ?? ROOT, encoding: 'utf8', timeout: options.timeoutMs ?? 300_000,
+    cwd: options.cwd ?? ROOT,
+    encoding: 'utf8',
+    timeout: options.timeoutMs ?? 300_000,
   });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr, signal: r.signal };
 }

@@ -4,14 +4,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as zlib from 'node:zlib';
-import {
-  IDX_IMAGES_MAGIC,
-  IDX_LABELS_MAGIC,
-  parseIdxImages,
-  parseIdxLabels,
-  readIdxImages,
-  readIdxLabels,
-} from '../src/data/idx';
+import { IDX_IMAGES_MAGIC, IDX_LABELS_MAGIC, parseIdxImages, parseIdxLabels, readIdxImages, readIdxLabels } from '../src/data/idx';
 import { escapeRegExp as esc, throwsLenet } from './helpers';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'lenet-idx-test-'));

@@ -3,7 +3,15 @@ import assert from 'node:assert/strict';
 import { PNG } from 'pngjs';
 import * as jpeg from 'jpeg-js';
 import {
-  centreOfMass, decodeImage, fitLikeMnist, GrayImage, imageToMnist, inkBoundingBox, MNIST_CENTRE, toGray, toInk,
+  centreOfMass,
+  decodeImage,
+  fitLikeMnist,
+  GrayImage,
+  imageToMnist,
+  inkBoundingBox,
+  MNIST_CENTRE,
+  toGray,
+  toInk,
 } from '../src/data/image-input';
 import { readIdxImages } from '../src/data/idx';
 import { locateMnist } from '../src/data/mnist';
@@ -34,7 +42,10 @@ function asInk(pixels: Uint8Array): GrayImage {
 }
 
 test('decodeImage: PNG and JPEG of any size to RGBA', () => {
-  const png = decodeImage(pngOf(37, 21, (x) => gray(x * 6)), 'a.png');
+  const png = decodeImage(
+    pngOf(37, 21, (x) => gray(x * 6)),
+    'a.png',
+  );
   assert.equal(png.width, 37);
   assert.equal(png.height, 21);
   assert.equal(png.data.length, 37 * 21 * 4);
@@ -53,19 +64,34 @@ test('decodeImage: PNG and JPEG of any size to RGBA', () => {
 
 test('toGray composites transparency on white; toInk inverts a light background and stretches ink to 0..1', () => {
   // Transparent everywhere but a half-transparent black pixel and an opaque black one.
-  const img = decodeImage(pngOf(3, 1, (x) => (x === 0 ? [0, 0, 0, 0] : x === 1 ? [0, 0, 0, 128] : [0, 0, 0, 255])), 't.png');
+  const img = decodeImage(
+    pngOf(3, 1, (x) => (x === 0 ? [0, 0, 0, 0] : x === 1 ? [0, 0, 0, 128] : [0, 0, 0, 255])),
+    't.png',
+  );
   const g = toGray(img);
   assert.equal(g.pixels[0], 255, 'transparent = white paper');
   assert.ok(Math.abs(g.pixels[1] - 127) < 1, `half-transparent black = mid grey, got ${g.pixels[1]}`);
   assert.equal(g.pixels[2], 0);
   // Dark ink (30) on light grey paper (230): inverted, the paper becomes 0 and the ink 1.
-  const paper = toGray(decodeImage(pngOf(9, 9, (x, y) => gray(x >= 3 && x <= 5 && y >= 2 && y <= 6 ? 30 : 230)), 'p.png'));
+  const paper = toGray(
+    decodeImage(
+      pngOf(9, 9, (x, y) => gray(x >= 3 && x <= 5 && y >= 2 && y <= 6 ? 30 : 230)),
+      'p.png',
+    ),
+  );
   const { ink, inverted } = toInk(paper);
   assert.equal(inverted, true);
   assert.equal(ink.pixels[0], 0);
   assert.equal(ink.pixels[4 * 9 + 4], 1);
   // A light digit on dark ground (MNIST's own way) is not inverted.
-  const night = toInk(toGray(decodeImage(pngOf(9, 9, (x, y) => gray(x === 4 && y === 4 ? 250 : 10)), 'n.png')));
+  const night = toInk(
+    toGray(
+      decodeImage(
+        pngOf(9, 9, (x, y) => gray(x === 4 && y === 4 ? 250 : 10)),
+        'n.png',
+      ),
+    ),
+  );
   assert.equal(night.inverted, false);
   assert.equal(night.ink.pixels[40], 1);
   assert.equal(night.ink.pixels[0], 0);
@@ -108,7 +134,10 @@ test('an MNIST test digit passed through comes back as it was; inverted and upsc
   let diffVariant = 0;
   for (let i = 0; i < n; i++) {
     const px = images.pixels.slice(i * 784, (i + 1) * 784);
-    const back = imageToMnist(pngOf(28, 28, (x, y) => gray(px[y * 28 + x])), 'mnist.png');
+    const back = imageToMnist(
+      pngOf(28, 28, (x, y) => gray(px[y * 28 + x])),
+      'mnist.png',
+    );
     assert.equal(back.inverted, false);
     let d = 0;
     for (let k = 0; k < 784; k++) d += Math.abs(back.pixels[k] - px[k]);
@@ -116,12 +145,15 @@ test('an MNIST test digit passed through comes back as it was; inverted and upsc
     diffRaw += d / 784;
     // ×3 bilinear, dark ink on light paper, off-centre in 120×100.
     const up = resizeImages(px, 1, 28, 28, 84, 'bilinear');
-    const variant = imageToMnist(pngOf(120, 100, (x, y) => {
-      const yy = y - 5;
-      const xx = x - 20;
-      const a = yy >= 0 && yy < 84 && xx >= 0 && xx < 84 ? up[yy * 84 + xx] : 0;
-      return gray(Math.round(240 - a * 220));
-    }), 'variant.png');
+    const variant = imageToMnist(
+      pngOf(120, 100, (x, y) => {
+        const yy = y - 5;
+        const xx = x - 20;
+        const a = yy >= 0 && yy < 84 && xx >= 0 && xx < 84 ? up[yy * 84 + xx] : 0;
+        return gray(Math.round(240 - a * 220));
+      }),
+      'variant.png',
+    );
     assert.equal(variant.inverted, true);
     let dv = 0;
     for (let k = 0; k < 784; k++) dv += Math.abs(variant.pixels[k] - px[k]);
@@ -145,8 +177,24 @@ test('empty, non-image, truncated, corrupt, blank and oversized files: one line 
   throwsLenet(() => imageToMnist(flipped, 'flipped.png'), 1, /^flipped\.png: corrupt PNG \(/);
   const jpg = jpeg.encode({ width: 32, height: 32, data: new Uint8Array(32 * 32 * 4).fill(128) }, 80).data;
   throwsLenet(() => imageToMnist(jpg.subarray(0, 40), 'cut.jpg'), 1, /^cut\.jpg: corrupt JPEG \(/);
-  throwsLenet(() => imageToMnist(pngOf(50, 40, () => gray(255)), 'white.png'), 1, /^white\.png: no digit found/);
-  throwsLenet(() => imageToMnist(pngOf(50, 40, () => [0, 0, 0, 0]), 'clear.png'), 1, /^clear\.png: no digit found/);
+  throwsLenet(
+    () =>
+      imageToMnist(
+        pngOf(50, 40, () => gray(255)),
+        'white.png',
+      ),
+    1,
+    /^white\.png: no digit found/,
+  );
+  throwsLenet(
+    () =>
+      imageToMnist(
+        pngOf(50, 40, () => [0, 0, 0, 0]),
+        'clear.png',
+      ),
+    1,
+    /^clear\.png: no digit found/,
+  );
   // A header claiming 100000×100000 pixels is refused before anything is decoded.
   const ihdr = Buffer.alloc(13);
   ihdr.writeUInt32BE(100000, 0);

@@ -19,7 +19,12 @@ const SMALL = ['--limit', '600', '--epochs', '2', '--threads', '1'];
 function csvWithoutSeconds(dir: string): string[] {
   const lines = fs.readFileSync(path.join(dir, 'epochs.csv'), 'utf8').trim().split('\n');
   const at = lines[0].split(',').indexOf('seconds');
-  return lines.map((l) => l.split(',').filter((_, i) => i !== at).join(','));
+  return lines.map((l) =>
+    l
+      .split(',')
+      .filter((_, i) => i !== at)
+      .join(','),
+  );
 }
 
 /** Starts the real CLI; resolves when it exits. */
@@ -62,7 +67,11 @@ test('a full disk keeps the last good checkpoint: one error line naming it, then
   assert.ok(isOneLineError(r.stderr), r.stderr);
   assert.match(r.stderr, /cannot write .*checkpoint\.bin: no space left on device \(ENOSPC\)/);
   assert.equal(readCheckpoint(path.join(out, 'checkpoint.bin')).state.epoch, 1, 'the epoch-1 checkpoint is whole');
-  assert.deepEqual(fs.readdirSync(out).filter((f) => f.endsWith('.tmp')), [], 'no half-written temporary');
+  assert.deepEqual(
+    fs.readdirSync(out).filter((f) => f.endsWith('.tmp')),
+    [],
+    'no half-written temporary',
+  );
   resizeTmpfs(mnt, '8m');
   const resumed = runCli(['train', '--resume', out, '--quiet']);
   assert.equal(resumed.code, 0, resumed.stderr);
@@ -99,12 +108,18 @@ test('two trains into one --out: one trains, the other is refused naming the pid
     assert.match(loser.stderr, /being written by pid \d+|exists and is not empty/);
     const rows = csvWithoutSeconds(out);
     assert.equal(rows.length, 3, rows.join('\n'));
-    assert.deepEqual(rows.map((l) => l.split(',')[0]), ['epoch', '1', '2']);
-    assert.equal(JSON.parse(fs.readFileSync(path.join(out, 'summary.json'), 'utf8')).seed, JSON.parse(fs.readFileSync(path.join(out, 'config.json'), 'utf8')).config.seed);
+    assert.deepEqual(
+      rows.map((l) => l.split(',')[0]),
+      ['epoch', '1', '2'],
+    );
+    assert.equal(
+      JSON.parse(fs.readFileSync(path.join(out, 'summary.json'), 'utf8')).seed,
+      JSON.parse(fs.readFileSync(path.join(out, 'config.json'), 'utf8')).config.seed,
+    );
   }
 });
 
-test('--resume of a run that is still training is refused with its pid; a dead writer\'s lock is taken over', async () => {
+test("--resume of a run that is still training is refused with its pid; a dead writer's lock is taken over", async () => {
   const out = path.join(work, 'resume-live');
   const run = start(['train', '--limit', '3000', '--epochs', '3', '--threads', '1', '--out', out, '--quiet']);
   await waitFor(() => fs.existsSync(path.join(out, 'checkpoint.bin')));
@@ -116,11 +131,14 @@ test('--resume of a run that is still training is refused with its pid; a dead w
   assert.ok(fs.existsSync(path.join(out, '.lenet.lock')), 'kill -9 leaves the lock behind');
   const resumed = runCli(['train', '--resume', out, '--quiet']);
   assert.equal(resumed.code, 0, resumed.stderr);
-  assert.deepEqual(csvWithoutSeconds(out).map((l) => l.split(',')[0]), ['epoch', '1', '2', '3']);
+  assert.deepEqual(
+    csvWithoutSeconds(out).map((l) => l.split(',')[0]),
+    ['epoch', '1', '2', '3'],
+  );
   assert.equal(fs.existsSync(path.join(out, '.lenet.lock')), false);
 });
 
-test('two compares into one --out: the second is refused naming the first\'s pid; the first finishes clean', async () => {
+test("two compares into one --out: the second is refused naming the first's pid; the first finishes clean", async () => {
   const out = path.join(work, 'two-compares');
   const args = ['compare', '--activations', 'relu,tanh', ...SMALL, '--out', out, '--quiet'];
   const first = start(args);
@@ -132,13 +150,32 @@ test('two compares into one --out: the second is refused naming the first\'s pid
   const r = await first.done;
   assert.equal(r.code, 0, r.stderr);
   for (const cell of ['relu/seed-1', 'tanh/seed-1']) {
-    assert.deepEqual(csvWithoutSeconds(path.join(out, cell)).map((l) => l.split(',')[0]), ['epoch', '1', '2']);
+    assert.deepEqual(
+      csvWithoutSeconds(path.join(out, cell)).map((l) => l.split(',')[0]),
+      ['epoch', '1', '2'],
+    );
   }
 });
 
 test('a diverged run: a warning naming the epoch, n/a in the table, and report, plot and reruns all work', () => {
   const out = path.join(work, 'diverged');
-  const args = ['compare', '--optimizer', 'sgd', '--lr', '1e15', '--activations', 'sigmoid,relu', '--limit', '300', '--epochs', '2', '--threads', '1', '--out', out];
+  const args = [
+    'compare',
+    '--optimizer',
+    'sgd',
+    '--lr',
+    '1e15',
+    '--activations',
+    'sigmoid,relu',
+    '--limit',
+    '300',
+    '--epochs',
+    '2',
+    '--threads',
+    '1',
+    '--out',
+    out,
+  ];
   const r = runCli(args);
   assert.equal(r.code, 0, r.stderr);
   assert.match(r.stderr, /warning: .* diverged: its training loss is (NaN|Infinity) at epoch 1/);
@@ -154,7 +191,23 @@ test('a diverged run: a warning naming the epoch, n/a in the table, and report, 
   const again = runCli(args);
   assert.equal(again.code, 0, again.stderr);
   assert.match(again.stderr, /already done, skipped/);
-  const sweep = runCli(['sweep', '--grid', 'relu', '--optimizer', 'sgd', '--lr', '1e15', '--limit', '300', '--epochs', '1', '--threads', '1', '--out', path.join(work, 'diverged-sweep')]);
+  const sweep = runCli([
+    'sweep',
+    '--grid',
+    'relu',
+    '--optimizer',
+    'sgd',
+    '--lr',
+    '1e15',
+    '--limit',
+    '300',
+    '--epochs',
+    '1',
+    '--threads',
+    '1',
+    '--out',
+    path.join(work, 'diverged-sweep'),
+  ]);
   assert.equal(sweep.code, 0, sweep.stderr);
   assert.match(sweep.stdout, /n\/a/);
 });
@@ -162,7 +215,11 @@ test('a diverged run: a warning naming the epoch, n/a in the table, and report, 
 test('changed data under a run: resume, a campaign rerun and a merge refuse it naming the file; a relative --data-dir is stored absolute', async () => {
   const data = copyOfMnist('data-a');
   const out = path.join(work, 'data-run');
-  const run = start(['train', '--data-dir', 'data-a', '--limit', '600', '--epochs', '3', '--threads', '1', '--out', out, '--quiet'], { LENET_TEST_KILL_IN_CHECKPOINT: '2' }, work);
+  const run = start(
+    ['train', '--data-dir', 'data-a', '--limit', '600', '--epochs', '3', '--threads', '1', '--out', out, '--quiet'],
+    { LENET_TEST_KILL_IN_CHECKPOINT: '2' },
+    work,
+  );
   const killed = await run.done;
   assert.equal(killed.signal, 'SIGKILL');
   const manifest = JSON.parse(fs.readFileSync(path.join(out, 'config.json'), 'utf8'));
@@ -191,7 +248,25 @@ test('changed data under a run: resume, a campaign rerun and a merge refuse it n
   assert.equal(native.code, 0, `--backend native after auto (both ran native) is the same protocol: ${native.stderr}`);
 
   const shard = path.join(work, 'data-shard');
-  assert.equal(runCli(['compare', '--activations', 'tanh', '--limit', '300', '--epochs', '1', '--threads', '1', '--data-dir', data, '--out', shard, '--quiet']).code, 0);
+  assert.equal(
+    runCli([
+      'compare',
+      '--activations',
+      'tanh',
+      '--limit',
+      '300',
+      '--epochs',
+      '1',
+      '--threads',
+      '1',
+      '--data-dir',
+      data,
+      '--out',
+      shard,
+      '--quiet',
+    ]).code,
+    0,
+  );
   const merged = runCli(['merge', campaign, shard, '--out', path.join(work, 'data-merged')]);
   assert.equal(merged.code, 1, merged.stderr);
   assert.match(merged.stderr, /differ in protocol \(data file train-labels-idx1-ubyte/);
@@ -203,18 +278,28 @@ test('merge: bit-identical cells whose wall-clock seconds differ are one cell; a
   const b = path.join(work, 'merge-b');
   assert.equal(runCli([...args, '--out', a, '--backend', 'auto']).code, 0);
   assert.equal(runCli([...args, '--out', b, '--backend', 'native']).code, 0);
-  assert.notDeepEqual(fs.readFileSync(path.join(a, 'relu/seed-1/epochs.csv'), 'utf8'), fs.readFileSync(path.join(b, 'relu/seed-1/epochs.csv'), 'utf8'), 'seconds differ');
+  assert.notDeepEqual(
+    fs.readFileSync(path.join(a, 'relu/seed-1/epochs.csv'), 'utf8'),
+    fs.readFileSync(path.join(b, 'relu/seed-1/epochs.csv'), 'utf8'),
+    'seconds differ',
+  );
   const r = runCli(['merge', a, b, '--out', path.join(work, 'merge-ab')]);
   assert.equal(r.code, 0, r.stderr);
   assert.match(r.stdout, /merge: 1 runs/);
   // Comparisons merge into a comparison: its table and charts, not a sweep's.
-  assert.deepEqual(['comparison.md', 'accuracy.png', 'sweep.md', 'heatmap.png'].map((f) => fs.existsSync(path.join(work, 'merge-ab', f))), [true, true, false, false]);
+  assert.deepEqual(
+    ['comparison.md', 'accuracy.png', 'sweep.md', 'heatmap.png'].map((f) => fs.existsSync(path.join(work, 'merge-ab', f))),
+    [true, true, false, false],
+  );
   assert.equal(JSON.parse(fs.readFileSync(path.join(work, 'merge-ab', 'comparison.json'), 'utf8')).kind, 'comparison');
 });
 
 test('report and plot follow links: a folder of links, and a real run beside a linked one', () => {
   const src = path.join(work, 'linked-src');
-  assert.equal(runCli(['compare', '--activations', 'relu,tanh', '--limit', '300', '--epochs', '1', '--threads', '1', '--out', src, '--quiet']).code, 0);
+  assert.equal(
+    runCli(['compare', '--activations', 'relu,tanh', '--limit', '300', '--epochs', '1', '--threads', '1', '--out', src, '--quiet']).code,
+    0,
+  );
   const links = path.join(work, 'links');
   fs.mkdirSync(links);
   fs.symlinkSync(path.join(src, 'relu'), path.join(links, 'relu'));
@@ -256,7 +341,20 @@ test('Ctrl-C while compare writes its table and charts stops there with 130, not
   const r = await run.done;
   assert.equal(r.code, 130, r.stderr);
   assert.match(r.stderr, /every run finished; stopped before the table and charts were all written; rerun the same command/);
-  const again = runCli(['compare', '--activations', 'relu,tanh', '--limit', '300', '--epochs', '1', '--threads', '1', '--out', out, '--quiet']);
+  const again = runCli([
+    'compare',
+    '--activations',
+    'relu,tanh',
+    '--limit',
+    '300',
+    '--epochs',
+    '1',
+    '--threads',
+    '1',
+    '--out',
+    out,
+    '--quiet',
+  ]);
   assert.equal(again.code, 0, again.stderr);
   assert.ok(fs.existsSync(path.join(out, 'accuracy.png')));
 });

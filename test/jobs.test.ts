@@ -26,8 +26,16 @@ const PARALLEL = [...CAMPAIGN, '--jobs', '2', '--threads', '1'];
 
 function csvWithoutSeconds(file: string): string[] {
   const lines = fs.readFileSync(file, 'utf8').trim().split('\n');
-  const drop = lines[0].split(',').map((h, i) => (/seconds|s\/epoch|s_per_epoch/.test(h) ? i : -1)).filter((i) => i >= 0);
-  return lines.map((l) => l.split(',').filter((_, i) => !drop.includes(i)).join(','));
+  const drop = lines[0]
+    .split(',')
+    .map((h, i) => (/seconds|s\/epoch|s_per_epoch/.test(h) ? i : -1))
+    .filter((i) => i >= 0);
+  return lines.map((l) =>
+    l
+      .split(',')
+      .filter((_, i) => !drop.includes(i))
+      .join(','),
+  );
 }
 
 function dataRows(dir: string): number {
@@ -89,8 +97,15 @@ function watchWorkers(out: string, parent: number): { pids: Set<number>; stop: (
 let reference: string;
 function assertSameAsReference(out: string, cells = CELLS): void {
   for (const c of cells) {
-    assert.deepEqual(csvWithoutSeconds(path.join(out, c, 'epochs.csv')), csvWithoutSeconds(path.join(reference, c, 'epochs.csv')), `${c} epochs.csv`);
-    assert.ok(fs.readFileSync(path.join(out, c, 'model', 'weights.bin')).equals(fs.readFileSync(path.join(reference, c, 'model', 'weights.bin'))), `${c} weights are bit-identical`);
+    assert.deepEqual(
+      csvWithoutSeconds(path.join(out, c, 'epochs.csv')),
+      csvWithoutSeconds(path.join(reference, c, 'epochs.csv')),
+      `${c} epochs.csv`,
+    );
+    assert.ok(
+      fs.readFileSync(path.join(out, c, 'model', 'weights.bin')).equals(fs.readFileSync(path.join(reference, c, 'model', 'weights.bin'))),
+      `${c} weights are bit-identical`,
+    );
     assert.equal(JSON.parse(fs.readFileSync(path.join(out, c, 'summary.json'), 'utf8')).complete, true, `${c} complete`);
   }
 }
@@ -98,7 +113,11 @@ function assertSameAsReference(out: string, cells = CELLS): void {
 /** Runs a printed `lenet …` command line with a POSIX shell, as a user pasting it would. */
 function runPrinted(command: string): CliResult {
   assert.match(command, /^lenet /);
-  const r = spawnSync('sh', ['-c', `lenet() { "${process.execPath}" "${BIN}" "$@"; }; ${command}`], { cwd: ROOT, encoding: 'utf8', timeout: 300_000 });
+  const r = spawnSync('sh', ['-c', `lenet() { "${process.execPath}" "${BIN}" "$@"; }; ${command}`], {
+    cwd: ROOT,
+    encoding: 'utf8',
+    timeout: 300_000,
+  });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr, signal: r.signal };
 }
 
@@ -107,21 +126,40 @@ test('parseJobs: whole numbers or auto; 0, 1.5, words are usage errors', () => {
   assert.equal(parseJobs('auto'), null);
   assert.equal(parseJobs('3'), 3);
   for (const bad of ['0', '1.5', 'abc', '-2', '', '1e3', '2000']) {
-    assert.throws(() => parseJobs(bad), (e: unknown) => e instanceof LenetError && e.exitCode === 2 && /--jobs must be a whole number/.test(e.message), bad);
+    assert.throws(
+      () => parseJobs(bad),
+      (e: unknown) => e instanceof LenetError && e.exitCode === 2 && /--jobs must be a whole number/.test(e.message),
+      bad,
+    );
   }
 });
 
 test('planJobs: cores, cells and free memory decide --jobs auto; --threads alone keeps one run at a time', () => {
   const big = { cores: 2, freeBytes: 64 * 2 ** 30 };
   assert.deepEqual(pick(planJobs({ jobs: null, threads: null, cells: 4, machine: big })), { jobs: 2, threads: 1 });
-  assert.deepEqual(pick(planJobs({ jobs: null, threads: null, cells: 20, machine: { cores: 16, freeBytes: 64 * 2 ** 30 } })), { jobs: 16, threads: 1 });
-  assert.deepEqual(pick(planJobs({ jobs: null, threads: null, cells: 3, machine: { cores: 16, freeBytes: 64 * 2 ** 30 } })), { jobs: 3, threads: 5 });
+  assert.deepEqual(pick(planJobs({ jobs: null, threads: null, cells: 20, machine: { cores: 16, freeBytes: 64 * 2 ** 30 } })), {
+    jobs: 16,
+    threads: 1,
+  });
+  assert.deepEqual(pick(planJobs({ jobs: null, threads: null, cells: 3, machine: { cores: 16, freeBytes: 64 * 2 ** 30 } })), {
+    jobs: 3,
+    threads: 5,
+  });
   // Memory for 2 workers only.
-  assert.deepEqual(pick(planJobs({ jobs: null, threads: null, cells: 20, machine: { cores: 16, freeBytes: 2.5 * WORKER_MEMORY_BYTES } })), { jobs: 2, threads: 8 });
+  assert.deepEqual(pick(planJobs({ jobs: null, threads: null, cells: 20, machine: { cores: 16, freeBytes: 2.5 * WORKER_MEMORY_BYTES } })), {
+    jobs: 2,
+    threads: 8,
+  });
   // One cell, one core, or too little memory: in this process, with the backend's default threads.
   assert.deepEqual(pick(planJobs({ jobs: null, threads: null, cells: 1, machine: big })), { jobs: 1, threads: null });
-  assert.deepEqual(pick(planJobs({ jobs: null, threads: null, cells: 8, machine: { cores: 1, freeBytes: 64 * 2 ** 30 } })), { jobs: 1, threads: null });
-  assert.deepEqual(pick(planJobs({ jobs: null, threads: null, cells: 8, machine: { cores: 8, freeBytes: 100 * 2 ** 20 } })), { jobs: 1, threads: null });
+  assert.deepEqual(pick(planJobs({ jobs: null, threads: null, cells: 8, machine: { cores: 1, freeBytes: 64 * 2 ** 30 } })), {
+    jobs: 1,
+    threads: null,
+  });
+  assert.deepEqual(pick(planJobs({ jobs: null, threads: null, cells: 8, machine: { cores: 8, freeBytes: 100 * 2 ** 20 } })), {
+    jobs: 1,
+    threads: null,
+  });
   assert.deepEqual(pick(planJobs({ jobs: null, threads: 2, cells: 8, machine: big })), { jobs: 1, threads: 2 });
   // Explicit --jobs: never more workers than cells to train; threads = cores ÷ workers unless given.
   assert.deepEqual(pick(planJobs({ jobs: 4, threads: null, cells: 8, machine: { cores: 8, freeBytes: 0 } })), { jobs: 4, threads: 2 });
@@ -135,19 +173,36 @@ function pick(p: { jobs: number; threads: number | null }) {
 }
 
 test('rerunCommand: the same arguments, --out made explicit and quoted', () => {
-  assert.equal(rerunCommand('runs/x y', ['compare', '--seeds', '2', '--out', 'old', '--jobs=2']), `lenet compare --seeds 2 --jobs=2 --out 'runs/x y'`);
+  assert.equal(
+    rerunCommand('runs/x y', ['compare', '--seeds', '2', '--out', 'old', '--jobs=2']),
+    `lenet compare --seeds 2 --jobs=2 --out 'runs/x y'`,
+  );
   assert.equal(rerunCommand("it's", ['sweep', '--out=a', '--grid', 'relu,tanh']), `lenet sweep --grid relu,tanh --out 'it'\\''s'`);
 });
 
 /** A stream that says it is a terminal and keeps what is written. */
 function fakeTerminal(): Writable & { isTTY: boolean; columns: number; text: () => string } {
   const chunks: string[] = [];
-  const s = new Writable({ write(chunk, _enc, cb) { chunks.push(String(chunk)); cb(); } });
+  const s = new Writable({
+    write(chunk, _enc, cb) {
+      chunks.push(String(chunk));
+      cb();
+    },
+  });
   return Object.assign(s, { isTTY: true, columns: 160, text: () => chunks.join('') });
 }
 
 test('campaign progress: a bar per running cell under an overall line on a terminal; labelled epoch lines otherwise', () => {
-  const row = { epoch: 2, train_loss: 0.5, train_accuracy: 0.875, test_loss: 0.25, test_accuracy: 0.9375, seconds: 4.1, train_paper_loss: 1.5, test_paper_loss: 1.5 };
+  const row = {
+    epoch: 2,
+    train_loss: 0.5,
+    train_accuracy: 0.875,
+    test_loss: 0.25,
+    test_accuracy: 0.9375,
+    seconds: 4.1,
+    train_paper_loss: 1.5,
+    test_paper_loss: 1.5,
+  };
   const term = fakeTerminal();
   const bars = createCampaignProgress('bar', 4, term);
   bars.cellStarted(2, '[3/8 relu seed 2]', 20);
@@ -185,7 +240,10 @@ test('campaign progress: a bar per running cell under an overall line on a termi
 test('bad --jobs is one usage line (exit 2) before anything is written', () => {
   const out = path.join(work, 'never');
   for (const bad of ['0', '1.5', 'abc']) {
-    for (const cmd of [['compare', '--activations', 'relu'], ['sweep', '--grid', 'relu']]) {
+    for (const cmd of [
+      ['compare', '--activations', 'relu'],
+      ['sweep', '--grid', 'relu'],
+    ]) {
       const r = runCli([...cmd, '--jobs', bad, '--out', out]);
       assert.equal(r.code, 2, r.stderr);
       assert.ok(isOneLineError(r.stderr), r.stderr);
@@ -207,7 +265,8 @@ test('--jobs 2 --threads 1 gives every cell the same epochs.csv and weights as -
   assert.equal(two.code, 0, two.stderr);
   assert.match(two.stderr, /^lenet: 4 cells to train on 2 worker processes × 1 thread \(--jobs 2\)$/m);
   for (const [i, c] of ['relu seed 1', 'relu seed 2', 'tanh seed 1', 'tanh seed 2'].entries()) {
-    for (let e = 1; e <= 3; e++) assert.match(two.stderr, new RegExp(`^\\[${i + 1}/4 ${c}\\] epoch ${e}/3 {2}train loss \\d\\.\\d{4} acc`, 'm'), `${c} epoch ${e}`);
+    for (let e = 1; e <= 3; e++)
+      assert.match(two.stderr, new RegExp(`^\\[${i + 1}/4 ${c}\\] epoch ${e}/3 {2}train loss \\d\\.\\d{4} acc`, 'm'), `${c} epoch ${e}`);
   }
   assertSameAsReference(out);
   assert.deepEqual(csvWithoutSeconds(path.join(out, 'comparison.csv')), csvWithoutSeconds(path.join(reference, 'comparison.csv')));
@@ -253,10 +312,16 @@ test('a worker killed with SIGKILL: its cell is reported, the others finish, exi
   assert.equal(r.code, 1, r.stderr);
   assert.match(r.stderr, new RegExp(`^lenet: ${name}: worker killed by SIGKILL$`, 'm'));
   const last = r.stderr.trim().split('\n').pop()!;
-  assert.match(last, new RegExp(`^lenet: 1 cell did not finish \\(${name}\\); the other cells are done\\. Rerun to resume it \\(and write the tables\\): lenet compare `));
+  assert.match(
+    last,
+    new RegExp(
+      `^lenet: 1 cell did not finish \\(${name}\\); the other cells are done\\. Rerun to resume it \\(and write the tables\\): lenet compare `,
+    ),
+  );
   assert.ok(last.includes(`--out '${out}'`), `the folder is quoted: ${last}`);
   assert.ok(workers.pids.size >= 3, `a new worker took the queue over (worker pids seen: ${[...workers.pids].join(', ')})`);
-  for (const c of CELLS.filter((c) => c !== victim)) assert.equal(JSON.parse(fs.readFileSync(path.join(out, c, 'summary.json'), 'utf8')).complete, true, c);
+  for (const c of CELLS.filter((c) => c !== victim))
+    assert.equal(JSON.parse(fs.readFileSync(path.join(out, c, 'summary.json'), 'utf8')).complete, true, c);
   assert.equal(fs.existsSync(path.join(out, 'comparison.csv')), false, 'no table while a cell is missing');
   assert.equal(lockPid(path.join(out, victim)), victimPid, 'the dead worker left its lock');
   const checkpoint = path.join(out, victim, 'checkpoint.bin');
@@ -264,10 +329,13 @@ test('a worker killed with SIGKILL: its cell is reported, the others finish, exi
 
   const again = runPrinted(last.slice(last.indexOf('lenet compare ')));
   assert.equal(again.code, 0, again.stderr);
-  for (const c of CELLS.filter((c) => c !== victim)) assert.match(again.stderr, new RegExp(`lenet: ${c.replace('/seed-', ' seed ')} already done, skipped`));
+  for (const c of CELLS.filter((c) => c !== victim))
+    assert.match(again.stderr, new RegExp(`lenet: ${c.replace('/seed-', ' seed ')} already done, skipped`));
   // The killed cell resumed after its checkpoint's epoch: the rerun trained only the epochs after it.
   for (let e = 1; e <= 3; e++) {
-    const shown = new RegExp(`${escapeRegExp(name)}\\] epoch ${e}/3 `).test(again.stderr) || new RegExp(`\\] ${escapeRegExp(name)} epoch ${e}/3 `).test(again.stderr);
+    const shown =
+      new RegExp(`${escapeRegExp(name)}\\] epoch ${e}/3 `).test(again.stderr) ||
+      new RegExp(`\\] ${escapeRegExp(name)} epoch ${e}/3 `).test(again.stderr);
     assert.equal(shown, e > resumeFrom, `epoch ${e} trained on the rerun (checkpoint at epoch ${resumeFrom})`);
   }
   assertSameAsReference(out);
@@ -284,13 +352,24 @@ test('Ctrl-C (SIGINT to the process group) stops every worker at a batch boundar
   workers.stop();
   assert.equal(r.code, 130, r.stderr);
   const last = r.stderr.trim().split('\n').pop()!;
-  assert.match(last, /^lenet: comparison stopped; finished runs are kept\. Resume with: lenet compare --activations relu,tanh .*--jobs 2 --threads 1 --out /);
+  assert.match(
+    last,
+    /^lenet: comparison stopped; finished runs are kept\. Resume with: lenet compare --activations relu,tanh .*--jobs 2 --threads 1 --out /,
+  );
   assert.ok(workers.pids.size >= 2);
   for (const pid of workers.pids) assert.equal(alive(pid), false, `worker ${pid} ended`);
   for (const c of CELLS) assert.equal(lockPid(path.join(out, c)), null, `${c}: its worker released the lock on the way out`);
-  const stopped = CELLS.filter((c) => fs.existsSync(path.join(out, c, 'summary.json')) && !JSON.parse(fs.readFileSync(path.join(out, c, 'summary.json'), 'utf8')).complete);
+  const stopped = CELLS.filter(
+    (c) =>
+      fs.existsSync(path.join(out, c, 'summary.json')) && !JSON.parse(fs.readFileSync(path.join(out, c, 'summary.json'), 'utf8')).complete,
+  );
   assert.ok(stopped.length >= 1, 'at least one cell stopped mid-way with its summary marked incomplete');
-  for (const c of stopped) assert.equal(readCheckpoint(path.join(out, c, 'checkpoint.bin')).state.epoch, dataRows(path.join(out, c)), `${c}: checkpoint matches epochs.csv`);
+  for (const c of stopped)
+    assert.equal(
+      readCheckpoint(path.join(out, c, 'checkpoint.bin')).state.epoch,
+      dataRows(path.join(out, c)),
+      `${c}: checkpoint matches epochs.csv`,
+    );
 
   const again = runPrinted(last.slice(last.indexOf('lenet compare ')));
   assert.equal(again.code, 0, again.stderr);
@@ -300,7 +379,25 @@ test('Ctrl-C (SIGINT to the process group) stops every worker at a batch boundar
 test('SIGTERM to the parent alone reaches the workers over IPC: a sweep exits 143 and its rerun resumes', async () => {
   const out = path.join(work, 'sigterm');
   // {relu}³ × 2 seeds: the cells relu/seed-1 and relu/seed-2 of the reference comparison.
-  const args = ['sweep', '--grid', 'relu', '--seeds', '2', '--limit', '3000', '--epochs', '3', '--lr', '0.001', '--jobs', '2', '--threads', '1', '--out', out];
+  const args = [
+    'sweep',
+    '--grid',
+    'relu',
+    '--seeds',
+    '2',
+    '--limit',
+    '3000',
+    '--epochs',
+    '3',
+    '--lr',
+    '0.001',
+    '--jobs',
+    '2',
+    '--threads',
+    '1',
+    '--out',
+    out,
+  ];
   const run = start(args);
   const workers = watchWorkers(out, run.child.pid!);
   await waitFor(() => dataRows(path.join(out, 'relu/seed-1')) >= 1 || dataRows(path.join(out, 'relu/seed-2')) >= 1);

@@ -84,7 +84,10 @@ test('loadMnist reads a data dir of .gz files', () => {
   assert.equal(data.train.slice(0, 6)[5 * 1296 + (3 + 4) * 36 + (9 + 4)], Math.fround(px[5 * 784 + 3 * 28 + 9] / 255));
   assert.equal(data.train.gather([5])[(3 + 4) * 36 + (9 + 4)], Math.fround(px[5 * 784 + 3 * 28 + 9] / 255));
   assert.match(data.source, new RegExp(`data dir ${esc(dir)}`));
-  assert.deepEqual(data.files.map((f) => f.name), Object.values(MNIST_FILES));
+  assert.deepEqual(
+    data.files.map((f) => f.name),
+    Object.values(MNIST_FILES),
+  );
   for (const f of data.files) {
     const disk = fs.readFileSync(f.path);
     assert.equal(f.bytes, disk.length);
@@ -110,7 +113,12 @@ test('locateMnist prefers the raw file when both raw and .gz exist', () => {
 
 test('locateMnist errors: missing dir, a file as dir, a missing file', () => {
   const missing = path.join(tmp, 'no-such-dir');
-  throwsLenet(() => locateMnist(missing), 1, new RegExp(`${esc(missing)} does not exist`), /train-images-idx3-ubyte, train-labels-idx1-ubyte, t10k-images-idx3-ubyte, t10k-labels-idx1-ubyte/);
+  throwsLenet(
+    () => locateMnist(missing),
+    1,
+    new RegExp(`${esc(missing)} does not exist`),
+    /train-images-idx3-ubyte, train-labels-idx1-ubyte, t10k-images-idx3-ubyte, t10k-labels-idx1-ubyte/,
+  );
   const file = path.join(tmp, 'a-file');
   fs.writeFileSync(file, 'x');
   throwsLenet(() => loadMnist({ dataDir: file, resize: 'pad' }), 1, new RegExp(`${esc(file)} is not a directory`));

@@ -10,7 +10,6 @@ import { loadNativeAddon, nativeBackendInfo, registerNativeBackend, setNativeThr
 import type { ConvGeometry, PoolGeometry } from '../src/backend/native-addon';
 import { prng } from './helpers';
 
-
 /** n values uniform in [-scale, scale). */
 function randomArray(n: number, seed: number, scale = 1): Float32Array {
   const r = prng(seed);
@@ -30,18 +29,68 @@ function sameBits(a: Float32Array, b: Float32Array): boolean {
 
 /** [batch, inH, inW, inC, outH, outW, outC, filterH, filterW, strideH, strideW, padTop, padLeft] as a ConvGeometry. */
 function convGeometry(s: number[]): ConvGeometry {
-  const [batchSize, inHeight, inWidth, inChannels, outHeight, outWidth, outChannels, filterHeight, filterWidth,
-    strideHeight, strideWidth, padTop, padLeft] = s;
-  return { batchSize, inHeight, inWidth, inChannels, outHeight, outWidth, outChannels, filterHeight, filterWidth,
-    strideHeight, strideWidth, padTop, padLeft };
+  const [
+    batchSize,
+    inHeight,
+    inWidth,
+    inChannels,
+    outHeight,
+    outWidth,
+    outChannels,
+    filterHeight,
+    filterWidth,
+    strideHeight,
+    strideWidth,
+    padTop,
+    padLeft,
+  ] = s;
+  return {
+    batchSize,
+    inHeight,
+    inWidth,
+    inChannels,
+    outHeight,
+    outWidth,
+    outChannels,
+    filterHeight,
+    filterWidth,
+    strideHeight,
+    strideWidth,
+    padTop,
+    padLeft,
+  };
 }
 
 /** [batch, inH, inW, channels, outH, outW, filterH, filterW, strideH, strideW, padTop, padLeft] as a PoolGeometry. */
 function poolGeometry(s: number[]): PoolGeometry {
-  const [batchSize, inHeight, inWidth, channels, outHeight, outWidth, filterHeight, filterWidth, strideHeight,
-    strideWidth, padTop, padLeft] = s;
-  return { batchSize, inHeight, inWidth, channels, outHeight, outWidth, filterHeight, filterWidth, strideHeight,
-    strideWidth, padTop, padLeft };
+  const [
+    batchSize,
+    inHeight,
+    inWidth,
+    channels,
+    outHeight,
+    outWidth,
+    filterHeight,
+    filterWidth,
+    strideHeight,
+    strideWidth,
+    padTop,
+    padLeft,
+  ] = s;
+  return {
+    batchSize,
+    inHeight,
+    inWidth,
+    channels,
+    outHeight,
+    outWidth,
+    filterHeight,
+    filterWidth,
+    strideHeight,
+    strideWidth,
+    padTop,
+    padLeft,
+  };
 }
 
 /** Runs fn on the given backend and returns copies of its outputs' values. */
@@ -116,18 +165,23 @@ for (const c of convCases) {
       const f = tf.tensor4d(fv, f4);
       const yShape = tf.conv2d(x, f, c.s, c.p).shape;
       const r = tf.tensor(randomArray(size(yShape), 3), yShape);
-      const g = tf.grads((a: tf.Tensor, b: tf.Tensor) =>
-        tf.sum(tf.mul(tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, c.s, c.p), r)));
+      const g = tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.sum(tf.mul(tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, c.s, c.p), r)));
       return g([x, f]);
     });
   });
 
   test(`FusedConv2D bias+relu ${name}`, async (t) => {
     const bv = randomArray(c.f[3], 4);
-    await compare(t, () => tf.fused.conv2d({
-      x: tf.tensor4d(xv, x4), filter: tf.tensor4d(fv, f4), strides: c.s, pad: c.p,
-      bias: tf.tensor1d(bv), activation: 'relu',
-    }));
+    await compare(t, () =>
+      tf.fused.conv2d({
+        x: tf.tensor4d(xv, x4),
+        filter: tf.tensor4d(fv, f4),
+        strides: c.s,
+        pad: c.p,
+        bias: tf.tensor1d(bv),
+        activation: 'relu',
+      }),
+    );
   });
 }
 
@@ -163,7 +217,12 @@ for (const c of poolCases) {
 
 test('MaxPoolGrad routes like cpu with ties, -0, -Infinity and NaN windows, on every SIMD path', async () => {
   const values = [0, -0, 1, 1, 2, -Infinity, NaN];
-  for (const shape of [[3, 8, 10, 6], [2, 4, 6, 3], [1, 6, 4, 5], [2, 8, 8, 16]] as Array<[number, number, number, number]>) {
+  for (const shape of [
+    [3, 8, 10, 6],
+    [2, 4, 6, 3],
+    [1, 6, 4, 5],
+    [2, 8, 8, 16],
+  ] as Array<[number, number, number, number]>) {
     const r = prng(shape[3]);
     const xv = Float32Array.from({ length: size(shape) }, () => values[Math.floor(r() * values.length)]);
     const dyv = randomArray(size(shape) / 4, 31);
@@ -214,12 +273,23 @@ for (const c of matCases) {
   });
 }
 
-for (const c of [{ m: 50, k: 576, n: 120 }, { m: 50, k: 120, n: 10 }, { m: 1000, k: 120, n: 10 }]) {
+for (const c of [
+  { m: 50, k: 576, n: 120 },
+  { m: 50, k: 120, n: 10 },
+  { m: 1000, k: 120, n: 10 },
+]) {
   test(`_FusedMatMul bias+relu a=[${c.m},${c.k}] b=[${c.k},${c.n}]`, async (t) => {
-    const av = randomArray(c.m * c.k, 10), bv = randomArray(c.k * c.n, 11), biasv = randomArray(c.n, 12);
-    await compare(t, () => tf.fused.matMul({
-      a: tf.tensor2d(av, [c.m, c.k]), b: tf.tensor2d(bv, [c.k, c.n]), bias: tf.tensor1d(biasv), activation: 'relu',
-    }));
+    const av = randomArray(c.m * c.k, 10),
+      bv = randomArray(c.k * c.n, 11),
+      biasv = randomArray(c.n, 12);
+    await compare(t, () =>
+      tf.fused.matMul({
+        a: tf.tensor2d(av, [c.m, c.k]),
+        b: tf.tensor2d(bv, [c.k, c.n]),
+        bias: tf.tensor1d(biasv),
+        activation: 'relu',
+      }),
+    );
   });
 }
 
@@ -233,24 +303,37 @@ const binaryCases: Array<{ a: number[]; b: number[] }> = [
   { a: [3, 1], b: [1, 4] }, // a general broadcast: cpu fallback
 ];
 const binaryOps: Array<[string, (a: tf.Tensor, b: tf.Tensor) => tf.Tensor]> = [
-  ['Add', tf.add], ['Sub', tf.sub], ['Multiply', tf.mul], ['RealDiv', tf.div],
+  ['Add', tf.add],
+  ['Sub', tf.sub],
+  ['Multiply', tf.mul],
+  ['RealDiv', tf.div],
 ];
 for (const c of binaryCases) {
   for (const [name, op] of binaryOps) {
     test(`${name} a=[${c.a}] b=[${c.b}]`, async (t) => {
-      const av = randomArray(size(c.a), 40), bv = randomArray(size(c.b), 41).map((v) => v + Math.sign(v) * 0.5);
+      const av = randomArray(size(c.a), 40),
+        bv = randomArray(size(c.b), 41).map((v) => v + Math.sign(v) * 0.5);
       await compare(t, () => op(tf.tensor(av, c.a), tf.tensor(bv, c.b)));
     });
   }
 }
 
 const unaryOps: Array<[string, (x: tf.Tensor) => tf.Tensor, boolean]> = [
-  ['Relu', tf.relu, false], ['Step', (x) => tf.step(x, 0.25), false], ['Tanh', tf.tanh, false],
-  ['Sigmoid', tf.sigmoid, false], ['Sqrt', tf.sqrt, true], ['Square', tf.square, false], ['Neg', tf.neg, false],
-  ['Exp', tf.exp, false], ['Log', tf.log, true],
+  ['Relu', tf.relu, false],
+  ['Step', (x) => tf.step(x, 0.25), false],
+  ['Tanh', tf.tanh, false],
+  ['Sigmoid', tf.sigmoid, false],
+  ['Sqrt', tf.sqrt, true],
+  ['Square', tf.square, false],
+  ['Neg', tf.neg, false],
+  ['Exp', tf.exp, false],
+  ['Log', tf.log, true],
 ];
 for (const [name, op, positive] of unaryOps) {
-  for (const shape of [[50, 32, 32, 6], [7, 3]]) {
+  for (const shape of [
+    [50, 32, 32, 6],
+    [7, 3],
+  ]) {
     test(`${name} x=[${shape}]`, async (t) => {
       const xv = randomArray(size(shape), 42, 3).map((v) => (positive ? Math.abs(v) + 1e-3 : v));
       await compare(t, () => op(tf.tensor(xv, shape)));
@@ -258,7 +341,11 @@ for (const [name, op, positive] of unaryOps) {
   }
 }
 
-for (const shape of [[50, 10], [1000, 10], [3, 4, 7]]) {
+for (const shape of [
+  [50, 10],
+  [1000, 10],
+  [3, 4, 7],
+]) {
   test(`Softmax x=[${shape}]`, async (t) => {
     const xv = randomArray(size(shape), 44, 5);
     await compare(t, () => tf.softmax(tf.tensor(xv, shape)));
@@ -281,32 +368,39 @@ for (const c of sumCases) {
 }
 
 test('unsupported cases fall back to the cpu kernel (dilation 2, int32 matmul)', async (t) => {
-  const xv = randomArray(2 * 9 * 9 * 2, 13), fv = randomArray(3 * 3 * 2 * 3, 14);
-  await compare(t, () => tf.conv2d(tf.tensor4d(xv, [2, 9, 9, 2]), tf.tensor4d(fv, [3, 3, 2, 3]), 1, 'valid',
-    'NHWC', 2));
+  const xv = randomArray(2 * 9 * 9 * 2, 13),
+    fv = randomArray(3 * 3 * 2 * 3, 14);
+  await compare(t, () => tf.conv2d(tf.tensor4d(xv, [2, 9, 9, 2]), tf.tensor4d(fv, [3, 3, 2, 3]), 1, 'valid', 'NHWC', 2));
   await compare(t, () => tf.matMul(tf.tensor2d([1, 2, 3, 4], [2, 2], 'int32'), tf.tensor2d([5, 6, 7, 8], [2, 2], 'int32')));
 });
 
 test('Conv2DBackpropInput is computed when read: unread it costs nothing and leaks nothing', async () => {
   await tf.setBackend('native');
-  const x4: [number, number, number, number] = [2, 9, 9, 1], f4: [number, number, number, number] = [3, 3, 1, 4];
+  const x4: [number, number, number, number] = [2, 9, 9, 1],
+    f4: [number, number, number, number] = [3, 3, 1, 4];
   const x = tf.tensor4d(randomArray(size(x4), 21), x4);
   const filter = tf.variable(tf.tensor4d(randomArray(size(f4), 22), f4));
   const dy = tf.tensor4d(randomArray(2 * 7 * 7 * 4, 23), [2, 7, 7, 4]);
   const before = tf.memory();
   const calls = { n: 0 };
   const inner = addon!.conv2dBackwardInput;
-  addon!.conv2dBackwardInput = (...a: Parameters<typeof inner>) => { calls.n++; inner(...a); };
+  addon!.conv2dBackwardInput = (...a: Parameters<typeof inner>) => {
+    calls.n++;
+    inner(...a);
+  };
   try {
     // unread: never computed; the held inputs are released with it (no tensor, no buffer left)
-    tf.tidy(() => { tf.conv2dTranspose(dy, filter, x4, 1, 'valid'); });
+    tf.tidy(() => {
+      tf.conv2dTranspose(dy, filter, x4, 1, 'valid');
+    });
     assert.equal(calls.n, 0);
     assert.equal(tf.memory().numTensors, before.numTensors);
     assert.equal(tf.memory().numDataBuffers, before.numDataBuffers);
     // the inputs' last tensors disposed before the result is read: still the eager values
     const eager = await runOn('cpu', () => tf.conv2dTranspose(dy, filter, x4, 1, 'valid'));
     await tf.setBackend('native');
-    const dyCopy = tf.mul(dy, 1) as tf.Tensor4D, fCopy = tf.mul(filter, 1) as tf.Tensor4D;  // own buffers, disposed unread
+    const dyCopy = tf.mul(dy, 1) as tf.Tensor4D,
+      fCopy = tf.mul(filter, 1) as tf.Tensor4D; // own buffers, disposed unread
     const dx = tf.conv2dTranspose(dyCopy, fCopy, x4, 1, 'valid');
     tf.dispose([dyCopy, fCopy]);
     assert.ok(relDiff(dx.dataSync() as Float32Array, eager[0]).rel <= TOL);
@@ -330,13 +424,20 @@ test('vector tanh, sigmoid and exp stay within 1e-6 of Math.* on every SIMD path
     assert.ok(addon.setSimd(path));
     const err = [0, 0, 0];
     addon.unaryOp(out, x, addon.opCodes.unary.Tanh, 0);
-    out.forEach((v, i) => { err[0] = Math.max(err[0], Math.abs(v - Math.tanh(x[i]))); });
+    out.forEach((v, i) => {
+      err[0] = Math.max(err[0], Math.abs(v - Math.tanh(x[i])));
+    });
     addon.unaryOp(out, x, addon.opCodes.unary.Sigmoid, 0);
-    out.forEach((v, i) => { err[1] = Math.max(err[1], Math.abs(v - 1 / (1 + Math.exp(-x[i])))); });
+    out.forEach((v, i) => {
+      err[1] = Math.max(err[1], Math.abs(v - 1 / (1 + Math.exp(-x[i]))));
+    });
     addon.unaryOp(out, x, addon.opCodes.unary.Exp, 0);
-    out.forEach((v, i) => { err[2] = Math.max(err[2], Math.abs(v - Math.exp(x[i])) / Math.exp(x[i])); });
-    t.diagnostic(`${path}: tanh abs ${err[0].toExponential(2)}, sigmoid abs ${err[1].toExponential(2)}, ` +
-      `exp rel ${err[2].toExponential(2)}`);
+    out.forEach((v, i) => {
+      err[2] = Math.max(err[2], Math.abs(v - Math.exp(x[i])) / Math.exp(x[i]));
+    });
+    t.diagnostic(
+      `${path}: tanh abs ${err[0].toExponential(2)}, sigmoid abs ${err[1].toExponential(2)}, ` + `exp rel ${err[2].toExponential(2)}`,
+    );
     assert.ok(Math.max(...err) < 1e-6);
   }
   addon.setSimd('');
@@ -355,7 +456,9 @@ test('kernels flush denormals; the JS thread and the Adam update keep IEEE denor
   assert.equal(5e-324 * 1, 5e-324); // JS doubles unaffected after the call
   assert.ok(new Float32Array([1e-40])[0] > 0);
   const n = 40000;
-  const value = new Float32Array(n), m = new Float32Array(n), v = new Float32Array(n);
+  const value = new Float32Array(n),
+    m = new Float32Array(n),
+    v = new Float32Array(n);
   const g = new Float32Array(n).fill(1e-20);
   const f = Math.fround;
   addon.adamUpdate(value, m, v, g, [f(0.9), f(0.1), f(0.999), f(1 - 0.999), f(0.1), f(1 - 0.999), f(1e-7), f(-1e-3)]);
@@ -374,14 +477,20 @@ test('bad calls to the raw addon throw JS errors instead of crashing', () => {
   assert.throws(() => addon.conv2dForward(y, new Float64Array(16) as unknown as Float32Array, f, null, 0, g), TypeError);
   assert.throws(() => addon.conv2dForward(y, x, f, null, 2, g), /activation must be an integer in \[0, 1\]/);
   assert.throws(() => addon.conv2dBackwardFilter(new Float32Array(8), x, y, g), RangeError);
-  assert.throws(() => addon.maxPool(new Float32Array(1), x, poolGeometry([1, 4, 4, 1, 2, 2, 2, 2, 2, 2, 0, 0])),
-    RangeError);
-  assert.throws(() => addon.batchMatMul(new Float32Array(6), new Float32Array(6), new Float32Array(5), null, 0,
-    [1, 1, 2, 3, 2], false, false), RangeError);
-  assert.throws(() => addon.batchMatMul(new Float32Array(4), new Float32Array(6), new Float32Array(6), null, 0,
-    [2, 3, 2, 3, 2], false, false), RangeError);
-  assert.throws(() => addon.binaryOp(new Float32Array(4), new Float32Array(4), new Float32Array(4),
-    Object.keys(addon.opCodes.binary).length, [4, 4, 4]), /op must be an integer in \[0, 3\]/);
+  assert.throws(() => addon.maxPool(new Float32Array(1), x, poolGeometry([1, 4, 4, 1, 2, 2, 2, 2, 2, 2, 0, 0])), RangeError);
+  assert.throws(
+    () => addon.batchMatMul(new Float32Array(6), new Float32Array(6), new Float32Array(5), null, 0, [1, 1, 2, 3, 2], false, false),
+    RangeError,
+  );
+  assert.throws(
+    () => addon.batchMatMul(new Float32Array(4), new Float32Array(6), new Float32Array(6), null, 0, [2, 3, 2, 3, 2], false, false),
+    RangeError,
+  );
+  assert.throws(
+    () =>
+      addon.binaryOp(new Float32Array(4), new Float32Array(4), new Float32Array(4), Object.keys(addon.opCodes.binary).length, [4, 4, 4]),
+    /op must be an integer in \[0, 3\]/,
+  );
   assert.throws(() => addon.unaryOp(new Float32Array(4), new Float32Array(4), -1, 0), RangeError);
 });
 
@@ -396,26 +505,41 @@ test('a geometry is an object whose every field is checked, by name', () => {
   const { padLeft: _dropped, ...missing } = g;
   assert.throws(() => call(missing), { name: 'TypeError', message: 'conv geometry.padLeft is missing' });
   assert.throws(() => call({ ...g, strideHeight: '1' }), { name: 'TypeError', message: 'conv geometry.strideHeight must be a number' });
-  assert.throws(() => call({ ...g, strideWidth: 0 }),
-    { name: 'RangeError', message: 'conv geometry.strideWidth must be an integer >= 1, not 0' });
+  assert.throws(() => call({ ...g, strideWidth: 0 }), {
+    name: 'RangeError',
+    message: 'conv geometry.strideWidth must be an integer >= 1, not 0',
+  });
   assert.throws(() => call({ ...g, padTop: -1 }), { name: 'RangeError', message: 'conv geometry.padTop must be an integer >= 0, not -1' });
-  assert.throws(() => call({ ...g, inHeight: 4.5 }), { name: 'RangeError', message: 'conv geometry.inHeight must be an integer >= 1, not 4.5' });
-  assert.throws(() => call({ ...g, inWidth: NaN }), { name: 'RangeError', message: 'conv geometry.inWidth must be an integer >= 1, not nan' });
+  assert.throws(() => call({ ...g, inHeight: 4.5 }), {
+    name: 'RangeError',
+    message: 'conv geometry.inHeight must be an integer >= 1, not 4.5',
+  });
+  assert.throws(() => call({ ...g, inWidth: NaN }), {
+    name: 'RangeError',
+    message: 'conv geometry.inWidth must be an integer >= 1, not nan',
+  });
   assert.throws(() => call({ ...g, batchSize: 2 ** 31 }), RangeError);
   const p = poolGeometry([1, 4, 4, 1, 2, 2, 2, 2, 2, 2, 0, 0]);
   addon.maxPool(new Float32Array(4), x, p);
   const { channels: _c, ...noChannels } = p;
-  assert.throws(() => addon.maxPool(new Float32Array(4), x, noChannels as PoolGeometry),
-    { name: 'TypeError', message: 'pool geometry.channels is missing' });
+  assert.throws(() => addon.maxPool(new Float32Array(4), x, noChannels as PoolGeometry), {
+    name: 'TypeError',
+    message: 'pool geometry.channels is missing',
+  });
 });
 
 test('determinism: bit-identical outputs run to run with 2 threads, and with 1 thread', () => {
   assert.ok(addon);
   const g = convGeometry([50, 36, 36, 1, 32, 32, 6, 5, 5, 1, 1, 0, 0]);
-  const x = randomArray(50 * 36 * 36, 30), dy = randomArray(50 * 32 * 32 * 6, 31), f = randomArray(150, 32);
-  const a = randomArray(50 * 576, 33), b = randomArray(50 * 120, 34);
+  const x = randomArray(50 * 36 * 36, 30),
+    dy = randomArray(50 * 32 * 32 * 6, 31),
+    f = randomArray(150, 32);
+  const a = randomArray(50 * 576, 33),
+    b = randomArray(50 * 120, 34);
   const run = () => {
-    const df = new Float32Array(150), dx = new Float32Array(x.length), dw = new Float32Array(576 * 120);
+    const df = new Float32Array(150),
+      dx = new Float32Array(x.length),
+      dw = new Float32Array(576 * 120);
     addon.conv2dBackwardFilter(df, x, dy, g);
     addon.conv2dBackwardInput(dx, dy, f, g);
     addon.batchMatMul(dw, a, b, null, 0, [1, 1, 576, 50, 120], true, false);

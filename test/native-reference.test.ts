@@ -66,7 +66,11 @@ type Run = (k: NativeKernelFns) => Float32Array[];
 /** exact: bit for bit (Object.is per element); else the largest relative difference allowed (see difference()). */
 type Agreement = 'exact' | { scaled: number } | { elementwise: number };
 
-interface Case { name: string; run: Run; agreement: Agreement }
+interface Case {
+  name: string;
+  run: Run;
+  agreement: Agreement;
+}
 
 /**
  * Runs each case's reference once, then its fast path on every vector path and thread count;
@@ -91,8 +95,8 @@ function checkFamily(t: { diagnostic(msg: string): void }, cases: Case[]): void 
               const i = firstUnequal(g, refs[ci][oi]);
               assert.equal(i, -1, `${where}, output ${oi}[${i}]: ${g[i]} but the reference gives ${refs[ci][oi][i]}`);
             } else {
-              const [kind, tolerance] = 'scaled' in c.agreement ? ['scaled' as const, c.agreement.scaled]
-                : ['elementwise' as const, c.agreement.elementwise];
+              const [kind, tolerance] =
+                'scaled' in c.agreement ? ['scaled' as const, c.agreement.scaled] : ['elementwise' as const, c.agreement.elementwise];
               const { abs, rel } = difference(g, refs[ci][oi], kind);
               assert.ok(rel <= tolerance, `${where}, output ${oi}: ${kind} relative difference ${rel} > ${tolerance}`);
               worstAbs = Math.max(worstAbs, abs);
@@ -105,9 +109,11 @@ function checkFamily(t: { diagnostic(msg: string): void }, cases: Case[]): void 
         if (first!.every((g, oi) => firstUnequal(g, refs[ci][oi]) === -1)) identical++;
       });
       const required = cases.filter((c) => c.agreement === 'exact').length;
-      t.diagnostic(`${path}: ${identical} of ${cases.length} cases bit-identical to the reference (${required} must be)` +
-        `; max abs diff ${worstAbs.toExponential(2)}, max relative diff ${worstRel.toExponential(2)}` +
-        `; 1, 2 and 3 threads bit-identical`);
+      t.diagnostic(
+        `${path}: ${identical} of ${cases.length} cases bit-identical to the reference (${required} must be)` +
+          `; max abs diff ${worstAbs.toExponential(2)}, max relative diff ${worstRel.toExponential(2)}` +
+          `; 1, 2 and 3 threads bit-identical`,
+      );
     }
   } finally {
     addon!.setSimd('');
@@ -117,10 +123,36 @@ function checkFamily(t: { diagnostic(msg: string): void }, cases: Case[]): void 
 
 // [batch, inH, inW, inC, outH, outW, outC, filterH, filterW, strideH, strideW, padTop, padLeft]
 function convGeometry(s: number[]): ConvGeometry {
-  const [batchSize, inHeight, inWidth, inChannels, outHeight, outWidth, outChannels, filterHeight, filterWidth,
-    strideHeight, strideWidth, padTop, padLeft] = s;
-  return { batchSize, inHeight, inWidth, inChannels, outHeight, outWidth, outChannels, filterHeight, filterWidth,
-    strideHeight, strideWidth, padTop, padLeft };
+  const [
+    batchSize,
+    inHeight,
+    inWidth,
+    inChannels,
+    outHeight,
+    outWidth,
+    outChannels,
+    filterHeight,
+    filterWidth,
+    strideHeight,
+    strideWidth,
+    padTop,
+    padLeft,
+  ] = s;
+  return {
+    batchSize,
+    inHeight,
+    inWidth,
+    inChannels,
+    outHeight,
+    outWidth,
+    outChannels,
+    filterHeight,
+    filterWidth,
+    strideHeight,
+    strideWidth,
+    padTop,
+    padLeft,
+  };
 }
 
 const CONV_SHAPES = [
@@ -138,36 +170,56 @@ const CONV_SHAPES = [
 const CONV_TOLERANCE = { scaled: 1e-4 }; // float sums of up to 1800 products in another order, with fused multiply-adds
 
 for (const [kernel, run] of [
-  ['conv2dForward (bias, relu)', (k: NativeKernelFns, g: ConvGeometry, x: Float32Array, f: Float32Array, dy: Float32Array, bias: Float32Array) => {
-    const y = new Float32Array(dy.length);
-    k.conv2dForward(y, x, f, bias, ACT.relu, g);
-    return [y];
-  }],
-  ['conv2dForward (linear)', (k: NativeKernelFns, g: ConvGeometry, x: Float32Array, f: Float32Array, dy: Float32Array) => {
-    const y = new Float32Array(dy.length);
-    k.conv2dForward(y, x, f, null, ACT.linear, g);
-    return [y];
-  }],
-  ['conv2dBackwardInput', (k: NativeKernelFns, g: ConvGeometry, x: Float32Array, f: Float32Array, dy: Float32Array) => {
-    const dx = new Float32Array(x.length);
-    k.conv2dBackwardInput(dx, dy, f, g);
-    return [dx];
-  }],
-  ['conv2dBackwardFilter', (k: NativeKernelFns, g: ConvGeometry, x: Float32Array, f: Float32Array, dy: Float32Array) => {
-    const df = new Float32Array(f.length);
-    k.conv2dBackwardFilter(df, x, dy, g);
-    return [df];
-  }],
+  [
+    'conv2dForward (bias, relu)',
+    (k: NativeKernelFns, g: ConvGeometry, x: Float32Array, f: Float32Array, dy: Float32Array, bias: Float32Array) => {
+      const y = new Float32Array(dy.length);
+      k.conv2dForward(y, x, f, bias, ACT.relu, g);
+      return [y];
+    },
+  ],
+  [
+    'conv2dForward (linear)',
+    (k: NativeKernelFns, g: ConvGeometry, x: Float32Array, f: Float32Array, dy: Float32Array) => {
+      const y = new Float32Array(dy.length);
+      k.conv2dForward(y, x, f, null, ACT.linear, g);
+      return [y];
+    },
+  ],
+  [
+    'conv2dBackwardInput',
+    (k: NativeKernelFns, g: ConvGeometry, x: Float32Array, f: Float32Array, dy: Float32Array) => {
+      const dx = new Float32Array(x.length);
+      k.conv2dBackwardInput(dx, dy, f, g);
+      return [dx];
+    },
+  ],
+  [
+    'conv2dBackwardFilter',
+    (k: NativeKernelFns, g: ConvGeometry, x: Float32Array, f: Float32Array, dy: Float32Array) => {
+      const df = new Float32Array(f.length);
+      k.conv2dBackwardFilter(df, x, dy, g);
+      return [df];
+    },
+  ],
 ] as const) {
   test(`${kernel}: fast paths vs the naive loop, every SIMD path and thread count`, (t) => {
-    checkFamily(t, CONV_SHAPES.map((s, i) => {
-      const [B, H, W, C, OH, OW, CO, FH, FW] = s;
-      const x = randomArray(B * H * W * C, 20 + i), f = randomArray(FH * FW * C * CO, 40 + i, 0.5);
-      const dy = randomArray(B * OH * OW * CO, 60 + i), bias = randomArray(CO, 80 + i);
-      const g = convGeometry(s);
-      return { name: `x=[${B},${H},${W},${C}] f=[${FH},${FW},${C},${CO}] s=${s[9]},${s[10]} pad=${s[11]},${s[12]}`,
-        run: (k) => run(k, g, x, f, dy, bias), agreement: CONV_TOLERANCE };
-    }));
+    checkFamily(
+      t,
+      CONV_SHAPES.map((s, i) => {
+        const [B, H, W, C, OH, OW, CO, FH, FW] = s;
+        const x = randomArray(B * H * W * C, 20 + i),
+          f = randomArray(FH * FW * C * CO, 40 + i, 0.5);
+        const dy = randomArray(B * OH * OW * CO, 60 + i),
+          bias = randomArray(CO, 80 + i);
+        const g = convGeometry(s);
+        return {
+          name: `x=[${B},${H},${W},${C}] f=[${FH},${FW},${C},${CO}] s=${s[9]},${s[10]} pad=${s[11]},${s[12]}`,
+          run: (k) => run(k, g, x, f, dy, bias),
+          agreement: CONV_TOLERANCE,
+        };
+      }),
+    );
   });
 }
 
@@ -187,8 +239,20 @@ const POOL_SHAPES = [
 function poolGeometry(s: number[]): PoolGeometry {
   const [batchSize, inHeight, inWidth, channels, filter, stride, padTop, padLeft] = s;
   const out = (n: number, pad: number) => Math.floor((n + 2 * pad - filter) / stride) + 1;
-  return { batchSize, inHeight, inWidth, channels, outHeight: out(inHeight, padTop), outWidth: out(inWidth, padLeft),
-    filterHeight: filter, filterWidth: filter, strideHeight: stride, strideWidth: stride, padTop, padLeft };
+  return {
+    batchSize,
+    inHeight,
+    inWidth,
+    channels,
+    outHeight: out(inHeight, padTop),
+    outWidth: out(inWidth, padLeft),
+    filterHeight: filter,
+    filterWidth: filter,
+    strideHeight: stride,
+    strideWidth: stride,
+    padTop,
+    padLeft,
+  };
 }
 
 test('maxPool and maxPoolGrad: bit-identical to the naive loop, ties and NaN included, every SIMD path and thread count', (t) => {
@@ -203,16 +267,24 @@ test('maxPool and maxPoolGrad: bit-identical to the naive loop, ties and NaN inc
       ['random', randomArray(nx, 120 + i)],
       ['ties, ±0, -Infinity, NaN', drawnFrom([0, -0, 1, 1, 2, -Infinity, NaN], nx, 140 + i)],
     ] as const) {
-      cases.push({ name: `maxPool ${name} ${inputs}`, agreement: 'exact', run: (k) => {
-        const y = new Float32Array(ny);
-        k.maxPool(y, x, g);
-        return [y];
-      } });
-      cases.push({ name: `maxPoolGrad ${name} ${inputs}`, agreement: 'exact', run: (k) => {
-        const dx = new Float32Array(nx);
-        k.maxPoolGrad(dx, dy, x, g);
-        return [dx];
-      } });
+      cases.push({
+        name: `maxPool ${name} ${inputs}`,
+        agreement: 'exact',
+        run: (k) => {
+          const y = new Float32Array(ny);
+          k.maxPool(y, x, g);
+          return [y];
+        },
+      });
+      cases.push({
+        name: `maxPoolGrad ${name} ${inputs}`,
+        agreement: 'exact',
+        run: (k) => {
+          const dx = new Float32Array(nx);
+          k.maxPoolGrad(dx, dy, x, g);
+          return [dx];
+        },
+      });
     }
   });
   checkFamily(t, cases);
@@ -230,7 +302,8 @@ test('batchMatMul (+ bias, relu): fast paths vs the naive loop, every SIMD path 
   ];
   const cases: Case[] = [];
   shapes.forEach((s, i) => {
-    const a = randomArray(s.ba * s.m * s.k, 200 + i), b = randomArray(s.bb * s.k * s.n, 220 + i);
+    const a = randomArray(s.ba * s.m * s.k, 200 + i),
+      b = randomArray(s.bb * s.k * s.n, 220 + i);
     const bias = s.bias ? randomArray(s.n, 240 + i) : null;
     for (const ta of [false, true]) {
       for (const tb of [false, true]) {
@@ -265,11 +338,15 @@ test('binaryOp (Add, Sub, Multiply, RealDiv, every broadcast): bit-identical to 
     const a = randomArray(na, 300 + i, 4);
     const b = randomArray(nb, 320 + i, 4).map((v) => v + Math.sign(v) * 0.25);
     for (const [op, code] of Object.entries(BIN)) {
-      cases.push({ name: `${op} [${n}, ${na}, ${nb}] ${what}`, agreement: 'exact', run: (k) => {
-        const out = new Float32Array(n);
-        k.binaryOp(out, a, b, code, [n, na, nb]);
-        return [out];
-      } });
+      cases.push({
+        name: `${op} [${n}, ${na}, ${nb}] ${what}`,
+        agreement: 'exact',
+        run: (k) => {
+          const out = new Float32Array(n);
+          k.binaryOp(out, a, b, code, [n, na, nb]);
+          return [out];
+        },
+      });
     }
   });
   checkFamily(t, cases);
@@ -285,59 +362,106 @@ test('unaryOp: relu, step, sqrt, square, neg, log bit-identical to the naive loo
     const random = randomArray(n, 400 + code, 20);
     // positive inputs for sqrt and log as well as the specials (negative: NaN)
     const x = Float32Array.from([...SPECIALS, ...random, ...random.slice(0, 1000).map(Math.abs)]);
-    cases.push({ name: `${op} x=[${x.length}] in [-20, 20] and ${SPECIALS.join(' ')}`, agreement: tolerance[op] ?? 'exact',
+    cases.push({
+      name: `${op} x=[${x.length}] in [-20, 20] and ${SPECIALS.join(' ')}`,
+      agreement: tolerance[op] ?? 'exact',
       run: (k) => {
         const out = new Float32Array(x.length);
         k.unaryOp(out, x, code, op === 'Step' ? 0.25 : 0);
         return [out];
-      } });
+      },
+    });
   }
   checkFamily(t, cases);
 });
 
 test('softmax: fast path vs the naive loop (vector exp), every SIMD path and thread count', (t) => {
-  checkFamily(t, [[5000, 10], [50, 10], [3, 7], [40, 1000]].map(([rows, cols], i) => {
-    const x = randomArray(rows * cols, 500 + i, 8);
-    return { name: `x=[${rows},${cols}]`, agreement: { elementwise: 1e-6 }, run: (k) => {
-      const out = new Float32Array(rows * cols);
-      k.softmax(out, x, rows, cols);
-      return [out];
-    } };
-  }));
+  checkFamily(
+    t,
+    [
+      [5000, 10],
+      [50, 10],
+      [3, 7],
+      [40, 1000],
+    ].map(([rows, cols], i) => {
+      const x = randomArray(rows * cols, 500 + i, 8);
+      return {
+        name: `x=[${rows},${cols}]`,
+        agreement: { elementwise: 1e-6 },
+        run: (k) => {
+          const out = new Float32Array(rows * cols);
+          k.softmax(out, x, rows, cols);
+          return [out];
+        },
+      };
+    }),
+  );
 });
 
 test('sumLeading and sumTrailing: fast paths vs the naive loop (both in double), every SIMD path and thread count', (t) => {
   const cases: Case[] = [];
-  [[51200, 6], [7200, 16], [50, 120], [3, 5]].forEach(([rows, cols], i) => {
+  [
+    [51200, 6],
+    [7200, 16],
+    [50, 120],
+    [3, 5],
+  ].forEach(([rows, cols], i) => {
     const x = randomArray(rows * cols, 600 + i);
-    cases.push({ name: `sumLeading x=[${rows},${cols}]`, agreement: { scaled: 1e-6 }, run: (k) => {
-      const out = new Float32Array(cols);
-      k.sumLeading(out, x, rows, cols);
-      return [out];
-    } });
+    cases.push({
+      name: `sumLeading x=[${rows},${cols}]`,
+      agreement: { scaled: 1e-6 },
+      run: (k) => {
+        const out = new Float32Array(cols);
+        k.sumLeading(out, x, rows, cols);
+        return [out];
+      },
+    });
   });
-  [[50, 10], [5000, 10], [7, 1000]].forEach(([rows, cols], i) => {
+  [
+    [50, 10],
+    [5000, 10],
+    [7, 1000],
+  ].forEach(([rows, cols], i) => {
     const x = randomArray(rows * cols, 620 + i);
-    cases.push({ name: `sumTrailing x=[${rows},${cols}]`, agreement: { scaled: 1e-6 }, run: (k) => {
-      const out = new Float32Array(rows);
-      k.sumTrailing(out, x, rows, cols);
-      return [out];
-    } });
+    cases.push({
+      name: `sumTrailing x=[${rows},${cols}]`,
+      agreement: { scaled: 1e-6 },
+      run: (k) => {
+        const out = new Float32Array(rows);
+        k.sumTrailing(out, x, rows, cols);
+        return [out];
+      },
+    });
   });
   checkFamily(t, cases);
 });
 
 test('adamUpdate: three steps bit-identical to the naive loop, every SIMD path and thread count', (t) => {
   const f = Math.fround;
-  const scalars = (step: number) => [f(0.9), f(1 - 0.9), f(0.999), f(1 - 0.999), f(1 - 0.9 ** step),
-    f(1 - 0.999 ** step), f(1e-7), f(-1e-3)];
-  checkFamily(t, [576 * 120, 150, 10].map((n, i) => ({
-    name: `n=${n}`, agreement: 'exact' as const, run: (k: NativeKernelFns) => {
-      const value = randomArray(n, 700 + i), m = new Float32Array(n), v = new Float32Array(n);
-      for (let step = 1; step <= 3; ++step) k.adamUpdate(value, m, v, randomArray(n, 720 + 10 * i + step), scalars(step));
-      return [value, m, v];
-    },
-  })));
+  const scalars = (step: number) => [
+    f(0.9),
+    f(1 - 0.9),
+    f(0.999),
+    f(1 - 0.999),
+    f(1 - 0.9 ** step),
+    f(1 - 0.999 ** step),
+    f(1e-7),
+    f(-1e-3),
+  ];
+  checkFamily(
+    t,
+    [576 * 120, 150, 10].map((n, i) => ({
+      name: `n=${n}`,
+      agreement: 'exact' as const,
+      run: (k: NativeKernelFns) => {
+        const value = randomArray(n, 700 + i),
+          m = new Float32Array(n),
+          v = new Float32Array(n);
+        for (let step = 1; step <= 3; ++step) k.adamUpdate(value, m, v, randomArray(n, 720 + 10 * i + step), scalars(step));
+        return [value, m, v];
+      },
+    })),
+  );
 });
 
 test('exp past 88.7 is Infinity and tanh/sigmoid saturate, as the reference and Math.* (every SIMD path)', () => {

@@ -32,14 +32,23 @@ test('the installed tfjs is the version the native backend was built for', () =>
 
 test('another installed version is refused in one line that names it and says how to fix it', () => {
   const installed = { ...installedTfjsVersions(), '@tensorflow/tfjs-core': '4.23.0' };
-  assert.equal(tfjsVersionMismatch(installed),
-    'the native backend was built for tfjs 4.22.0 but @tensorflow/tfjs-core 4.23.0 is installed; run npm ci');
-  throwsLenet(() => assertTfjsVersionForNative(installed), 1,
-    /^the native backend was built for tfjs 4\.22\.0 but @tensorflow\/tfjs-core 4\.23\.0 is installed; run npm ci \(or use --backend cpu\)$/);
-  assert.match(tfjsVersionMismatch({ ...installedTfjsVersions(), '@tensorflow/tfjs-layers': '4.21.0' })!,
-    /but @tensorflow\/tfjs-layers 4\.21\.0 is installed/);
-  assert.match(tfjsVersionMismatch({ ...installedTfjsVersions(), '@tensorflow/tfjs': '5.0.0' })!,
-    /but @tensorflow\/tfjs 5\.0\.0 is installed/);
+  assert.equal(
+    tfjsVersionMismatch(installed),
+    'the native backend was built for tfjs 4.22.0 but @tensorflow/tfjs-core 4.23.0 is installed; run npm ci',
+  );
+  throwsLenet(
+    () => assertTfjsVersionForNative(installed),
+    1,
+    /^the native backend was built for tfjs 4\.22\.0 but @tensorflow\/tfjs-core 4\.23\.0 is installed; run npm ci \(or use --backend cpu\)$/,
+  );
+  assert.match(
+    tfjsVersionMismatch({ ...installedTfjsVersions(), '@tensorflow/tfjs-layers': '4.21.0' })!,
+    /but @tensorflow\/tfjs-layers 4\.21\.0 is installed/,
+  );
+  assert.match(
+    tfjsVersionMismatch({ ...installedTfjsVersions(), '@tensorflow/tfjs': '5.0.0' })!,
+    /but @tensorflow\/tfjs 5\.0\.0 is installed/,
+  );
 });
 
 test('lenet train with another tfjs-backend-cpu loaded: --backend native and auto exit 1 with that one line, write nothing', () => {
@@ -49,11 +58,17 @@ test('lenet train with another tfjs-backend-cpu loaded: --backend native and aut
   fs.writeFileSync(preload, `require(${JSON.stringify(require.resolve('@tensorflow/tfjs-backend-cpu'))}).version_cpu = '4.23.1';\n`);
   for (const backend of ['native', 'auto']) {
     const out = path.join(dir, `run-${backend}`);
-    const r = spawnSync(process.execPath, ['--require', preload, BIN, 'train', '--backend', backend, '--limit', '100',
-      '--epochs', '1', '--out', out], { cwd: ROOT, encoding: 'utf8', timeout: 120_000 });
+    const r = spawnSync(
+      process.execPath,
+      ['--require', preload, BIN, 'train', '--backend', backend, '--limit', '100', '--epochs', '1', '--out', out],
+      { cwd: ROOT, encoding: 'utf8', timeout: 120_000 },
+    );
     assert.equal(r.status, 1, r.stderr);
     assert.ok(isOneLineError(r.stderr), r.stderr);
-    assert.match(r.stderr, /^lenet: the native backend was built for tfjs 4\.22\.0 but @tensorflow\/tfjs-backend-cpu 4\.23\.1 is installed; run npm ci/);
+    assert.match(
+      r.stderr,
+      /^lenet: the native backend was built for tfjs 4\.22\.0 but @tensorflow\/tfjs-backend-cpu 4\.23\.1 is installed; run npm ci/,
+    );
     assert.ok(!fs.existsSync(path.join(out, 'epochs.csv')), 'nothing trained');
   }
 });

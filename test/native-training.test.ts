@@ -12,7 +12,6 @@ import { prng } from './helpers';
 const STEPS = 50;
 const BATCH = 4;
 
-
 function buildLenet(): tf.LayersModel {
   return tf.sequential({
     layers: [
@@ -42,14 +41,22 @@ function seededWeights(model: tf.LayersModel, seed: number): Float32Array[] {
   });
 }
 
-async function trainLosses(backend: string, nativeAdam = false, batch = BATCH, steps = STEPS,
-  weightsOut?: Float32Array[]): Promise<number[]> {
+async function trainLosses(
+  backend: string,
+  nativeAdam = false,
+  batch = BATCH,
+  steps = STEPS,
+  weightsOut?: Float32Array[],
+): Promise<number[]> {
   await tf.setBackend(backend);
   const model = buildLenet();
   const init = seededWeights(model, 42);
   model.setWeights(model.getWeights().map((w, i) => tf.tensor(init[i], w.shape)));
   const r = prng(7);
-  const xs = tf.tensor4d(Float32Array.from({ length: batch * 36 * 36 }, () => r()), [batch, 36, 36, 1]);
+  const xs = tf.tensor4d(
+    Float32Array.from({ length: batch * 36 * 36 }, () => r()),
+    [batch, 36, 36, 1],
+  );
   const labels = Array.from({ length: batch }, () => Math.floor(r() * 10));
   const ys = tf.oneHot(tf.tensor1d(labels, 'int32'), 10).toFloat();
   const optimizer = nativeAdam ? new NativeAdamOptimizer(1e-3) : tf.train.adam(1e-3);
@@ -89,21 +96,20 @@ test(`LeNet ${STEPS} Adam steps, batch ${BATCH}: per-step loss on native (tf Ada
   }
 });
 
-test('determinism: 20 native LeNet steps at batch 50 are bit-identical run to run (2 threads) and with 1 thread',
-  async () => {
-    assert.ok(registerNativeBackend());
-    const run = async (threads: number) => {
-      setNativeThreads(threads);
-      const weights: Float32Array[] = [];
-      const losses = await trainLosses('native', true, 50, 20, weights);
-      return { losses, weights };
-    };
-    const a = await run(2);
-    const b = await run(2);
-    const c = await run(1);
-    setNativeThreads(0);
-    const bits = (r: { losses: number[]; weights: Float32Array[] }) =>
-      [new Float64Array(r.losses), ...r.weights].map((v) => Buffer.from(v.buffer, v.byteOffset, v.byteLength).toString('hex'));
-    assert.deepEqual(bits(b), bits(a), 'two runs with 2 threads');
-    assert.deepEqual(bits(c), bits(a), '1 thread against 2');
-  });
+test('determinism: 20 native LeNet steps at batch 50 are bit-identical run to run (2 threads) and with 1 thread', async () => {
+  assert.ok(registerNativeBackend());
+  const run = async (threads: number) => {
+    setNativeThreads(threads);
+    const weights: Float32Array[] = [];
+    const losses = await trainLosses('native', true, 50, 20, weights);
+    return { losses, weights };
+  };
+  const a = await run(2);
+  const b = await run(2);
+  const c = await run(1);
+  setNativeThreads(0);
+  const bits = (r: { losses: number[]; weights: Float32Array[] }) =>
+    [new Float64Array(r.losses), ...r.weights].map((v) => Buffer.from(v.buffer, v.byteOffset, v.byteLength).toString('hex'));
+  assert.deepEqual(bits(b), bits(a), 'two runs with 2 threads');
+  assert.deepEqual(bits(c), bits(a), '1 thread against 2');
+});

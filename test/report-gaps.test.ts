@@ -15,7 +15,15 @@ function runs(spec: Record<string, Record<number, number>>, extra: Record<string
   const out: FakeRun[] = [];
   for (const [label, bySeed] of Object.entries(spec)) {
     for (const [seed, acc] of Object.entries(bySeed)) {
-      out.push({ label, seed: Number(seed), trainLoss: [1, 0.5], trainAccuracy: [0.5, acc], testAccuracy: [0.5, acc - 0.01], averageLast: 1, ...extra[label] });
+      out.push({
+        label,
+        seed: Number(seed),
+        trainLoss: [1, 0.5],
+        trainAccuracy: [0.5, acc],
+        testAccuracy: [0.5, acc - 0.01],
+        averageLast: 1,
+        ...extra[label],
+      });
     }
   }
   return out;
@@ -92,18 +100,31 @@ test('a floor on the spread of whole-epoch readings: the same for paired and Wel
 test('the comparison table says how its gaps were made: a footnote, and tags when methods mix', () => {
   const dir = tempDir();
   // relu and tanh-relu share seeds 1-3; sigmoid ran seeds 4-6 (Welch against the best).
-  writeComparisonDir(dir, runs({ 'tanh-relu': { 1: 0.95, 2: 0.96, 3: 0.94 }, relu: { 1: 0.94, 2: 0.952, 3: 0.931 }, sigmoid: { 4: 0.85, 5: 0.86, 6: 0.84 } }));
+  writeComparisonDir(
+    dir,
+    runs({ 'tanh-relu': { 1: 0.95, 2: 0.96, 3: 0.94 }, relu: { 1: 0.94, 2: 0.952, 3: 0.931 }, sigmoid: { 4: 0.85, 5: 0.86, 6: 0.84 } }),
+  );
   const rows = writeComparison(dir, collectRuns(dir).groups);
   const byName = Object.fromEntries(rows.map((r) => [r.label, r]));
   assert.equal(byName.relu.trainGap.ci?.method, 'paired');
   assert.equal(byName.sigmoid.trainGap.ci?.method, 'Welch');
   const md = fs.readFileSync(path.join(dir, 'comparison.md'), 'utf8');
-  assert.match(md, /Gaps tagged \(paired\) are paired by seed \(3 seeds; the same seed gives the same initial weights and batch order\).*gaps tagged \(Welch\) are Welch/);
+  assert.match(
+    md,
+    /Gaps tagged \(paired\) are paired by seed \(3 seeds; the same seed gives the same initial weights and batch order\).*gaps tagged \(Welch\) are Welch/,
+  );
   assert.match(md, /^\| relu \|.*\| -0\.0090 \[-0\.\d{4}, -0\.\d{4}\] \(paired\) \|$/m);
   assert.match(md, /^\| sigmoid \|.*\| -0\.1000 \[-0\.\d{4}, -0\.\d{4}\] \(Welch\) \|$/m);
-  const csv = fs.readFileSync(path.join(dir, 'comparison.csv'), 'utf8').trim().split('\n').map((l) => l.split(','));
+  const csv = fs
+    .readFileSync(path.join(dir, 'comparison.csv'), 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => l.split(','));
   const col = csv[0].indexOf('train_accuracy_gap_method');
-  assert.deepEqual(csv.slice(1).map((c) => c[0] + ':' + c[col]), ['tanh-relu:', 'relu:paired', 'sigmoid:Welch']);
+  assert.deepEqual(
+    csv.slice(1).map((c) => c[0] + ':' + c[col]),
+    ['tanh-relu:', 'relu:paired', 'sigmoid:Welch'],
+  );
 
   const paired = tempDir();
   writeComparisonDir(paired, runs({ 'tanh-relu': { 1: 0.95, 2: 0.96 }, relu: { 1: 0.94, 2: 0.952 } }));
@@ -116,9 +137,16 @@ test('the comparison table says how its gaps were made: a footnote, and tags whe
 
 test('one formatter: the comparison and sweep tables print the same gap and mean ± std for the same runs', () => {
   const dir = tempDir();
-  writeComparisonDir(dir, runs({
-    'tanh-relu': { 1: 0.95, 2: 0.96, 3: 0.94 }, relu: { 1: 0.94, 2: 0.952, 3: 0.931 }, tanh: { 1: 0.93, 2: 0.95, 3: 0.94 }, 'relu,sigmoid,tanh': { 1: 0.9 },
-  }), 'sweep');
+  writeComparisonDir(
+    dir,
+    runs({
+      'tanh-relu': { 1: 0.95, 2: 0.96, 3: 0.94 },
+      relu: { 1: 0.94, 2: 0.952, 3: 0.931 },
+      tanh: { 1: 0.93, 2: 0.95, 3: 0.94 },
+      'relu,sigmoid,tanh': { 1: 0.9 },
+    }),
+    'sweep',
+  );
   const g = collectRuns(dir).groups;
   const cmp = comparisonTableCells(comparisonRows(g));
   const swp = sweepTableCells(sweepRows(g));

@@ -46,7 +46,10 @@ test('collectRuns groups seeds and averages per epoch; order follows comparison.
   ]);
   const c = collectRuns(dir);
   assert.equal(c.kind, 'comparison');
-  assert.deepEqual(c.groups.map((g) => g.label), ['tanh-relu', 'sigmoid']);
+  assert.deepEqual(
+    c.groups.map((g) => g.label),
+    ['tanh-relu', 'sigmoid'],
+  );
   const tr = c.groups[0];
   close(tr.epochs[0].mean.train_loss, 0.7);
   close(tr.epochs[0].std.train_loss, Math.sqrt(0.02));
@@ -69,7 +72,10 @@ test('a malformed epochs.csv is one runtime-error line naming the file', () => {
   const file = path.join(dir, 'epochs.csv');
   fs.writeFileSync(file, 'epoch,loss\n1,0.5\n');
   lenetError(() => collectRuns(dir), 1, new RegExp(`${file.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')} has a bad header`));
-  fs.writeFileSync(file, 'epoch,train_loss,train_accuracy,test_loss,test_accuracy,seconds,train_paper_loss,test_paper_loss\n1,0.5,0.9,0.6,x,1,1.5,1.5\n');
+  fs.writeFileSync(
+    file,
+    'epoch,train_loss,train_accuracy,test_loss,test_accuracy,seconds,train_paper_loss,test_paper_loss\n1,0.5,0.9,0.6,x,1,1.5,1.5\n',
+  );
   lenetError(() => readEpochsCsv(file), 1, /line 2: test_accuracy is not a number/);
   fs.writeFileSync(file, 'epoch,train_loss,train_accuracy,test_loss,test_accuracy,seconds,train_paper_loss,test_paper_loss\n1,0.5,0.9\n');
   lenetError(() => readEpochsCsv(file), 1, /line 2: 3 fields, header has 8/);
@@ -90,8 +96,8 @@ test('no runs, missing directory, duplicate seeds', () => {
   lenetError(() => collectRuns(empty), 1, new RegExp(`^no runs found under ${empty}$`));
   lenetError(() => collectRuns(path.join(empty, 'nope')), 2, /no such directory/);
   const dup = tempDir();
-  writeRun(path.join(dup, 'x'), { label: 'relu', seed: 1, trainLoss: [0.9] , averageLast: 1 });
-  writeRun(path.join(dup, 'y'), { label: 'relu', seed: 1, trainLoss: [0.8] , averageLast: 1 });
+  writeRun(path.join(dup, 'x'), { label: 'relu', seed: 1, trainLoss: [0.9], averageLast: 1 });
+  writeRun(path.join(dup, 'y'), { label: 'relu', seed: 1, trainLoss: [0.8], averageLast: 1 });
   lenetError(() => collectRuns(dup), 1, /two runs of relu with seed 1/);
 });
 
@@ -99,16 +105,43 @@ test('comparison table: means, stds, Table 2 beside, gaps paired by seed', () =>
   const dir = tempDir();
   // averageLast 1: the final values are the last epoch's.
   const runs = [
-    { label: 'sigmoid', seed: 1, trainLoss: [2, 1], trainAccuracy: [0.5, 0.80], testAccuracy: [0.5, 0.79], averageLast: 1, seconds: 10 },
+    { label: 'sigmoid', seed: 1, trainLoss: [2, 1], trainAccuracy: [0.5, 0.8], testAccuracy: [0.5, 0.79], averageLast: 1, seconds: 10 },
     { label: 'sigmoid', seed: 2, trainLoss: [2, 1.2], trainAccuracy: [0.5, 0.82], testAccuracy: [0.5, 0.83], averageLast: 1, seconds: 12 },
-    { label: 'tanh-relu', seed: 1, trainLoss: [1, 0.1], trainAccuracy: [0.9, 0.98], testAccuracy: [0.9, 0.97], averageLast: 1, seconds: 11 },
-    { label: 'tanh-relu', seed: 2, trainLoss: [1, 0.2], trainAccuracy: [0.9, 0.96], testAccuracy: [0.9, 0.975], averageLast: 1, seconds: 13 },
-    { label: 'relu,sigmoid,tanh', seed: 1, trainLoss: [1, 0.3], trainAccuracy: [0.9, 0.95], testAccuracy: [0.9, 0.94], averageLast: 1, seconds: 11 },
+    {
+      label: 'tanh-relu',
+      seed: 1,
+      trainLoss: [1, 0.1],
+      trainAccuracy: [0.9, 0.98],
+      testAccuracy: [0.9, 0.97],
+      averageLast: 1,
+      seconds: 11,
+    },
+    {
+      label: 'tanh-relu',
+      seed: 2,
+      trainLoss: [1, 0.2],
+      trainAccuracy: [0.9, 0.96],
+      testAccuracy: [0.9, 0.975],
+      averageLast: 1,
+      seconds: 13,
+    },
+    {
+      label: 'relu,sigmoid,tanh',
+      seed: 1,
+      trainLoss: [1, 0.3],
+      trainAccuracy: [0.9, 0.95],
+      testAccuracy: [0.9, 0.94],
+      averageLast: 1,
+      seconds: 11,
+    },
   ];
   writeComparisonDir(dir, runs);
   const c = collectRuns(dir);
   const rows = writeComparison(dir, c.groups);
-  assert.deepEqual(rows.map((r) => r.label), ['sigmoid', 'tanh-relu', 'relu,sigmoid,tanh']);
+  assert.deepEqual(
+    rows.map((r) => r.label),
+    ['sigmoid', 'tanh-relu', 'relu,sigmoid,tanh'],
+  );
   const sig = rows[0];
   close(sig.trainAccuracy.mean, 0.81);
   close(sig.trainAccuracy.std, Math.sqrt(0.0002));

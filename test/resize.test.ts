@@ -74,7 +74,7 @@ test("resize 'bilinear' matches hand-computed half-pixel-centre values", () => {
   const ramp = new Uint8Array(784);
   for (let r = 0; r < 28; r++) for (let c = 0; c < 28; c++) ramp[r * 28 + c] = 8 * r + c;
   const big = resizeImages(ramp, 1, 28, 28, 36, 'bilinear');
-  close(big[10 * 36 + 17], (8 * (10.5 * 28 / 36 - 0.5) + (17.5 * 28 / 36 - 0.5)) / 255, 1e-5);
+  close(big[10 * 36 + 17], (8 * ((10.5 * 28) / 36 - 0.5) + ((17.5 * 28) / 36 - 0.5)) / 255, 1e-5);
 });
 
 test('resizeImages refuses a pixel count that does not fit the images', () => {
@@ -157,9 +157,19 @@ function referenceResize(pixels: Uint8Array, count: number, rows: number, cols: 
 const bitsOf = (a: Float32Array) => new Uint32Array(a.buffer, a.byteOffset, a.length);
 
 const GEOMETRIES: [rows: number, cols: number, size: number, mode: ResizeMode][] = [
-  [28, 28, 36, 'bilinear'], [28, 28, 36, 'pad'], [28, 28, 37, 'pad'], [28, 28, 20, 'bilinear'], [28, 28, 57, 'bilinear'],
-  [28, 28, 28, 'bilinear'], [28, 28, 28, 'pad'], [7, 5, 9, 'bilinear'], [7, 5, 4, 'bilinear'], [7, 5, 8, 'pad'],
-  [3, 6, 1, 'bilinear'], [1, 1, 3, 'bilinear'], [1, 1, 3, 'pad'],
+  [28, 28, 36, 'bilinear'],
+  [28, 28, 36, 'pad'],
+  [28, 28, 37, 'pad'],
+  [28, 28, 20, 'bilinear'],
+  [28, 28, 57, 'bilinear'],
+  [28, 28, 28, 'bilinear'],
+  [28, 28, 28, 'pad'],
+  [7, 5, 9, 'bilinear'],
+  [7, 5, 4, 'bilinear'],
+  [7, 5, 8, 'pad'],
+  [3, 6, 1, 'bilinear'],
+  [1, 1, 3, 'bilinear'],
+  [1, 1, 3, 'pad'],
 ];
 
 /**
@@ -174,7 +184,15 @@ function testImages(rows: number, cols: number, random: () => number): Uint8Arra
   const sparse = blank();
   for (let i = 0; i < sparse.length; i++) if (random() < 0.1) sparse[i] = 1 + Math.floor(random() * 255);
   images.push(dense, sparse, blank(), blank().fill(255));
-  for (const [r, c] of [[0, 0], [0, cols - 1], [rows - 1, 0], [rows - 1, cols - 1], [rows >> 1, 0], [0, cols >> 1], [rows >> 1, cols >> 1]]) {
+  for (const [r, c] of [
+    [0, 0],
+    [0, cols - 1],
+    [rows - 1, 0],
+    [rows - 1, cols - 1],
+    [rows >> 1, 0],
+    [0, cols >> 1],
+    [rows >> 1, cols >> 1],
+  ]) {
     const one = blank();
     one[r * cols + c] = 1 + Math.floor(random() * 255);
     images.push(one);
@@ -194,7 +212,11 @@ test('resizeImages equals the pre-issue-9 resize bit for bit (bilinear and pad, 
     const pixels = new Uint8Array(images.length * rows * cols);
     images.forEach((img, i) => pixels.set(img, i * rows * cols));
     const expected = referenceResize(pixels, images.length, rows, cols, size, mode);
-    assert.deepEqual(bitsOf(resizeImages(pixels, images.length, rows, cols, size, mode)), bitsOf(expected), `${rows}x${cols} -> ${size} ${mode}`);
+    assert.deepEqual(
+      bitsOf(resizeImages(pixels, images.length, rows, cols, size, mode)),
+      bitsOf(expected),
+      `${rows}x${cols} -> ${size} ${mode}`,
+    );
   }
 });
 
@@ -206,7 +228,6 @@ function pick(whole: Float32Array, indices: ArrayLike<number>, outPer: number): 
   for (let i = 0; i < indices.length; i++) out.set(whole.subarray(indices[i] * outPer, (indices[i] + 1) * outPer), i * outPer);
   return out;
 }
-
 
 test('gather and slice of a ResizedImageSet equal the whole-set resize bit for bit (bilinear and pad)', () => {
   const random = prng(11);
@@ -221,7 +242,11 @@ test('gather and slice of a ResizedImageSet equal the whole-set resize bit for b
     assert.equal(set.count, count);
     const outPer = size * size;
     // Shuffled, with repeats, and a batch that is the whole set in order.
-    for (const indices of [[3, count - 1, 0, 3, 17], Array.from({ length: 25 }, () => Math.floor(random() * count)), Array.from({ length: count }, (_, i) => i)]) {
+    for (const indices of [
+      [3, count - 1, 0, 3, 17],
+      Array.from({ length: 25 }, () => Math.floor(random() * count)),
+      Array.from({ length: count }, (_, i) => i),
+    ]) {
       assert.deepEqual(bitsOf(set.gather(indices)), bitsOf(pick(whole, indices, outPer)), `${rows}x${cols} -> ${size} ${mode}`);
     }
     assert.deepEqual(bitsOf(set.slice(7, 19)), bitsOf(whole.subarray(7 * outPer, 19 * outPer)));
@@ -248,5 +273,8 @@ test('a ResizedImageSet refuses indices outside the set instead of returning NaN
   assert.throws(() => set.slice(2, 4), RangeError);
   assert.throws(() => set.slice(-1, 1), RangeError);
   assert.throws(() => set.slice(2, 1), RangeError);
-  assert.throws(() => new ResizedImageSet(pixelsFor(3), Uint8Array.of(1, 2), createResizer(28, 28, 36, 'pad')), /2352 bytes for 2 images of 28x28/);
+  assert.throws(
+    () => new ResizedImageSet(pixelsFor(3), Uint8Array.of(1, 2), createResizer(28, 28, 36, 'pad')),
+    /2352 bytes for 2 images of 28x28/,
+  );
 });

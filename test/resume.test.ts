@@ -14,7 +14,12 @@ const ARGS = ['train', '--activation', 'tanh-relu', '--limit', '3000', '--epochs
 function csvWithoutSeconds(dir: string): string[] {
   const lines = fs.readFileSync(path.join(dir, 'epochs.csv'), 'utf8').trim().split('\n');
   const secondsAt = lines[0].split(',').indexOf('seconds');
-  return lines.map((l) => l.split(',').filter((_, i) => i !== secondsAt).join(','));
+  return lines.map((l) =>
+    l
+      .split(',')
+      .filter((_, i) => i !== secondsAt)
+      .join(','),
+  );
 }
 
 function dataRows(dir: string): number {
@@ -26,7 +31,12 @@ function dataRows(dir: string): number {
 }
 
 /** Starts a real training subprocess and signals it once `when` holds (polled every 5 ms). */
-function runAndSignal(dir: string, when: () => boolean, signal: NodeJS.Signals, env: NodeJS.ProcessEnv = {}): Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string }> {
+function runAndSignal(
+  dir: string,
+  when: () => boolean,
+  signal: NodeJS.Signals,
+  env: NodeJS.ProcessEnv = {},
+): Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string }> {
   return new Promise((resolve) => {
     const child = spawn(process.execPath, [BIN, ...ARGS, '--out', dir], { cwd: ROOT, env: { ...process.env, ...env } });
     let stderr = '';
@@ -54,9 +64,15 @@ test('reference: an uninterrupted run', () => {
 
 function assertSameAsReference(dir: string): void {
   assert.deepEqual(csvWithoutSeconds(dir), csvWithoutSeconds(reference));
-  const header = fs.readFileSync(path.join(dir, 'epochs.csv'), 'utf8').split('\n').filter((l) => l.startsWith('epoch,'));
+  const header = fs
+    .readFileSync(path.join(dir, 'epochs.csv'), 'utf8')
+    .split('\n')
+    .filter((l) => l.startsWith('epoch,'));
   assert.equal(header.length, 1, 'one header');
-  assert.ok(fs.readFileSync(path.join(dir, 'model', 'weights.bin')).equals(fs.readFileSync(path.join(reference, 'model', 'weights.bin'))), 'final weights are bit-identical');
+  assert.ok(
+    fs.readFileSync(path.join(dir, 'model', 'weights.bin')).equals(fs.readFileSync(path.join(reference, 'model', 'weights.bin'))),
+    'final weights are bit-identical',
+  );
   const summary = JSON.parse(fs.readFileSync(path.join(dir, 'summary.json'), 'utf8'));
   assert.equal(summary.complete, true);
   assert.equal(summary.epochs_run, 3);
@@ -73,10 +89,14 @@ test('SIGKILL mid-epoch 2, then --resume: same epochs.csv and weights as uninter
   const dir = path.join(work, 'kill-mid-epoch');
   // Epoch 1's checkpoint exists; wait a little longer so that the kill lands inside epoch 2.
   let firstCheckpointAt = 0;
-  const killed = await runAndSignal(dir, () => {
-    if (!firstCheckpointAt && fs.existsSync(path.join(dir, 'checkpoint.bin'))) firstCheckpointAt = Date.now();
-    return firstCheckpointAt > 0 && Date.now() - firstCheckpointAt > 40;
-  }, 'SIGKILL');
+  const killed = await runAndSignal(
+    dir,
+    () => {
+      if (!firstCheckpointAt && fs.existsSync(path.join(dir, 'checkpoint.bin'))) firstCheckpointAt = Date.now();
+      return firstCheckpointAt > 0 && Date.now() - firstCheckpointAt > 40;
+    },
+    'SIGKILL',
+  );
   assert.equal(killed.signal, 'SIGKILL');
   assert.equal(dataRows(dir), 1, 'killed during epoch 2');
   // A torn row after the checkpoint's epoch (as a power cut mid-append would leave) is dropped too.
@@ -90,7 +110,11 @@ test('SIGKILL during the checkpoint write of epoch 2 (after its CSV row): the ro
   assert.equal(killed.signal, 'SIGKILL');
   assert.equal(dataRows(dir), 2, 'epoch 2 row was written before the checkpoint');
   resumeAndCheck(dir);
-  assert.deepEqual(fs.readdirSync(dir).filter((f) => f.endsWith('.tmp')), [], 'no temporary file left');
+  assert.deepEqual(
+    fs.readdirSync(dir).filter((f) => f.endsWith('.tmp')),
+    [],
+    'no temporary file left',
+  );
 });
 
 test('SIGKILL before the first epoch ends: resume starts over and still matches', async () => {
@@ -127,7 +151,21 @@ test('SIGTERM exits 143; --resume refuses protocol flags and finished runs say s
 
 test('lenet compare interrupted by SIGINT resumes: finished runs kept and skipped, the interrupted one resumed', async () => {
   const out = path.join(work, 'compare');
-  const args = ['compare', '--activations', 'relu,tanh-relu', '--limit', '3000', '--epochs', '2', '--lr', '0.001', '--threads', '2', '--out', out];
+  const args = [
+    'compare',
+    '--activations',
+    'relu,tanh-relu',
+    '--limit',
+    '3000',
+    '--epochs',
+    '2',
+    '--lr',
+    '0.001',
+    '--threads',
+    '2',
+    '--out',
+    out,
+  ];
   const second = path.join(out, 'tanh-relu', 'seed-1');
   const stopped = await new Promise<{ code: number | null; stderr: string }>((resolve) => {
     const child = spawn(process.execPath, [BIN, ...args], { cwd: ROOT });
@@ -139,7 +177,10 @@ test('lenet compare interrupted by SIGINT resumes: finished runs kept and skippe
         child.kill('SIGINT');
       }
     }, 5);
-    child.on('exit', (code) => { clearInterval(timer); resolve({ code, stderr }); });
+    child.on('exit', (code) => {
+      clearInterval(timer);
+      resolve({ code, stderr });
+    });
   });
   assert.equal(stopped.code, 130, stopped.stderr);
   assert.match(stopped.stderr, /comparison stopped; finished runs are kept/);
@@ -154,7 +195,22 @@ test('lenet compare interrupted by SIGINT resumes: finished runs kept and skippe
   }
   // The resumed run equals the same run trained in one go.
   const single = path.join(work, 'single-tanh-relu');
-  const ref = runCli(['train', '--activation', 'tanh-relu', '--limit', '3000', '--epochs', '2', '--lr', '0.001', '--threads', '2', '--out', single, '--quiet']);
+  const ref = runCli([
+    'train',
+    '--activation',
+    'tanh-relu',
+    '--limit',
+    '3000',
+    '--epochs',
+    '2',
+    '--lr',
+    '0.001',
+    '--threads',
+    '2',
+    '--out',
+    single,
+    '--quiet',
+  ]);
   assert.equal(ref.code, 0, ref.stderr);
   assert.deepEqual(csvWithoutSeconds(second), csvWithoutSeconds(single));
   assert.ok(fs.readFileSync(path.join(second, 'model', 'weights.bin')).equals(fs.readFileSync(path.join(single, 'model', 'weights.bin'))));

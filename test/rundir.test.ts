@@ -20,7 +20,16 @@ const work = tempDir('lenet-rundir-');
 test.after(() => fs.rmSync(work, { recursive: true, force: true }));
 
 function row(epoch: number, loss: number): EpochRow {
-  return { epoch, train_loss: loss, train_accuracy: 0.5, test_loss: loss, test_accuracy: 0.5, seconds: 1.25, train_paper_loss: 1.5, test_paper_loss: 1.5 };
+  return {
+    epoch,
+    train_loss: loss,
+    train_accuracy: 0.5,
+    test_loss: loss,
+    test_accuracy: 0.5,
+    seconds: 1.25,
+    train_paper_loss: 1.5,
+    test_paper_loss: 1.5,
+  };
 }
 
 test('writeFileAtomic on a full disk: fails naming the file and ENOSPC, keeps the old content, leaves no temporary', (t) => {
@@ -29,7 +38,11 @@ test('writeFileAtomic on a full disk: fails naming the file and ENOSPC, keeps th
   const good = Buffer.alloc(20_000, 7);
   writeFileAtomic(file, good);
   const big = Buffer.alloc(100_000, 9);
-  throwsLenet(() => writeFileAtomic(file, big), 1, new RegExp(`cannot write ${file.replace(/[.]/g, '\\.')}: no space left on device \\(ENOSPC\\)`));
+  throwsLenet(
+    () => writeFileAtomic(file, big),
+    1,
+    new RegExp(`cannot write ${file.replace(/[.]/g, '\\.')}: no space left on device \\(ENOSPC\\)`),
+  );
   assert.ok(fs.readFileSync(file).equals(good), 'the good file is intact');
   assert.deepEqual(fs.readdirSync(mnt), ['checkpoint.bin'], 'no temporary left behind');
   // The next write that fits succeeds (the failed one freed its space).
@@ -40,7 +53,11 @@ test('writeFileAtomic on a full disk: fails naming the file and ENOSPC, keeps th
 test('lock: a second writer is refused with the pid holding the folder; release frees it', () => {
   const dir = tempDir('lenet-lock-');
   const first = lockFolder(dir, 'lenet train');
-  throwsLenet(() => lockFolder(dir, 'lenet train'), 1, new RegExp(`cannot write into ${dir}: it is being written by pid ${process.pid} \\(lenet train, since `));
+  throwsLenet(
+    () => lockFolder(dir, 'lenet train'),
+    1,
+    new RegExp(`cannot write into ${dir}: it is being written by pid ${process.pid} \\(lenet train, since `),
+  );
   assert.match(lockHolder(dir) ?? '', new RegExp(`pid ${process.pid}`));
   first.release();
   assert.equal(fs.existsSync(path.join(dir, LOCK_FILE)), false);
@@ -52,7 +69,10 @@ test('lock: a lock left by a dead process is taken over; one held on another hos
   const dir = tempDir('lenet-lock-');
   const dead = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' });
   const deadPid = Number(dead.stdout);
-  fs.writeFileSync(path.join(dir, LOCK_FILE), JSON.stringify({ pid: deadPid, host: os.hostname(), command: 'lenet train', started: 'then' }));
+  fs.writeFileSync(
+    path.join(dir, LOCK_FILE),
+    JSON.stringify({ pid: deadPid, host: os.hostname(), command: 'lenet train', started: 'then' }),
+  );
   assert.equal(lockHolder(dir), null, 'a dead owner holds nothing');
   const lock = lockFolder(dir, 'lenet train --resume');
   assert.equal(JSON.parse(fs.readFileSync(path.join(dir, LOCK_FILE), 'utf8')).pid, process.pid);
@@ -60,15 +80,26 @@ test('lock: a lock left by a dead process is taken over; one held on another hos
   lock.release();
   // A live pid that is not a Node process (the dead writer's pid reused by another program) holds nothing.
   const sleeper = spawn('sleep', ['30']);
-  fs.writeFileSync(path.join(dir, LOCK_FILE), JSON.stringify({ pid: sleeper.pid, host: os.hostname(), command: 'lenet train', started: 'then' }));
+  fs.writeFileSync(
+    path.join(dir, LOCK_FILE),
+    JSON.stringify({ pid: sleeper.pid, host: os.hostname(), command: 'lenet train', started: 'then' }),
+  );
   try {
     assert.equal(lockHolder(dir), null);
     lockFolder(dir, 'lenet train').release();
   } finally {
     sleeper.kill();
   }
-  fs.writeFileSync(path.join(dir, LOCK_FILE), JSON.stringify({ pid: 4242, host: 'node-17.cluster', command: 'lenet sweep', started: 'then' }));
-  throwsLenet(() => lockFolder(dir, 'lenet sweep'), 1, /pid 4242 on host node-17\.cluster/, /if that process is gone, delete .*\.lenet\.lock/);
+  fs.writeFileSync(
+    path.join(dir, LOCK_FILE),
+    JSON.stringify({ pid: 4242, host: 'node-17.cluster', command: 'lenet sweep', started: 'then' }),
+  );
+  throwsLenet(
+    () => lockFolder(dir, 'lenet sweep'),
+    1,
+    /pid 4242 on host node-17\.cluster/,
+    /if that process is gone, delete .*\.lenet\.lock/,
+  );
 });
 
 test('lock: of many processes racing for one folder, exactly one wins each time', async () => {
@@ -79,7 +110,9 @@ test('lock: of many processes racing for one folder, exactly one wins each time'
   for (let round = 0; round < 3; round++) {
     const dir = tempDir('lenet-race-');
     const children = Array.from({ length: 6 }, () => spawn(process.execPath, ['-e', script, dir]));
-    const said = await Promise.all(children.map((child) => new Promise<string>((resolve) => child.stdout.once('data', (d) => resolve(String(d))))));
+    const said = await Promise.all(
+      children.map((child) => new Promise<string>((resolve) => child.stdout.once('data', (d) => resolve(String(d))))),
+    );
     const exited = children.map((child) => new Promise<void>((resolve) => child.on('exit', () => resolve())));
     for (const child of children) child.stdin.end();
     await Promise.all(exited);
@@ -117,18 +150,35 @@ test('summary.json of a diverged run: null in the JSON, NaN when read, diverged_
 });
 
 function manifestOf(config: TrainConfig, backend: string, dataset = 'MNIST') {
-  return { config, backend: { name: backend }, data: { files: Object.entries(KNOWN_DATASETS[dataset]).map(([name, sha256]) => ({ name, sha256 })) } };
+  return {
+    config,
+    backend: { name: backend },
+    data: { files: Object.entries(KNOWN_DATASETS[dataset]).map(([name, sha256]) => ({ name, sha256 })) },
+  };
 }
 
 test('protocol: --backend auto and --backend native that both ran native are one protocol; cpu, other data, other lr are not', () => {
   const auto = resolveTrainConfig({ backend: 'auto', seed: 1 });
   const native = resolveTrainConfig({ backend: 'native', seed: 2, threads: 1, dataDir: '/elsewhere', schedule: 'relu,relu,relu' });
   assert.deepEqual(protocolDifferences(protocolOf(manifestOf(auto, 'native')), protocolOf(manifestOf(native, 'native'))), []);
-  assert.deepEqual(protocolDifferences(protocolOf(manifestOf(auto, 'native')), protocolOf(manifestOf(auto, 'cpu'))).map((d) => d.key), ['backend']);
+  assert.deepEqual(
+    protocolDifferences(protocolOf(manifestOf(auto, 'native')), protocolOf(manifestOf(auto, 'cpu'))).map((d) => d.key),
+    ['backend'],
+  );
   const data = protocolDifferences(protocolOf(manifestOf(auto, 'native')), protocolOf(manifestOf(auto, 'native', 'Fashion-MNIST')));
-  assert.deepEqual(data.map((d) => d.key), ['data file t10k-images-idx3-ubyte', 'data file t10k-labels-idx1-ubyte', 'data file train-images-idx3-ubyte', 'data file train-labels-idx1-ubyte']);
+  assert.deepEqual(
+    data.map((d) => d.key),
+    [
+      'data file t10k-images-idx3-ubyte',
+      'data file t10k-labels-idx1-ubyte',
+      'data file train-images-idx3-ubyte',
+      'data file train-labels-idx1-ubyte',
+    ],
+  );
   const lr = resolveTrainConfig({ lr: 0.001 });
-  assert.deepEqual(protocolDifferences(protocolOf(manifestOf(auto, 'native')), protocolOf(manifestOf(lr, 'native'))), [{ key: 'learningRate', a: '0.0001', b: '0.001' }]);
+  assert.deepEqual(protocolDifferences(protocolOf(manifestOf(auto, 'native')), protocolOf(manifestOf(lr, 'native'))), [
+    { key: 'learningRate', a: '0.0001', b: '0.001' },
+  ]);
 });
 
 test('protocol: every key of a resolved config is classified as protocol, per cell or local', () => {
@@ -146,9 +196,24 @@ test('data sets are recognised by their SHA-256: MNIST, Fashion-MNIST, otherwise
 
 test('--force clears an earlier run and nothing else: foreign temporaries and a foreign model/ stay (or are refused)', () => {
   const dir = tempDir('lenet-force-');
-  for (const f of ['epochs.csv', 'summary.json', 'summary.csv', 'config.json', 'checkpoint.bin', 'confusion.csv', 'confusion.png', '.epochs.csv.123.tmp', '.notes.md.swp.tmp', 'notes.md']) fs.writeFileSync(path.join(dir, f), 'x');
+  for (const f of [
+    'epochs.csv',
+    'summary.json',
+    'summary.csv',
+    'config.json',
+    'checkpoint.bin',
+    'confusion.csv',
+    'confusion.png',
+    '.epochs.csv.123.tmp',
+    '.notes.md.swp.tmp',
+    'notes.md',
+  ])
+    fs.writeFileSync(path.join(dir, f), 'x');
   fs.mkdirSync(path.join(dir, 'model'));
-  fs.writeFileSync(path.join(dir, 'model', 'model.json'), JSON.stringify({ format: 'layers-model', weightsManifest: [{ paths: ['weights.bin'] }] }));
+  fs.writeFileSync(
+    path.join(dir, 'model', 'model.json'),
+    JSON.stringify({ format: 'layers-model', weightsManifest: [{ paths: ['weights.bin'] }] }),
+  );
   fs.writeFileSync(path.join(dir, 'model', 'weights.bin'), 'w');
   checkOutDir(dir, true);
   clearRunFiles(dir);

@@ -15,7 +15,23 @@ function fails(args: string[], code: number, pattern: RegExp): void {
 
 test('sweep: a real tiny shard, then a rerun that trains nothing', () => {
   const out = path.join(tempDir('lenet-sweep-cli-'), 'sweep');
-  const args = ['sweep', '--grid', 'relu,tanh', '--limit', '100', '--epochs', '1', '--average-last', '1', '--seeds', '1', '--out', out, '--shard', '1/2'];
+  const args = [
+    'sweep',
+    '--grid',
+    'relu,tanh',
+    '--limit',
+    '100',
+    '--epochs',
+    '1',
+    '--average-last',
+    '1',
+    '--seeds',
+    '1',
+    '--out',
+    out,
+    '--shard',
+    '1/2',
+  ];
   const first = lenet([...args, '--quiet']);
   assert.equal(first.code, 0, first.stderr);
   assert.match(first.stdout, /sweep: 4 trained, 0 already done/);
@@ -27,7 +43,8 @@ test('sweep: a real tiny shard, then a rerun that trains nothing', () => {
     return fs.statSync(path.join(out, d, 'summary.json')).mtimeMs;
   });
   assert.ok(!fs.existsSync(path.join(out, 'tanh_tanh_relu')), 'cell 1 belongs to shard 2');
-  for (const f of ['sweep.csv', 'sweep.md', 'heatmap.svg', 'heatmap.png', 'comparison.json']) assert.ok(fs.existsSync(path.join(out, f)), f);
+  for (const f of ['sweep.csv', 'sweep.md', 'heatmap.svg', 'heatmap.png', 'comparison.json'])
+    assert.ok(fs.existsSync(path.join(out, f)), f);
   assert.equal(fs.readFileSync(path.join(out, 'sweep.csv'), 'utf8').trim().split('\n').length, 5);
 
   const second = lenet([...args, '--json']);
@@ -68,7 +85,12 @@ const CURVE = [2, 1.2, 0.8, 0.6];
 function comparison(): string {
   const dir = tempDir();
   const runs: FakeRun[] = [];
-  for (const [label, f] of [['sigmoid', 1.5], ['tanh', 0.8], ['relu', 0.7], ['tanh-relu', 0.5]] as const) {
+  for (const [label, f] of [
+    ['sigmoid', 1.5],
+    ['tanh', 0.8],
+    ['relu', 0.7],
+    ['tanh-relu', 0.5],
+  ] as const) {
     for (const seed of [1, 2]) runs.push({ label, seed, trainLoss: CURVE.map((x) => x * f * (1 + seed / 30)) });
   }
   writeComparisonDir(dir, runs);
@@ -86,7 +108,18 @@ test('report and plot on a comparison folder', () => {
   const p = lenet(['plot', dir, '--out', out, '--json']);
   assert.equal(p.code, 0, p.stderr);
   const files = JSON.parse(p.stdout).files.map((f: string) => path.basename(f));
-  assert.deepEqual(files, ['accuracy.svg', 'accuracy.png', 'loss.svg', 'loss.png', 'accuracy-zoom.svg', 'accuracy-zoom.png', 'loss-zoom.svg', 'loss-zoom.png', 'paper-loss.svg', 'paper-loss.png']);
+  assert.deepEqual(files, [
+    'accuracy.svg',
+    'accuracy.png',
+    'loss.svg',
+    'loss.png',
+    'accuracy-zoom.svg',
+    'accuracy-zoom.png',
+    'loss-zoom.svg',
+    'loss-zoom.png',
+    'paper-loss.svg',
+    'paper-loss.png',
+  ]);
 });
 
 test('report/plot: missing folder (exit 2), no runs or a malformed run (exit 1), one line each', () => {
@@ -98,7 +131,10 @@ test('report/plot: missing folder (exit 2), no runs or a malformed run (exit 1),
   writeRun(path.join(bad, 'run'), { label: 'relu', seed: 1, trainLoss: [1, 0.5] });
   fs.writeFileSync(path.join(bad, 'run', 'epochs.csv'), 'epoch;loss\n1;0.5\n');
   fails(['plot', bad], 1, /run\/epochs\.csv has a bad header/);
-  fs.writeFileSync(path.join(bad, 'run', 'epochs.csv'), 'epoch,train_loss,train_accuracy,test_loss,test_accuracy,seconds,train_paper_loss,test_paper_loss\n1,2.3,0.2,2,0.1,0.1,2,2\n');
+  fs.writeFileSync(
+    path.join(bad, 'run', 'epochs.csv'),
+    'epoch,train_loss,train_accuracy,test_loss,test_accuracy,seconds,train_paper_loss,test_paper_loss\n1,2.3,0.2,2,0.1,0.1,2,2\n',
+  );
   fs.rmSync(path.join(bad, 'run', 'summary.json'));
   fails(['report', bad], 1, /no runs found under .* \(skipped run: epochs\.csv without summary\.json/);
 });

@@ -69,7 +69,10 @@ test('--shard validation', () => {
 function fakeCells(): FakeRun[] {
   const cells = gridCells(gridSchedules(parseGrid('tanh,relu')), [1, 2]);
   return cells.map((c, i) => ({
-    label: c.label, seed: c.seed, averageLast: 1, seconds: 5 + (i % 3),
+    label: c.label,
+    seed: c.seed,
+    averageLast: 1,
+    seconds: 5 + (i % 3),
     // Two schedules tie on purpose (i = 2,3 and 4,5 share losses by seed) to exercise the rank order.
     trainLoss: [1.5, 0.2 + ((Math.floor(i / 2) * 7) % 5) / 20 + c.seed / 100],
   }));
@@ -80,7 +83,10 @@ test('ranked table: best first, gaps with Welch CIs for 2 seeds', () => {
   writeComparisonDir(dir, fakeCells(), 'sweep');
   const { rows } = writeSweepTable(dir, collectRuns(dir).groups);
   assert.equal(rows.length, 8);
-  assert.deepEqual(rows.map((r) => r.rank), [1, 2, 3, 4, 5, 6, 7, 8]);
+  assert.deepEqual(
+    rows.map((r) => r.rank),
+    [1, 2, 3, 4, 5, 6, 7, 8],
+  );
   for (let i = 1; i < rows.length; i++) assert.ok(rows[i].testAccuracy.mean <= rows[i - 1].testAccuracy.mean);
   assert.equal(rows[0].gap, 0);
   assert.equal(rows[0].ci, null);
@@ -114,7 +120,11 @@ test('merge of shard folders equals the table and heatmap of the whole', async (
     assert.equal(result.copied, 16);
     assert.deepEqual(result.missing, []);
     for (const f of ['sweep.md', 'sweep.csv', 'heatmap.svg']) {
-      assert.equal(fs.readFileSync(path.join(out, f), 'utf8'), fs.readFileSync(path.join(whole, f), 'utf8'), `N=${n}: ${f} equals the unsharded one`);
+      assert.equal(
+        fs.readFileSync(path.join(out, f), 'utf8'),
+        fs.readFileSync(path.join(whole, f), 'utf8'),
+        `N=${n}: ${f} equals the unsharded one`,
+      );
     }
     assert.deepEqual(fs.readFileSync(path.join(out, 'heatmap.png')), fs.readFileSync(path.join(whole, 'heatmap.png')));
     const cmp = JSON.parse(fs.readFileSync(path.join(out, 'comparison.json'), 'utf8'));
@@ -135,7 +145,11 @@ test('merge refuses shards of different protocols, and conflicting duplicates, w
   const a = tempDir();
   const b = tempDir();
   writeComparisonDir(a, shardCells(runs, { k: 1, n: 2 }), 'sweep');
-  writeComparisonDir(b, shardCells(runs, { k: 2, n: 2 }).map((r) => ({ ...r, config: { learningRate: 0.001 } })), 'sweep');
+  writeComparisonDir(
+    b,
+    shardCells(runs, { k: 2, n: 2 }).map((r) => ({ ...r, config: { learningRate: 0.001 } })),
+    'sweep',
+  );
   await assert.rejects(mergeSweeps([a, b], path.join(tempDir(), 'm')), (err: unknown) => {
     assert.ok(err instanceof LenetError);
     assert.equal(err.exitCode, 1);
@@ -144,7 +158,11 @@ test('merge refuses shards of different protocols, and conflicting duplicates, w
   });
   // dataDir and threads are machine-local: they may differ.
   const c = tempDir();
-  writeComparisonDir(c, shardCells(runs, { k: 2, n: 2 }).map((r) => ({ ...r, config: { dataDir: '/elsewhere', threads: 8 } })), 'sweep');
+  writeComparisonDir(
+    c,
+    shardCells(runs, { k: 2, n: 2 }).map((r) => ({ ...r, config: { dataDir: '/elsewhere', threads: 8 } })),
+    'sweep',
+  );
   const ok = await mergeSweeps([a, c], path.join(tempDir(), 'm'));
   assert.equal(ok.runs, 16);
   // The same cell with different results in two inputs.
@@ -167,7 +185,14 @@ test('a sweep folder is read in grid order even when its comparison.json lists o
   const file = path.join(dir, 'comparison.json');
   const cmp = JSON.parse(fs.readFileSync(file, 'utf8'));
   const last = shardCells(runs, { k: 2, n: 3 }).reverse();
-  fs.writeFileSync(file, JSON.stringify({ ...cmp, schedules: [...new Set(last.map((r) => r.label))], runs: last.map((r) => ({ schedule: r.label, seed: r.seed, dir: '' })) }));
+  fs.writeFileSync(
+    file,
+    JSON.stringify({
+      ...cmp,
+      schedules: [...new Set(last.map((r) => r.label))],
+      runs: last.map((r) => ({ schedule: r.label, seed: r.seed, dir: '' })),
+    }),
+  );
   const labels = collectRuns(dir).groups.map((g) => g.label);
   assert.deepEqual(labels, [...new Set(gridCells(gridSchedules(parseGrid('tanh,relu')), [1]).map((c) => c.label))]);
   assert.deepEqual(labels.slice(0, 3), ['tanh', 'tanh,tanh,relu', 'tanh,relu,tanh']);

@@ -34,7 +34,9 @@ export async function selectBackend(requested: string, threads: number | null): 
     if (registerNativeBackend({ threads: threads ?? undefined })) {
       name = 'native';
     } else if (requested === 'native') {
-      throw runtimeError(`the native backend is not available: ${nativeLoadError() ?? 'addon did not load'} (rebuild it with npm rebuild, or use --backend cpu)`);
+      throw runtimeError(
+        `the native backend is not available: ${nativeLoadError() ?? 'addon did not load'} (rebuild it with npm rebuild, or use --backend cpu)`,
+      );
     } else {
       name = 'cpu';
       if (!fallbackNoted) note = `native addon not available (${nativeLoadError() ?? 'did not load'}); using the slow pure-JS cpu backend`;
@@ -45,7 +47,9 @@ export async function selectBackend(requested: string, threads: number | null): 
     try {
       require('@tensorflow/tfjs-node');
     } catch {
-      throw runtimeError('--backend tensorflow needs @tensorflow/tfjs-node, which is not installed (it is optional: its installer downloads libtensorflow)');
+      throw runtimeError(
+        '--backend tensorflow needs @tensorflow/tfjs-node, which is not installed (it is optional: its installer downloads libtensorflow)',
+      );
     }
   }
   if (!(await tf.setBackend(name))) throw runtimeError(`backend "${name}" failed to initialise`);
@@ -64,7 +68,14 @@ export function assertTfjsVersionForNative(installed?: Record<string, string>): 
 }
 
 /** What `lenet info` and config.json report about the native kernels. */
-export function describeNative(): { available: boolean; error: string | null; kernels: string[]; features: string[]; simd: string | null; threads: number | null } {
+export function describeNative(): {
+  available: boolean;
+  error: string | null;
+  kernels: string[];
+  features: string[];
+  simd: string | null;
+  threads: number | null;
+} {
   const mismatch = tfjsVersionMismatch();
   if (mismatch != null) return { available: false, error: mismatch, kernels: [], features: [], simd: null, threads: null };
   const available = registerNativeBackend();

@@ -8,8 +8,19 @@
  * backend the whole update is AdamOptimizer's.
  */
 import {
-  AdamOptimizer, add, backend as currentBackend, div, engine, mul, sqrt,
-  square, sub, Tensor, tidy, Variable, zerosLike,
+  AdamOptimizer,
+  add,
+  backend as currentBackend,
+  div,
+  engine,
+  mul,
+  sqrt,
+  square,
+  sub,
+  Tensor,
+  tidy,
+  Variable,
+  zerosLike,
 } from '@tensorflow/tfjs-core';
 import { loadNativeAddon } from './native-addon';
 import { NativeBackendCPU } from './native-backend-cpu';
@@ -42,8 +53,7 @@ export class NativeAdamOptimizer extends AdamOptimizer {
       return;
     }
     const self = this as unknown as AdamState;
-    const names = Array.isArray(variableGradients) ? variableGradients.map((v) => v.name)
-      : Object.keys(variableGradients);
+    const names = Array.isArray(variableGradients) ? variableGradients.map((v) => v.name) : Object.keys(variableGradients);
     const f = Math.fround;
     const accBeta1 = backend.privateFloat32(self.accBeta1.dataId);
     const accBeta2 = backend.privateFloat32(self.accBeta2.dataId);
@@ -53,8 +63,16 @@ export class NativeAdamOptimizer extends AdamOptimizer {
     }
     const oneMinusAcc1 = f(1 - accBeta1[0]);
     const oneMinusAcc2 = f(1 - accBeta2[0]);
-    const scalars = [f(self.beta1), f(1 - self.beta1), f(self.beta2), f(1 - self.beta2), oneMinusAcc1, oneMinusAcc2,
-      f(self.epsilon), f(-self.learningRate)];
+    const scalars = [
+      f(self.beta1),
+      f(1 - self.beta1),
+      f(self.beta2),
+      f(1 - self.beta2),
+      oneMinusAcc1,
+      oneMinusAcc2,
+      f(self.epsilon),
+      f(-self.learningRate),
+    ];
     const inPlace = (t: Tensor): Float32Array | null => backend.privateFloat32(t.dataId);
     names.forEach((name, i) => {
       const value = engine().registeredVariables[name];
@@ -68,11 +86,11 @@ export class NativeAdamOptimizer extends AdamOptimizer {
       if (gradient == null) return;
       const m = self.accumulatedFirstMoment[i]!.variable;
       const v = self.accumulatedSecondMoment[i]!.variable;
-      const xs = inPlace(value), ms = inPlace(m), vs = inPlace(v);
-      const gs = gradient.dtype === 'float32' && backend.data.has(gradient.dataId)
-        ? backend.data.get(gradient.dataId).values : null;
-      if (xs && ms && vs && gs instanceof Float32Array && gs.length === xs.length && ms.length === xs.length &&
-          vs.length === xs.length) {
+      const xs = inPlace(value),
+        ms = inPlace(m),
+        vs = inPlace(v);
+      const gs = gradient.dtype === 'float32' && backend.data.has(gradient.dataId) ? backend.data.get(gradient.dataId).values : null;
+      if (xs && ms && vs && gs instanceof Float32Array && gs.length === xs.length && ms.length === xs.length && vs.length === xs.length) {
         addon.adamUpdate(xs, ms, vs, gs, scalars);
         return;
       }

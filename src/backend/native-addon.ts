@@ -49,15 +49,29 @@ export interface PoolGeometry {
  * `activation` and `op` are codes of the addon's table (opCodes).
  */
 export interface NativeKernelFns {
-  conv2dForward(y: Float32Array, x: Float32Array, filter: Float32Array, bias: Float32Array | null,
-    activation: number, geometry: ConvGeometry): void;
+  conv2dForward(
+    y: Float32Array,
+    x: Float32Array,
+    filter: Float32Array,
+    bias: Float32Array | null,
+    activation: number,
+    geometry: ConvGeometry,
+  ): void;
   conv2dBackwardInput(dx: Float32Array, dy: Float32Array, filter: Float32Array, geometry: ConvGeometry): void;
   conv2dBackwardFilter(dfilter: Float32Array, x: Float32Array, dy: Float32Array, geometry: ConvGeometry): void;
   maxPool(y: Float32Array, x: Float32Array, geometry: PoolGeometry): void;
   maxPoolGrad(dx: Float32Array, dy: Float32Array, x: Float32Array, geometry: PoolGeometry): void;
   /** sizes: [batchA, batchB, m, k, n] */
-  batchMatMul(c: Float32Array, a: Float32Array, b: Float32Array, bias: Float32Array | null,
-    activation: number, sizes: number[], transposeA: boolean, transposeB: boolean): void;
+  batchMatMul(
+    c: Float32Array,
+    a: Float32Array,
+    b: Float32Array,
+    bias: Float32Array | null,
+    activation: number,
+    sizes: number[],
+    transposeA: boolean,
+    transposeB: boolean,
+  ): void;
   /** out[i] = a[i % na] op b[i % nb]; sizes [n, na, nb]. */
   binaryOp(out: Float32Array, a: Float32Array, b: Float32Array, op: number, sizes: number[]): void;
   /** out[i] = op(x[i]); alpha: Step's value for x <= 0. */
@@ -117,7 +131,7 @@ export function loadNativeAddon(): NativeAddon | null {
     }
   }
   cached = null;
-  loadError = `cannot load build/Release/lenet_native.node (build it with \`npm rebuild\`): ${errors.join("; ")}`;
+  loadError = `cannot load build/Release/lenet_native.node (build it with \`npm rebuild\`): ${errors.join('; ')}`;
   return cached;
 }
 

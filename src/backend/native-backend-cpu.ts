@@ -125,7 +125,8 @@ export class NativeBackendCPU extends MathBackendCPU {
   }
 
   override disposeData(dataId: DataId, force = false): boolean {
-    if (this.pending.has(dataId)) {  // never read: nothing to compute, nothing to recycle
+    if (this.pending.has(dataId)) {
+      // never read: nothing to compute, nothing to recycle
       const released = super.disposeData(dataId, force);
       if (!this.data.has(dataId)) this.release(dataId);
       return released;

@@ -11,7 +11,6 @@ import { allocOutput } from './native-backend-cpu';
 import { allFloat32, f32, nativeKernel, NativeImpl } from './native-kernels';
 import { BINARY_KERNELS, UNARY_KERNELS } from './native-opcodes';
 
-
 /**
  * How an input of `shape` repeats inside `outShape`: its element count if, right-aligned
  * and without its leading 1s, it equals the trailing dims of outShape; otherwise null.
@@ -31,7 +30,8 @@ function binaryImpl(addon: NativeAddon, op: number): NativeImpl {
     if (!allFloat32(a, b)) return null;
     const outShape = backend_util.assertAndGetBroadcastShape(a.shape, b.shape);
     const n = util.sizeFromShape(outShape);
-    const na = period(a.shape, outShape), nb = period(b.shape, outShape);
+    const na = period(a.shape, outShape),
+      nb = period(b.shape, outShape);
     if (n === 0 || na == null || nb == null || (na !== n && nb !== n)) return null;
     const out = allocOutput(backend, n);
     addon.binaryOp(out, f32(backend, a), f32(backend, b), op, [n, na, nb]);

@@ -6,7 +6,14 @@
  * A case the addon does not cover (dtype, dilation, NCHW, prelu...) runs the cpu kernel.
  */
 import {
-  backend_util, getKernel, KernelConfig, KernelFunc, NamedAttrMap, NamedTensorInfoMap, TensorInfo, util,
+  backend_util,
+  getKernel,
+  KernelConfig,
+  KernelFunc,
+  NamedAttrMap,
+  NamedTensorInfoMap,
+  TensorInfo,
+  util,
 } from '@tensorflow/tfjs-core';
 import type { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
 import type { ConvGeometry, NativeAddon, PoolGeometry } from './native-addon';
@@ -28,7 +35,11 @@ export function nativeKernel(kernelName: string, impl: NativeImpl): KernelConfig
   const cpu = getKernel(kernelName, 'cpu');
   if (cpu == null) throw new Error(`no cpu kernel ${kernelName} to fall back on`);
   const kernelFunc = ((args: { inputs: NamedTensorInfoMap; attrs?: NamedAttrMap; backend: unknown }) => {
-    const a: KernelArgs = { inputs: args.inputs as Record<string, TensorInfo>, attrs: args.attrs ?? {}, backend: args.backend as MathBackendCPU };
+    const a: KernelArgs = {
+      inputs: args.inputs as Record<string, TensorInfo>,
+      attrs: args.attrs ?? {},
+      backend: args.backend as MathBackendCPU,
+    };
     return impl(a) ?? cpu.kernelFunc(args as Parameters<KernelFunc>[0]);
   }) as KernelFunc;
   return { kernelName, backendName: NATIVE_BACKEND_NAME, kernelFunc };
@@ -66,26 +77,49 @@ function biasValues(backend: MathBackendCPU, bias: TensorInfo | undefined, n: nu
 
 function convGeometry(info: backend_util.Conv2DInfo): ConvGeometry {
   return {
-    batchSize: info.batchSize, inHeight: info.inHeight, inWidth: info.inWidth, inChannels: info.inChannels,
-    outHeight: info.outHeight, outWidth: info.outWidth, outChannels: info.outChannels,
-    filterHeight: info.filterHeight, filterWidth: info.filterWidth, strideHeight: info.strideHeight,
-    strideWidth: info.strideWidth, padTop: info.padInfo.top, padLeft: info.padInfo.left,
+    batchSize: info.batchSize,
+    inHeight: info.inHeight,
+    inWidth: info.inWidth,
+    inChannels: info.inChannels,
+    outHeight: info.outHeight,
+    outWidth: info.outWidth,
+    outChannels: info.outChannels,
+    filterHeight: info.filterHeight,
+    filterWidth: info.filterWidth,
+    strideHeight: info.strideHeight,
+    strideWidth: info.strideWidth,
+    padTop: info.padInfo.top,
+    padLeft: info.padInfo.left,
   };
 }
 
 function poolGeometry(info: backend_util.Conv2DInfo): PoolGeometry {
   return {
-    batchSize: info.batchSize, inHeight: info.inHeight, inWidth: info.inWidth, channels: info.inChannels,
-    outHeight: info.outHeight, outWidth: info.outWidth, filterHeight: info.filterHeight,
-    filterWidth: info.filterWidth, strideHeight: info.strideHeight, strideWidth: info.strideWidth,
-    padTop: info.padInfo.top, padLeft: info.padInfo.left,
+    batchSize: info.batchSize,
+    inHeight: info.inHeight,
+    inWidth: info.inWidth,
+    channels: info.inChannels,
+    outHeight: info.outHeight,
+    outWidth: info.outWidth,
+    filterHeight: info.filterHeight,
+    filterWidth: info.filterWidth,
+    strideHeight: info.strideHeight,
+    strideWidth: info.strideWidth,
+    padTop: info.padInfo.top,
+    padLeft: info.padInfo.left,
   };
 }
 
 /** NHWC, dilation 1: the cases the addon implements. */
 function convSupported(info: backend_util.Conv2DInfo): boolean {
-  return info.dataFormat === 'channelsLast' && info.dilationHeight === 1 && info.dilationWidth === 1 &&
-    info.batchSize > 0 && info.outHeight > 0 && info.outWidth > 0;
+  return (
+    info.dataFormat === 'channelsLast' &&
+    info.dilationHeight === 1 &&
+    info.dilationWidth === 1 &&
+    info.batchSize > 0 &&
+    info.outHeight > 0 &&
+    info.outWidth > 0
+  );
 }
 
 type Shape4 = [number, number, number, number];
@@ -97,15 +131,25 @@ function conv2dImpl(addon: NativeAddon, fused: boolean): NativeImpl {
     const act = activationCode(addon, fused ? attrs.activation : 'linear');
     if (act == null) return null;
     const { strides, pad, dataFormat, dilations, dimRoundingMode } = attrs as unknown as {
-      strides: [number, number]; pad: 'valid' | 'same' | number; dataFormat: 'NHWC' | 'NCHW';
-      dilations: [number, number]; dimRoundingMode?: 'floor' | 'round' | 'ceil';
+      strides: [number, number];
+      pad: 'valid' | 'same' | number;
+      dataFormat: 'NHWC' | 'NCHW';
+      dilations: [number, number];
+      dimRoundingMode?: 'floor' | 'round' | 'ceil';
     };
-    const info = backend_util.computeConv2DInfo(x.shape as Shape4, filter.shape as Shape4, strides, dilations,
-      pad, dimRoundingMode, false, backend_util.convertConv2DDataFormat(dataFormat));
+    const info = backend_util.computeConv2DInfo(
+      x.shape as Shape4,
+      filter.shape as Shape4,
+      strides,
+      dilations,
+      pad,
+      dimRoundingMode,
+      false,
+      backend_util.convertConv2DDataFormat(dataFormat),
+    );
     if (!convSupported(info) || !biasOk(bias, info.outChannels)) return null;
     const out = allocOutput(backend, util.sizeFromShape(info.outShape));
-    addon.conv2dForward(out, f32(backend, x), f32(backend, filter), biasValues(backend, bias, info.outChannels),
-      act, convGeometry(info));
+    addon.conv2dForward(out, f32(backend, x), f32(backend, filter), biasValues(backend, bias, info.outChannels), act, convGeometry(info));
     return backend.makeTensorInfo(info.outShape, 'float32', out);
   };
 }
@@ -115,14 +159,27 @@ function conv2dBackpropInputImpl(addon: NativeAddon): NativeImpl {
     const { dy, filter } = inputs;
     if (!allFloat32(dy, filter)) return null;
     const { inputShape, strides, pad, dataFormat, dimRoundingMode } = attrs as unknown as {
-      inputShape: Shape4; strides: [number, number]; pad: 'valid' | 'same' | number; dataFormat: 'NHWC' | 'NCHW';
+      inputShape: Shape4;
+      strides: [number, number];
+      pad: 'valid' | 'same' | number;
+      dataFormat: 'NHWC' | 'NCHW';
       dimRoundingMode?: 'floor' | 'round' | 'ceil';
     };
-    const info = backend_util.computeConv2DInfo(inputShape, filter.shape as Shape4, strides, 1, pad,
-      dimRoundingMode, false, backend_util.convertConv2DDataFormat(dataFormat));
+    const info = backend_util.computeConv2DInfo(
+      inputShape,
+      filter.shape as Shape4,
+      strides,
+      1,
+      pad,
+      dimRoundingMode,
+      false,
+      backend_util.convertConv2DDataFormat(dataFormat),
+    );
     if (!convSupported(info)) return null;
     if (dy.shape.join() !== info.outShape.join()) return null;
-    const dys = f32(backend, dy), fs = f32(backend, filter), geometry = convGeometry(info);
+    const dys = f32(backend, dy),
+      fs = f32(backend, filter),
+      geometry = convGeometry(info);
     if (backend instanceof NativeBackendCPU) {
       // computed when read: the first layer's input gradient never is (see deferred())
       return backend.deferred(inputShape, [dy, filter], (out) => addon.conv2dBackwardInput(out, dys, fs, geometry));
@@ -138,11 +195,22 @@ function conv2dBackpropFilterImpl(addon: NativeAddon): NativeImpl {
     const { x, dy } = inputs;
     if (!allFloat32(x, dy) || x.shape.length !== 4) return null;
     const { filterShape, strides, pad, dataFormat, dimRoundingMode } = attrs as unknown as {
-      filterShape: Shape4; strides: [number, number]; pad: 'valid' | 'same' | number; dataFormat: 'NHWC' | 'NCHW';
+      filterShape: Shape4;
+      strides: [number, number];
+      pad: 'valid' | 'same' | number;
+      dataFormat: 'NHWC' | 'NCHW';
       dimRoundingMode?: 'floor' | 'round' | 'ceil';
     };
-    const info = backend_util.computeConv2DInfo(x.shape as Shape4, filterShape, strides, 1, pad, dimRoundingMode,
-      false, backend_util.convertConv2DDataFormat(dataFormat));
+    const info = backend_util.computeConv2DInfo(
+      x.shape as Shape4,
+      filterShape,
+      strides,
+      1,
+      pad,
+      dimRoundingMode,
+      false,
+      backend_util.convertConv2DDataFormat(dataFormat),
+    );
     if (!convSupported(info)) return null;
     if (dy.shape.join() !== info.outShape.join()) return null;
     const out = allocOutput(backend, util.sizeFromShape(filterShape));
@@ -152,7 +220,9 @@ function conv2dBackpropFilterImpl(addon: NativeAddon): NativeImpl {
 }
 
 type PoolAttrs = {
-  filterSize: [number, number] | number; strides: [number, number] | number; pad: 'valid' | 'same' | number;
+  filterSize: [number, number] | number;
+  strides: [number, number] | number;
+  pad: 'valid' | 'same' | number;
   dimRoundingMode?: 'floor' | 'round' | 'ceil';
 };
 
@@ -189,15 +259,19 @@ function matMulImpl(addon: NativeAddon, fused: boolean): NativeImpl {
     if (a.shape.length < 2 || b.shape.length < 2) return null;
     const act = activationCode(addon, fused ? attrs.activation : 'linear');
     if (act == null) return null;
-    const transposeA = attrs.transposeA === true, transposeB = attrs.transposeB === true;
-    const ra = a.shape.length, rb = b.shape.length;
+    const transposeA = attrs.transposeA === true,
+      transposeB = attrs.transposeB === true;
+    const ra = a.shape.length,
+      rb = b.shape.length;
     const m = transposeA ? a.shape[ra - 1] : a.shape[ra - 2];
     const k = transposeA ? a.shape[ra - 2] : a.shape[ra - 1];
     const k2 = transposeB ? b.shape[rb - 1] : b.shape[rb - 2];
     const n = transposeB ? b.shape[rb - 2] : b.shape[rb - 1];
     if (k !== k2 || m === 0 || n === 0 || k === 0) return null;
-    const outerA = a.shape.slice(0, -2), outerB = b.shape.slice(0, -2);
-    const batchA = util.sizeFromShape(outerA), batchB = util.sizeFromShape(outerB);
+    const outerA = a.shape.slice(0, -2),
+      outerB = b.shape.slice(0, -2);
+    const batchA = util.sizeFromShape(outerA),
+      batchB = util.sizeFromShape(outerB);
     let outer: number[];
     if (batchA === batchB && outerA.join() === outerB.join()) outer = outerA;
     else if (batchA === 1) outer = outerB.length >= outerA.length ? outerB : outerA.map(() => 1);
@@ -207,8 +281,16 @@ function matMulImpl(addon: NativeAddon, fused: boolean): NativeImpl {
     if (!biasOk(bias, n)) return null;
     const shape = [...outer, m, n];
     const out = allocOutput(backend, util.sizeFromShape(shape));
-    addon.batchMatMul(out, f32(backend, a), f32(backend, b), biasValues(backend, bias, n), act,
-      [batchA, batchB, m, k, n], transposeA, transposeB);
+    addon.batchMatMul(
+      out,
+      f32(backend, a),
+      f32(backend, b),
+      biasValues(backend, bias, n),
+      act,
+      [batchA, batchB, m, k, n],
+      transposeA,
+      transposeB,
+    );
     return backend.makeTensorInfo(shape, 'float32', out);
   };
 }

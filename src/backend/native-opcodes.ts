@@ -43,8 +43,10 @@ export function opCodesMismatch(reported: unknown): string | null {
     }
     const values = Object.values(codes as Record<string, unknown>);
     const distinct = new Set(values);
-    if (!values.every((v) => Number.isInteger(v) && (v as number) >= 0 && (v as number) < names.length) ||
-        distinct.size !== values.length) {
+    if (
+      !values.every((v) => Number.isInteger(v) && (v as number) >= 0 && (v as number) < names.length) ||
+      distinct.size !== values.length
+    ) {
       return `its ${group} op codes are not distinct integers 0..${names.length - 1}`;
     }
   }

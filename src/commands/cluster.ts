@@ -12,11 +12,22 @@ import { shellQuote, SlurmCampaign, submissionGuide, submitSlurm } from '../trai
  */
 export function addClusterOptions(cmd: Command): Command {
   return cmd
-    .option('--shard <K/N|slurm|k8s|auto>', 'run only shard K of N (cells i with i mod N = K-1 of the fixed order); slurm, k8s or auto: K/N from the SLURM job array task or Kubernetes Indexed Job pod this runs in; merge shard folders with lenet merge')
-    .addOption(new Option('--submit <engine>', 'submit the whole campaign to a cluster: an array job of --shards tasks, then a merge and report job').choices(['slurm']))
+    .option(
+      '--shard <K/N|slurm|k8s|auto>',
+      'run only shard K of N (cells i with i mod N = K-1 of the fixed order); slurm, k8s or auto: K/N from the SLURM job array task or Kubernetes Indexed Job pod this runs in; merge shard folders with lenet merge',
+    )
+    .addOption(
+      new Option(
+        '--submit <engine>',
+        'submit the whole campaign to a cluster: an array job of --shards tasks, then a merge and report job',
+      ).choices(['slurm']),
+    )
     .option('--shards <n>', 'number of array tasks for --submit')
-    .option('--sbatch-arg <option>', 'an extra sbatch option for both jobs of --submit slurm, e.g. --sbatch-arg=--partition=cpu (repeatable)',
-      (value: string, previous: string[] | undefined) => [...(previous ?? []), value]);
+    .option(
+      '--sbatch-arg <option>',
+      'an extra sbatch option for both jobs of --submit slurm, e.g. --sbatch-arg=--partition=cpu (repeatable)',
+      (value: string, previous: string[] | undefined) => [...(previous ?? []), value],
+    );
 }
 
 /** The shard this process runs: all cells, `--shard K/N`, or K/N from the engine's environment. */
@@ -64,7 +75,11 @@ function runningBin(): string {
  * `--submit slurm`: writes and submits the jobs instead of training here, prints the job ids and
  * how to watch and resume (or JSON). False when nothing was asked to be submitted.
  */
-export function submitIfAsked(cmd: Command, opts: Record<string, unknown>, what: { command: 'sweep' | 'compare'; cells: number; threads: number | null }): boolean {
+export function submitIfAsked(
+  cmd: Command,
+  opts: Record<string, unknown>,
+  what: { command: 'sweep' | 'compare'; cells: number; threads: number | null },
+): boolean {
   if (opts.submit === undefined) return false;
   if (opts.shards === undefined) throw usageError('--submit slurm needs --shards N (the number of array tasks)');
   if (opts.out === undefined) throw usageError('--submit slurm needs --out DIR, on storage every node of the cluster sees');
@@ -72,15 +87,33 @@ export function submitIfAsked(cmd: Command, opts: Record<string, unknown>, what:
   if (!/^\d+$/.test(shards) || Number(shards) < 1) throw usageError(`--shards must be a whole number of at least 1, got "${shards}"`);
   const args = givenFlags(cmd);
   const campaign: SlurmCampaign = {
-    command: what.command, args, outDir: path.resolve(String(opts.out)), shards: Number(shards), cells: what.cells,
-    sbatchArgs: (opts.sbatchArg as string[] | undefined) ?? [], threads: what.threads ?? undefined,
-    node: process.execPath, bin: runningBin(), cwd: process.cwd(),
+    command: what.command,
+    args,
+    outDir: path.resolve(String(opts.out)),
+    shards: Number(shards),
+    cells: what.cells,
+    sbatchArgs: (opts.sbatchArg as string[] | undefined) ?? [],
+    threads: what.threads ?? undefined,
+    node: process.execPath,
+    bin: runningBin(),
+    cwd: process.cwd(),
   };
   const submission = submitSlurm(campaign);
   if (opts.json) {
-    process.stdout.write(JSON.stringify({ engine: 'slurm', outDir: campaign.outDir, cells: campaign.cells, shards: campaign.shards, ...submission }, null, 2) + '\n');
+    process.stdout.write(
+      JSON.stringify({ engine: 'slurm', outDir: campaign.outDir, cells: campaign.cells, shards: campaign.shards, ...submission }, null, 2) +
+        '\n',
+    );
   } else {
-    const again = ['lenet', what.command, ...args, '--submit=slurm', `--shards=${shards}`, ...campaign.sbatchArgs.map((a) => `--sbatch-arg=${a}`), `--out=${campaign.outDir}`];
+    const again = [
+      'lenet',
+      what.command,
+      ...args,
+      '--submit=slurm',
+      `--shards=${shards}`,
+      ...campaign.sbatchArgs.map((a) => `--sbatch-arg=${a}`),
+      `--out=${campaign.outDir}`,
+    ];
     process.stdout.write(submissionGuide(campaign, submission, again.map(shellQuote).join(' ')));
   }
   return true;

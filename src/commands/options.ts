@@ -34,8 +34,28 @@ export function addTrainingOptions(cmd: Command): Command {
 
 /** The training-relevant subset of commander's parsed options, flags that were actually given. */
 export function pickTrainingOptions(opts: Record<string, unknown>): RawOptions {
-  const keys = ['activation', 'schedule', 'arch', 'conv1Filters', 'conv2Filters', 'kernelSize', 'poolSize', 'denseUnits',
-    'optimizer', 'lr', 'epochs', 'batchSize', 'seed', 'limit', 'resize', 'dataDir', 'averageLast', 'loss', 'backend', 'threads'];
+  const keys = [
+    'activation',
+    'schedule',
+    'arch',
+    'conv1Filters',
+    'conv2Filters',
+    'kernelSize',
+    'poolSize',
+    'denseUnits',
+    'optimizer',
+    'lr',
+    'epochs',
+    'batchSize',
+    'seed',
+    'limit',
+    'resize',
+    'dataDir',
+    'averageLast',
+    'loss',
+    'backend',
+    'threads',
+  ];
   const out: RawOptions = {};
   for (const k of keys) if (opts[k] !== undefined) out[k] = opts[k];
   return out;
@@ -48,7 +68,10 @@ export function shellQuote(word: string): string {
 
 /** `--jobs` of compare and sweep: how many cells train at once, each in a process of its own. */
 export function addJobsOption(cmd: Command): Command {
-  return cmd.option('--jobs <n|auto>', 'cells trained at once, each in its own process with --threads (default auto: as many as cores, cells and free memory allow, cores ÷ jobs threads each; --threads alone means one at a time)');
+  return cmd.option(
+    '--jobs <n|auto>',
+    'cells trained at once, each in its own process with --threads (default auto: as many as cores, cells and free memory allow, cores ÷ jobs threads each; --threads alone means one at a time)',
+  );
 }
 
 /**
@@ -69,5 +92,7 @@ export function rerunCommand(outDir: string, argv: readonly string[] = process.a
 export function unfinishedCellsError(failed: readonly { cell: GridCell; reason: string }[], outDir: string): LenetError {
   const names = failed.map((f) => `${f.cell.label} seed ${f.cell.seed}`);
   const shown = names.slice(0, 3).join(', ') + (names.length > 3 ? ` and ${names.length - 3} more` : '');
-  return runtimeError(`${failed.length} cell${failed.length > 1 ? 's' : ''} did not finish (${shown}); the other cells are done. Rerun to resume ${failed.length > 1 ? 'them' : 'it'} (and write the tables): ${rerunCommand(outDir)}`);
+  return runtimeError(
+    `${failed.length} cell${failed.length > 1 ? 's' : ''} did not finish (${shown}); the other cells are done. Rerun to resume ${failed.length > 1 ? 'them' : 'it'} (and write the tables): ${rerunCommand(outDir)}`,
+  );
 }

@@ -18,7 +18,8 @@ export function register(program: Command): void {
       const outDir = opts.out ?? dir;
       const { files } = await writeCharts(outDir, c.groups);
       if (opts.heatmap || c.kind === 'sweep') files.push(...(await writeHeatmap(outDir, c.groups)).files);
-      if (opts.json) process.stdout.write(JSON.stringify({ runs: c.runs.length, schedules: c.groups.map((g) => g.label), files }, null, 2) + '\n');
+      if (opts.json)
+        process.stdout.write(JSON.stringify({ runs: c.runs.length, schedules: c.groups.map((g) => g.label), files }, null, 2) + '\n');
       else if (!opts.quiet) process.stdout.write(files.join('\n') + '\n');
     });
 }

@@ -27,14 +27,17 @@ function readImage(file: string): Buffer {
     return fs.readFileSync(file);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    throw runtimeError(`${file}: ${code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : `cannot read (${code ?? (err as Error).message})`}`);
+    throw runtimeError(
+      `${file}: ${code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : `cannot read (${code ?? (err as Error).message})`}`,
+    );
   }
 }
 
 /** `lenet predict RUN_DIR IMAGE...`: classify digit pictures with a run's saved model. */
 export function register(program: Command): void {
-  program.command('predict')
-    .description('classify digit pictures (PNG or JPEG, any size) with a run\'s saved model: the top class and the ten probabilities')
+  program
+    .command('predict')
+    .description("classify digit pictures (PNG or JPEG, any size) with a run's saved model: the top class and the ten probabilities")
     .argument('<run-dir>', 'a finished run folder (written by lenet train, or one run of a comparison)')
     .argument('<images...>', 'PNG or JPEG files, one digit each')
     .option('--backend <name>', 'auto, native, cpu, tensorflow')
@@ -77,7 +80,9 @@ export function register(program: Command): void {
         for (const r of results) {
           if ('error' in r) continue;
           const all = r.probabilities.map((p, k) => `${k}:${p.toFixed(3)}`).join(' ');
-          process.stdout.write(`${r.file}: ${r.predicted} (${(100 * r.confidence).toFixed(1)}%)  ${all}${r.inverted ? '  [inverted]' : ''}\n`);
+          process.stdout.write(
+            `${r.file}: ${r.predicted} (${(100 * r.confidence).toFixed(1)}%)  ${all}${r.inverted ? '  [inverted]' : ''}\n`,
+          );
         }
       }
       if (results.some((r) => 'error' in r)) process.exitCode = 1;

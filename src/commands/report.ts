@@ -8,7 +8,9 @@ import { analyseErrors } from './error-analysis';
 export function register(program: Command): void {
   program
     .command('report')
-    .description("write report.md and a self-contained report.html: table beside Table 2, charts, where each schedule errs, protocol, machine, and verdicts on Section 4's claims")
+    .description(
+      "write report.md and a self-contained report.html: table beside Table 2, charts, where each schedule errs, protocol, machine, and verdicts on Section 4's claims",
+    )
     .argument('<dir>', 'a comparison, sweep or run folder (searched recursively for runs)')
     .option('--out <dir>', 'folder for the report and its charts (default: DIR)')
     .option('--backend <name>', 'backend that runs the saved models for the confusion matrices and gallery: auto, native, cpu, tensorflow')

@@ -18,8 +18,11 @@ import { sweepMarkdown, writeSweepTable } from '../report/sweep-table';
  * table (sweep.csv, sweep.md) and a heatmap of the cells present in the output folder.
  */
 export function register(program: Command): void {
-  const cmd = program.command('sweep').description('train every per-layer schedule of a set of activations (all N³) × seeds; rank them and draw a heatmap');
-  cmd.option('--grid <a,b,c>', `activations to combine per layer (default ${DEFAULT_GRID.join(',')} → 27 schedules)`)
+  const cmd = program
+    .command('sweep')
+    .description('train every per-layer schedule of a set of activations (all N³) × seeds; rank them and draw a heatmap');
+  cmd
+    .option('--grid <a,b,c>', `activations to combine per layer (default ${DEFAULT_GRID.join(',')} → 27 schedules)`)
     .option('--seeds <n|list>', 'number of seeds (1..n) or a list like 1,7,42 (default 1)')
     .option('--config <file.json>', 'protocol file; flags override it')
     .option('--out <dir>', 'output folder (default runs/sweep-<UTC timestamp>); rerunning into it skips finished cells');
@@ -44,12 +47,22 @@ export function register(program: Command): void {
     const quiet = Boolean(opts.quiet);
     const json = Boolean(opts.json);
     if (!quiet && !json) {
-      process.stderr.write(`lenet: sweep of ${acts.length}^3 = ${acts.length ** 3} schedules × ${seeds.length} seed(s)${shard.n > 1 ? `, shard ${shard.k}/${shard.n}: ${cells.length} of ${all.length} cells` : `: ${cells.length} cells`} into ${outDir}\n`);
+      process.stderr.write(
+        `lenet: sweep of ${acts.length}^3 = ${acts.length ** 3} schedules × ${seeds.length} seed(s)${shard.n > 1 ? `, shard ${shard.k}/${shard.n}: ${cells.length} of ${all.length} cells` : `: ${cells.length} cells`} into ${outDir}\n`,
+      );
     }
     const stop = installStopHandlers();
     try {
       const results = await runGrid({
-        kind: 'sweep', cells, base, outDir, quiet, json, shouldStop: stop.stopRequested, jobs, shard,
+        kind: 'sweep',
+        cells,
+        base,
+        outDir,
+        quiet,
+        json,
+        shouldStop: stop.stopRequested,
+        jobs,
+        shard,
         grid: { schedules: [...new Set(all.map((c) => c.label))], seeds },
       });
       if (results.stopped) {
@@ -59,7 +72,9 @@ export function register(program: Command): void {
       }
       if (results.failed) throw unfinishedCellsError(results.failed, outDir);
       const stoppedBeforeOutputs = () => {
-        process.stderr.write(`lenet: every cell finished; stopped before the table and heatmap were all written; rerun the same command to write them (finished cells are skipped)\n`);
+        process.stderr.write(
+          `lenet: every cell finished; stopped before the table and heatmap were all written; rerun the same command to write them (finished cells are skipped)\n`,
+        );
         process.exitCode = SIGNAL_EXIT_CODES[stop.signal() ?? 'SIGINT'];
       };
       if (stop.stopRequested()) return stoppedBeforeOutputs();
@@ -75,7 +90,9 @@ export function register(program: Command): void {
         process.stdout.write(JSON.stringify({ outDir, shard, cells: cells.length, trained, skipped, files, rows }, null, 2) + '\n');
       } else {
         if (!quiet) process.stdout.write(sweepMarkdown(rows, c.groups[0]?.runs[0]?.summary.average_last) + '\n');
-        process.stdout.write(`sweep: ${trained} trained, ${skipped} already done; table ${path.join(outDir, 'sweep.md')}, heatmap ${path.join(outDir, 'heatmap.png')}\n`);
+        process.stdout.write(
+          `sweep: ${trained} trained, ${skipped} already done; table ${path.join(outDir, 'sweep.md')}, heatmap ${path.join(outDir, 'heatmap.png')}\n`,
+        );
       }
     } finally {
       stop.dispose();

@@ -30,7 +30,9 @@ export function formatSummary(s: RunSummary, dir: string): string {
 function resumeConfig(dir: string, opts: Record<string, unknown>): TrainConfig {
   const given = Object.keys(pickTrainingOptions(opts));
   if (given.length > 0) {
-    throw usageError(`--resume continues with the run's saved configuration; remove ${given.map((k) => '--' + k.replace(/[A-Z]/g, (c) => '-' + c.toLowerCase())).join(', ')}`);
+    throw usageError(
+      `--resume continues with the run's saved configuration; remove ${given.map((k) => '--' + k.replace(/[A-Z]/g, (c) => '-' + c.toLowerCase())).join(', ')}`,
+    );
   }
   const output = ['out', 'force'].filter((k) => opts[k] !== undefined);
   if (output.length > 0) throw usageError(`--resume writes into the run's own folder; remove ${output.map((k) => '--' + k).join(', ')}`);
@@ -41,7 +43,10 @@ function resumeConfig(dir: string, opts: Record<string, unknown>): TrainConfig {
 
 export function register(program: Command): void {
   const cmd = program.command('train').description('train the improved LeNet-5 once and write per-epoch CSVs, a summary and the model');
-  cmd.option('--activation <name>', 'sigmoid, tanh, relu, tanh-relu (= relu,tanh,relu), elu, selu, swish, softplus, mish (default tanh-relu)');
+  cmd.option(
+    '--activation <name>',
+    'sigmoid, tanh, relu, tanh-relu (= relu,tanh,relu), elu, selu, swish, softplus, mish (default tanh-relu)',
+  );
   addTrainingOptions(addScheduleOption(cmd))
     .option('--seed <n>', 'seed for initial weights and shuffling (default 1)')
     .option('--out <dir>', 'output folder (default runs/<UTC timestamp>-<schedule>)')
@@ -50,7 +55,8 @@ export function register(program: Command): void {
     .action(async (opts: Record<string, unknown>) => {
       const resuming = typeof opts.resume === 'string';
       const config = resuming ? resumeConfig(String(opts.resume), opts) : resolveTrainConfig(pickTrainingOptions(opts));
-      const dir = resuming ? String(opts.resume)
+      const dir = resuming
+        ? String(opts.resume)
         : String(opts.out ?? path.join('runs', `${timestamp()}-${config.scheduleLabel.replace(/,/g, '_')}`));
       if (resuming) {
         const done = readCompleteSummary(dir);
@@ -67,7 +73,10 @@ export function register(program: Command): void {
       const stop = installStopHandlers();
       try {
         const { summary, stopped } = await runTraining(config, {
-          outDir: dir, force: Boolean(opts.force), progress: progressMode(Boolean(opts.quiet || opts.json)), resume: resuming,
+          outDir: dir,
+          force: Boolean(opts.force),
+          progress: progressMode(Boolean(opts.quiet || opts.json)),
+          resume: resuming,
           shouldStop: stop.stopRequested,
         });
         if (opts.json) process.stdout.write(JSON.stringify(summary, null, 2) + '\n');

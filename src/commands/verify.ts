@@ -13,23 +13,34 @@ import { installStopHandlers, SIGNAL_EXIT_CODES } from '../signals';
 const COMPARED = EPOCH_COLUMNS.filter((c) => c !== 'seconds');
 
 export function register(program: Command): void {
-  const cmd = program.command('verify')
+  const cmd = program
+    .command('verify')
     .description('check determinism: train the same short run twice and compare epochs.csv and weights bit for bit')
     .option('--activation <name>', 'named schedule (default tanh-relu)')
     .option('--seed <n>', 'seed (default 1)');
   addTrainingOptions(addScheduleOption(cmd));
   // verify's own defaults: a short run.
-  for (const [flag, text] of [['--epochs', 'training rounds (default 2)'], ['--limit', 'use the first N training images and a proportional test slice (default 2000)']]) {
+  for (const [flag, text] of [
+    ['--epochs', 'training rounds (default 2)'],
+    ['--limit', 'use the first N training images and a proportional test slice (default 2000)'],
+  ]) {
     const option = cmd.options.find((o) => o.long === flag);
     if (option) option.description = text;
   }
   cmd.action(async (opts: Record<string, unknown>) => {
     const raw = { limit: '2000', epochs: '2', ...pickTrainingOptions(opts) };
     const config = resolveTrainConfig(raw);
-    const data = loadMnist({ dataDir: config.dataDir ?? undefined, resize: config.resize, size: config.imageSize, limit: config.limit ?? undefined });
+    const data = loadMnist({
+      dataDir: config.dataDir ?? undefined,
+      resize: config.resize,
+      size: config.imageSize,
+      limit: config.limit ?? undefined,
+    });
     const root = fs.mkdtempSync(path.join(os.tmpdir(), 'lenet-verify-'));
     const stop = installStopHandlers();
-    process.stderr.write(`lenet: verify: training ${config.scheduleLabel} (seed ${config.seed}, ${config.epochs} epoch${config.epochs === 1 ? '' : 's'} of ${data.train.count} images) twice\n`);
+    process.stderr.write(
+      `lenet: verify: training ${config.scheduleLabel} (seed ${config.seed}, ${config.epochs} epoch${config.epochs === 1 ? '' : 's'} of ${data.train.count} images) twice\n`,
+    );
     try {
       const dirs = [path.join(root, 'a'), path.join(root, 'b')];
       const outcomes = [];
@@ -55,13 +66,18 @@ export function register(program: Command): void {
         const fb = new Float32Array(weights[1].buffer, weights[1].byteOffset, weights[1].byteLength / 4);
         let n = 0;
         let max = 0;
-        for (let i = 0; i < fa.length; i++) if (fa[i] !== fb[i]) { n++; max = Math.max(max, Math.abs(fa[i] - fb[i])); }
+        for (let i = 0; i < fa.length; i++)
+          if (fa[i] !== fb[i]) {
+            n++;
+            max = Math.max(max, Math.abs(fa[i] - fb[i]));
+          }
         differences.push(`final weights: ${n} of ${fa.length} differ (max |Δ| ${max.toExponential(2)})`);
       }
       const what = `${config.scheduleLabel}, seed ${config.seed}, ${config.epochs} epoch${config.epochs === 1 ? '' : 's'} of ${data.train.count} images on ${outcomes[0].summary.backend}`;
       const result = { deterministic: differences.length === 0, run: what, differences };
       if (opts.json) process.stdout.write(JSON.stringify(result, null, 2) + '\n');
-      else if (result.deterministic) process.stdout.write(`deterministic: two runs (${what}) gave bit-identical epochs.csv (seconds aside) and weights\n`);
+      else if (result.deterministic)
+        process.stdout.write(`deterministic: two runs (${what}) gave bit-identical epochs.csv (seconds aside) and weights\n`);
       else process.stdout.write(`NOT deterministic (${what}):\n${differences.map((d) => '  ' + d).join('\n')}\n`);
       if (!result.deterministic) process.exitCode = 1;
     } finally {

@@ -96,7 +96,8 @@ export function decodeImage(bytes: Uint8Array, name: string): RgbaImage {
     throw runtimeError(`${name}: corrupt JPEG (${firstLine(err)})`);
   }
   checkDimensions(name, img.width, img.height);
-  if (img.data.length !== img.width * img.height * 4) throw runtimeError(`${name}: corrupt JPEG (${img.data.length} bytes of pixels for ${img.width}x${img.height})`);
+  if (img.data.length !== img.width * img.height * 4)
+    throw runtimeError(`${name}: corrupt JPEG (${img.data.length} bytes of pixels for ${img.width}x${img.height})`);
   return img;
 }
 
@@ -184,7 +185,12 @@ export function inkBoundingBox(ink: GrayImage, threshold = INK_THRESHOLD): { x: 
  * source area it covers (fractional pixels weighted by coverage), so thin strokes of a large
  * picture fade to grey rather than vanish or alias.
  */
-export function resampleArea(src: GrayImage, box: { x: number; y: number; width: number; height: number }, outW: number, outH: number): GrayImage {
+export function resampleArea(
+  src: GrayImage,
+  box: { x: number; y: number; width: number; height: number },
+  outW: number,
+  outH: number,
+): GrayImage {
   const out = new Float32Array(outW * outH);
   const sx = box.width / outW;
   const sy = box.height / outH;

@@ -49,7 +49,8 @@ export class ResizedImageSet implements ImageSet {
   }
 
   slice(start: number, end: number): Float32Array {
-    if (!(Number.isInteger(start) && Number.isInteger(end) && start >= 0 && start <= end && end <= this.count)) throw new RangeError(`slice ${start}..${end} of ${this.count} images`);
+    if (!(Number.isInteger(start) && Number.isInteger(end) && start >= 0 && start <= end && end <= this.count))
+      throw new RangeError(`slice ${start}..${end} of ${this.count} images`);
     const out = new Float32Array((end - start) * this.outPer);
     for (let n = start; n < end; n++) this.resizeOne(n, out, (n - start) * this.outPer);
     return out;

@@ -146,7 +146,10 @@ export function loadMnist(options: LoadMnistOptions): MnistData {
   const trainImgs = trainImages.parsed;
   const testImgs = testImages.parsed;
 
-  for (const [images, labels] of [[trainImages, trainLabels], [testImages, testLabels]] as const) {
+  for (const [images, labels] of [
+    [trainImages, trainLabels],
+    [testImages, testLabels],
+  ] as const) {
     if (images.parsed.count !== labels.parsed.length) {
       throw runtimeError(
         `data files ${images.facts.path} and ${labels.facts.path} disagree: ${images.parsed.count} images but ${labels.parsed.length} labels`,

@@ -147,7 +147,10 @@ function bilinearResizer(rows: number, cols: number, size: number): Resizer {
   const horizontal = new Float64Array(rows * size);
   const box = new Int32Array(4);
   return {
-    rows, cols, size, mode: 'bilinear',
+    rows,
+    cols,
+    size,
+    mode: 'bilinear',
     resizeInto(pixels, inBase, out, outBase) {
       out.fill(0, outBase, outBase + size * size);
       if (!contentBox(pixels, inBase, rows, cols, box)) return;
@@ -185,7 +188,10 @@ function padResizer(rows: number, cols: number, size: number): Resizer {
   const first = Math.floor((size - rows) / 2) * size + Math.floor((size - cols) / 2);
   const box = new Int32Array(4);
   return {
-    rows, cols, size, mode: 'pad',
+    rows,
+    cols,
+    size,
+    mode: 'pad',
     resizeInto(pixels, inBase, out, outBase) {
       out.fill(0, outBase, outBase + size * size);
       if (!contentBox(pixels, inBase, rows, cols, box)) return;
@@ -209,14 +215,7 @@ export function createResizer(rows: number, cols: number, size: number, mode: Re
 }
 
 /** Resizes `count` consecutive uint8 images of rows x cols at once (see createResizer). */
-export function resizeImages(
-  pixels: Uint8Array,
-  count: number,
-  rows: number,
-  cols: number,
-  size: number,
-  mode: ResizeMode,
-): Float32Array {
+export function resizeImages(pixels: Uint8Array, count: number, rows: number, cols: number, size: number, mode: ResizeMode): Float32Array {
   const resizer = createResizer(rows, cols, size, mode);
   if (pixels.length !== count * rows * cols) {
     throw new LenetError(`resizeImages: got ${pixels.length} pixels for ${count} images of ${rows}x${cols}`, 1);

@@ -28,15 +28,21 @@ export function loadTestImages(options: { dataDir?: string; resize: ResizeMode; 
   const images = parseIdxImages(readDataFileBytes(loc.files.testImages), loc.files.testImages);
   const labels = parseIdxLabels(readDataFileBytes(loc.files.testLabels), loc.files.testLabels);
   if (images.count !== labels.length) {
-    throw runtimeError(`data files ${loc.files.testImages} and ${loc.files.testLabels} disagree: ${images.count} images but ${labels.length} labels`);
+    throw runtimeError(
+      `data files ${loc.files.testImages} and ${loc.files.testLabels} disagree: ${images.count} images but ${labels.length} labels`,
+    );
   }
   // The slice depends on the size of the training set, which the labels file tells cheaply.
   const trainTotal = parseIdxLabels(readDataFileBytes(loc.files.trainLabels), loc.files.trainLabels).length;
   const count = testSliceCount(options.limit, trainTotal, images.count);
   const raw = images.pixels.slice(0, count * images.rows * images.cols);
   return {
-    raw, rows: images.rows, cols: images.cols,
+    raw,
+    rows: images.rows,
+    cols: images.cols,
     images: resizeImages(raw, count, images.rows, images.cols, options.size, options.resize),
-    labels: labels.slice(0, count), count, size: options.size,
+    labels: labels.slice(0, count),
+    count,
+    size: options.size,
   };
 }

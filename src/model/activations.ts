@@ -71,7 +71,10 @@ export function compareActivations(a: { activations: readonly string[] }, b: { a
 }
 
 /** The canonical order of schedules: the paper's four first, then by activation per layer, then by label. */
-export function compareLabels(a: { label: string; activations: readonly string[] }, b: { label: string; activations: readonly string[] }): number {
+export function compareLabels(
+  a: { label: string; activations: readonly string[] },
+  b: { label: string; activations: readonly string[] },
+): number {
   const pa = PAPER_ACTIVATIONS.indexOf(a.label);
   const pb = PAPER_ACTIVATIONS.indexOf(b.label);
   if (pa >= 0 || pb >= 0) {

@@ -10,19 +10,21 @@ import { writeFileAtomic } from '../rundir/atomic';
  */
 export async function saveModel(model: tf.LayersModel, dir: string): Promise<void> {
   fs.mkdirSync(dir, { recursive: true });
-  await model.save(tf.io.withSaveHandler(async (artifacts) => {
-    const weights = new Uint8Array(artifacts.weightData as ArrayBuffer);
-    writeFileAtomic(path.join(dir, 'weights.bin'), weights);
-    const modelJson = {
-      modelTopology: artifacts.modelTopology,
-      format: 'layers-model',
-      generatedBy: artifacts.generatedBy,
-      convertedBy: null,
-      weightsManifest: [{ paths: ['weights.bin'], weights: artifacts.weightSpecs }],
-    };
-    writeFileAtomic(path.join(dir, 'model.json'), JSON.stringify(modelJson));
-    return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON', weightDataBytes: weights.byteLength } };
-  }));
+  await model.save(
+    tf.io.withSaveHandler(async (artifacts) => {
+      const weights = new Uint8Array(artifacts.weightData as ArrayBuffer);
+      writeFileAtomic(path.join(dir, 'weights.bin'), weights);
+      const modelJson = {
+        modelTopology: artifacts.modelTopology,
+        format: 'layers-model',
+        generatedBy: artifacts.generatedBy,
+        convertedBy: null,
+        weightsManifest: [{ paths: ['weights.bin'], weights: artifacts.weightSpecs }],
+      };
+      writeFileAtomic(path.join(dir, 'model.json'), JSON.stringify(modelJson));
+      return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON', weightDataBytes: weights.byteLength } };
+    }),
+  );
 }
 
 /** Loads a model written by saveModel; a missing or broken file is one runtime-error line. */
@@ -39,11 +41,13 @@ export async function loadModel(dir: string): Promise<tf.LayersModel> {
   }
   try {
     const data = weights.buffer.slice(weights.byteOffset, weights.byteOffset + weights.byteLength);
-    return await tf.loadLayersModel(tf.io.fromMemory({
-      modelTopology: json.modelTopology,
-      weightSpecs: json.weightsManifest.flatMap((m) => m.weights),
-      weightData: data,
-    }));
+    return await tf.loadLayersModel(
+      tf.io.fromMemory({
+        modelTopology: json.modelTopology,
+        weightSpecs: json.weightsManifest.flatMap((m) => m.weights),
+        weightData: data,
+      }),
+    );
   } catch (err) {
     throw runtimeError(`the saved model in ${dir} is invalid: ${(err as Error).message.split('\n')[0]}`);
   }

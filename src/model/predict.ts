@@ -5,9 +5,16 @@ import * as tf from '@tensorflow/tfjs';
  * in evaluation mode: `count` rows of 10, row-major. Batches of 1000, as the trainer's test pass,
  * so the numbers are the ones its epochs.csv recorded.
  */
-export function predictProbabilities(model: tf.LayersModel, images: Float32Array, count: number, size: number, batchSize = 1000): Float32Array {
+export function predictProbabilities(
+  model: tf.LayersModel,
+  images: Float32Array,
+  count: number,
+  size: number,
+  batchSize = 1000,
+): Float32Array {
   const pixels = size * size;
-  if (images.length !== count * pixels) throw new Error(`predictProbabilities: ${images.length} floats for ${count} images of ${size}x${size}`);
+  if (images.length !== count * pixels)
+    throw new Error(`predictProbabilities: ${images.length} floats for ${count} images of ${size}x${size}`);
   const classes = (model.outputs[0].shape[1] as number | null) ?? 10;
   const out = new Float32Array(count * classes);
   for (let start = 0; start < count; start += batchSize) {

@@ -7,7 +7,10 @@ import { writeCharts } from './plot';
  * outDir; the table also goes to stdout (with --quiet it is all that is printed; --json prints JSON instead).
  * Returns null, having printed nothing, when a stop request (Ctrl-C) arrives between the steps.
  */
-export async function writeComparisonFor(outDir: string, o: { json: boolean; quiet: boolean; shouldStop?: () => boolean }): Promise<ComparisonRow[] | null> {
+export async function writeComparisonFor(
+  outDir: string,
+  o: { json: boolean; quiet: boolean; shouldStop?: () => boolean },
+): Promise<ComparisonRow[] | null> {
   const stop = o.shouldStop ?? (() => false);
   if (stop()) return null;
   const collection = collectRuns(outDir);

@@ -85,7 +85,7 @@ export function comparisonRows(groups: readonly RunGroup[]): ComparisonRow[] {
     testPaperLoss: meanStdOf(g.finals.test_paper_loss),
     testAccuracy: meanStdOf(g.finals.test_accuracy),
     secondsPerEpoch: meanStdOf(g.secondsPerEpoch),
-    paper: dataset === 'MNIST' ? PAPER_TABLE2[g.label] ?? null : null,
+    paper: dataset === 'MNIST' ? (PAPER_TABLE2[g.label] ?? null) : null,
     testGap: gapTo(groups, g, 'test_accuracy'),
     trainGap: gapTo(groups, g, 'train_accuracy'),
   }));
@@ -110,28 +110,74 @@ export function comparisonGapNote(rows: readonly ComparisonRow[]): string {
 }
 
 export const COMPARISON_CSV_HEADER = [
-  'schedule', 'conv1', 'conv2', 'dense', 'seeds', 'incomplete_runs',
-  'train_loss_mean', 'train_loss_std', 'train_paper_loss_mean', 'train_paper_loss_std', 'paper_table2_loss',
-  'train_accuracy_mean', 'train_accuracy_std', 'paper_table2_accuracy',
-  'test_loss_mean', 'test_loss_std', 'test_paper_loss_mean', 'test_paper_loss_std',
-  'test_accuracy_mean', 'test_accuracy_std', 'seconds_per_epoch_mean', 'seconds_per_epoch_std',
-  'test_accuracy_best', 'test_accuracy_gap', 'test_accuracy_gap_ci95_low', 'test_accuracy_gap_ci95_high',
-  'train_accuracy_best', 'train_accuracy_gap', 'train_accuracy_gap_ci95_low', 'train_accuracy_gap_ci95_high',
-  'test_accuracy_gap_method', 'train_accuracy_gap_method',
+  'schedule',
+  'conv1',
+  'conv2',
+  'dense',
+  'seeds',
+  'incomplete_runs',
+  'train_loss_mean',
+  'train_loss_std',
+  'train_paper_loss_mean',
+  'train_paper_loss_std',
+  'paper_table2_loss',
+  'train_accuracy_mean',
+  'train_accuracy_std',
+  'paper_table2_accuracy',
+  'test_loss_mean',
+  'test_loss_std',
+  'test_paper_loss_mean',
+  'test_paper_loss_std',
+  'test_accuracy_mean',
+  'test_accuracy_std',
+  'seconds_per_epoch_mean',
+  'seconds_per_epoch_std',
+  'test_accuracy_best',
+  'test_accuracy_gap',
+  'test_accuracy_gap_ci95_low',
+  'test_accuracy_gap_ci95_high',
+  'train_accuracy_best',
+  'train_accuracy_gap',
+  'train_accuracy_gap_ci95_low',
+  'train_accuracy_gap_ci95_high',
+  'test_accuracy_gap_method',
+  'train_accuracy_gap_method',
 ];
 
 export function comparisonCsv(rows: readonly ComparisonRow[]): string {
   return csvText(
     COMPARISON_CSV_HEADER,
     rows.map((r) => [
-      r.label, ...r.activations, r.seeds.length, r.incomplete,
-      csvNumber(r.trainLoss.mean), csvNumber(r.trainLoss.std), csvNumber(r.trainPaperLoss.mean), csvNumber(r.trainPaperLoss.std),
-      csvNumber(r.paper?.loss), csvNumber(r.trainAccuracy.mean), csvNumber(r.trainAccuracy.std), csvNumber(r.paper?.accuracy),
-      csvNumber(r.testLoss.mean), csvNumber(r.testLoss.std), csvNumber(r.testPaperLoss.mean), csvNumber(r.testPaperLoss.std),
-      csvNumber(r.testAccuracy.mean), csvNumber(r.testAccuracy.std), csvNumber(r.secondsPerEpoch.mean), csvNumber(r.secondsPerEpoch.std, 3),
-      r.testGap.best, csvNumber(r.testGap.diff), csvNumber(r.testGap.ci?.low), csvNumber(r.testGap.ci?.high),
-      r.trainGap.best, csvNumber(r.trainGap.diff), csvNumber(r.trainGap.ci?.low), csvNumber(r.trainGap.ci?.high),
-      r.testGap.ci?.method ?? '', r.trainGap.ci?.method ?? '',
+      r.label,
+      ...r.activations,
+      r.seeds.length,
+      r.incomplete,
+      csvNumber(r.trainLoss.mean),
+      csvNumber(r.trainLoss.std),
+      csvNumber(r.trainPaperLoss.mean),
+      csvNumber(r.trainPaperLoss.std),
+      csvNumber(r.paper?.loss),
+      csvNumber(r.trainAccuracy.mean),
+      csvNumber(r.trainAccuracy.std),
+      csvNumber(r.paper?.accuracy),
+      csvNumber(r.testLoss.mean),
+      csvNumber(r.testLoss.std),
+      csvNumber(r.testPaperLoss.mean),
+      csvNumber(r.testPaperLoss.std),
+      csvNumber(r.testAccuracy.mean),
+      csvNumber(r.testAccuracy.std),
+      csvNumber(r.secondsPerEpoch.mean),
+      csvNumber(r.secondsPerEpoch.std, 3),
+      r.testGap.best,
+      csvNumber(r.testGap.diff),
+      csvNumber(r.testGap.ci?.low),
+      csvNumber(r.testGap.ci?.high),
+      r.trainGap.best,
+      csvNumber(r.trainGap.diff),
+      csvNumber(r.trainGap.ci?.low),
+      csvNumber(r.trainGap.ci?.high),
+      r.testGap.ci?.method ?? '',
+      r.trainGap.ci?.method ?? '',
     ]),
   );
 }
@@ -143,8 +189,17 @@ export function comparisonTableCells(rows: readonly ComparisonRow[]): { header: 
   // The paper's columns only where it has numbers for these runs: its schedules, on MNIST.
   const table2 = besideTable2(rows);
   const header = [
-    'schedule', 'conv1,conv2,dense', 'seeds', 'train loss', 'train paper loss', ...(table2 ? ['Table 2 loss_t'] : []), 'train acc',
-    ...(table2 ? ['Table 2 accu_t'] : []), 'test loss', 'test acc', 's/epoch',
+    'schedule',
+    'conv1,conv2,dense',
+    'seeds',
+    'train loss',
+    'train paper loss',
+    ...(table2 ? ['Table 2 loss_t'] : []),
+    'train acc',
+    ...(table2 ? ['Table 2 accu_t'] : []),
+    'test loss',
+    'test acc',
+    's/epoch',
   ];
   if (withGaps) header.push('test acc − best [95% CI]', 'train acc − best [95% CI]');
   const cells = rows.map((r) => {
@@ -161,7 +216,8 @@ export function comparisonTableCells(rows: readonly ComparisonRow[]): { header: 
       meanStd(r.testAccuracy, 4),
       meanStd(r.secondsPerEpoch, 2),
     ];
-    if (withGaps) c.push(gapText(r.testGap, r.label, 4, gapTag(r.testGap.ci, mixed)), gapText(r.trainGap, r.label, 4, gapTag(r.trainGap.ci, mixed)));
+    if (withGaps)
+      c.push(gapText(r.testGap, r.label, 4, gapTag(r.testGap.ci, mixed)), gapText(r.trainGap, r.label, 4, gapTag(r.trainGap.ci, mixed)));
     return c;
   });
   return { header, cells, align: 'llrrrrrrrrrrr' };
@@ -181,9 +237,13 @@ export function comparisonMarkdown(rows: readonly ComparisonRow[], averageLast?:
     '',
     `Final-rounds values: mean of the last ${k} epochs of each run (the paper's equations 18-19), then mean ± sample std over seeds.`,
     ...(besideTable2(rows)
-      ? ["\"Table 2\" columns are the paper's training-set loss and accuracy (blank where the paper has no value); its loss is the",
-        'cross-entropy of already-softmaxed outputs, comparable with our "train paper loss" column, not with "train loss".']
-      : dataset === 'MNIST' ? [] : [`The paper reports MNIST only: on ${dataset} the schedules are compared among themselves.`]),
+      ? [
+          '"Table 2" columns are the paper\'s training-set loss and accuracy (blank where the paper has no value); its loss is the',
+          'cross-entropy of already-softmaxed outputs, comparable with our "train paper loss" column, not with "train loss".',
+        ]
+      : dataset === 'MNIST'
+        ? []
+        : [`The paper reports MNIST only: on ${dataset} the schedules are compared among themselves.`]),
   ];
   const gapNote = comparisonGapNote(rows);
   if (gapNote) lines.push(gapNote);

@@ -33,13 +33,19 @@ export function emptyConfusion(classes = CLASSES): ConfusionMatrix {
 }
 
 /** Adds one prediction per label to `into` (a fresh matrix by default) and returns it. */
-export function confusionMatrix(labels: ArrayLike<number>, predicted: ArrayLike<number>, into: ConfusionMatrix = emptyConfusion()): ConfusionMatrix {
-  if (labels.length !== predicted.length) throw runtimeError(`confusion matrix: ${labels.length} labels but ${predicted.length} predictions`);
+export function confusionMatrix(
+  labels: ArrayLike<number>,
+  predicted: ArrayLike<number>,
+  into: ConfusionMatrix = emptyConfusion(),
+): ConfusionMatrix {
+  if (labels.length !== predicted.length)
+    throw runtimeError(`confusion matrix: ${labels.length} labels but ${predicted.length} predictions`);
   const classes = into.length;
   for (let i = 0; i < labels.length; i++) {
     const t = labels[i];
     const p = predicted[i];
-    if (!(t >= 0 && t < classes && p >= 0 && p < classes)) throw runtimeError(`confusion matrix: class out of range 0-${classes - 1} (true ${t}, predicted ${p})`);
+    if (!(t >= 0 && t < classes && p >= 0 && p < classes))
+      throw runtimeError(`confusion matrix: class out of range 0-${classes - 1} (true ${t}, predicted ${p})`);
     into[t][p]++;
   }
   return into;
@@ -76,7 +82,10 @@ export function classCounts(m: ConfusionMatrix): number[] {
 /** confusion.csv: a header `true\predicted,0,...,9`, then one row of counts per true class. */
 export function confusionCsv(m: ConfusionMatrix): string {
   const header = ['true\\predicted', ...m.map((_, j) => String(j))];
-  return csvText(header, m.map((row, i) => [String(i), ...row.map(String)]));
+  return csvText(
+    header,
+    m.map((row, i) => [String(i), ...row.map(String)]),
+  );
 }
 
 /**
@@ -91,7 +100,10 @@ export function confusionSpec(m: ConfusionMatrix, title: string): Record<string,
     for (let p = 0; p < m.length; p++) {
       const share = counts[t] === 0 ? 0 : m[t][p] / counts[t];
       values.push({
-        true: String(t), predicted: String(p), count: m[t][p], share,
+        true: String(t),
+        predicted: String(p),
+        count: m[t][p],
+        share,
         countText: m[t][p] === 0 ? '' : String(m[t][p]),
         shareText: m[t][p] === 0 ? '' : share >= 0.995 ? '100' : share >= 0.095 ? (share * 100).toFixed(0) : (share * 100).toFixed(1),
         diagonal: t === p,
@@ -100,7 +112,14 @@ export function confusionSpec(m: ConfusionMatrix, title: string): Record<string,
   }
   const maxCount = Math.max(1, ...values.map((v) => v.count as number));
   const classes = m.map((_, i) => String(i));
-  const panel = (field: 'count' | 'share', text: 'countText' | 'shareText', panelTitle: string, max: number, legendTitle: string, format: string) => ({
+  const panel = (
+    field: 'count' | 'share',
+    text: 'countText' | 'shareText',
+    panelTitle: string,
+    max: number,
+    legendTitle: string,
+    format: string,
+  ) => ({
     title: { text: panelTitle, fontSize: 13 },
     width: 300,
     height: 300,
@@ -113,7 +132,11 @@ export function confusionSpec(m: ConfusionMatrix, title: string): Record<string,
           // Empty cells white: the scheme's palest blue would read as "a few".
           color: {
             condition: { test: 'datum.count === 0', value: 'white' },
-            field, type: 'quantitative', title: legendTitle, scale: { type: 'sqrt', domain: [0, max], scheme: 'blues' }, legend: { format },
+            field,
+            type: 'quantitative',
+            title: legendTitle,
+            scale: { type: 'sqrt', domain: [0, max], scheme: 'blues' },
+            legend: { format },
           },
           tooltip: [{ field: 'true' }, { field: 'predicted' }, { field: 'count' }, { field: 'share', format: '.2%' }],
         },
@@ -147,7 +170,12 @@ export function confusionSpec(m: ConfusionMatrix, title: string): Record<string,
  * Writes `<name>.csv`, `<name>.svg` and `<name>.png` into dir; returns the rendered chart and
  * the files. The CSV is written atomically: a reader never sees half a matrix.
  */
-export async function writeConfusion(dir: string, m: ConfusionMatrix, title: string, name = 'confusion'): Promise<{ chart: RenderedChart; files: string[] }> {
+export async function writeConfusion(
+  dir: string,
+  m: ConfusionMatrix,
+  title: string,
+  name = 'confusion',
+): Promise<{ chart: RenderedChart; files: string[] }> {
   const chart = await renderChart(name, confusionSpec(m, title));
   const files = [path.join(dir, `${name}.csv`), path.join(dir, `${name}.svg`), path.join(dir, `${name}.png`)];
   try {

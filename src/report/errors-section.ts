@@ -36,14 +36,20 @@ function stripXmlProlog(svg: string): string {
 }
 
 /** Writes the confusion files and the gallery into outDir; returns the section and the files. */
-export async function writeErrorSection(outDir: string, analysis: ErrorAnalysis): Promise<{ title: string; md: string; html: string; files: string[] }> {
+export async function writeErrorSection(
+  outDir: string,
+  analysis: ErrorAnalysis,
+): Promise<{ title: string; md: string; html: string; files: string[] }> {
   const files: string[] = [];
   const list = analysis.schedules;
   const seedsText = (s: ScheduleErrors) => (s.seeds.length === 1 ? `seed ${s.seeds[0]}` : `${s.seeds.length} seeds summed`);
   const header = ['schedule', 'models', 'images', ...Array.from({ length: 10 }, (_, k) => String(k)), 'all'];
   const cells = list.map((s) => [
-    s.label, seedsText(s), String(confusionTotal(s.confusion)),
-    ...perClassAccuracy(s.confusion).map((a) => fixed(a, 4)), fixed(confusionAccuracy(s.confusion), 4),
+    s.label,
+    seedsText(s),
+    String(confusionTotal(s.confusion)),
+    ...perClassAccuracy(s.confusion).map((a) => fixed(a, 4)),
+    fixed(confusionAccuracy(s.confusion), 4),
   ]);
   const align = 'llr' + 'r'.repeat(11);
   const intro = [
@@ -62,23 +68,43 @@ export async function writeErrorSection(outDir: string, analysis: ErrorAnalysis)
     figuresHtml.push(`<figure><figcaption>Confusion: ${htmlEscape(s.label)}</figcaption>\n${stripXmlProlog(chart.svg)}\n</figure>`);
   }
   const rows: GalleryRow[] = list.map((s) => ({
-    label: s.label, digits: s.worst, predictions: confusionTotal(s.confusion),
+    label: s.label,
+    digits: s.worst,
+    predictions: confusionTotal(s.confusion),
     errors: confusionTotal(s.confusion) - s.confusion.reduce((d, row, i) => d + row[i], 0),
   }));
   const k = Math.max(0, ...list.map((s) => s.worst.length));
   const galleryTitle = `The ${k} test digits each schedule gets most confidently wrong (true → predicted, confidence, seed)`;
   const gallery = list.length > 0 ? writeGallery(outDir, rows, galleryTitle) : null;
   if (gallery) files.push(...gallery.files);
-  const galleryNote = 'Digits as stored (white on black, 28×28). A digit several seeds get wrong appears once, with its most confident error.';
+  const galleryNote =
+    'Digits as stored (white on black, 28×28). A digit several seeds get wrong appears once, with its most confident error.';
   const md = [
-    intro, '', markdownTable(header, cells, align), '',
+    intro,
+    '',
+    markdownTable(header, cells, align),
+    '',
     ...figuresMd,
-    ...(gallery ? [`### Most confident errors`, '', galleryNote, '', `![most confident errors](${path.basename(gallery.files[1])})`, '', `[SVG](${path.basename(gallery.files[0])})`, ''] : []),
+    ...(gallery
+      ? [
+          `### Most confident errors`,
+          '',
+          galleryNote,
+          '',
+          `![most confident errors](${path.basename(gallery.files[1])})`,
+          '',
+          `[SVG](${path.basename(gallery.files[0])})`,
+          '',
+        ]
+      : []),
   ].join('\n');
   const html = [
-    `<p>${htmlEscape(intro)}</p>`, htmlTable(header, cells, align),
+    `<p>${htmlEscape(intro)}</p>`,
+    htmlTable(header, cells, align),
     ...figuresHtml,
-    ...(gallery ? [`<figure><figcaption>Most confident errors</figcaption>\n<p>${htmlEscape(galleryNote)}</p>\n${gallery.svg}\n</figure>`] : []),
+    ...(gallery
+      ? [`<figure><figcaption>Most confident errors</figcaption>\n<p>${htmlEscape(galleryNote)}</p>\n${gallery.svg}\n</figure>`]
+      : []),
   ].join('\n');
   return { title: 'Where each schedule errs', md, html, files };
 }

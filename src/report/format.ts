@@ -33,7 +33,10 @@ export function intervalText(ci: { low: number; high: number }, digits: number):
  * interval to say how it was made when a table mixes methods (" (Welch)").
  */
 export function gapText(
-  gap: { diff: number; ci: { low: number; high: number } | null } | null, digits: number, tag = '', noCi = ' (CI n/a)',
+  gap: { diff: number; ci: { low: number; high: number } | null } | null,
+  digits: number,
+  tag = '',
+  noCi = ' (CI n/a)',
 ): string {
   if (gap === null) return 'best';
   const d = signed(gap.diff, digits);

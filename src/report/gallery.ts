@@ -40,7 +40,12 @@ export interface GalleryRow {
  * The `k` wrongly classified images with the highest confidence in their wrong answer, most
  * confident first (ties: lower index first). `probs` holds one row of `classes` per image.
  */
-export function mostConfidentErrors(labels: ArrayLike<number>, probs: ArrayLike<number>, k: number, classes = 10): Array<{ index: number; label: number; predicted: number; confidence: number }> {
+export function mostConfidentErrors(
+  labels: ArrayLike<number>,
+  probs: ArrayLike<number>,
+  k: number,
+  classes = 10,
+): Array<{ index: number; label: number; predicted: number; confidence: number }> {
   const wrong: Array<{ index: number; label: number; predicted: number; confidence: number }> = [];
   for (let i = 0; i < labels.length; i++) {
     const base = i * classes;
@@ -111,13 +116,20 @@ export function gallerySvg(rows: readonly GalleryRow[], title: string): { svg: s
     const top = TITLE_HEIGHT + r * rowHeight;
     parts.push(`<text x="4" y="${top + 20}" ${FONT} font-size="14" font-weight="bold" fill="#222">${htmlEscape(row.label)}</text>`);
     parts.push(`<text x="4" y="${top + 40}" ${FONT} font-size="11" fill="#555">${row.errors} wrong of ${row.predictions}</text>`);
-    if (row.digits.length === 0) parts.push(`<text x="${LABEL_WIDTH}" y="${top + 20}" ${FONT} font-size="12" fill="#555">no test digit classified wrongly</text>`);
+    if (row.digits.length === 0)
+      parts.push(`<text x="${LABEL_WIDTH}" y="${top + 20}" ${FONT} font-size="12" fill="#555">no test digit classified wrongly</text>`);
     row.digits.forEach((d, i) => {
       const left = LABEL_WIDTH + i * (tileSide + TILE_GAP);
       const href = `data:image/png;base64,${digitPng(d, SCALE).toString('base64')}`;
-      parts.push(`<image x="${left}" y="${top}" width="${d.cols * SCALE}" height="${d.rows * SCALE}" image-rendering="optimizeSpeed" style="image-rendering:pixelated" href="${href}" xlink:href="${href}"/>`);
-      parts.push(`<text x="${left}" y="${top + tileSide + 14}" ${FONT} font-size="12" fill="#222">true ${d.label} → <tspan fill="#c62828" font-weight="bold">${d.predicted}</tspan></text>`);
-      parts.push(`<text x="${left}" y="${top + tileSide + 28}" ${FONT} font-size="11" fill="#555">${percent(d.confidence)}${d.seed !== undefined ? ` · s${d.seed}` : ''}</text>`);
+      parts.push(
+        `<image x="${left}" y="${top}" width="${d.cols * SCALE}" height="${d.rows * SCALE}" image-rendering="optimizeSpeed" style="image-rendering:pixelated" href="${href}" xlink:href="${href}"/>`,
+      );
+      parts.push(
+        `<text x="${left}" y="${top + tileSide + 14}" ${FONT} font-size="12" fill="#222">true ${d.label} → <tspan fill="#c62828" font-weight="bold">${d.predicted}</tspan></text>`,
+      );
+      parts.push(
+        `<text x="${left}" y="${top + tileSide + 28}" ${FONT} font-size="11" fill="#555">${percent(d.confidence)}${d.seed !== undefined ? ` · s${d.seed}` : ''}</text>`,
+      );
     });
   });
   parts.push('</svg>');

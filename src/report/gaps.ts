@@ -72,7 +72,11 @@ export interface GapOptions {
  * t interval when pairedBySeed(a, b), else Welch's. Runs are taken in seed order.
  */
 export function groupGap(
-  a: RunGroup, b: RunGroup, value: (run: RunData) => number, options: GapOptions = {}, valueB: (run: RunData) => number = value,
+  a: RunGroup,
+  b: RunGroup,
+  value: (run: RunData) => number,
+  options: GapOptions = {},
+  valueB: (run: RunData) => number = value,
 ): GroupGap {
   const level = options.level ?? 0.95;
   const sdFloor = options.sdFloor ?? 0;
@@ -84,8 +88,12 @@ export function groupGap(
   const paired = pairedBySeed(a, b);
   const ci = paired ? pairedInterval(va, vb, level, sdFloor) : welchInterval(va, vb, level, sdFloor / Math.SQRT2);
   return {
-    diff: ci ? ci.diff : mean(va) - mean(vb), ci, a: va, b: vb,
-    seedsA: ra.map((r) => r.summary.seed), seedsB: rb.map((r) => r.summary.seed),
+    diff: ci ? ci.diff : mean(va) - mean(vb),
+    ci,
+    a: va,
+    b: vb,
+    seedsA: ra.map((r) => r.summary.seed),
+    seedsB: rb.map((r) => r.summary.seed),
   };
 }
 
@@ -118,7 +126,8 @@ export function gapMethodNote(cis: ReadonlyArray<GapInterval | null>): string {
   const paired = present.filter((c) => c.method === 'paired');
   const counts = [...new Set(paired.map((c) => c.n))].sort((x, y) => x - y);
   const pairedText = `paired by seed (${counts.join(' or ')} seeds; the same seed gives the same initial weights and batch order): the mean of the per-seed differences with a 95% paired t interval`;
-  const welchText = "Welch: the difference of the means with a 95% Welch t interval (these schedules did not run the same seeds with the same architecture)";
+  const welchText =
+    'Welch: the difference of the means with a 95% Welch t interval (these schedules did not run the same seeds with the same architecture)';
   if (paired.length === present.length) return `Gaps are ${pairedText}.`;
   if (paired.length === 0) return `Gaps: ${welchText}.`;
   return `Gaps tagged (paired) are ${pairedText}; gaps tagged (Welch) are ${welchText}.`;

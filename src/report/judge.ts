@@ -23,9 +23,14 @@ export type VerdictStatus = 'held' | 'did not hold' | 'inconclusive' | 'inconclu
 
 /** How one comparison reads, in the claim's terms. */
 export type Reading =
-  | 'for the claim' | 'against the claim'
-  | 'not significant (for)' | 'not significant (against)' | 'tie'
-  | 'one seed: for' | 'one seed: against' | 'one seed: tie';
+  | 'for the claim'
+  | 'against the claim'
+  | 'not significant (for)'
+  | 'not significant (against)'
+  | 'tie'
+  | 'one seed: for'
+  | 'one seed: against'
+  | 'one seed: tie';
 
 /** One comparison of a claim, before judging. */
 export interface ComparisonInput {
@@ -149,14 +154,18 @@ export function reasonOf(comparisons: readonly ClaimComparison[], status: Verdic
   if (significantFor.length > 0) {
     sentences.push(`The claimed direction is significant against ${list(significantFor.map((c) => c.versus))}.`);
   }
-  const noisy = comparisons.filter((c) => c.reading === 'not significant (for)' || c.reading === 'not significant (against)' || c.reading === 'tie');
+  const noisy = comparisons.filter(
+    (c) => c.reading === 'not significant (for)' || c.reading === 'not significant (against)' || c.reading === 'tie',
+  );
   for (const c of noisy) {
     if (c.reading === 'tie') sentences.push(`Against ${c.versus} it is a tie: ${c.quantity} ${gapSummary(c)}.`);
     else {
       const which = c.reading === 'not significant (for)' ? 'goes the claimed way' : 'goes against the claim';
       // Holm's p is never below the raw p: a gap can clear 95% on its own and still not over the claim's m comparisons.
       if (excludesZero(c.ci)) {
-        sentences.push(`Against ${c.versus} ${c.quantity} ${which} and its own 95% CI excludes 0 (${gapSummary(c)}), but it is not significant after Holm's correction over the ${m} comparisons${pHolmText(c)}.`);
+        sentences.push(
+          `Against ${c.versus} ${c.quantity} ${which} and its own 95% CI excludes 0 (${gapSummary(c)}), but it is not significant after Holm's correction over the ${m} comparisons${pHolmText(c)}.`,
+        );
       } else {
         sentences.push(`Against ${c.versus} ${c.quantity} ${which} but is within noise: ${gapSummary(c)}${pHolmText(c)}.`);
       }
@@ -165,10 +174,15 @@ export function reasonOf(comparisons: readonly ClaimComparison[], status: Verdic
   const resolvable = noisy.filter((c) => typeof c.seedsNeeded?.seeds === 'number');
   if (resolvable.length > 0) {
     const parts = resolvable.map((c) => `${seedsNeededText(c.seedsNeeded)} against ${c.versus}`);
-    sentences.push(`To resolve a gap of the observed size at ${POWER * 100}% power (α = ${ALPHA}/${m}) would take ${list(parts)}${resolvable.some((c) => c.ci?.method === 'Welch') ? ' (Welch: per schedule)' : ''}.`);
+    sentences.push(
+      `To resolve a gap of the observed size at ${POWER * 100}% power (α = ${ALPHA}/${m}) would take ${list(parts)}${resolvable.some((c) => c.ci?.method === 'Welch') ? ' (Welch: per schedule)' : ''}.`,
+    );
   }
   const tooMany = noisy.filter((c) => c.seedsNeeded !== null && c.seedsNeeded.seeds === null && c.seedsNeeded.why === 'over limit');
-  if (tooMany.length > 0) sentences.push(`A gap as small as the one against ${list(tooMany.map((c) => c.versus))} would take more than 1000 seeds to resolve: for practical purposes a tie.`);
+  if (tooMany.length > 0)
+    sentences.push(
+      `A gap as small as the one against ${list(tooMany.map((c) => c.versus))} would take more than 1000 seeds to resolve: for practical purposes a tie.`,
+    );
   const oneSeed = comparisons.filter((c) => c.reading === 'one seed: for' || c.reading === 'one seed: tie');
   if (oneSeed.length > 0) {
     const ahead = oneSeed.filter((c) => c.reading === 'one seed: for');
@@ -176,8 +190,12 @@ export function reasonOf(comparisons: readonly ClaimComparison[], status: Verdic
     const what = [
       ahead.length > 0 ? `the direction holds against ${list(ahead.map((c) => `${c.versus} (${gapSummary(c)})`))}` : '',
       tied.length > 0 ? `it ties with ${list(tied.map((c) => c.versus))}` : '',
-    ].filter((s) => s).join(', and ');
-    sentences.push(`With one seed ${what}, but one seed gives no spread between seeds to judge a gap by, so it cannot show the claim: run 3 or more seeds (--seeds 3) and the report will say how many a gap of that size needs.`);
+    ]
+      .filter((s) => s)
+      .join(', and ');
+    sentences.push(
+      `With one seed ${what}, but one seed gives no spread between seeds to judge a gap by, so it cannot show the claim: run 3 or more seeds (--seeds 3) and the report will say how many a gap of that size needs.`,
+    );
   }
   return sentences.join(' ');
 }

@@ -59,7 +59,7 @@ export async function mergeSweeps(inputs: readonly string[], outDir: string): Pr
   const campaigns = inputs.map((input) => readCampaignFile(input));
   if (campaigns.length > 0 && campaigns.every((c) => c?.kind === 'comparison')) grid.kind = 'comparison';
   for (const c of campaigns) {
-    for (const label of c?.grid?.schedules ?? (grid.kind === 'comparison' ? c?.schedules ?? [] : [])) {
+    for (const label of c?.grid?.schedules ?? (grid.kind === 'comparison' ? (c?.schedules ?? []) : [])) {
       if (!grid.schedules.has(label)) grid.schedules.set(label, parseScheduleSpec(label));
     }
     for (const seed of c?.grid?.seeds ?? []) grid.seeds.add(seed);
@@ -79,7 +79,9 @@ export async function mergeSweeps(inputs: readonly string[], outDir: string): Pr
       const seen = cells.get(key);
       if (seen) {
         if (fs.realpathSync(seen.dir) === fs.realpathSync(run.dir) || sameResults(seen, run)) continue;
-        throw runtimeError(`cannot merge: ${run.summary.schedule} seed ${run.summary.seed} is in both ${seen.dir} and ${run.dir}, with different results`);
+        throw runtimeError(
+          `cannot merge: ${run.summary.schedule} seed ${run.summary.seed} is in both ${seen.dir} and ${run.dir}, with different results`,
+        );
       }
       cells.set(key, run);
     }
@@ -134,7 +136,14 @@ interface MergeGrid {
   seeds: Set<number>;
 }
 
-async function writeMerged(outAbs: string, outDir: string, cells: Map<string, RunData>, grid: MergeGrid, warnings: string[], copied: number): Promise<MergeResult> {
+async function writeMerged(
+  outAbs: string,
+  outDir: string,
+  cells: Map<string, RunData>,
+  grid: MergeGrid,
+  warnings: string[],
+  copied: number,
+): Promise<MergeResult> {
   // comparison.json in the fixed order: a sweep's schedules by activation per layer, a comparison's
   // as listed; then seeds.
   const runs = [...cells.values()];
@@ -156,14 +165,33 @@ async function writeMerged(outAbs: string, outDir: string, cells: Map<string, Ru
 
   const incomplete = runs.filter((r) => !r.summary.complete);
   if (incomplete.length > 0) {
-    warnings.push(`${incomplete.length} run(s) did not finish all epochs (${incomplete.slice(0, 3).map((r) => `${r.summary.schedule} seed ${r.summary.seed}`).join(', ')}${incomplete.length > 3 ? ', ...' : ''}); rerun their shard's lenet sweep to finish them`);
+    warnings.push(
+      `${incomplete.length} run(s) did not finish all epochs (${incomplete
+        .slice(0, 3)
+        .map((r) => `${r.summary.schedule} seed ${r.summary.seed}`)
+        .join(', ')}${incomplete.length > 3 ? ', ...' : ''}); rerun their shard's lenet sweep to finish them`,
+    );
   }
   const merged = collectRuns(outAbs);
-  const result = { outDir, kind: grid.kind, runs: runs.length, copied, schedules, seeds, missing, warnings: [...warnings, ...merged.warnings] };
+  const result = {
+    outDir,
+    kind: grid.kind,
+    runs: runs.length,
+    copied,
+    schedules,
+    seeds,
+    missing,
+    warnings: [...warnings, ...merged.warnings],
+  };
   if (grid.kind === 'comparison') {
     const rows = writeComparison(outAbs, merged.groups);
     const { files } = await writeCharts(outAbs, merged.groups);
-    return { ...result, table: path.join(outAbs, 'comparison.md'), rows, files: [path.join(outAbs, 'comparison.csv'), path.join(outAbs, 'comparison.md'), ...files] };
+    return {
+      ...result,
+      table: path.join(outAbs, 'comparison.md'),
+      rows,
+      files: [path.join(outAbs, 'comparison.csv'), path.join(outAbs, 'comparison.md'), ...files],
+    };
   }
   const { rows, files } = writeSweepTable(outAbs, merged.groups);
   files.push(...(await writeHeatmap(outAbs, merged.groups)).files);

@@ -45,7 +45,10 @@ export function curveRows(groups: readonly RunGroup[], train: MetricName, test: 
   const rows: Array<Record<string, unknown>> = [];
   for (const g of groups) {
     for (const e of g.epochs) {
-      for (const [split, metric] of [['train', train], ['test', test]] as const) {
+      for (const [split, metric] of [
+        ['train', train],
+        ['test', test],
+      ] as const) {
         const m = e.mean[metric];
         const s = e.n > 1 ? e.std[metric] : 0;
         rows.push({ schedule: g.label, split, epoch: e.epoch, value: m, low: m - s, high: m + s, n: e.n });
@@ -59,17 +62,24 @@ export function curveRows(groups: readonly RunGroup[], train: MetricName, test: 
  * A line chart of one metric over epochs: one colour per schedule, train solid and test dashed,
  * a ± std band when a schedule has several seeds, points when there are few epochs.
  */
-export function lineChartSpec(groups: readonly RunGroup[], opts: {
-  title: string; yTitle: string; train: MetricName; test: MetricName; rule?: { y: number; label: string };
-  /** Draw only epochs from this one on (a zoomed view); the y axis fits what is drawn. */
-  fromEpoch?: number;
-  /** A logarithmic y axis (losses). */
-  logY?: boolean;
-  /** A fixed y range (bands are cut to it). */
-  yDomain?: [number, number];
-  /** Schedules left out of the drawing (they keep their colour in the legend). */
-  omit?: readonly string[];
-}): Spec {
+export function lineChartSpec(
+  groups: readonly RunGroup[],
+  opts: {
+    title: string;
+    yTitle: string;
+    train: MetricName;
+    test: MetricName;
+    rule?: { y: number; label: string };
+    /** Draw only epochs from this one on (a zoomed view); the y axis fits what is drawn. */
+    fromEpoch?: number;
+    /** A logarithmic y axis (losses). */
+    logY?: boolean;
+    /** A fixed y range (bands are cut to it). */
+    yDomain?: [number, number];
+    /** Schedules left out of the drawing (they keep their colour in the legend). */
+    omit?: readonly string[];
+  },
+): Spec {
   const labels = groups.map((g) => g.label);
   const from = opts.fromEpoch ?? 1;
   // A band reaching below zero has no place on a log axis: it is cut at a tenth of its mean.
@@ -79,10 +89,22 @@ export function lineChartSpec(groups: readonly RunGroup[], opts: {
     .filter((r) => (r.epoch as number) >= from && !(opts.omit ?? []).includes(r.schedule as string))
     .map((r) => (opts.logY ? { ...r, low: Math.max(r.low as number, (r.value as number) / 10) } : r))
     .map((r) => ({ ...r, low: Math.max(lo, r.low as number), high: Math.min(hi, r.high as number) }));
-  const maxEpoch = Math.max(1, ...groups.map((g) => g.epochs.length ? g.epochs[g.epochs.length - 1].epoch : 1));
+  const maxEpoch = Math.max(1, ...groups.map((g) => (g.epochs.length ? g.epochs[g.epochs.length - 1].epoch : 1)));
   const banded = groups.some((g) => g.runs.length > 1);
-  const x = { field: 'epoch', type: 'quantitative', title: 'epoch', scale: { domain: [from, Math.max(from + 1, maxEpoch)], nice: false }, axis: { tickMinStep: 1, format: 'd' } };
-  const color = { field: 'schedule', type: 'nominal', title: 'schedule', scale: colorScale(labels), legend: { symbolOpacity: 1, symbolType: 'circle' } };
+  const x = {
+    field: 'epoch',
+    type: 'quantitative',
+    title: 'epoch',
+    scale: { domain: [from, Math.max(from + 1, maxEpoch)], nice: false },
+    axis: { tickMinStep: 1, format: 'd' },
+  };
+  const color = {
+    field: 'schedule',
+    type: 'nominal',
+    title: 'schedule',
+    scale: colorScale(labels),
+    legend: { symbolOpacity: 1, symbolType: 'circle' },
+  };
   const yScale = opts.logY ? { type: 'log', nice: false } : opts.yDomain ? { domain: opts.yDomain, nice: false } : { zero: false };
   const layers: Spec[] = [];
   if (banded) {
@@ -90,7 +112,10 @@ export function lineChartSpec(groups: readonly RunGroup[], opts: {
       mark: { type: 'area', opacity: 0.15 },
       encoding: {
         // An area's scale starts at zero unless told: the zoomed views tell it.
-        x, y: { field: 'low', type: 'quantitative', ...(opts.logY || opts.yDomain ? { scale: yScale } : {}) }, y2: { field: 'high' }, color,
+        x,
+        y: { field: 'low', type: 'quantitative', ...(opts.logY || opts.yDomain ? { scale: yScale } : {}) },
+        y2: { field: 'high' },
+        color,
         detail: { field: 'split', type: 'nominal' },
       },
     });
@@ -102,8 +127,16 @@ export function lineChartSpec(groups: readonly RunGroup[], opts: {
       y: { field: 'value', type: 'quantitative', title: opts.yTitle, scale: yScale },
       color,
       strokeDash: {
-        field: 'split', type: 'nominal', title: 'split',
-        scale: { domain: ['train', 'test'], range: [[1, 0], [6, 4]] },
+        field: 'split',
+        type: 'nominal',
+        title: 'split',
+        scale: {
+          domain: ['train', 'test'],
+          range: [
+            [1, 0],
+            [6, 4],
+          ],
+        },
         legend: { symbolType: 'stroke', symbolStrokeColor: '#444', symbolStrokeWidth: 2, symbolSize: 400 },
       },
       tooltip: [{ field: 'schedule' }, { field: 'split' }, { field: 'epoch' }, { field: 'value', format: '.4f' }],
@@ -139,7 +172,7 @@ export function lineChartSpec(groups: readonly RunGroup[], opts: {
  * the good schedules differ by tenths of a percent that a full-scale axis draws as one line.
  */
 export function zoomFromEpoch(groups: readonly RunGroup[]): number {
-  const maxEpoch = Math.max(1, ...groups.map((g) => g.epochs.length ? g.epochs[g.epochs.length - 1].epoch : 1));
+  const maxEpoch = Math.max(1, ...groups.map((g) => (g.epochs.length ? g.epochs[g.epochs.length - 1].epoch : 1)));
   // At least two epochs drawn, so there is a line to read.
   return Math.max(1, Math.min(Math.floor(maxEpoch / 2) + 1, maxEpoch - 1));
 }
@@ -153,7 +186,9 @@ export const ZOOM_ACCURACY_REACH = 0.05;
  * the schedules left off (e.g. a sigmoid that did not learn) are named and not drawn.
  */
 export function zoomAccuracyDomain(groups: readonly RunGroup[], from: number): { domain: [number, number]; off: string[] } {
-  const rows = curveRows(groups, 'train_accuracy', 'test_accuracy').filter((r) => (r.epoch as number) >= from && Number.isFinite(r.value as number));
+  const rows = curveRows(groups, 'train_accuracy', 'test_accuracy').filter(
+    (r) => (r.epoch as number) >= from && Number.isFinite(r.value as number),
+  );
   const byGroup = new Map<string, number[]>();
   for (const r of rows) byGroup.set(r.schedule as string, [...(byGroup.get(r.schedule as string) ?? []), r.value as number]);
   const means = [...byGroup].map(([label, v]) => ({ label, mean: mean(v), min: Math.min(...v), max: Math.max(...v) }));
@@ -170,49 +205,80 @@ export function chartDefs(groups: readonly RunGroup[]): ChartDef[] {
   const seeds = Math.max(...groups.map((g) => g.runs.length));
   const band = seeds > 1 ? ` (mean of ${seeds} seeds, band ± 1 std)` : '';
   const from = zoomFromEpoch(groups);
-  const last = `epochs ${from}-${Math.max(...groups.map((g) => g.epochs.length ? g.epochs[g.epochs.length - 1].epoch : 1))}`;
+  const last = `epochs ${from}-${Math.max(...groups.map((g) => (g.epochs.length ? g.epochs[g.epochs.length - 1].epoch : 1)))}`;
   const zoom = zoomAccuracyDomain(groups, from);
   const offAxis = zoom.off.length > 0 ? `; below the axis: ${zoom.off.join(', ')}` : '';
   return [
     {
       name: 'accuracy',
       title: 'Accuracy vs epoch',
-      spec: lineChartSpec(groups, { title: `Accuracy per epoch: train solid, test dashed${band}`, yTitle: 'accuracy', train: 'train_accuracy', test: 'test_accuracy' }),
+      spec: lineChartSpec(groups, {
+        title: `Accuracy per epoch: train solid, test dashed${band}`,
+        yTitle: 'accuracy',
+        train: 'train_accuracy',
+        test: 'test_accuracy',
+      }),
     },
     {
       name: 'loss',
       title: 'Loss vs epoch',
-      spec: lineChartSpec(groups, { title: `Cross-entropy loss per epoch: train solid, test dashed${band}`, yTitle: 'loss', train: 'train_loss', test: 'test_loss' }),
+      spec: lineChartSpec(groups, {
+        title: `Cross-entropy loss per epoch: train solid, test dashed${band}`,
+        yTitle: 'loss',
+        train: 'train_loss',
+        test: 'test_loss',
+      }),
     },
     {
       name: 'accuracy-zoom',
       title: `Accuracy vs epoch, zoomed: ${last}`,
       spec: lineChartSpec(groups, {
-        title: `Accuracy, ${last}, axis fitted: train solid, test dashed${band}${offAxis}`, yTitle: 'accuracy',
-        train: 'train_accuracy', test: 'test_accuracy', fromEpoch: from, yDomain: zoom.domain, omit: zoom.off,
+        title: `Accuracy, ${last}, axis fitted: train solid, test dashed${band}${offAxis}`,
+        yTitle: 'accuracy',
+        train: 'train_accuracy',
+        test: 'test_accuracy',
+        fromEpoch: from,
+        yDomain: zoom.domain,
+        omit: zoom.off,
       }),
     },
     {
       name: 'loss-zoom',
       title: `Loss vs epoch, zoomed: ${last}, log scale`,
-      spec: lineChartSpec(groups, { title: `Cross-entropy loss, ${last}, log scale: train solid, test dashed${band}`, yTitle: 'loss (log scale)', train: 'train_loss', test: 'test_loss', fromEpoch: from, logY: true }),
+      spec: lineChartSpec(groups, {
+        title: `Cross-entropy loss, ${last}, log scale: train solid, test dashed${band}`,
+        yTitle: 'loss (log scale)',
+        train: 'train_loss',
+        test: 'test_loss',
+        fromEpoch: from,
+        logY: true,
+      }),
     },
     {
       name: 'paper-loss',
       title: "The paper's loss vs epoch",
       spec: lineChartSpec(groups, {
-        title: `Paper's loss (softmax twice; floor ${PAPER_LOSS_MINIMUM.toFixed(4)} dotted)${band}`, yTitle: "paper's loss",
-        train: 'train_paper_loss', test: 'test_paper_loss', rule: { y: PAPER_LOSS_MINIMUM, label: 'floor' },
+        title: `Paper's loss (softmax twice; floor ${PAPER_LOSS_MINIMUM.toFixed(4)} dotted)${band}`,
+        yTitle: "paper's loss",
+        train: 'train_paper_loss',
+        test: 'test_paper_loss',
+        rule: { y: PAPER_LOSS_MINIMUM, label: 'floor' },
       }),
     },
   ];
 }
 
 /** Rows of the sweep heatmap: one per schedule, with its activations and mean test accuracy. */
-export function heatmapRows(groups: readonly RunGroup[]): Array<{ conv1: string; conv2: string; dense: string; schedule: string; accuracy: number; seeds: number }> {
+export function heatmapRows(
+  groups: readonly RunGroup[],
+): Array<{ conv1: string; conv2: string; dense: string; schedule: string; accuracy: number; seeds: number }> {
   return groups.map((g) => ({
-    conv1: g.activations[0], conv2: g.activations[1], dense: g.activations[2], schedule: g.label,
-    accuracy: mean(g.finals.test_accuracy), seeds: g.runs.length,
+    conv1: g.activations[0],
+    conv2: g.activations[1],
+    dense: g.activations[2],
+    schedule: g.label,
+    accuracy: mean(g.finals.test_accuracy),
+    seeds: g.runs.length,
   }));
 }
 
@@ -241,7 +307,9 @@ export function heatmapSpec(groups: readonly RunGroup[]): Spec {
             x: { field: 'conv2', type: 'nominal', title: 'after conv2', sort: used('conv2'), axis: { labelAngle: 0 } },
             y: { field: 'conv1', type: 'nominal', title: 'after conv1', sort: used('conv1') },
             color: {
-              field: 'accuracy', type: 'quantitative', title: 'test acc',
+              field: 'accuracy',
+              type: 'quantitative',
+              title: 'test acc',
               scale: { scheme: 'viridis', domain: lo === hi ? [lo - 0.001, hi + 0.001] : [lo, hi] },
             },
             tooltip: [{ field: 'schedule' }, { field: 'accuracy', format: '.4f' }],
@@ -340,7 +408,10 @@ function writeOut(dir: string, chart: RenderedChart): string[] {
  * SVG and PNG, into dir for the given groups.
  * Returns the rendered charts (for inlining into the report) and the files written.
  */
-export async function writeCharts(dir: string, groups: readonly RunGroup[]): Promise<{ charts: Array<RenderedChart & { title: string }>; files: string[] }> {
+export async function writeCharts(
+  dir: string,
+  groups: readonly RunGroup[],
+): Promise<{ charts: Array<RenderedChart & { title: string }>; files: string[] }> {
   const charts: Array<RenderedChart & { title: string }> = [];
   const files: string[] = [];
   for (const def of chartDefs(groups)) {

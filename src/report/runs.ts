@@ -153,7 +153,9 @@ export function collectRuns(dir: string): RunCollection {
   }
   for (const r of runs) {
     if (r.summary.diverged_epoch !== null) {
-      warnings.push(`${r.relDir} diverged: its training loss became NaN or infinite at epoch ${r.summary.diverged_epoch}; its metrics read n/a`);
+      warnings.push(
+        `${r.relDir} diverged: its training loss became NaN or infinite at epoch ${r.summary.diverged_epoch}; its metrics read n/a`,
+      );
     }
   }
   return { root: tree.root, runs, groups: groupRuns(runs, order, kind === 'sweep'), kind, warnings };

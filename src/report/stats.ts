@@ -29,8 +29,8 @@ export function std(xs: readonly number[]): number {
 }
 
 const LANCZOS = [
-  676.5203681218851, -1259.1392167224028, 771.32342877765313, -176.61502916214059, 12.507343278686905,
-  -0.13857109526572012, 9.9843695780195716e-6, 1.5056327351493116e-7,
+  676.5203681218851, -1259.1392167224028, 771.32342877765313, -176.61502916214059, 12.507343278686905, -0.13857109526572012,
+  9.9843695780195716e-6, 1.5056327351493116e-7,
 ];
 
 /** ln Γ(x) for x > 0 (Lanczos approximation, g = 7; relative error about 1e-15). */
@@ -188,8 +188,17 @@ export function welchInterval(a: readonly number[], b: readonly number[], level 
   else df = (va + vb) ** 2 / ((va * va) / (na - 1) + (vb * vb) / (nb - 1));
   const t = studentTQuantile(1 - (1 - level) / 2, df);
   return {
-    method: 'Welch', n: Math.min(na, nb), diff, low: diff - t * se, high: diff + t * se, df, t, se,
-    sd: Math.sqrt(sa2 + sb2), p: twoSidedP(diff, se, df), level,
+    method: 'Welch',
+    n: Math.min(na, nb),
+    diff,
+    low: diff - t * se,
+    high: diff + t * se,
+    df,
+    t,
+    se,
+    sd: Math.sqrt(sa2 + sb2),
+    p: twoSidedP(diff, se, df),
+    level,
   };
 }
 
@@ -253,7 +262,9 @@ export function normalQuantile(p: number): number {
   } else if (p <= 1 - low) {
     const q = p - 0.5;
     const r = q * q;
-    x = ((((((a[0] * r + a[1]) * r + a[2]) * r + a[3]) * r + a[4]) * r + a[5]) * q) / (((((b[0] * r + b[1]) * r + b[2]) * r + b[3]) * r + b[4]) * r + 1);
+    x =
+      ((((((a[0] * r + a[1]) * r + a[2]) * r + a[3]) * r + a[4]) * r + a[5]) * q) /
+      (((((b[0] * r + b[1]) * r + b[2]) * r + b[3]) * r + b[4]) * r + 1);
   } else {
     const q = Math.sqrt(-2 * Math.log(1 - p));
     x = -(((((c[0] * q + c[1]) * q + c[2]) * q + c[3]) * q + c[4]) * q + c[5]) / ((((d[0] * q + d[1]) * q + d[2]) * q + d[3]) * q + 1);

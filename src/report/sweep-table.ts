@@ -26,10 +26,12 @@ export interface SweepRow {
 export function sweepRows(groups: readonly RunGroup[]): SweepRow[] {
   if (groups.length === 0) return [];
   const best = groups[bestGroupIndex(groups, 'test_accuracy')];
-  const order = groups.map((g, i) => ({ g, i })).sort((x, y) => {
-    const d = mean(y.g.finals.test_accuracy) - mean(x.g.finals.test_accuracy);
-    return d !== 0 && !Number.isNaN(d) ? d : x.i - y.i;
-  });
+  const order = groups
+    .map((g, i) => ({ g, i }))
+    .sort((x, y) => {
+      const d = mean(y.g.finals.test_accuracy) - mean(x.g.finals.test_accuracy);
+      return d !== 0 && !Number.isNaN(d) ? d : x.i - y.i;
+    });
   return order.map(({ g }, r) => {
     const gap = g === best ? null : groupGap(g, best, (run) => run.summary.final.test_accuracy);
     return {
@@ -49,12 +51,40 @@ export function sweepRows(groups: readonly RunGroup[]): SweepRow[] {
 
 export function sweepCsv(rows: readonly SweepRow[]): string {
   return csvText(
-    ['rank', 'schedule', 'conv1', 'conv2', 'dense', 'seeds', 'test_accuracy_mean', 'test_accuracy_std', 'train_accuracy_mean',
-      'train_accuracy_std', 'train_loss_mean', 'train_loss_std', 'seconds_per_epoch', 'gap_to_best', 'gap_ci95_low', 'gap_ci95_high', 'gap_method'],
+    [
+      'rank',
+      'schedule',
+      'conv1',
+      'conv2',
+      'dense',
+      'seeds',
+      'test_accuracy_mean',
+      'test_accuracy_std',
+      'train_accuracy_mean',
+      'train_accuracy_std',
+      'train_loss_mean',
+      'train_loss_std',
+      'seconds_per_epoch',
+      'gap_to_best',
+      'gap_ci95_low',
+      'gap_ci95_high',
+      'gap_method',
+    ],
     rows.map((r) => [
-      r.rank, r.label, ...r.activations, r.seeds, csvNumber(r.testAccuracy.mean), csvNumber(r.testAccuracy.std),
-      csvNumber(r.trainAccuracy.mean), csvNumber(r.trainAccuracy.std), csvNumber(r.trainLoss.mean), csvNumber(r.trainLoss.std),
-      csvNumber(r.secondsPerEpoch, 3), csvNumber(r.gap), csvNumber(r.ci?.low), csvNumber(r.ci?.high),
+      r.rank,
+      r.label,
+      ...r.activations,
+      r.seeds,
+      csvNumber(r.testAccuracy.mean),
+      csvNumber(r.testAccuracy.std),
+      csvNumber(r.trainAccuracy.mean),
+      csvNumber(r.trainAccuracy.std),
+      csvNumber(r.trainLoss.mean),
+      csvNumber(r.trainLoss.std),
+      csvNumber(r.secondsPerEpoch, 3),
+      csvNumber(r.gap),
+      csvNumber(r.ci?.low),
+      csvNumber(r.ci?.high),
       r.ci?.method ?? '',
     ]),
   );
@@ -63,12 +93,32 @@ export function sweepCsv(rows: readonly SweepRow[]): string {
 export function sweepTableCells(rows: readonly SweepRow[]): { header: string[]; cells: string[][]; align: string } {
   const withCi = rows.some((r) => r.seeds >= 2);
   const mixed = mixedMethods(rows.map((r) => r.ci));
-  const header = ['rank', 'schedule', 'conv1,conv2,dense', 'seeds', 'test acc', 'train acc', 'train loss', 's/epoch',
-    withCi ? 'gap to best [95% CI]' : 'gap to best'];
+  const header = [
+    'rank',
+    'schedule',
+    'conv1,conv2,dense',
+    'seeds',
+    'test acc',
+    'train acc',
+    'train loss',
+    's/epoch',
+    withCi ? 'gap to best [95% CI]' : 'gap to best',
+  ];
   const cells = rows.map((r) => [
-    String(r.rank), r.label, r.activations.join(','), String(r.seeds),
-    meanStd(r.testAccuracy, 4), meanStd(r.trainAccuracy, 4), meanStd(r.trainLoss, 4), fixed(r.secondsPerEpoch, 2),
-    gapText(r.rank === 1 && r.gap === 0 && r.ci === null ? null : { diff: r.gap, ci: r.ci }, 4, gapTag(r.ci, mixed), withCi ? ' (CI n/a)' : ''),
+    String(r.rank),
+    r.label,
+    r.activations.join(','),
+    String(r.seeds),
+    meanStd(r.testAccuracy, 4),
+    meanStd(r.trainAccuracy, 4),
+    meanStd(r.trainLoss, 4),
+    fixed(r.secondsPerEpoch, 2),
+    gapText(
+      r.rank === 1 && r.gap === 0 && r.ci === null ? null : { diff: r.gap, ci: r.ci },
+      4,
+      gapTag(r.ci, mixed),
+      withCi ? ' (CI n/a)' : '',
+    ),
   ]);
   return { header, cells, align: 'rllrrrrrr' };
 }

@@ -50,31 +50,31 @@ const SIGMOID = 'sigmoid';
 
 /** How the verdicts are reached, for the report (one paragraph each). */
 export const VERDICT_RULES: readonly string[] = [
-  'Each claim is a set of comparisons (the table under it). A gap is paired by seed when both schedules ran the same seeds '
-    + 'with the same architecture (config.json\'s arch), input size, training images and batch size — the same seed then gives '
-    + 'the same initial weights and the same batch order — and its 95% interval is the paired t interval of the per-seed '
-    + "differences (n − 1 degrees of freedom); otherwise it is Welch's t interval (Welch–Satterthwaite degrees of freedom).",
-  `Holm's correction over a claim's m comparisons keeps the chance that any of them is wrongly called significant at ${ALPHA}: `
-    + `a gap is significant when its Holm-adjusted p is below ${ALPHA}. **held**: every comparison is significant in the claimed `
-    + 'direction. **did not hold**: some comparison is significant against it, or, with one seed, goes against it. '
-    + '**inconclusive**: anything else — a gap within noise (not significant after Holm) or a tie; "inconclusive with one seed" when a schedule ran a single '
-    + 'seed, which gives no spread to judge a gap by. One seed never gives held.',
-  `Seeds needed, for a gap that is not significant: n ≈ ((z_{1−α/(2m)} + z_{${POWER}})·sd/gap)², refined with t: the smallest n for which `
-    + `the same expression with t quantiles at n − 1 degrees of freedom in place of the z is at most n (α = ${ALPHA}, m = the `
-    + "claim's comparisons, so that even the strictest Holm step passes; gap = the observed gap; sd = the sd of the per-seed "
-    + 'differences). For Welch gaps n is per schedule, with sd² = sd₁² + sd₂² and 2n − 2 degrees of freedom. It takes the '
-    + 'observed gap and spread for the true ones, so it is a guide, not a promise.',
-  '(b) For tanh-relu against X, the threshold is the highest final train loss (the mean of the last K epochs) among all runs of '
-    + 'the two schedules, so that every run reaches it; each run\'s first epoch with train loss at or below it is compared seed '
-    + 'by seed (equal epochs are a tie). tanh-relu must be strictly faster: the difference in epochs significantly below 0. '
-    + `Whole epochs are coarse, so the sd of the differences is taken as at least 1/√6 ≈ ${fixed(EPOCH_ROUNDING_SD, 2)} epoch (the `
-    + 'rounding error of a difference of two whole-epoch readings): a unanimous one-epoch lead over two seeds is not certainty.',
-  `(d) "Only a little more time" is read as at most ${SMALL_TIME_OVERHEAD * 100}% more seconds per epoch. The compared quantity is `
-    + `tanh-relu's seconds per epoch minus ${1 + SMALL_TIME_OVERHEAD} × the other's: **held** when it is significantly below 0 `
-    + `for every other schedule (tanh-relu is significantly less than ${SMALL_TIME_OVERHEAD * 100}% slower than each); **did not `
-    + `hold** when it is significantly above 0 for one (significantly more than ${SMALL_TIME_OVERHEAD * 100}% slower); `
-    + `**inconclusive** when an interval reaches across the ${SMALL_TIME_OVERHEAD * 100}% line. Not testable when the runs were `
-    + 'timed on different machines, backends or thread counts.',
+  'Each claim is a set of comparisons (the table under it). A gap is paired by seed when both schedules ran the same seeds ' +
+    "with the same architecture (config.json's arch), input size, training images and batch size — the same seed then gives " +
+    'the same initial weights and the same batch order — and its 95% interval is the paired t interval of the per-seed ' +
+    "differences (n − 1 degrees of freedom); otherwise it is Welch's t interval (Welch–Satterthwaite degrees of freedom).",
+  `Holm's correction over a claim's m comparisons keeps the chance that any of them is wrongly called significant at ${ALPHA}: ` +
+    `a gap is significant when its Holm-adjusted p is below ${ALPHA}. **held**: every comparison is significant in the claimed ` +
+    'direction. **did not hold**: some comparison is significant against it, or, with one seed, goes against it. ' +
+    '**inconclusive**: anything else — a gap within noise (not significant after Holm) or a tie; "inconclusive with one seed" when a schedule ran a single ' +
+    'seed, which gives no spread to judge a gap by. One seed never gives held.',
+  `Seeds needed, for a gap that is not significant: n ≈ ((z_{1−α/(2m)} + z_{${POWER}})·sd/gap)², refined with t: the smallest n for which ` +
+    `the same expression with t quantiles at n − 1 degrees of freedom in place of the z is at most n (α = ${ALPHA}, m = the ` +
+    "claim's comparisons, so that even the strictest Holm step passes; gap = the observed gap; sd = the sd of the per-seed " +
+    'differences). For Welch gaps n is per schedule, with sd² = sd₁² + sd₂² and 2n − 2 degrees of freedom. It takes the ' +
+    'observed gap and spread for the true ones, so it is a guide, not a promise.',
+  '(b) For tanh-relu against X, the threshold is the highest final train loss (the mean of the last K epochs) among all runs of ' +
+    "the two schedules, so that every run reaches it; each run's first epoch with train loss at or below it is compared seed " +
+    'by seed (equal epochs are a tie). tanh-relu must be strictly faster: the difference in epochs significantly below 0. ' +
+    `Whole epochs are coarse, so the sd of the differences is taken as at least 1/√6 ≈ ${fixed(EPOCH_ROUNDING_SD, 2)} epoch (the ` +
+    'rounding error of a difference of two whole-epoch readings): a unanimous one-epoch lead over two seeds is not certainty.',
+  `(d) "Only a little more time" is read as at most ${SMALL_TIME_OVERHEAD * 100}% more seconds per epoch. The compared quantity is ` +
+    `tanh-relu's seconds per epoch minus ${1 + SMALL_TIME_OVERHEAD} × the other's: **held** when it is significantly below 0 ` +
+    `for every other schedule (tanh-relu is significantly less than ${SMALL_TIME_OVERHEAD * 100}% slower than each); **did not ` +
+    `hold** when it is significantly above 0 for one (significantly more than ${SMALL_TIME_OVERHEAD * 100}% slower); ` +
+    `**inconclusive** when an interval reaches across the ${SMALL_TIME_OVERHEAD * 100}% line. Not testable when the runs were ` +
+    'timed on different machines, backends or thread counts.',
 ];
 
 /** The paper's schedules that were run, in Table 2's order. */
@@ -125,29 +125,41 @@ export function claimHighestTrainAccuracy(groups: readonly RunGroup[]): Verdict 
     versus: o.label,
     label: `${COMBINED} − ${o.label}`,
     gap: groupGap(tr, o, (r) => r.summary.final.train_accuracy),
-    favours: 1, digits: 4, unit: '',
+    favours: 1,
+    digits: 4,
+    unit: '',
     forText: `${COMBINED} trains to a higher accuracy than ${o.label}`,
     againstText: `${o.label} trains to a higher accuracy than ${COMBINED}`,
   }));
-  const evidence = [`Final train accuracy, mean ± std over seeds: ${paper.map((g) => finalsText(g, 'train_accuracy')).join('; ')} (paper: tanh-relu 0.981).`];
+  const evidence = [
+    `Final train accuracy, mean ± std over seeds: ${paper.map((g) => finalsText(g, 'train_accuracy')).join('; ')} (paper: tanh-relu 0.981).`,
+  ];
   const trAcc = mean(tr.finals.train_accuracy);
   const higher = groups.filter((g) => !PAPER_ACTIVATIONS.includes(g.label) && mean(g.finals.train_accuracy) > trAcc);
   if (higher.length > 0) {
     const top = [...higher].sort((x, y) => mean(y.finals.train_accuracy) - mean(x.finals.train_accuracy))[0];
-    evidence.push(`Outside the paper's four, ${higher.length} schedule(s) trained to a higher mean accuracy, best ${finalsText(top, 'train_accuracy')}.`);
+    evidence.push(
+      `Outside the paper's four, ${higher.length} schedule(s) trained to a higher mean accuracy, best ${finalsText(top, 'train_accuracy')}.`,
+    );
   }
   return verdict('a', inputs, `tanh-relu's final train accuracy is above ${names(others)}'s.`, evidence);
 }
 
 /** First epoch at which a loss curve is ≤ threshold, with the loss there; null when never. */
-export function epochsToThreshold(curve: ReadonlyArray<{ epoch: number; loss: number }>, threshold: number): { epoch: number; loss: number } | null {
+export function epochsToThreshold(
+  curve: ReadonlyArray<{ epoch: number; loss: number }>,
+  threshold: number,
+): { epoch: number; loss: number } | null {
   for (const p of curve) if (p.loss <= threshold) return { epoch: p.epoch, loss: p.loss };
   return null;
 }
 
 /** The first epoch a run's train loss is at or below threshold; one past its last epoch when it never is. */
 export function convergenceEpoch(run: RunData, threshold: number): number {
-  const hit = epochsToThreshold(run.epochs.map((e) => ({ epoch: e.epoch, loss: e.train_loss })), threshold);
+  const hit = epochsToThreshold(
+    run.epochs.map((e) => ({ epoch: e.epoch, loss: e.train_loss })),
+    threshold,
+  );
   return hit ? hit.epoch : (run.epochs[run.epochs.length - 1]?.epoch ?? 0) + 1;
 }
 
@@ -174,16 +186,25 @@ export function claimFastestConvergence(groups: readonly RunGroup[]): Verdict {
   const inputs: ComparisonInput[] = others.map((o) => {
     const threshold = convergenceThreshold(tr, o);
     const gap = groupGap(tr, o, (r) => convergenceEpoch(r, threshold), { sdFloor: EPOCH_ROUNDING_SD });
-    const never = [...tr.runs, ...o.runs].filter((r) => !epochsToThreshold(r.epochs.map((e) => ({ epoch: e.epoch, loss: e.train_loss })), threshold));
+    const never = [...tr.runs, ...o.runs].filter(
+      (r) =>
+        !epochsToThreshold(
+          r.epochs.map((e) => ({ epoch: e.epoch, loss: e.train_loss })),
+          threshold,
+        ),
+    );
     evidence.push(
-      `vs ${o.label}: threshold ${fixed(threshold, 4)} (the highest final train loss among the runs of both); first epoch at or below it, `
-      + `seeds ${gap.seedsA.join(', ')}: ${COMBINED} ${gap.a.join(', ')}; ${o.label}${gap.seedsB.join(',') === gap.seedsA.join(',') ? '' : ` (seeds ${gap.seedsB.join(', ')})`} ${gap.b.join(', ')}`
-      + (never.length > 0 ? `; ${never.length} run(s) never reach it (counted as one epoch past their last)` : ''),
+      `vs ${o.label}: threshold ${fixed(threshold, 4)} (the highest final train loss among the runs of both); first epoch at or below it, ` +
+        `seeds ${gap.seedsA.join(', ')}: ${COMBINED} ${gap.a.join(', ')}; ${o.label}${gap.seedsB.join(',') === gap.seedsA.join(',') ? '' : ` (seeds ${gap.seedsB.join(', ')})`} ${gap.b.join(', ')}` +
+        (never.length > 0 ? `; ${never.length} run(s) never reach it (counted as one epoch past their last)` : ''),
     );
     return {
       versus: o.label,
       label: `${COMBINED} − ${o.label} (epochs to threshold)`,
-      gap, favours: -1, digits: 2, unit: ' epochs',
+      gap,
+      favours: -1,
+      digits: 2,
+      unit: ' epochs',
       forText: `${COMBINED} reaches the common loss threshold sooner than ${o.label}`,
       againstText: `${o.label} reaches the common loss threshold sooner than ${COMBINED}`,
       quantity: 'the difference in epochs',
@@ -205,7 +226,9 @@ export function claimSigmoidWorst(groups: readonly RunGroup[]): Verdict {
     versus: o.label,
     label: `${o.label} − ${SIGMOID}`,
     gap: groupGap(o, sig, (r) => r.summary.final.train_accuracy),
-    favours: 1, digits: 4, unit: '',
+    favours: 1,
+    digits: 4,
+    unit: '',
     forText: `${o.label} trains to a higher accuracy than ${SIGMOID}`,
     againstText: `${SIGMOID} trains to a higher accuracy than ${o.label}`,
   }));
@@ -224,7 +247,7 @@ function timingSetups(groups: readonly RunGroup[]): string[] {
       const machine = (r.config?.machine ?? {}) as Record<string, unknown>;
       const config = (r.config?.config ?? {}) as Record<string, unknown>;
       const backend = (r.config?.backend ?? {}) as Record<string, unknown>;
-      const threads = typeof backend === 'object' && backend.threads !== undefined ? backend.threads : config.threads ?? 'all';
+      const threads = typeof backend === 'object' && backend.threads !== undefined ? backend.threads : (config.threads ?? 'all');
       setups.add(`${machine.cpuModel ?? '?'} ×${machine.cpus ?? '?'}, threads ${threads}, backend ${r.summary.backend}`);
     }
   }
@@ -255,23 +278,34 @@ export function claimSmallTimeCost(groups: readonly RunGroup[]): Verdict {
     const extra = trSec - oSec;
     const paperExtra = PAPER_EXTRA_SECONDS[o.label];
     evidence.push(
-      `vs ${o.label} ${meanStd(meanStdOf(o.secondsPerEpoch), 2)} s: ${COMBINED} ${signed(extra, 2)} s (${signed((extra / oSec) * 100, 1)}%); `
-      + `the +${pct} line is at +${fixed(SMALL_TIME_OVERHEAD * oSec, 2)} s; paper ${paperExtra !== undefined ? `+${paperExtra} s` : 'n/a'}`,
+      `vs ${o.label} ${meanStd(meanStdOf(o.secondsPerEpoch), 2)} s: ${COMBINED} ${signed(extra, 2)} s (${signed((extra / oSec) * 100, 1)}%); ` +
+        `the +${pct} line is at +${fixed(SMALL_TIME_OVERHEAD * oSec, 2)} s; paper ${paperExtra !== undefined ? `+${paperExtra} s` : 'n/a'}`,
     );
     return {
       versus: o.label,
       label: `${COMBINED} − ${factor} × ${o.label} (s/epoch)`,
-      gap: groupGap(tr, o, (r) => r.summary.seconds_per_epoch, {}, (r) => factor * r.summary.seconds_per_epoch),
-      favours: -1, digits: 2, unit: ' s',
+      gap: groupGap(
+        tr,
+        o,
+        (r) => r.summary.seconds_per_epoch,
+        {},
+        (r) => factor * r.summary.seconds_per_epoch,
+      ),
+      favours: -1,
+      digits: 2,
+      unit: ' s',
       forText: `${COMBINED} takes less than ${pct} longer per epoch than ${o.label}`,
       againstText: `${COMBINED} takes more than ${pct} longer per epoch than ${o.label}`,
       quantity: `tanh-relu's time over the +${pct} line`,
     };
   });
   const slowerThanAll = others.every((o) => trSec > mean(o.secondsPerEpoch));
-  return verdict('d', inputs,
+  return verdict(
+    'd',
+    inputs,
     `tanh-relu takes less than ${pct} longer per epoch than each of ${names(others)}${slowerThanAll ? '' : ' (and is not even slower than all of them)'}.`,
-    evidence);
+    evidence,
+  );
 }
 
 /** The four verdicts, in order (a)-(d). */

@@ -35,14 +35,17 @@ export function readCampaignFile(dir: string): CampaignFile | null {
   if (typeof data !== 'object' || data === null || !Array.isArray(data.schedules) || !Array.isArray(data.runs)) {
     throw runtimeError(`${file}: expected {kind, schedules: [...], seeds: [...], runs: [...]}`);
   }
-  const runs = data.runs.filter((r): r is CampaignCell => typeof r?.schedule === 'string' && typeof r?.seed === 'number' && typeof r?.dir === 'string');
+  const runs = data.runs.filter(
+    (r): r is CampaignCell => typeof r?.schedule === 'string' && typeof r?.seed === 'number' && typeof r?.dir === 'string',
+  );
   return {
     kind: data.kind === 'sweep' ? 'sweep' : 'comparison',
     schedules: data.schedules.map(String),
     seeds: Array.isArray(data.seeds) ? data.seeds.map(Number) : [],
     runs,
     ...(data.grid && Array.isArray(data.grid.schedules) && Array.isArray(data.grid.seeds)
-      ? { grid: { schedules: data.grid.schedules.map(String), seeds: data.grid.seeds.map(Number) } } : {}),
+      ? { grid: { schedules: data.grid.schedules.map(String), seeds: data.grid.seeds.map(Number) } }
+      : {}),
   };
 }
 
@@ -67,7 +70,13 @@ export function writeCampaignFile(dir: string, file: CampaignFile): void {
  * to them). Shards of one campaign may share a folder, so the read-modify-write holds a short lock
  * of its own, waiting up to `waitMs` for another writer to finish.
  */
-export async function addToCampaignFile(dir: string, kind: CampaignKind, cells: readonly CampaignCell[], grid?: CampaignFile['grid'], waitMs = 10_000): Promise<void> {
+export async function addToCampaignFile(
+  dir: string,
+  kind: CampaignKind,
+  cells: readonly CampaignCell[],
+  grid?: CampaignFile['grid'],
+  waitMs = 10_000,
+): Promise<void> {
   const deadline = Date.now() + waitMs;
   for (;;) {
     let lock;

@@ -20,7 +20,14 @@ export interface EpochRow {
 
 /** Column order of epochs.csv: the six of the protocol, then the paper's loss. */
 export const EPOCH_COLUMNS = [
-  'epoch', 'train_loss', 'train_accuracy', 'test_loss', 'test_accuracy', 'seconds', 'train_paper_loss', 'test_paper_loss',
+  'epoch',
+  'train_loss',
+  'train_accuracy',
+  'test_loss',
+  'test_accuracy',
+  'seconds',
+  'train_paper_loss',
+  'test_paper_loss',
 ] as const;
 
 export type MetricName = Exclude<(typeof EPOCH_COLUMNS)[number], 'epoch'>;
@@ -57,7 +64,10 @@ export function epochsCsvText(rows: readonly EpochRow[]): string {
  */
 export class EpochsWriter {
   private readonly rows: EpochRow[];
-  constructor(readonly file: string, previous: readonly EpochRow[] = []) {
+  constructor(
+    readonly file: string,
+    previous: readonly EpochRow[] = [],
+  ) {
     this.rows = [...previous];
     writeFileAtomic(file, epochsCsvText(this.rows));
   }
@@ -76,12 +86,17 @@ export class EpochsWriter {
  */
 export function readEpochsCsv(file: string, maxRows = Infinity): EpochRow[] {
   const text = readText(file);
-  const lines = text.split(/\r?\n/).filter((l) => l.trim() !== '').slice(0, 1 + maxRows);
+  const lines = text
+    .split(/\r?\n/)
+    .filter((l) => l.trim() !== '')
+    .slice(0, 1 + maxRows);
   if (lines.length === 0) throw runtimeError(`${file} is empty (expected header ${EPOCH_COLUMNS.join(',')})`);
   const header = lines[0].split(',').map((h) => h.trim());
   const missing = EPOCH_COLUMNS.filter((c) => !header.includes(c));
   if (missing.length > 0) {
-    throw runtimeError(`${file} has a bad header: missing column${missing.length > 1 ? 's' : ''} ${missing.join(', ')} (expected ${EPOCH_COLUMNS.join(',')})`);
+    throw runtimeError(
+      `${file} has a bad header: missing column${missing.length > 1 ? 's' : ''} ${missing.join(', ')} (expected ${EPOCH_COLUMNS.join(',')})`,
+    );
   }
   const index = EPOCH_COLUMNS.map((c) => header.indexOf(c));
   const rows: EpochRow[] = [];

@@ -30,7 +30,10 @@ export function cellDir(label: string, seed: number): string {
 
 /** UTC timestamp for default output folders: 20261128T174832Z. */
 export function timestamp(date = new Date()): string {
-  return date.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
+  return date
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d+Z$/, 'Z');
 }
 
 export function isRunDir(dir: string): boolean {
@@ -46,7 +49,9 @@ export function isTrainRunDir(dir: string): boolean {
 export function isLenetModelDir(dir: string): boolean {
   try {
     const m = JSON.parse(fs.readFileSync(path.join(dir, 'model.json'), 'utf8'));
-    return m.format === 'layers-model' && JSON.stringify(m.weightsManifest?.map((w: { paths: string[] }) => w.paths)) === '[["weights.bin"]]';
+    return (
+      m.format === 'layers-model' && JSON.stringify(m.weightsManifest?.map((w: { paths: string[] }) => w.paths)) === '[["weights.bin"]]'
+    );
   } catch {
     return false;
   }

@@ -55,14 +55,23 @@ export function readManifest(dir: string): RunManifest {
   const m = readJson(file);
   if (!isObject(m)) throw runtimeError(`${file} must hold a JSON object`);
   const c = m.config;
-  if (!isObject(c) || !Array.isArray(c.schedule) || typeof c.scheduleLabel !== 'string' || typeof c.imageSize !== 'number' || !isObject(c.arch)) {
+  if (
+    !isObject(c) ||
+    !Array.isArray(c.schedule) ||
+    typeof c.scheduleLabel !== 'string' ||
+    typeof c.imageSize !== 'number' ||
+    !isObject(c.arch)
+  ) {
     throw runtimeError(`${file} holds no run configuration`);
   }
   const backend = isObject(m.backend) ? m.backend : {};
   if (typeof backend.name !== 'string') throw runtimeError(`${file}: "backend.name" must be a string`);
   const data = isObject(m.data) ? m.data : {};
   const files = Array.isArray(data.files) ? data.files : null;
-  if (!files || !files.every((f) => isObject(f) && typeof f.name === 'string' && typeof f.sha256 === 'string' && typeof f.path === 'string')) {
+  if (
+    !files ||
+    !files.every((f) => isObject(f) && typeof f.name === 'string' && typeof f.sha256 === 'string' && typeof f.path === 'string')
+  ) {
     throw runtimeError(`${file}: "data.files" must list the data files with name, path and sha256`);
   }
   const first = files[0] as DataFileIdentity | undefined;

@@ -12,7 +12,18 @@
 import { TrainConfig } from '../config';
 import { RunManifest } from './manifest';
 
-export const PROTOCOL_CONFIG_KEYS = ['arch', 'imageSize', 'optimizer', 'learningRate', 'epochs', 'batchSize', 'limit', 'resize', 'averageLast', 'loss'] as const;
+export const PROTOCOL_CONFIG_KEYS = [
+  'arch',
+  'imageSize',
+  'optimizer',
+  'learningRate',
+  'epochs',
+  'batchSize',
+  'limit',
+  'resize',
+  'averageLast',
+  'loss',
+] as const;
 /** Config keys that vary from cell to cell of one campaign. */
 export const CELL_CONFIG_KEYS = ['schedule', 'scheduleLabel', 'seed'] as const;
 /** Config keys that say where and how a run ran, not what it computed (see the file comment). */
@@ -45,7 +56,10 @@ export function stableJson(v: unknown): string {
   if (Array.isArray(v)) return `[${v.map(stableJson).join(',')}]`;
   if (v && typeof v === 'object') {
     const o = v as Record<string, unknown>;
-    return `{${Object.keys(o).sort().map((k) => `${JSON.stringify(k)}:${stableJson(o[k])}`).join(',')}}`;
+    return `{${Object.keys(o)
+      .sort()
+      .map((k) => `${JSON.stringify(k)}:${stableJson(o[k])}`)
+      .join(',')}}`;
   }
   return JSON.stringify(v) ?? 'null';
 }
@@ -74,7 +88,9 @@ export function protocolDifferences(a: Protocol, b: Protocol): ProtocolDifferenc
 
 /** "learningRate: 0.0001 vs 0.001; data file …: sha256 … vs …", or with the sides named: "epochs: 2 there, 3 now". */
 export function describeDifferences(diff: readonly ProtocolDifference[], names?: [string, string]): string {
-  const shown = diff.slice(0, 3).map((d) => (names ? `${d.key}: ${clip(d.a)} ${names[0]}, ${clip(d.b)} ${names[1]}` : `${d.key}: ${clip(d.a)} vs ${clip(d.b)}`));
+  const shown = diff
+    .slice(0, 3)
+    .map((d) => (names ? `${d.key}: ${clip(d.a)} ${names[0]}, ${clip(d.b)} ${names[1]}` : `${d.key}: ${clip(d.a)} vs ${clip(d.b)}`));
   return shown.join('; ') + (diff.length > 3 ? `; and ${diff.length - 3} more` : '');
 }
 

@@ -88,16 +88,23 @@ export function readRunTree(dir: string): RunTree {
  * one beside an unfinished summary) fails with `noModelExitCode` (evaluate: 1, a runtime state;
  * predict: 2, the wrong folder was named).
  */
-export function openTrainedRun(dir: string, noModelExitCode: 1 | 2 = 1): { manifest: RunManifest; config: RunManifest['config']; modelDir: string } {
+export function openTrainedRun(
+  dir: string,
+  noModelExitCode: 1 | 2 = 1,
+): { manifest: RunManifest; config: RunManifest['config']; modelDir: string } {
   if (!fs.existsSync(dir) || !fs.statSync(dir).isDirectory()) throw usageError(`${dir}: no such run directory`);
   if (!fs.existsSync(path.join(dir, MANIFEST_FILE))) throw usageError(`${dir} is not a lenet run (no config.json)`);
   const manifest = readManifest(dir);
   const modelDir = path.join(dir, MODEL_DIR);
-  if (!fs.existsSync(path.join(modelDir, 'model.json'))) throw new LenetError(`${dir} has no saved model (the run did not finish)`, noModelExitCode);
+  if (!fs.existsSync(path.join(modelDir, 'model.json')))
+    throw new LenetError(`${dir} has no saved model (the run did not finish)`, noModelExitCode);
   // model/ is written when a run completes; beside an unfinished summary it is a leftover of an older run.
   const summaryFile = path.join(dir, SUMMARY_FILE);
   if (fs.existsSync(summaryFile) && !readSummary(summaryFile).complete) {
-    throw new LenetError(`${dir} did not finish (summary.json says complete: false); its model/ is not this run's; resume it with lenet train --resume ${dir}`, noModelExitCode);
+    throw new LenetError(
+      `${dir} did not finish (summary.json says complete: false); its model/ is not this run's; resume it with lenet train --resume ${dir}`,
+      noModelExitCode,
+    );
   }
   return { manifest, config: manifest.config, modelDir };
 }

@@ -56,7 +56,13 @@ export function divergedEpoch(rows: readonly EpochRow[]): number | null {
   return rows.find((r) => !Number.isFinite(r.train_loss))?.epoch ?? null;
 }
 
-export function buildSummary(config: SummarySource, backend: string, dataset: string, rows: readonly EpochRow[], complete: boolean): RunSummary {
+export function buildSummary(
+  config: SummarySource,
+  backend: string,
+  dataset: string,
+  rows: readonly EpochRow[],
+  complete: boolean,
+): RunSummary {
   return {
     schedule: config.scheduleLabel,
     activations: [...config.schedule],
@@ -74,7 +80,16 @@ export function buildSummary(config: SummarySource, backend: string, dataset: st
   };
 }
 
-const SUMMARY_CSV_COLUMNS = ['schedule', 'seed', 'epochs_run', 'average_last', 'complete', 'diverged_epoch', ...METRIC_NAMES.map((m) => `final_${m}`), 'seconds_per_epoch'];
+const SUMMARY_CSV_COLUMNS = [
+  'schedule',
+  'seed',
+  'epochs_run',
+  'average_last',
+  'complete',
+  'diverged_epoch',
+  ...METRIC_NAMES.map((m) => `final_${m}`),
+  'seconds_per_epoch',
+];
 
 const csvNumber = (v: number, digits: number) => (Number.isFinite(v) ? String(Number(v.toPrecision(digits))) : String(v));
 
@@ -82,8 +97,14 @@ const csvNumber = (v: number, digits: number) => (Number.isFinite(v) ? String(Nu
 export function writeSummary(dir: string, summary: RunSummary): void {
   writeJsonAtomic(path.join(dir, SUMMARY_FILE), summary);
   const values = [
-    JSON.stringify(summary.schedule), summary.seed, summary.epochs_run, summary.average_last, summary.complete, summary.diverged_epoch ?? '',
-    ...METRIC_NAMES.map((m) => csvNumber(summary.final[m], 8)), csvNumber(summary.seconds_per_epoch, 6),
+    JSON.stringify(summary.schedule),
+    summary.seed,
+    summary.epochs_run,
+    summary.average_last,
+    summary.complete,
+    summary.diverged_epoch ?? '',
+    ...METRIC_NAMES.map((m) => csvNumber(summary.final[m], 8)),
+    csvNumber(summary.seconds_per_epoch, 6),
   ];
   writeFileAtomic(path.join(dir, SUMMARY_CSV_FILE), SUMMARY_CSV_COLUMNS.join(',') + '\n' + values.join(',') + '\n');
 }

@@ -58,7 +58,9 @@ function checkSameProtocol(cellFolder: string, config: TrainConfig, backend: str
   const now = protocolOf({ config, backend: { name: backend }, data: { files: data } });
   const diff = protocolDifferences(saved, now);
   if (diff.length > 0) {
-    throw usageError(`${cellFolder} holds a run of another protocol (${describeDifferences(diff, ['there', 'now'])}); choose another --out`);
+    throw usageError(
+      `${cellFolder} holds a run of another protocol (${describeDifferences(diff, ['there', 'now'])}); choose another --out`,
+    );
   }
 }
 
@@ -72,7 +74,9 @@ function checkSameProtocol(cellFolder: string, config: TrainConfig, backend: str
  */
 export async function runGrid(opts: GridOptions): Promise<GridResult[] & GridOutcome> {
   // Every check that can refuse the campaign comes before anything is written.
-  const configs = opts.cells.map((cell) => resolveTrainConfig({ ...opts.base, activation: undefined, schedule: cell.schedule.join(','), seed: cell.seed }));
+  const configs = opts.cells.map((cell) =>
+    resolveTrainConfig({ ...opts.base, activation: undefined, schedule: cell.schedule.join(','), seed: cell.seed }),
+  );
   checkOutDir(opts.outDir, false, 'campaign');
   if (configs.length > 0) {
     const backend = await selectBackend(configs[0].backend, configs[0].threads);
@@ -83,7 +87,12 @@ export async function runGrid(opts: GridOptions): Promise<GridResult[] & GridOut
   const lockName = opts.shard && opts.shard.n > 1 ? `.lenet-shard-${opts.shard.k}-of-${opts.shard.n}.lock` : undefined;
   const lock = lockFolder(opts.outDir, `lenet ${opts.kind === 'sweep' ? 'sweep' : 'compare'}`, lockName);
   try {
-    await addToCampaignFile(opts.outDir, opts.kind, opts.cells.map((c) => ({ schedule: c.label, seed: c.seed, dir: c.dir })), opts.grid);
+    await addToCampaignFile(
+      opts.outDir,
+      opts.kind,
+      opts.cells.map((c) => ({ schedule: c.label, seed: c.seed, dir: c.dir })),
+      opts.grid,
+    );
     return await trainCells(opts, configs);
   } finally {
     lock.release();
@@ -105,15 +114,34 @@ function pendingCells(opts: GridOptions, results: GridResult[]): number[] {
 async function trainCells(opts: GridOptions, configs: TrainConfig[]): Promise<GridResult[] & GridOutcome> {
   const results: GridResult[] & GridOutcome = [];
   const pending = pendingCells(opts, results);
-  const plan = planJobs({ jobs: opts.jobs === undefined ? 1 : opts.jobs, threads: configs[0]?.threads ?? null, cells: pending.length, machine: machineShare() });
-  if (plan.jobs > 1) return trainInWorkers(opts, configs.map((c) => ({ ...c, threads: plan.threads })), pending, plan, results);
+  const plan = planJobs({
+    jobs: opts.jobs === undefined ? 1 : opts.jobs,
+    threads: configs[0]?.threads ?? null,
+    cells: pending.length,
+    machine: machineShare(),
+  });
+  if (plan.jobs > 1)
+    return trainInWorkers(
+      opts,
+      configs.map((c) => ({ ...c, threads: plan.threads })),
+      pending,
+      plan,
+      results,
+    );
   // One at a time in this process; cells differ only in schedule and seed, so one load serves them all.
   const data = new MnistCache();
   for (const i of pending) {
     const cell = opts.cells[i];
-    const outcome = await trainCell({
-      config: configs[i], dir: path.join(opts.outDir, cell.dir), label: `[${i + 1}/${opts.cells.length}] ${cell.label} seed ${cell.seed}`,
-    }, data, progressMode(opts.quiet || opts.json), opts.shouldStop);
+    const outcome = await trainCell(
+      {
+        config: configs[i],
+        dir: path.join(opts.outDir, cell.dir),
+        label: `[${i + 1}/${opts.cells.length}] ${cell.label} seed ${cell.seed}`,
+      },
+      data,
+      progressMode(opts.quiet || opts.json),
+      opts.shouldStop,
+    );
     if (outcome.stopped) {
       results.stopped = true;
       break;
@@ -123,19 +151,35 @@ async function trainCells(opts: GridOptions, configs: TrainConfig[]): Promise<Gr
   return inCampaignOrder(opts, results);
 }
 
-async function trainInWorkers(opts: GridOptions, configs: TrainConfig[], pending: number[], plan: JobsPlan, results: GridResult[] & GridOutcome): Promise<GridResult[] & GridOutcome> {
+async function trainInWorkers(
+  opts: GridOptions,
+  configs: TrainConfig[],
+  pending: number[],
+  plan: JobsPlan,
+  results: GridResult[] & GridOutcome,
+): Promise<GridResult[] & GridOutcome> {
   const mode = progressMode(opts.quiet || opts.json);
   if (mode !== 'none') {
-    process.stderr.write(`lenet: ${pending.length} cells to train on ${plan.jobs} worker processes × ${plan.threads ?? 'all'} thread${plan.threads === 1 ? '' : 's'} (${plan.reason})\n`);
+    process.stderr.write(
+      `lenet: ${pending.length} cells to train on ${plan.jobs} worker processes × ${plan.threads ?? 'all'} thread${plan.threads === 1 ? '' : 's'} (${plan.reason})\n`,
+    );
   }
   const progress = createCampaignProgress(mode, pending.length);
   let pool;
   try {
     pool = await runCellsInWorkers({
-      jobs: plan.jobs, progress, relay: mode === 'bar' ? 'batches' : mode === 'lines' ? 'epochs' : 'none', shouldStop: opts.shouldStop,
+      jobs: plan.jobs,
+      progress,
+      relay: mode === 'bar' ? 'batches' : mode === 'lines' ? 'epochs' : 'none',
+      shouldStop: opts.shouldStop,
       cells: pending.map((i) => {
         const cell = opts.cells[i];
-        return { cell: i, config: configs[i], dir: path.join(opts.outDir, cell.dir), label: `[${i + 1}/${opts.cells.length} ${cell.label} seed ${cell.seed}]` };
+        return {
+          cell: i,
+          config: configs[i],
+          dir: path.join(opts.outDir, cell.dir),
+          label: `[${i + 1}/${opts.cells.length} ${cell.label} seed ${cell.seed}]`,
+        };
       }),
     });
   } finally {

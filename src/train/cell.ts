@@ -20,7 +20,12 @@ export class MnistCache {
   private data: MnistData | null = null;
 
   get(config: TrainConfig): MnistData {
-    const options = { dataDir: config.dataDir ?? undefined, resize: config.resize, size: config.imageSize, limit: config.limit ?? undefined };
+    const options = {
+      dataDir: config.dataDir ?? undefined,
+      resize: config.resize,
+      size: config.imageSize,
+      limit: config.limit ?? undefined,
+    };
     const key = JSON.stringify(options);
     if (this.data === null || key !== this.key) {
       this.data = null;
@@ -42,5 +47,9 @@ export interface CellRun {
 /** Trains a cell into its folder, resuming from its checkpoint when an earlier attempt left one. */
 export async function trainCell(cell: CellRun, data: MnistCache, progress: ProgressMode, shouldStop?: () => boolean): Promise<RunOutcome> {
   const resume = fs.existsSync(path.join(cell.dir, CHECKPOINT_FILE));
-  return runTraining(cell.config, { outDir: cell.dir, force: true, resume, progress, label: cell.label, shouldStop }, data.get(cell.config));
+  return runTraining(
+    cell.config,
+    { outDir: cell.dir, force: true, resume, progress, label: cell.label, shouldStop },
+    data.get(cell.config),
+  );
 }

@@ -11,7 +11,13 @@ type NamedTensor = { name: string; tensor: tf.Tensor };
 const MAGIC = 0x4b434e4c;
 const VERSION = 1;
 
-interface TensorEntry { name: string; shape: number[]; dtype: 'float32' | 'int32'; offset: number; length: number }
+interface TensorEntry {
+  name: string;
+  shape: number[];
+  dtype: 'float32' | 'int32';
+  offset: number;
+  length: number;
+}
 interface CheckpointHeader {
   state: TrainerState;
   model: TensorEntry[];
@@ -86,8 +92,15 @@ function parseHeader(file: string, bytes: Buffer): CheckpointHeader {
   } catch (err) {
     throw runtimeError(`${file} is corrupt: its header is not valid JSON (${(err as Error).message})`);
   }
-  const entriesOk = (list: unknown) => Array.isArray(list) && list.every((e) => typeof e?.offset === 'number' && typeof e?.length === 'number' && Array.isArray(e?.shape));
-  if (typeof header?.state?.epoch !== 'number' || typeof header.state.rngState !== 'number' || !entriesOk(header.model) || !entriesOk(header.optimizer) || !entriesOk(header.extra)) {
+  const entriesOk = (list: unknown) =>
+    Array.isArray(list) && list.every((e) => typeof e?.offset === 'number' && typeof e?.length === 'number' && Array.isArray(e?.shape));
+  if (
+    typeof header?.state?.epoch !== 'number' ||
+    typeof header.state.rngState !== 'number' ||
+    !entriesOk(header.model) ||
+    !entriesOk(header.optimizer) ||
+    !entriesOk(header.extra)
+  ) {
     throw runtimeError(`${file} is corrupt: its header lacks the trainer state or the tensor list`);
   }
   return header;

@@ -19,10 +19,14 @@ export const DEFAULT_GRID: ActivationName[] = ['sigmoid', 'tanh', 'relu'];
 
 /** `--grid a,b,c` → the set of activations, in ACTIVATIONS order (so the grid order does not depend on spelling). */
 export function parseGrid(value: unknown): ActivationName[] {
-  const items = String(value ?? '').split(',').map((s) => s.trim()).filter((s) => s.length > 0);
+  const items = String(value ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s.length > 0);
   if (items.length === 0) throw usageError('--grid needs at least one activation, e.g. sigmoid,tanh,relu');
   for (const a of items) {
-    if (!(ACTIVATIONS as readonly string[]).includes(a)) throw usageError(`unknown activation "${a}" in --grid; valid: ${ACTIVATIONS.join(', ')}`);
+    if (!(ACTIVATIONS as readonly string[]).includes(a))
+      throw usageError(`unknown activation "${a}" in --grid; valid: ${ACTIVATIONS.join(', ')}`);
   }
   if (new Set(items).size !== items.length) throw usageError(`--grid names an activation twice: "${String(value)}"`);
   return (ACTIVATIONS as readonly ActivationName[]).filter((a) => items.includes(a));

@@ -53,8 +53,13 @@ export function buildManifest(config: TrainConfig, backend: string, threads: num
     config,
     backend: { name: backend, threads, simd: native?.simd ?? null, cpuFeatures: native?.features ?? [] },
     data: {
-      source: data.source, dataset: recogniseDataset(data.files), dir: path.dirname(data.files[0].path),
-      files: data.files, trainCount: data.train.count, testCount: data.test.count, size: data.size,
+      source: data.source,
+      dataset: recogniseDataset(data.files),
+      dir: path.dirname(data.files[0].path),
+      files: data.files,
+      trainCount: data.train.count,
+      testCount: data.test.count,
+      size: data.size,
     },
     versions: { lenet: packageVersion(), tfjs: tf.version.tfjs, node: process.version },
     machine: { platform: process.platform, arch: process.arch, cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model ?? 'unknown' },
@@ -68,7 +73,9 @@ export function checkSameData(dir: string, manifest: RunManifest, data: MnistDat
   for (const f of manifest.data.files) {
     const cur = now.get(f.name);
     if (!cur || cur.sha256 !== f.sha256) {
-      throw runtimeError(`cannot continue ${dir}: data file ${f.name} differs from the one it was trained on (${f.path}, sha256 ${f.sha256.slice(0, 12)}…; now ${cur ? `${cur.path}, sha256 ${cur.sha256.slice(0, 12)}…` : 'absent'})`);
+      throw runtimeError(
+        `cannot continue ${dir}: data file ${f.name} differs from the one it was trained on (${f.path}, sha256 ${f.sha256.slice(0, 12)}…; now ${cur ? `${cur.path}, sha256 ${cur.sha256.slice(0, 12)}…` : 'absent'})`,
+      );
     }
   }
 }
@@ -84,7 +91,9 @@ export async function runTraining(config: TrainConfig, options: RunOptions, data
   if (!options.resume) checkOutDir(dir, options.force);
   const backend = await selectBackend(config.backend, config.threads);
   if (backend.note && options.progress !== 'none') process.stderr.write(`lenet: ${backend.note}\n`);
-  const mnist = data ?? loadMnist({ dataDir: config.dataDir ?? undefined, resize: config.resize, size: config.imageSize, limit: config.limit ?? undefined });
+  const mnist =
+    data ??
+    loadMnist({ dataDir: config.dataDir ?? undefined, resize: config.resize, size: config.imageSize, limit: config.limit ?? undefined });
   if (!options.resume) createOutDir(dir);
   const lock = lockFolder(dir, options.resume ? 'lenet train --resume' : 'lenet train');
   try {
@@ -94,7 +103,12 @@ export async function runTraining(config: TrainConfig, options: RunOptions, data
   }
 }
 
-async function trainIntoLockedFolder(config: TrainConfig, options: RunOptions, mnist: MnistData, backend: { name: string; threads: number | null }): Promise<RunOutcome> {
+async function trainIntoLockedFolder(
+  config: TrainConfig,
+  options: RunOptions,
+  mnist: MnistData,
+  backend: { name: string; threads: number | null },
+): Promise<RunOutcome> {
   const dir = options.outDir;
   const checkpointFile = path.join(dir, CHECKPOINT_FILE);
   const resuming = options.resume && fs.existsSync(checkpointFile);
@@ -116,7 +130,9 @@ async function trainIntoLockedFolder(config: TrainConfig, options: RunOptions, m
       tf.dispose([...ckpt.model, ...ckpt.optimizer.map((e) => e.tensor), ...ckpt.extra.map((e) => e.tensor)]);
       model.dispose();
       optimizer.dispose();
-      throw runtimeError(`cannot resume ${dir}: its checkpoint (epoch ${ckpt.state.epoch}) does not match epochs.csv (${csvRows.length} epochs) and config.json (${config.epochs} epochs)`);
+      throw runtimeError(
+        `cannot resume ${dir}: its checkpoint (epoch ${ckpt.state.epoch}) does not match epochs.csv (${csvRows.length} epochs) and config.json (${config.epochs} epochs)`,
+      );
     }
     await restoreCheckpoint(ckpt, model, optimizer);
     start = ckpt.state;
@@ -131,21 +147,34 @@ async function trainIntoLockedFolder(config: TrainConfig, options: RunOptions, m
   let warnedDiverged = previousRows.some((r) => !Number.isFinite(r.train_loss));
   let result;
   try {
-    result = await trainModel(model, optimizer, mnist.train, mnist.test, {
-      epochs: config.epochs, batchSize: config.batchSize, loss: config.loss, imageSize: config.imageSize,
-    }, start, {
-      onBatch: (p) => progress.onBatch(p),
-      onEpochEnd: async (row, state) => {
-        csv.append(row);
-        await saveCheckpoint(checkpointFile, model, optimizer, state);
-        progress.onEpochEnd(row, config.epochs);
-        if (!warnedDiverged && !Number.isFinite(row.train_loss)) {
-          warnedDiverged = true;
-          process.stderr.write(`lenet: warning: ${label} diverged: its training loss is ${row.train_loss} at epoch ${row.epoch}; its results will read n/a (try a lower --lr)\n`);
-        }
+    result = await trainModel(
+      model,
+      optimizer,
+      mnist.train,
+      mnist.test,
+      {
+        epochs: config.epochs,
+        batchSize: config.batchSize,
+        loss: config.loss,
+        imageSize: config.imageSize,
       },
-      shouldStop: options.shouldStop,
-    });
+      start,
+      {
+        onBatch: (p) => progress.onBatch(p),
+        onEpochEnd: async (row, state) => {
+          csv.append(row);
+          await saveCheckpoint(checkpointFile, model, optimizer, state);
+          progress.onEpochEnd(row, config.epochs);
+          if (!warnedDiverged && !Number.isFinite(row.train_loss)) {
+            warnedDiverged = true;
+            process.stderr.write(
+              `lenet: warning: ${label} diverged: its training loss is ${row.train_loss} at epoch ${row.epoch}; its results will read n/a (try a lower --lr)\n`,
+            );
+          }
+        },
+        shouldStop: options.shouldStop,
+      },
+    );
   } finally {
     progress.stop();
   }
@@ -168,9 +197,26 @@ async function trainIntoLockedFolder(config: TrainConfig, options: RunOptions, m
 function emptySummary(config: TrainConfig, backend: string): RunSummary {
   const nan = Number.NaN;
   return {
-    schedule: config.scheduleLabel, activations: [...config.schedule], seed: config.seed, loss: config.loss, backend, dataset: 'unknown',
-    epochs_planned: config.epochs, epochs_run: 0, average_last: 0, complete: false, diverged_epoch: null,
-    final: { train_loss: nan, train_accuracy: nan, test_loss: nan, test_accuracy: nan, seconds: nan, train_paper_loss: nan, test_paper_loss: nan },
+    schedule: config.scheduleLabel,
+    activations: [...config.schedule],
+    seed: config.seed,
+    loss: config.loss,
+    backend,
+    dataset: 'unknown',
+    epochs_planned: config.epochs,
+    epochs_run: 0,
+    average_last: 0,
+    complete: false,
+    diverged_epoch: null,
+    final: {
+      train_loss: nan,
+      train_accuracy: nan,
+      test_loss: nan,
+      test_accuracy: nan,
+      seconds: nan,
+      train_paper_loss: nan,
+      test_paper_loss: nan,
+    },
     seconds_per_epoch: nan,
   };
 }

@@ -75,7 +75,12 @@ function yieldToEventLoop(): Promise<void> {
  * update) so the caller can tally loss and accuracy without more tensor ops.
  */
 export function trainBatch(
-  model: tf.LayersModel, optimizer: tf.Optimizer, images: Float32Array, labels: Uint8Array, loss: LossName, imageSize: number,
+  model: tf.LayersModel,
+  optimizer: tf.Optimizer,
+  images: Float32Array,
+  labels: Uint8Array,
+  loss: LossName,
+  imageSize: number,
 ): Float32Array {
   return tf.tidy(() => {
     const x = tf.tensor4d(images, [labels.length, imageSize, imageSize, 1]);

@@ -52,7 +52,12 @@ function relay(cell: number, what: Relay): Progress | 'none' {
 async function train(msg: Extract<ToWorker, { type: 'train' }>): Promise<void> {
   busy = true;
   try {
-    const outcome = await trainCell({ config: msg.config, dir: msg.dir, label: msg.label }, data, relay(msg.cell, msg.relay), () => stopRequested);
+    const outcome = await trainCell(
+      { config: msg.config, dir: msg.dir, label: msg.label },
+      data,
+      relay(msg.cell, msg.relay),
+      () => stopRequested,
+    );
     tell({ type: 'done', cell: msg.cell, summary: outcome.summary, stopped: outcome.stopped });
   } catch (err) {
     const message = err instanceof Error ? err.message.split('\n')[0] : String(err);

@@ -27,7 +27,8 @@ export function parseJobs(value: unknown): number | null {
   if (value === undefined || value === null) return null;
   const s = String(value).trim();
   if (s === 'auto') return null;
-  if (!/^\+?\d+$/.test(s) || Number(s) < 1 || Number(s) > 1024) throw usageError(`--jobs must be a whole number from 1 to 1024, or auto; got "${s}"`);
+  if (!/^\+?\d+$/.test(s) || Number(s) < 1 || Number(s) > 1024)
+    throw usageError(`--jobs must be a whole number from 1 to 1024, or auto; got "${s}"`);
   return Number(s);
 }
 
@@ -69,13 +70,21 @@ export function planJobs(o: { jobs: number | null; threads: number | null; cells
   const share = (jobs: number) => o.threads ?? (jobs > 1 ? Math.max(1, Math.floor(o.machine.cores / jobs)) : null);
   if (o.jobs !== null) {
     const jobs = Math.min(o.jobs, cells);
-    return { jobs, threads: share(jobs), reason: `--jobs ${o.jobs}${jobs < o.jobs ? `, ${cells} cell${cells > 1 ? 's' : ''} to train` : ''}` };
+    return {
+      jobs,
+      threads: share(jobs),
+      reason: `--jobs ${o.jobs}${jobs < o.jobs ? `, ${cells} cell${cells > 1 ? 's' : ''} to train` : ''}`,
+    };
   }
   if (o.threads !== null) return { jobs: 1, threads: o.threads, reason: '--threads without --jobs' };
   const fit = Math.max(1, Math.floor(o.machine.freeBytes / WORKER_MEMORY_BYTES));
   const jobs = Math.max(1, Math.min(o.machine.cores, cells, fit));
   const gib = (o.machine.freeBytes / 2 ** 30).toFixed(1);
-  return { jobs, threads: share(jobs), reason: `--jobs auto: ${o.machine.cores} cores, ${cells} cells to train, ${gib} GiB free (room for ${fit} at ${WORKER_MEMORY_BYTES / 2 ** 20} MB each)` };
+  return {
+    jobs,
+    threads: share(jobs),
+    reason: `--jobs auto: ${o.machine.cores} cores, ${cells} cells to train, ${gib} GiB free (room for ${fit} at ${WORKER_MEMORY_BYTES / 2 ** 20} MB each)`,
+  };
 }
 
 /** Which progress events a worker sends: per batch only when bars show them; none with --quiet. */
@@ -83,9 +92,7 @@ export type Relay = 'batches' | 'epochs' | 'none';
 
 /** parent → worker */
 export type ToWorker =
-  | { type: 'train'; cell: number; config: TrainConfig; dir: string; label: string; relay: Relay }
-  | { type: 'stop' }
-  | { type: 'exit' };
+  { type: 'train'; cell: number; config: TrainConfig; dir: string; label: string; relay: Relay } | { type: 'stop' } | { type: 'exit' };
 
 /** worker → parent */
 export type FromWorker =
@@ -200,7 +207,8 @@ export function runCellsInWorkers(opts: PoolOptions): Promise<PoolResult> {
         case 'done':
           opts.progress.cellEnded(msg.cell, !msg.stopped);
           w.current = null;
-          if (msg.stopped) stopAll(); // interrupted on its own: Ctrl-C reached the whole process group
+          if (msg.stopped)
+            stopAll(); // interrupted on its own: Ctrl-C reached the whole process group
           else result.summaries.set(msg.cell, msg.summary);
           dispatch(w);
           return;

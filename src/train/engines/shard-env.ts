@@ -22,5 +22,7 @@ export function shardFromEnv(engine: ShardEngine, env: Environment): EngineShard
   if (slurm && k8s) throw usageError(`--shard auto: both ${SLURM_TASK_ID} and ${K8S_INDEX} are set; say --shard slurm or --shard k8s`);
   if (slurm) return slurmShardFromEnv(env);
   if (k8s) return k8sShardFromEnv(env);
-  throw usageError(`--shard auto: neither ${SLURM_TASK_ID} (a SLURM job array task) nor ${K8S_INDEX} (a Kubernetes Indexed Job pod) is set`);
+  throw usageError(
+    `--shard auto: neither ${SLURM_TASK_ID} (a SLURM job array task) nor ${K8S_INDEX} (a Kubernetes Indexed Job pod) is set`,
+  );
 }

@@ -113,13 +113,18 @@ export function slurmScripts(c: SlurmCampaign): { array: string; merge: string }
   return { array, merge };
 }
 
-interface Sbatch { status: number | null; stdout: string; stderr: string }
+interface Sbatch {
+  status: number | null;
+  stdout: string;
+  stderr: string;
+}
 
 function runSlurmCommand(command: string, args: string[], cwd: string): Sbatch {
   const r = spawnSync(command, args, { cwd, encoding: 'utf8' });
   if (r.error) {
     const code = (r.error as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') throw runtimeError(`--submit slurm needs ${command}, which is not on PATH (submit from a machine of the SLURM cluster)`);
+    if (code === 'ENOENT')
+      throw runtimeError(`--submit slurm needs ${command}, which is not on PATH (submit from a machine of the SLURM cluster)`);
     throw runtimeError(`cannot run ${command}: ${code ?? r.error.message}`);
   }
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
@@ -133,11 +138,14 @@ function firstLine(s: string): string {
 function sbatch(args: string[], cwd: string): string {
   const r = runSlurmCommand('sbatch', ['--parsable', ...args], cwd);
   const m = /^(\d+)(;\S+)?\s*$/.exec(r.stdout.trim());
-  if (r.status !== 0 || !m) throw runtimeError(`sbatch refused the job: ${firstLine(r.stderr) || firstLine(r.stdout) || `exit ${r.status}`}`);
+  if (r.status !== 0 || !m)
+    throw runtimeError(`sbatch refused the job: ${firstLine(r.stderr) || firstLine(r.stdout) || `exit ${r.status}`}`);
   return m[1];
 }
 
-interface JobsFile { submissions: Array<{ arrayJobId: string; mergeJobId: string; shards: number; submittedAt: string }> }
+interface JobsFile {
+  submissions: Array<{ arrayJobId: string; mergeJobId: string; shards: number; submittedAt: string }>;
+}
 
 function readJobsFile(file: string): JobsFile {
   try {
@@ -173,7 +181,9 @@ export function submitSlurm(c: SlurmCampaign): SlurmSubmission {
   const jobs = readJobsFile(jobsFile);
   const active = activeEarlierJobs(jobs, c.cwd);
   if (active.length > 0) {
-    throw usageError(`jobs ${active.join(', ')} of an earlier submission into ${c.outDir} are still queued or running (squeue -j ${active.join(',')}); wait for them or scancel them, then resubmit`);
+    throw usageError(
+      `jobs ${active.join(', ')} of an earlier submission into ${c.outDir} are still queued or running (squeue -j ${active.join(',')}); wait for them or scancel them, then resubmit`,
+    );
   }
   const scripts = slurmScripts(c);
   const files = { array: path.join(folder, `${c.command}-shards.sbatch`), merge: path.join(folder, `${c.command}-merge.sbatch`) };
@@ -190,12 +200,16 @@ export function submitSlurm(c: SlurmCampaign): SlurmSubmission {
     // --kill-on-invalid-dep: when a task fails or is cancelled the merge job goes away instead of pending forever.
     mergeJobId = sbatch([`--dependency=afterok:${arrayJobId}`, '--kill-on-invalid-dep=yes', ...c.sbatchArgs, files.merge], c.cwd);
   } catch (err) {
-    throw runtimeError(`${(err as Error).message} (the merge job); array job ${arrayJobId} was submitted: scancel ${arrayJobId}, or merge its shards with lenet merge ${path.join(c.outDir, SHARDS_FOLDER)}/* --out ${c.outDir}`);
+    throw runtimeError(
+      `${(err as Error).message} (the merge job); array job ${arrayJobId} was submitted: scancel ${arrayJobId}, or merge its shards with lenet merge ${path.join(c.outDir, SHARDS_FOLDER)}/* --out ${c.outDir}`,
+    );
   }
   jobs.submissions.push({ arrayJobId, mergeJobId, shards: c.shards, submittedAt: new Date().toISOString() });
   fs.writeFileSync(jobsFile, JSON.stringify(jobs, null, 2) + '\n');
   return {
-    arrayJobId, mergeJobId, scripts: files,
+    arrayJobId,
+    mergeJobId,
+    scripts: files,
     logs: { shards: path.join(folder, `shard-${arrayJobId}_K.log`), merge: path.join(folder, `merge-${mergeJobId}.log`) },
   };
 }

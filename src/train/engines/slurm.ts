@@ -28,12 +28,16 @@ export function slurmShardFromEnv(env: Environment): EngineShard {
   if (env[SLURM_TASK_MAX] !== undefined) {
     const max = envInteger(env, SLURM_TASK_MAX, FLAG, HINT);
     if (max - min + 1 !== count) {
-      throw usageError(`${FLAG}: ${SLURM_TASK_MIN}=${min}, ${SLURM_TASK_MAX}=${max} and ${SLURM_TASK_COUNT}=${count} are not a contiguous array (--array=MIN-MAX, no step or gaps)`);
+      throw usageError(
+        `${FLAG}: ${SLURM_TASK_MIN}=${min}, ${SLURM_TASK_MAX}=${max} and ${SLURM_TASK_COUNT}=${count} are not a contiguous array (--array=MIN-MAX, no step or gaps)`,
+      );
     }
   }
   const k = id - min + 1;
   if (k < 1 || k > count) {
-    throw usageError(`${FLAG}: ${SLURM_TASK_ID}=${id} is outside ${min}..${min + count - 1} (${SLURM_TASK_MIN}=${min}, ${SLURM_TASK_COUNT}=${count})`);
+    throw usageError(
+      `${FLAG}: ${SLURM_TASK_ID}=${id} is outside ${min}..${min + count - 1} (${SLURM_TASK_MIN}=${min}, ${SLURM_TASK_COUNT}=${count})`,
+    );
   }
   return { k, n: count, engine: 'slurm', from: `${SLURM_TASK_ID}=${id} ${SLURM_TASK_MIN}=${min} ${SLURM_TASK_COUNT}=${count}` };
 }
