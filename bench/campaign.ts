@@ -57,7 +57,8 @@ function sameCells(a: string, b: string): string | null {
   return null;
 }
 
-const mb = (bytes: number | null) => (bytes === null ? '?' : `${Math.round(bytes / 2 ** 20)} MB`);
+/** MB = 10⁶ bytes, as in the README. */
+const mb = (bytes: number | null) => (bytes === null ? '?' : `${Math.round(bytes / 1e6)} MB`);
 
 export function campaignBench(flag: (name: string, fallback: number) => number, json: boolean): void {
   const limit = flag('--limit', 12000);

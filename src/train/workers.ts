@@ -17,10 +17,12 @@ import { RunSummary } from '../rundir/summary';
 import { BatchProgress } from './trainer';
 
 /**
- * What one worker may hold at its peak: measured 625–675 MB for a run on the full 60 000 images
- * (README, Speed), with room to spare. Workers beyond what free memory holds are not started.
+ * What one worker may hold at its peak, with room to spare: a worker training on the full 60 000
+ * images peaked at 271–272 MB (`npm run bench -- --campaign` / campaign-run.js, the training images
+ * kept as bytes; 624–635 MB when they were kept as floats). --jobs auto starts no more workers than
+ * free memory holds at this much each.
  */
-export const WORKER_MEMORY_BYTES = 700 * 2 ** 20;
+export const WORKER_MEMORY_BYTES = 400e6;
 
 /** `--jobs N` or `auto` (null). 0, 1.5, -2 or words are usage errors. */
 export function parseJobs(value: unknown): number | null {
@@ -79,11 +81,11 @@ export function planJobs(o: { jobs: number | null; threads: number | null; cells
   if (o.threads !== null) return { jobs: 1, threads: o.threads, reason: '--threads without --jobs' };
   const fit = Math.max(1, Math.floor(o.machine.freeBytes / WORKER_MEMORY_BYTES));
   const jobs = Math.max(1, Math.min(o.machine.cores, cells, fit));
-  const gib = (o.machine.freeBytes / 2 ** 30).toFixed(1);
+  const gb = (o.machine.freeBytes / 1e9).toFixed(1);
   return {
     jobs,
     threads: share(jobs),
-    reason: `--jobs auto: ${o.machine.cores} cores, ${cells} cells to train, ${gib} GiB free (room for ${fit} at ${WORKER_MEMORY_BYTES / 2 ** 20} MB each)`,
+    reason: `--jobs auto: ${o.machine.cores} cores, ${cells} cells to train, ${gb} GB free (room for ${fit} at ${WORKER_MEMORY_BYTES / 1e6} MB each)`,
   };
 }
 
