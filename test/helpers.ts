@@ -5,6 +5,7 @@ import * as path from 'node:path';
 import assert from 'node:assert/strict';
 import { Rng } from '../src/train/rng';
 import { LenetError } from '../src/errors';
+import type { ConvGeometry } from '../src/backend/native-addon';
 
 /** The repository root (tests run from dist/test/). */
 export const ROOT = path.resolve(__dirname, '..', '..');
@@ -79,4 +80,38 @@ export function mountTmpfs(t: { after: (fn: () => void) => void }, size: string,
 export function resizeTmpfs(dir: string, size: string): void {
   const r = spawnSync('mount', ['-o', `remount,size=${size}`, dir], { encoding: 'utf8' });
   assert.equal(r.status, 0, `remount tmpfs: ${r.stderr}`);
+}
+
+/** [batch, inH, inW, inC, outH, outW, outC, filterH, filterW, strideH, strideW, padTop, padLeft] as a ConvGeometry. */
+export function convGeometry(s: number[]): ConvGeometry {
+  const [
+    batchSize,
+    inHeight,
+    inWidth,
+    inChannels,
+    outHeight,
+    outWidth,
+    outChannels,
+    filterHeight,
+    filterWidth,
+    strideHeight,
+    strideWidth,
+    padTop,
+    padLeft,
+  ] = s;
+  return {
+    batchSize,
+    inHeight,
+    inWidth,
+    inChannels,
+    outHeight,
+    outWidth,
+    outChannels,
+    filterHeight,
+    filterWidth,
+    strideHeight,
+    strideWidth,
+    padTop,
+    padLeft,
+  };
 }

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import { loadNativeAddon, nativeBackendInfo, registerNativeBackend, setNativeThreads } from '../src/backend/native';
 import type { ConvGeometry, PoolGeometry } from '../src/backend/native-addon';
-import { prng } from './helpers';
+import { prng, convGeometry } from './helpers';
 
 /** n values uniform in [-scale, scale). */
 function randomArray(n: number, seed: number, scale = 1): Float32Array {
@@ -25,40 +25,6 @@ function size(shape: number[]): number {
 /** The same bytes: what "bit-identical" promises. */
 function sameBits(a: Float32Array, b: Float32Array): boolean {
   return Buffer.from(a.buffer, a.byteOffset, a.byteLength).equals(Buffer.from(b.buffer, b.byteOffset, b.byteLength));
-}
-
-/** [batch, inH, inW, inC, outH, outW, outC, filterH, filterW, strideH, strideW, padTop, padLeft] as a ConvGeometry. */
-function convGeometry(s: number[]): ConvGeometry {
-  const [
-    batchSize,
-    inHeight,
-    inWidth,
-    inChannels,
-    outHeight,
-    outWidth,
-    outChannels,
-    filterHeight,
-    filterWidth,
-    strideHeight,
-    strideWidth,
-    padTop,
-    padLeft,
-  ] = s;
-  return {
-    batchSize,
-    inHeight,
-    inWidth,
-    inChannels,
-    outHeight,
-    outWidth,
-    outChannels,
-    filterHeight,
-    filterWidth,
-    strideHeight,
-    strideWidth,
-    padTop,
-    padLeft,
-  };
 }
 
 /** [batch, inH, inW, channels, outH, outW, filterH, filterW, strideH, strideW, padTop, padLeft] as a PoolGeometry. */

@@ -10,7 +10,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { loadNativeAddon } from '../src/backend/native';
 import type { ConvGeometry, NativeKernelFns, PoolGeometry } from '../src/backend/native-addon';
-import { prng } from './helpers';
+import { prng, convGeometry } from './helpers';
 
 const addon = loadNativeAddon();
 assert.ok(addon, 'native addon must be built (npm install)');
@@ -119,40 +119,6 @@ function checkFamily(t: { diagnostic(msg: string): void }, cases: Case[]): void 
     addon!.setSimd('');
     addon!.setThreads(0);
   }
-}
-
-// [batch, inH, inW, inC, outH, outW, outC, filterH, filterW, strideH, strideW, padTop, padLeft]
-function convGeometry(s: number[]): ConvGeometry {
-  const [
-    batchSize,
-    inHeight,
-    inWidth,
-    inChannels,
-    outHeight,
-    outWidth,
-    outChannels,
-    filterHeight,
-    filterWidth,
-    strideHeight,
-    strideWidth,
-    padTop,
-    padLeft,
-  ] = s;
-  return {
-    batchSize,
-    inHeight,
-    inWidth,
-    inChannels,
-    outHeight,
-    outWidth,
-    outChannels,
-    filterHeight,
-    filterWidth,
-    strideHeight,
-    strideWidth,
-    padTop,
-    padLeft,
-  };
 }
 
 const CONV_SHAPES = [
