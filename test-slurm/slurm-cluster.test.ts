@@ -63,9 +63,24 @@ function jobStates(id: string): Map<string, string> {
   return states;
 }
 
+/** Files or folders under dir whose name starts with PWNED (a payload that ran). */
+function pwned(dir: string): string[] {
+  const found: string[] = [];
+  for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
+    if (e.name.startsWith('PWNED')) found.push(path.join(dir, e.name));
+    if (e.isDirectory()) found.push(...pwned(path.join(dir, e.name)));
+  }
+  return found;
+}
+
 /** Submits and returns the job ids the guide printed, after checking it says how to watch and resume. */
 function submit(args: string[]): { array: string; merge: string; stdout: string } {
-  const r = lenet(args);
+  return submitFrom(ROOT, args);
+}
+
+/** submit, from the folder cwd. */
+function submitFrom(cwd: string, args: string[]): { array: string; merge: string; stdout: string } {
+  const r = lenet(args, { cwd });
   assert.equal(r.code, 0, r.stderr);
   const array = /array job (\d+): /.exec(r.stdout);
   const merge = /merge job (\d+): /.exec(r.stdout);
@@ -221,4 +236,29 @@ test('compare --submit slurm --shards 2: the merged folder holds the same compar
   for (const f of ['comparison.md', 'accuracy.png', 'report.html']) assert.ok(fs.existsSync(path.join(out, f)), f);
   // The pass-through option reached SLURM: 10 minutes.
   assert.match(slurm('scontrol', ['show', 'job', '-o', jobs.merge]), /TimeLimit=00:10:00/);
+});
+
+test('sweep --submit slurm from a folder named with a newline, $( ), backquotes and quotes, into one with quotes, $( ) and %: nothing from the names runs and the campaign completes', async () => {
+  const root = tempDir('lenet-slurm-hostile-');
+  const cwd = path.join(root, `work\ntouch PWNED1\n$(touch PWNED2)\`touch PWNED3\`'$(touch PWNED4)'"$(touch PWNED5)";touch PWNED6&`);
+  const outParent = path.join(root, `o u t$(touch PWNED7)'q'"d"%A%%x;touch PWNED8`);
+  fs.mkdirSync(cwd);
+  fs.mkdirSync(outParent);
+  const out = path.join(outParent, 'sharded');
+  // A relative config: the jobs find it only in the folder the campaign was submitted from.
+  fs.writeFileSync(path.join(cwd, 'cfg.json'), JSON.stringify({ seeds: [1, 2], limit: 300, epochs: 1, threads: 1 }));
+  const jobs = submitFrom(cwd, ['sweep', '--grid', 'relu', '--config', 'cfg.json', '--submit', 'slurm', '--shards', '2', '--out', out]);
+  await waitForJobs([jobs.array, jobs.merge]);
+  assertAllCompleted([jobs.array, jobs.merge]);
+  assert.deepEqual(pwned(root), [], 'no payload ran');
+  assert.deepEqual(runDirs(out), ['relu/seed-1', 'relu/seed-2']);
+  for (const f of ['sweep.csv', 'sweep.md', 'report.html']) assert.ok(fs.existsSync(path.join(out, f)), f);
+  // The logs are where the guide says: the % of the folder's name reached SLURM as itself.
+  const log = fs.readFileSync(path.join(out, 'slurm', `shard-${jobs.array}_2.log`), 'utf8');
+  assert.match(log, /--shard slurm: shard 2\/2 \(SLURM_ARRAY_TASK_ID=2 /);
+  assert.match(
+    fs.readFileSync(path.join(out, 'slurm', `merge-${jobs.merge}.log`), 'utf8'),
+    /merge: 2 runs \(2 copied\) from 2 folder\(s\)/,
+  );
+  assert.match(slurm('scontrol', ['show', 'job', '-o', jobs.merge]), /WorkDir=.*work/);
 });

@@ -6,7 +6,8 @@ import * as path from 'node:path';
 import { shardFromEnv } from '../src/train/engines/shard-env';
 import { slurmShardFromEnv } from '../src/train/engines/slurm';
 import { K8S_COUNT, K8S_INDEX, k8sShardFromEnv } from '../src/train/engines/k8s';
-import { checkSlurmCampaign, shardFolder, SlurmCampaign, slurmScripts } from '../src/train/engines/slurm-submit';
+import { checkSlurmCampaign, sbatchOptions, shardFolder, SlurmCampaign, slurmScripts } from '../src/train/engines/slurm-submit';
+import { shellQuote } from '../src/train/engines/quote';
 import { shardCells } from '../src/train/grid';
 import { BIN, isOneLineError, ROOT, tempDir, throwsLenet } from './helpers';
 import { assertSameCampaign, lenetWithEnv, runDirs } from './engines-compare';
@@ -187,18 +188,34 @@ test('slurm scripts: an array of N tasks, each one shard into OUT/.shards/K, and
   const s = slurmScripts(campaign());
   assert.match(s.array, /^#!\/bin\/bash\n/);
   assert.match(s.array, /^#SBATCH --array=1-3$/m);
-  assert.match(s.array, /^#SBATCH --output=\/shared\/runs\/s1\/slurm\/shard-%A_%a\.log$/m);
-  assert.doesNotMatch(s.array, /--cpus-per-task/);
+  // No --threads or --jobs: one cell at a time with one thread, and the task asks for that one CPU.
+  assert.match(s.array, /^#SBATCH --cpus-per-task=1$/m);
+  assert.match(s.array, /^set -euo pipefail\ncd -- \/home\/me\nexec /m);
   const exec = s.array.split('\n').filter((l) => l.startsWith('exec '));
   assert.deepEqual(exec, [
-    'exec /opt/node/bin/node /opt/lenet/bin/lenet.js sweep --grid=relu,tanh --epochs=1 --shard=slurm --out=/shared/runs/s1/.shards/"${SLURM_ARRAY_TASK_ID}" --threads="${SLURM_CPUS_PER_TASK:-1}"',
+    'exec /opt/node/bin/node /opt/lenet/bin/lenet.js sweep --grid=relu,tanh --epochs=1 --shard=slurm --out=/shared/runs/s1/.shards/"${SLURM_ARRAY_TASK_ID}" --threads=1',
   ]);
   const mergeLines = s.merge.split('\n').filter((l) => l.startsWith('/opt/node'));
   assert.deepEqual(mergeLines, [
     `/opt/node/bin/node /opt/lenet/bin/lenet.js merge ${[1, 2, 3].map((k) => shardFolder('/shared/runs/s1', k)).join(' ')} --out=/shared/runs/s1`,
     '/opt/node/bin/node /opt/lenet/bin/lenet.js report /shared/runs/s1',
   ]);
-  assert.match(s.merge, /^set -euo pipefail$/m);
+  assert.match(s.merge, /^set -euo pipefail\ncd -- \/home\/me\n/m);
+  // The options that name files go on sbatch's command line, not into the script.
+  assert.deepEqual(sbatchOptions(campaign(), 'array'), [
+    '--parsable',
+    '--job-name=lenet-sweep',
+    '--array=1-3',
+    '--cpus-per-task=1',
+    '--output=/shared/runs/s1/slurm/shard-%A_%a.log',
+  ]);
+  assert.deepEqual(sbatchOptions(campaign({ outDir: '/shared/100% runs' }), 'merge', '42'), [
+    '--parsable',
+    '--job-name=lenet-sweep-merge',
+    '--output=/shared/100%% runs/slurm/merge-%j.log',
+    '--dependency=afterok:42',
+    '--kill-on-invalid-dep=yes',
+  ]);
 
   // --threads given: the task asks SLURM for that many CPUs; a compare's merge job also writes its table; odd words are quoted.
   const c = slurmScripts(
@@ -218,15 +235,22 @@ test('slurm scripts: an array of N tasks, each one shard into OUT/.shards/K, and
 test('slurm submission: bad --shards, --out or --sbatch-arg are usage errors before anything is submitted', () => {
   throwsLenet(() => checkSlurmCampaign(campaign({ shards: 9 })), 2, /--shards 9: the sweep has only 8 cell\(s\)/);
   throwsLenet(() => checkSlurmCampaign(campaign({ shards: 0 })), 2, /--shards must be a whole number of at least 1/);
-  throwsLenet(() => checkSlurmCampaign(campaign({ outDir: '/shared/my runs' })), 2, /must not contain spaces, quotes, backslashes or %/);
-  throwsLenet(() => checkSlurmCampaign(campaign({ outDir: '/shared/100%' })), 2, /must not contain/);
+  // Spaces, quotes and % are fine (quoted, and %% for sbatch); a backslash or a newline SLURM cannot take in --output.
+  checkSlurmCampaign(campaign({ outDir: `/shared/my "100%" runs'` }));
+  throwsLenet(() => checkSlurmCampaign(campaign({ outDir: '/shared/a\\b' })), 2, /--out '\/shared\/a\\b' holds a backslash/);
+  throwsLenet(() => checkSlurmCampaign(campaign({ outDir: '/shared/a\nb' })), 2, /--out \$'\/shared\/a\\nb' holds a newline/);
+  throwsLenet(() => checkSlurmCampaign(campaign({ outDir: 'runs/s1' })), 2, /--out runs\/s1 is not an absolute path/);
   throwsLenet(
     () => checkSlurmCampaign(campaign({ sbatchArgs: ['--array=1-9'] })),
     2,
-    /--sbatch-arg --array: lenet sets that sbatch option itself/,
+    /--sbatch-arg --array=1-9: lenet sets --array itself/,
   );
-  throwsLenet(() => checkSlurmCampaign(campaign({ sbatchArgs: ['-d', 'afterok:1'] })), 2, /--sbatch-arg -d: lenet sets that/);
-  throwsLenet(() => checkSlurmCampaign(campaign({ sbatchArgs: ['partition=x'] })), 2, /--sbatch-arg "partition=x" is not an sbatch option/);
+  throwsLenet(
+    () => checkSlurmCampaign(campaign({ sbatchArgs: ['-d', 'afterok:1'] })),
+    2,
+    /--sbatch-arg -d: lenet sets --dependency itself/,
+  );
+  throwsLenet(() => checkSlurmCampaign(campaign({ sbatchArgs: ['partition=x'] })), 2, /--sbatch-arg partition=x: not an sbatch option/);
   checkSlurmCampaign(campaign({ sbatchArgs: ['--partition=cpu', '--time=01:00:00'] }));
 });
 
@@ -234,7 +258,7 @@ test('compare --submit slurm scripts, run by bash with the variables SLURM sets:
   const root = tempDir('lenet-engines-compare-');
   const out = path.join(root, 'sharded');
   const protocol = ['--activations=relu,tanh-relu', '--seeds=2', '--limit=150', '--epochs=2', '--average-last=1'];
-  // No --threads: each task takes SLURM_CPUS_PER_TASK (unset here: 1), as the reference's --threads 1.
+  // No --threads: each task runs with --threads=1 (and asks SLURM for 1 CPU), as the reference's --threads 1.
   const c: SlurmCampaign = {
     command: 'compare',
     args: protocol,
@@ -310,7 +334,7 @@ test('experiments/k8s: the Indexed Job and the merge Job keep the --shard k8s co
   const shardCmd = shellCommand(shards);
   assert.match(
     shardCmd,
-    /^exec node \/opt\/lenet\/bin\/lenet\.js sweep .*--shard=k8s --out=\/runs\/sweep\/\.shards\/\$JOB_COMPLETION_INDEX$/,
+    /^exec node \/opt\/lenet\/bin\/lenet\.js sweep .*--shard=k8s --out=\/runs\/sweep\/\.shards\/"\$JOB_COMPLETION_INDEX"$/,
   );
   const mergeCmd = shellCommand(merge);
   const folders = Array.from({ length: completions }, (_, i) => `/runs/sweep/.shards/${i}`);
@@ -330,7 +354,9 @@ test('experiments/k8s: the Indexed Job and the merge Job keep the --shard k8s co
   // (later flags win) so the test stays short.
   const root = tempDir('lenet-engines-k8s-');
   const local = (cmd: string) =>
-    cmd.replace(/node \/opt\/lenet\/bin\/lenet\.js/g, `"${process.execPath}" "${BIN}"`).replace(/\/runs\//g, `${root}/`);
+    cmd
+      .replace(/node \/opt\/lenet\/bin\/lenet\.js/g, `${shellQuote(process.execPath)} ${shellQuote(BIN)}`)
+      .replace(/\/runs\//g, `${shellQuote(root)}/`);
   const small = ' --grid=relu,tanh --seeds=1 --limit=100 --epochs=1 --average-last=1 --quiet';
   const sh = (cmd: string, env: Record<string, string>) =>
     spawnSync('sh', ['-c', cmd], { cwd: ROOT, encoding: 'utf8', env: { ...process.env, ...env }, timeout: 300_000 });

@@ -4,7 +4,9 @@ import { Command, Option } from 'commander';
 import { usageError } from '../errors';
 import { parseShard, Shard } from '../train/grid';
 import { isShardEngine, shardFromEnv } from '../train/engines/shard-env';
-import { shellQuote, SlurmCampaign, submissionGuide, submitSlurm } from '../train/engines/slurm-submit';
+import { shellQuote } from '../train/engines/quote';
+import { SlurmCampaign, submissionGuide, submitSlurm } from '../train/engines/slurm-submit';
+import { parseJobs } from '../train/workers';
 
 /**
  * The options `compare` and `sweep` share for running on a cluster: `--shard` (by hand or from a
@@ -94,6 +96,7 @@ export function submitIfAsked(
     cells: what.cells,
     sbatchArgs: (opts.sbatchArg as string[] | undefined) ?? [],
     threads: what.threads ?? undefined,
+    jobs: parseJobs(opts.jobs) ?? undefined,
     node: process.execPath,
     bin: runningBin(),
     cwd: process.cwd(),

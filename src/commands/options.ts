@@ -2,6 +2,7 @@ import { Command, Option } from 'commander';
 import { RawOptions } from '../config';
 import { LenetError, runtimeError } from '../errors';
 import { GridCell } from '../train/grid';
+import { shellQuote } from '../train/engines/quote';
 
 /** `--schedule` belongs to single runs (train, verify); campaigns take lists of schedules. */
 export function addScheduleOption(cmd: Command): Command {
@@ -61,10 +62,8 @@ export function pickTrainingOptions(opts: Record<string, unknown>): RawOptions {
   return out;
 }
 
-/** A word a POSIX shell reads back as itself: printed commands can be pasted even with spaces or quotes in a path. */
-export function shellQuote(word: string): string {
-  return /^[A-Za-z0-9_./:=@%+,-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
-}
+/** The one quoting function (train/engines/quote.ts): printed commands can be pasted whatever a path holds. */
+export { shellQuote };
 
 /** `--jobs` of compare and sweep: how many cells train at once, each in a process of its own. */
 export function addJobsOption(cmd: Command): Command {

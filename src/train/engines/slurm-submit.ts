@@ -2,6 +2,8 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { runtimeError, usageError } from '../../errors';
+import { scriptWord, shellQuote } from './quote';
+import { checkSbatchArgs, OWNED_SBATCH_ENV } from './sbatch-options';
 
 /**
  * `lenet sweep|compare ... --submit slurm --shards N --out DIR`: a job array of N tasks, task K
@@ -28,8 +30,10 @@ export interface SlurmCampaign {
   cells: number;
   /** Extra sbatch options for both jobs, e.g. --partition=x. */
   sbatchArgs: string[];
-  /** Threads per task when the campaign sets them (flag or config); otherwise each task uses the CPUs SLURM gives it. */
+  /** Threads per run when the campaign sets them (flag or config); otherwise each run gets 1. */
   threads?: number;
+  /** `--jobs N` as given (cells a task trains at once); absent for auto or no --jobs: one at a time. */
+  jobs?: number;
   /** Absolute paths of node and of bin/lenet.js, as the submitting process runs them. */
   node: string;
   bin: string;
@@ -42,72 +46,144 @@ export interface SlurmSubmission {
   mergeJobId: string;
   scripts: { array: string; merge: string };
   logs: { shards: string; merge: string };
+  /** The options lenet gave sbatch for each job, before the pass-through ones and the script. */
+  sbatch: { array: string[]; merge: string[] };
 }
-
-/** Options of ours that a pass-through sbatch option must not override. */
-const OWNED_SBATCH_OPTIONS = ['--array', '-a', '--dependency', '-d', '--parsable', '--output', '-o', '--kill-on-invalid-dep'];
 
 export function shardFolder(outDir: string, k: number): string {
   return path.join(outDir, SHARDS_FOLDER, String(k));
 }
 
-/** Usage errors before anything is written or submitted. */
+/**
+ * What each array task runs and asks SLURM for: --jobs cells at once (never more than the largest
+ * shard has), each with --threads threads (1 unless the campaign sets it), so a task asks for
+ * jobs × threads CPUs (--cpus-per-task) and uses no more.
+ */
+export function taskResources(c: Pick<SlurmCampaign, 'cells' | 'shards' | 'jobs' | 'threads'>): {
+  jobs: number;
+  threads: number;
+  cpus: number;
+} {
+  const threads = c.threads ?? 1;
+  const jobs = Math.max(1, Math.min(c.jobs ?? 1, Math.ceil(c.cells / c.shards)));
+  return { jobs, threads, cpus: jobs * threads };
+}
+
+/** A file name pattern for sbatch --output: `%` is one of its patterns' start, written `%%` to mean itself. */
+function logPattern(folder: string, file: string): string {
+  return `${folder.replace(/%/g, '%%')}/${file}`;
+}
+
+/** The options lenet gives sbatch for the array job and for the merge job (after array job `arrayJobId`). */
+export function sbatchOptions(c: SlurmCampaign, job: 'array' | 'merge', arrayJobId = '<array>'): string[] {
+  const logs = path.join(c.outDir, SLURM_FOLDER);
+  const name = `lenet-${c.command}`;
+  if (job === 'array') {
+    return [
+      '--parsable',
+      `--job-name=${name}`,
+      `--array=1-${c.shards}`,
+      `--cpus-per-task=${taskResources(c).cpus}`,
+      `--output=${logPattern(logs, 'shard-%A_%a.log')}`,
+    ];
+  }
+  return [
+    '--parsable',
+    `--job-name=${name}-merge`,
+    `--output=${logPattern(logs, 'merge-%j.log')}`,
+    `--dependency=afterok:${arrayJobId}`,
+    // When a task fails or is cancelled the merge job goes away instead of pending forever.
+    '--kill-on-invalid-dep=yes',
+  ];
+}
+
+/**
+ * Usage errors before anything is written or submitted: the shard count, a folder SLURM cannot
+ * take, a value no batch script can hold faithfully, a pass-through option that would change one of
+ * lenet's own (sbatch-options.ts).
+ */
 export function checkSlurmCampaign(c: SlurmCampaign): void {
   if (!Number.isSafeInteger(c.shards) || c.shards < 1) throw usageError(`--shards must be a whole number of at least 1, got ${c.shards}`);
   if (c.shards > c.cells) throw usageError(`--shards ${c.shards}: the ${c.command} has only ${c.cells} cell(s)`);
-  // #SBATCH lines cannot quote, and % starts one of sbatch's file-name patterns.
-  if (/[\s%'"\\]/.test(c.outDir)) throw usageError(`--submit slurm: --out ${c.outDir} must not contain spaces, quotes, backslashes or %`);
-  for (const a of c.sbatchArgs) {
-    if (!a.startsWith('-')) throw usageError(`--sbatch-arg "${a}" is not an sbatch option (write it as --sbatch-arg=--partition=NAME)`);
-    const name = a.split('=')[0];
-    if (OWNED_SBATCH_OPTIONS.includes(name)) throw usageError(`--sbatch-arg ${name}: lenet sets that sbatch option itself`);
+  for (const [what, p] of [
+    ['--out', c.outDir],
+    ['the folder you submit from', c.cwd],
+  ] as const) {
+    if (!path.isAbsolute(p)) throw usageError(`--submit slurm: ${what} ${shellQuote(p)} is not an absolute path`);
   }
+  // SLURM reads any backslash in --output as "no %-patterns here" and drops it; it cuts the path at a newline.
+  if (c.outDir.includes('\\')) {
+    throw usageError(
+      `--submit slurm: --out ${shellQuote(c.outDir)} holds a backslash, which SLURM cannot take in a log file's path (--output)`,
+    );
+  }
+  if (c.outDir.includes('\n')) {
+    throw usageError(
+      `--submit slurm: --out ${shellQuote(c.outDir)} holds a newline, which SLURM cannot take in a log file's path (--output)`,
+    );
+  }
+  checkSbatchArgs(c.sbatchArgs);
+  slurmScripts(c); // every value quoted, or refused
 }
 
-/** A word for bash, quoted so nothing in it is expanded. */
-export function shellQuote(s: string): string {
-  return /^[A-Za-z0-9_\-+=.,/:@]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`;
+/** The lenet command line of a script: every word quoted; `what` names a value the user can change. */
+function lenetLine(c: SlurmCampaign, words: Array<[string, string]>): string {
+  return [scriptWord(c.node, "node's path"), scriptWord(c.bin, "lenet's path"), ...words.map(([w, what]) => scriptWord(w, what))].join(' ');
 }
 
-function lenetLine(c: SlurmCampaign, words: string[]): string {
-  return [c.node, c.bin, ...words].map(shellQuote).join(' ');
-}
+/** The campaign's own flags, each named by its flag in a refusal. */
+const flagWords = (args: string[]): Array<[string, string]> => args.map((a) => [a, `the flag ${a.split('=')[0]}`]);
 
-/** The two batch scripts, as text. */
+/**
+ * The two batch scripts, as text. No value reaches a comment or an #SBATCH line: those hold only
+ * lenet's own words and numbers; every path and flag is a word of a command, quoted by shellQuote.
+ */
 export function slurmScripts(c: SlurmCampaign): { array: string; merge: string } {
-  const logs = path.join(c.outDir, SLURM_FOLDER);
   const shardsRoot = path.join(c.outDir, SHARDS_FOLDER);
   const name = `lenet-${c.command}`;
-  // Without --threads a task uses what it was given (sbatch --cpus-per-task), not every core of the node.
-  const threads = c.threads === undefined ? ` --threads="\${SLURM_CPUS_PER_TASK:-1}"` : '';
+  const res = taskResources(c);
+  const cd = `cd -- ${scriptWord(c.cwd, 'the folder you submit from')}`;
+  // Without --threads a run would use every core of its node, not the CPUs its task was given.
+  const threads = c.threads === undefined ? ' --threads=1' : '';
   const array = [
     '#!/bin/bash',
     `#SBATCH --job-name=${name}`,
     `#SBATCH --array=1-${c.shards}`,
-    `#SBATCH --output=${path.join(logs, 'shard-%A_%a.log')}`,
-    ...(c.threads !== undefined ? [`#SBATCH --cpus-per-task=${c.threads}`] : []),
+    `#SBATCH --cpus-per-task=${res.cpus}`,
     '#',
-    `# Written by \`lenet ${c.command} --submit slurm --shards ${c.shards}\`. Task K trains shard K/${c.shards} of the`,
-    `# ${c.cells} cells (cells i with i mod ${c.shards} = K-1) into ${shardsRoot}/K; lenet reads K and N from`,
-    '# SLURM_ARRAY_TASK_ID, _MIN and _COUNT (--shard slurm). It runs in the folder it was submitted from:',
-    `# ${c.cwd}`,
-    '# Resubmitting the same lenet command skips finished cells and resumes interrupted ones.',
-    `exec ${lenetLine(c, [c.command, ...c.args, '--shard=slurm'])} ${shellQuote(`--out=${shardsRoot}/`)}"\${SLURM_ARRAY_TASK_ID}"${threads}`,
+    `# Written by \`lenet ${c.command} --submit slurm --shards ${c.shards}\`, which submits it with these options and`,
+    "# --output (DIR/slurm/shard-<array>_<task>.log) on sbatch's command line. Task K trains shard K/N",
+    `# of the ${c.cells} cells (cells i with i mod ${c.shards} = K-1) into DIR/.shards/K, ${res.jobs} cell(s) at once with`,
+    `# ${res.threads} thread(s) each (${res.cpus} CPUs); lenet reads K and N from SLURM_ARRAY_TASK_ID, _MIN and _COUNT`,
+    '# (--shard slurm). It runs in the folder it was submitted from (the cd below). Every path and flag',
+    '# below is quoted for bash. Resubmitting the same lenet command skips finished cells and resumes',
+    '# interrupted ones.',
+    'set -euo pipefail',
+    cd,
+    `exec ${lenetLine(c, [[c.command, 'the command'], ...flagWords(c.args), ['--shard=slurm', '--shard']])} ${scriptWord(`--out=${shardsRoot}/`, '--out')}"\${SLURM_ARRAY_TASK_ID}"${threads}`,
     '',
   ].join('\n');
-  const shardDirs = Array.from({ length: c.shards }, (_, i) => shardFolder(c.outDir, i + 1));
+  const shardDirs = Array.from({ length: c.shards }, (_, i): [string, string] => [shardFolder(c.outDir, i + 1), '--out']);
   const merge = [
     '#!/bin/bash',
     `#SBATCH --job-name=${name}-merge`,
-    `#SBATCH --output=${path.join(logs, 'merge-%j.log')}`,
     '#',
-    `# Written by \`lenet ${c.command} --submit slurm\`: runs once every task of the array ended with exit 0`,
-    `# (--dependency=afterok), merges the ${c.shards} shard folders into ${c.outDir} and writes the report.`,
+    `# Written by \`lenet ${c.command} --submit slurm --shards ${c.shards}\`, which submits it with --output`,
+    '# (DIR/slurm/merge-<job>.log), --dependency=afterok:<array> and --kill-on-invalid-dep=yes: it runs once',
+    `# every task of the array ended with exit 0, merges the ${c.shards} shard folders into DIR and writes the`,
+    '# report. set -e: the first command that fails ends the job with its exit status, so SLURM (and a job',
+    '# chained after this one with afterok) sees the failure; lenet merge fails when it cannot merge.',
     'set -euo pipefail',
-    lenetLine(c, ['merge', ...shardDirs, `--out=${c.outDir}`]),
+    cd,
+    lenetLine(c, [['merge', 'the command'], ...shardDirs, [`--out=${c.outDir}`, '--out']]),
     // A comparison's own table and charts: every cell is complete by now, so nothing trains.
-    ...(c.command === 'compare' ? [lenetLine(c, ['compare', ...c.args, `--out=${c.outDir}`, '--quiet'])] : []),
-    lenetLine(c, ['report', c.outDir]),
+    ...(c.command === 'compare'
+      ? [lenetLine(c, [['compare', 'the command'], ...flagWords(c.args), [`--out=${c.outDir}`, '--out'], ['--quiet', '--quiet']])]
+      : []),
+    lenetLine(c, [
+      ['report', 'the command'],
+      [c.outDir, '--out'],
+    ]),
     '',
   ].join('\n');
   return { array, merge };
@@ -119,8 +195,14 @@ interface Sbatch {
   stderr: string;
 }
 
+/**
+ * Runs a SLURM command (no shell: every argument reaches it as is). sbatch reads some of its options
+ * from SBATCH_* variables too; those of the options lenet sets are left out of its environment.
+ */
 function runSlurmCommand(command: string, args: string[], cwd: string): Sbatch {
-  const r = spawnSync(command, args, { cwd, encoding: 'utf8' });
+  const env = { ...process.env };
+  for (const name of OWNED_SBATCH_ENV) delete env[name];
+  const r = spawnSync(command, args, { cwd, encoding: 'utf8', env });
   if (r.error) {
     const code = (r.error as NodeJS.ErrnoException).code;
     if (code === 'ENOENT')
@@ -134,9 +216,13 @@ function firstLine(s: string): string {
   return s.trim().split('\n')[0] ?? '';
 }
 
-/** `sbatch --parsable` prints `<jobid>` or `<jobid>;<cluster>`. */
-function sbatch(args: string[], cwd: string): string {
-  const r = runSlurmCommand('sbatch', ['--parsable', ...args], cwd);
+/**
+ * Submits a script: lenet's options first, the pass-through ones after them (checked: none changes
+ * lenet's), then `--` so that nothing before the script can be read as the script or take it as a
+ * value. `sbatch --parsable` prints `<jobid>` or `<jobid>;<cluster>`.
+ */
+function sbatch(own: string[], c: SlurmCampaign, script: string): string {
+  const r = runSlurmCommand('sbatch', [...own, ...c.sbatchArgs, '--', script], c.cwd);
   const m = /^(\d+)(;\S+)?\s*$/.exec(r.stdout.trim());
   if (r.status !== 0 || !m)
     throw runtimeError(`sbatch refused the job: ${firstLine(r.stderr) || firstLine(r.stdout) || `exit ${r.status}`}`);
@@ -144,7 +230,13 @@ function sbatch(args: string[], cwd: string): string {
 }
 
 interface JobsFile {
-  submissions: Array<{ arrayJobId: string; mergeJobId: string; shards: number; submittedAt: string }>;
+  submissions: Array<{
+    arrayJobId: string;
+    mergeJobId: string;
+    shards: number;
+    submittedAt: string;
+    sbatch?: { array: string[]; merge: string[]; passThrough: string[] };
+  }>;
 }
 
 function readJobsFile(file: string): JobsFile {
@@ -161,7 +253,9 @@ function readJobsFile(file: string): JobsFile {
 function activeEarlierJobs(jobs: JobsFile, cwd: string): string[] {
   const last = jobs.submissions[jobs.submissions.length - 1];
   if (!last) return [];
+  // A job id is a number; anything else in the record was not written by lenet.
   return [last.arrayJobId, last.mergeJobId].filter((id) => {
+    if (typeof id !== 'string' || !/^\d+$/.test(id)) return false;
     // An id SLURM has forgotten is an error for squeue: that job is long over.
     const r = runSlurmCommand('squeue', ['-h', '-o', '%i', '-j', id], cwd);
     return r.status === 0 && r.stdout.trim() !== '';
@@ -182,7 +276,7 @@ export function submitSlurm(c: SlurmCampaign): SlurmSubmission {
   const active = activeEarlierJobs(jobs, c.cwd);
   if (active.length > 0) {
     throw usageError(
-      `jobs ${active.join(', ')} of an earlier submission into ${c.outDir} are still queued or running (squeue -j ${active.join(',')}); wait for them or scancel them, then resubmit`,
+      `jobs ${active.join(', ')} of an earlier submission into ${shellQuote(c.outDir)} are still queued or running (squeue -j ${active.join(',')}); wait for them or scancel them, then resubmit`,
     );
   }
   const scripts = slurmScripts(c);
@@ -192,38 +286,54 @@ export function submitSlurm(c: SlurmCampaign): SlurmSubmission {
     fs.writeFileSync(files.array, scripts.array, { mode: 0o755 });
     fs.writeFileSync(files.merge, scripts.merge, { mode: 0o755 });
   } catch (err) {
-    throw runtimeError(`cannot write the batch scripts into ${folder}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
-  }
-  const arrayJobId = sbatch([...c.sbatchArgs, files.array], c.cwd);
-  let mergeJobId: string;
-  try {
-    // --kill-on-invalid-dep: when a task fails or is cancelled the merge job goes away instead of pending forever.
-    mergeJobId = sbatch([`--dependency=afterok:${arrayJobId}`, '--kill-on-invalid-dep=yes', ...c.sbatchArgs, files.merge], c.cwd);
-  } catch (err) {
     throw runtimeError(
-      `${(err as Error).message} (the merge job); array job ${arrayJobId} was submitted: scancel ${arrayJobId}, or merge its shards with lenet merge ${path.join(c.outDir, SHARDS_FOLDER)}/* --out ${c.outDir}`,
+      `cannot write the batch scripts into ${shellQuote(folder)}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
     );
   }
-  jobs.submissions.push({ arrayJobId, mergeJobId, shards: c.shards, submittedAt: new Date().toISOString() });
+  const arrayOptions = sbatchOptions(c, 'array');
+  const arrayJobId = sbatch(arrayOptions, c, files.array);
+  const mergeOptions = sbatchOptions(c, 'merge', arrayJobId);
+  let mergeJobId: string;
+  try {
+    mergeJobId = sbatch(mergeOptions, c, files.merge);
+  } catch (err) {
+    const merge = `lenet merge ${shellQuote(path.join(c.outDir, SHARDS_FOLDER))}/* --out ${shellQuote(c.outDir)}`;
+    throw runtimeError(
+      `${(err as Error).message} (the merge job); array job ${arrayJobId} was submitted: scancel ${arrayJobId}, or merge its shards with ${merge}`,
+    );
+  }
+  jobs.submissions.push({
+    arrayJobId,
+    mergeJobId,
+    shards: c.shards,
+    submittedAt: new Date().toISOString(),
+    sbatch: { array: arrayOptions, merge: mergeOptions, passThrough: c.sbatchArgs },
+  });
   fs.writeFileSync(jobsFile, JSON.stringify(jobs, null, 2) + '\n');
   return {
     arrayJobId,
     mergeJobId,
     scripts: files,
     logs: { shards: path.join(folder, `shard-${arrayJobId}_K.log`), merge: path.join(folder, `merge-${mergeJobId}.log`) },
+    sbatch: { array: arrayOptions, merge: mergeOptions },
   };
 }
 
-/** What the user reads after submitting: the job ids, where things go, how to watch and how to resume. */
+/**
+ * What the user reads after submitting: the job ids, where things go, how to watch and how to
+ * resume. Every path is written as shellQuote writes it, so each stays on its line and can be pasted.
+ */
 export function submissionGuide(c: SlurmCampaign, s: SlurmSubmission, resubmit: string): string {
+  const out = shellQuote(c.outDir);
+  const res = taskResources(c);
   return [
     `lenet: submitted the ${c.command} (${c.cells} cells in ${c.shards} shards) to SLURM`,
-    `  array job ${s.arrayJobId}: ${c.shards} tasks, task K trains shard K/${c.shards} into ${path.join(c.outDir, SHARDS_FOLDER)}/K; logs ${s.logs.shards}`,
-    `  merge job ${s.mergeJobId}: after every task succeeded, merges the shards into ${c.outDir} and writes report.html; log ${s.logs.merge}`,
+    `  array job ${s.arrayJobId}: ${c.shards} tasks of ${res.cpus} CPU(s) (${res.jobs} cell(s) at once × ${res.threads} thread(s)), task K trains shard K/${c.shards} into ${shellQuote(path.join(c.outDir, SHARDS_FOLDER))}/K; logs ${shellQuote(path.join(c.outDir, SLURM_FOLDER))}/shard-${s.arrayJobId}_K.log`,
+    `  merge job ${s.mergeJobId}: after every task succeeded, merges the shards into ${out} and writes report.html; log ${shellQuote(s.logs.merge)}`,
     `watch:  squeue -j ${s.arrayJobId},${s.mergeJobId}`,
     `resume: once those jobs have ended, rerun the same command; finished cells are skipped, interrupted ones resume from their checkpoints:`,
     `        ${resubmit}`,
-    `note:   ${c.outDir} must be on storage every node of the cluster sees: the tasks and the merge job write there.`,
+    `note:   ${out} must be on storage every node of the cluster sees: the tasks and the merge job write there.`,
     '',
   ].join('\n');
 }
