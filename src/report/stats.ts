@@ -41,7 +41,7 @@ function checkDf(df: number, who: string): void {
   if (!(df > 0 && df < Infinity)) throw new RangeError(`${who}: df must be positive and finite, got ${df}`);
 }
 
-/** P(T ≤ t) for Student's t with df degrees of freedom (df > 0, need not be an integer). */
+/** P(T ≤ t) for Student's t with df degrees of freedom (0 < df < ∞, need not be an integer). */
 export function studentTCdf(t: number, df: number): number {
   checkDf(df, 'studentTCdf');
   return tCdf(t, df);
