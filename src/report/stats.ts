@@ -1,9 +1,17 @@
 /**
- * Small statistics for comparing schedules over seeds: mean, sample standard deviation, the Student-t
- * distribution (CDF and inverse CDF through the regularized incomplete beta function), the normal
- * quantile, confidence intervals for a difference of means (paired by seed, or Welch's for unpaired
- * samples) with their p-values, Holm's correction, and the seeds a gap needs at a given power.
+ * Small statistics for comparing schedules over seeds: mean, sample standard deviation, confidence
+ * intervals for a difference of means (paired by seed, or Welch's for unpaired samples) with their
+ * p-values, Holm's correction, and the seeds a gap needs at a given power. The distributions (the
+ * Student-t CDF, density and quantile, the normal quantile) are stdlib-js's. stdlib's own t-tests
+ * (@stdlib/stats-ttest, -ttest2) are not used: the intervals here grant each sample a floor on its
+ * spread (sdFloor) and collapse to the difference when there is no spread (where those return an
+ * infinite statistic and a NaN interval), and they return neither the standard error nor the
+ * spread the seeds-for-power estimate needs.
  */
+import tCdf from '@stdlib/stats-base-dists-t-cdf';
+import tPdf from '@stdlib/stats-base-dists-t-pdf';
+import tQuantile from '@stdlib/stats-base-dists-t-quantile';
+import normalQuantileOf from '@stdlib/stats-base-dists-normal-quantile';
 
 /** Arithmetic mean; NaN for an empty list. */
 export function mean(xs: readonly number[]): number {
@@ -28,102 +36,34 @@ export function std(xs: readonly number[]): number {
   return Math.sqrt(variance(xs));
 }
 
-const LANCZOS = [
-  676.5203681218851, -1259.1392167224028, 771.32342877765313, -176.61502916214059, 12.507343278686905, -0.13857109526572012,
-  9.9843695780195716e-6, 1.5056327351493116e-7,
-];
-
-/** ln Γ(x) for x > 0 (Lanczos approximation, g = 7; relative error about 1e-15). */
-export function lnGamma(x: number): number {
-  if (x < 0.5) {
-    // Reflection: Γ(x)Γ(1-x) = π / sin(πx)
-    return Math.log(Math.PI / Math.abs(Math.sin(Math.PI * x))) - lnGamma(1 - x);
-  }
-  x -= 1;
-  let a = 0.99999999999980993;
-  const t = x + 7.5;
-  for (let i = 0; i < LANCZOS.length; i++) a += LANCZOS[i] / (x + i + 1);
-  return 0.5 * Math.log(2 * Math.PI) + (x + 0.5) * Math.log(t) - t + Math.log(a);
+/** Rejects a df the distributions are not defined for (a caller's error, never a reading's). */
+function checkDf(df: number, who: string): void {
+  if (!(df > 0 && df < Infinity)) throw new RangeError(`${who}: df must be positive and finite, got ${df}`);
 }
 
-/** Continued fraction for the incomplete beta function (modified Lentz). */
-function betaContinuedFraction(x: number, a: number, b: number): number {
-  const TINY = 1e-300;
-  const EPS = 1e-15;
-  const qab = a + b;
-  const qap = a + 1;
-  const qam = a - 1;
-  let c = 1;
-  let d = 1 - (qab * x) / qap;
-  if (Math.abs(d) < TINY) d = TINY;
-  d = 1 / d;
-  let h = d;
-  for (let m = 1; m <= 1000; m++) {
-    const m2 = 2 * m;
-    let aa = (m * (b - m) * x) / ((qam + m2) * (a + m2));
-    d = 1 + aa * d;
-    if (Math.abs(d) < TINY) d = TINY;
-    c = 1 + aa / c;
-    if (Math.abs(c) < TINY) c = TINY;
-    d = 1 / d;
-    h *= d * c;
-    aa = (-(a + m) * (qab + m) * x) / ((a + m2) * (qap + m2));
-    d = 1 + aa * d;
-    if (Math.abs(d) < TINY) d = TINY;
-    c = 1 + aa / c;
-    if (Math.abs(c) < TINY) c = TINY;
-    d = 1 / d;
-    const del = d * c;
-    h *= del;
-    if (Math.abs(del - 1) < EPS) break;
-  }
-  return h;
-}
-
-/** Regularized incomplete beta function I_x(a, b), for 0 ≤ x ≤ 1 and a, b > 0. */
-export function incompleteBeta(x: number, a: number, b: number): number {
-  if (!(a > 0) || !(b > 0)) throw new RangeError(`incompleteBeta: a and b must be positive (a=${a}, b=${b})`);
-  if (x <= 0) return 0;
-  if (x >= 1) return 1;
-  const lnFront = lnGamma(a + b) - lnGamma(a) - lnGamma(b) + a * Math.log(x) + b * Math.log(1 - x);
-  const front = Math.exp(lnFront);
-  // The continued fraction converges fast for x < (a+1)/(a+b+2); use the symmetry otherwise.
-  if (x < (a + 1) / (a + b + 2)) return (front * betaContinuedFraction(x, a, b)) / a;
-  return 1 - (front * betaContinuedFraction(1 - x, b, a)) / b;
-}
-
-/** P(T ≤ t) for Student's t with df degrees of freedom (df > 0, need not be an integer). */
+/** P(T ≤ t) for Student's t with df degrees of freedom (0 < df < ∞, need not be an integer). */
 export function studentTCdf(t: number, df: number): number {
-  if (!(df > 0)) throw new RangeError(`studentTCdf: df must be positive, got ${df}`);
-  if (Number.isNaN(t)) return NaN;
-  if (t === Infinity) return 1;
-  if (t === -Infinity) return 0;
-  const tail = 0.5 * incompleteBeta(df / (df + t * t), df / 2, 0.5); // P(T > |t|)
-  return t >= 0 ? 1 - tail : tail;
+  checkDf(df, 'studentTCdf');
+  return tCdf(t, df);
 }
 
 /**
- * The p-quantile of Student's t with df degrees of freedom: the t with P(T ≤ t) = p.
- * Bracketing then bisection on the CDF, to about 1e-12.
+ * The p-quantile of Student's t with df degrees of freedom: the t with P(T ≤ t) = p (stdlib's,
+ * Boost's inverse incomplete beta). Two regions where that returns 0 for a p ≠ 0.5 are patched:
+ * from df = 1e15 on (there t equals the normal to double precision) the normal quantile is used;
+ * below it, when t²/df falls under the double epsilon (p within about 1e-8·√df of 0.5), t is
+ * (p − 1/2)/f(0), exact there to t²/6, refined by Newton steps on the CDF once t exceeds 1e-4.
  */
 export function studentTQuantile(p: number, df: number): number {
   if (!(p > 0 && p < 1)) throw new RangeError(`studentTQuantile: p must be in (0, 1), got ${p}`);
-  if (!(df > 0)) throw new RangeError(`studentTQuantile: df must be positive, got ${df}`);
-  if (p === 0.5) return 0;
-  if (p < 0.5) return -studentTQuantile(1 - p, df);
-  let lo = 0;
-  let hi = 1;
-  while (studentTCdf(hi, df) < p) {
-    lo = hi;
-    hi *= 2;
-    if (hi > 1e300) return Infinity;
-  }
-  for (let i = 0; i < 200 && hi - lo > 1e-12 * Math.max(1, hi); i++) {
-    const mid = (lo + hi) / 2;
-    if (studentTCdf(mid, df) < p) lo = mid;
-    else hi = mid;
-  }
-  return (lo + hi) / 2;
+  checkDf(df, 'studentTQuantile');
+  if (df >= 1e15) return normalQuantile(p);
+  const t = tQuantile(p, df);
+  if (t !== 0 || p === 0.5) return t;
+  let x = (p - 0.5) / tPdf(0, df);
+  if (Math.abs(x) < 1e-4) return x;
+  for (let i = 0; i < 4; i++) x -= (tCdf(x, df) - p) / tPdf(x, df);
+  return x;
 }
 
 /** How a gap's interval was computed: per-seed differences (paired t) or two independent samples (Welch's t). */
@@ -161,7 +101,7 @@ function checkLevel(level: number, who: string): void {
 /** Two-sided p-value of a t statistic diff/se with df degrees of freedom. */
 function twoSidedP(diff: number, se: number, df: number): number {
   if (se === 0) return diff === 0 ? 1 : 0;
-  return Math.min(1, 2 * (1 - studentTCdf(Math.abs(diff / se), df)));
+  return Math.min(1, 2 * tCdf(-Math.abs(diff / se), df));
 }
 
 /**
@@ -183,9 +123,13 @@ export function welchInterval(a: readonly number[], b: readonly number[], level 
   const diff = mean(a) - mean(b);
   const se = Math.sqrt(va + vb);
   if (!Number.isFinite(se) || !Number.isFinite(diff)) return null;
-  let df: number;
-  if (se === 0) df = na + nb - 2;
-  else df = (va + vb) ** 2 / ((va * va) / (na - 1) + (vb * vb) / (nb - 1));
+  let df = na + nb - 2;
+  if (se > 0) {
+    // Welch–Satterthwaite, (va + vb)² / (va²/(na−1) + vb²/(nb−1)), written with the share r of va in
+    // va + vb so that the squares of tiny or huge variances neither underflow nor overflow.
+    const r = va / (va + vb);
+    df = 1 / ((r * r) / (na - 1) + ((1 - r) * (1 - r)) / (nb - 1));
+  }
   const t = studentTQuantile(1 - (1 - level) / 2, df);
   return {
     method: 'Welch',
@@ -244,32 +188,10 @@ export function holmAdjust(ps: readonly number[]): number[] {
   return out;
 }
 
-/**
- * The p-quantile of the standard normal distribution (Acklam's rational approximation, relative
- * error below 1.2e-9: ample for a count of seeds).
- */
+/** The p-quantile of the standard normal distribution (stdlib's). */
 export function normalQuantile(p: number): number {
   if (!(p > 0 && p < 1)) throw new RangeError(`normalQuantile: p must be in (0, 1), got ${p}`);
-  const a = [-3.969683028665376e1, 2.209460984245205e2, -2.759285104469687e2, 1.38357751867269e2, -3.066479806614716e1, 2.506628277459239];
-  const b = [-5.447609879822406e1, 1.615858368580409e2, -1.556989798598866e2, 6.680131188771972e1, -1.328068155288572e1];
-  const c = [-7.784894002430293e-3, -3.223964580411365e-1, -2.400758277161838, -2.549732539343734, 4.374664141464968, 2.938163982698783];
-  const d = [7.784695709041462e-3, 3.224671290700398e-1, 2.445134137142996, 3.754408661907416];
-  const low = 0.02425;
-  let x: number;
-  if (p < low) {
-    const q = Math.sqrt(-2 * Math.log(p));
-    x = (((((c[0] * q + c[1]) * q + c[2]) * q + c[3]) * q + c[4]) * q + c[5]) / ((((d[0] * q + d[1]) * q + d[2]) * q + d[3]) * q + 1);
-  } else if (p <= 1 - low) {
-    const q = p - 0.5;
-    const r = q * q;
-    x =
-      ((((((a[0] * r + a[1]) * r + a[2]) * r + a[3]) * r + a[4]) * r + a[5]) * q) /
-      (((((b[0] * r + b[1]) * r + b[2]) * r + b[3]) * r + b[4]) * r + 1);
-  } else {
-    const q = Math.sqrt(-2 * Math.log(1 - p));
-    x = -(((((c[0] * q + c[1]) * q + c[2]) * q + c[3]) * q + c[4]) * q + c[5]) / ((((d[0] * q + d[1]) * q + d[2]) * q + d[3]) * q + 1);
-  }
-  return x;
+  return normalQuantileOf(p, 0, 1);
 }
 
 /** What the seeds-for-power estimate returns: a count, or why there is none. */
