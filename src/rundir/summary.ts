@@ -94,12 +94,17 @@ const SUMMARY_CSV_COLUMNS = [
 
 const csvNumber = (v: number, digits: number) => (Number.isFinite(v) ? String(Number(v.toPrecision(digits))) : String(v));
 
+/** summary.json's contents, as written (and as `train --json` prints them): this version's format first. */
+export function summaryJson(summary: RunSummary): Record<string, unknown> {
+  return stamped(summary);
+}
+
 /**
  * summary.json (stamped with this version's format) and summary.csv, each written atomically. JSON
  * has no NaN: a diverged metric is null.
  */
 export function writeSummary(dir: string, summary: RunSummary): void {
-  writeJsonAtomic(path.join(dir, SUMMARY_FILE), stamped(summary));
+  writeJsonAtomic(path.join(dir, SUMMARY_FILE), summaryJson(summary));
   const values = [
     JSON.stringify(summary.schedule),
     summary.seed,
