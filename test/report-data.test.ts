@@ -1,7 +1,8 @@
 /**
  * The report and evaluate reopen a run's data only through openRunTestData, which checks every file
  * against the SHA-256 in config.json: real MNIST copies with changed labels, changed images, a file
- * or the whole folder gone, a gzipped copy, a copy given by --data-dir.
+ * or the whole folder gone, a gzipped copy, a copy given by --data-dir; and a gzipped copy is the
+ * same data wherever data are fingerprinted.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -12,8 +13,10 @@ import { ROOT, runCli, tempDir, isOneLineError } from './helpers';
 import { collectRuns } from '../src/report/runs';
 import { analyseErrors } from '../src/commands/error-analysis';
 import { confusionAccuracy, confusionTotal } from '../src/report/confusion';
-import { MNIST_FILES } from '../src/data/mnist';
-import { KNOWN_DATASETS } from '../src/data/identity';
+import { loadMnist, MNIST_FILES } from '../src/data/mnist';
+import { hashDataFiles, KNOWN_DATASETS, recogniseDataset } from '../src/data/identity';
+import { readManifest } from '../src/rundir/manifest';
+import { protocolDifferences, protocolOf } from '../src/rundir/protocol';
 
 const work = tempDir('lenet-report-data-');
 test.after(() => fs.rmSync(work, { recursive: true, force: true }));
@@ -242,4 +245,18 @@ test('lenet evaluate checks the data the same way: moved is one line naming --da
   } finally {
     fs.renameSync(moved, data);
   }
+});
+
+test('a gzipped copy of MNIST is MNIST: the same SHA-256 of contents, the same data set, the same protocol as the raw files', () => {
+  const files = loadMnist({ dataDir: gzCopy(), resize: 'pad', limit: 100 }).files;
+  assert.deepEqual(
+    files.map((f) => f.sha256),
+    NAMES.map((n) => KNOWN_DATASETS.MNIST[n]),
+  );
+  assert.ok(files.every((f) => f.path.endsWith('.gz') && /^[0-9a-f]{64}$/.test(f.storedSha256 ?? '')));
+  assert.equal(recogniseDataset(files), 'MNIST');
+  // A campaign trained on the package's raw files, rerun on the gzipped copy: one protocol.
+  const manifest = readManifest(path.join(comparison(), 'relu', 'seed-1'));
+  const now = protocolOf({ config: manifest.config, backend: manifest.backend, data: { files: hashDataFiles(gzCopy()) } });
+  assert.deepEqual(protocolDifferences(protocolOf(manifest), now), []);
 });
