@@ -9,7 +9,7 @@ import { runtimeError } from '../errors';
 import { DataDifference, DataFileHash, dataDifferences, describeDataDifference } from './identity';
 import { hashDataFileBytes, parseIdxImages, parseIdxLabels, readDataFileBytes } from './idx';
 import { locateMnist, MNIST_FILES, MnistFileKey, testSliceCount } from './mnist';
-import { resizeImages, ResizeMode } from './resize';
+import { checkImageSize, checkResizeMode, resizeImages, ResizeMode } from './resize';
 
 export interface TestImages {
   /** The stored pixels, count × rows × cols bytes (white digit on black). */
@@ -29,6 +29,12 @@ export interface TestSetOptions {
   resize: ResizeMode;
   size: number;
   limit?: number | null;
+}
+
+/** The image size and resize mode, as loadMnist checks them, before any file is read. */
+function checkOptions(o: TestSetOptions): void {
+  checkImageSize(o.size);
+  checkResizeMode(o.resize);
 }
 
 /** The test split from the stored bytes of the three files it needs. */
@@ -61,6 +67,7 @@ function testSplit(bytes: Record<Exclude<MnistFileKey, 'trainImages'>, Buffer>, 
  * data, openRunTestData.
  */
 export function loadTestImages(options: TestSetOptions): TestImages {
+  checkOptions(options);
   const loc = locateMnist(options.dataDir);
   const read = (key: Exclude<MnistFileKey, 'trainImages'>) => readDataFileBytes(loc.files[key]);
   return testSplit(
@@ -90,6 +97,7 @@ export function openRunTestData(
   recorded: readonly ({ name: string } & DataFileDigest)[],
   options: TestSetOptions & { requireSame?: boolean },
 ): RunTestData {
+  checkOptions(options);
   const loc = locateMnist(options.dataDir);
   const kept = {} as Record<Exclude<MnistFileKey, 'trainImages'>, Buffer>;
   const files: DataFileHash[] = [];
