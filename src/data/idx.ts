@@ -6,8 +6,10 @@
  * Every failure surfaces as a one-line LenetError naming the file, because the CLI prints
  * these verbatim and a stack trace from inside zlib or fs tells the user nothing.
  */
+import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as zlib from 'node:zlib';
+import { DataFileDigest } from '../datasets';
 import { LenetError, runtimeError } from '../errors';
 
 export const IDX_IMAGES_MAGIC = 0x00000803;
@@ -93,6 +95,16 @@ export function maybeGunzip(buf: Buffer, name: string): { bytes: Buffer; gzipped
     const detail = (err.message ?? String(e)).split('\n')[0];
     throw fail(name, `corrupt or truncated gzip stream (${detail})`);
   }
+}
+
+/**
+ * The one way a data file is fingerprinted: the SHA-256 of its contents after gunzip, plus, for a
+ * gzipped file, that of its stored bytes, so a run recorded either way is recognised.
+ */
+export function hashDataFileBytes(stored: Buffer, name: string): DataFileDigest {
+  const hash = (b: Uint8Array) => crypto.createHash('sha256').update(b).digest('hex');
+  const { bytes, gzipped } = maybeGunzip(stored, name);
+  return gzipped ? { sha256: hash(bytes), storedSha256: hash(stored) } : { sha256: hash(stored) };
 }
 
 function describeMagic(found: number): string {

@@ -2,11 +2,10 @@
  * Locating, checking and loading MNIST. The sets keep the 28x28 bytes and are resized batch by
  * batch to the network's input (see resize.ts and image-set.ts).
  */
-import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { runtimeError, usageError } from '../errors';
-import { IdxImages, parseIdxImages, parseIdxLabels, readDataFileBytes } from './idx';
+import { hashDataFileBytes, IdxImages, parseIdxImages, parseIdxLabels, readDataFileBytes } from './idx';
 import { ImageSet, ResizedImageSet } from './image-set';
 import { checkImageSize, checkResizeMode, createResizer, ResizeMode } from './resize';
 
@@ -33,7 +32,8 @@ export interface MnistData {
   size: number;
   /** Human-readable: where the files were found. */
   source: string;
-  files: { name: string; path: string; bytes: number; sha256: string }[];
+  /** Each file's name, path, stored size and SHA-256 (see hashDataFileBytes). */
+  files: { name: string; path: string; bytes: number; sha256: string; storedSha256?: string }[];
 }
 
 export interface LoadMnistOptions {
@@ -124,8 +124,10 @@ type FileFacts = MnistData['files'][number];
 /** Reads one file, fingerprints it and parses it; its bytes are garbage as soon as this returns. */
 function readFile<T>(key: MnistFileKey, file: string, parse: (bytes: Buffer, name: string) => T): { facts: FileFacts; parsed: T } {
   const bytes = readDataFileBytes(file);
-  const sha256 = crypto.createHash('sha256').update(bytes).digest('hex');
-  return { facts: { name: MNIST_FILES[key], path: file, bytes: bytes.length, sha256 }, parsed: parse(bytes, file) };
+  return {
+    facts: { name: MNIST_FILES[key], path: file, bytes: bytes.length, ...hashDataFileBytes(bytes, file) },
+    parsed: parse(bytes, file),
+  };
 }
 
 /**

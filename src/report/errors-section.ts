@@ -24,6 +24,12 @@ export interface ErrorAnalysis {
   schedules: ScheduleErrors[];
   /** Runs left out (no saved model) and other things a reader should know. */
   notes: string[];
+  /**
+   * Runs left out because their test images could not be checked against the SHA-256 their
+   * config.json records (data missing or different), one line per problem naming the file: said
+   * in the section itself, which is written with these lines alone when no run is left.
+   */
+  dataProblems: string[];
 }
 
 /** A file name for a schedule label ('relu/sigmoid/tanh', 'relu,tanh,relu' → safe characters). */
@@ -42,6 +48,19 @@ export async function writeErrorSection(
 ): Promise<{ title: string; md: string; html: string; files: string[] }> {
   const files: string[] = [];
   const list = analysis.schedules;
+  const problems = analysis.dataProblems ?? [];
+  const problemsIntro =
+    list.length === 0
+      ? "Left out: no run's test images could be checked against the SHA-256 its config.json records (numbers from other data would not be its own):"
+      : 'Some runs are left out: their test images could not be checked against the SHA-256 their config.json records:';
+  const problemsMd = problems.length > 0 ? [problemsIntro, '', ...problems.map((p) => `- ${p}`), ''] : [];
+  const problemsHtml =
+    problems.length > 0
+      ? [`<p>${htmlEscape(problemsIntro)}</p>`, `<ul>${problems.map((p) => `<li>${htmlEscape(p)}</li>`).join('')}</ul>`]
+      : [];
+  if (list.length === 0) {
+    return { title: 'Where each schedule errs', md: problemsMd.join('\n'), html: problemsHtml.join('\n'), files };
+  }
   const seedsText = (s: ScheduleErrors) => (s.seeds.length === 1 ? `seed ${s.seeds[0]}` : `${s.seeds.length} seeds summed`);
   const header = ['schedule', 'models', 'images', ...Array.from({ length: 10 }, (_, k) => String(k)), 'all'];
   const cells = list.map((s) => [
@@ -80,6 +99,7 @@ export async function writeErrorSection(
   const galleryNote =
     'Digits as stored (white on black, 28×28). A digit several seeds get wrong appears once, with its most confident error.';
   const md = [
+    ...problemsMd,
     intro,
     '',
     markdownTable(header, cells, align),
@@ -99,6 +119,7 @@ export async function writeErrorSection(
       : []),
   ].join('\n');
   const html = [
+    ...problemsHtml,
     `<p>${htmlEscape(intro)}</p>`,
     htmlTable(header, cells, align),
     ...figuresHtml,

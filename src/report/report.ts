@@ -267,7 +267,8 @@ export async function writeReport(dir: string, outDir: string = dir, errors?: Er
     allCharts.push({ ...heat.chart, title: 'Mean test accuracy by activation per layer' });
   }
   sections.push(chartsSection(allCharts));
-  if (errors && errors.schedules.length > 0) {
+  // Written when some run's models were analysed, or to say why the runs' data could not be checked.
+  if (errors && (errors.schedules.length > 0 || (errors.dataProblems ?? []).length > 0)) {
     const { files: errorFiles, ...section } = await writeErrorSection(outDir, errors);
     files.push(...errorFiles);
     sections.push(section);

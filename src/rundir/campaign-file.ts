@@ -6,6 +6,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { runtimeError } from '../errors';
 import { readJson, writeJsonAtomic } from './atomic';
+import { NewerFormatError, readFormat, stamped } from './format';
 import { lockFolder } from './lock';
 
 export const CAMPAIGN_FILE = 'comparison.json';
@@ -27,14 +28,19 @@ export interface CampaignFile {
   grid?: { schedules: string[]; seeds: number[] };
 }
 
-/** Reads dir/comparison.json, or null when absent; a malformed one is one runtime-error line. */
+/**
+ * Reads dir/comparison.json of any format up to this lenet's, or null when absent; a malformed one,
+ * or one of a newer format, is one runtime-error line. (Format 1 before shards recorded their grid:
+ * a shard without one reads as a campaign of its own cells.)
+ */
 export function readCampaignFile(dir: string): CampaignFile | null {
   const file = path.join(dir, CAMPAIGN_FILE);
   if (!fs.existsSync(file)) return null;
   const data = readJson(file) as Partial<CampaignFile> | null;
-  if (typeof data !== 'object' || data === null || !Array.isArray(data.schedules) || !Array.isArray(data.runs)) {
+  if (typeof data !== 'object' || data === null || Array.isArray(data) || !Array.isArray(data.schedules) || !Array.isArray(data.runs)) {
     throw runtimeError(`${file}: expected {kind, schedules: [...], seeds: [...], runs: [...]}`);
   }
+  readFormat(file, data as Record<string, unknown>);
   const runs = data.runs.filter(
     (r): r is CampaignCell => typeof r?.schedule === 'string' && typeof r?.seed === 'number' && typeof r?.dir === 'string',
   );
@@ -60,9 +66,9 @@ export function campaignFileOf(kind: CampaignKind, runs: readonly CampaignCell[]
   };
 }
 
-/** Writes dir/comparison.json atomically, replacing what was there. */
+/** Writes dir/comparison.json atomically (stamped with this version's format), replacing what was there. */
 export function writeCampaignFile(dir: string, file: CampaignFile): void {
-  writeJsonAtomic(path.join(dir, CAMPAIGN_FILE), file);
+  writeJsonAtomic(path.join(dir, CAMPAIGN_FILE), stamped(file));
 }
 
 /**
@@ -92,8 +98,9 @@ export async function addToCampaignFile(
       try {
         const old = readCampaignFile(dir);
         if (old && old.kind === kind) previous = old.runs;
-      } catch {
-        // unreadable: this call's cells are the list
+      } catch (err) {
+        // A newer lenet's file is not ours to rewrite; anything else unreadable: this call's cells are the list.
+        if (err instanceof NewerFormatError) throw err;
       }
       const runs = new Map<string, CampaignCell>(previous.map((r) => [r.dir, r]));
       for (const c of cells) runs.set(c.dir, { schedule: c.schedule, seed: c.seed, dir: c.dir });

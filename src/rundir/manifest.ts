@@ -5,8 +5,10 @@
  */
 import * as path from 'node:path';
 import { TrainConfig } from '../config';
+import { KNOWN_DATASETS, knownDataset } from '../datasets';
 import { runtimeError } from '../errors';
 import { readJson, writeJsonAtomic } from './atomic';
+import { readFormat, stamped, withoutFormat } from './format';
 
 export const MANIFEST_FILE = 'config.json';
 
@@ -15,8 +17,13 @@ export interface DataFileIdentity {
   /** Absolute path at the time of the run. */
   path: string;
   bytes: number;
-  /** SHA-256 of the decompressed contents: the same data raw or gzipped. */
+  /**
+   * SHA-256 of the decompressed contents: the same data raw or gzipped. (Format 1 recorded that of
+   * the stored bytes, which differs for a gzipped file.)
+   */
   sha256: string;
+  /** For a gzipped file, the SHA-256 of its stored bytes. */
+  storedSha256?: string;
 }
 
 export interface RunManifest {
@@ -24,7 +31,7 @@ export interface RunManifest {
   backend: { name: string; threads: number | null; simd: string | null; cpuFeatures: string[] };
   data: {
     source: string;
-    /** 'MNIST', 'Fashion-MNIST' (recognised by their SHA-256) or 'custom'. */
+    /** 'MNIST', 'Fashion-MNIST' (recognised by their SHA-256 when read, whatever was written) or 'custom'. */
     dataset: string;
     /** Absolute folder of the files. */
     dir: string;
@@ -38,8 +45,9 @@ export interface RunManifest {
   created: string;
 }
 
+/** Writes dir/config.json atomically, stamped with this version's format. */
 export function writeManifest(dir: string, manifest: RunManifest): void {
-  writeJsonAtomic(path.join(dir, MANIFEST_FILE), manifest);
+  writeJsonAtomic(path.join(dir, MANIFEST_FILE), stamped(manifest));
 }
 
 function isObject(v: unknown): v is Record<string, unknown> {
@@ -47,13 +55,28 @@ function isObject(v: unknown): v is Record<string, unknown> {
 }
 
 /**
+ * The data set a manifest's files make up: a known one (MNIST, Fashion-MNIST) whenever the recorded
+ * hashes are exactly its files — whatever name was written, or none — else the name recorded when
+ * it does not claim a known set, else 'custom'.
+ */
+function datasetOfFiles(files: readonly DataFileIdentity[], recorded: unknown): string {
+  const known = knownDataset(files);
+  if (known) return known;
+  if (typeof recorded === 'string' && recorded.trim() !== '' && !Object.hasOwn(KNOWN_DATASETS, recorded) && recorded !== 'unknown')
+    return recorded;
+  return 'custom';
+}
+
+/**
  * Reads and checks dir/config.json; anything missing or malformed is one runtime-error line naming
- * the file. Manifests of earlier versions (no data.dir or data.dataset) read with those derived.
+ * the file, and so is a format newer than this lenet's. Manifests of every earlier format read as
+ * this one: no data.dir (derived from the files' paths), no data.dataset (recognised by hashes).
  */
 export function readManifest(dir: string): RunManifest {
   const file = path.join(dir, MANIFEST_FILE);
   const m = readJson(file);
   if (!isObject(m)) throw runtimeError(`${file} must hold a JSON object`);
+  readFormat(file, m);
   const c = m.config;
   if (
     !isObject(c) ||
@@ -74,12 +97,18 @@ export function readManifest(dir: string): RunManifest {
   ) {
     throw runtimeError(`${file}: "data.files" must list the data files with name, path and sha256`);
   }
-  const first = files[0] as DataFileIdentity | undefined;
+  const identities = (files as Record<string, unknown>[]).map((f): DataFileIdentity => {
+    const { storedSha256, ...rest } = f;
+    const identity = rest as unknown as DataFileIdentity;
+    return typeof storedSha256 === 'string' ? { ...identity, storedSha256 } : identity;
+  });
+  const first = identities[0];
   return {
-    ...(m as unknown as RunManifest),
+    ...(withoutFormat(m) as unknown as RunManifest),
     data: {
       ...(data as unknown as RunManifest['data']),
-      dataset: typeof data.dataset === 'string' ? data.dataset : 'unknown',
+      files: identities,
+      dataset: datasetOfFiles(identities, data.dataset),
       dir: typeof data.dir === 'string' ? data.dir : first ? path.dirname(first.path) : '',
     },
   };

@@ -10,6 +10,7 @@
  * the backend asked for) is not part of it.
  */
 import { TrainConfig } from '../config';
+import { DataFileDigest, sameDataFile } from '../datasets';
 import { RunManifest } from './manifest';
 
 export const PROTOCOL_CONFIG_KEYS = [
@@ -34,13 +35,15 @@ export type Protocol = Pick<TrainConfig, (typeof PROTOCOL_CONFIG_KEYS)[number]> 
   backend: string;
   /** Data file name → SHA-256. */
   data: Record<string, string>;
+  /** Data file name → SHA-256 of the stored bytes, for gzipped files (a format 1 run recorded that as its sha256). */
+  storedData: Record<string, string>;
 };
 
 /** What protocolOf reads: a manifest, or the same facts of a run about to start. */
 export interface ProtocolSource {
   config: Pick<TrainConfig, (typeof PROTOCOL_CONFIG_KEYS)[number]>;
   backend: { name: string };
-  data: { files: readonly { name: string; sha256: string }[] };
+  data: { files: readonly ({ name: string } & DataFileDigest)[] };
 }
 
 export function protocolOf(manifest: ProtocolSource | RunManifest): Protocol {
@@ -48,6 +51,7 @@ export function protocolOf(manifest: ProtocolSource | RunManifest): Protocol {
   for (const k of PROTOCOL_CONFIG_KEYS) p[k] = manifest.config[k] ?? null;
   p.backend = manifest.backend.name;
   p.data = Object.fromEntries(manifest.data.files.map((f) => [f.name, f.sha256]));
+  p.storedData = Object.fromEntries(manifest.data.files.flatMap((f) => (f.storedSha256 ? [[f.name, f.storedSha256]] : [])));
   return p as Protocol;
 }
 
@@ -81,7 +85,8 @@ export function protocolDifferences(a: Protocol, b: Protocol): ProtocolDifferenc
   for (const name of [...new Set([...Object.keys(a.data), ...Object.keys(b.data)])].sort()) {
     const x = a.data[name] ?? 'absent';
     const y = b.data[name] ?? 'absent';
-    if (x !== y) out.push({ key: `data file ${name}`, a: `sha256 ${x.slice(0, 12)}`, b: `sha256 ${y.slice(0, 12)}` });
+    const same = sameDataFile({ sha256: x, storedSha256: a.storedData?.[name] }, { sha256: y, storedSha256: b.storedData?.[name] });
+    if (!same) out.push({ key: `data file ${name}`, a: `sha256 ${x.slice(0, 12)}`, b: `sha256 ${y.slice(0, 12)}` });
   }
   return out;
 }

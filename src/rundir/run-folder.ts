@@ -9,7 +9,7 @@ import { readCampaignFile, CampaignFile } from './campaign-file';
 import { EPOCHS_FILE, EpochRow, readEpochsCsv } from './epochs';
 import { findRunDirs, MODEL_DIR } from './layout';
 import { MANIFEST_FILE, readManifest, RunManifest } from './manifest';
-import { readSummary, RunSummary, SUMMARY_FILE } from './summary';
+import { divergedEpoch, readSummary, RunSummary, SUMMARY_FILE } from './summary';
 
 /** One run read from disk. */
 export interface RunData {
@@ -29,8 +29,10 @@ export function readRun(dir: string, root: string): RunData {
   const epochsFile = path.join(dir, EPOCHS_FILE);
   if (!fs.existsSync(summaryFile)) throw runtimeError(`${dir} has epochs.csv but no summary.json`);
   if (!fs.existsSync(epochsFile)) throw runtimeError(`${dir} has summary.json but no epochs.csv`);
-  const summary = readSummary(summaryFile);
+  const read = readSummary(summaryFile);
   const epochs = readEpochsCsv(epochsFile);
+  // Summaries of format 1 before diverged_epoch existed (and any that leave it null) leave it to the epochs.
+  const summary = { ...read, diverged_epoch: read.diverged_epoch ?? divergedEpoch(epochs) };
   const config = fs.existsSync(path.join(dir, MANIFEST_FILE)) ? readManifest(dir) : null;
   const rel = path.relative(root, dir);
   return { dir, relDir: rel === '' ? '.' : rel.split(path.sep).join('/'), summary, epochs, config };

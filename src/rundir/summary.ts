@@ -7,6 +7,7 @@ import * as path from 'node:path';
 import { runtimeError } from '../errors';
 import { readJson, writeFileAtomic, writeJsonAtomic } from './atomic';
 import { EpochRow, METRIC_NAMES, MetricMeans } from './epochs';
+import { NewerFormatError, readFormat, stamped, withoutFormat } from './format';
 
 export const SUMMARY_FILE = 'summary.json';
 export const SUMMARY_CSV_FILE = 'summary.csv';
@@ -93,9 +94,17 @@ const SUMMARY_CSV_COLUMNS = [
 
 const csvNumber = (v: number, digits: number) => (Number.isFinite(v) ? String(Number(v.toPrecision(digits))) : String(v));
 
-/** summary.json and summary.csv, each written atomically. JSON has no NaN: a diverged metric is null. */
+/** summary.json's contents, as written (and as `train --json` prints them): this version's format first. */
+export function summaryJson(summary: RunSummary): Record<string, unknown> {
+  return stamped(summary);
+}
+
+/**
+ * summary.json (stamped with this version's format) and summary.csv, each written atomically. JSON
+ * has no NaN: a diverged metric is null.
+ */
 export function writeSummary(dir: string, summary: RunSummary): void {
-  writeJsonAtomic(path.join(dir, SUMMARY_FILE), summary);
+  writeJsonAtomic(path.join(dir, SUMMARY_FILE), summaryJson(summary));
   const values = [
     JSON.stringify(summary.schedule),
     summary.seed,
@@ -112,11 +121,15 @@ export function writeSummary(dir: string, summary: RunSummary): void {
 /** A number, or null standing for the NaN JSON cannot hold. */
 const numberOrNull = (v: unknown) => typeof v === 'number' || v === null;
 
-/** Parses and checks one summary.json; problems are one runtime-error line naming the file. */
+/**
+ * Parses and checks one summary.json of any format up to this lenet's (read as this format);
+ * problems, a newer format included, are one runtime-error line naming the file.
+ */
 export function readSummary(file: string): RunSummary {
   const data = readJson(file);
   if (typeof data !== 'object' || data === null || Array.isArray(data)) throw runtimeError(`${file} must hold a JSON object`);
   const s = data as Record<string, unknown>;
+  readFormat(file, s);
   const need = (key: string, type: string) => {
     if (typeof s[key] !== type) throw runtimeError(`${file}: "${key}" must be a ${type}, got ${JSON.stringify(s[key]) ?? 'nothing'}`);
   };
@@ -135,23 +148,28 @@ export function readSummary(file: string): RunSummary {
     means[m] = final[m] === null ? Number.NaN : (final[m] as number);
   }
   return {
-    ...(data as RunSummary),
+    ...(withoutFormat(s) as unknown as RunSummary),
+    // Summaries written before diverged_epoch existed: readRun takes it from the epochs.
     diverged_epoch: typeof s.diverged_epoch === 'number' ? s.diverged_epoch : null,
-    // Summaries written before the data set was recorded were all trained on a data folder we cannot name now.
+    // Summaries written before the data set was recorded name none; the run's config.json does (readers prefer it).
     dataset: typeof s.dataset === 'string' ? s.dataset : 'unknown',
     final: means,
     seconds_per_epoch: s.seconds_per_epoch === null ? Number.NaN : (s.seconds_per_epoch as number),
   };
 }
 
-/** The summary of a run folder whose training finished, or null (absent, unreadable or incomplete). */
+/**
+ * The summary of a run folder whose training finished, or null (absent, unreadable or incomplete).
+ * One written by a newer lenet is an error, not "unfinished": it must not be trained over.
+ */
 export function readCompleteSummary(dir: string): RunSummary | null {
   const file = path.join(dir, SUMMARY_FILE);
   if (!fs.existsSync(file)) return null;
   try {
     const s = readSummary(file);
     return s.complete ? s : null;
-  } catch {
+  } catch (err) {
+    if (err instanceof NewerFormatError) throw err;
     return null;
   }
 }

@@ -5,7 +5,7 @@ import * as tf from '@tensorflow/tfjs';
 import { TrainConfig } from '../config';
 import { runtimeError } from '../errors';
 import { loadMnist, MnistData } from '../data/mnist';
-import { recogniseDataset } from '../data/identity';
+import { recogniseDataset, sameDataFile } from '../data/identity';
 import { buildLenet } from '../model/lenet';
 import { saveModel } from '../model/io';
 import { selectBackend, describeNative } from '../backend/index';
@@ -72,7 +72,7 @@ export function checkSameData(dir: string, manifest: RunManifest, data: MnistDat
   const now = new Map(data.files.map((f) => [f.name, f]));
   for (const f of manifest.data.files) {
     const cur = now.get(f.name);
-    if (!cur || cur.sha256 !== f.sha256) {
+    if (!cur || !sameDataFile(f, cur)) {
       throw runtimeError(
         `cannot continue ${dir}: data file ${f.name} differs from the one it was trained on (${f.path}, sha256 ${f.sha256.slice(0, 12)}…; now ${cur ? `${cur.path}, sha256 ${cur.sha256.slice(0, 12)}…` : 'absent'})`,
       );
