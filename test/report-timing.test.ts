@@ -134,10 +134,25 @@ test('(d): a diverged run still used the machine — overlapping it makes the ti
 });
 
 test('a malformed attempts list is no record at all: judged as an old run, never trusted for a host or a count', () => {
-  const runs = timedRuns(100).map((r) => ({ ...r, attempts: [{ ...r.attempts![0], cellsAtOnce: 0 }] }));
-  const v = claimSmallTimeCost(groupsOf(runs));
-  assert.equal(v.status, 'held');
-  assert.ok(v.evidence.some((e) => /do not record what else ran/.test(e)));
+  const bad: Array<Record<string, unknown>> = [
+    { cellsAtOnce: 0 },
+    { cellsAtOnce: 1.5 },
+    { shard: '3/2' },
+    { shard: '0/2' },
+    { shard: '1/2; rm -rf' },
+    { started: 'yesterday' },
+    { host: 7 },
+    { afterEpoch: null },
+  ];
+  for (const change of bad) {
+    const runs = timedRuns(100).map((r) => ({ ...r, attempts: [{ ...r.attempts![0], ...change } as unknown as RunAttempt] }));
+    const v = claimSmallTimeCost(groupsOf(runs));
+    assert.equal(v.status, 'held', JSON.stringify(change));
+    assert.ok(
+      v.evidence.some((e) => /^12 run\(s\) do not record what else ran/.test(e)),
+      JSON.stringify(change),
+    );
+  }
 });
 
 // ---------------------------------------------------------------- real runs

@@ -83,6 +83,12 @@ export function recordAttempt(dir: string, attempt: RunAttempt): void {
   writeJsonAtomic(file, { ...m, attempts: [...attempts, attempt] });
 }
 
+/** "k/n" with 1 ≤ k ≤ n. */
+function isShard(v: unknown): boolean {
+  const m = typeof v === 'string' ? /^([1-9]\d{0,5})\/([1-9]\d{0,5})$/.exec(v) : null;
+  return m !== null && Number(m[1]) <= Number(m[2]);
+}
+
 /**
  * The attempts config.json records, checked one by one: null when it records none (written before
  * lenet recorded them) or any is malformed — the report then knows nothing of what ran beside the run.
@@ -99,7 +105,7 @@ export function attemptsOf(manifest: RunManifest | null): RunAttempt[] | null {
       typeof a.host === 'string' &&
       Number.isInteger(a.cellsAtOnce) &&
       (a.cellsAtOnce as number) >= 1 &&
-      (a.shard === null || (typeof a.shard === 'string' && /^\d+\/\d+$/.test(a.shard))),
+      (a.shard === null || isShard(a.shard)),
   );
   return ok ? (list as RunAttempt[]) : null;
 }
