@@ -5,6 +5,7 @@ import { EPOCH_COLUMNS, EpochRow } from '../src/rundir/epochs';
 import { averageLastEpochs, RunSummary } from '../src/rundir/summary';
 import { NAMED_SCHEDULES } from '../src/model/activations';
 import { KNOWN_DATASETS } from '../src/data/identity';
+import { RunAttempt } from '../src/rundir/manifest';
 
 export { tempDir } from './helpers';
 
@@ -24,6 +25,18 @@ export interface FakeRun {
   machine?: Record<string, unknown>;
   /** 'MNIST' (default), 'Fashion-MNIST' or 'custom': which data the run's config.json records. */
   dataset?: string;
+  /** summary.json's diverged_epoch (default null; a NaN or infinite value in the curves is written as such either way). */
+  divergedEpoch?: number | null;
+  /** Overrides of the metrics of epochs.csv, per epoch (1-based): e.g. { 2: { test_loss: NaN } }. */
+  epochOverrides?: Record<number, Partial<EpochRow>>;
+  /** config.json's attempts (absent by default: a run written before lenet recorded them). */
+  attempts?: RunAttempt[];
+  /** config.json's created (absent by default). */
+  created?: string;
+  /** The schedule label written into summary.json when it differs from the folder's (a tampered file). */
+  summaryLabel?: string;
+  /** summary.json's activations when they differ from the label's. */
+  summaryActivations?: string[];
 }
 
 export function activationsOf(label: string): string[] {
@@ -63,13 +76,14 @@ export function writeRun(dir: string, run: FakeRun): EpochRow[] {
     seconds: run.seconds ?? 10,
     train_paper_loss: 1.4612 + l / 10,
     test_paper_loss: 1.4612 + (l * 1.1) / 10,
+    ...run.epochOverrides?.[i + 1],
   }));
   const csv = [EPOCH_COLUMNS.join(','), ...rows.map((r) => EPOCH_COLUMNS.map((c) => String(r[c])).join(','))].join('\n') + '\n';
   fs.writeFileSync(path.join(dir, 'epochs.csv'), csv);
   const k = run.averageLast ?? 2;
   const summary: RunSummary = {
-    schedule: run.label,
-    activations: activationsOf(run.label),
+    schedule: run.summaryLabel ?? run.label,
+    activations: run.summaryActivations ?? activationsOf(run.label),
     seed: run.seed,
     loss: 'crossentropy',
     backend: 'cpu',
@@ -77,7 +91,7 @@ export function writeRun(dir: string, run: FakeRun): EpochRow[] {
     epochs_run: n,
     average_last: k,
     complete: run.complete ?? true,
-    diverged_epoch: null,
+    diverged_epoch: run.divergedEpoch ?? null,
     dataset: run.dataset ?? 'MNIST',
     final: averageLastEpochs(rows, k),
     seconds_per_epoch: run.seconds ?? 10,
@@ -110,6 +124,8 @@ export function writeRun(dir: string, run: FakeRun): EpochRow[] {
       })),
     },
     machine: { cpus: 4, cpuModel: 'Test CPU', ...run.machine },
+    ...(run.created !== undefined ? { created: run.created } : {}),
+    ...(run.attempts !== undefined ? { attempts: run.attempts } : {}),
   };
   fs.writeFileSync(path.join(dir, 'config.json'), JSON.stringify(config, null, 2));
   return rows;

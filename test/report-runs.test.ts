@@ -149,14 +149,16 @@ test('comparison table: means, stds, Table 2 beside, gaps paired by seed', () =>
   assert.deepEqual(sig.paper, { loss: 1.5943, accuracy: 0.881 });
   assert.equal(rows[2].paper, null);
   // Best test accuracy: tanh-relu (0.9725).
-  assert.equal(sig.testGap.best, 'tanh-relu');
-  close(sig.testGap.diff, 0.81 - 0.9725);
+  const gap = sig.testGap;
+  assert.ok(gap);
+  assert.equal(gap.best, 'tanh-relu');
+  close(gap.diff, 0.81 - 0.9725);
   const byHand = pairedInterval([0.79, 0.83], [0.97, 0.975]); // seeds 1, 2 of both, same architecture: paired
-  assert.ok(byHand && sig.testGap.ci);
-  close(sig.testGap.ci.low, byHand.low);
-  close(sig.testGap.ci.high, byHand.high);
-  assert.equal(rows[1].testGap.ci, null);
-  assert.equal(rows[2].testGap.ci, null, 'one seed: no interval');
+  assert.ok(byHand && gap.ci);
+  close(gap.ci.low, byHand.low);
+  close(gap.ci.high, byHand.high);
+  assert.equal(rows[1].testGap?.ci, null);
+  assert.equal(rows[2].testGap?.ci, null, 'one seed: no interval');
 
   const csv = fs.readFileSync(path.join(dir, 'comparison.csv'), 'utf8').trim().split('\n');
   assert.equal(csv.length, 4);

@@ -9,7 +9,7 @@ import { timestamp } from '../rundir/layout';
 import { installStopHandlers, SIGNAL_EXIT_CODES } from '../signals';
 import { addJobsOption, addTrainingOptions, pickTrainingOptions, rerunCommand, unfinishedCellsError } from './options';
 import { addClusterOptions, campaignShard, submitIfAsked } from './cluster';
-import { collectRuns } from '../report/runs';
+import { averageLastOf, collectRuns } from '../report/runs';
 import { writeHeatmap } from '../report/plot';
 import { sweepMarkdown, writeSweepTable } from '../report/sweep-table';
 
@@ -89,7 +89,7 @@ export function register(program: Command): void {
       if (json) {
         process.stdout.write(JSON.stringify({ outDir, shard, cells: cells.length, trained, skipped, files, rows }, null, 2) + '\n');
       } else {
-        if (!quiet) process.stdout.write(sweepMarkdown(rows, c.groups[0]?.runs[0]?.summary.average_last) + '\n');
+        if (!quiet) process.stdout.write(sweepMarkdown(rows, averageLastOf(c.groups)) + '\n');
         process.stdout.write(
           `sweep: ${trained} trained, ${skipped} already done; table ${path.join(outDir, 'sweep.md')}, heatmap ${path.join(outDir, 'heatmap.png')}\n`,
         );

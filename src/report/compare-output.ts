@@ -1,4 +1,4 @@
-import { collectRuns } from './runs';
+import { averageLastOf, collectRuns } from './runs';
 import { comparisonMarkdown, ComparisonRow, writeComparison } from './comparison';
 import { writeCharts } from './plot';
 
@@ -20,7 +20,7 @@ export async function writeComparisonFor(
   await writeCharts(outDir, collection.groups);
   if (stop()) return null;
   if (!o.json) {
-    process.stdout.write(comparisonMarkdown(rows, collection.groups[0]?.runs[0]?.summary.average_last) + '\n');
+    process.stdout.write(comparisonMarkdown(rows, averageLastOf(collection.groups)) + '\n');
     if (!o.quiet) process.stdout.write(`charts and tables in ${outDir}\n`);
   }
   return rows;

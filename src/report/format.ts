@@ -1,4 +1,8 @@
 /** Text helpers shared by the report writers: numbers, CSV cells, Markdown and HTML tables. */
+import { csvCell, csvText } from '../rundir/csv';
+
+/** CSV cells and text are rundir's (one writer for every CSV of lenet, formulas neutralised). */
+export { csvCell, csvText };
 
 /** A number with a fixed number of decimals; '' for null/undefined, 'n/a' for NaN (a diverged run), 'inf' spelled out. */
 export function fixed(x: number | null | undefined, digits: number): string {
@@ -49,17 +53,6 @@ export function pValueText(p: number): string {
   return p.toFixed(3);
 }
 
-/** One CSV cell: quoted when it holds a comma, quote or newline. */
-export function csvCell(v: unknown): string {
-  const s = v === null || v === undefined ? '' : String(v);
-  return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
-}
-
-/** CSV text from a header and rows (LF line ends, trailing newline). */
-export function csvText(header: readonly string[], rows: readonly (readonly unknown[])[]): string {
-  return [header, ...rows].map((r) => r.map(csvCell).join(',')).join('\n') + '\n';
-}
-
 /** A number for a CSV cell: full precision trimmed to 6 significant decimals, '' for null. */
 export function csvNumber(x: number | null | undefined, digits = 6): string {
   if (x === null || x === undefined) return '';
@@ -67,14 +60,32 @@ export function csvNumber(x: number | null | undefined, digits = 6): string {
   return String(Number(x.toFixed(digits)));
 }
 
-function mdEscape(s: string): string {
-  return s.replace(/\|/g, '\\|');
+/** Control characters (and Unicode's line and paragraph separators) as visible escapes: "\n", "\u001b". */
+// eslint-disable-next-line no-control-regex -- control characters are what it looks for
+const CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g;
+const NAMED_CONTROLS: Record<string, string> = { '\n': '\\n', '\r': '\\r', '\t': '\\t' };
+
+/**
+ * Text from a file or a user, made safe for one line of Markdown, in a table cell or a list item:
+ * a line break or other control character is shown as an escape ("\n") instead of ending the row
+ * (or sending a terminal an escape sequence when the table is printed), a pipe cannot end the cell,
+ * and nothing can start raw HTML ("<script"), an autolink or a link ("](", "][") . Backslashes are
+ * doubled so that the text reads back as it was. Plain text (numbers, names, "< 0.001",
+ * "[+0.01, +0.02]") is left as it is.
+ */
+export function mdInline(text: string): string {
+  return text
+    .replace(/\\/g, '\\\\')
+    .replace(CONTROL, (c) => `\\${NAMED_CONTROLS[c] ?? `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`}`)
+    .replace(/\|/g, '\\|')
+    .replace(/<(?=[A-Za-z/!?])/g, '\\<')
+    .replace(/\]([([])/g, ']\\$1');
 }
 
-/** A Markdown pipe table; columns whose alignment is 'r' are right-aligned. */
+/** A Markdown pipe table; columns whose alignment is 'r' are right-aligned. Every cell goes through mdInline. */
 export function markdownTable(header: readonly string[], rows: readonly (readonly string[])[], align?: string): string {
   const sep = header.map((_, i) => (align && align[i] === 'r' ? '---:' : '---'));
-  const line = (cells: readonly string[]) => `| ${cells.map(mdEscape).join(' | ')} |`;
+  const line = (cells: readonly string[]) => `| ${cells.map(mdInline).join(' | ')} |`;
   return [line(header), `| ${sep.join(' | ')} |`, ...rows.map(line)].join('\n');
 }
 

@@ -5,9 +5,10 @@
  * against each other schedule), each a gap with a 95% interval (paired by seed or Welch: gaps.ts).
  * Holm's correction over the claim's comparisons decides which gaps are significant; then:
  *  - held: every comparison is significant in the claimed direction;
- *  - did not hold: some comparison is significant against it, or, with one seed, reversed;
+ *  - did not hold: some comparison is significant against it (which needs an interval, so ≥ 2 seeds);
  *  - inconclusive: anything else (a gap not significant after Holm, a tie); "inconclusive with one seed" when a
- *    comparison has no interval because a schedule ran one seed. One seed never gives "held".
+ *    comparison has no interval because a schedule ran one seed, whichever way its single difference
+ *    points: one seed shows no gap in either direction, so it never gives "held" nor "did not hold".
  * The verdict line, its paragraph and its table are all made here from the same readings.
  */
 import { excludesZero, GapInterval, holmAdjust, seedsForPower, SeedsNeeded } from './stats';
@@ -99,12 +100,17 @@ export function judgeComparisons(inputs: readonly ComparisonInput[]): ClaimCompa
   });
 }
 
-/** The verdict the readings support. */
+/**
+ * The verdict the readings support. Only a significant gap decides: against the claim → did not
+ * hold; every comparison for it → held. A comparison read from one seed has no interval, so it can
+ * neither refute nor support the claim, whichever way it points: the claim is then inconclusive
+ * with one seed (unless another comparison is significantly against it).
+ */
 export function statusOf(comparisons: readonly ClaimComparison[]): VerdictStatus {
   if (comparisons.length === 0) return 'not testable';
-  if (comparisons.some((c) => c.reading === 'against the claim' || c.reading === 'one seed: against')) return 'did not hold';
-  if (comparisons.every((c) => c.reading === 'for the claim')) return 'held';
+  if (comparisons.some((c) => c.reading === 'against the claim')) return 'did not hold';
   if (comparisons.some((c) => c.reading.startsWith('one seed'))) return 'inconclusive with one seed';
+  if (comparisons.every((c) => c.reading === 'for the claim')) return 'held';
   return 'inconclusive';
 }
 
@@ -148,9 +154,6 @@ export function reasonOf(comparisons: readonly ClaimComparison[], status: Verdic
   for (const c of comparisons.filter((x) => x.reading === 'against the claim')) {
     sentences.push(`Against the claim, ${c.againstText}, significantly: ${c.quantity} ${gapSummary(c)}${pHolmText(c)}.`);
   }
-  for (const c of comparisons.filter((x) => x.reading === 'one seed: against')) {
-    sentences.push(`With one seed, ${c.againstText} (${gapSummary(c)}): the direction is reversed.`);
-  }
   if (significantFor.length > 0) {
     sentences.push(`The claimed direction is significant against ${list(significantFor.map((c) => c.versus))}.`);
   }
@@ -183,18 +186,22 @@ export function reasonOf(comparisons: readonly ClaimComparison[], status: Verdic
     sentences.push(
       `A gap as small as the one against ${list(tooMany.map((c) => c.versus))} would take more than 1000 seeds to resolve: for practical purposes a tie.`,
     );
-  const oneSeed = comparisons.filter((c) => c.reading === 'one seed: for' || c.reading === 'one seed: tie');
+  const oneSeed = comparisons.filter((c) => c.reading.startsWith('one seed'));
   if (oneSeed.length > 0) {
     const ahead = oneSeed.filter((c) => c.reading === 'one seed: for');
+    const behind = oneSeed.filter((c) => c.reading === 'one seed: against');
     const tied = oneSeed.filter((c) => c.reading === 'one seed: tie');
     const what = [
-      ahead.length > 0 ? `the direction holds against ${list(ahead.map((c) => `${c.versus} (${gapSummary(c)})`))}` : '',
+      ahead.length > 0
+        ? `the single difference points the claimed way against ${list(ahead.map((c) => `${c.versus} (${gapSummary(c)})`))}`
+        : '',
+      behind.length > 0 ? `it points against the claim, ${list(behind.map((c) => `${c.againstText} (${gapSummary(c)})`))}` : '',
       tied.length > 0 ? `it ties with ${list(tied.map((c) => c.versus))}` : '',
     ]
       .filter((s) => s)
-      .join(', and ');
+      .join('; ');
     sentences.push(
-      `With one seed ${what}, but one seed gives no spread between seeds to judge a gap by, so it cannot show the claim: run 3 or more seeds (--seeds 3) and the report will say how many a gap of that size needs.`,
+      `With one seed ${what}. One seed gives no spread between seeds to judge a gap by, so it can neither show the claim nor refute it, whichever way a difference points: run 3 or more seeds (--seeds 3) and the report will say how many a gap of that size needs.`,
     );
   }
   return sentences.join(' ');

@@ -268,18 +268,25 @@ export function chartDefs(groups: readonly RunGroup[]): ChartDef[] {
   ];
 }
 
-/** Rows of the sweep heatmap: one per schedule, with its activations and mean test accuracy. */
+/**
+ * Rows of the sweep heatmap: one per schedule, with its activations, mean test accuracy (of the
+ * runs that did not diverge) and the text of its cell ("diverged" when every run did).
+ */
 export function heatmapRows(
   groups: readonly RunGroup[],
-): Array<{ conv1: string; conv2: string; dense: string; schedule: string; accuracy: number; seeds: number }> {
-  return groups.map((g) => ({
-    conv1: g.activations[0],
-    conv2: g.activations[1],
-    dense: g.activations[2],
-    schedule: g.label,
-    accuracy: mean(g.finals.test_accuracy),
-    seeds: g.runs.length,
-  }));
+): Array<{ conv1: string; conv2: string; dense: string; schedule: string; accuracy: number; seeds: number; text: string }> {
+  return groups.map((g) => {
+    const accuracy = mean(g.finals.test_accuracy);
+    return {
+      conv1: g.activations[0],
+      conv2: g.activations[1],
+      dense: g.activations[2],
+      schedule: g.label,
+      accuracy,
+      seeds: g.runs.length,
+      text: Number.isFinite(accuracy) ? accuracy.toFixed(4) : g.diverged.length > 0 ? 'diverged' : 'n/a',
+    };
+  });
 }
 
 /** Heatmap: conv1 activation (rows) × conv2 activation (columns), one panel per dense activation; colour = mean test accuracy. */
@@ -320,7 +327,7 @@ export function heatmapSpec(groups: readonly RunGroup[]): Spec {
           encoding: {
             x: { field: 'conv2', type: 'nominal', sort: used('conv2') },
             y: { field: 'conv1', type: 'nominal', sort: used('conv1') },
-            text: { field: 'accuracy', type: 'quantitative', format: '.4f' },
+            text: { field: 'text', type: 'nominal' },
             color: { condition: { test: `datum.accuracy < ${mid}`, value: 'white' }, value: 'black' },
           },
         },

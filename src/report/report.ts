@@ -7,12 +7,12 @@ import * as path from 'node:path';
 import { writeFileAtomic } from '../rundir/atomic';
 import { PAPER_DEFAULTS } from '../config';
 import { PAPER_ACTIVATIONS } from '../model/activations';
-import { collectRuns, datasetOf, RunCollection, RunGroup } from './runs';
-import { besideTable2, comparisonGapNote, comparisonTableCells, ComparisonRow, writeComparison } from './comparison';
+import { averageLastOf, collectRuns, datasetOf, RunCollection, RunGroup } from './runs';
+import { besideTable2, comparisonGapNote, comparisonTableCells, ComparisonRow, divergedNote, writeComparison } from './comparison';
 import { RenderedChart, writeCharts, writeHeatmap } from './plot';
 import { evaluateClaims, Verdict, VERDICT_RULES } from './verdicts';
 import { claimTableCells } from './judge';
-import { htmlEscape, htmlTable, markdownTable } from './format';
+import { htmlEscape, htmlTable, markdownTable, mdInline } from './format';
 import { sweepTableCells, writeSweepTable } from './sweep-table';
 import { ErrorAnalysis, writeErrorSection } from './errors-section';
 
@@ -63,7 +63,7 @@ const PROTOCOL_KEYS: Array<[string, string, (v: unknown) => string, string]> = [
 ];
 
 function protocolSection(c: RunCollection): Section {
-  const first = c.groups.flatMap((g) => g.runs).find((r) => r.config && typeof r.config.config === 'object');
+  const first = c.runs.find((r) => r.config && typeof r.config.config === 'object');
   const seeds = [...new Set(c.runs.map((r) => r.summary.seed))].sort((a, b) => a - b);
   const header = ['setting', 'ours', 'paper (Table 1)'];
   const rows: string[][] = [];
@@ -139,7 +139,7 @@ function machineSection(c: RunCollection): Section {
 }
 
 function verdictSummaryLine(v: Verdict): string {
-  return `(${v.id}) ${v.claim}: **${v.status}**${v.status === 'not testable' ? ` (${v.reason})` : ''}`;
+  return `(${v.id}) ${v.claim}: **${v.status}**${v.status === 'not testable' ? ` (${mdInline(v.reason)})` : ''}`;
 }
 
 /** Markdown's **bold** in the rules, as HTML. */
@@ -155,10 +155,10 @@ function verdictsSection(verdicts: readonly Verdict[]): Section {
       return [
         `### (${v.id}) ${v.claim}`,
         '',
-        `**Verdict: ${v.status}.** ${v.reason}`,
+        `**Verdict: ${v.status}.** ${mdInline(v.reason)}`,
         '',
         ...(t ? [markdownTable(t.header, t.cells, t.align), ''] : []),
-        ...v.evidence.map((e) => `- ${e}`),
+        ...v.evidence.map((e) => `- ${mdInline(e)}`),
         '',
       ].join('\n');
     }),
@@ -187,7 +187,7 @@ function verdictsSection(verdicts: readonly Verdict[]): Section {
 
 function tableSection(rows: readonly ComparisonRow[], groups: readonly RunGroup[]): Section {
   const { header, cells, align } = comparisonTableCells(rows);
-  const k = groups[0]?.runs[0]?.summary.average_last ?? 3;
+  const k = averageLastOf(groups) ?? 3;
   const seeds = Math.max(...groups.map((g) => g.runs.length));
   const table2 = besideTable2(rows);
   const dataset = rows[0]?.dataset ?? 'MNIST';
@@ -202,10 +202,13 @@ function tableSection(rows: readonly ComparisonRow[], groups: readonly RunGroup[
         ? []
         : [`The paper reports MNIST only: on ${dataset} the schedules are compared among themselves.`]),
     seeds >= 2 ? comparisonGapNote(rows) : 'One seed per schedule: no intervals.',
-  ].join(' ');
+    divergedNote(rows.map((r) => ({ ...r, usable: r.seeds.length }))),
+  ]
+    .filter((x) => x)
+    .join(' ');
   return {
     title: table2 ? 'Results beside Table 2' : `Results on ${dataset}`,
-    md: `${note}\n\n${markdownTable(header, cells, align)}\n`,
+    md: `${mdInline(note)}\n\n${markdownTable(header, cells, align)}\n`,
     html: `<p>${htmlEscape(note)}</p>\n${htmlTable(header, cells, align)}`,
   };
 }
@@ -282,7 +285,7 @@ export async function writeReport(dir: string, outDir: string = dir, errors?: Er
   if (notes.length > 0) {
     sections.push({
       title: 'Notes',
-      md: notes.map((n) => `- ${n}`).join('\n') + '\n',
+      md: notes.map((n) => `- ${mdInline(n)}`).join('\n') + '\n',
       html: `<ul>${notes.map((n) => `<li>${htmlEscape(n)}</li>`).join('')}</ul>`,
     });
   }
@@ -292,7 +295,7 @@ export async function writeReport(dir: string, outDir: string = dir, errors?: Er
       ? 'Improved LeNet-5 with combined activations on MNIST: our runs against Pan et al. (2019)'
       : `Improved LeNet-5 with combined activations on ${dataset}: the schedules compared (the paper reports MNIST only)`;
   const intro = `${c.runs.length} run(s) of ${c.groups.length} schedule(s) from ${dir}.`;
-  const md = [`# ${title}`, '', intro, '', ...sections.flatMap((s) => [`## ${s.title}`, '', s.md])].join('\n');
+  const md = [`# ${mdInline(title)}`, '', mdInline(intro), '', ...sections.flatMap((s) => [`## ${s.title}`, '', s.md])].join('\n');
   const html = [
     '<!DOCTYPE html>',
     '<html lang="en"><head><meta charset="utf-8">',

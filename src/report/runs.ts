@@ -20,11 +20,56 @@ export interface EpochStats {
   std: MetricMeans;
 }
 
+/**
+ * A run left out of every statistic: its training diverged — its summary names a diverged epoch, or
+ * some loss, accuracy or time in its epochs.csv or summary is NaN or infinite.
+ */
+export interface DivergedRun {
+  run: RunData;
+  seed: number;
+  /** The first epoch that shows it (the summary's diverged_epoch first); null when only its summary does. */
+  epoch: number | null;
+  /** What is not finite there, e.g. "train_loss NaN" or "final train_loss n/a in summary.json". */
+  what: string;
+}
+
+/** The values that must be finite for a run to count (every metric of an epoch, and of the summary). */
+function firstNonFinite(values: Record<string, number>): string | null {
+  for (const m of METRIC_NAMES) if (!Number.isFinite(values[m])) return `${m} ${values[m]}`;
+  return null;
+}
+
+/**
+ * Whether a run diverged, and where: the one rule that takes a run out of every mean, ranking,
+ * gap, interval and verdict. null for a run whose every number is finite.
+ */
+export function divergence(run: RunData): Omit<DivergedRun, 'run' | 'seed'> | null {
+  const s = run.summary;
+  const named = s.diverged_epoch;
+  const rows = named !== null ? run.epochs.filter((e) => e.epoch === named) : run.epochs;
+  for (const row of rows) {
+    const what = firstNonFinite(row as unknown as Record<string, number>);
+    if (what) return { epoch: row.epoch, what };
+  }
+  if (named !== null) return { epoch: named, what: 'summary.json names it the diverged epoch' };
+  const final = firstNonFinite(s.final);
+  if (final) return { epoch: null, what: `final ${final.split(' ')[0]} n/a in summary.json` };
+  if (!Number.isFinite(s.seconds_per_epoch)) return { epoch: null, what: 'seconds_per_epoch n/a in summary.json' };
+  return null;
+}
+
+/** "seed 2 at epoch 3 (train_loss NaN)"; "seed 2 (final train_loss n/a in summary.json)". */
+export function divergedRunText(d: Omit<DivergedRun, 'run'>): string {
+  return `seed ${d.seed}${d.epoch !== null ? ` at epoch ${d.epoch}` : ''} (${d.what})`;
+}
+
 /** The runs of one schedule (one per seed). */
 export interface RunGroup {
   label: string;
   activations: string[];
+  /** The runs every statistic is drawn from: those that did not diverge (one per seed), in seed order. */
   runs: RunData[];
+  /** Their seeds. */
   seeds: number[];
   /** Per-epoch mean ± std over the seeds. */
   epochs: EpochStats[];
@@ -34,8 +79,28 @@ export interface RunGroup {
   secondsPerEpoch: number[];
   /** Runs whose summary says complete: false. */
   incomplete: number;
-  /** Runs whose loss became NaN or infinite: their metrics read n/a. */
-  diverged: number;
+  /** Runs left out because they diverged (see divergence), in seed order: tables and the report name them. */
+  diverged: DivergedRun[];
+}
+
+/** True when every run of the group diverged: it has no numbers, ranks after every other and no claim can use it. */
+export function allDiverged(g: RunGroup): boolean {
+  return g.runs.length === 0 && g.diverged.length > 0;
+}
+
+/** Every run of the groups, diverged ones included (what was trained, rather than what the numbers rest on). */
+export function allRunsOf(groups: readonly RunGroup[]): RunData[] {
+  return groups.flatMap((g) => [...g.runs, ...g.diverged.map((d) => d.run)]);
+}
+
+/** K of "the mean of the last K epochs", from the first run of the groups (diverged or not); undefined without runs. */
+export function averageLastOf(groups: readonly RunGroup[]): number | undefined {
+  return allRunsOf(groups)[0]?.summary.average_last;
+}
+
+/** "seed 1 at epoch 1 (train_loss NaN), seed 3 at epoch 2 (…)": which runs of a group diverged, '' when none. */
+export function divergedText(g: RunGroup): string {
+  return g.diverged.map(divergedRunText).join(', ');
 }
 
 export interface RunCollection {
@@ -45,6 +110,8 @@ export interface RunCollection {
   groups: RunGroup[];
   /** 'comparison' / 'sweep' when a comparison.json was found, else null. */
   kind: 'comparison' | 'sweep' | null;
+  /** Every run left out as diverged, in group order. */
+  diverged: DivergedRun[];
   /** Things worth telling the user (skipped directories, mixed protocols, diverged runs). */
   warnings: string[];
 }
@@ -101,18 +168,26 @@ export function groupRuns(runs: readonly RunData[], order: readonly string[] = [
         throw runtimeError(`two runs of ${label} with seed ${list[i].summary.seed}: ${list[i - 1].dir} and ${list[i].dir}`);
       }
     }
+    // The one place diverged runs leave the statistics: every table, chart, gap and verdict draws from `runs`.
+    const diverged: DivergedRun[] = [];
+    const usable: RunData[] = [];
+    for (const run of list) {
+      const d = divergence(run);
+      if (d) diverged.push({ run, seed: run.summary.seed, ...d });
+      else usable.push(run);
+    }
     const finals = {} as Record<MetricName, number[]>;
-    for (const m of METRIC_NAMES) finals[m] = list.map((r) => r.summary.final[m]);
+    for (const m of METRIC_NAMES) finals[m] = usable.map((r) => r.summary.final[m]);
     groups.push({
       label,
       activations: [...list[0].summary.activations],
-      runs: list,
-      seeds: list.map((r) => r.summary.seed),
-      epochs: epochStats(list),
+      runs: usable,
+      seeds: usable.map((r) => r.summary.seed),
+      epochs: epochStats(usable),
       finals,
-      secondsPerEpoch: list.map((r) => r.summary.seconds_per_epoch),
+      secondsPerEpoch: usable.map((r) => r.summary.seconds_per_epoch),
       incomplete: list.filter((r) => !r.summary.complete).length,
-      diverged: list.filter((r) => r.summary.diverged_epoch !== null).length,
+      diverged,
     });
   }
   groups.sort((a, b) => {
@@ -130,7 +205,7 @@ export function groupRuns(runs: readonly RunData[], order: readonly string[] = [
 /**
  * Every run under dir, grouped by schedule. dir may be a run directory, a comparison or sweep
  * directory, or any folder above them. Runs of another protocol than the first are named in a
- * warning (merge refuses them outright); diverged runs too.
+ * warning (merge refuses them outright); diverged runs too, and they are kept out of the groups' statistics.
  */
 export function collectRuns(dir: string): RunCollection {
   const tree = readRunTree(dir);
@@ -151,12 +226,12 @@ export function collectRuns(dir: string): RunCollection {
       }
     }
   }
-  for (const r of runs) {
-    if (r.summary.diverged_epoch !== null) {
-      warnings.push(
-        `${r.relDir} diverged: its training loss became NaN or infinite at epoch ${r.summary.diverged_epoch}; its metrics read n/a`,
-      );
-    }
+  const groups = groupRuns(runs, order, kind === 'sweep');
+  const diverged = groups.flatMap((g) => g.diverged);
+  for (const d of diverged) {
+    warnings.push(
+      `${d.run.relDir} diverged${d.epoch !== null ? ` at epoch ${d.epoch}` : ''} (${d.what}): it is left out of every mean, ranking, gap and verdict`,
+    );
   }
-  return { root: tree.root, runs, groups: groupRuns(runs, order, kind === 'sweep'), kind, warnings };
+  return { root: tree.root, runs, groups, kind, diverged, warnings };
 }

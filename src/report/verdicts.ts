@@ -8,8 +8,9 @@
  * seed) — or not testable, with the comparisons' table and the numbers behind it.
  */
 import { PAPER_ACTIVATIONS } from '../model/activations';
+import { attemptsOf, RunAttempt } from '../rundir/manifest';
 import { PAPER_EXTRA_SECONDS } from './paper';
-import { RunData, RunGroup } from './runs';
+import { allDiverged, allRunsOf, divergedText, RunData, RunGroup } from './runs';
 import { mean, meanStdOf } from './stats';
 import { fixed, meanStd, signed } from './format';
 import { groupGap } from './gaps';
@@ -50,15 +51,19 @@ const SIGMOID = 'sigmoid';
 
 /** How the verdicts are reached, for the report (one paragraph each). */
 export const VERDICT_RULES: readonly string[] = [
+  'A run that diverged (a loss, accuracy or time NaN or infinite: its summary names a diverged epoch, or its epochs.csv or ' +
+    'summary shows one) is left out of every comparison; the claims say which. A claim that needs a schedule whose every run ' +
+    'diverged is not testable.',
   'Each claim is a set of comparisons (the table under it). A gap is paired by seed when both schedules ran the same seeds ' +
     "with the same architecture (config.json's arch), input size, training images and batch size — the same seed then gives " +
     'the same initial weights and the same batch order — and its 95% interval is the paired t interval of the per-seed ' +
     "differences (n − 1 degrees of freedom); otherwise it is Welch's t interval (Welch–Satterthwaite degrees of freedom).",
   `Holm's correction over a claim's m comparisons keeps the chance that any of them is wrongly called significant at ${ALPHA}: ` +
     `a gap is significant when its Holm-adjusted p is below ${ALPHA}. **held**: every comparison is significant in the claimed ` +
-    'direction. **did not hold**: some comparison is significant against it, or, with one seed, goes against it. ' +
+    'direction. **did not hold**: some comparison is significant against it. ' +
     '**inconclusive**: anything else — a gap within noise (not significant after Holm) or a tie; "inconclusive with one seed" when a schedule ran a single ' +
-    'seed, which gives no spread to judge a gap by. One seed never gives held.',
+    'seed, which gives no spread to judge a gap by, whichever way its one difference points (the table shows which). ' +
+    'One seed never gives held, nor did not hold.',
   `Seeds needed, for a gap that is not significant: n ≈ ((z_{1−α/(2m)} + z_{${POWER}})·sd/gap)², refined with t: the smallest n for which ` +
     `the same expression with t quantiles at n − 1 degrees of freedom in place of the z is at most n (α = ${ALPHA}, m = the ` +
     "claim's comparisons, so that even the strictest Holm step passes; gap = the observed gap; sd = the sd of the per-seed " +
@@ -74,7 +79,11 @@ export const VERDICT_RULES: readonly string[] = [
     `for every other schedule (tanh-relu is significantly less than ${SMALL_TIME_OVERHEAD * 100}% slower than each); **did not ` +
     `hold** when it is significantly above 0 for one (significantly more than ${SMALL_TIME_OVERHEAD * 100}% slower); ` +
     `**inconclusive** when an interval reaches across the ${SMALL_TIME_OVERHEAD * 100}% line. Not testable when the runs were ` +
-    'timed on different machines, backends or thread counts.',
+    'timed on different machines (hosts), backends or thread counts, or while other cells trained on the same machine: ' +
+    "config.json's attempts record each run's host, its start, how many cells its campaign trained at once (--jobs) and its " +
+    'shard; a run timed beside another cell (--jobs above 1, or two runs on one host whose training times overlap, shards ' +
+    'included), or a shard whose sibling shards are not in the folder, makes the times not comparable. Runs written before ' +
+    'lenet recorded this are judged as they are, and the claim says so. Time a claim (d) with --jobs 1 and one shard.',
 ];
 
 /** The paper's schedules that were run, in Table 2's order. */
@@ -82,8 +91,28 @@ function paperGroups(groups: readonly RunGroup[]): RunGroup[] {
   return PAPER_ACTIVATIONS.map((l) => groups.find((g) => g.label === l)).filter((g): g is RunGroup => g !== undefined);
 }
 
-function notTestable(id: Verdict['id'], reason: string): Verdict {
-  return { id, claim: CLAIMS[id], status: 'not testable', reason, comparisons: [], evidence: [] };
+function notTestable(id: Verdict['id'], reason: string, evidence: string[] = []): Verdict {
+  return { id, claim: CLAIMS[id], status: 'not testable', reason, comparisons: [], evidence };
+}
+
+/**
+ * The reason a claim cannot be judged because a schedule it needs diverged on every seed (it has
+ * no numbers to compare), or null. A schedule that diverged is never a tie or a win.
+ */
+function divergedReason(needed: readonly RunGroup[]): string | null {
+  const gone = needed.filter(allDiverged);
+  if (gone.length === 0) return null;
+  return (
+    `${gone.map((g) => `${g.label} diverged on every seed: ${divergedText(g)}`).join('; ')}. ` +
+    'A schedule with no run left has no numbers to compare, so the claim cannot be judged'
+  );
+}
+
+/** The evidence line naming the runs of the compared schedules left out as diverged ('' when none). */
+function divergedEvidence(groups: readonly RunGroup[]): string[] {
+  const hit = groups.filter((g) => g.diverged.length > 0);
+  if (hit.length === 0) return [];
+  return [`Left out as diverged: ${hit.map((g) => `${g.label} ${divergedText(g)}`).join('; ')}.`];
 }
 
 function missingReason(groups: readonly RunGroup[], need: string[]): string | null {
@@ -98,7 +127,8 @@ function othersMissing(id: Verdict['id'], who: string): Verdict {
   return notTestable(id, `none of ${rest.join(', ')} was run to compare with`);
 }
 
-function verdict(id: Verdict['id'], inputs: ComparisonInput[], heldText: string, evidence: string[]): Verdict {
+function verdict(id: Verdict['id'], inputs: ComparisonInput[], heldText: string, evidence: string[], groups: readonly RunGroup[]): Verdict {
+  evidence.push(...divergedEvidence(groups));
   const comparisons = judgeComparisons(inputs);
   const status = statusOf(comparisons);
   return { id, claim: CLAIMS[id], status, reason: reasonOf(comparisons, status, heldText), comparisons, evidence };
@@ -120,6 +150,8 @@ export function claimHighestTrainAccuracy(groups: readonly RunGroup[]): Verdict 
   if (missing) return notTestable('a', missing);
   const others = paper.filter((g) => g.label !== COMBINED);
   if (others.length === 0) return othersMissing('a', COMBINED);
+  const diverged = divergedReason(paper);
+  if (diverged) return notTestable('a', diverged, divergedEvidence(paper));
   const tr = paper.find((g) => g.label === COMBINED)!;
   const inputs: ComparisonInput[] = others.map((o) => ({
     versus: o.label,
@@ -135,14 +167,14 @@ export function claimHighestTrainAccuracy(groups: readonly RunGroup[]): Verdict 
     `Final train accuracy, mean ± std over seeds: ${paper.map((g) => finalsText(g, 'train_accuracy')).join('; ')} (paper: tanh-relu 0.981).`,
   ];
   const trAcc = mean(tr.finals.train_accuracy);
-  const higher = groups.filter((g) => !PAPER_ACTIVATIONS.includes(g.label) && mean(g.finals.train_accuracy) > trAcc);
+  const higher = groups.filter((g) => !PAPER_ACTIVATIONS.includes(g.label) && g.runs.length > 0 && mean(g.finals.train_accuracy) > trAcc);
   if (higher.length > 0) {
     const top = [...higher].sort((x, y) => mean(y.finals.train_accuracy) - mean(x.finals.train_accuracy))[0];
     evidence.push(
       `Outside the paper's four, ${higher.length} schedule(s) trained to a higher mean accuracy, best ${finalsText(top, 'train_accuracy')}.`,
     );
   }
-  return verdict('a', inputs, `tanh-relu's final train accuracy is above ${names(others)}'s.`, evidence);
+  return verdict('a', inputs, `tanh-relu's final train accuracy is above ${names(others)}'s.`, evidence, paper);
 }
 
 /** First epoch at which a loss curve is ≤ threshold, with the loss there; null when never. */
@@ -178,6 +210,8 @@ export function claimFastestConvergence(groups: readonly RunGroup[]): Verdict {
   if (missing) return notTestable('b', missing);
   const others = paper.filter((g) => g.label !== COMBINED);
   if (others.length === 0) return othersMissing('b', COMBINED);
+  const diverged = divergedReason(paper);
+  if (diverged) return notTestable('b', diverged, divergedEvidence(paper));
   const tr = paper.find((g) => g.label === COMBINED)!;
   if (tr.epochs.length < 2 && others.every((o) => o.epochs.length < 2)) {
     return notTestable('b', 'the runs have a single epoch: there is no curve to compare');
@@ -211,7 +245,7 @@ export function claimFastestConvergence(groups: readonly RunGroup[]): Verdict {
     };
   });
   evidence.push("Loss: the training cross-entropy of each run's epochs.csv (train_loss).");
-  return verdict('b', inputs, `tanh-relu reaches each common loss threshold at an earlier epoch than ${names(others)}.`, evidence);
+  return verdict('b', inputs, `tanh-relu reaches each common loss threshold at an earlier epoch than ${names(others)}.`, evidence, paper);
 }
 
 /** (c) Sigmoid clearly the worst: X − sigmoid in final train accuracy, significantly above 0 for every other X. */
@@ -221,6 +255,8 @@ export function claimSigmoidWorst(groups: readonly RunGroup[]): Verdict {
   if (missing) return notTestable('c', missing);
   const others = paper.filter((g) => g.label !== SIGMOID);
   if (others.length === 0) return othersMissing('c', SIGMOID);
+  const diverged = divergedReason(paper);
+  if (diverged) return notTestable('c', diverged, divergedEvidence(paper));
   const sig = paper.find((g) => g.label === SIGMOID)!;
   const inputs: ComparisonInput[] = others.map((o) => ({
     versus: o.label,
@@ -236,10 +272,16 @@ export function claimSigmoidWorst(groups: readonly RunGroup[]): Verdict {
     `Final train accuracy: ${paper.map((g) => finalsText(g, 'train_accuracy')).join('; ')} (paper: sigmoid 0.881).`,
     `Final test accuracy: ${paper.map((g) => finalsText(g, 'test_accuracy')).join('; ')}.`,
   ];
-  return verdict('c', inputs, `sigmoid's final train accuracy is below ${names(others)}'s.`, evidence);
+  return verdict('c', inputs, `sigmoid's final train accuracy is below ${names(others)}'s.`, evidence, paper);
 }
 
-/** Distinct machines (cpu model and count) and thread settings the runs were timed on. */
+/** The hosts a run trained on, from config.json's attempts; '?' when it records none. */
+function hostsOf(r: RunData): string {
+  const attempts = attemptsOf(r.config);
+  return attempts ? [...new Set(attempts.map((a) => a.host))].join(' + ') : '?';
+}
+
+/** Distinct machines (host, cpu model and count) and thread settings the runs were timed on. */
 function timingSetups(groups: readonly RunGroup[]): string[] {
   const setups = new Set<string>();
   for (const g of groups) {
@@ -248,15 +290,105 @@ function timingSetups(groups: readonly RunGroup[]): string[] {
       const config = (r.config?.config ?? {}) as Record<string, unknown>;
       const backend = (r.config?.backend ?? {}) as Record<string, unknown>;
       const threads = typeof backend === 'object' && backend.threads !== undefined ? backend.threads : (config.threads ?? 'all');
-      setups.add(`${machine.cpuModel ?? '?'} ×${machine.cpus ?? '?'}, threads ${threads}, backend ${r.summary.backend}`);
+      setups.add(
+        `host ${hostsOf(r)}, ${machine.cpuModel ?? '?'} ×${machine.cpus ?? '?'}, threads ${threads}, backend ${r.summary.backend}`,
+      );
     }
   }
   return [...setups];
 }
 
+/** A stretch of time in which a run's epochs were timed: one per attempt, from its start for as long as its epochs took. */
+interface TimedSpan {
+  run: RunData;
+  /** null: not recorded (a run written before lenet recorded its attempts): it may have been any host. */
+  host: string | null;
+  start: number;
+  end: number;
+}
+
+/** Seconds of the run's epochs after `after` up to `until`; a time that is not a number counts nothing. */
+function epochSeconds(run: RunData, after: number, until: number): number {
+  return run.epochs
+    .filter((e) => e.epoch > after && e.epoch <= until)
+    .reduce((s, e) => s + (Number.isFinite(e.seconds) ? e.seconds : 0), 0);
+}
+
+/**
+ * When the run's epochs were timed, as far as its files tell: each attempt from its recorded start
+ * for the sum of its epochs' seconds; for a run without attempts, from config.json's `created`.
+ */
+function timedSpans(run: RunData, attempts: RunAttempt[] | null): TimedSpan[] {
+  if (attempts) {
+    return attempts.map((a, i) => {
+      const start = Date.parse(a.started);
+      const seconds = epochSeconds(run, a.afterEpoch, attempts[i + 1]?.afterEpoch ?? Infinity);
+      return { run, host: a.host, start, end: start + seconds * 1000 };
+    });
+  }
+  const created = Date.parse(typeof run.config?.created === 'string' ? run.config.created : '');
+  if (!Number.isFinite(created)) return [];
+  return [{ run, host: null, start: created, end: created + epochSeconds(run, 0, Infinity) * 1000 }];
+}
+
+function firstFew(items: readonly string[], n = 3): string {
+  return items.length <= n ? items.join(', ') : `${items.slice(0, n).join(', ')} and ${items.length - n} more`;
+}
+
+/**
+ * Why the compared runs' seconds per epoch were not timed alone, one reason per kind, and how many
+ * runs record nothing about it. A run shared its machine when its campaign trained several cells
+ * at once (--jobs), when its training overlapped another run's on the same host (or on a host that
+ * is not recorded), or when it belongs to a shard whose sibling shards are not here to be checked.
+ */
+function sharedMachine(compared: readonly RunData[], all: readonly RunData[]): { reasons: string[]; unrecorded: number } {
+  const reasons: string[] = [];
+  const attempts = new Map(all.map((r) => [r, attemptsOf(r.config)]));
+  const jobs = compared.filter((r) => (attempts.get(r) ?? []).some((a) => a.cellsAtOnce > 1));
+  if (jobs.length > 0) {
+    const most = Math.max(...jobs.flatMap((r) => attempts.get(r)!.map((a) => a.cellsAtOnce)));
+    reasons.push(
+      `${jobs.length} run(s) were timed while their campaign trained up to ${most} cells at once (--jobs ${most}): ${firstFew(jobs.map((r) => r.relDir))}`,
+    );
+  }
+  const present = new Set(all.flatMap((r) => (attempts.get(r) ?? []).map((a) => a.shard)).filter((x): x is string => x !== null));
+  const absent = new Set<string>();
+  for (const shard of present) {
+    const n = Number(shard.split('/')[1]);
+    for (let k = 1; k <= n && k <= 1000; k++) if (!present.has(`${k}/${n}`)) absent.add(`${k}/${n}`);
+  }
+  const orphans = compared.filter((r) =>
+    (attempts.get(r) ?? []).some((a) => a.shard !== null && [...absent].some((x) => x.endsWith(`/${a.shard!.split('/')[1]}`))),
+  );
+  if (orphans.length > 0) {
+    reasons.push(
+      `${orphans.length} run(s) come from shards of a campaign whose shard(s) ${firstFew([...absent])} are not here, so whether they trained at the same time on the same machine cannot be checked: ${firstFew(orphans.map((r) => r.relDir))}`,
+    );
+  }
+  const spans = all.flatMap((r) => timedSpans(r, attempts.get(r) ?? null));
+  const comparedSet = new Set(compared);
+  const overlaps: string[] = [];
+  for (let i = 0; i < spans.length; i++) {
+    for (let j = i + 1; j < spans.length; j++) {
+      const a = spans[i];
+      const b = spans[j];
+      if (a.run === b.run || (!comparedSet.has(a.run) && !comparedSet.has(b.run))) continue;
+      const sameHost = a.host === null || b.host === null || a.host === b.host;
+      if (sameHost && a.start < b.end && b.start < a.end) {
+        overlaps.push(
+          `${a.run.relDir} and ${b.run.relDir}${a.host !== null && a.host === b.host ? ` (host ${a.host})` : ' (host not recorded)'}`,
+        );
+      }
+    }
+  }
+  if (overlaps.length > 0) reasons.push(`runs trained at the same time on one machine: ${firstFew(overlaps)}`);
+  return { reasons, unrecorded: compared.filter((r) => attempts.get(r) === null).length };
+}
+
 /**
  * (d) tanh-relu's extra time per epoch is small: for each other X, tanh-relu's seconds per epoch
- * minus (1 + SMALL_TIME_OVERHEAD) × X's, significantly below 0.
+ * minus (1 + SMALL_TIME_OVERHEAD) × X's, significantly below 0. Judged only from runs timed on one
+ * setup and alone on their machine.
  */
 export function claimSmallTimeCost(groups: readonly RunGroup[]): Verdict {
   const paper = paperGroups(groups);
@@ -264,16 +396,17 @@ export function claimSmallTimeCost(groups: readonly RunGroup[]): Verdict {
   if (missing) return notTestable('d', missing);
   const others = paper.filter((g) => g.label !== COMBINED);
   if (others.length === 0) return othersMissing('d', COMBINED);
+  const diverged = divergedReason(paper);
+  if (diverged) return notTestable('d', diverged, divergedEvidence(paper));
   const setups = timingSetups(paper);
-  if (setups.length > 1) {
-    return notTestable('d', `the runs were timed on different setups (${setups.join('; ')}), so their seconds per epoch do not compare`);
-  }
   const tr = paper.find((g) => g.label === COMBINED)!;
   const trSec = mean(tr.secondsPerEpoch);
   const factor = 1 + SMALL_TIME_OVERHEAD;
   const pct = `${SMALL_TIME_OVERHEAD * 100}%`;
-  const evidence = [`${COMBINED} ${meanStd(meanStdOf(tr.secondsPerEpoch), 2)} s per epoch (${setups[0] ?? 'setup unknown'}).`];
-  const inputs: ComparisonInput[] = others.map((o) => {
+  const evidence = [
+    `${COMBINED} ${meanStd(meanStdOf(tr.secondsPerEpoch), 2)} s per epoch (${setups.length === 1 ? setups[0] : 'setups differ'}).`,
+  ];
+  for (const o of others) {
     const oSec = mean(o.secondsPerEpoch);
     const extra = trSec - oSec;
     const paperExtra = PAPER_EXTRA_SECONDS[o.label];
@@ -281,30 +414,53 @@ export function claimSmallTimeCost(groups: readonly RunGroup[]): Verdict {
       `vs ${o.label} ${meanStd(meanStdOf(o.secondsPerEpoch), 2)} s: ${COMBINED} ${signed(extra, 2)} s (${signed((extra / oSec) * 100, 1)}%); ` +
         `the +${pct} line is at +${fixed(SMALL_TIME_OVERHEAD * oSec, 2)} s; paper ${paperExtra !== undefined ? `+${paperExtra} s` : 'n/a'}`,
     );
-    return {
-      versus: o.label,
-      label: `${COMBINED} − ${factor} × ${o.label} (s/epoch)`,
-      gap: groupGap(
-        tr,
-        o,
-        (r) => r.summary.seconds_per_epoch,
-        {},
-        (r) => factor * r.summary.seconds_per_epoch,
-      ),
-      favours: -1,
-      digits: 2,
-      unit: ' s',
-      forText: `${COMBINED} takes less than ${pct} longer per epoch than ${o.label}`,
-      againstText: `${COMBINED} takes more than ${pct} longer per epoch than ${o.label}`,
-      quantity: `tanh-relu's time over the +${pct} line`,
-    };
-  });
+  }
+  if (setups.length > 1) {
+    return notTestable(
+      'd',
+      `the runs were timed on different setups (${setups.join('; ')}), so their seconds per epoch do not compare`,
+      evidence,
+    );
+  }
+  const compared = paper.flatMap((g) => g.runs);
+  const all = allRunsOf(groups);
+  const shared = sharedMachine(compared, all);
+  if (shared.reasons.length > 0) {
+    return notTestable(
+      'd',
+      `the seconds per epoch were not timed alone: ${shared.reasons.join('; ')}. Other cells on the machine slow a run by an amount that has nothing to do with its schedule; time (d) with --jobs 1 and one shard`,
+      evidence,
+    );
+  }
+  if (shared.unrecorded > 0) {
+    evidence.push(
+      `${shared.unrecorded} run(s) do not record what else ran on their machine (config.json written before lenet recorded its attempts): their times are taken as they are.`,
+    );
+  }
+  const inputs: ComparisonInput[] = others.map((o) => ({
+    versus: o.label,
+    label: `${COMBINED} − ${factor} × ${o.label} (s/epoch)`,
+    gap: groupGap(
+      tr,
+      o,
+      (r) => r.summary.seconds_per_epoch,
+      {},
+      (r) => factor * r.summary.seconds_per_epoch,
+    ),
+    favours: -1,
+    digits: 2,
+    unit: ' s',
+    forText: `${COMBINED} takes less than ${pct} longer per epoch than ${o.label}`,
+    againstText: `${COMBINED} takes more than ${pct} longer per epoch than ${o.label}`,
+    quantity: `tanh-relu's time over the +${pct} line`,
+  }));
   const slowerThanAll = others.every((o) => trSec > mean(o.secondsPerEpoch));
   return verdict(
     'd',
     inputs,
     `tanh-relu takes less than ${pct} longer per epoch than each of ${names(others)}${slowerThanAll ? '' : ' (and is not even slower than all of them)'}.`,
     evidence,
+    paper,
   );
 }
 

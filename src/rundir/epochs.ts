@@ -1,7 +1,7 @@
 /** epochs.csv: one row per finished epoch. Its row type, writer and reader live here and only here. */
-import { createObjectCsvStringifier } from 'csv-writer';
 import { runtimeError } from '../errors';
 import { readText, writeFileAtomic } from './atomic';
+import { csvText } from './csv';
 
 export const EPOCHS_FILE = 'epochs.csv';
 
@@ -40,21 +40,14 @@ export const PAPER_LOSS_MINIMUM = Math.log(1 + 9 / Math.E);
 /** Values a diverged run writes: they read back as the same non-finite numbers. */
 const NON_FINITE: Record<string, number> = { NaN: Number.NaN, Infinity: Infinity, '-Infinity': -Infinity };
 
-const stringifier = createObjectCsvStringifier({ header: EPOCH_COLUMNS.map((id) => ({ id, title: id })) });
-
-/** Rounds for the CSV: 8 significant digits are beyond what a run's noise can tell apart. */
-function formatRow(row: EpochRow): Record<string, string | number> {
-  const out: Record<string, string | number> = {};
-  for (const c of EPOCH_COLUMNS) {
-    const v = row[c];
-    out[c] = c === 'epoch' ? v : Number.isFinite(v) ? Number(v.toPrecision(8)) : String(v);
-  }
-  return out;
+/** Rounds for the CSV: 8 significant digits are beyond what a run's noise can tell apart. NaN and ±Infinity stay. */
+function formatRow(row: EpochRow): number[] {
+  return EPOCH_COLUMNS.map((c) => (c === 'epoch' || !Number.isFinite(row[c]) ? row[c] : Number(row[c].toPrecision(8))));
 }
 
-/** The whole text of an epochs.csv holding these rows. */
+/** The whole text of an epochs.csv holding these rows (written through rundir/csv, as every CSV). */
 export function epochsCsvText(rows: readonly EpochRow[]): string {
-  return stringifier.getHeaderString() + stringifier.stringifyRecords(rows.map(formatRow));
+  return csvText(EPOCH_COLUMNS, rows.map(formatRow));
 }
 
 /**

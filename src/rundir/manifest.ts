@@ -26,6 +26,29 @@ export interface DataFileIdentity {
   storedSha256?: string;
 }
 
+/**
+ * One attempt at training a run (a resumed run has several): when it began, on which host, and what
+ * else its campaign trained at the same time. The report reads them to tell whether the run's
+ * seconds per epoch were timed alone (claim (d) is judged only from runs that were).
+ */
+export interface RunAttempt {
+  /** ISO time at which the attempt began training. */
+  started: string;
+  /** The last epoch finished before it: 0 for the first attempt. */
+  afterEpoch: number;
+  /** The machine's host name. */
+  host: string;
+  /** Cells its campaign trained at once (--jobs), counting this one: 1 when it trained alone. */
+  cellsAtOnce: number;
+  /** "k/n" when it was trained by shard k of an n-shard campaign (shards may run at once on one host), else null. */
+  shard: string | null;
+}
+
+/** What a campaign tells a run about the cells beside it (a run on its own: one cell, no shard). */
+export type RunSharing = Pick<RunAttempt, 'cellsAtOnce' | 'shard'>;
+
+export const ALONE: RunSharing = { cellsAtOnce: 1, shard: null };
+
 export interface RunManifest {
   config: TrainConfig;
   backend: { name: string; threads: number | null; simd: string | null; cpuFeatures: string[] };
@@ -43,6 +66,8 @@ export interface RunManifest {
   versions: Record<string, string>;
   machine: Record<string, unknown>;
   created: string;
+  /** Every attempt at training the run, first to last (absent in config.json written before lenet recorded them). */
+  attempts?: RunAttempt[];
 }
 
 /** Writes dir/config.json atomically, stamped with this version's format. */
@@ -65,6 +90,45 @@ function datasetOfFiles(files: readonly DataFileIdentity[], recorded: unknown): 
   if (typeof recorded === 'string' && recorded.trim() !== '' && !Object.hasOwn(KNOWN_DATASETS, recorded) && recorded !== 'unknown')
     return recorded;
   return 'custom';
+}
+
+/**
+ * Adds an attempt to dir/config.json (a resumed run), leaving every other key as the file has it.
+ * Written atomically, as every file.
+ */
+export function recordAttempt(dir: string, attempt: RunAttempt): void {
+  const file = path.join(dir, MANIFEST_FILE);
+  const m = readJson(file);
+  if (!isObject(m)) throw runtimeError(`${file} must hold a JSON object`);
+  const attempts = Array.isArray(m.attempts) ? m.attempts : [];
+  writeJsonAtomic(file, { ...m, attempts: [...attempts, attempt] });
+}
+
+/** "k/n" with 1 ≤ k ≤ n. */
+function isShard(v: unknown): boolean {
+  const m = typeof v === 'string' ? /^([1-9]\d{0,5})\/([1-9]\d{0,5})$/.exec(v) : null;
+  return m !== null && Number(m[1]) <= Number(m[2]);
+}
+
+/**
+ * The attempts config.json records, checked one by one: null when it records none (written before
+ * lenet recorded them) or any is malformed — the report then knows nothing of what ran beside the run.
+ */
+export function attemptsOf(manifest: RunManifest | null): RunAttempt[] | null {
+  const list: unknown = manifest?.attempts;
+  if (!Array.isArray(list) || list.length === 0) return null;
+  const ok = list.every(
+    (a) =>
+      isObject(a) &&
+      typeof a.started === 'string' &&
+      Number.isFinite(Date.parse(a.started)) &&
+      Number.isInteger(a.afterEpoch) &&
+      typeof a.host === 'string' &&
+      Number.isInteger(a.cellsAtOnce) &&
+      (a.cellsAtOnce as number) >= 1 &&
+      (a.shard === null || isShard(a.shard)),
+  );
+  return ok ? (list as RunAttempt[]) : null;
 }
 
 /**

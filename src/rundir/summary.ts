@@ -6,6 +6,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { runtimeError } from '../errors';
 import { readJson, writeFileAtomic, writeJsonAtomic } from './atomic';
+import { csvText } from './csv';
 import { EpochRow, METRIC_NAMES, MetricMeans } from './epochs';
 import { NewerFormatError, readFormat, stamped, withoutFormat } from './format';
 
@@ -106,7 +107,7 @@ export function summaryJson(summary: RunSummary): Record<string, unknown> {
 export function writeSummary(dir: string, summary: RunSummary): void {
   writeJsonAtomic(path.join(dir, SUMMARY_FILE), summaryJson(summary));
   const values = [
-    JSON.stringify(summary.schedule),
+    summary.schedule,
     summary.seed,
     summary.epochs_run,
     summary.average_last,
@@ -115,7 +116,7 @@ export function writeSummary(dir: string, summary: RunSummary): void {
     ...METRIC_NAMES.map((m) => csvNumber(summary.final[m], 8)),
     csvNumber(summary.seconds_per_epoch, 6),
   ];
-  writeFileAtomic(path.join(dir, SUMMARY_CSV_FILE), SUMMARY_CSV_COLUMNS.join(',') + '\n' + values.join(',') + '\n');
+  writeFileAtomic(path.join(dir, SUMMARY_CSV_FILE), csvText(SUMMARY_CSV_COLUMNS, [values]));
 }
 
 /** A number, or null standing for the NaN JSON cannot hold. */

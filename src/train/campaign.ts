@@ -8,7 +8,7 @@ import { createCampaignProgress, progressMode } from '../progress';
 import { addToCampaignFile, CampaignKind } from '../rundir/campaign-file';
 import { checkOutDir, createOutDir } from '../rundir/layout';
 import { lockFolder } from '../rundir/lock';
-import { MANIFEST_FILE, readManifest } from '../rundir/manifest';
+import { MANIFEST_FILE, readManifest, RunSharing } from '../rundir/manifest';
 import { describeDifferences, protocolDifferences, protocolOf } from '../rundir/protocol';
 import { readCompleteSummary, RunSummary } from '../rundir/summary';
 import { GridCell, Shard } from './grid';
@@ -99,6 +99,11 @@ export async function runGrid(opts: GridOptions): Promise<GridResult[] & GridOut
   }
 }
 
+/** What a cell's run records of its neighbours: the cells trained at once, and the shard (shards may run at once on one host). */
+function sharingOf(opts: GridOptions, cellsAtOnce: number): RunSharing {
+  return { cellsAtOnce, shard: opts.shard && opts.shard.n > 1 ? `${opts.shard.k}/${opts.shard.n}` : null };
+}
+
 /** Cells already complete are skipped (said once each); the rest are returned in campaign order. */
 function pendingCells(opts: GridOptions, results: GridResult[]): number[] {
   const pending: number[] = [];
@@ -137,6 +142,7 @@ async function trainCells(opts: GridOptions, configs: TrainConfig[]): Promise<Gr
         config: configs[i],
         dir: path.join(opts.outDir, cell.dir),
         label: `[${i + 1}/${opts.cells.length}] ${cell.label} seed ${cell.seed}`,
+        sharing: sharingOf(opts, 1),
       },
       data,
       progressMode(opts.quiet || opts.json),
@@ -179,6 +185,7 @@ async function trainInWorkers(
           config: configs[i],
           dir: path.join(opts.outDir, cell.dir),
           label: `[${i + 1}/${opts.cells.length} ${cell.label} seed ${cell.seed}]`,
+          sharing: sharingOf(opts, plan.jobs),
         };
       }),
     });

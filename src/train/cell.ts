@@ -9,6 +9,7 @@ import { TrainConfig } from '../config';
 import { loadMnist, MnistData } from '../data/mnist';
 import { ProgressMode } from '../progress';
 import { CHECKPOINT_FILE } from '../rundir/layout';
+import { RunSharing } from '../rundir/manifest';
 import { runTraining, RunOutcome } from './run';
 
 /**
@@ -42,6 +43,8 @@ export interface CellRun {
   dir: string;
   /** Its name in progress lines, e.g. "[3/8] relu seed 2". */
   label: string;
+  /** What else the campaign trains at the same time (config.json's attempts record it). */
+  sharing: RunSharing;
 }
 
 /** Trains a cell into its folder, resuming from its checkpoint when an earlier attempt left one. */
@@ -49,7 +52,7 @@ export async function trainCell(cell: CellRun, data: MnistCache, progress: Progr
   const resume = fs.existsSync(path.join(cell.dir, CHECKPOINT_FILE));
   return runTraining(
     cell.config,
-    { outDir: cell.dir, force: true, resume, progress, label: cell.label, shouldStop },
+    { outDir: cell.dir, force: true, resume, progress, label: cell.label, shouldStop, sharing: cell.sharing },
     data.get(cell.config),
   );
 }

@@ -11,7 +11,7 @@ import { saveModel } from '../model/io';
 import { selectBackend, describeNative } from '../backend/index';
 import { EPOCHS_FILE, EpochRow, EpochsWriter, readEpochsCsv } from '../rundir/epochs';
 import { buildSummary, RunSummary, writeSummary } from '../rundir/summary';
-import { readManifest, RunManifest, writeManifest } from '../rundir/manifest';
+import { ALONE, readManifest, recordAttempt, RunManifest, RunSharing, writeManifest } from '../rundir/manifest';
 import { checkOutDir, CHECKPOINT_FILE, clearRunFiles, createOutDir, MODEL_DIR, removeStaleTemporaries } from '../rundir/layout';
 import { lockFolder } from '../rundir/lock';
 import { createProgress, ProgressMode } from '../progress';
@@ -30,6 +30,8 @@ export interface RunOptions {
   resume?: boolean;
   /** Polled at batch boundaries; true stops after saving the last finished epoch. */
   shouldStop?: () => boolean;
+  /** What else its campaign trains at the same time (recorded in config.json's attempts); alone by default. */
+  sharing?: RunSharing;
 }
 
 export interface RunOutcome {
@@ -137,9 +139,16 @@ async function trainIntoLockedFolder(
     await restoreCheckpoint(ckpt, model, optimizer);
     start = ckpt.state;
     previousRows = csvRows.slice(0, start.epoch);
-  } else {
-    writeManifest(dir, buildManifest(config, backend.name, backend.threads, mnist));
   }
+  // Where and beside what this attempt's epochs are timed: the report's (d) needs to know.
+  const attempt = {
+    started: new Date().toISOString(),
+    afterEpoch: start.epoch,
+    host: os.hostname(),
+    ...(options.sharing ?? ALONE),
+  };
+  if (resuming) recordAttempt(dir, attempt);
+  else writeManifest(dir, { ...buildManifest(config, backend.name, backend.threads, mnist), attempts: [attempt] });
   const csv = new EpochsWriter(path.join(dir, EPOCHS_FILE), previousRows);
 
   const label = options.label ?? config.scheduleLabel;

@@ -53,7 +53,7 @@ async function train(msg: Extract<ToWorker, { type: 'train' }>): Promise<void> {
   busy = true;
   try {
     const outcome = await trainCell(
-      { config: msg.config, dir: msg.dir, label: msg.label },
+      { config: msg.config, dir: msg.dir, label: msg.label, sharing: msg.sharing },
       data,
       relay(msg.cell, msg.relay),
       () => stopRequested,

@@ -13,6 +13,7 @@ import { TrainConfig } from '../config';
 import { usageError } from '../errors';
 import { CampaignProgress } from '../progress';
 import { EpochRow } from '../rundir/epochs';
+import { RunSharing } from '../rundir/manifest';
 import { RunSummary } from '../rundir/summary';
 import { BatchProgress } from './trainer';
 
@@ -94,7 +95,9 @@ export type Relay = 'batches' | 'epochs' | 'none';
 
 /** parent → worker */
 export type ToWorker =
-  { type: 'train'; cell: number; config: TrainConfig; dir: string; label: string; relay: Relay } | { type: 'stop' } | { type: 'exit' };
+  | { type: 'train'; cell: number; config: TrainConfig; dir: string; label: string; sharing: RunSharing; relay: Relay }
+  | { type: 'stop' }
+  | { type: 'exit' };
 
 /** worker → parent */
 export type FromWorker =
@@ -111,6 +114,8 @@ export interface PoolCell {
   config: TrainConfig;
   dir: string;
   label: string;
+  /** The cells trained at once and the shard, for the run's config.json. */
+  sharing: RunSharing;
 }
 
 export interface PoolOptions {
@@ -191,7 +196,15 @@ export function runCellsInWorkers(opts: PoolOptions): Promise<PoolResult> {
       w.current = next;
       w.usage.cells++;
       opts.progress.cellStarted(next.cell, next.label, next.config.epochs);
-      send(w, { type: 'train', cell: next.cell, config: next.config, dir: next.dir, label: next.label, relay: opts.relay });
+      send(w, {
+        type: 'train',
+        cell: next.cell,
+        config: next.config,
+        dir: next.dir,
+        label: next.label,
+        sharing: next.sharing,
+        relay: opts.relay,
+      });
     };
 
     const onMessage = (w: Worker, msg: FromWorker) => {
