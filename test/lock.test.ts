@@ -10,7 +10,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { checkOutDir } from '../src/rundir/layout';
-import { flockProgram, lockFolder, lockHolder, LOCK_FILE, onLockNotice, UNREADABLE_STALE_MS } from '../src/rundir/lock';
+import { flockProgram, lockFolder, lockHolder, LOCK_FILE, UNREADABLE_STALE_MS } from '../src/rundir/lock';
 import { BIN, escapeRegExp, isOneLineError, mountTmpfs, ROOT, tempDir, throwsLenet } from './helpers';
 
 const LOCK_JS = path.join(__dirname, '..', 'src', 'rundir', 'lock.js');
@@ -34,14 +34,25 @@ function lockOf(dir: string, name = LOCK_FILE): Record<string, unknown> {
   return JSON.parse(fs.readFileSync(path.join(dir, name), 'utf8'));
 }
 
-/** Runs fn with takeover notices collected instead of printed. */
+/** Runs fn with the takeover notices it prints on stderr collected (without "lenet: "), and the rest of stderr passed on. */
 function withNotices<T>(fn: () => T): { value: T; notices: string[] } {
   const notices: string[] = [];
-  const restore = onLockNotice((line) => notices.push(line));
+  const write = process.stderr.write;
+  process.stderr.write = ((chunk: string | Uint8Array, ...rest: never[]) => {
+    const text = String(chunk);
+    if (!text.startsWith('lenet: took over')) return write.call(process.stderr, chunk, ...rest);
+    notices.push(
+      ...text
+        .trim()
+        .split('\n')
+        .map((l) => l.replace(/^lenet: /, '')),
+    );
+    return true;
+  }) as typeof process.stderr.write;
   try {
     return { value: fn(), notices };
   } finally {
-    restore();
+    process.stderr.write = write;
   }
 }
 
@@ -305,7 +316,7 @@ test('a live holder keeps its flock: another process is refused, and it is free 
 /** N processes call lockFolder on one folder at once; each says won or lost (with its message), then holds on until all have tried. */
 async function race(dir: string, n: number, env: NodeJS.ProcessEnv = {}): Promise<Array<{ pid: number; said: string; stderr: string }>> {
   const script = `const l = require(${JSON.stringify(LOCK_JS)});
-    if (process.env.LENET_TEST_NO_FLOCK) l.flockProgram.name = 'no-such-flock-program';
+    if (process.env.LENET_TEST_NO_FLOCK && l.flockProgram) l.flockProgram.name = 'no-such-flock-program';
     let said; try { l.lockFolder(process.argv[1], 'race'); said = 'won'; } catch (e) { said = 'lost: ' + e.message; }
     process.stdout.write(said + '\\n');
     process.stdin.on('end', () => process.exit(0)); process.stdin.resume();`;
@@ -410,7 +421,7 @@ async function until(cond: () => boolean, what: string, ms = 120_000): Promise<v
 }
 
 const HOLD_AS_PID1 = `const l = require(${JSON.stringify(LOCK_JS)});
-  if (process.env.LENET_TEST_NO_FLOCK) l.flockProgram.name = 'no-such-flock-program';
+  if (process.env.LENET_TEST_NO_FLOCK && l.flockProgram) l.flockProgram.name = 'no-such-flock-program';
   try { l.lockFolder(process.argv[1], 'lenet sweep'); process.stdout.write('won as pid ' + process.pid + '\\n'); }
   catch (e) { process.stdout.write('lost: ' + e.message + '\\n'); process.exit(1); }
   setInterval(() => {}, 1000);`;

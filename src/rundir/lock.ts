@@ -62,16 +62,9 @@ function releaseAllOnExit(): void {
   });
 }
 
-/** Where a takeover is told; tests may listen instead. */
-let notice = (line: string): void => void process.stderr.write(`lenet: ${line}\n`);
-
-/** Sends takeover notices to `fn` instead of stderr; returns a function that restores stderr. */
-export function onLockNotice(fn: (line: string) => void): () => void {
-  const previous = notice;
-  notice = fn;
-  return () => {
-    notice = previous;
-  };
+/** A takeover is told in one line on stderr. */
+function notice(line: string): void {
+  process.stderr.write(`lenet: ${line}\n`);
 }
 
 // ---------------------------------------------------------------- this process and others
