@@ -210,6 +210,15 @@ test('a shard folder that does not exist yet, or has no finished epoch yet, is m
   assert.equal(fs.existsSync(none), false);
 });
 
+test('a comparison merged while one of its shard folders does not exist is still a comparison', async () => {
+  const s1 = tempDir('lenet-cmp-shard-');
+  writeComparisonDir(s1, [cells()[0]], 'comparison');
+  const r = await mergeSweeps([s1, path.join(tempDir(), 'not-started')], path.join(tempDir(), 'm'));
+  assert.equal(r.kind, 'comparison');
+  assert.equal(path.basename(r.table), 'comparison.md');
+  assert.equal(r.absent.length, 1);
+});
+
 test('lenet merge exits 1 when the merge is not whole, after writing it; --json says so too', () => {
   const s1 = shardDir(1, 2, (r, i) => (i === 0 ? unfinished(r) : r));
   const out = path.join(tempDir(), 'merged');

@@ -81,7 +81,9 @@ export async function mergeSweeps(inputs: readonly string[], outDir: string): Pr
   // comparison shards stays a comparison (its table, its schedules in the order they were listed).
   const grid: MergeGrid = { kind: 'sweep', schedules: new Map(), seeds: new Set() };
   const campaigns = inputs.map((input) => readCampaignFile(input));
-  if (campaigns.length > 0 && campaigns.every((c) => c?.kind === 'comparison')) grid.kind = 'comparison';
+  // (A folder not there yet does not make a comparison's merge a sweep.)
+  const present = campaigns.filter((_, i) => fs.existsSync(inputs[i]));
+  if (present.length > 0 && present.every((c) => c?.kind === 'comparison')) grid.kind = 'comparison';
   for (const c of campaigns) {
     for (const label of c?.grid?.schedules ?? (grid.kind === 'comparison' ? (c?.schedules ?? []) : [])) {
       if (!grid.schedules.has(label)) grid.schedules.set(label, parseScheduleSpec(label));

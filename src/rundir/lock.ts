@@ -1,12 +1,12 @@
 /**
  * One writer per folder. A run or campaign folder is locked by a small JSON file naming its holder;
  * a second writer is refused with the holder's pid, and a lock its holder can no longer hold (the
- * process died: kill -9, an OOM kill, a power cut) is taken over, saying so in one line.
+ * process died: kill -9, an OOM kill, a power cut) is taken over.
  *
  * The lock never exists half-written: it is written whole into a temporary beside it and hard-linked
  * into place (link(2) fails when the name exists, so it is O_EXCL's test and the write in one step).
  * Anything at the lock's name that is not a lock we could have written (empty, garbage, wrong JSON,
- * a folder, a link, a FIFO) is stale once it is a few seconds old.
+ * a folder, a link, a FIFO) is stale once it is a few seconds old, and taken over saying so in one line.
  *
  * Who holds a lock: a pid alone is not enough, as pids are reused (in a container lenet is pid 1,
  * and so is its replacement after an OOM kill, with the same host name). The lock records its
@@ -217,47 +217,45 @@ function inspect(file: string): Found {
 
 // ---------------------------------------------------------------- judging a holder
 
-type Verdict = { live: true; by: string } | { live: false; why: string };
+/** The holder, described for the refusal, when it still holds the lock; null when the lock is stale. */
+type Holder = string | null;
 
 /**
- * Whether the lock's holder still holds it. A process never counts itself, or a process that only
- * shares its pid, as the holder: the pid must be alive AND be the process that wrote the lock.
+ * Who still holds the lock, or null. A process never counts itself, or a process that only shares
+ * its pid, as the holder: the pid must be alive AND be the process that wrote the lock.
  */
-function judge(file: string, ino: number, o: LockOwner): Verdict {
+function holderOf(file: string, ino: number, o: LockOwner): Holder {
   const me = self();
   const what = `(${o.command}, since ${o.started})`;
-  const gone = (why: string): Verdict => ({ live: false, why: `pid ${o.pid} ${what} ${why}` });
-  const live = (after = ''): Verdict => ({ live: true, by: `pid ${o.pid} ${what}${after}` });
-  if (o.host !== me.host) return { live: true, by: `pid ${o.pid} on host ${o.host} ${what}` };
-  if (o.boot !== null && me.boot !== null && o.boot !== me.boot) return gone('ran before this machine last started');
-  const sameStart = o.start === null || me.start === null || o.start === me.start;
-  if (o.pid === process.pid && sameStart) {
+  if (o.host !== me.host) return `pid ${o.pid} on host ${o.host} ${what}`;
+  const holder = `pid ${o.pid} ${what}`;
+  // Written before this machine last started (or on another machine that has this host name).
+  if (o.boot !== null && me.boot !== null && o.boot !== me.boot) return null;
+  if (o.pid === process.pid && (o.start === null || me.start === null || o.start === me.start)) {
     // Written by this process, or (no start time to tell) by an earlier one with its pid: this
     // process knows the locks it holds.
-    if (holdsInode(file, ino)) return live();
-    return gone('is no longer running: this process has its pid now and does not hold the lock');
+    return holdsInode(file, ino) ? holder : null;
   }
   if (o.flock) {
     const f = flockHeld(file, ino);
-    if (f === 'busy') return live(o.pid === process.pid ? ', a process of another pid namespace' : '');
-    if (f === 'taken') return gone('is no longer running');
+    if (f === 'busy') return o.pid === process.pid ? `${holder}, a process of another pid namespace` : holder;
+    if (f === 'taken') return null; // the holder's flock went with it
   }
   let denied = false;
   try {
     process.kill(o.pid, 0);
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'EPERM') return gone('is no longer running');
+    if ((err as NodeJS.ErrnoException).code !== 'EPERM') return null; // no such process
     denied = true;
   }
-  if (o.pid === process.pid) return gone('is no longer running: this process has its pid now');
-  if (!me.procIsOurs) return live(); // alive for kill(0), and /proc cannot say more
+  if (o.pid === process.pid) return null; // this process has the pid now (pid 1 of the next container)
+  if (!me.procIsOurs) return holder; // alive for kill(0), and /proc cannot say more
   const stat = procStat(String(o.pid));
-  if (stat === null) return denied ? live() : gone('is no longer running');
-  if (o.start !== null) return o.start === stat.start ? live() : gone('is no longer running: its pid is another process now');
+  if (stat === null) return denied ? holder : null;
+  if (o.start !== null) return o.start === stat.start ? holder : null; // else the pid is another process now
   // A lock of an older lenet, without a start time: a pid reused by a program that is not Node is not it.
   const cmdline = readFileOrNull(`/proc/${o.pid}/cmdline`);
-  if (cmdline !== null && !/node/.test(cmdline)) return gone('is no longer running: its pid is another program now');
-  return live();
+  return cmdline !== null && !/node/.test(cmdline) ? null : holder;
 }
 
 /** Whether this process holds the lock file `ino` at `file` (by inode: the same folder may be named two ways). */
@@ -285,8 +283,8 @@ export function lockHolder(dir: string, name = LOCK_FILE): string | null {
   const file = path.join(dir, name);
   const found = inspect(file);
   if (found.kind !== 'owner') return null; // an unreadable lock is waited for, then taken over, by lockFolder
-  const v = judge(file, found.ino, found.owner);
-  return v.live ? describeLive(file, v.by, found.owner) : null;
+  const holder = holderOf(file, found.ino, found.owner);
+  return holder === null ? null : describeLive(file, holder, found.owner);
 }
 
 // ---------------------------------------------------------------- taking a lock
@@ -383,18 +381,17 @@ function acquire(dir: string, file: string, tmp: string, fd: number, command: st
     }
     const found = inspect(file);
     if (found.kind === 'gone') continue;
-    let why: string;
     if (found.kind === 'owner') {
-      const v = judge(file, found.ino, found.owner);
-      if (v.live) throw runtimeError(`cannot write into ${dir}: ${describeLive(file, v.by, found.owner)}`);
-      why = v.why;
+      // A holder that is gone left its lock by dying (a crash, kill -9): taken over without a word,
+      // as a resume after a crash always has been.
+      const holder = holderOf(file, found.ino, found.owner);
+      if (holder !== null) throw runtimeError(`cannot write into ${dir}: ${describeLive(file, holder, found.owner)}`);
+      takeOver(file, found.ino, tmp, ino);
     } else if (found.ageMs < UNREADABLE_STALE_MS) {
       sleepMs(Math.min(200, UNREADABLE_STALE_MS - found.ageMs)); // perhaps an older lenet writing it this instant
-      continue;
-    } else {
-      why = `${path.basename(file)} was ${found.what}, ${Math.round(found.ageMs / 1000)} s old`;
+    } else if (takeOver(file, found.ino, tmp, ino)) {
+      notice(`took over the lock of ${dir}: ${path.basename(file)} was ${found.what}, ${Math.round(found.ageMs / 1000)} s old`);
     }
-    if (takeOver(file, found.ino, tmp, ino)) notice(`took over the lock of ${dir}: ${why}`);
   }
   throw runtimeError(`cannot write into ${dir}: its lock ${file} keeps changing hands`);
 }
@@ -436,7 +433,7 @@ function takeOver(file: string, ino: number, tmp: string, myIno: number): boolea
     if ((err as NodeJS.ErrnoException).code !== 'EEXIST') return removeIfStill(file, ino); // no hard links: the rename is the guard
     const g = inspect(guard);
     if (g.kind === 'gone') return false;
-    const stale = g.kind === 'owner' ? !judge(guard, g.ino, g.owner).live : g.ageMs >= UNREADABLE_STALE_MS;
+    const stale = g.kind === 'owner' ? holderOf(guard, g.ino, g.owner) === null : g.ageMs >= UNREADABLE_STALE_MS;
     if (stale) removeIfStill(guard, g.ino);
     else sleepMs(5);
     return false;
@@ -493,7 +490,7 @@ function removeLeftovers(dir: string, name: string): void {
     if (e === `${name}.takeover`) {
       const g = inspect(p);
       if (g.kind === 'gone') continue;
-      if (g.kind === 'owner' ? !judge(p, g.ino, g.owner).live : g.ageMs >= UNREADABLE_STALE_MS) removeIfStill(p, g.ino);
+      if (g.kind === 'owner' ? holderOf(p, g.ino, g.owner) === null : g.ageMs >= UNREADABLE_STALE_MS) removeIfStill(p, g.ino);
       continue;
     }
     if (!/\.tmp$|\.stale\.\d+\.[0-9a-f]+$/.test(e)) continue;
