@@ -130,11 +130,17 @@ function flockFd(fd: number, waitSeconds: number): FlockResult {
  * when none does (our test lock is dropped again), 'unknown' when flock cannot tell.
  */
 function flockHeld(file: string, ino: number): FlockResult {
+  // Opened for writing where allowed: NFS emulates flock with POSIX locks, whose exclusive kind needs it.
+  const flags = fs.constants.O_NOFOLLOW | fs.constants.O_NONBLOCK;
   let fd: number;
   try {
-    fd = fs.openSync(file, fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW | fs.constants.O_NONBLOCK);
+    fd = fs.openSync(file, fs.constants.O_RDWR | flags);
   } catch {
-    return 'unknown';
+    try {
+      fd = fs.openSync(file, fs.constants.O_RDONLY | flags);
+    } catch {
+      return 'unknown';
+    }
   }
   try {
     if (fs.fstatSync(fd).ino !== ino) return 'unknown'; // replaced meanwhile: the caller looks again
