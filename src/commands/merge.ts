@@ -1,10 +1,14 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Command } from 'commander';
-import { usageError } from '../errors';
-import { mergeSweeps } from '../report/merge';
+import { runtimeError, usageError } from '../errors';
+import { mergeShortfall, mergeSweeps } from '../report/merge';
 
-/** `lenet merge DIR... --out DIR`: one sweep folder, table and heatmap from several shard folders. */
+/**
+ * `lenet merge DIR... --out DIR`: one sweep folder, table and heatmap from several shard folders.
+ * Writes what there is; exits 1 when cells are missing or unfinished, naming the shards to rerun
+ * (so a SLURM or Kubernetes merge job fails, and a rerun of it after the shards finish completes).
+ */
 export function register(program: Command): void {
   program
     .command('merge')
@@ -16,19 +20,17 @@ export function register(program: Command): void {
     .action(async (dirs: string[], opts: { out?: string; quiet?: boolean; json?: boolean }) => {
       if (!opts.out) throw usageError('merge needs --out DIR');
       const result = await mergeSweeps(dirs, opts.out);
+      const shortfall = mergeShortfall(result);
       if (!opts.json && !opts.quiet) for (const w of result.warnings) process.stderr.write(`lenet: ${w}\n`);
-      if (result.missing.length > 0 && !opts.json) {
-        process.stderr.write(
-          `lenet: ${result.missing.length} cell(s) missing from the merged grid: ${result.missing.slice(0, 5).join(', ')}${result.missing.length > 5 ? ', ...' : ''}\n`,
+      if (opts.json) {
+        process.stdout.write(JSON.stringify({ ...result, whole: shortfall === null }, null, 2) + '\n');
+      } else {
+        if (!opts.quiet) process.stdout.write(fs.readFileSync(result.table, 'utf8') + '\n');
+        const replaced = result.replaced.length > 0 ? `, ${result.replaced.length} replacing an unfinished copy` : '';
+        process.stdout.write(
+          `merge: ${result.runs} runs (${result.copied} copied${replaced}) from ${dirs.length} folder(s) into ${opts.out}; table ${path.join(opts.out, path.basename(result.table))}\n`,
         );
       }
-      if (opts.json) {
-        process.stdout.write(JSON.stringify(result, null, 2) + '\n');
-        return;
-      }
-      if (!opts.quiet) process.stdout.write(fs.readFileSync(result.table, 'utf8') + '\n');
-      process.stdout.write(
-        `merge: ${result.runs} runs (${result.copied} copied) from ${dirs.length} folder(s) into ${opts.out}; table ${path.join(opts.out, path.basename(result.table))}\n`,
-      );
+      if (shortfall !== null) throw runtimeError(shortfall);
     });
 }

@@ -8,7 +8,7 @@ import * as path from 'node:path';
 import { runtimeError, usageError } from '../errors';
 import { fileError, isTemporaryOf } from './atomic';
 import { EPOCHS_FILE } from './epochs';
-import { lockHolder, LOCK_FILE } from './lock';
+import { isLockEntry, lockHolder } from './lock';
 import { MANIFEST_FILE } from './manifest';
 import { SUMMARY_CSV_FILE, SUMMARY_FILE } from './summary';
 import { CAMPAIGN_FILE } from './campaign-file';
@@ -77,7 +77,7 @@ export function checkOutDir(dir: string, force: boolean, what: 'run' | 'campaign
     }
     return; // a campaign folder is rerun into: finished cells are skipped
   }
-  const entries = fs.readdirSync(dir).filter((e) => e !== LOCK_FILE);
+  const entries = fs.readdirSync(dir).filter((e) => !isLockEntry(e));
   if (entries.length > 0 && !force) {
     throw usageError(`output directory ${dir} exists and is not empty (use --force to overwrite, or --resume ${dir} to continue)`);
   }

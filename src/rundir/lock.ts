@@ -1,8 +1,24 @@
 /**
- * One writer per folder. A run or campaign folder is locked by a file created with O_EXCL holding
- * the owner's pid and host; a second writer is refused with that pid, and a lock left by a process
- * that died (kill -9, power cut) is taken over.
+ * One writer per folder. A run or campaign folder is locked by a small JSON file naming its holder;
+ * a second writer is refused with the holder's pid, and a lock its holder can no longer hold (the
+ * process died: kill -9, an OOM kill, a power cut) is taken over.
+ *
+ * The lock never exists half-written: it is written whole into a temporary beside it and hard-linked
+ * into place (link(2) fails when the name exists, so it is O_EXCL's test and the write in one step).
+ * Anything at the lock's name that is not a lock we could have written (empty, garbage, wrong JSON,
+ * a folder, a link, a FIFO) is stale once it is a few seconds old, and taken over saying so in one line.
+ *
+ * Who holds a lock: a pid alone is not enough, as pids are reused (in a container lenet is pid 1,
+ * and so is its replacement after an OOM kill, with the same host name). The lock records its
+ * holder's process start time (/proc/PID/stat, field 22) and the machine's boot id, and the holder
+ * keeps an flock(2) on the lock file for as long as it lives. The flock answers across pid
+ * namespaces (two containers on one machine sharing a folder see each other's flock but not each
+ * other's pids); the start time answers where no flock could be taken (no flock(1) on PATH, a file
+ * system without flock). Node has no flock call, so flock(1) takes it on a descriptor this process
+ * keeps open: an flock belongs to the open file, which the kernel closes when the process dies.
  */
+import * as childProcess from 'node:child_process';
+import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -11,10 +27,21 @@ import { fileError } from './atomic';
 
 export const LOCK_FILE = '.lenet.lock';
 
-interface LockOwner {
+/** An unreadable lock younger than this may still be being made by an older lenet; older, it is garbage. */
+export const UNREADABLE_STALE_MS = 5000;
+
+/** What a lock file holds. */
+export interface LockOwner {
   pid: number;
   host: string;
+  /** /proc/sys/kernel/random/boot_id; null where there is none. */
+  boot: string | null;
+  /** The holder's start time in clock ticks after boot (/proc/PID/stat field 22); null where unknown. */
+  start: number | null;
+  /** True when the holder keeps an flock on the lock file. */
+  flock: boolean;
   command: string;
+  /** ISO time the lock was taken, for people. */
   started: string;
 }
 
@@ -23,120 +50,457 @@ export interface FolderLock {
   release(): void;
 }
 
-const held = new Set<string>();
+/** Locks this process holds: file → the inode it linked there and the descriptor keeping its flock. */
+const held = new Map<string, { ino: number; fd: number }>();
 let exitHookInstalled = false;
 
 function releaseAllOnExit(): void {
   if (exitHookInstalled) return;
   exitHookInstalled = true;
   process.on('exit', () => {
-    for (const file of held) fs.rmSync(file, { force: true });
+    for (const file of [...held.keys()]) releaseHeld(file);
   });
 }
 
-function readOwner(file: string): LockOwner | null {
+/** A takeover is told in one line on stderr. */
+function notice(line: string): void {
+  process.stderr.write(`lenet: ${line}\n`);
+}
+
+// ---------------------------------------------------------------- this process and others
+
+function readFileOrNull(file: string): string | null {
   try {
-    const o = JSON.parse(fs.readFileSync(file, 'utf8')) as LockOwner;
-    return typeof o.pid === 'number' ? o : null;
+    return fs.readFileSync(file, 'latin1');
   } catch {
     return null;
   }
 }
 
+/** pid and start time (field 22) from /proc/<which>/stat; the command name may hold spaces and ')'. */
+function procStat(which: string): { pid: number; start: number } | null {
+  const text = readFileOrNull(`/proc/${which}/stat`);
+  if (text === null) return null;
+  const close = text.lastIndexOf(')');
+  const fields = text.slice(close + 2).split(' '); // fields[0] is field 3 (state)
+  const pid = Number(text.slice(0, text.indexOf(' ')));
+  const start = Number(fields[19]);
+  return Number.isSafeInteger(pid) && Number.isSafeInteger(start) ? { pid, start } : null;
+}
+
+interface Self {
+  host: string;
+  boot: string | null;
+  start: number | null;
+  /** /proc shows this process's pid namespace, so /proc/PID is the process that kill(PID) reaches. */
+  procIsOurs: boolean;
+}
+
+let selfCache: Self | null = null;
+function self(): Self {
+  if (selfCache === null) {
+    const stat = procStat('self');
+    const boot = readFileOrNull('/proc/sys/kernel/random/boot_id')?.trim() || null;
+    selfCache = { host: os.hostname(), boot, start: stat?.start ?? null, procIsOurs: stat?.pid === process.pid };
+  }
+  return { ...selfCache, host: os.hostname() };
+}
+
+/** The outcome of flock(1) on an open descriptor: taken, held by another open file, or no answer. */
+type FlockResult = 'taken' | 'busy' | 'unknown';
+
+const FLOCK_BUSY = 75;
+/** Tests set this to a name that is not on PATH, to try the start-time rule alone. */
+export const flockProgram = { name: 'flock' };
+
+/** An exclusive flock on fd's open file, kept after flock(1) exits (it belongs to the open file). */
+function flockFd(fd: number, waitSeconds: number): FlockResult {
+  const args = waitSeconds > 0 ? ['-x', '-w', String(waitSeconds)] : ['-x', '-n'];
+  const r = childProcess.spawnSync(flockProgram.name, [...args, '-E', String(FLOCK_BUSY), '3'], {
+    stdio: ['ignore', 'ignore', 'ignore', fd],
+    timeout: 30_000,
+  });
+  if (r.status === 0) return 'taken';
+  if (r.status === FLOCK_BUSY) return 'busy';
+  return 'unknown'; // no flock(1), or a file system that refuses flock
+}
+
 /**
- * True unless the process is known to be gone (only a process on this host can be checked). A pid
- * reused by a program that is not Node (seen in /proc where there is one) is not the owner.
+ * Whether some open file holds an flock on `file`'s inode `ino`: 'busy' when one does, 'taken'
+ * when none does (our test lock is dropped again), 'unknown' when flock cannot tell.
  */
-function ownerAlive(o: LockOwner): boolean {
-  if (o.host !== os.hostname()) return true;
+function flockHeld(file: string, ino: number): FlockResult {
+  // Opened for writing where allowed: NFS emulates flock with POSIX locks, whose exclusive kind needs it.
+  const flags = fs.constants.O_NOFOLLOW | fs.constants.O_NONBLOCK;
+  let fd: number;
+  try {
+    fd = fs.openSync(file, fs.constants.O_RDWR | flags);
+  } catch {
+    try {
+      fd = fs.openSync(file, fs.constants.O_RDONLY | flags);
+    } catch {
+      return 'unknown';
+    }
+  }
+  try {
+    if (fs.fstatSync(fd).ino !== ino) return 'unknown'; // replaced meanwhile: the caller looks again
+    // A short wait: another process testing the same lock holds the flock for a few milliseconds.
+    return flockFd(fd, 0.5);
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+// ---------------------------------------------------------------- reading a lock
+
+/** A lock file as found: its holder, or why it is unreadable; with the inode and age, for the takeover. */
+type Found =
+  | { kind: 'gone' }
+  | { kind: 'owner'; owner: LockOwner; ino: number; ageMs: number }
+  | { kind: 'unreadable'; what: string; ino: number; ageMs: number; isDir: boolean };
+
+const MAX_LOCK_BYTES = 16 * 1024;
+
+function parseOwner(text: string): LockOwner | null {
+  let o: unknown;
+  try {
+    o = JSON.parse(text);
+  } catch {
+    return null;
+  }
+  if (typeof o !== 'object' || o === null || Array.isArray(o)) return null;
+  const r = o as Record<string, unknown>;
+  if (!Number.isSafeInteger(r.pid) || (r.pid as number) < 1) return null;
+  if (typeof r.host !== 'string' || r.host === '') return null;
+  const start = r.start === undefined || r.start === null ? null : r.start;
+  if (start !== null && (!Number.isSafeInteger(start) || (start as number) < 0)) return null;
+  const boot = r.boot === undefined || r.boot === null ? null : r.boot;
+  if (boot !== null && typeof boot !== 'string') return null;
+  return {
+    pid: r.pid as number,
+    host: r.host,
+    boot: boot as string | null,
+    start: start as number | null,
+    flock: r.flock === true,
+    command: typeof r.command === 'string' ? r.command : 'lenet',
+    started: typeof r.started === 'string' ? r.started : 'an unknown time',
+  };
+}
+
+/** Reads what is at the lock's name without following links or blocking on a FIFO. */
+function inspect(file: string): Found {
+  let st: fs.Stats;
+  try {
+    st = fs.lstatSync(file);
+  } catch {
+    return { kind: 'gone' };
+  }
+  const ageMs = Date.now() - st.mtimeMs;
+  const unreadable = (what: string): Found => ({ kind: 'unreadable', what, ino: st.ino, ageMs, isDir: st.isDirectory() });
+  if (st.isDirectory()) return unreadable('a folder');
+  if (st.isSymbolicLink()) return unreadable('a symbolic link');
+  if (!st.isFile()) return unreadable('not a regular file');
+  if (st.size === 0) return unreadable('empty');
+  if (st.size > MAX_LOCK_BYTES) return unreadable(`${st.size} bytes, not a lenet lock`);
+  let text: string;
+  let ino: number;
+  try {
+    const fd = fs.openSync(file, fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW | fs.constants.O_NONBLOCK);
+    try {
+      ino = fs.fstatSync(fd).ino;
+      text = fs.readFileSync(fd, 'utf8');
+    } finally {
+      fs.closeSync(fd);
+    }
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    return code === 'ENOENT' ? { kind: 'gone' } : unreadable(`unreadable (${code ?? 'error'})`);
+  }
+  if (ino !== st.ino) return inspect(file); // replaced between lstat and open: look again
+  const owner = parseOwner(text);
+  return owner ? { kind: 'owner', owner, ino, ageMs } : unreadable('not a lenet lock');
+}
+
+// ---------------------------------------------------------------- judging a holder
+
+/** The holder, described for the refusal, when it still holds the lock; null when the lock is stale. */
+type Holder = string | null;
+
+/**
+ * Who still holds the lock, or null. A process never counts itself, or a process that only shares
+ * its pid, as the holder: the pid must be alive AND be the process that wrote the lock.
+ */
+function holderOf(file: string, ino: number, o: LockOwner): Holder {
+  const me = self();
+  const what = `(${o.command}, since ${o.started})`;
+  if (o.host !== me.host) return `pid ${o.pid} on host ${o.host} ${what}`;
+  const holder = `pid ${o.pid} ${what}`;
+  // Written before this machine last started (or on another machine that has this host name).
+  if (o.boot !== null && me.boot !== null && o.boot !== me.boot) return null;
+  if (o.pid === process.pid && (o.start === null || me.start === null || o.start === me.start)) {
+    // Written by this process, or (no start time to tell) by an earlier one with its pid: this
+    // process knows the locks it holds.
+    return holdsInode(file, ino) ? holder : null;
+  }
+  if (o.flock) {
+    const f = flockHeld(file, ino);
+    if (f === 'busy') return o.pid === process.pid ? `${holder}, a process of another pid namespace` : holder;
+    if (f === 'taken') return null; // the holder's flock went with it
+  }
+  let denied = false;
   try {
     process.kill(o.pid, 0);
   } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
+    if ((err as NodeJS.ErrnoException).code !== 'EPERM') return null; // no such process
+    denied = true;
   }
-  try {
-    return /node/.test(fs.readFileSync(`/proc/${o.pid}/cmdline`, 'latin1'));
-  } catch {
-    return true; // no /proc here: the pid answered, so take it as the owner
-  }
+  if (o.pid === process.pid) return null; // this process has the pid now (pid 1 of the next container)
+  if (!me.procIsOurs) return holder; // alive for kill(0), and /proc cannot say more
+  const stat = procStat(String(o.pid));
+  if (stat === null) return denied ? holder : null;
+  if (o.start !== null) return o.start === stat.start ? holder : null; // else the pid is another process now
+  // A lock of an older lenet, without a start time: a pid reused by a program that is not Node is not it.
+  const cmdline = readFileOrNull(`/proc/${o.pid}/cmdline`);
+  return cmdline !== null && !/node/.test(cmdline) ? null : holder;
 }
 
-function describeOwner(o: LockOwner | null, file: string): string {
-  if (!o) return `another lenet process is writing it (lock file ${file} is unreadable)`;
-  const where = o.host === os.hostname() ? `pid ${o.pid}` : `pid ${o.pid} on host ${o.host}`;
-  return `it is being written by ${where} (${o.command}, since ${o.started})`;
+/** Whether this process holds the lock file `ino` at `file` (by inode: the same folder may be named two ways). */
+function holdsInode(file: string, ino: number): boolean {
+  const dev = fs.lstatSync(file, { throwIfNoEntry: false })?.dev;
+  for (const h of held.values()) {
+    try {
+      const st = fs.fstatSync(h.fd);
+      if (st.ino === ino && st.dev === dev) return true;
+    } catch {
+      // closed: not held
+    }
+  }
+  return false;
 }
 
-/** The live writer of dir's lock, or null when the folder is free (no lock, or a dead owner's). */
+/** "it is being written by pid N (…)", with the file to delete when the holder cannot be checked from here. */
+function describeLive(file: string, by: string, o: LockOwner): string {
+  const hint = o.host === self().host ? '' : `; if that process is gone, delete ${file}`;
+  return `it is being written by ${by}${hint}`;
+}
+
+/** The live writer of dir's lock, described, or null when the folder is free (no lock, or a stale one). */
 export function lockHolder(dir: string, name = LOCK_FILE): string | null {
   const file = path.join(dir, name);
-  if (!fs.existsSync(file)) return null;
-  const owner = readOwner(file);
-  if (owner && !ownerAlive(owner)) return null;
-  return describeOwner(owner, file);
+  const found = inspect(file);
+  if (found.kind !== 'owner') return null; // an unreadable lock is waited for, then taken over, by lockFolder
+  const holder = holderOf(file, found.ino, found.owner);
+  return holder === null ? null : describeLive(file, holder, found.owner);
+}
+
+// ---------------------------------------------------------------- taking a lock
+
+function sleepMs(ms: number): void {
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, Math.max(1, ms));
+}
+
+function writeAll(fd: number, data: Buffer): void {
+  let offset = 0;
+  while (offset < data.length) offset += fs.writeSync(fd, data, offset, data.length - offset, offset);
+}
+
+/** What this process writes into a lock file. */
+function ownerText(command: string, flock: boolean): Buffer {
+  const me = self();
+  const owner: LockOwner = {
+    pid: process.pid,
+    host: me.host,
+    boot: me.boot,
+    start: me.start,
+    flock,
+    command,
+    started: new Date().toISOString(),
+  };
+  return Buffer.from(JSON.stringify(owner) + '\n', 'utf8');
+}
+
+/** A new file, flocked by this process when it can be, holding this process's lock in full. */
+function writeOwnedFile(file: string, command: string, flags: string | number): { fd: number; flock: boolean } {
+  const fd = fs.openSync(file, flags, 0o644);
+  try {
+    const flock = flockFd(fd, 0) === 'taken';
+    writeAll(fd, ownerText(command, flock));
+    return { fd, flock };
+  } catch (err) {
+    fs.closeSync(fd);
+    fs.rmSync(file, { force: true });
+    throw err;
+  }
 }
 
 /**
  * Takes dir's lock (`name` lets shards of one campaign hold locks of their own). Throws a one-line
- * runtime error naming the holder when a live process has it; takes over a dead process's lock.
+ * runtime error naming the holder when a live process has it; takes over a stale one (its holder
+ * gone, or unreadable and older than UNREADABLE_STALE_MS), saying so in one line on stderr.
  * Released by release() or, at the latest, when the process exits.
  */
 export function lockFolder(dir: string, command: string, name = LOCK_FILE): FolderLock {
   const file = path.join(dir, name);
-  const me: LockOwner = { pid: process.pid, host: os.hostname(), command, started: new Date().toISOString() };
-  for (let attempt = 0; attempt < 5; attempt++) {
+  const tmp = `${file}.${process.pid}.${crypto.randomBytes(6).toString('hex')}.tmp`;
+  let temp: { fd: number; flock: boolean };
+  try {
+    // Flocked before its name appears: the lock is flocked the instant it exists.
+    temp = writeOwnedFile(tmp, command, 'wx');
+  } catch (err) {
+    throw fileError('lock', dir, err);
+  }
+  let lock: FolderLock | null = null;
+  try {
+    lock = acquire(dir, file, tmp, temp.fd, command);
+    removeLeftovers(dir, name);
+    return lock;
+  } finally {
+    fs.rmSync(tmp, { force: true });
+    if (lock === null || held.get(file)?.fd !== temp.fd) fs.closeSync(temp.fd);
+  }
+}
+
+/** Codes with which link(2) says the file system has no hard links. */
+const NO_LINKS = new Set(['EPERM', 'ENOTSUP', 'EOPNOTSUPP', 'ENOSYS', 'EMLINK']);
+
+function acquire(dir: string, file: string, tmp: string, fd: number, command: string): FolderLock {
+  const ino = fs.fstatSync(fd).ino;
+  const deadline = Date.now() + UNREADABLE_STALE_MS + 10_000;
+  let links = true;
+  while (Date.now() < deadline) {
     try {
-      const fd = fs.openSync(file, 'wx');
-      try {
-        fs.writeSync(fd, JSON.stringify(me) + '\n');
-      } finally {
-        fs.closeSync(fd);
+      if (links) {
+        fs.linkSync(tmp, file);
+        return holding(file, ino, fd);
       }
-      held.add(file);
-      releaseAllOnExit();
-      return {
-        file,
-        release: () => {
-          if (!held.delete(file)) return;
-          if (readOwner(file)?.pid === process.pid) fs.rmSync(file, { force: true });
-        },
-      };
+      // No hard links: O_EXCL create and write. A kill between the two leaves an empty lock,
+      // which is stale within seconds.
+      const own = writeOwnedFile(file, command, 'wx');
+      return holding(file, fs.fstatSync(own.fd).ino, own.fd);
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw fileError('lock', dir, err);
+      const code = (err as NodeJS.ErrnoException).code ?? '';
+      if (links && NO_LINKS.has(code)) {
+        links = false;
+        continue;
+      }
+      if (code !== 'EEXIST') throw fileError('lock', dir, err);
     }
-    const owner = readOwner(file);
-    if (owner === null) {
-      // A lock being written this instant, or a torn one: look again before judging it.
-      const age = Date.now() - (fs.statSync(file, { throwIfNoEntry: false })?.mtimeMs ?? Date.now());
-      if (age < 2000) throw runtimeError(`cannot write into ${dir}: ${describeOwner(null, file)}`);
-    } else if (ownerAlive(owner)) {
-      const hint = owner.host === os.hostname() ? '' : `; if that process is gone, delete ${file}`;
-      throw runtimeError(`cannot write into ${dir}: ${describeOwner(owner, file)}${hint}`);
+    const found = inspect(file);
+    if (found.kind === 'gone') continue;
+    if (found.kind === 'owner') {
+      // A holder that is gone left its lock by dying (a crash, kill -9): taken over without a word,
+      // as a resume after a crash always has been.
+      const holder = holderOf(file, found.ino, found.owner);
+      if (holder !== null) throw runtimeError(`cannot write into ${dir}: ${describeLive(file, holder, found.owner)}`);
+      takeOver(file, found.ino, tmp, ino);
+    } else if (found.ageMs < UNREADABLE_STALE_MS) {
+      sleepMs(Math.min(200, UNREADABLE_STALE_MS - found.ageMs)); // perhaps an older lenet writing it this instant
+    } else if (takeOver(file, found.ino, tmp, ino)) {
+      notice(`took over the lock of ${dir}: ${path.basename(file)} was ${found.what}, ${Math.round(found.ageMs / 1000)} s old`);
     }
-    takeOver(file, owner);
   }
   throw runtimeError(`cannot write into ${dir}: its lock ${file} keeps changing hands`);
 }
 
-/**
- * Moves a dead owner's lock aside. rename() is atomic, so of two processes taking over at once
- * only one moves it; if what it moved is no longer the dead owner's lock (a third process took
- * the folder meanwhile), it is put back with link(), which never replaces a file.
- */
-function takeOver(file: string, dead: LockOwner | null): void {
-  const aside = `${file}.stale.${process.pid}`;
+function holding(file: string, ino: number, fd: number): FolderLock {
+  held.set(file, { ino, fd });
+  releaseAllOnExit();
+  return { file, release: () => releaseHeld(file) };
+}
+
+function releaseHeld(file: string): void {
+  const mine = held.get(file);
+  if (!mine) return;
+  held.delete(file);
   try {
+    if (fs.lstatSync(file).ino === mine.ino) fs.rmSync(file, { force: true });
+  } catch {
+    // already gone
+  }
+  try {
+    fs.closeSync(mine.fd);
+  } catch {
+    // closed already
+  }
+}
+
+/**
+ * Removes the stale lock at `file` (inode `ino`) under a short takeover lock: this process's own
+ * lock linked as `<lock>.takeover`, judged like the lock itself. Of several processes taking over
+ * one stale lock at once only one removes it, and none removes the lock another has just put in
+ * its place. True when this process removed it; false when the takeover lock was busy or the
+ * stale lock had already been replaced (the caller looks again).
+ */
+function takeOver(file: string, ino: number, tmp: string, myIno: number): boolean {
+  const guard = `${file}.takeover`;
+  try {
+    fs.linkSync(tmp, guard);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') return removeIfStill(file, ino); // no hard links: the rename is the guard
+    const g = inspect(guard);
+    if (g.kind === 'gone') return false;
+    const stale = g.kind === 'owner' ? holderOf(guard, g.ino, g.owner) === null : g.ageMs >= UNREADABLE_STALE_MS;
+    if (stale) removeIfStill(guard, g.ino);
+    else sleepMs(5);
+    return false;
+  }
+  try {
+    return removeIfStill(file, ino);
+  } finally {
+    if (fs.lstatSync(guard, { throwIfNoEntry: false })?.ino === myIno) fs.rmSync(guard, { force: true });
+  }
+}
+
+/**
+ * Removes what is at `file` (a folder too) when it is still inode `ino`: renamed aside first (one
+ * rename wins), then checked. Only if a takeover lock was itself broken can the file renamed be a
+ * newer one; it is then put back.
+ */
+function removeIfStill(file: string, ino: number): boolean {
+  const aside = `${file}.stale.${process.pid}.${crypto.randomBytes(4).toString('hex')}`;
+  try {
+    if (fs.lstatSync(file).ino !== ino) return false;
     fs.renameSync(file, aside);
   } catch {
-    return; // someone else moved it first: try to create again
+    return false; // gone, or moved by someone else first
   }
-  const moved = readOwner(aside);
-  if (dead !== null && (moved?.pid !== dead.pid || moved?.started !== dead.started)) {
+  if (fs.lstatSync(aside).ino !== ino) {
     try {
       fs.linkSync(aside, file);
     } catch {
-      // a newer lock is in place already; the next attempt reads it
+      // a newer one is in place; the next attempt reads it
     }
+    fs.rmSync(aside, { force: true });
+    return false;
   }
-  fs.rmSync(aside, { force: true });
+  fs.rmSync(aside, { recursive: true, force: true });
+  return true;
+}
+
+/** Names a lock leaves beside itself (its temporaries, the takeover lock): not a folder's content. */
+export function isLockEntry(entry: string): boolean {
+  return /^\.lenet[^/]*\.lock($|\.)/.test(entry);
+}
+
+/** Temporaries and set-aside locks of processes killed while locking (minutes old), and a dead takeover lock. */
+function removeLeftovers(dir: string, name: string): void {
+  let entries: string[];
+  try {
+    entries = fs.readdirSync(dir);
+  } catch {
+    return;
+  }
+  for (const e of entries) {
+    if (!e.startsWith(`${name}.`)) continue;
+    const p = path.join(dir, e);
+    if (e === `${name}.takeover`) {
+      const g = inspect(p);
+      if (g.kind === 'gone') continue;
+      if (g.kind === 'owner' ? holderOf(p, g.ino, g.owner) === null : g.ageMs >= UNREADABLE_STALE_MS) removeIfStill(p, g.ino);
+      continue;
+    }
+    if (!/\.tmp$|\.stale\.\d+\.[0-9a-f]+$/.test(e)) continue;
+    const st = fs.lstatSync(p, { throwIfNoEntry: false });
+    if (st && Date.now() - st.mtimeMs > 60_000) fs.rmSync(p, { recursive: true, force: true });
+  }
 }

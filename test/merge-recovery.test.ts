@@ -1,0 +1,341 @@
+/**
+ * `lenet merge` never dead-ends: an unfinished copy in the merged folder gives way to the run that
+ * got further (never the reverse), a merge that is not whole exits 1 naming the shards to rerun, and
+ * a merge killed while copying leaves nothing that blocks or doubles a cell. The whole sequence of
+ * the issue runs on real tiny campaigns; the rules one by one on written run folders.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { LenetError } from '../src/errors';
+import { mergeShortfall, mergeSweeps } from '../src/report/merge';
+import { gridCells, gridSchedules, parseGrid, shardCells } from '../src/train/grid';
+import { BIN, CliResult, escapeRegExp, ROOT, runCli, tempDir } from './helpers';
+import { cellPath, FakeRun, writeComparisonDir, writeRun } from './report-fixtures';
+
+/** The cells of {tanh,relu}³ × seed 1 (8 cells), each finished after 2 epochs. */
+function cells(): FakeRun[] {
+  return gridCells(gridSchedules(parseGrid('tanh,relu')), [1]).map((c, i) => ({
+    label: c.label,
+    seed: c.seed,
+    averageLast: 1,
+    trainLoss: [1.5, 0.2 + i / 50],
+  }));
+}
+const GRID = { schedules: [...new Set(cells().map((c) => c.label))], seeds: [1] };
+
+/** An unfinished run of a cell: 1 of its 2 epochs. */
+const unfinished = (r: FakeRun, epochs = 1): FakeRun => ({
+  ...r,
+  trainLoss: r.trainLoss.slice(0, epochs),
+  complete: false,
+  config: { epochs: 2 },
+});
+
+/** Shard K of N as `lenet sweep --shard K/N` leaves it: its cells, and its comparison.json listing them and the whole grid. */
+function shardDir(k: number, n: number, change: (r: FakeRun, i: number) => FakeRun | null = (r) => r): string {
+  const dir = tempDir(`lenet-shard-${k}of${n}-`);
+  const mine = shardCells(cells(), { k, n });
+  const runs = mine.map(change).filter((r): r is FakeRun => r !== null);
+  writeComparisonDir(dir, runs, 'sweep');
+  const file = path.join(dir, 'comparison.json');
+  const c = JSON.parse(fs.readFileSync(file, 'utf8'));
+  c.runs = mine.map((r) => ({ schedule: r.label, seed: r.seed, dir: cellPath(r.label, r.seed) }));
+  c.grid = GRID;
+  fs.writeFileSync(file, JSON.stringify(c));
+  return dir;
+}
+
+const summaryOf = (dir: string) => JSON.parse(fs.readFileSync(path.join(dir, 'summary.json'), 'utf8'));
+
+async function rejects(p: Promise<unknown>, ...patterns: RegExp[]): Promise<void> {
+  await assert.rejects(p, (err: unknown) => {
+    assert.ok(err instanceof LenetError, String(err));
+    assert.equal(err.exitCode, 1, err.message);
+    assert.ok(!err.message.includes('\n'));
+    for (const re of patterns) assert.match(err.message, re);
+    return true;
+  });
+}
+
+test('an unfinished copy in the merged folder is replaced by the finished run; a merge that is not whole names the shard', async () => {
+  const s2 = shardDir(2, 2);
+  const s1 = shardDir(1, 2, (r, i) => (i === 0 ? unfinished(r) : i === 3 ? null : r));
+  const out = path.join(tempDir(), 'merged');
+  const first = await mergeSweeps([s1, s2], out);
+  assert.deepEqual(first.incomplete, ['tanh seed 1']);
+  assert.deepEqual(first.missing, ['relu,relu,tanh seed 1']);
+  assert.deepEqual(first.rerun, [`shard 1/2 (${s1}): tanh seed 1 unfinished, relu,relu,tanh seed 1 missing`]);
+  assert.equal(
+    mergeShortfall(first),
+    `${out} is not whole: 1 cell(s) missing, 1 unfinished; rerun shard 1/2 (${s1}): tanh seed 1 unfinished, relu,relu,tanh seed 1 missing; then merge again (what is there was merged)`,
+  );
+  assert.equal(summaryOf(path.join(out, 'tanh/seed-1')).complete, false, 'what there was is merged');
+
+  // The shard is finished as told, and merged again: its finished run replaces the unfinished copy.
+  const finished = shardDir(1, 2);
+  fs.rmSync(s1, { recursive: true });
+  fs.renameSync(finished, s1);
+  const second = await mergeSweeps([s1, s2], out);
+  assert.deepEqual(second.replaced, ['tanh seed 1']);
+  assert.deepEqual([second.incomplete, second.missing, second.rerun], [[], [], []]);
+  assert.equal(mergeShortfall(second), null);
+  assert.equal(second.copied, 2, 'the finished run and the missing cell');
+  assert.equal(summaryOf(path.join(out, 'tanh/seed-1')).complete, true);
+  const fresh = await mergeSweeps([s1, s2], path.join(tempDir(), 'fresh'));
+  for (const f of ['sweep.csv', 'sweep.md', 'comparison.json']) {
+    assert.equal(fs.readFileSync(path.join(out, f), 'utf8'), fs.readFileSync(path.join(fresh.outDir, f), 'utf8'), f);
+  }
+  assert.deepEqual(fs.readdirSync(path.join(out, 'tanh')).sort(), ['seed-1'], 'no temporary or set-aside copy is left');
+
+  // Never the reverse: the unfinished shard merged again leaves the finished copy as it is.
+  const stale = shardDir(1, 2, (r, i) => (i === 0 ? unfinished(r) : null));
+  const before = fs.readFileSync(path.join(out, 'tanh/seed-1/epochs.csv'), 'utf8');
+  const third = await mergeSweeps([stale, s2], out);
+  assert.deepEqual([third.copied, third.replaced, third.incomplete, third.missing], [0, [], [], []]);
+  assert.equal(fs.readFileSync(path.join(out, 'tanh/seed-1/epochs.csv'), 'utf8'), before);
+  assert.equal(summaryOf(path.join(out, 'tanh/seed-1')).complete, true);
+});
+
+test('unfinished copies: one that got further replaces one that got less far, never the reverse; a tie that differs is refused', async () => {
+  const r = { ...cells()[0], trainLoss: [1.5, 0.9, 0.5] };
+  const partial = (epochs: number, loss?: number[]): string => {
+    const dir = tempDir('lenet-partial-');
+    writeComparisonDir(dir, [{ ...r, trainLoss: (loss ?? r.trainLoss).slice(0, epochs), complete: false, config: { epochs: 3 } }], 'sweep');
+    return dir;
+  };
+  const out = path.join(tempDir(), 'merged');
+  assert.deepEqual((await mergeSweeps([partial(1)], out)).incomplete, ['tanh seed 1']);
+  const two = await mergeSweeps([partial(2)], out);
+  assert.deepEqual(two.replaced, ['tanh seed 1']);
+  assert.equal(summaryOf(path.join(out, 'tanh/seed-1')).epochs_run, 2);
+  const back = await mergeSweeps([partial(1)], out);
+  assert.deepEqual([back.copied, back.replaced], [0, []]);
+  assert.equal(summaryOf(path.join(out, 'tanh/seed-1')).epochs_run, 2, 'a copy that got less far never replaces one that got further');
+  await rejects(
+    mergeSweeps([partial(2, [1.5, 0.7, 0.5])], out),
+    new RegExp(
+      `^cannot merge: ${escapeRegExp(path.join(out, 'tanh/seed-1'))} already holds a different run of tanh seed 1 \\(unfinished, 2 of 3 epochs\\) than .* \\(unfinished, 2 of 3 epochs\\)$`,
+    ),
+  );
+  // Two inputs: the one that got further wins, whichever comes first.
+  const both = await mergeSweeps([partial(1), partial(2)], path.join(tempDir(), 'm'));
+  assert.equal(summaryOf(path.join(both.outDir, 'tanh/seed-1')).epochs_run, 2);
+  const reversed = await mergeSweeps([partial(2), partial(1)], path.join(tempDir(), 'm'));
+  assert.equal(summaryOf(path.join(reversed.outDir, 'tanh/seed-1')).epochs_run, 2);
+});
+
+test('two different finished runs of one cell are still refused, in the inputs or against the merged folder', async () => {
+  const s1 = shardDir(1, 2);
+  const s2 = shardDir(2, 2);
+  const out = path.join(tempDir(), 'merged');
+  await mergeSweeps([s1, s2], out);
+  const other = shardDir(1, 2, (r, i) => (i === 0 ? { ...r, trainLoss: [1.5, 0.11] } : r));
+  await rejects(
+    mergeSweeps([other, s2], out),
+    new RegExp(
+      `already holds a different run of tanh seed 1 \\(finished\\) than ${escapeRegExp(path.join(other, 'tanh/seed-1'))} \\(finished\\)$`,
+    ),
+  );
+  await rejects(mergeSweeps([s1, other, s2], path.join(tempDir(), 'm')), /tanh seed 1 is in both .* and .*, with different results$/);
+  // Only the epochs differ (a summary can agree by chance): still two different runs.
+  const rows = shardDir(1, 2);
+  const csv = path.join(rows, 'tanh/seed-1/epochs.csv');
+  fs.writeFileSync(csv, fs.readFileSync(csv, 'utf8').replace(/\n1,1\.5,/, '\n1,1.25,'));
+  await rejects(mergeSweeps([rows, s2], out), /already holds a different run of tanh seed 1/);
+  assert.equal(summaryOf(path.join(out, 'tanh/seed-1')).final.train_loss, 0.2, 'the merged folder is untouched');
+});
+
+test('the merged folder must be of the same protocol, and what sits at a cell’s place must be that cell’s run', async () => {
+  const s1 = shardDir(1, 2);
+  const s2 = shardDir(2, 2);
+  const out = path.join(tempDir(), 'merged');
+  writeRun(path.join(out, 'relu/seed-1'), { ...cells()[7], config: { learningRate: 0.01 } });
+  await rejects(
+    mergeSweeps([s1, s2], out),
+    /^cannot merge into .*: it holds .*relu\/seed-1, of another protocol than .* \(learningRate: 0\.0001 vs 0\.01\)$/,
+  );
+
+  const wrong = path.join(tempDir(), 'merged');
+  writeRun(path.join(wrong, 'tanh/seed-1'), { ...cells()[7], complete: false, trainLoss: [1.5], config: { epochs: 2 } });
+  await rejects(mergeSweeps([s1, s2], wrong), /tanh\/seed-1 holds a run of relu seed 1; move it away and merge again$/);
+
+  const inTheWay = path.join(tempDir(), 'merged');
+  fs.mkdirSync(path.join(inTheWay, 'tanh/seed-1'), { recursive: true });
+  fs.writeFileSync(path.join(inTheWay, 'tanh/seed-1/notes.txt'), 'mine');
+  await rejects(mergeSweeps([s1, s2], inTheWay), /tanh\/seed-1 is in the way \(it is not a run\); move it away and merge again$/);
+  assert.equal(fs.readFileSync(path.join(inTheWay, 'tanh/seed-1/notes.txt'), 'utf8'), 'mine');
+});
+
+test('a merge killed while copying: its partial copies go, a copy set aside is put back, and no cell counts twice', async () => {
+  const s1 = shardDir(1, 2);
+  const s2 = shardDir(2, 2);
+  const out = path.join(tempDir(), 'merged');
+  await mergeSweeps([s1, s2], out);
+  // Killed between setting a copy aside and renaming its replacement in; and mid-copy, twice
+  // (this version's hidden temporary, and an older lenet's visible one, which holds a summary).
+  fs.renameSync(path.join(out, 'tanh/seed-1'), path.join(out, 'tanh/.seed-1.4242.old'));
+  fs.cpSync(path.join(s2, 'relu/seed-1'), path.join(out, 'relu/.seed-1.4243.partial'), { recursive: true });
+  fs.cpSync(path.join(s2, 'relu/seed-1'), path.join(out, 'relu/seed-1.4244.partial'), { recursive: true });
+  const again = await mergeSweeps([s2], out);
+  assert.deepEqual([again.missing, again.incomplete], [[], []], 'every cell is there (the set-aside one put back)');
+  assert.equal(again.runs, 8);
+  assert.deepEqual(fs.readdirSync(path.join(out, 'tanh')), ['seed-1']);
+  assert.deepEqual(fs.readdirSync(path.join(out, 'relu')), ['seed-1']);
+  assert.equal(fs.readFileSync(path.join(out, 'sweep.csv'), 'utf8').trim().split('\n').length, 9);
+});
+
+test('a shard folder that does not exist yet, or has no finished epoch yet, is merged around and named', async () => {
+  const s1 = shardDir(1, 3);
+  const s2 = path.join(tempDir(), 'not-started');
+  // Shard 3 started: its comparison.json lists its cells, none has finished an epoch.
+  const s3 = shardDir(3, 3, () => null);
+  const r = await mergeSweeps([s1, s2, s3], path.join(tempDir(), 'm'));
+  assert.equal(r.runs, 3);
+  assert.deepEqual(r.absent, [s2]);
+  assert.deepEqual(r.rerun, [
+    `shard 2/3 (no folder of it was merged): tanh,tanh,relu seed 1 missing, relu,tanh,tanh seed 1 missing, relu seed 1 missing`,
+    `shard 3/3 (${s3}): tanh,relu,tanh seed 1 missing, tanh-relu seed 1 missing`,
+    `the campaign (${s2}, which does not exist): nothing to merge`,
+  ]);
+  assert.match(mergeShortfall(r) ?? '', /is not whole: 5 cell\(s\) missing, 1 folder\(s\) to merge do not exist; rerun shard 2\/3/);
+  // Nothing at all to merge is still an error before anything is written.
+  const none = path.join(tempDir(), 'm');
+  await assert.rejects(
+    mergeSweeps([s2], none),
+    (e: unknown) => e instanceof LenetError && e.exitCode === 2 && /no such directory/.test(e.message),
+  );
+  assert.equal(fs.existsSync(none), false);
+});
+
+test('a comparison merged while one of its shard folders does not exist is still a comparison', async () => {
+  const s1 = tempDir('lenet-cmp-shard-');
+  writeComparisonDir(s1, [cells()[0]], 'comparison');
+  const r = await mergeSweeps([s1, path.join(tempDir(), 'not-started')], path.join(tempDir(), 'm'));
+  assert.equal(r.kind, 'comparison');
+  assert.equal(path.basename(r.table), 'comparison.md');
+  assert.equal(r.absent.length, 1);
+});
+
+test('lenet merge exits 1 when the merge is not whole, after writing it; --json says so too', () => {
+  const s1 = shardDir(1, 2, (r, i) => (i === 0 ? unfinished(r) : r));
+  const out = path.join(tempDir(), 'merged');
+  const r = runCli(['merge', s1, '--out', out]);
+  assert.equal(r.code, 1, r.stderr);
+  const lines = r.stderr.trim().split('\n');
+  assert.equal(lines.length, 1, r.stderr);
+  assert.match(
+    lines[0],
+    new RegExp(
+      `^lenet: ${escapeRegExp(out)} is not whole: 4 cell\\(s\\) missing, 1 unfinished; rerun shard 1/2 \\(${escapeRegExp(s1)}\\): tanh seed 1 unfinished; shard 2/2 \\(no folder of it was merged\\): `,
+    ),
+  );
+  assert.match(r.stdout, /merge: 4 runs \(4 copied\) from 1 folder\(s\)/);
+  assert.ok(fs.existsSync(path.join(out, 'sweep.md')) && fs.existsSync(path.join(out, 'heatmap.png')), 'what there is was written');
+  const j = runCli(['merge', s1, '--out', out, '--json']);
+  assert.equal(j.code, 1, j.stderr);
+  const result = JSON.parse(j.stdout);
+  assert.equal(result.whole, false);
+  assert.deepEqual(result.incomplete, ['tanh seed 1']);
+  assert.equal(result.missing.length, 4);
+  const whole = runCli(['merge', shardDir(1, 2), shardDir(2, 2), '--out', out, '--quiet']);
+  assert.equal(whole.code, 0, whole.stderr);
+  assert.match(whole.stdout, /^merge: 8 runs \(5 copied, 1 replacing an unfinished copy\) from 2 folder\(s\)/);
+});
+
+// ------------------------------------------------------------------ the issue's sequence, for real
+
+function start(args: string[]) {
+  const child = spawn(process.execPath, [BIN, ...args], { cwd: ROOT });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (d) => (stdout += d));
+  child.stderr.on('data', (d) => (stderr += d));
+  const done = new Promise<CliResult>((resolve) => child.on('exit', (code, signal) => resolve({ code, signal, stdout, stderr })));
+  return { child, done };
+}
+
+function epochRows(dir: string): number {
+  try {
+    return fs.readFileSync(path.join(dir, 'epochs.csv'), 'utf8').trim().split('\n').length - 1;
+  } catch {
+    return 0;
+  }
+}
+
+test('real shards: merge while a shard is interrupted (exit 1, naming it), finish the shard as told, merge again (exit 0)', async () => {
+  const work = tempDir('lenet-merge-recovery-');
+  const sweep = (k: number) => [
+    'sweep',
+    '--grid',
+    'relu',
+    '--seeds',
+    '3',
+    '--limit',
+    '300',
+    '--epochs',
+    '2',
+    '--threads',
+    '1',
+    '--shard',
+    `${k}/2`,
+    '--out',
+    path.join(work, `s${k}`),
+    '--quiet',
+  ];
+  const s1 = path.join(work, 's1');
+  const s2 = path.join(work, 's2');
+  const out = path.join(work, 'sweep');
+  assert.equal(runCli(sweep(2)).code, 0);
+
+  // Shard 1/2 (relu seeds 1 and 3) is stopped between its first cell's epochs: frozen as soon as
+  // epoch 1 is written, checked there, then sent SIGTERM, which it obeys at the next batch.
+  const shard = start(sweep(1));
+  const cell = path.join(s1, 'relu/seed-1');
+  while (epochRows(cell) < 1) await new Promise((r) => setTimeout(r, 2));
+  shard.child.kill('SIGSTOP');
+  assert.equal(epochRows(cell), 1, 'frozen within epoch 2');
+  shard.child.kill('SIGTERM');
+  shard.child.kill('SIGCONT');
+  const stopped = await shard.done;
+  assert.equal(stopped.code, 143, stopped.stderr);
+  assert.deepEqual([summaryOf(cell).complete, summaryOf(cell).epochs_run], [false, 1]);
+  const interrupted = path.join(work, 's1-interrupted');
+  fs.cpSync(s1, interrupted, { recursive: true });
+
+  const first = runCli(['merge', s1, s2, '--out', out]);
+  assert.equal(first.code, 1, `a merge that is not whole fails: ${first.stderr}`);
+  assert.match(
+    first.stderr,
+    new RegExp(
+      `^lenet: ${escapeRegExp(out)} is not whole: 1 cell\\(s\\) missing, 1 unfinished; rerun shard 1/2 \\(${escapeRegExp(s1)}\\): relu seed 1 unfinished, relu seed 3 missing; then merge again \\(what is there was merged\\)\n$`,
+    ),
+  );
+  assert.equal(summaryOf(path.join(out, 'relu/seed-1')).complete, false);
+
+  const finish = runCli(sweep(1));
+  assert.equal(finish.code, 0, finish.stderr);
+  const second = runCli(['merge', s1, s2, '--out', out, '--quiet']);
+  assert.equal(second.code, 0, second.stderr);
+  assert.match(second.stdout, /^merge: 3 runs \(2 copied, 1 replacing an unfinished copy\) from 2 folder\(s\)/);
+  for (const seed of [1, 2, 3]) {
+    const from = path.join(seed === 2 ? s2 : s1, `relu/seed-${seed}`);
+    assert.equal(
+      fs.readFileSync(path.join(out, `relu/seed-${seed}/epochs.csv`), 'utf8'),
+      fs.readFileSync(path.join(from, 'epochs.csv'), 'utf8'),
+    );
+    assert.equal(summaryOf(path.join(out, `relu/seed-${seed}`)).complete, true);
+  }
+  const fresh = runCli(['merge', s1, s2, '--out', path.join(work, 'fresh'), '--quiet']);
+  assert.equal(fresh.code, 0, fresh.stderr);
+  assert.equal(fs.readFileSync(path.join(out, 'sweep.csv'), 'utf8'), fs.readFileSync(path.join(work, 'fresh', 'sweep.csv'), 'utf8'));
+
+  // Never the reverse: the interrupted shard merged into the whole folder changes nothing.
+  const before = fs.readFileSync(path.join(out, 'relu/seed-1/epochs.csv'), 'utf8');
+  const back = runCli(['merge', interrupted, s2, '--out', out, '--quiet']);
+  assert.equal(back.code, 0, back.stderr);
+  assert.match(back.stdout, /^merge: 3 runs \(0 copied\)/);
+  assert.equal(fs.readFileSync(path.join(out, 'relu/seed-1/epochs.csv'), 'utf8'), before);
+});
