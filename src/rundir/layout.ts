@@ -77,6 +77,15 @@ export function checkOutDir(dir: string, force: boolean, what: 'run' | 'campaign
     }
     return; // a campaign folder is rerun into: finished cells are skipped
   }
+  checkOutDirContents(dir, force);
+}
+
+/**
+ * The part of checkOutDir a writer repeats once it holds the folder's lock: another writer may have
+ * filled the folder between the first check and the lock (it trained and let go), and what it wrote
+ * must not be overwritten without --force.
+ */
+export function checkOutDirContents(dir: string, force: boolean): void {
   const entries = fs.readdirSync(dir).filter((e) => !isLockEntry(e));
   if (entries.length > 0 && !force) {
     throw usageError(`output directory ${dir} exists and is not empty (use --force to overwrite, or --resume ${dir} to continue)`);

@@ -12,7 +12,15 @@ import { selectBackend, describeNative } from '../backend/index';
 import { EPOCHS_FILE, EpochRow, EpochsWriter, readEpochsCsv } from '../rundir/epochs';
 import { buildSummary, RunSummary, writeSummary } from '../rundir/summary';
 import { ALONE, readManifest, recordAttempt, RunManifest, RunSharing, writeManifest } from '../rundir/manifest';
-import { checkOutDir, CHECKPOINT_FILE, clearRunFiles, createOutDir, MODEL_DIR, removeStaleTemporaries } from '../rundir/layout';
+import {
+  checkOutDir,
+  checkOutDirContents,
+  CHECKPOINT_FILE,
+  clearRunFiles,
+  createOutDir,
+  MODEL_DIR,
+  removeStaleTemporaries,
+} from '../rundir/layout';
 import { lockFolder } from '../rundir/lock';
 import { createProgress, ProgressMode } from '../progress';
 import { createOptimizer } from './optimizer';
@@ -99,6 +107,7 @@ export async function runTraining(config: TrainConfig, options: RunOptions, data
   if (!options.resume) createOutDir(dir);
   const lock = lockFolder(dir, options.resume ? 'lenet train --resume' : 'lenet train');
   try {
+    if (!options.resume) checkOutDirContents(dir, options.force);
     return await trainIntoLockedFolder(config, options, mnist, backend);
   } finally {
     lock.release();
