@@ -2,7 +2,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { TrainConfig } from '../config';
 import { loadTestImages, TestImages } from '../data/test-set';
-import { loadModel } from '../model/io';
+import { LenetError } from '../errors';
+import { buildCheckedModel, CheckedModel, openTrainedModel } from '../model/io';
 import { predictProbabilities } from '../model/predict';
 import { selectBackend } from '../backend/index';
 import { RunCollection } from '../report/runs';
@@ -48,6 +49,15 @@ export async function analyseErrors(c: RunCollection, backend = 'auto'): Promise
         notes.push(`${run.relDir} left out of the confusion matrices and gallery: its config.json holds no run configuration`);
         continue;
       }
+      // The model files checked against the run's configuration, as predict and evaluate check them.
+      let checked: CheckedModel;
+      try {
+        checked = openTrainedModel(run.dir).files;
+      } catch (err) {
+        if (!(err instanceof LenetError)) throw err;
+        notes.push(`${run.relDir} left out of the confusion matrices and gallery: ${err.message}`);
+        continue;
+      }
       const key = JSON.stringify([config.dataDir, config.resize, config.imageSize, config.limit]);
       let test = testSets.get(key);
       if (!test) {
@@ -58,7 +68,7 @@ export async function analyseErrors(c: RunCollection, backend = 'auto'): Promise
         await selectBackend(backend, null);
         backendReady = true;
       }
-      const model = await loadModel(modelDir);
+      const model = buildCheckedModel(checked);
       const probs = predictProbabilities(model, test.images, test.count, test.size);
       model.dispose();
       confusion = addConfusion(confusion, confusionMatrix(test.labels, argmaxRows(probs)));

@@ -1,12 +1,12 @@
 import * as path from 'node:path';
 import { Command } from 'commander';
+import { messageLine, oneLine } from '../errors';
 import { loadMnist } from '../data/mnist';
-import { loadModel } from '../model/io';
+import { buildCheckedModel, openTrainedModel } from '../model/io';
 import { predictProbabilities } from '../model/predict';
 import { selectBackend } from '../backend/index';
 import { emptyTally, tallyProbabilities } from '../train/loss';
 import { argmaxRows, confusionMatrix, perClassAccuracy, writeConfusion } from '../report/confusion';
-import { openTrainedRun } from '../rundir/run-folder';
 
 export function register(program: Command): void {
   program
@@ -19,7 +19,7 @@ export function register(program: Command): void {
     .option('--backend <name>', 'auto, native, cpu, tensorflow')
     .option('--json', 'print the result as JSON')
     .action(async (dir: string, opts: Record<string, unknown>) => {
-      const { manifest, config, modelDir } = openTrainedRun(dir);
+      const { manifest, config, files } = openTrainedModel(dir);
       await selectBackend(String(opts.backend ?? 'auto'), null);
       const dataDir = typeof opts.dataDir === 'string' ? opts.dataDir : (config.dataDir ?? undefined);
       // By default the same test images as the run's epochs, so its last test numbers are reproduced.
@@ -27,8 +27,8 @@ export function register(program: Command): void {
       const data = loadMnist({ dataDir, resize: config.resize, size: config.imageSize, limit });
       const trained = new Map(manifest.data.files.map((f) => [f.name, f.sha256]));
       const differing = data.files.filter((f) => trained.has(f.name) && trained.get(f.name) !== f.sha256).map((f) => f.name);
-      if (differing.length > 0) process.stderr.write(`lenet: warning: data differ from the run's (${differing.join(', ')} changed)\n`);
-      const model = await loadModel(modelDir);
+      if (differing.length > 0) process.stderr.write(messageLine(`warning: data differ from the run's (${differing.join(', ')} changed)`));
+      const model = buildCheckedModel(files);
       const probs = predictProbabilities(model, data.test.slice(0, data.test.count), data.test.count, config.imageSize);
       model.dispose();
       const tally = emptyTally();
@@ -54,11 +54,11 @@ export function register(program: Command): void {
         return;
       }
       process.stdout.write(
-        `${dir}: ${tally.count} test images, loss ${result.test_loss.toFixed(4)}, accuracy ${result.test_accuracy.toFixed(4)}, paper loss ${result.test_paper_loss.toFixed(4)}\n`,
+        `${oneLine(dir)}: ${tally.count} test images, loss ${result.test_loss.toFixed(4)}, accuracy ${result.test_accuracy.toFixed(4)}, paper loss ${result.test_paper_loss.toFixed(4)}\n`,
       );
       process.stdout.write(`accuracy per class: ${perClass.map((a, k) => `${k} ${Number.isNaN(a) ? '-' : a.toFixed(4)}`).join('  ')}\n`);
       process.stdout.write(
-        `confusion matrix (rows true, columns predicted): ${result.files.map((f) => path.basename(f)).join(', ')} in ${outDir}\n`,
+        `confusion matrix (rows true, columns predicted): ${result.files.map((f) => path.basename(f)).join(', ')} in ${oneLine(outDir)}\n`,
       );
     });
 }
