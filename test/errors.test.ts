@@ -24,6 +24,21 @@ test('oneLine shows every control character escaped as JSON does, and nothing el
 /** Control characters a hostile user puts in names and values. */
 const HOSTILE = ['two\nlines', 'carriage\rreturn', '\u001b[31mred\u001b[0m', 'tab\there', 'line\u2028separator'];
 
+/** `value` as a message must show it: control characters as JSON escapes them (written here apart from oneLine). */
+function escaped(value: string): string {
+  return [...value]
+    .map((c) => {
+      const code = c.charCodeAt(0);
+      if (c === '\n') return '\\n';
+      if (c === '\r') return '\\r';
+      if (c === '\t') return '\\t';
+      return code < 0x20 || (code >= 0x7f && code <= 0x9f) || code === 0x2028 || code === 0x2029
+        ? `\\u${code.toString(16).padStart(4, '0')}`
+        : c;
+    })
+    .join('');
+}
+
 /** stderr is exactly one `lenet: ` line holding no control character, and it shows `value` escaped. */
 function assertOneEscapedLine(stderr: string, value: string, what: string): void {
   assert.ok(stderr.startsWith('lenet: '), `${what}: ${JSON.stringify(stderr)}`);
@@ -31,7 +46,7 @@ function assertOneEscapedLine(stderr: string, value: string, what: string): void
   const line = stderr.slice(0, -1);
   // eslint-disable-next-line no-control-regex
   assert.doesNotMatch(line, /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/, `${what}: ${JSON.stringify(stderr)}`);
-  assert.ok(line.includes(oneLine(value)), `${what}: ${JSON.stringify(line)} does not show ${JSON.stringify(oneLine(value))}`);
+  assert.ok(line.includes(escaped(value)), `${what}: ${JSON.stringify(line)} does not show ${JSON.stringify(escaped(value))}`);
 }
 
 test('every error is one line: control characters in paths, file names, option values and file contents, across commands', () => {
