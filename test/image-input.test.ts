@@ -427,6 +427,16 @@ test('PNG damage of every kind is "corrupt PNG (…)", never "no digit found" or
       /corrupt PNG \(palette index 1 of 1 colours\)/,
     ],
     [
+      'a flood of empty image data chunks',
+      Buffer.concat([PNG_SIGNATURE, ihdr(20, 16, 8, 0), ...new Array<Buffer>(200_002).fill(pngChunk('IDAT', new Uint8Array(0)))]),
+      /corrupt PNG \(more than 200000 chunks\)/,
+    ],
+    [
+      'a flood of text chunks',
+      Buffer.concat([PNG_SIGNATURE, ihdr(20, 16, 8, 0), ...new Array<Buffer>(10_001).fill(pngChunk('tEXt', Buffer.from('a\0b')))]),
+      /corrupt PNG \(more than 10000 ancillary chunks\)/,
+    ],
+    [
       'an unknown critical chunk',
       Buffer.concat([PNG_SIGNATURE, ihdr(20, 16, 8, 0), pngChunk('ABCD', new Uint8Array(3)), pngChunk('IDAT', data)]),
       /corrupt PNG \(unknown critical chunk ABCD\)/,
@@ -487,6 +497,18 @@ test('JPEG damage of every kind is "corrupt JPEG (…)" or "unsupported JPEG (�
       /corrupt JPEG \(image data before the frame header\)/,
     ],
     ['no frame at all', Buffer.concat([soi, Buffer.from([0xff, 0xd9])]), /corrupt JPEG \(no image data\)/],
+    [
+      'a flood of scans',
+      encodeJpeg({
+        width: 16,
+        height: 16,
+        progressive: true,
+        dcSuccessive: true,
+        dcRefinements: 120,
+        components: [{ h: 1, v: 1, sample: () => 9 }],
+      }),
+      /unsupported JPEG \(more than 100 scans\)/,
+    ],
     ['a zero sampling factor', Buffer.concat([soi, seg(0xc0, [8, 0, 8, 0, 8, 1, 1, 0x01, 0])]), /corrupt JPEG \(sampling factors 0x1\)/],
     [
       'a frame of 0 pixels wide',

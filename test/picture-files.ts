@@ -347,6 +347,8 @@ export interface JpegSpec {
   progressive?: boolean;
   /** Progressive only: the DC sent in two steps (point transform 1, then the refinement bit). */
   dcSuccessive?: boolean;
+  /** How many times the DC refinement scan is written (1; more makes a file of many scans). */
+  dcRefinements?: number;
   restartInterval?: number;
   /** Quantiser (the same for every coefficient): 1 keeps the samples nearly exact. */
   quant?: number;
@@ -493,7 +495,7 @@ export function encodeJpeg(spec: JpegSpec): Buffer {
   } else {
     const al = spec.dcSuccessive ? 1 : 0;
     scan(all, 0, 0, 0, al, dcFirst(al));
-    if (spec.dcSuccessive) scan(all, 0, 0, 1, 0, (_ci, z) => w.bits(z[0] & 1, 1));
+    for (let i = 0; i < (spec.dcSuccessive ? (spec.dcRefinements ?? 1) : 0); i++) scan(all, 0, 0, 1, 0, (_ci, z) => w.bits(z[0] & 1, 1));
     for (const ci of all) {
       scan([ci], 1, 5, 0, 0, acBand(1, 5));
       scan([ci], 6, 63, 0, 0, acBand(6, 63));

@@ -17,6 +17,8 @@ import { checkDimensions, GreyCanvas, luma, megapixels, PictureProblem } from '.
 const corrupt = (why: string) => new PictureProblem(`corrupt JPEG (${why})`);
 const unsupported = (why: string) => new PictureProblem(`unsupported JPEG (${why})`);
 
+/** Scans a picture may have; encoders write at most a few dozen (libjpeg's progressive script: 10). */
+const MAX_SCANS = 100;
 /** Bytes a JPEG's components may take while decoding (planes and progressive coefficients). */
 const MEMORY_BUDGET = 256e6;
 
@@ -424,6 +426,8 @@ export function decodeJpeg(data: Uint8Array): GreyCanvas {
       case 0xda: {
         if (!frame) throw corrupt('image data before the frame header');
         if (!canvas) canvas = prepare(frame, adobe, jfif);
+        // Each scan passes over every block: a file of thousands of scans would take minutes (libjpeg-turbo limits them too).
+        if (scans >= MAX_SCANS) throw unsupported(`more than ${MAX_SCANS} scans`);
         pos = decodeScan(frame, seg, pos);
         scans++;
         break;

@@ -33,20 +33,33 @@ export function bufferSource(bytes: Uint8Array): ByteSource {
   return { size: bytes.length, read: async (position, length) => bytes.subarray(position, Math.min(bytes.length, position + length)) };
 }
 
+/** Bytes a file source reads ahead, so that the many small reads of chunk headers cost no system call each. */
+const READ_AHEAD = 1 << 20;
+
 /** A file read in pieces; the caller closes the handle. */
 export function fileSource(handle: fs.promises.FileHandle, size: number): ByteSource {
+  let window: Buffer = Buffer.alloc(0);
+  let windowStart = 0;
+  const readAt = async (position: number, n: number): Promise<Buffer> => {
+    const buf = Buffer.allocUnsafe(n);
+    let got = 0;
+    while (got < n) {
+      const { bytesRead } = await handle.read(buf, got, n - got, position + got);
+      if (bytesRead === 0) break;
+      got += bytesRead;
+    }
+    return buf.subarray(0, got);
+  };
   return {
     size,
     async read(position, length) {
       const n = Math.max(0, Math.min(length, size - position));
-      const buf = Buffer.allocUnsafe(n);
-      let got = 0;
-      while (got < n) {
-        const { bytesRead } = await handle.read(buf, got, n - got, position + got);
-        if (bytesRead === 0) break;
-        got += bytesRead;
+      if (n >= READ_AHEAD) return readAt(position, n);
+      if (position < windowStart || position + n > windowStart + window.length) {
+        window = await readAt(position, Math.min(READ_AHEAD, size - position));
+        windowStart = position;
       }
-      return buf.subarray(0, got);
+      return window.subarray(position - windowStart, Math.min(window.length, position - windowStart + n));
     },
   };
 }

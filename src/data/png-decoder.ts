@@ -10,6 +10,8 @@ import { ByteSource, checkDimensions, GreyCanvas, luma, PictureProblem } from '.
 const SIGNATURE = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
 /** Ancillary chunks passed over before the picture is given up (libpng keeps at most 1000 unknown ones). */
 const MAX_SKIPPED_CHUNKS = 10000;
+/** Chunks of any kind before the picture is given up (libpng writes image data in chunks of 8 kB: 40 000 for the largest picture allowed). */
+const MAX_CHUNKS = 200_000;
 /** Bytes read from the file at once. */
 const PIECE = 1 << 20;
 
@@ -335,7 +337,8 @@ export async function decodePng(src: ByteSource): Promise<GreyCanvas> {
   let idatEnded = false;
   let truncated = false;
   let skipped = 0;
-  for (;;) {
+  for (let chunks = 0; ; chunks++) {
+    if (chunks > MAX_CHUNKS) throw corrupt(`more than ${MAX_CHUNKS} chunks`);
     const ch = await src.read(pos, 8);
     if (ch.length < 8) {
       truncated = true;
