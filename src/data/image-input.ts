@@ -124,7 +124,9 @@ export async function decodePicture(src: ByteSource, name: string): Promise<Grey
     return canvas;
   } catch (err) {
     if (err instanceof PictureProblem) throw runtimeError(`${name}: ${err.message}`);
-    if (err instanceof RangeError) throw runtimeError(`${name}: too large to decode (${err.message})`);
+    // The limits keep every allocation small; should one fail all the same (a machine short of memory), it is this picture's problem.
+    if (err instanceof RangeError && /allocation failed/i.test(err.message))
+      throw runtimeError(`${name}: too large to decode (${err.message})`);
     throw err;
   }
 }

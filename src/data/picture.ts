@@ -54,6 +54,7 @@ export function fileSource(handle: fs.promises.FileHandle, size: number): ByteSo
     size,
     async read(position, length) {
       const n = Math.max(0, Math.min(length, size - position));
+      if (n === 0) return Buffer.alloc(0);
       if (n >= READ_AHEAD) return readAt(position, n);
       if (position < windowStart || position + n > windowStart + window.length) {
         window = await readAt(position, Math.min(READ_AHEAD, size - position));

@@ -96,8 +96,6 @@ export function openTrainedRun(
 ): { manifest: RunManifest; config: RunManifest['config']; modelDir: string } {
   if (!fs.existsSync(dir) || !fs.statSync(dir).isDirectory()) throw usageError(`${dir}: no such run directory`);
   if (!fs.existsSync(path.join(dir, MANIFEST_FILE))) throw usageError(`${dir} is not a lenet run (no config.json)`);
-  checkInferenceConfig(path.join(dir, MANIFEST_FILE));
-  const manifest = readManifest(dir);
   const modelDir = path.join(dir, MODEL_DIR);
   if (!fs.existsSync(path.join(modelDir, 'model.json')))
     throw new LenetError(`${dir} has no saved model (the run did not finish)`, noModelExitCode);
@@ -109,6 +107,9 @@ export function openTrainedRun(
       noModelExitCode,
     );
   }
+  // The folder holds a finished run's model: now its configuration, entry by entry, then as a whole.
+  checkInferenceConfig(path.join(dir, MANIFEST_FILE));
+  const manifest = readManifest(dir);
   return { manifest, config: manifest.config, modelDir };
 }
 
