@@ -1,5 +1,5 @@
 import { Command, CommanderError } from 'commander';
-import { LenetError } from './errors';
+import { LenetError, messageLine } from './errors';
 import { register as registerTrain } from './commands/train';
 import { register as registerCompare } from './commands/compare';
 import { register as registerEvaluate } from './commands/evaluate';
@@ -22,13 +22,16 @@ export function buildProgram(): Command {
     .exitOverride()
     .configureOutput({
       writeErr: (s) => process.stderr.write(s),
-      // One line: commander's suggestion ('(Did you mean --seeds?)') joins the message.
+      // One line: commander's suggestion ('(Did you mean --seeds?)') joins the message; a control
+      // character in what the user typed (an option's value, an unknown option) is shown escaped.
       outputError: (s, write) =>
         write(
-          `lenet: ${s
-            .replace(/^error: /, '')
-            .trim()
-            .replace(/\s*\n\s*/g, ' ')}\n`,
+          messageLine(
+            s
+              .replace(/^error: /, '')
+              .replace(/\n+$/, '')
+              .replace(/\n\(Did you mean/g, ' (Did you mean'),
+          ),
         ),
     });
   registerTrain(program);
@@ -57,12 +60,13 @@ export async function main(argv: string[]): Promise<void> {
       return;
     }
     if (err instanceof LenetError) {
-      process.stderr.write(`lenet: ${err.message}\n`);
+      process.stderr.write(messageLine(err.message));
       process.exitCode = err.exitCode;
       return;
     }
+    // Not ours (a bug, or a library's error): its first line, for LENET_DEBUG to show the rest.
     const message = err instanceof Error ? err.message.split('\n')[0] : String(err);
-    process.stderr.write(`lenet: ${message}\n`);
+    process.stderr.write(messageLine(message));
     if (process.env.LENET_DEBUG && err instanceof Error) process.stderr.write(`${err.stack}\n`);
     process.exitCode = 1;
   }

@@ -20,3 +20,23 @@ export function usageError(message: string): LenetError {
 export function runtimeError(message: string): LenetError {
   return new LenetError(message, 1);
 }
+
+/**
+ * A message as one line: every control character it carries — from a path, a file name, an option
+ * value or a file's contents — is shown escaped as JSON writes it (`\n`, `\r`, `\t`, `\u001b`), so a
+ * newline in `--out` or an ANSI sequence in a file name can neither break the line nor drive the
+ * terminal. C0 and C1 controls, DEL and the Unicode line and paragraph separators are escaped;
+ * everything else, backslashes included, is shown as it is.
+ */
+export function oneLine(message: string): string {
+  // eslint-disable-next-line no-control-regex
+  return message.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g, (c) => {
+    const named: Record<string, string> = { '\n': '\\n', '\r': '\\r', '\t': '\\t', '\b': '\\b', '\f': '\\f' };
+    return named[c] ?? `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`;
+  });
+}
+
+/** What lenet prints on stderr for a message: `lenet: <one line>` and a newline. */
+export function messageLine(message: string): string {
+  return `lenet: ${oneLine(message)}\n`;
+}

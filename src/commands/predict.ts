@@ -1,12 +1,10 @@
-import * as fs from 'node:fs';
 import { Command } from 'commander';
-import { LenetError, runtimeError } from '../errors';
-import { imageToMnist, MNIST_SIDE } from '../data/image-input';
+import { LenetError, messageLine, oneLine } from '../errors';
+import { pictureFileToMnist, MNIST_SIDE } from '../data/image-input';
 import { resizeImages } from '../data/resize';
-import { loadModel } from '../model/io';
+import { buildCheckedModel, openTrainedModel } from '../model/io';
 import { predictProbabilities } from '../model/predict';
 import { selectBackend } from '../backend/index';
-import { openTrainedRun } from '../rundir/run-folder';
 
 interface Prediction {
   file: string;
@@ -22,17 +20,6 @@ interface Failure {
   error: string;
 }
 
-function readImage(file: string): Buffer {
-  try {
-    return fs.readFileSync(file);
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    throw runtimeError(
-      `${file}: ${code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : `cannot read (${code ?? (err as Error).message})`}`,
-    );
-  }
-}
-
 /** `lenet predict RUN_DIR IMAGE...`: classify digit pictures with a run's saved model. */
 export function register(program: Command): void {
   program
@@ -43,13 +30,14 @@ export function register(program: Command): void {
     .option('--backend <name>', 'auto, native, cpu, tensorflow')
     .option('--json', 'print one JSON array: per image {file, predicted, confidence, probabilities, inverted} or {file, error}')
     .action(async (dir: string, images: string[], opts: { backend?: string; json?: boolean }) => {
-      const { config, modelDir } = openTrainedRun(dir, 2);
+      // The run and its model files are checked first: a broken run is one line before any picture is read.
+      const { config, files } = openTrainedModel(dir, 2);
       // Every picture is prepared first; one that cannot be read is reported, the others still classified.
       const results: Array<Prediction | Failure> = [];
       const ready: Array<{ index: number; input: Float32Array; inverted: boolean }> = [];
       for (const file of images) {
         try {
-          const digit = imageToMnist(readImage(file), file);
+          const digit = await pictureFileToMnist(file);
           const input = resizeImages(digit.pixels, 1, MNIST_SIDE, MNIST_SIDE, config.imageSize, config.resize);
           ready.push({ index: results.length, input, inverted: digit.inverted });
           results.push({ file, predicted: -1, confidence: 0, probabilities: [], inverted: digit.inverted });
@@ -60,7 +48,7 @@ export function register(program: Command): void {
       }
       if (ready.length > 0) {
         await selectBackend(opts.backend ?? 'auto', null);
-        const model = await loadModel(modelDir);
+        const model = buildCheckedModel(files);
         const pixels = config.imageSize * config.imageSize;
         const batch = new Float32Array(ready.length * pixels);
         ready.forEach((r, i) => batch.set(r.input, i * pixels));
@@ -73,7 +61,7 @@ export function register(program: Command): void {
           Object.assign(results[r.index], { predicted: top, confidence: p[top], probabilities: p });
         });
       }
-      for (const r of results) if ('error' in r) process.stderr.write(`lenet: ${r.file}: ${r.error}\n`);
+      for (const r of results) if ('error' in r) process.stderr.write(messageLine(`${r.file}: ${r.error}`));
       if (opts.json) {
         process.stdout.write(JSON.stringify(results, null, 2) + '\n');
       } else {
@@ -81,7 +69,7 @@ export function register(program: Command): void {
           if ('error' in r) continue;
           const all = r.probabilities.map((p, k) => `${k}:${p.toFixed(3)}`).join(' ');
           process.stdout.write(
-            `${r.file}: ${r.predicted} (${(100 * r.confidence).toFixed(1)}%)  ${all}${r.inverted ? '  [inverted]' : ''}\n`,
+            `${oneLine(r.file)}: ${r.predicted} (${(100 * r.confidence).toFixed(1)}%)  ${all}${r.inverted ? '  [inverted]' : ''}\n`,
           );
         }
       }

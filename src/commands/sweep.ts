@@ -1,7 +1,7 @@
 import * as path from 'node:path';
 import { Command } from 'commander';
 import { parseSeeds, RawOptions, readConfigFile, resolveTrainConfig } from '../config';
-import { usageError } from '../errors';
+import { usageError, messageLine } from '../errors';
 import { runGrid } from '../train/campaign';
 import { parseJobs } from '../train/workers';
 import { DEFAULT_GRID, GridCell, gridCells, gridSchedules, parseGrid, shardCells } from '../train/grid';
@@ -48,7 +48,9 @@ export function register(program: Command): void {
     const json = Boolean(opts.json);
     if (!quiet && !json) {
       process.stderr.write(
-        `lenet: sweep of ${acts.length}^3 = ${acts.length ** 3} schedules × ${seeds.length} seed(s)${shard.n > 1 ? `, shard ${shard.k}/${shard.n}: ${cells.length} of ${all.length} cells` : `: ${cells.length} cells`} into ${outDir}\n`,
+        messageLine(
+          `sweep of ${acts.length}^3 = ${acts.length ** 3} schedules × ${seeds.length} seed(s)${shard.n > 1 ? `, shard ${shard.k}/${shard.n}: ${cells.length} of ${all.length} cells` : `: ${cells.length} cells`} into ${outDir}`,
+        ),
       );
     }
     const stop = installStopHandlers();
@@ -66,7 +68,7 @@ export function register(program: Command): void {
         grid: { schedules: [...new Set(all.map((c) => c.label))], seeds },
       });
       if (results.stopped) {
-        process.stderr.write(`lenet: sweep stopped; finished cells are kept. Resume with: ${rerunCommand(outDir)}\n`);
+        process.stderr.write(messageLine(`sweep stopped; finished cells are kept. Resume with: ${rerunCommand(outDir)}`));
         process.exitCode = SIGNAL_EXIT_CODES[stop.signal() ?? 'SIGINT'];
         return;
       }
@@ -79,7 +81,7 @@ export function register(program: Command): void {
       };
       if (stop.stopRequested()) return stoppedBeforeOutputs();
       const c = collectRuns(outDir);
-      if (!quiet && !json) for (const w of c.warnings) process.stderr.write(`lenet: ${w}\n`);
+      if (!quiet && !json) for (const w of c.warnings) process.stderr.write(messageLine(w));
       const { rows, files } = writeSweepTable(outDir, c.groups);
       if (stop.stopRequested()) return stoppedBeforeOutputs();
       files.push(...(await writeHeatmap(outDir, c.groups)).files);

@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Command } from 'commander';
 import { resolveTrainConfig, TrainConfig } from '../config';
-import { usageError } from '../errors';
+import { usageError, messageLine } from '../errors';
 import { progressMode } from '../progress';
 import { runTraining } from '../train/run';
 import { CHECKPOINT_FILE, timestamp } from '../rundir/layout';
@@ -61,14 +61,14 @@ export function register(program: Command): void {
       if (resuming) {
         const done = readCompleteSummary(dir);
         if (done) {
-          process.stderr.write(`lenet: ${dir} is already complete (${done.epochs_run} epochs); nothing to resume\n`);
+          process.stderr.write(messageLine(`${dir} is already complete (${done.epochs_run} epochs); nothing to resume`));
           if (opts.json) process.stdout.write(JSON.stringify(summaryJson(done), null, 2) + '\n');
           else process.stdout.write(formatSummary(done, dir) + '\n');
           return;
         }
       }
       if (resuming && !fs.existsSync(path.join(dir, CHECKPOINT_FILE))) {
-        process.stderr.write(`lenet: ${dir} has no checkpoint yet; starting it from epoch 1\n`);
+        process.stderr.write(messageLine(`${dir} has no checkpoint yet; starting it from epoch 1`));
       }
       const stop = installStopHandlers();
       try {
@@ -82,7 +82,9 @@ export function register(program: Command): void {
         if (opts.json) process.stdout.write(JSON.stringify(summaryJson(summary), null, 2) + '\n');
         else if (summary.epochs_run > 0) process.stdout.write(formatSummary(summary, dir) + '\n');
         if (stopped) {
-          process.stderr.write(`lenet: stopped after epoch ${summary.epochs_run}; resume with: lenet train --resume ${shellQuote(dir)}\n`);
+          process.stderr.write(
+            messageLine(`stopped after epoch ${summary.epochs_run}; resume with: lenet train --resume ${shellQuote(dir)}`),
+          );
           process.exitCode = SIGNAL_EXIT_CODES[stop.signal() ?? 'SIGINT'];
         }
       } finally {

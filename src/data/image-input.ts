@@ -3,17 +3,33 @@
  * black whose bounding box is scaled to fit 20×20 (aspect kept) and which sits in a 28×28 field
  * with its centre of mass at the centre (LeCun, Cortes & Burges, "The MNIST database"; see
  * MNIST_CENTRE for where that centre really is).
+ *
+ * Every picture a user hands over goes through decodePicture, the one bounded path from bytes to
+ * pixels: the header is checked against the limits (picture.ts) before anything is decoded, the
+ * decoders write 8-bit grey (and alpha) row by row, transparency is resolved in place, and the
+ * steps after work on that one grey plane through a 256-entry table — no full-size copy in floats.
  * The run's own resize (28×28 → its image size) is the caller's next step.
  */
-import { PNG } from 'pngjs';
-import * as jpeg from 'jpeg-js';
+import * as fs from 'node:fs';
 import { runtimeError } from '../errors';
+import { decodeJpeg } from './jpeg-decoder';
+import { decodePng } from './png-decoder';
+import {
+  bufferSource,
+  ByteSource,
+  checkDimensions,
+  fileSource,
+  GreyCanvas,
+  MAX_INPUT_MEGAPIXELS,
+  MAX_JPEG_FILE_BYTES,
+  PictureProblem,
+} from './picture';
+
+export { MAX_INPUT_MEGAPIXELS };
 
 /** MNIST's field and the box its digits are fitted into. */
 export const MNIST_SIDE = 28;
 export const MNIST_BOX = 20;
-/** Larger pictures are refused before decoding: a digit needs no more, and a huge one could exhaust memory. */
-export const MAX_INPUT_MEGAPIXELS = 40;
 /**
  * Ink (after background removal, 0..1) above which a pixel belongs to the digit's bounding box:
  * low enough to keep the faint anti-aliased rim MNIST counts in its 20-pixel box (at 0.05, 85 %
@@ -28,20 +44,24 @@ export const MNIST_CENTRE = 14.5;
 /** A picture whose darkest and lightest ink differ by less than this (of 255) holds no digit. */
 const MIN_CONTRAST = 16;
 
+/** What is read from a pipe or a device, which cannot be read in pieces by position as a file is. */
+const MAX_STREAM_BYTES = MAX_JPEG_FILE_BYTES;
+
 const PNG_SIGNATURE = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
 
-export interface RgbaImage {
-  width: number;
-  height: number;
-  /** width × height × 4 bytes. */
-  data: Uint8Array;
-}
-
+/** A small picture of float values (the 20×20 fit, the 28×28 result): gray levels or ink 0..1. */
 export interface GrayImage {
   width: number;
   height: number;
-  /** width × height values; for gray levels 0..255, for ink 0..1. */
   pixels: Float32Array;
+}
+
+/** A picture's ink (0..1) without a copy: its grey plane and the ink of each of the 256 grey levels. */
+export interface InkImage {
+  width: number;
+  height: number;
+  grey: Uint8Array;
+  ink: Float32Array;
 }
 
 export interface MnistInput {
@@ -53,90 +73,148 @@ export interface MnistInput {
   height: number;
 }
 
-function formatOf(bytes: Uint8Array): 'png' | 'jpeg' | null {
-  if (bytes.length >= 8 && PNG_SIGNATURE.every((b, i) => bytes[i] === b)) return 'png';
-  if (bytes.length >= 3 && bytes[0] === 0xff && bytes[1] === 0xd8 && bytes[2] === 0xff) return 'jpeg';
+function formatOf(head: Uint8Array): 'png' | 'jpeg' | null {
+  if (head.length >= 8 && PNG_SIGNATURE.every((b, i) => head[i] === b)) return 'png';
+  if (head.length >= 3 && head[0] === 0xff && head[1] === 0xd8 && head[2] === 0xff) return 'jpeg';
   return null;
 }
 
-function firstLine(err: unknown): string {
-  return (err instanceof Error ? err.message : String(err)).split('\n')[0];
-}
-
-function checkDimensions(name: string, width: number, height: number): void {
-  if (!(width > 0 && height > 0)) throw runtimeError(`${name}: the image has no pixels (${width}x${height})`);
-  if (width * height > MAX_INPUT_MEGAPIXELS * 1e6) {
-    throw runtimeError(`${name}: ${width}x${height} is larger than ${MAX_INPUT_MEGAPIXELS} megapixels; scale it down first`);
-  }
-}
-
-/** Decodes PNG or JPEG bytes to RGBA; every problem is one runtime-error line naming the file. */
-export function decodeImage(bytes: Uint8Array, name: string): RgbaImage {
-  if (bytes.length === 0) throw runtimeError(`${name}: empty file`);
-  const format = formatOf(bytes);
-  if (format === null) throw runtimeError(`${name}: not a PNG or JPEG image`);
-  if (format === 'png') {
-    // IHDR follows the signature: length, "IHDR", width, height (big-endian).
-    if (bytes.length >= 24) checkDimensions(name, Buffer.from(bytes).readUInt32BE(16), Buffer.from(bytes).readUInt32BE(20));
-    let png: PNG;
-    try {
-      png = PNG.sync.read(Buffer.from(bytes));
-    } catch (err) {
-      // pngjs words a file that ends early as a stream problem.
-      const problem = /finished stream|unexpected end/i.test(firstLine(err)) ? 'the file ends early' : firstLine(err);
-      throw runtimeError(`${name}: corrupt PNG (${problem})`);
+/** Width and height from a JPEG's frame header (SOFn), read segment by segment; null when none comes before the image data. */
+async function jpegFrameSize(src: ByteSource): Promise<{ width: number; height: number } | null> {
+  let pos = 2;
+  for (let segments = 0; segments < 10000; segments++) {
+    const m = await src.read(pos, 9);
+    if (m.length < 4 || m[0] !== 0xff) return null;
+    const marker = m[1];
+    if (marker === 0xff) {
+      pos++;
+      continue;
     }
-    checkDimensions(name, png.width, png.height);
-    return { width: png.width, height: png.height, data: new Uint8Array(png.data.buffer, png.data.byteOffset, png.data.length) };
+    if (marker === 0xda || marker === 0xd9) return null;
+    if (marker >= 0xc0 && marker <= 0xcf && marker !== 0xc4 && marker !== 0xc8 && marker !== 0xcc) {
+      if (m.length < 9) return null;
+      return { height: (m[5] << 8) | m[6], width: (m[7] << 8) | m[8] };
+    }
+    pos += 2 + ((m[2] << 8) | m[3]);
   }
-  let img: { width: number; height: number; data: Uint8Array };
-  try {
-    img = jpeg.decode(bytes, { useTArray: true, formatAsRGBA: true, maxResolutionInMP: MAX_INPUT_MEGAPIXELS, maxMemoryUsageInMB: 1024 });
-  } catch (err) {
-    throw runtimeError(`${name}: corrupt JPEG (${firstLine(err)})`);
-  }
-  checkDimensions(name, img.width, img.height);
-  if (img.data.length !== img.width * img.height * 4)
-    throw runtimeError(`${name}: corrupt JPEG (${img.data.length} bytes of pixels for ${img.width}x${img.height})`);
-  return img;
+  return null;
 }
 
 /**
- * Gray levels 0..255 (ITU-R BT.601 luma), with transparent pixels composited on white: a digit
- * drawn on a transparent canvas is a dark digit on a light page, as it looks in any viewer.
+ * The one bounded path from a user's picture to pixels: PNG or JPEG bytes → 8-bit grey, with
+ * transparency resolved (resolveTransparency). Every problem is one runtime-error line naming the picture.
  */
-export function toGray(img: RgbaImage): GrayImage {
-  const n = img.width * img.height;
-  const pixels = new Float32Array(n);
-  for (let i = 0; i < n; i++) {
-    const r = img.data[4 * i];
-    const g = img.data[4 * i + 1];
-    const b = img.data[4 * i + 2];
-    const a = img.data[4 * i + 3] / 255;
-    pixels[i] = a * (0.299 * r + 0.587 * g + 0.114 * b) + (1 - a) * 255;
+export async function decodePicture(src: ByteSource, name: string): Promise<GreyCanvas> {
+  if (src.size === 0) throw runtimeError(`${name}: empty file`);
+  const format = formatOf(await src.read(0, 8));
+  if (format === null) throw runtimeError(`${name}: not a PNG or JPEG image`);
+  try {
+    let canvas: GreyCanvas;
+    if (format === 'png') canvas = await decodePng(src);
+    else {
+      // The frame header first: a picture over the limits is refused before its data are read.
+      const size = await jpegFrameSize(src);
+      if (size) checkDimensions('JPEG', size.width, size.height);
+      if (src.size > MAX_JPEG_FILE_BYTES) {
+        throw new PictureProblem(`too large (a JPEG file of ${Math.ceil(src.size / 1e6)} MB, limit ${MAX_JPEG_FILE_BYTES / 1e6} MB)`);
+      }
+      canvas = decodeJpeg(await src.read(0, src.size));
+    }
+    resolveTransparency(canvas);
+    return canvas;
+  } catch (err) {
+    if (err instanceof PictureProblem) throw runtimeError(`${name}: ${err.message}`);
+    // The limits keep every allocation small; should one fail all the same (a machine short of memory), it is this picture's problem.
+    if (err instanceof RangeError && /allocation failed/i.test(err.message))
+      throw runtimeError(`${name}: too large to decode (${err.message})`);
+    throw err;
   }
-  return { width: img.width, height: img.height, pixels };
 }
 
-function median(values: Float32Array): number {
-  const sorted = Float32Array.from(values).sort();
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+/** The k-th smallest (from 0) of the values counted in a 256-bin histogram. */
+function kthOf(hist: Float64Array | Uint32Array, k: number): number {
+  let seen = 0;
+  for (let v = 0; v < 256; v++) {
+    seen += hist[v];
+    if (seen > k) return v;
+  }
+  return 255;
 }
 
-/** The pixels of the outermost ring (the background, for a digit that does not touch the edge). */
-function borderPixels(img: GrayImage): Float32Array {
-  const { width: w, height: h, pixels } = img;
-  const out: number[] = [];
-  for (let x = 0; x < w; x++) {
-    out.push(pixels[x]);
-    if (h > 1) out.push(pixels[(h - 1) * w + x]);
+/** The median of a 256-bin histogram of `count` values (the mean of the middle two for an even count). */
+function histogramMedian(hist: Uint32Array, count: number): number {
+  const mid = count >> 1;
+  return count % 2 ? kthOf(hist, mid) : (kthOf(hist, mid - 1) + kthOf(hist, mid)) / 2;
+}
+
+/** Calls fn with the index of every pixel of the picture's outermost ring, each once. */
+function forEachBorderPixel(width: number, height: number, fn: (i: number) => void): void {
+  for (let x = 0; x < width; x++) {
+    fn(x);
+    if (height > 1) fn((height - 1) * width + x);
   }
-  for (let y = 1; y < h - 1; y++) {
-    out.push(pixels[y * w]);
-    if (w > 1) out.push(pixels[y * w + w - 1]);
+  for (let y = 1; y < height - 1; y++) {
+    fn(y * width);
+    if (width > 1) fn(y * width + width - 1);
   }
-  return Float32Array.from(out);
+}
+
+/**
+ * Resolves transparency in place, compositing every pixel on one background grey B:
+ * - when the picture's outer ring is mostly transparent, the transparent canvas is the background
+ *   and the visible pixels are the strokes: B is white for dark strokes and black for light ones
+ *   (their median grey, weighted by opacity, decides), so black, white or coloured digits on a
+ *   transparent canvas all stand out, and semi-transparent anti-aliasing becomes the grey rim it is;
+ * - when the ring is mostly opaque, the picture carries its own paper: transparent pixels (rounded
+ *   corners, holes) take the paper's grey, the median of the ring's opaque pixels.
+ */
+export function resolveTransparency(canvas: GreyCanvas): void {
+  const { grey, alpha, width, height } = canvas;
+  if (!alpha) return;
+  const ringAlpha = new Uint32Array(256);
+  const ringGrey = new Uint32Array(256);
+  let ring = 0;
+  let ringOpaque = 0;
+  forEachBorderPixel(width, height, (i) => {
+    ringAlpha[alpha[i]]++;
+    ring++;
+    if (alpha[i] >= 128) {
+      ringGrey[grey[i]]++;
+      ringOpaque++;
+    }
+  });
+  let background: number;
+  if (histogramMedian(ringAlpha, ring) < 128) {
+    // Opacity summed per grey level (each bin stays below 2^53: 40 M pixels × 255).
+    const strokes = new Float64Array(256);
+    const n = grey.length;
+    for (let i = 0; i < n; i++) {
+      const a = alpha[i];
+      if (a !== 0) strokes[grey[i]] += a;
+    }
+    let weight = 0;
+    for (let v = 0; v < 256; v++) weight += strokes[v];
+    // A weighted median: the grey level below which half the opacity lies.
+    let strokeGrey = 0;
+    let seen = 0;
+    for (let v = 0; v < 256 && weight > 0; v++) {
+      seen += strokes[v];
+      if (seen >= weight / 2) {
+        strokeGrey = v;
+        break;
+      }
+    }
+    background = weight === 0 || strokeGrey < 128 ? 255 : 0;
+  } else {
+    background = Math.round(histogramMedian(ringGrey, ringOpaque));
+  }
+  // grey = (a·g + (255 − a)·B) / 255, rounded; B may be a fraction (a median), so its part is taken once per alpha.
+  const behind = Float64Array.from({ length: 256 }, (_, a) => (255 - a) * background + 127.5);
+  for (let i = 0, n = grey.length; i < n; i++) {
+    const a = alpha[i];
+    if (a !== 255) grey[i] = ((a * grey[i] + behind[a]) / 255) | 0;
+  }
+  canvas.alpha = null;
 }
 
 /**
@@ -144,38 +222,57 @@ function borderPixels(img: GrayImage): Float32Array {
  * then stretched so the background is 0 and the strongest stroke 1. MNIST stores white digits on
  * exact black; a photo's grey paper would otherwise read as faint ink everywhere.
  */
-export function toInk(gray: GrayImage, name = 'image'): { ink: GrayImage; inverted: boolean } {
-  const background = median(borderPixels(gray));
+export function toInk(gray: { width: number; height: number; grey: Uint8Array }, name = 'image'): { ink: InkImage; inverted: boolean } {
+  const { width, height, grey } = gray;
+  const hist = new Uint32Array(256);
+  let ring = 0;
+  forEachBorderPixel(width, height, (i) => {
+    hist[grey[i]]++;
+    ring++;
+  });
+  const background = histogramMedian(hist, ring);
   const inverted = background > 127.5;
-  const n = gray.pixels.length;
-  const raw = new Float32Array(n);
+  const present = new Uint8Array(256);
+  for (let i = 0; i < grey.length; i++) present[grey[i]] = 1;
   let max = 0;
-  for (let i = 0; i < n; i++) {
-    raw[i] = inverted ? 255 - gray.pixels[i] : gray.pixels[i];
-    if (raw[i] > max) max = raw[i];
-  }
+  for (let g = 0; g < 256; g++) if (present[g]) max = Math.max(max, inverted ? 255 - g : g);
   const bg = inverted ? 255 - background : background;
   if (max - bg < MIN_CONTRAST) throw runtimeError(`${name}: no digit found (the image is blank or has almost no contrast)`);
-  const pixels = new Float32Array(n);
-  for (let i = 0; i < n; i++) pixels[i] = Math.max(0, (raw[i] - bg) / (max - bg));
-  return { ink: { width: gray.width, height: gray.height, pixels }, inverted };
+  const ink = new Float32Array(256);
+  for (let g = 0; g < 256; g++) ink[g] = Math.max(0, ((inverted ? 255 - g : g) - bg) / (max - bg));
+  return { ink: { width, height, grey, ink }, inverted };
+}
+
+/** An ink image of a small float picture (tests, and values already 0..1): its levels rounded to 1/255. */
+export function inkOf(img: GrayImage): InkImage {
+  const grey = Uint8Array.from(img.pixels, (v) => Math.round(Math.min(1, Math.max(0, v)) * 255));
+  return { width: img.width, height: img.height, grey, ink: Float32Array.from({ length: 256 }, (_, g) => g / 255) };
 }
 
 /** The smallest rectangle holding every pixel with ink above the threshold, or null. */
-export function inkBoundingBox(ink: GrayImage, threshold = INK_THRESHOLD): { x: number; y: number; width: number; height: number } | null {
+export function inkBoundingBox(img: InkImage, threshold = INK_THRESHOLD): { x: number; y: number; width: number; height: number } | null {
+  const inked = new Uint8Array(256);
+  for (let g = 0; g < 256; g++) inked[g] = img.ink[g] > threshold ? 1 : 0;
+  const { width, height, grey } = img;
   let x0 = Infinity;
   let y0 = Infinity;
   let x1 = -1;
   let y1 = -1;
-  for (let y = 0; y < ink.height; y++) {
-    for (let x = 0; x < ink.width; x++) {
-      if (ink.pixels[y * ink.width + x] > threshold) {
-        if (x < x0) x0 = x;
-        if (x > x1) x1 = x;
-        if (y < y0) y0 = y;
-        if (y > y1) y1 = y;
+  for (let y = 0; y < height; y++) {
+    const row = y * width;
+    let first = -1;
+    let last = -1;
+    for (let x = 0; x < width; x++) {
+      if (inked[grey[row + x]]) {
+        if (first < 0) first = x;
+        last = x;
       }
     }
+    if (first < 0) continue;
+    if (first < x0) x0 = first;
+    if (last > x1) x1 = last;
+    if (y < y0) y0 = y;
+    y1 = y;
   }
   return x1 < 0 ? null : { x: x0, y: y0, width: x1 - x0 + 1, height: y1 - y0 + 1 };
 }
@@ -186,7 +283,7 @@ export function inkBoundingBox(ink: GrayImage, threshold = INK_THRESHOLD): { x: 
  * picture fade to grey rather than vanish or alias.
  */
 export function resampleArea(
-  src: GrayImage,
+  src: InkImage,
   box: { x: number; y: number; width: number; height: number },
   outW: number,
   outH: number,
@@ -194,6 +291,7 @@ export function resampleArea(
   const out = new Float32Array(outW * outH);
   const sx = box.width / outW;
   const sy = box.height / outH;
+  const { grey, ink, width } = src;
   for (let oy = 0; oy < outH; oy++) {
     const fy0 = box.y + oy * sy;
     const fy1 = fy0 + sy;
@@ -207,7 +305,7 @@ export function resampleArea(
         for (let x = Math.floor(fx0); x < Math.ceil(fx1); x++) {
           const wx = Math.min(fx1, x + 1) - Math.max(fx0, x);
           if (wx <= 0) continue;
-          sum += wx * wy * src.pixels[y * src.width + x];
+          sum += wx * wy * ink[grey[y * width + x]];
         }
       }
       out[oy * outW + ox] = sum / (sx * sy);
@@ -238,7 +336,7 @@ export function centreOfMass(img: GrayImage): { x: number; y: number } {
  * shifted by whole pixels so its centre of mass lands nearest pixel (14, 14), where MNIST's are.
  * An MNIST digit passed through comes back (nearly always exactly) as it was. Returns 28×28 bytes.
  */
-export function fitLikeMnist(ink: GrayImage, name = 'image'): Uint8Array {
+export function fitLikeMnist(ink: InkImage, name = 'image'): Uint8Array {
   const box = inkBoundingBox(ink);
   if (box === null) throw runtimeError(`${name}: no digit found (the image is blank)`);
   const scale = MNIST_BOX / Math.max(box.width, box.height);
@@ -263,9 +361,65 @@ export function fitLikeMnist(ink: GrayImage, name = 'image'): Uint8Array {
   return out;
 }
 
-/** A PNG or JPEG file's bytes → a 28×28 MNIST-style digit. `name` is used in error messages. */
-export function imageToMnist(bytes: Uint8Array, name: string): MnistInput {
-  const rgba = decodeImage(bytes, name);
-  const { ink, inverted } = toInk(toGray(rgba), name);
-  return { pixels: fitLikeMnist(ink, name), inverted, width: rgba.width, height: rgba.height };
+async function toMnist(src: ByteSource, name: string): Promise<MnistInput> {
+  const canvas = await decodePicture(src, name);
+  const { ink, inverted } = toInk(canvas, name);
+  return { pixels: fitLikeMnist(ink, name), inverted, width: canvas.width, height: canvas.height };
+}
+
+/** PNG or JPEG bytes already in memory → a 28×28 MNIST-style digit. `name` is used in error messages. */
+export function imageToMnist(bytes: Uint8Array, name: string): Promise<MnistInput> {
+  return toMnist(bufferSource(bytes), name);
+}
+
+/** A picture file → a 28×28 MNIST-style digit; the file is read in pieces (a PNG) or whole up to a limit (a JPEG). */
+export async function pictureFileToMnist(file: string): Promise<MnistInput> {
+  let handle: fs.promises.FileHandle;
+  try {
+    handle = await fs.promises.open(file, 'r');
+  } catch (err) {
+    throw unreadable(file, err);
+  }
+  try {
+    let stat: fs.Stats;
+    try {
+      stat = await handle.stat();
+    } catch (err) {
+      throw unreadable(file, err);
+    }
+    if (stat.isDirectory()) throw unreadable(file, Object.assign(new Error('is a directory'), { code: 'EISDIR' }));
+    // A pipe or a device (`<(curl …)`, /dev/stdin) cannot be read by position: its bytes are taken up to a limit.
+    const src = stat.isFile() ? fileSource(handle, stat.size) : bufferSource(await readStream(handle, file));
+    return await toMnist(src, file);
+  } catch (err) {
+    // A read that fails on the way (EIO, a file truncated under us) is this picture's problem only.
+    if (err instanceof Error && typeof (err as NodeJS.ErrnoException).code === 'string' && err.name !== 'LenetError')
+      throw unreadable(file, err);
+    throw err;
+  } finally {
+    await handle.close();
+  }
+}
+
+/** The bytes of a pipe or device, refused as soon as they cannot be a picture or pass MAX_STREAM_BYTES. */
+async function readStream(handle: fs.promises.FileHandle, name: string): Promise<Uint8Array> {
+  const parts: Buffer[] = [];
+  let total = 0;
+  for (;;) {
+    const buf = Buffer.allocUnsafe(1 << 20);
+    const { bytesRead } = await handle.read(buf, 0, buf.length, null);
+    if (bytesRead === 0) break;
+    parts.push(buf.subarray(0, bytesRead));
+    total += bytesRead;
+    if (total >= 8 && parts.length === 1 && formatOf(parts[0]) === null) throw runtimeError(`${name}: not a PNG or JPEG image`);
+    if (total > MAX_STREAM_BYTES) throw runtimeError(`${name}: too large (more than ${MAX_STREAM_BYTES / 1e6} MB from a pipe or device)`);
+  }
+  return Buffer.concat(parts);
+}
+
+function unreadable(file: string, err: unknown) {
+  const code = (err as NodeJS.ErrnoException).code;
+  return runtimeError(
+    `${file}: ${code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : `cannot read (${code ?? (err as Error).message})`}`,
+  );
 }

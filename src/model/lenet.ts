@@ -58,3 +58,71 @@ export function buildLenet(arch: Arch, schedule: Schedule, imageSize: number, se
   model.add(tf.layers.dense({ name: LAYER_NAMES.output, units: 10, activation: 'softmax', kernelInitializer: init(4) }));
   return model;
 }
+
+/** One layer of the model as its saved topology (model.json) must describe it, with its weights' shapes. */
+export interface LayerLayout {
+  className: 'Conv2D' | 'Activation' | 'MaxPooling2D' | 'Flatten' | 'Dense';
+  name: string;
+  /** The topology's config entries that decide what the layer computes. */
+  config: Record<string, unknown>;
+  /** Its weights, named as model.json's manifest names them (`conv1/kernel`), with their shapes. */
+  weights: Array<{ name: string; shape: number[] }>;
+}
+
+/**
+ * What buildLenet builds, layer by layer, without building it (no tfjs): checked against a saved
+ * model.json before tfjs reads it, so a model that does not belong to its config.json is refused in
+ * one line instead of failing inside tfjs. A test keeps this in step with buildLenet.
+ */
+export function lenetLayout(arch: Arch, schedule: Schedule, imageSize: number): LayerLayout[] {
+  const k = arch.kernelSize;
+  const p = arch.poolSize;
+  const side1 = Math.floor((imageSize - k + 1) / p);
+  const side2 = Math.floor((side1 - k + 1) / p);
+  const conv = (name: string, inChannels: number, filters: number, extra: Record<string, unknown> = {}): LayerLayout => ({
+    className: 'Conv2D',
+    name,
+    config: {
+      filters,
+      kernel_size: [k, k],
+      strides: [1, 1],
+      padding: 'valid',
+      dilation_rate: [1, 1],
+      activation: 'linear',
+      use_bias: true,
+      ...extra,
+    },
+    weights: [
+      { name: `${name}/kernel`, shape: [k, k, inChannels, filters] },
+      { name: `${name}/bias`, shape: [filters] },
+    ],
+  });
+  const act = (name: string, activation: string): LayerLayout => ({ className: 'Activation', name, config: { activation }, weights: [] });
+  const pool = (name: string): LayerLayout => ({
+    className: 'MaxPooling2D',
+    name,
+    config: { pool_size: [p, p], strides: [p, p], padding: 'valid' },
+    weights: [],
+  });
+  const dense = (name: string, inputs: number, units: number, activation: string): LayerLayout => ({
+    className: 'Dense',
+    name,
+    config: { units, activation, use_bias: true },
+    weights: [
+      { name: `${name}/kernel`, shape: [inputs, units] },
+      { name: `${name}/bias`, shape: [units] },
+    ],
+  });
+  return [
+    conv(LAYER_NAMES.conv1, 1, arch.conv1Filters, { batch_input_shape: [null, imageSize, imageSize, 1] }),
+    act(LAYER_NAMES.act1, schedule[0]),
+    pool(LAYER_NAMES.pool1),
+    conv(LAYER_NAMES.conv2, arch.conv1Filters, arch.conv2Filters),
+    act(LAYER_NAMES.act2, schedule[1]),
+    pool(LAYER_NAMES.pool2),
+    { className: 'Flatten', name: LAYER_NAMES.flatten, config: {}, weights: [] },
+    dense(LAYER_NAMES.dense, side2 * side2 * arch.conv2Filters, arch.denseUnits, 'linear'),
+    act(LAYER_NAMES.act3, schedule[2]),
+    dense(LAYER_NAMES.output, arch.denseUnits, 10, 'softmax'),
+  ];
+}

@@ -4,7 +4,9 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { featureMapSize, RESIZE_MODES } from '../config';
 import { LenetError, runtimeError, usageError } from '../errors';
+import { readJson } from './atomic';
 import { readCampaignFile, CampaignFile } from './campaign-file';
 import { EPOCHS_FILE, EpochRow, readEpochsCsv } from './epochs';
 import { findRunDirs, MODEL_DIR } from './layout';
@@ -96,7 +98,6 @@ export function openTrainedRun(
 ): { manifest: RunManifest; config: RunManifest['config']; modelDir: string } {
   if (!fs.existsSync(dir) || !fs.statSync(dir).isDirectory()) throw usageError(`${dir}: no such run directory`);
   if (!fs.existsSync(path.join(dir, MANIFEST_FILE))) throw usageError(`${dir} is not a lenet run (no config.json)`);
-  const manifest = readManifest(dir);
   const modelDir = path.join(dir, MODEL_DIR);
   if (!fs.existsSync(path.join(modelDir, 'model.json')))
     throw new LenetError(`${dir} has no saved model (the run did not finish)`, noModelExitCode);
@@ -108,5 +109,40 @@ export function openTrainedRun(
       noModelExitCode,
     );
   }
+  // The folder holds a finished run's model: now its configuration, entry by entry, then as a whole.
+  checkInferenceConfig(path.join(dir, MANIFEST_FILE));
+  const manifest = readManifest(dir);
   return { manifest, config: manifest.config, modelDir };
+}
+
+const ARCH_KEYS = ['conv1Filters', 'conv2Filters', 'kernelSize', 'poolSize', 'denseUnits'] as const;
+
+/**
+ * The entries of a run's config.json that inference builds the model and its inputs from, each
+ * checked with a message naming the file, the key and the value (readManifest checks the rest).
+ */
+function checkInferenceConfig(file: string): void {
+  const m = readJson(file);
+  const bad = (what: string) => runtimeError(`${file}: ${what}`);
+  const show = (v: unknown) => (v === undefined ? 'missing' : JSON.stringify(v));
+  const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+  if (!isObject(m) || !isObject(m.config)) throw bad('holds no run configuration ("config" is missing)');
+  const c = m.config;
+  const positive = (v: unknown) => typeof v === 'number' && Number.isInteger(v) && v > 0 && v <= 4096;
+  if (!positive(c.imageSize)) throw bad(`"config.imageSize" must be a whole number of pixels from 1 to 4096, got ${show(c.imageSize)}`);
+  if (!isObject(c.arch)) throw bad(`"config.arch" must be an object of layer sizes, got ${show(c.arch)}`);
+  for (const key of ARCH_KEYS) {
+    if (!positive(c.arch[key])) throw bad(`"config.arch.${key}" must be a whole number from 1 to 4096, got ${show(c.arch[key])}`);
+  }
+  const arch = c.arch as Record<(typeof ARCH_KEYS)[number], number>;
+  if (featureMapSize(arch, c.imageSize as number) < 1) {
+    throw bad(
+      `"config.arch" (kernel ${arch.kernelSize}, pool ${arch.poolSize}) leaves no feature map at imageSize ${c.imageSize as number}`,
+    );
+  }
+  if (!Array.isArray(c.schedule) || c.schedule.length !== 3 || !c.schedule.every((a) => typeof a === 'string')) {
+    throw bad(`"config.schedule" must list 3 activations (conv1, conv2, dense), got ${show(c.schedule)}`);
+  }
+  if (!(RESIZE_MODES as readonly unknown[]).includes(c.resize))
+    throw bad(`"config.resize" must be one of ${RESIZE_MODES.join(', ')}, got ${show(c.resize)}`);
 }
