@@ -1,6 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { TrainConfig } from '../config';
+import { TrainConfig } from '../options/types';
 import { loadTestImages, TestImages } from '../data/test-set';
 import { loadModel } from '../model/io';
 import { predictProbabilities } from '../model/predict';

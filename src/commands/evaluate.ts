@@ -7,20 +7,17 @@ import { selectBackend } from '../backend/index';
 import { emptyTally, tallyProbabilities } from '../train/loss';
 import { argmaxRows, confusionMatrix, perClassAccuracy, writeConfusion } from '../report/confusion';
 import { openTrainedRun } from '../rundir/run-folder';
+import { addOptions } from '../options/commander';
+import { optionValue } from '../options/parse';
 
 export function register(program: Command): void {
-  program
-    .command('evaluate')
+  addOptions(program.command('evaluate'), 'evaluate')
     .description("reload a run's saved model: test loss, accuracy, per-class accuracy, and the confusion matrix (confusion.csv/svg/png)")
     .argument('<run-dir>', 'a folder written by lenet train')
-    .option('--data-dir <dir>', 'MNIST files to evaluate on (default: those the run used)')
-    .option('--full-test-set', "all 10000 test images, even for a run trained with --limit (default: the run's own test slice)")
-    .option('--out <dir>', 'folder for confusion.csv/svg/png (default: the run folder)')
-    .option('--backend <name>', 'auto, native, cpu, tensorflow')
-    .option('--json', 'print the result as JSON')
     .action(async (dir: string, opts: Record<string, unknown>) => {
+      const backend = optionValue('backend', opts.backend);
       const { manifest, config, modelDir } = openTrainedRun(dir);
-      await selectBackend(String(opts.backend ?? 'auto'), null);
+      await selectBackend(backend, null);
       const dataDir = typeof opts.dataDir === 'string' ? opts.dataDir : (config.dataDir ?? undefined);
       // By default the same test images as the run's epochs, so its last test numbers are reproduced.
       const limit = opts.fullTestSet ? undefined : (config.limit ?? undefined);

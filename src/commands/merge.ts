@@ -3,16 +3,13 @@ import * as path from 'node:path';
 import { Command } from 'commander';
 import { usageError } from '../errors';
 import { mergeSweeps } from '../report/merge';
+import { addOptions } from '../options/commander';
 
 /** `lenet merge DIR... --out DIR`: one sweep folder, table and heatmap from several shard folders. */
 export function register(program: Command): void {
-  program
-    .command('merge')
+  addOptions(program.command('merge'), 'merge')
     .description('combine sweep shard folders (same protocol) into one folder with one ranked table and heatmap')
     .argument('<dirs...>', 'shard (or sweep/comparison) folders to merge')
-    .option('--out <dir>', 'the merged folder (required)')
-    .option('--quiet', 'print only the final line')
-    .option('--json', 'print the merge result as JSON')
     .action(async (dirs: string[], opts: { out?: string; quiet?: boolean; json?: boolean }) => {
       if (!opts.out) throw usageError('merge needs --out DIR');
       const result = await mergeSweeps(dirs, opts.out);

@@ -3,22 +3,20 @@ import { Command } from 'commander';
 import { writeReport } from '../report/report';
 import { collectRuns } from '../report/runs';
 import { analyseErrors } from './error-analysis';
+import { addOptions } from '../options/commander';
+import { optionValue } from '../options/parse';
 
 /** `lenet report DIR`: report.md + self-contained report.html with the table, charts, confusion matrices, gallery, protocol and verdicts. */
 export function register(program: Command): void {
-  program
-    .command('report')
+  addOptions(program.command('report'), 'report')
     .description(
       "write report.md and a self-contained report.html: table beside Table 2, charts, where each schedule errs, protocol, machine, and verdicts on Section 4's claims",
     )
     .argument('<dir>', 'a comparison, sweep or run folder (searched recursively for runs)')
-    .option('--out <dir>', 'folder for the report and its charts (default: DIR)')
-    .option('--backend <name>', 'backend that runs the saved models for the confusion matrices and gallery: auto, native, cpu, tensorflow')
-    .option('--quiet', 'print nothing but errors')
-    .option('--json', 'print the verdicts and files as JSON')
     .action(async (dir: string, opts: { out?: string; backend?: string; quiet?: boolean; json?: boolean }) => {
+      const backend = optionValue('backend', opts.backend);
       // The saved models are run here (report/ only draws): their predictions go in as plain arrays.
-      const errors = await analyseErrors(collectRuns(dir), opts.backend ?? 'auto');
+      const errors = await analyseErrors(collectRuns(dir), backend);
       const result = await writeReport(dir, opts.out ?? dir, errors);
       if (!opts.quiet && !opts.json) for (const w of [...result.warnings, ...errors.notes]) process.stderr.write(`lenet: ${w}\n`);
       if (opts.json) {

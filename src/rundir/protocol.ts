@@ -3,33 +3,24 @@
  * campaign folder, a merge and a report may put them side by side. Used by compare, sweep, merge
  * and report alike.
  *
- * Same protocol = same values of PROTOCOL_CONFIG_KEYS, same backend *that ran* (cells asked for
- * `auto` and `native` both ran on native and give bit-identical numbers) and the same data (by
- * SHA-256, wherever the files lie). What varies per cell (schedule, seed) and what is local to a
- * machine (the data folder's path, the thread count: kernels are bit-identical across thread counts,
- * the backend asked for) is not part of it.
+ * Same protocol = same values of the config keys whose role is `protocol` (TRAIN_CONFIG in
+ * options/types.ts gives each key its role), same backend *that ran* (cells asked for `auto` and
+ * `native` both ran on native and give bit-identical numbers) and the same data (by SHA-256,
+ * wherever the files lie). What varies per cell (schedule, seed) and what is local to a machine
+ * (the data folder's path, the thread count: kernels are bit-identical across thread counts, the
+ * backend asked for) is not part of it.
  */
-import { TrainConfig } from '../config';
+import { ConfigKeyOf, configKeysOf, TrainConfig } from '../options/types';
 import { RunManifest } from './manifest';
 
-export const PROTOCOL_CONFIG_KEYS = [
-  'arch',
-  'imageSize',
-  'optimizer',
-  'learningRate',
-  'epochs',
-  'batchSize',
-  'limit',
-  'resize',
-  'averageLast',
-  'loss',
-] as const;
+/** Config keys that decide what a run computes. */
+export const PROTOCOL_CONFIG_KEYS: readonly ConfigKeyOf<'protocol'>[] = configKeysOf('protocol');
 /** Config keys that vary from cell to cell of one campaign. */
-export const CELL_CONFIG_KEYS = ['schedule', 'scheduleLabel', 'seed'] as const;
+export const CELL_CONFIG_KEYS: readonly ConfigKeyOf<'cell'>[] = configKeysOf('cell');
 /** Config keys that say where and how a run ran, not what it computed (see the file comment). */
-export const LOCAL_CONFIG_KEYS = ['dataDir', 'threads', 'backend'] as const;
+export const LOCAL_CONFIG_KEYS: readonly ConfigKeyOf<'local'>[] = configKeysOf('local');
 
-export type Protocol = Pick<TrainConfig, (typeof PROTOCOL_CONFIG_KEYS)[number]> & {
+export type Protocol = Pick<TrainConfig, ConfigKeyOf<'protocol'>> & {
   /** The backend that ran. */
   backend: string;
   /** Data file name → SHA-256. */
@@ -38,7 +29,7 @@ export type Protocol = Pick<TrainConfig, (typeof PROTOCOL_CONFIG_KEYS)[number]> 
 
 /** What protocolOf reads: a manifest, or the same facts of a run about to start. */
 export interface ProtocolSource {
-  config: Pick<TrainConfig, (typeof PROTOCOL_CONFIG_KEYS)[number]>;
+  config: Pick<TrainConfig, ConfigKeyOf<'protocol'>>;
   backend: { name: string };
   data: { files: readonly { name: string; sha256: string }[] };
 }
