@@ -10,7 +10,7 @@
  * (the data folder's path, the thread count: kernels are bit-identical across thread counts, the
  * backend asked for) is not part of it.
  */
-import { ConfigKeyOf, configKeysOf, TrainConfig } from '../options/types';
+import { ConfigKeyOf, configKeysOf, TRAIN_CONFIG, TrainConfig } from '../options/types';
 import { RunManifest } from './manifest';
 
 /** Config keys that decide what a run computes. */
@@ -36,7 +36,9 @@ export interface ProtocolSource {
 
 export function protocolOf(manifest: ProtocolSource | RunManifest): Protocol {
   const p = {} as Record<string, unknown>;
-  for (const k of PROTOCOL_CONFIG_KEYS) p[k] = manifest.config[k] ?? null;
+  // A key an older config.json lacks was not an option yet: that run was trained as its default
+  // trains now (a new option's default keeps the old behaviour, bit for bit).
+  for (const k of PROTOCOL_CONFIG_KEYS) p[k] = manifest.config[k] ?? TRAIN_CONFIG[k].default;
   p.backend = manifest.backend.name;
   p.data = Object.fromEntries(manifest.data.files.map((f) => [f.name, f.sha256]));
   return p as Protocol;
