@@ -105,7 +105,10 @@ test('any option reads from text by its key; a bad value names the flag and list
   throwsLenet(() => parseOptionValue('loss', 'mse'), 2, /^--loss must be one of crossentropy, paper, got "mse"$/);
   throwsLenet(() => parseOptionValue('resize', 'nearest'), 2, /^--resize must be one of bilinear, pad, got "nearest"$/);
   throwsLenet(() => parseOptionValue('backend', 'gpu'), 2, /^--backend must be one of auto, native, cpu, tensorflow, got "gpu"$/);
-  throwsLenet(() => parseOptionValue('learningRate', '0.1'), 2, /^unknown option key "learningRate"; valid: activation, .*\blr\b/);
+  throwsLenet(() => parseOptionValue('rate', '0.1'), 2, /^unknown option "rate"; valid: activation, .*\blr\b/);
+  // The names an option goes by: its key, its flag, where it lands in config.json.
+  for (const name of ['lr', '--lr', 'learningRate']) assert.equal(parseOptionValue(name, '0.5'), 0.5, name);
+  for (const name of ['denseUnits', 'dense-units', 'arch.denseUnits']) assert.equal(parseOptionValue(name, '64'), 64, name);
   assert.deepEqual(parseOptionValue('activation', 'tanh-relu'), ['relu', 'tanh', 'relu']);
   assert.deepEqual(parseOptionValue('schedule', 'elu,tanh,swish'), ['elu', 'tanh', 'swish']);
   assert.deepEqual(parseOptionValue('activations', 'relu,sigmoid/tanh/relu'), [

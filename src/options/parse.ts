@@ -8,7 +8,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { usageError } from '../errors';
 import { parseNamedSchedule, parseScheduleList, parseScheduleSpec, scheduleLabel } from '../model/activations';
-import { CommandName, OPTION_ENTRIES, OPTIONS, OptionEntry, OptionId, Parser } from './table';
+import { CommandName, OPTION_ENTRIES, OPTIONS, OptionId, Parser } from './table';
 import { ActivationName, Arch, DEFAULT_ARCH, Schedule, Shard, ShardEngine, TRAIN_CONFIG, TrainConfigKey } from './types';
 
 /** The value a parser gives. */
@@ -51,10 +51,20 @@ export function isOptionId(key: string): key is OptionId {
   return Object.hasOwn(OPTIONS, key);
 }
 
-/** The table entry of a key; an unknown key is a usage error listing the valid ones. */
-export function optionEntry(key: string): OptionEntry {
-  if (!isOptionId(key)) throw usageError(`unknown option key "${key}"; valid: ${Object.keys(OPTIONS).join(', ')}`);
-  return OPTION_ENTRIES[key];
+/**
+ * The option a name means: its key (`lr`, `conv1Filters`), its flag with or without dashes
+ * (`--lr`, `conv1-filters`) or, where one option lands there, its place in TrainConfig
+ * (`learningRate`, `arch.conv1Filters`). An unknown name is a usage error listing the keys.
+ */
+export function findOption(name: string): OptionId {
+  if (isOptionId(name)) return name;
+  const ids = Object.keys(OPTIONS) as OptionId[];
+  const flag = name.startsWith('--') ? name : `--${name}`;
+  const byFlag = ids.find((id) => OPTION_ENTRIES[id].flag === flag);
+  if (byFlag) return byFlag;
+  const landing = ids.filter((id) => OPTION_ENTRIES[id].lands === name);
+  if (landing.length === 1) return landing[0];
+  throw usageError(`unknown option "${name}"; valid: ${ids.join(', ')}`);
 }
 
 /** How messages name an option: its flag, or for a key only a config file holds, the key. */
@@ -63,14 +73,15 @@ export function optionName(key: OptionId): string {
 }
 
 /**
- * Parses one value of the option `key` (a flag's text, or a config file's JSON value) by its
- * table entry; a bad value is a usage error naming the flag (and the valid values, where listed).
+ * Parses one value of the option `key` (see findOption for the names it goes by), from a flag's
+ * text or a config file's JSON value, by its table entry; a bad value is a usage error naming the
+ * flag (and the valid values, where listed).
  */
 export function parseOptionValue<K extends OptionId>(key: K, value: unknown): OptionValue<K>;
 export function parseOptionValue(key: string, value: unknown): unknown;
 export function parseOptionValue(key: string, value: unknown): unknown {
-  const entry = optionEntry(key);
-  return parseWith(entry.parse, optionName(key as OptionId), value);
+  const id = findOption(key);
+  return parseWith(OPTION_ENTRIES[id].parse, optionName(id), value);
 }
 
 /**

@@ -6,7 +6,7 @@
 import { usageError } from '../errors';
 import { scheduleLabel } from '../model/activations';
 import { parseOptionValue } from './parse';
-import { CommandName, ConfigPath, OPTION_ENTRIES, OptionEntry, OptionId } from './table';
+import { CommandName, ConfigPath, OPTION_ENTRIES, OptionEntry, OptionId, OptionRole } from './table';
 import { Arch, TRAIN_CONFIG, TrainConfig, TrainConfigKey } from './types';
 
 /** Raw option values as commander hands them over (strings) or as a JSON config holds them. */
@@ -18,7 +18,7 @@ const ENTRIES = Object.entries(OPTION_ENTRIES) as [OptionId, OptionEntry][];
 const LANDING = ENTRIES.filter(([, e]) => e.lands !== undefined) as [OptionId, OptionEntry & { lands: ConfigPath }][];
 
 /** The role of an option: TRAIN_CONFIG's for one that lands in the configuration, else its own. */
-export function roleOf(entry: OptionEntry): string {
+export function roleOf(entry: OptionEntry): OptionRole {
   return entry.lands !== undefined ? TRAIN_CONFIG[entry.lands.split('.')[0] as TrainConfigKey].role : entry.role;
 }
 
