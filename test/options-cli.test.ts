@@ -68,3 +68,10 @@ test('an empty file or folder name is refused, not taken as the current folder',
   refused(['compare', '--config', ''], /^lenet: --config needs a file or folder name/);
   assert.equal(fs.existsSync(out), false);
 });
+
+test('--lr reads decimal numbers only: 0x10 is refused, not trained as 16', () => {
+  const out = path.join(work, 'hex');
+  for (const bad of ['0x10', '0b1'])
+    refused(['train', '--lr', bad, '--limit', '100', '--epochs', '1', '--out', out], /^lenet: --lr must be a positive number/);
+  assert.equal(fs.existsSync(out), false);
+});

@@ -115,6 +115,18 @@ test('any option reads from text by its key; a bad value names the flag and list
     ['relu', 'relu', 'relu'],
     ['sigmoid', 'tanh', 'relu'],
   ]);
+  // Decimal numbers only: Number() alone reads "0x10" as 16.
+  for (const bad of ['0x10', '0b1', '0o7', '1e400', '1,5', '.', ''])
+    throwsLenet(() => parseOptionValue('lr', bad), 2, /^--lr must be a positive number/);
+  for (const [good, n] of [
+    ['1e-4', 0.0001],
+    ['.5', 0.5],
+    ['2.', 2],
+    ['+0.25', 0.25],
+    [' 3E-2 ', 0.03],
+  ] as const)
+    assert.equal(parseOptionValue('lr', good), n);
+  throwsLenet(() => parseOptionValue('shard', '1/9007199254740993'), 2, /N must be at most 9007199254740991/);
   assert.deepEqual(parseOptionValue('seeds', '3'), [1, 2, 3]);
   assert.deepEqual(parseOptionValue('shard', ' 2/3 '), { k: 2, n: 3 });
   assert.equal(parseOptionValue('shard', 'k8s'), 'k8s');

@@ -114,9 +114,10 @@ function parseWith(p: Parser, name: string, value: unknown): unknown {
     case 'int':
       return parseInteger(p, name, value);
     case 'positive-number': {
+      // Decimal only: Number() would also read "0x10" as 16 and "0b1" as 1.
+      const decimal = typeof value === 'number' || /^\+?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i.test(String(value).trim());
       const n = typeof value === 'number' ? value : Number(String(value).trim());
-      if (!Number.isFinite(n) || n <= 0 || String(value).trim() === '')
-        throw usageError(`${name} must be a positive number, got "${value}"`);
+      if (!decimal || !Number.isFinite(n) || n <= 0) throw usageError(`${name} must be a positive number, got "${value}"`);
       return n;
     }
     case 'enum':
@@ -230,7 +231,8 @@ function parseShard(name: string, value: unknown, engines: readonly ShardEngine[
   }
   const k = Number(m[1]);
   const n = Number(m[2]);
-  if (!Number.isSafeInteger(n) || n < 1) throw usageError(`${name} ${s}: N must be at least 1`);
+  if (n < 1) throw usageError(`${name} ${s}: N must be at least 1`);
+  if (!Number.isSafeInteger(n)) throw usageError(`${name} ${s}: N must be at most ${Number.MAX_SAFE_INTEGER}`);
   if (!Number.isSafeInteger(k) || k < 1 || k > n) throw usageError(`${name} ${s}: K must be from 1 to ${n}`);
   return { k, n };
 }
