@@ -4,8 +4,8 @@ import { parseNamedSchedule, parseScheduleList, parseScheduleSpec, scheduleLabel
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { DEFAULT_ARCH } from '../src/options/types';
-import { featureMapSize, resolveTrainConfig } from '../src/options/resolve';
+import { DEFAULT_ARCH, featureMapSize } from '../src/options/types';
+import { resolveTrainConfig } from '../src/options/resolve';
 import { parseSeeds, resolveArch } from '../src/options/parse';
 import { readConfigFile } from '../src/options/config-file';
 import { throwsLenet } from './helpers';

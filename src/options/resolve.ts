@@ -7,7 +7,7 @@ import { usageError } from '../errors';
 import { scheduleLabel } from '../model/activations';
 import { parseOptionValue } from './parse';
 import { CommandName, ConfigPath, OPTION_ENTRIES, OptionEntry, OptionId, OptionRole } from './table';
-import { Arch, TRAIN_CONFIG, TrainConfig, TrainConfigKey } from './types';
+import { Arch, featureMapSize, TRAIN_CONFIG, TrainConfig, TrainConfigKey } from './types';
 
 /** Raw option values as commander hands them over (strings) or as a JSON config holds them. */
 export type RawOptions = Record<string, unknown>;
@@ -20,14 +20,6 @@ const LANDING = ENTRIES.filter(([, e]) => e.lands !== undefined) as [OptionId, O
 /** The role of an option: TRAIN_CONFIG's for one that lands in the configuration, else its own. */
 export function roleOf(entry: OptionEntry): OptionRole {
   return entry.lands !== undefined ? TRAIN_CONFIG[entry.lands.split('.')[0] as TrainConfigKey].role : entry.role;
-}
-
-/** Size of the feature map after the two conv+pool stages; must stay positive. */
-export function featureMapSize(arch: Arch, imageSize: number): number {
-  const afterConv1 = imageSize - arch.kernelSize + 1;
-  const afterPool1 = Math.floor(afterConv1 / arch.poolSize);
-  const afterConv2 = afterPool1 - arch.kernelSize + 1;
-  return Math.floor(afterConv2 / arch.poolSize);
 }
 
 /** A fresh copy of the defaults (nothing shared with TRAIN_CONFIG), in config.json's order. */

@@ -69,6 +69,14 @@ export interface Arch {
 
 export const DEFAULT_ARCH: Readonly<Arch> = { conv1Filters: 6, conv2Filters: 16, kernelSize: 5, poolSize: 2, denseUnits: 120 };
 
+/** Size of the feature map after the two conv+pool stages of an architecture; must stay positive. */
+export function featureMapSize(arch: Arch, imageSize: number): number {
+  const afterConv1 = imageSize - arch.kernelSize + 1;
+  const afterPool1 = Math.floor(afterConv1 / arch.poolSize);
+  const afterConv2 = afterPool1 - arch.kernelSize + 1;
+  return Math.floor(afterConv2 / arch.poolSize);
+}
+
 /** Table 1 of the paper: Adam (TensorFlow's usual; the paper does not say), lr 0.0001, 20 rounds, batch 50, 36x36 images; equations 18-19 average the last 3 rounds. */
 export const PAPER_TABLE1 = {
   optimizer: 'adam',
