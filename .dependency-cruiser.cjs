@@ -3,6 +3,10 @@
  * commands → train, report, rundir; train → rundir, model, data, backend; report → rundir, model;
  * train and report never import each other; data and model know nothing of training; rundir owns
  * the on-disk formats and imports none of the layers above it; nothing imports commands.
+ * Options: src/options/types.ts (TrainConfig, the name lists, Table 1) imports nothing, so every
+ * layer may read it; the option table is data read by the rest of src/options/; the layers below
+ * commands and train see only the types; resolving raw options into a TrainConfig is for commands
+ * and train.
  */
 const layer = (name) => `^src/${name}/`;
 module.exports = {
@@ -15,6 +19,12 @@ module.exports = {
     { name: 'model-knows-no-training', severity: 'error', comment: 'model/ knows nothing of training or reports', from: { path: layer('model') }, to: { path: '^src/(train|report|commands|data)/' } },
     { name: 'backend-is-a-leaf', severity: 'error', comment: 'backend/ registers kernels; it knows nothing of runs', from: { path: layer('backend') }, to: { path: '^src/(train|report|commands|rundir|data|model)/' } },
     { name: 'nothing-imports-commands', severity: 'error', comment: 'commands are wired by src/cli.ts only', from: { path: '^src/', pathNot: '^src/(commands/|cli\\.ts$)' }, to: { path: layer('commands') } },
+    { name: 'option-types-import-nothing', severity: 'error', comment: 'src/options/types.ts is read by every layer: it imports nothing, so the layering holds through it', from: { path: '^src/options/types\\.ts$' }, to: {} },
+    { name: 'option-table-is-data', severity: 'error', comment: 'the option table is declarations: it reads the types module only', from: { path: '^src/options/table\\.ts$' }, to: { pathNot: '^src/options/types\\.ts$' } },
+    { name: 'lower-layers-see-option-types-only', severity: 'error', comment: 'rundir, backend, model, data, report (and inference) read the option types, never the table, the parsers or the resolution', from: { path: '^src/(rundir|backend|model|data|report|inference)/' }, to: { path: '^src/options/', pathNot: '^src/options/types\\.ts$' } },
+    { name: 'options-resolved-by-commands-and-train', severity: 'error', comment: 'raw options become a TrainConfig in commands/ and train/ only', from: { path: '^src/', pathNot: '^src/(commands|train|options)/' }, to: { path: '^src/options/(resolve|config-file)\\.ts$' } },
+    { name: 'options-below-commands', severity: 'error', comment: 'src/options/ reads flags and files into values; it knows nothing of training, runs, reports or backends', from: { path: '^src/options/' }, to: { path: '^src/(commands|train|report|rundir|backend|data|inference|cluster)/' } },
+    { name: 'no-config-module', severity: 'error', comment: 'src/config.ts is gone: types in src/options/types.ts, resolution in src/options/resolve.ts', from: {}, to: { path: '^src/config\\.ts$' } },
     { name: 'no-circular', severity: 'error', comment: 'modules import one way', from: { path: '^src/' }, to: { circular: true } },
   ],
   options: {

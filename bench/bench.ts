@@ -22,7 +22,7 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { DEFAULT_ARCH } from '../src/config';
+import { DEFAULT_ARCH } from '../src/options/types';
 import { loadMnist, locateMnist, MnistData } from '../src/data/mnist';
 import { buildLenet } from '../src/model/lenet';
 import { selectBackend } from '../src/backend/index';

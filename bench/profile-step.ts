@@ -18,7 +18,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { getKernelsForBackend, KernelFunc } from '@tensorflow/tfjs-core';
 import * as nativeBackend from '../src/backend/native';
-import { DEFAULT_ARCH } from '../src/config';
+import { DEFAULT_ARCH } from '../src/options/types';
 import { loadMnist } from '../src/data/mnist';
 import { parseNamedSchedule } from '../src/model/activations';
 import { buildLenet as buildCliLenet } from '../src/model/lenet';

@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import * as crypto from 'node:crypto';
 import * as os from 'node:os';
 import * as tf from '@tensorflow/tfjs';
-import { DEFAULT_ARCH } from '../src/config';
+import { DEFAULT_ARCH } from '../src/options/types';
 import { ImageSet, ResizedImageSet } from '../src/data/image-set';
 import { loadMnist } from '../src/data/mnist';
 import { resizeImages, ResizeMode } from '../src/data/resize';

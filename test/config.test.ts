@@ -4,7 +4,10 @@ import { parseNamedSchedule, parseScheduleList, parseScheduleSpec, scheduleLabel
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { parseSeeds, readConfigFile, resolveArch, resolveTrainConfig, featureMapSize, DEFAULT_ARCH } from '../src/config';
+import { DEFAULT_ARCH, featureMapSize } from '../src/options/types';
+import { resolveTrainConfig } from '../src/options/resolve';
+import { parseSeeds, resolveArch } from '../src/options/parse';
+import { readConfigFile } from '../src/options/config-file';
 import { throwsLenet } from './helpers';
 import { paperLossOf } from '../src/train/metrics';
 import { EpochRow, PAPER_LOSS_MINIMUM } from '../src/rundir/epochs';

@@ -5,7 +5,7 @@ import { runCli } from './helpers';
 import { selectBackend } from '../src/backend/index';
 import { loadMnist } from '../src/data/mnist';
 import { buildLenet } from '../src/model/lenet';
-import { DEFAULT_ARCH } from '../src/config';
+import { DEFAULT_ARCH } from '../src/options/types';
 import { createOptimizer } from '../src/train/optimizer';
 import { Rng } from '../src/train/rng';
 import { trainModel } from '../src/train/trainer';

@@ -144,12 +144,8 @@ test('sweep and compare: --shard slurm|k8s|auto outside an array, and bad --subm
       {},
       /^lenet: --shards 5: the compare has only 4 cell\(s\)/,
     ],
-    [
-      ['sweep', '--submit', 'slurm', '--shards', 'two', '--out', out],
-      {},
-      /^lenet: --shards must be a whole number of at least 1, got "two"/,
-    ],
-    [['sweep', '--submit', 'pbs', '--shards', '2', '--out', out], {}, /^lenet: option '--submit <engine>' argument 'pbs' is invalid/],
+    [['sweep', '--submit', 'slurm', '--shards', 'two', '--out', out], {}, /^lenet: --shards must be a positive integer, got "two"/],
+    [['sweep', '--submit', 'pbs', '--shards', '2', '--out', out], {}, /^lenet: --submit must be one of slurm, got "pbs"/],
   ];
   for (const [args, env, pattern] of cases) {
     const r = lenetWithEnv(args, { ...clean, ...env });

@@ -10,11 +10,14 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Writable } from 'node:stream';
 import { BIN, CliResult, escapeRegExp, isOneLineError, ROOT, runCli, tempDir } from './helpers';
-import { parseJobs, planJobs, WORKER_MEMORY_BYTES } from '../src/train/workers';
+import { planJobs, WORKER_MEMORY_BYTES } from '../src/train/workers';
+import { optionValue } from '../src/options/parse';
 import { rerunCommand } from '../src/commands/options';
 import { createCampaignProgress } from '../src/progress';
 import { readCheckpoint } from '../src/train/checkpoint';
 import { LenetError } from '../src/errors';
+
+const parseJobs = (value: unknown) => optionValue('jobs', value);
 
 // A space in the path: every printed command must quote it.
 const work = tempDir('lenet jobs-');

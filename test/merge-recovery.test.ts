@@ -11,13 +11,14 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { LenetError } from '../src/errors';
 import { mergeShortfall, mergeSweeps } from '../src/report/merge';
-import { gridCells, gridSchedules, parseGrid, shardCells } from '../src/train/grid';
+import { gridCells, gridSchedules, shardCells } from '../src/train/grid';
+import { optionValue } from '../src/options/parse';
 import { BIN, CliResult, escapeRegExp, ROOT, runCli, tempDir } from './helpers';
 import { cellPath, FakeRun, writeComparisonDir, writeRun } from './report-fixtures';
 
 /** The cells of {tanh,relu}³ × seed 1 (8 cells), each finished after 2 epochs. */
 function cells(): FakeRun[] {
-  return gridCells(gridSchedules(parseGrid('tanh,relu')), [1]).map((c, i) => ({
+  return gridCells(gridSchedules(optionValue('grid', 'tanh,relu')), [1]).map((c, i) => ({
     label: c.label,
     seed: c.seed,
     averageLast: 1,

@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-cpu';
 import { buildLenet } from '../src/model/lenet';
-import { DEFAULT_ARCH, resolveTrainConfig } from '../src/config';
+import { DEFAULT_ARCH } from '../src/options/types';
+import { resolveTrainConfig } from '../src/options/resolve';
 import { lossTensor, tallyProbabilities, emptyTally } from '../src/train/loss';
 import { paperLossOf } from '../src/train/metrics';
 

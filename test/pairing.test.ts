@@ -9,7 +9,7 @@ import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-cpu';
 import { buildLenet } from '../src/model/lenet';
 import { NAMED_SCHEDULES, PAPER_ACTIVATIONS, Schedule } from '../src/model/activations';
-import { DEFAULT_ARCH, Arch } from '../src/config';
+import { DEFAULT_ARCH, Arch } from '../src/options/types';
 import { trainModel } from '../src/train/trainer';
 import { ImageSet } from '../src/data/image-set';
 import { Rng } from '../src/train/rng';

@@ -8,7 +8,7 @@ import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { RawOptions } from '../src/config';
+import { RawOptions } from '../src/options/resolve';
 import { NAMED_SCHEDULES, Schedule } from '../src/model/activations';
 import { runGrid } from '../src/train/campaign';
 import { gridCells } from '../src/train/grid';

@@ -8,7 +8,7 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { RawOptions, resolveTrainConfig } from '../src/config';
+import { RawOptions, resolveTrainConfig } from '../src/options/resolve';
 import { NAMED_SCHEDULES, Schedule } from '../src/model/activations';
 import { RunAttempt } from '../src/rundir/manifest';
 import { runGrid } from '../src/train/campaign';

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { resolveTrainConfig } from '../src/config';
+import { resolveTrainConfig } from '../src/options/resolve';
 import { runTraining } from '../src/train/run';
 import { tempDir } from './helpers';
 

@@ -4,11 +4,15 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { LenetError } from '../src/errors';
 import { sweepRows, writeSweepTable } from '../src/report/sweep-table';
-import { gridCells, gridSchedules, parseGrid, parseShard, shardCells } from '../src/train/grid';
+import { gridCells, gridSchedules, shardCells } from '../src/train/grid';
+import { parseOptionValue } from '../src/options/parse';
 import { mergeSweeps } from '../src/report/merge';
 import { collectRuns } from '../src/report/runs';
 import { writeHeatmap } from '../src/report/plot';
 import { tempDir, writeComparisonDir, FakeRun } from './report-fixtures';
+
+const parseGrid = (value: string) => parseOptionValue('grid', value);
+const parseShard = (value: string) => parseOptionValue('shard', value);
 
 function usage(fn: () => unknown, pattern: RegExp): void {
   assert.throws(fn, (err: unknown) => err instanceof LenetError && err.exitCode === 2 && pattern.test(err.message));

@@ -3,9 +3,7 @@ import '@tensorflow/tfjs-backend-cpu';
 import { runtimeError, usageError } from '../errors';
 import { loadNativeAddon, nativeBackendInfo, nativeLoadError, registerNativeBackend, setNativeThreads } from './native';
 import { tfjsVersionMismatch } from './tfjs-version';
-
-import { BACKEND_CHOICES } from '../config';
-export { BACKEND_CHOICES };
+import { BACKEND_CHOICES } from '../options/types';
 
 export interface BackendChoice {
   /** The tfjs backend in use. */

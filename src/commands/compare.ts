@@ -1,51 +1,32 @@
 import * as path from 'node:path';
 import { Command } from 'commander';
-import { parseSeeds, RawOptions, readConfigFile, resolveTrainConfig } from '../config';
 import { usageError, messageLine } from '../errors';
-import { parseScheduleList, parseScheduleSpec, PAPER_ACTIVATIONS, scheduleLabel } from '../model/activations';
+import { scheduleLabel } from '../model/activations';
+import { campaignBase, RawOptions, resolveTrainConfig, trainingOptions } from '../options/resolve';
+import { readConfigFile } from '../options/config-file';
+import { optionValue } from '../options/parse';
+import { addOptions } from '../options/commander';
 import { runGrid } from '../train/campaign';
-import { parseJobs } from '../train/workers';
 import { GridCell } from '../train/grid';
 import { cellDir, timestamp } from '../rundir/layout';
 import { installStopHandlers, SIGNAL_EXIT_CODES } from '../signals';
-import { addJobsOption, addTrainingOptions, pickTrainingOptions, rerunCommand, unfinishedCellsError } from './options';
-import { addClusterOptions, campaignShard, submitIfAsked } from './cluster';
+import { rerunCommand, unfinishedCellsError } from './options';
+import { campaignShard, submitIfAsked } from './cluster';
 import { shardCells } from '../train/grid';
 import { writeComparisonFor } from '../report/compare-output';
-
-/** `sigmoid,tanh,relu,tanh-relu`: named schedules, or per-layer lists written a/b/c. */
-export function parseActivationList(value: unknown): string[] {
-  const items = Array.isArray(value) ? value.map(String) : String(value).split(',');
-  const specs = items.map((s) => s.trim()).filter((s) => s.length > 0);
-  if (specs.length === 0) throw usageError('--activations is empty');
-  return specs;
-}
 
 export function register(program: Command): void {
   const cmd = program
     .command('compare')
     .description('train several activation schedules × seeds with one protocol and tabulate them beside Table 2');
-  cmd
-    .option('--activations <list>', 'named schedules or per-layer lists a/b/c, comma-separated (default sigmoid,tanh,relu,tanh-relu)')
-    .option('--seeds <n|list>', 'number of seeds (1..n) or a list like 1,7,42 (default 1)')
-    .option('--config <file.json>', 'protocol file, e.g. experiments/paper-table2.json; flags override it')
-    .option('--out <dir>', 'output folder (default runs/compare-<UTC timestamp>)');
-  addClusterOptions(cmd);
-  addJobsOption(cmd);
-  addTrainingOptions(cmd).action(async (opts: Record<string, unknown>) => {
-    const jobs = parseJobs(opts.jobs);
+  addOptions(cmd, 'compare').action(async (opts: Record<string, unknown>) => {
+    const jobs = optionValue('jobs', opts.jobs);
     const shard = campaignShard(opts);
     const file: RawOptions = typeof opts.config === 'string' ? readConfigFile(opts.config) : {};
-    const flags = pickTrainingOptions(opts);
-    const base: RawOptions = { ...file, ...flags };
-    for (const k of ['activations', 'activation', 'seeds', 'schedule', 'description', 'paper', 'seed']) delete base[k];
-    const specs = parseActivationList(opts.activations ?? file.activations ?? PAPER_ACTIVATIONS);
-    const schedules = specs.map((s) =>
-      s.includes('/') ? parseScheduleList(s, '--activations', '/') : parseScheduleSpec(s, '--activations'),
-    );
+    const base = campaignBase(file, trainingOptions(opts, 'compare'));
+    const schedules = optionValue('activations', opts.activations ?? file.activations);
     const labels = schedules.map(scheduleLabel);
-    if (new Set(labels).size !== labels.length) throw usageError(`--activations names a schedule twice: ${specs.join(',')}`);
-    const seeds = parseSeeds(opts.seeds ?? file.seeds ?? 1);
+    const seeds = optionValue('seeds', opts.seeds ?? file.seeds);
     const all: GridCell[] = [];
     for (let i = 0; i < schedules.length; i++) {
       for (const seed of seeds) all.push({ schedule: schedules[i], label: labels[i], seed, dir: cellDir(labels[i], seed) });

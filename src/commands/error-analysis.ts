@@ -1,6 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { TrainConfig } from '../config';
+import { TrainConfig } from '../options/types';
 import { LenetError } from '../errors';
 import { openRunTestData, TestImages } from '../data/test-set';
 import { buildCheckedModel, CheckedModel, openTrainedModel } from '../model/io';

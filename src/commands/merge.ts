@@ -3,6 +3,7 @@ import * as path from 'node:path';
 import { Command } from 'commander';
 import { runtimeError, usageError } from '../errors';
 import { mergeShortfall, mergeSweeps } from '../report/merge';
+import { addOptions } from '../options/commander';
 
 /**
  * `lenet merge DIR... --out DIR`: one sweep folder, table and heatmap from several shard folders.
@@ -10,13 +11,9 @@ import { mergeShortfall, mergeSweeps } from '../report/merge';
  * (so a SLURM or Kubernetes merge job fails, and a rerun of it after the shards finish completes).
  */
 export function register(program: Command): void {
-  program
-    .command('merge')
+  addOptions(program.command('merge'), 'merge')
     .description('combine sweep shard folders (same protocol) into one folder with one ranked table and heatmap')
     .argument('<dirs...>', 'shard (or sweep/comparison) folders to merge')
-    .option('--out <dir>', 'the merged folder (required)')
-    .option('--quiet', 'print only the final line')
-    .option('--json', 'print the merge result as JSON')
     .action(async (dirs: string[], opts: { out?: string; quiet?: boolean; json?: boolean }) => {
       if (!opts.out) throw usageError('merge needs --out DIR');
       const result = await mergeSweeps(dirs, opts.out);

@@ -2,17 +2,13 @@ import { messageLine } from '../errors';
 import { Command } from 'commander';
 import { collectRuns } from '../report/runs';
 import { writeCharts, writeHeatmap } from '../report/plot';
+import { addOptions } from '../options/commander';
 
 /** `lenet plot DIR`: accuracy, loss and paper-loss charts (SVG + PNG) of the runs under DIR. */
 export function register(program: Command): void {
-  program
-    .command('plot')
+  addOptions(program.command('plot'), 'plot')
     .description('draw accuracy and loss per epoch (one line per schedule, ± std band over seeds) as SVG and PNG')
     .argument('<dir>', 'a run, comparison or sweep folder (searched recursively for runs)')
-    .option('--out <dir>', 'folder for the charts (default: DIR)')
-    .option('--heatmap', 'also draw heatmap.svg/png (test accuracy by activation per layer; for sweeps)')
-    .option('--quiet', 'print nothing but errors')
-    .option('--json', 'print the files written as JSON')
     .action(async (dir: string, opts: { out?: string; heatmap?: boolean; quiet?: boolean; json?: boolean }) => {
       const c = collectRuns(dir);
       if (!opts.quiet) for (const w of c.warnings) process.stderr.write(messageLine(w));

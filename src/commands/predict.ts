@@ -5,6 +5,8 @@ import { resizeImages } from '../data/resize';
 import { buildCheckedModel, openTrainedModel } from '../model/io';
 import { predictProbabilities } from '../model/predict';
 import { selectBackend } from '../backend/index';
+import { addOptions } from '../options/commander';
+import { optionValue } from '../options/parse';
 
 interface Prediction {
   file: string;
@@ -22,15 +24,13 @@ interface Failure {
 
 /** `lenet predict RUN_DIR IMAGE...`: classify digit pictures with a run's saved model. */
 export function register(program: Command): void {
-  program
-    .command('predict')
+  addOptions(program.command('predict'), 'predict')
     .description("classify digit pictures (PNG or JPEG, any size) with a run's saved model: the top class and the ten probabilities")
     .argument('<run-dir>', 'a finished run folder (written by lenet train, or one run of a comparison)')
     .argument('<images...>', 'PNG or JPEG files, one digit each')
-    .option('--backend <name>', 'auto, native, cpu, tensorflow')
-    .option('--json', 'print one JSON array: per image {file, predicted, confidence, probabilities, inverted} or {file, error}')
     .action(async (dir: string, images: string[], opts: { backend?: string; json?: boolean }) => {
       // The run and its model files are checked first: a broken run is one line before any picture is read.
+      const backend = optionValue('backend', opts.backend);
       const { config, files } = openTrainedModel(dir, 2);
       // Every picture is prepared first; one that cannot be read is reported, the others still classified.
       const results: Array<Prediction | Failure> = [];
@@ -47,7 +47,7 @@ export function register(program: Command): void {
         }
       }
       if (ready.length > 0) {
-        await selectBackend(opts.backend ?? 'auto', null);
+        await selectBackend(backend, null);
         const model = buildCheckedModel(files);
         const pixels = config.imageSize * config.imageSize;
         const batch = new Float32Array(ready.length * pixels);

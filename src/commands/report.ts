@@ -5,6 +5,8 @@ import { usageError } from '../errors';
 import { writeReport } from '../report/report';
 import { collectRuns } from '../report/runs';
 import { analyseErrors } from './error-analysis';
+import { addOptions } from '../options/commander';
+import { optionValue } from '../options/parse';
 
 function isDirectory(p: string): boolean {
   try {
@@ -16,24 +18,15 @@ function isDirectory(p: string): boolean {
 
 /** `lenet report DIR`: report.md + self-contained report.html with the table, charts, confusion matrices, gallery, protocol and verdicts. */
 export function register(program: Command): void {
-  program
-    .command('report')
+  addOptions(program.command('report'), 'report')
     .description(
       "write report.md and a self-contained report.html: table beside Table 2, charts, where each schedule errs, protocol, machine, and verdicts on Section 4's claims",
     )
     .argument('<dir>', 'a comparison, sweep or run folder (searched recursively for runs)')
-    .option('--out <dir>', 'folder for the report and its charts (default: DIR)')
-    .option('--backend <name>', 'backend that runs the saved models for the confusion matrices and gallery: auto, native, cpu, tensorflow')
-    .option(
-      '--data-dir <dir>',
-      "a copy of the runs' data for the confusion matrices and gallery (default: the folder each config.json records); checked against the recorded SHA-256",
-    )
-    .option('--quiet', 'print nothing but errors')
-    .option('--json', 'print the verdicts and files as JSON')
     .action(async (dir: string, opts: { out?: string; backend?: string; dataDir?: string; quiet?: boolean; json?: boolean }) => {
       if (opts.dataDir !== undefined && !isDirectory(opts.dataDir)) throw usageError(`--data-dir ${opts.dataDir}: no such directory`);
       // The saved models are run here (report/ only draws): their predictions go in as plain arrays.
-      const errors = await analyseErrors(collectRuns(dir), { backend: opts.backend ?? 'auto', dataDir: opts.dataDir });
+      const errors = await analyseErrors(collectRuns(dir), { backend: optionValue('backend', opts.backend), dataDir: opts.dataDir });
       const result = await writeReport(dir, opts.out ?? dir, errors);
       if (!opts.quiet && !opts.json) {
         for (const w of [...result.warnings, ...errors.notes]) process.stderr.write(`lenet: ${w}\n`);

@@ -1,14 +1,16 @@
 import * as path from 'node:path';
 import { Command } from 'commander';
-import { parseSeeds, RawOptions, readConfigFile, resolveTrainConfig } from '../config';
 import { usageError, messageLine } from '../errors';
+import { campaignBase, RawOptions, resolveTrainConfig, trainingOptions } from '../options/resolve';
+import { readConfigFile } from '../options/config-file';
+import { optionValue } from '../options/parse';
+import { addOptions } from '../options/commander';
 import { runGrid } from '../train/campaign';
-import { parseJobs } from '../train/workers';
-import { DEFAULT_GRID, GridCell, gridCells, gridSchedules, parseGrid, shardCells } from '../train/grid';
+import { GridCell, gridCells, gridSchedules, shardCells } from '../train/grid';
 import { timestamp } from '../rundir/layout';
 import { installStopHandlers, SIGNAL_EXIT_CODES } from '../signals';
-import { addJobsOption, addTrainingOptions, pickTrainingOptions, rerunCommand, unfinishedCellsError } from './options';
-import { addClusterOptions, campaignShard, submitIfAsked } from './cluster';
+import { rerunCommand, unfinishedCellsError } from './options';
+import { campaignShard, submitIfAsked } from './cluster';
 import { averageLastOf, collectRuns } from '../report/runs';
 import { writeHeatmap } from '../report/plot';
 import { sweepMarkdown, writeSweepTable } from '../report/sweep-table';
@@ -21,22 +23,13 @@ export function register(program: Command): void {
   const cmd = program
     .command('sweep')
     .description('train every per-layer schedule of a set of activations (all N³) × seeds; rank them and draw a heatmap');
-  cmd
-    .option('--grid <a,b,c>', `activations to combine per layer (default ${DEFAULT_GRID.join(',')} → 27 schedules)`)
-    .option('--seeds <n|list>', 'number of seeds (1..n) or a list like 1,7,42 (default 1)')
-    .option('--config <file.json>', 'protocol file; flags override it')
-    .option('--out <dir>', 'output folder (default runs/sweep-<UTC timestamp>); rerunning into it skips finished cells');
-  addClusterOptions(cmd);
-  addJobsOption(cmd);
-  addTrainingOptions(cmd).action(async (opts: Record<string, unknown>) => {
-    const jobs = parseJobs(opts.jobs);
+  addOptions(cmd, 'sweep').action(async (opts: Record<string, unknown>) => {
+    const jobs = optionValue('jobs', opts.jobs);
     const shard = campaignShard(opts);
     const file: RawOptions = typeof opts.config === 'string' ? readConfigFile(opts.config) : {};
-    const flags = pickTrainingOptions(opts);
-    const base: RawOptions = { ...file, ...flags };
-    for (const k of ['activations', 'activation', 'seeds', 'schedule', 'description', 'paper', 'seed']) delete base[k];
-    const acts = parseGrid(opts.grid ?? DEFAULT_GRID.join(','));
-    const seeds = parseSeeds(opts.seeds ?? file.seeds ?? 1);
+    const base = campaignBase(file, trainingOptions(opts, 'sweep'));
+    const acts = optionValue('grid', opts.grid);
+    const seeds = optionValue('seeds', opts.seeds ?? file.seeds);
     const all = gridCells(gridSchedules(acts), seeds);
     const cells: GridCell[] = shardCells(all, shard);
     if (cells.length === 0) throw usageError(`--shard ${shard.k}/${shard.n} has no cells: the grid has only ${all.length}`);

@@ -1,7 +1,9 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Command } from 'commander';
-import { resolveTrainConfig, TrainConfig } from '../config';
+import { TrainConfig } from '../options/types';
+import { refuseOnResume, resolveTrainConfig, trainingOptions } from '../options/resolve';
+import { addOptions } from '../options/commander';
 import { usageError, messageLine } from '../errors';
 import { progressMode } from '../progress';
 import { runTraining } from '../train/run';
@@ -9,7 +11,7 @@ import { CHECKPOINT_FILE, timestamp } from '../rundir/layout';
 import { MANIFEST_FILE, readManifest } from '../rundir/manifest';
 import { readCompleteSummary, RunSummary, summaryJson } from '../rundir/summary';
 import { installStopHandlers, SIGNAL_EXIT_CODES } from '../signals';
-import { addScheduleOption, addTrainingOptions, pickTrainingOptions, shellQuote } from './options';
+import { shellQuote } from './options';
 
 /** A metric for people: 4 decimals, or n/a where the run diverged. */
 const show = (v: number, digits = 4) => (Number.isFinite(v) ? v.toFixed(digits) : 'n/a');
@@ -28,33 +30,18 @@ export function formatSummary(s: RunSummary, dir: string): string {
 
 /** A resumed run takes its protocol from config.json; only output flags may be given. */
 function resumeConfig(dir: string, opts: Record<string, unknown>): TrainConfig {
-  const given = Object.keys(pickTrainingOptions(opts));
-  if (given.length > 0) {
-    throw usageError(
-      `--resume continues with the run's saved configuration; remove ${given.map((k) => '--' + k.replace(/[A-Z]/g, (c) => '-' + c.toLowerCase())).join(', ')}`,
-    );
-  }
-  const output = ['out', 'force'].filter((k) => opts[k] !== undefined);
-  if (output.length > 0) throw usageError(`--resume writes into the run's own folder; remove ${output.map((k) => '--' + k).join(', ')}`);
+  refuseOnResume(opts);
   if (!fs.existsSync(dir) || !fs.statSync(dir).isDirectory()) throw usageError(`--resume ${dir}: no such run directory`);
   if (!fs.existsSync(path.join(dir, MANIFEST_FILE))) throw usageError(`--resume ${dir} is not a lenet run (no config.json)`);
   return readManifest(dir).config;
 }
 
 export function register(program: Command): void {
-  const cmd = program.command('train').description('train the improved LeNet-5 once and write per-epoch CSVs, a summary and the model');
-  cmd.option(
-    '--activation <name>',
-    'sigmoid, tanh, relu, tanh-relu (= relu,tanh,relu), elu, selu, swish, softplus, mish (default tanh-relu)',
-  );
-  addTrainingOptions(addScheduleOption(cmd))
-    .option('--seed <n>', 'seed for initial weights and shuffling (default 1)')
-    .option('--out <dir>', 'output folder (default runs/<UTC timestamp>-<schedule>)')
-    .option('--force', 'write into a non-empty --out folder')
-    .option('--resume <run-dir>', 'continue an interrupted run after its last finished epoch')
+  addOptions(program.command('train'), 'train')
+    .description('train the improved LeNet-5 once and write per-epoch CSVs, a summary and the model')
     .action(async (opts: Record<string, unknown>) => {
       const resuming = typeof opts.resume === 'string';
-      const config = resuming ? resumeConfig(String(opts.resume), opts) : resolveTrainConfig(pickTrainingOptions(opts));
+      const config = resuming ? resumeConfig(String(opts.resume), opts) : resolveTrainConfig(trainingOptions(opts, 'train'));
       const dir = resuming
         ? String(opts.resume)
         : String(opts.out ?? path.join('runs', `${timestamp()}-${config.scheduleLabel.replace(/,/g, '_')}`));

@@ -2,11 +2,11 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { Command } from 'commander';
-import { resolveTrainConfig } from '../config';
+import { commandDefaults, resolveTrainConfig, trainingOptions } from '../options/resolve';
+import { addOptions } from '../options/commander';
 import { loadMnist } from '../data/mnist';
 import { runTraining } from '../train/run';
 import { EPOCH_COLUMNS } from '../rundir/epochs';
-import { addScheduleOption, addTrainingOptions, pickTrainingOptions } from './options';
 import { installStopHandlers, SIGNAL_EXIT_CODES } from '../signals';
 
 /** Columns that must match bit for bit between two runs of the same seed (time is not one). */
@@ -15,20 +15,10 @@ const COMPARED = EPOCH_COLUMNS.filter((c) => c !== 'seconds');
 export function register(program: Command): void {
   const cmd = program
     .command('verify')
-    .description('check determinism: train the same short run twice and compare epochs.csv and weights bit for bit')
-    .option('--activation <name>', 'named schedule (default tanh-relu)')
-    .option('--seed <n>', 'seed (default 1)');
-  addTrainingOptions(addScheduleOption(cmd));
-  // verify's own defaults: a short run.
-  for (const [flag, text] of [
-    ['--epochs', 'training rounds (default 2)'],
-    ['--limit', 'use the first N training images and a proportional test slice (default 2000)'],
-  ]) {
-    const option = cmd.options.find((o) => o.long === flag);
-    if (option) option.description = text;
-  }
-  cmd.action(async (opts: Record<string, unknown>) => {
-    const raw = { limit: '2000', epochs: '2', ...pickTrainingOptions(opts) };
+    .description('check determinism: train the same short run twice and compare epochs.csv and weights bit for bit');
+  // verify's own defaults (a short run) are the table's: see options/table.ts.
+  addOptions(cmd, 'verify').action(async (opts: Record<string, unknown>) => {
+    const raw = { ...commandDefaults('verify'), ...trainingOptions(opts, 'verify') };
     const config = resolveTrainConfig(raw);
     const data = loadMnist({
       dataDir: config.dataDir ?? undefined,

@@ -9,9 +9,9 @@
  * whole set as floats (60000 x 36 x 36 x 4 bytes = 311 MB).
  */
 import { LenetError, usageError } from '../errors';
+import { RESIZE_MODES, ResizeMode } from '../options/types';
 
-export const RESIZE_MODES = ['bilinear', 'pad'] as const;
-export type ResizeMode = (typeof RESIZE_MODES)[number];
+export { RESIZE_MODES, ResizeMode };
 
 /** Keeps a typo like --size 36000 a usage error instead of an out-of-memory crash. */
 export const MAX_IMAGE_SIZE = 1024;

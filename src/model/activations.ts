@@ -1,27 +1,8 @@
 import { usageError } from '../errors';
+import { ACTIVATIONS, ActivationName, NAMED_SCHEDULES, PAPER_ACTIVATIONS, Schedule } from '../options/types';
 
-/** Functions a hidden layer may use; all are tfjs-layers built-in activations. */
-export const ACTIVATIONS = ['sigmoid', 'tanh', 'relu', 'elu', 'selu', 'swish', 'softplus', 'mish'] as const;
-export type ActivationName = (typeof ACTIVATIONS)[number];
-
-/** One activation per hidden layer: after conv1, after conv2, after the dense layer. */
-export type Schedule = [ActivationName, ActivationName, ActivationName];
-
-/** Named schedules. `tanh-relu` is the paper's combined function (Section 3). */
-export const NAMED_SCHEDULES: Record<string, Schedule> = {
-  sigmoid: ['sigmoid', 'sigmoid', 'sigmoid'],
-  tanh: ['tanh', 'tanh', 'tanh'],
-  relu: ['relu', 'relu', 'relu'],
-  'tanh-relu': ['relu', 'tanh', 'relu'],
-  elu: ['elu', 'elu', 'elu'],
-  selu: ['selu', 'selu', 'selu'],
-  swish: ['swish', 'swish', 'swish'],
-  softplus: ['softplus', 'softplus', 'softplus'],
-  mish: ['mish', 'mish', 'mish'],
-};
-
-/** The four activations the paper compares, in Table 2's order. */
-export const PAPER_ACTIVATIONS = ['sigmoid', 'tanh', 'relu', 'tanh-relu'];
+// The names are the option types' (imported by every layer); what they mean to a model is here.
+export { ACTIVATIONS, ActivationName, NAMED_SCHEDULES, PAPER_ACTIVATIONS, Schedule };
 
 function isActivation(name: string): name is ActivationName {
   return (ACTIVATIONS as readonly string[]).includes(name);

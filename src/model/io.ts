@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { runtimeError } from '../errors';
-import { Arch } from '../config';
+import { Arch } from '../options/types';
 import { writeFileAtomic } from '../rundir/atomic';
 import { MANIFEST_FILE, RunManifest } from '../rundir/manifest';
 import { openTrainedRun } from '../rundir/run-folder';

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { Arch } from '../config';
+import { Arch } from '../options/types';
 import { Schedule } from './activations';
 
 /** Layer names, so tests and reports can find each layer. */

@@ -5,7 +5,7 @@
  */
 import * as path from 'node:path';
 import { writeFileAtomic } from '../rundir/atomic';
-import { PAPER_DEFAULTS } from '../config';
+import { PAPER_TABLE1, TRAIN_CONFIG, TrainConfigKey } from '../options/types';
 import { PAPER_ACTIVATIONS } from '../model/activations';
 import { averageLastOf, collectRuns, datasetOf, RunCollection, RunGroup } from './runs';
 import { besideTable2, comparisonGapNote, comparisonTableCells, ComparisonRow, divergedNote, writeComparison } from './comparison';
@@ -32,10 +32,10 @@ interface Section {
 }
 
 const PROTOCOL_KEYS: Array<[string, string, (v: unknown) => string, string]> = [
-  ['optimizer', 'optimizer', String, PAPER_DEFAULTS.optimizer + ' (TensorFlow default; not stated)'],
-  ['learningRate', 'learning rate', String, String(PAPER_DEFAULTS.learningRate)],
-  ['epochs', 'epochs (rounds)', String, String(PAPER_DEFAULTS.epochs)],
-  ['batchSize', 'batch size', String, String(PAPER_DEFAULTS.batchSize)],
+  ['optimizer', 'optimizer', String, PAPER_TABLE1.optimizer + ' (TensorFlow default; not stated)'],
+  ['learningRate', 'learning rate', String, String(PAPER_TABLE1.learningRate)],
+  ['epochs', 'epochs (rounds)', String, String(PAPER_TABLE1.epochs)],
+  ['batchSize', 'batch size', String, String(PAPER_TABLE1.batchSize)],
   ['averageLast', 'final value = mean of last K epochs', String, '3 (equations 18-19)'],
   ['imageSize', 'image size', (v) => `${v}x${v}`, '36x36'],
   ['resize', '28x28 → 36x36', String, 'not stated'],
@@ -71,6 +71,11 @@ function protocolSection(c: RunCollection): Section {
     const config = first.config!.config as unknown as Record<string, unknown>;
     for (const [key, name, show, paper] of PROTOCOL_KEYS) {
       if (key in config) rows.push([name, show(config[key]), paper]);
+    }
+    // A protocol or local key without a line above still shows, under its own name.
+    for (const key of Object.keys(TRAIN_CONFIG) as TrainConfigKey[]) {
+      const shown = TRAIN_CONFIG[key].role !== 'cell' && !PROTOCOL_KEYS.some(([k]) => k === key);
+      if (shown && key in config) rows.push([key, JSON.stringify(config[key]) ?? 'null', '']);
     }
   } else {
     rows.push(['config.json', 'not found in the run directories', '']);

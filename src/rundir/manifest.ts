@@ -4,7 +4,7 @@
  * and machine. One type, one writer, one reader (used by resume, evaluate, campaigns, merge, report).
  */
 import * as path from 'node:path';
-import { TrainConfig } from '../config';
+import { TrainConfig } from '../options/types';
 import { KNOWN_DATASETS, knownDataset } from '../datasets';
 import { runtimeError } from '../errors';
 import { readJson, writeJsonAtomic } from './atomic';

@@ -3,34 +3,25 @@
  * campaign folder, a merge and a report may put them side by side. Used by compare, sweep, merge
  * and report alike.
  *
- * Same protocol = same values of PROTOCOL_CONFIG_KEYS, same backend *that ran* (cells asked for
- * `auto` and `native` both ran on native and give bit-identical numbers) and the same data (by
- * SHA-256, wherever the files lie). What varies per cell (schedule, seed) and what is local to a
- * machine (the data folder's path, the thread count: kernels are bit-identical across thread counts,
- * the backend asked for) is not part of it.
+ * Same protocol = same values of the config keys whose role is `protocol` (TRAIN_CONFIG in
+ * options/types.ts gives each key its role), same backend *that ran* (cells asked for `auto` and
+ * `native` both ran on native and give bit-identical numbers) and the same data (by SHA-256,
+ * wherever the files lie). What varies per cell (schedule, seed) and what is local to a machine
+ * (the data folder's path, the thread count: kernels are bit-identical across thread counts, the
+ * backend asked for) is not part of it.
  */
-import { TrainConfig } from '../config';
+import { ConfigKeyOf, configKeysOf, TRAIN_CONFIG, TrainConfig } from '../options/types';
 import { DataFileDigest, sameDataFile } from '../datasets';
 import { RunManifest } from './manifest';
 
-export const PROTOCOL_CONFIG_KEYS = [
-  'arch',
-  'imageSize',
-  'optimizer',
-  'learningRate',
-  'epochs',
-  'batchSize',
-  'limit',
-  'resize',
-  'averageLast',
-  'loss',
-] as const;
+/** Config keys that decide what a run computes. */
+export const PROTOCOL_CONFIG_KEYS: readonly ConfigKeyOf<'protocol'>[] = configKeysOf('protocol');
 /** Config keys that vary from cell to cell of one campaign. */
-export const CELL_CONFIG_KEYS = ['schedule', 'scheduleLabel', 'seed'] as const;
+export const CELL_CONFIG_KEYS: readonly ConfigKeyOf<'cell'>[] = configKeysOf('cell');
 /** Config keys that say where and how a run ran, not what it computed (see the file comment). */
-export const LOCAL_CONFIG_KEYS = ['dataDir', 'threads', 'backend'] as const;
+export const LOCAL_CONFIG_KEYS: readonly ConfigKeyOf<'local'>[] = configKeysOf('local');
 
-export type Protocol = Pick<TrainConfig, (typeof PROTOCOL_CONFIG_KEYS)[number]> & {
+export type Protocol = Pick<TrainConfig, ConfigKeyOf<'protocol'>> & {
   /** The backend that ran. */
   backend: string;
   /** Data file name → SHA-256. */
@@ -41,14 +32,16 @@ export type Protocol = Pick<TrainConfig, (typeof PROTOCOL_CONFIG_KEYS)[number]> 
 
 /** What protocolOf reads: a manifest, or the same facts of a run about to start. */
 export interface ProtocolSource {
-  config: Pick<TrainConfig, (typeof PROTOCOL_CONFIG_KEYS)[number]>;
+  config: Pick<TrainConfig, ConfigKeyOf<'protocol'>>;
   backend: { name: string };
   data: { files: readonly ({ name: string } & DataFileDigest)[] };
 }
 
 export function protocolOf(manifest: ProtocolSource | RunManifest): Protocol {
   const p = {} as Record<string, unknown>;
-  for (const k of PROTOCOL_CONFIG_KEYS) p[k] = manifest.config[k] ?? null;
+  // A key an older config.json lacks was not an option yet: that run was trained as its default
+  // trains now (a new option's default keeps the old behaviour, bit for bit).
+  for (const k of PROTOCOL_CONFIG_KEYS) p[k] = manifest.config[k] ?? TRAIN_CONFIG[k].default;
   p.backend = manifest.backend.name;
   p.data = Object.fromEntries(manifest.data.files.map((f) => [f.name, f.sha256]));
   p.storedData = Object.fromEntries(manifest.data.files.flatMap((f) => (f.storedSha256 ? [[f.name, f.storedSha256]] : [])));

@@ -4,7 +4,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { featureMapSize, RESIZE_MODES } from '../config';
+import { featureMapSize, RESIZE_MODES } from '../options/types';
 import { LenetError, runtimeError, usageError } from '../errors';
 import { readJson } from './atomic';
 import { readCampaignFile, CampaignFile } from './campaign-file';

@@ -1,6 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { RawOptions, resolveTrainConfig, TrainConfig } from '../config';
+import { TrainConfig } from '../options/types';
+import { RawOptions, resolveTrainConfig } from '../options/resolve';
 import { usageError } from '../errors';
 import { hashDataFiles } from '../data/identity';
 import { selectBackend } from '../backend/index';

@@ -5,7 +5,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { TrainConfig } from '../config';
+import { TrainConfig } from '../options/types';
 import { loadMnist, MnistData } from '../data/mnist';
 import { ProgressMode } from '../progress';
 import { CHECKPOINT_FILE } from '../rundir/layout';

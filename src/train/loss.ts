@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { LossName } from '../config';
+import { LossName } from '../options/types';
 
 /** Keras clips probabilities by this before the log; we follow it so losses compare with Keras/TF. */
 export const PROB_EPSILON = 1e-7;

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { OptimizerName } from '../config';
+import { OptimizerName } from '../options/types';
 import { NativeAdamOptimizer } from '../backend/native';
 
 /**

@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { TrainConfig } from '../config';
+import { TrainConfig } from '../options/types';
 import { runtimeError } from '../errors';
 import { loadMnist, MnistData } from '../data/mnist';
 import { recogniseDataset, sameDataFile } from '../data/identity';

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { LossName } from '../config';
+import { LossName } from '../options/types';
 import { ImageSet } from '../data/image-set';
 import { EpochRow } from '../rundir/epochs';
 import { BatchTally, emptyTally, lossTensor, tallyProbabilities } from './loss';

@@ -9,8 +9,7 @@ import { fork, ChildProcess } from 'node:child_process';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as readline from 'node:readline';
-import { TrainConfig } from '../config';
-import { usageError } from '../errors';
+import { TrainConfig } from '../options/types';
 import { CampaignProgress } from '../progress';
 import { EpochRow } from '../rundir/epochs';
 import { RunSharing } from '../rundir/manifest';
@@ -24,16 +23,6 @@ import { BatchProgress } from './trainer';
  * free memory holds at this much each.
  */
 export const WORKER_MEMORY_BYTES = 400e6;
-
-/** `--jobs N` or `auto` (null). 0, 1.5, -2 or words are usage errors. */
-export function parseJobs(value: unknown): number | null {
-  if (value === undefined || value === null) return null;
-  const s = String(value).trim();
-  if (s === 'auto') return null;
-  if (!/^\+?\d+$/.test(s) || Number(s) < 1 || Number(s) > 1024)
-    throw usageError(`--jobs must be a whole number from 1 to 1024, or auto; got "${s}"`);
-  return Number(s);
-}
 
 export interface JobsPlan {
   /** Cells trained at once; 1 = in this process, as without --jobs. */
