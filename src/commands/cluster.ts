@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Command, Option } from 'commander';
-import { usageError } from '../errors';
+import { printMessage, usageError } from '../errors';
 import { parseShard, Shard } from '../train/grid';
 import { isShardEngine, shardFromEnv } from '../train/engines/shard-env';
 import { shellQuote } from '../train/engines/quote';
@@ -44,7 +44,7 @@ export function campaignShard(opts: Record<string, unknown>): Shard {
   const value = String(opts.shard).trim();
   if (isShardEngine(value)) {
     const s = shardFromEnv(value, process.env);
-    if (!opts.quiet && !opts.json) process.stderr.write(`lenet: --shard ${value}: shard ${s.k}/${s.n} (${s.from})\n`);
+    if (!opts.quiet && !opts.json) printMessage(`--shard ${value}: shard ${s.k}/${s.n} (${s.from})`);
     return { k: s.k, n: s.n };
   }
   if (!/^\d+\s*\/\s*\d+$/.test(value)) throw usageError(`--shard must look like K/N (e.g. 1/4), or be slurm, k8s or auto; got "${value}"`);

@@ -1,7 +1,7 @@
 import * as path from 'node:path';
 import { Command } from 'commander';
 import { parseSeeds, RawOptions, readConfigFile, resolveTrainConfig } from '../config';
-import { usageError, messageLine } from '../errors';
+import { printMessage, usageError } from '../errors';
 import { parseScheduleList, parseScheduleSpec, PAPER_ACTIVATIONS, scheduleLabel } from '../model/activations';
 import { runGrid } from '../train/campaign';
 import { parseJobs } from '../train/workers';
@@ -72,7 +72,7 @@ export function register(program: Command): void {
         ...(shard.n > 1 ? { grid: { schedules: labels, seeds } } : {}),
       });
       if (results.stopped) {
-        process.stderr.write(messageLine(`comparison stopped; finished runs are kept. Resume with: ${rerunCommand(outDir)}`));
+        printMessage(`comparison stopped; finished runs are kept. Resume with: ${rerunCommand(outDir)}`);
         process.exitCode = SIGNAL_EXIT_CODES[stop.signal() ?? 'SIGINT'];
         return;
       }
@@ -83,8 +83,8 @@ export function register(program: Command): void {
         shouldStop: stop.stopRequested,
       });
       if (table === null) {
-        process.stderr.write(
-          `lenet: every run finished; stopped before the table and charts were all written; rerun the same command to write them (finished runs are skipped)\n`,
+        printMessage(
+          `every run finished; stopped before the table and charts were all written; rerun the same command to write them (finished runs are skipped)`,
         );
         process.exitCode = SIGNAL_EXIT_CODES[stop.signal() ?? 'SIGINT'];
         return;

@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Command } from 'commander';
-import { usageError } from '../errors';
+import { printMessage, usageError } from '../errors';
 import { writeReport } from '../report/report';
 import { collectRuns } from '../report/runs';
 import { analyseErrors } from './error-analysis';
@@ -36,8 +36,8 @@ export function register(program: Command): void {
       const errors = await analyseErrors(collectRuns(dir), { backend: opts.backend ?? 'auto', dataDir: opts.dataDir });
       const result = await writeReport(dir, opts.out ?? dir, errors);
       if (!opts.quiet && !opts.json) {
-        for (const w of [...result.warnings, ...errors.notes]) process.stderr.write(`lenet: ${w}\n`);
-        for (const p of errors.dataProblems) process.stderr.write(`lenet: warning: left out of the confusion matrices and gallery: ${p}\n`);
+        for (const w of [...result.warnings, ...errors.notes]) printMessage(w);
+        for (const p of errors.dataProblems) printMessage(`warning: left out of the confusion matrices and gallery: ${p}`);
       }
       if (opts.json) {
         process.stdout.write(JSON.stringify({ verdicts: result.verdicts, files: result.files }, null, 2) + '\n');
