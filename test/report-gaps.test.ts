@@ -67,17 +67,17 @@ test('paired by seed only with the same seeds, the same architecture and sizes, 
 
 test('groupGap lines the seeds up, and falls back to Welch when unpaired', () => {
   const g = groups(runs({ relu: { 3: 0.95, 1: 0.9, 2: 0.97 }, tanh: { 2: 0.96, 3: 0.93, 1: 0.89 } }));
-  const gap = groupGap(byLabel(g, 'relu'), byLabel(g, 'tanh'), (r) => r.summary.final.train_accuracy);
+  const gap = groupGap(byLabel(g, 'relu'), byLabel(g, 'tanh'), (r) => r.summary.final.train_accuracy, { sdFloor: 0 });
   assert.deepEqual(gap.seedsA, [1, 2, 3]);
   assert.deepEqual(gap.a, [0.9, 0.97, 0.95]);
   assert.deepEqual(gap.b, [0.89, 0.96, 0.93]);
   const byHand = pairedInterval([0.9, 0.97, 0.95], [0.89, 0.96, 0.93]);
   assert.deepEqual(gap.ci, byHand);
   const unpaired = groups(runs({ relu: { 1: 0.9, 2: 0.97, 3: 0.95 }, tanh: { 4: 0.89, 5: 0.96, 6: 0.93 } }));
-  const w = groupGap(byLabel(unpaired, 'relu'), byLabel(unpaired, 'tanh'), (r) => r.summary.final.train_accuracy);
+  const w = groupGap(byLabel(unpaired, 'relu'), byLabel(unpaired, 'tanh'), (r) => r.summary.final.train_accuracy, { sdFloor: 0 });
   assert.deepEqual(w.ci, welchInterval([0.9, 0.97, 0.95], [0.89, 0.96, 0.93]));
   const one = groups(runs({ relu: { 1: 0.9 }, tanh: { 1: 0.89, 2: 0.9 } }));
-  const g1 = groupGap(byLabel(one, 'relu'), byLabel(one, 'tanh'), (r) => r.summary.final.train_accuracy);
+  const g1 = groupGap(byLabel(one, 'relu'), byLabel(one, 'tanh'), (r) => r.summary.final.train_accuracy, { sdFloor: 0 });
   assert.equal(g1.ci, null);
   assert.ok(Math.abs(g1.diff - (0.9 - 0.895)) < 1e-12);
 });
