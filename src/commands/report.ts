@@ -1,18 +1,10 @@
-import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Command } from 'commander';
-import { printMessage, usageError } from '../errors';
+import { printMessage } from '../errors';
 import { writeReport } from '../report/report';
 import { collectRuns } from '../report/runs';
+import { requireFolder } from '../rundir/layout';
 import { analyseErrors } from './error-analysis';
-
-function isDirectory(p: string): boolean {
-  try {
-    return fs.statSync(p).isDirectory();
-  } catch {
-    return false;
-  }
-}
 
 /** `lenet report DIR`: report.md + self-contained report.html with the table, charts, confusion matrices, gallery, protocol and verdicts. */
 export function register(program: Command): void {
@@ -31,12 +23,13 @@ export function register(program: Command): void {
     .option('--quiet', 'print nothing but errors')
     .option('--json', 'print the verdicts and files as JSON')
     .action(async (dir: string, opts: { out?: string; backend?: string; dataDir?: string; quiet?: boolean; json?: boolean }) => {
-      if (opts.dataDir !== undefined && !isDirectory(opts.dataDir)) throw usageError(`--data-dir ${opts.dataDir}: no such directory`);
+      if (opts.dataDir !== undefined)
+        requireFolder(opts.dataDir, `--data-dir ${opts.dataDir}: no such directory`, `--data-dir ${opts.dataDir}`);
       // The saved models are run here (report/ only draws): their predictions go in as plain arrays.
       const errors = await analyseErrors(collectRuns(dir), { backend: opts.backend ?? 'auto', dataDir: opts.dataDir });
       const result = await writeReport(dir, opts.out ?? dir, errors);
       if (!opts.quiet && !opts.json) {
-        for (const w of [...result.warnings, ...errors.notes]) printMessage(w);
+        for (const w of [...result.warnings, ...errors.notes]) printMessage(`${w}`);
         for (const p of errors.dataProblems) printMessage(`warning: left out of the confusion matrices and gallery: ${p}`);
       }
       if (opts.json) {

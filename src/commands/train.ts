@@ -2,10 +2,10 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Command } from 'commander';
 import { resolveTrainConfig, TrainConfig } from '../config';
-import { usageError, messageLine } from '../errors';
+import { printMessage, usageError } from '../errors';
 import { progressMode } from '../progress';
 import { runTraining } from '../train/run';
-import { CHECKPOINT_FILE, timestamp } from '../rundir/layout';
+import { CHECKPOINT_FILE, pathComponent, requireFolder, timestamp } from '../rundir/layout';
 import { MANIFEST_FILE, readManifest } from '../rundir/manifest';
 import { readCompleteSummary, RunSummary, summaryJson } from '../rundir/summary';
 import { installStopHandlers, SIGNAL_EXIT_CODES } from '../signals';
@@ -36,7 +36,7 @@ function resumeConfig(dir: string, opts: Record<string, unknown>): TrainConfig {
   }
   const output = ['out', 'force'].filter((k) => opts[k] !== undefined);
   if (output.length > 0) throw usageError(`--resume writes into the run's own folder; remove ${output.map((k) => '--' + k).join(', ')}`);
-  if (!fs.existsSync(dir) || !fs.statSync(dir).isDirectory()) throw usageError(`--resume ${dir}: no such run directory`);
+  requireFolder(dir, `--resume ${dir}: no such run directory`, `--resume ${dir}`);
   if (!fs.existsSync(path.join(dir, MANIFEST_FILE))) throw usageError(`--resume ${dir} is not a lenet run (no config.json)`);
   return readManifest(dir).config;
 }
@@ -57,18 +57,18 @@ export function register(program: Command): void {
       const config = resuming ? resumeConfig(String(opts.resume), opts) : resolveTrainConfig(pickTrainingOptions(opts));
       const dir = resuming
         ? String(opts.resume)
-        : String(opts.out ?? path.join('runs', `${timestamp()}-${config.scheduleLabel.replace(/,/g, '_')}`));
+        : String(opts.out ?? path.join('runs', `${timestamp()}-${pathComponent(config.scheduleLabel)}`));
       if (resuming) {
         const done = readCompleteSummary(dir);
         if (done) {
-          process.stderr.write(messageLine(`${dir} is already complete (${done.epochs_run} epochs); nothing to resume`));
+          printMessage(`${dir} is already complete (${done.epochs_run} epochs); nothing to resume`);
           if (opts.json) process.stdout.write(JSON.stringify(summaryJson(done), null, 2) + '\n');
           else process.stdout.write(formatSummary(done, dir) + '\n');
           return;
         }
       }
       if (resuming && !fs.existsSync(path.join(dir, CHECKPOINT_FILE))) {
-        process.stderr.write(messageLine(`${dir} has no checkpoint yet; starting it from epoch 1`));
+        printMessage(`${dir} has no checkpoint yet; starting it from epoch 1`);
       }
       const stop = installStopHandlers();
       try {
@@ -82,9 +82,7 @@ export function register(program: Command): void {
         if (opts.json) process.stdout.write(JSON.stringify(summaryJson(summary), null, 2) + '\n');
         else if (summary.epochs_run > 0) process.stdout.write(formatSummary(summary, dir) + '\n');
         if (stopped) {
-          process.stderr.write(
-            messageLine(`stopped after epoch ${summary.epochs_run}; resume with: lenet train --resume ${shellQuote(dir)}`),
-          );
+          printMessage(`stopped after epoch ${summary.epochs_run}; resume with: lenet train --resume ${shellQuote(dir)}`);
           process.exitCode = SIGNAL_EXIT_CODES[stop.signal() ?? 'SIGINT'];
         }
       } finally {
