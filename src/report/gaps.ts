@@ -63,20 +63,21 @@ export const SECONDS_RESOLUTION = 0.001;
 const FULL_SPLIT = { train: 60000, test: 10000 } as const;
 
 /**
- * The resolution of a metric of these groups' runs, the least sd a gap's per-seed differences are
- * granted (so that two seeds with identical differences never make p = 0): an accuracy moves in
- * steps of one image, 1/N for the fewest images N it was counted on (config.json's
+ * The least sd a gap's per-seed differences of a metric of these groups' runs are granted (so that
+ * two seeds with identical differences never make p = 0): the rounding of a difference of two
+ * readings, each rounded to the metric's step — step/√6, as whole epochs get 1/√6. An accuracy
+ * moves in steps of one image, 1/N for the fewest images N it was counted on (config.json's
  * data.trainCount / testCount); seconds, SECONDS_RESOLUTION; other metrics, none.
  */
 export function resolutionOf(groups: readonly RunGroup[], metric: MetricName): number {
-  if (metric === 'seconds') return SECONDS_RESOLUTION;
+  if (metric === 'seconds') return SECONDS_RESOLUTION / Math.sqrt(6);
   if (metric !== 'train_accuracy' && metric !== 'test_accuracy') return 0;
   const split = metric === 'train_accuracy' ? 'train' : 'test';
   const counts = allRunsOf(groups).map((r) => {
     const n = split === 'train' ? r.config?.data.trainCount : r.config?.data.testCount;
     return typeof n === 'number' && Number.isSafeInteger(n) && n > 0 ? n : FULL_SPLIT[split];
   });
-  return 1 / Math.min(FULL_SPLIT[split], ...counts);
+  return 1 / Math.min(FULL_SPLIT[split], ...counts) / Math.sqrt(6);
 }
 
 export interface GroupGap {
