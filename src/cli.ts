@@ -1,5 +1,5 @@
 import { Command, CommanderError } from 'commander';
-import { LenetError, messageLine } from './errors';
+import { LenetError, messageLine, printLines, printMessage } from './errors';
 import { register as registerTrain } from './commands/train';
 import { register as registerCompare } from './commands/compare';
 import { register as registerEvaluate } from './commands/evaluate';
@@ -21,7 +21,7 @@ export function buildProgram(): Command {
     .showHelpAfterError(false)
     .exitOverride()
     .configureOutput({
-      writeErr: (s) => process.stderr.write(s),
+      writeErr: (s) => printLines(s),
       // One line: commander's suggestion ('(Did you mean --seeds?)') joins the message; a control
       // character in what the user typed (an option's value, an unknown option) is shown escaped.
       outputError: (s, write) =>
@@ -60,14 +60,14 @@ export async function main(argv: string[]): Promise<void> {
       return;
     }
     if (err instanceof LenetError) {
-      process.stderr.write(messageLine(err.message));
+      printMessage(err.message);
       process.exitCode = err.exitCode;
       return;
     }
     // Not ours (a bug, or a library's error): its first line, for LENET_DEBUG to show the rest.
     const message = err instanceof Error ? err.message.split('\n')[0] : String(err);
-    process.stderr.write(messageLine(message));
-    if (process.env.LENET_DEBUG && err instanceof Error) process.stderr.write(`${err.stack}\n`);
+    printMessage(message);
+    if (process.env.LENET_DEBUG && err instanceof Error) printLines(`${err.stack}\n`);
     process.exitCode = 1;
   }
 }

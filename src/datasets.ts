@@ -29,11 +29,20 @@ export const KNOWN_DATASETS: Record<string, Record<string, string>> = {
 };
 
 /**
- * Zalando's gzipped Fashion-MNIST files as distributed (and as Debian's dataset-fashion-mnist ships
- * them): lenet before format 2 recorded the SHA-256 of a gzipped file's stored bytes, so a run of
- * that time on these files recorded these.
+ * The gzipped files as distributed: lenet before format 2 recorded the SHA-256 of a gzipped file's
+ * stored bytes, so a run of that time on these files recorded these.
+ *  - MNIST: the four .gz files of LeCun's distribution (mirrored at
+ *    storage.googleapis.com/cvdf-datasets/mnist/), as tensorflow_datasets lists them in
+ *    tensorflow_datasets/url_checksums/mnist.txt (sizes 9912422, 28881, 1648877, 4542 bytes).
+ *  - Fashion-MNIST: Zalando's, as distributed (and as Debian's dataset-fashion-mnist ships them).
  */
 export const KNOWN_GZIP_FILES: Record<string, Record<string, string>> = {
+  MNIST: {
+    'train-images-idx3-ubyte': '440fcabf73cc546fa21475e81ea370265605f56be210a4024d2ca8f203523609',
+    'train-labels-idx1-ubyte': '3552534a0a558bbed6aed32b30c495cca23d567ec52cac8be1a0730e8010255c',
+    't10k-images-idx3-ubyte': '8d422c7b0a1c1c79245a5bcf07fe86e33eeafee792b84584aec276f5a2dbc4e6',
+    't10k-labels-idx1-ubyte': 'f7ae60f92e00ec6debd23a6088c31dbd2371eca3ffa0defaefb259924204aec6',
+  },
   'Fashion-MNIST': {
     'train-images-idx3-ubyte': 'b0564c3eedabfbf835052cff8503ea422014ce006caf5b757f851416ee8300c7',
     'train-labels-idx1-ubyte': '0ae29f65d86684f32d1b9c85147786c547b9c6aebcaf235f0400a0cce308b056',
@@ -48,12 +57,27 @@ export interface DataFileDigest {
   storedSha256?: string;
 }
 
+/** The contents' SHA-256 of each known gzipped file, by the SHA-256 of its stored bytes. */
+const CONTENTS_OF_GZIP = new Map(
+  Object.entries(KNOWN_GZIP_FILES).flatMap(([set, files]) =>
+    Object.entries(files).map(([name, stored]) => [stored, KNOWN_DATASETS[set][name]] as const),
+  ),
+);
+
+/** Every hash a fingerprint stands for: its own two, and the contents' hash of a known gzipped file. */
+function hashesOf(d: DataFileDigest): string[] {
+  const own = [d.sha256, d.storedSha256].filter((h): h is string => typeof h === 'string');
+  return [...own, ...own.flatMap((h) => (CONTENTS_OF_GZIP.has(h) ? [CONTENTS_OF_GZIP.get(h)!] : []))];
+}
+
 /**
  * Whether two fingerprints are of the same file contents: one of the hashes of each agrees (a run
- * recorded before format 2 holds a gzipped file's stored-bytes hash in sha256).
+ * recorded before format 2 holds a gzipped file's stored-bytes hash in sha256; for a known
+ * distributed .gz file that stands for its contents' hash too).
  */
 export function sameDataFile(a: DataFileDigest, b: DataFileDigest): boolean {
-  return [a.sha256, a.storedSha256].some((h) => typeof h === 'string' && (h === b.sha256 || h === b.storedSha256));
+  const theirs = new Set(hashesOf(b));
+  return hashesOf(a).some((h) => theirs.has(h));
 }
 
 /**

@@ -40,3 +40,28 @@ export function oneLine(message: string): string {
 export function messageLine(message: string): string {
   return `lenet: ${oneLine(message)}\n`;
 }
+
+/**
+ * The one way lenet writes a message on stderr: `lenet: <one line>` (messageLine). Every warning,
+ * note and error goes through here (test/stderr-lint.test.ts holds src/ to it), so a folder name
+ * with a newline or an escape sequence in a file can neither split a message nor drive the terminal.
+ * `afterBar` starts it on a line of its own, below a progress bar that may hold the cursor.
+ */
+export function printMessage(message: string, options: { afterBar?: boolean } = {}): void {
+  process.stderr.write(`${options.afterBar ? '\n' : ''}${messageLine(message)}`);
+}
+
+/** A line on stderr that is not a message (a progress line), made one line the same way. */
+export function printLine(line: string): void {
+  process.stderr.write(`${oneLine(line)}\n`);
+}
+
+/** Text meant to span lines (commander's help, LENET_DEBUG's stack), each line made safe by oneLine. */
+export function printLines(text: string): void {
+  process.stderr.write(
+    text
+      .split('\n')
+      .map((l) => oneLine(l))
+      .join('\n'),
+  );
+}

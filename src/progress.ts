@@ -1,6 +1,7 @@
 import * as cliProgress from 'cli-progress';
 import { BatchProgress } from './train/trainer';
 import { EpochRow } from './rundir/epochs';
+import { oneLine, printLine } from './errors';
 
 /**
  * Where a run's progress goes: a bar on a terminal, one line per epoch in pipes and CI, nothing
@@ -37,7 +38,7 @@ export function createProgress(mode: ProgressMode, label: string): Progress {
   let barEpoch = 0;
   // The bar appears after its epoch's first batch: time left is measured from there.
   let barStart = { batch: 0, time: 0 };
-  const line = (s: string) => process.stderr.write(s + '\n');
+  const line = printLine;
   return {
     onBatch(p) {
       if (mode !== 'bar') return;
@@ -100,7 +101,7 @@ export function createCampaignProgress(
   const labels = new Map<number, string>();
   if (mode !== 'bar') {
     const write = (s: string) => {
-      if (mode === 'lines') stream.write(s + '\n');
+      if (mode === 'lines') stream.write(oneLine(s) + '\n');
     };
     return {
       cellStarted: (cell, label) => void labels.set(cell, label),
@@ -108,7 +109,7 @@ export function createCampaignProgress(
       onEpochEnd: (cell, row, epochs) => write(epochLine(labels.get(cell) ?? `cell ${cell}`, row, epochs)),
       cellEnded: (cell) => void labels.delete(cell),
       // Messages are not progress: --quiet keeps them, as it keeps a single run's warnings.
-      log: (s) => stream.write(s + '\n'),
+      log: (s) => stream.write(oneLine(s) + '\n'),
       stop: () => {},
     };
   }
@@ -171,7 +172,7 @@ export function createCampaignProgress(
       redrawOverall();
     },
     onEpochEnd(cell, row, epochs) {
-      multi.log(epochLine(labels.get(cell) ?? `cell ${cell}`, row, epochs) + '\n');
+      multi.log(oneLine(epochLine(labels.get(cell) ?? `cell ${cell}`, row, epochs)) + '\n');
     },
     cellEnded(cell, done) {
       const b = bars.get(cell);
@@ -182,7 +183,7 @@ export function createCampaignProgress(
       redrawOverall();
     },
     log(s) {
-      multi.log(s + '\n');
+      multi.log(oneLine(s) + '\n');
     },
     stop() {
       // Print what was logged since the last redraw, then take the bars away.

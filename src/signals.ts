@@ -1,3 +1,5 @@
+import { printMessage } from './errors';
+
 /** Exit codes of a run stopped by a signal, as shells report them. */
 export const SIGNAL_EXIT_CODES = { SIGINT: 130, SIGTERM: 143 } as const;
 
@@ -14,9 +16,9 @@ export function installStopHandlers(): {
   const handler = (sig: NodeJS.Signals) => {
     if (received) process.exit(SIGNAL_EXIT_CODES[received]);
     received = sig as keyof typeof SIGNAL_EXIT_CODES;
-    process.stderr.write(
-      `\nlenet: ${sig} received, stopping at the next batch (send ${sig === 'SIGINT' ? 'Ctrl-C' : sig} again to quit now)\n`,
-    );
+    printMessage(`${sig} received, stopping at the next batch (send ${sig === 'SIGINT' ? 'Ctrl-C' : sig} again to quit now)`, {
+      afterBar: true,
+    });
   };
   process.on('SIGINT', handler);
   process.on('SIGTERM', handler);

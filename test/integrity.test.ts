@@ -178,7 +178,9 @@ test('a diverged run: a warning naming the epoch, n/a in the table, and report, 
   ];
   const r = runCli(args);
   assert.equal(r.code, 0, r.stderr);
-  assert.match(r.stderr, /warning: .* diverged: its training loss is (NaN|Infinity) at epoch 1/);
+  assert.match(r.stderr, /warning: .*relu seed 1 diverged at epoch 1 \(train_loss (NaN|Infinity)\)/);
+  // sigmoid's loss blew up to a finite value: diverged too (the rule of rundir's epochDivergence).
+  assert.match(r.stderr, /warning: .*sigmoid seed 1 diverged at epoch 1 \(train loss [0-9.]+ above 2·ln 10 = 4\.6052\)/);
   assert.match(r.stdout, /n\/a/);
   assert.ok(fs.existsSync(path.join(out, 'comparison.md')));
   const summary = JSON.parse(fs.readFileSync(path.join(out, 'relu', 'seed-1', 'summary.json'), 'utf8'));

@@ -3,7 +3,7 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { collectRuns, RunGroup } from '../src/report/runs';
-import { gapMethodNote, groupGap, pairedBySeed } from '../src/report/gaps';
+import { gapMethodNote, groupGap, pairedBySeed, sharedSeeds } from '../src/report/gaps';
 import { pairedInterval, welchInterval } from '../src/report/stats';
 import { comparisonRows, comparisonTableCells, writeComparison } from '../src/report/comparison';
 import { sweepRows, sweepTableCells, writeSweepTable } from '../src/report/sweep-table';
@@ -42,17 +42,23 @@ test('paired by seed only with the same seeds, the same architecture and sizes, 
   let g = groups(runs(base));
   assert.equal(pairedBySeed(byLabel(g, 'relu'), byLabel(g, 'tanh')), true);
 
+  // Paired on the seeds both ran, when they share at least 2 (a seed that diverged is out of its group).
   g = groups(runs({ relu: base.relu, tanh: { 1: 0.89, 2: 0.9, 4: 0.9 } }));
-  assert.equal(pairedBySeed(byLabel(g, 'relu'), byLabel(g, 'tanh')), false, 'seeds 1,2,3 against 1,2,4');
+  assert.equal(pairedBySeed(byLabel(g, 'relu'), byLabel(g, 'tanh')), true, 'seeds 1,2,3 against 1,2,4: paired on 1,2');
   g = groups(runs({ relu: base.relu, tanh: { 1: 0.89, 2: 0.9 } }));
-  assert.equal(pairedBySeed(byLabel(g, 'relu'), byLabel(g, 'tanh')), false, 'seeds 1,2,3 against 1,2');
+  assert.equal(pairedBySeed(byLabel(g, 'relu'), byLabel(g, 'tanh')), true, 'seeds 1,2,3 against 1,2: paired on 1,2');
+  g = groups(runs({ relu: base.relu, tanh: { 1: 0.89, 4: 0.9, 5: 0.9 } }));
+  assert.equal(pairedBySeed(byLabel(g, 'relu'), byLabel(g, 'tanh')), false, 'seeds 1,2,3 against 1,4,5: one shared seed');
   g = groups(runs({ relu: { 1: 0.9 }, tanh: { 1: 0.89 } }));
   assert.equal(pairedBySeed(byLabel(g, 'relu'), byLabel(g, 'tanh')), false, 'one seed: nothing to pair');
 
   const list = runs(base);
   list.find((r) => r.label === 'tanh' && r.seed === 2)!.config = { arch: { ...BASE_CONFIG.arch, conv2Filters: 8 } };
   g = groups(list);
-  assert.equal(pairedBySeed(byLabel(g, 'relu'), byLabel(g, 'tanh')), false, 'one seed trained another architecture');
+  assert.deepEqual(sharedSeeds(byLabel(g, 'relu'), byLabel(g, 'tanh')), [1, 3], 'seed 2 trained another architecture: paired on 1 and 3');
+  list.find((r) => r.label === 'tanh' && r.seed === 3)!.config = { arch: { ...BASE_CONFIG.arch, conv2Filters: 8 } };
+  g = groups(list);
+  assert.equal(pairedBySeed(byLabel(g, 'relu'), byLabel(g, 'tanh')), false, 'two seeds trained another architecture');
   g = groups(runs(base, { tanh: { config: { batchSize: 25 } } }));
   assert.equal(pairedBySeed(byLabel(g, 'relu'), byLabel(g, 'tanh')), false, 'another batch size cuts the shuffle differently');
   g = groups(runs(base, { tanh: { config: { limit: 2000 } } }));
@@ -62,22 +68,25 @@ test('paired by seed only with the same seeds, the same architecture and sizes, 
   writeComparisonDir(dir, runs(base));
   fs.rmSync(path.join(dir, 'tanh', 'seed-1', 'config.json'));
   g = collectRuns(dir).groups;
-  assert.equal(pairedBySeed(byLabel(g, 'relu'), byLabel(g, 'tanh')), false, 'no config.json: the architecture is unknown');
+  assert.deepEqual(sharedSeeds(byLabel(g, 'relu'), byLabel(g, 'tanh')), [2, 3], 'no config.json for seed 1: its architecture is unknown');
+  fs.rmSync(path.join(dir, 'tanh', 'seed-2', 'config.json'));
+  g = collectRuns(dir).groups;
+  assert.equal(pairedBySeed(byLabel(g, 'relu'), byLabel(g, 'tanh')), false, 'no config.json for seeds 1 and 2');
 });
 
 test('groupGap lines the seeds up, and falls back to Welch when unpaired', () => {
   const g = groups(runs({ relu: { 3: 0.95, 1: 0.9, 2: 0.97 }, tanh: { 2: 0.96, 3: 0.93, 1: 0.89 } }));
-  const gap = groupGap(byLabel(g, 'relu'), byLabel(g, 'tanh'), (r) => r.summary.final.train_accuracy);
+  const gap = groupGap(byLabel(g, 'relu'), byLabel(g, 'tanh'), (r) => r.summary.final.train_accuracy, { sdFloor: 0 });
   assert.deepEqual(gap.seedsA, [1, 2, 3]);
   assert.deepEqual(gap.a, [0.9, 0.97, 0.95]);
   assert.deepEqual(gap.b, [0.89, 0.96, 0.93]);
   const byHand = pairedInterval([0.9, 0.97, 0.95], [0.89, 0.96, 0.93]);
   assert.deepEqual(gap.ci, byHand);
   const unpaired = groups(runs({ relu: { 1: 0.9, 2: 0.97, 3: 0.95 }, tanh: { 4: 0.89, 5: 0.96, 6: 0.93 } }));
-  const w = groupGap(byLabel(unpaired, 'relu'), byLabel(unpaired, 'tanh'), (r) => r.summary.final.train_accuracy);
+  const w = groupGap(byLabel(unpaired, 'relu'), byLabel(unpaired, 'tanh'), (r) => r.summary.final.train_accuracy, { sdFloor: 0 });
   assert.deepEqual(w.ci, welchInterval([0.9, 0.97, 0.95], [0.89, 0.96, 0.93]));
   const one = groups(runs({ relu: { 1: 0.9 }, tanh: { 1: 0.89, 2: 0.9 } }));
-  const g1 = groupGap(byLabel(one, 'relu'), byLabel(one, 'tanh'), (r) => r.summary.final.train_accuracy);
+  const g1 = groupGap(byLabel(one, 'relu'), byLabel(one, 'tanh'), (r) => r.summary.final.train_accuracy, { sdFloor: 0 });
   assert.equal(g1.ci, null);
   assert.ok(Math.abs(g1.diff - (0.9 - 0.895)) < 1e-12);
 });

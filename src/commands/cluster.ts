@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Command } from 'commander';
-import { usageError } from '../errors';
+import { usageError, printMessage } from '../errors';
 import { optionValue, parseOptionValue } from '../options/parse';
 import { Shard } from '../options/types';
 import { shardFromEnv } from '../train/engines/shard-env';
@@ -24,7 +24,7 @@ export function campaignShard(opts: Record<string, unknown>): Shard {
   const shard = parseOptionValue('shard', opts.shard);
   if (typeof shard !== 'string') return shard;
   const s = shardFromEnv(shard, process.env);
-  if (!opts.quiet && !opts.json) process.stderr.write(`lenet: --shard ${shard}: shard ${s.k}/${s.n} (${s.from})\n`);
+  if (!opts.quiet && !opts.json) printMessage(`--shard ${shard}: shard ${s.k}/${s.n} (${s.from})`);
   return { k: s.k, n: s.n };
 }
 

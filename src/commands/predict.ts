@@ -1,5 +1,5 @@
 import { Command } from 'commander';
-import { LenetError, messageLine, oneLine } from '../errors';
+import { LenetError, oneLine, printMessage } from '../errors';
 import { pictureFileToMnist, MNIST_SIDE } from '../data/image-input';
 import { resizeImages } from '../data/resize';
 import { buildCheckedModel, openTrainedModel } from '../model/io';
@@ -61,7 +61,7 @@ export function register(program: Command): void {
           Object.assign(results[r.index], { predicted: top, confidence: p[top], probabilities: p });
         });
       }
-      for (const r of results) if ('error' in r) process.stderr.write(messageLine(`${r.file}: ${r.error}`));
+      for (const r of results) if ('error' in r) printMessage(`${r.file}: ${r.error}`);
       if (opts.json) {
         process.stdout.write(JSON.stringify(results, null, 2) + '\n');
       } else {

@@ -1,20 +1,12 @@
-import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Command } from 'commander';
-import { usageError } from '../errors';
+import { printMessage } from '../errors';
 import { writeReport } from '../report/report';
 import { collectRuns } from '../report/runs';
+import { requireFolder } from '../rundir/layout';
 import { analyseErrors } from './error-analysis';
 import { addOptions } from '../options/commander';
 import { optionValue } from '../options/parse';
-
-function isDirectory(p: string): boolean {
-  try {
-    return fs.statSync(p).isDirectory();
-  } catch {
-    return false;
-  }
-}
 
 /** `lenet report DIR`: report.md + self-contained report.html with the table, charts, confusion matrices, gallery, protocol and verdicts. */
 export function register(program: Command): void {
@@ -24,13 +16,14 @@ export function register(program: Command): void {
     )
     .argument('<dir>', 'a comparison, sweep or run folder (searched recursively for runs)')
     .action(async (dir: string, opts: { out?: string; backend?: string; dataDir?: string; quiet?: boolean; json?: boolean }) => {
-      if (opts.dataDir !== undefined && !isDirectory(opts.dataDir)) throw usageError(`--data-dir ${opts.dataDir}: no such directory`);
+      if (opts.dataDir !== undefined)
+        requireFolder(opts.dataDir, `--data-dir ${opts.dataDir}: no such directory`, `--data-dir ${opts.dataDir}`);
       // The saved models are run here (report/ only draws): their predictions go in as plain arrays.
       const errors = await analyseErrors(collectRuns(dir), { backend: optionValue('backend', opts.backend), dataDir: opts.dataDir });
       const result = await writeReport(dir, opts.out ?? dir, errors);
       if (!opts.quiet && !opts.json) {
-        for (const w of [...result.warnings, ...errors.notes]) process.stderr.write(`lenet: ${w}\n`);
-        for (const p of errors.dataProblems) process.stderr.write(`lenet: warning: left out of the confusion matrices and gallery: ${p}\n`);
+        for (const w of [...result.warnings, ...errors.notes]) printMessage(`${w}`);
+        for (const p of errors.dataProblems) printMessage(`warning: left out of the confusion matrices and gallery: ${p}`);
       }
       if (opts.json) {
         process.stdout.write(JSON.stringify({ verdicts: result.verdicts, files: result.files }, null, 2) + '\n');

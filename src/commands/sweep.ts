@@ -1,6 +1,6 @@
 import * as path from 'node:path';
 import { Command } from 'commander';
-import { usageError, messageLine } from '../errors';
+import { usageError, printMessage } from '../errors';
 import { campaignBase, RawOptions, resolveTrainConfig, trainingOptions } from '../options/resolve';
 import { readConfigFile } from '../options/config-file';
 import { optionValue } from '../options/parse';
@@ -11,7 +11,7 @@ import { timestamp } from '../rundir/layout';
 import { installStopHandlers, SIGNAL_EXIT_CODES } from '../signals';
 import { rerunCommand, unfinishedCellsError } from './options';
 import { campaignShard, submitIfAsked } from './cluster';
-import { averageLastOf, collectRuns } from '../report/runs';
+import { averageLastOf, collectRuns, datasetOfGroups } from '../report/runs';
 import { writeHeatmap } from '../report/plot';
 import { sweepMarkdown, writeSweepTable } from '../report/sweep-table';
 
@@ -40,10 +40,8 @@ export function register(program: Command): void {
     const quiet = Boolean(opts.quiet);
     const json = Boolean(opts.json);
     if (!quiet && !json) {
-      process.stderr.write(
-        messageLine(
-          `sweep of ${acts.length}^3 = ${acts.length ** 3} schedules × ${seeds.length} seed(s)${shard.n > 1 ? `, shard ${shard.k}/${shard.n}: ${cells.length} of ${all.length} cells` : `: ${cells.length} cells`} into ${outDir}`,
-        ),
+      printMessage(
+        `sweep of ${acts.length}^3 = ${acts.length ** 3} schedules × ${seeds.length} seed(s)${shard.n > 1 ? `, shard ${shard.k}/${shard.n}: ${cells.length} of ${all.length} cells` : `: ${cells.length} cells`} into ${outDir}`,
       );
     }
     const stop = installStopHandlers();
@@ -61,20 +59,20 @@ export function register(program: Command): void {
         grid: { schedules: [...new Set(all.map((c) => c.label))], seeds },
       });
       if (results.stopped) {
-        process.stderr.write(messageLine(`sweep stopped; finished cells are kept. Resume with: ${rerunCommand(outDir)}`));
+        printMessage(`sweep stopped; finished cells are kept. Resume with: ${rerunCommand(outDir)}`);
         process.exitCode = SIGNAL_EXIT_CODES[stop.signal() ?? 'SIGINT'];
         return;
       }
       if (results.failed) throw unfinishedCellsError(results.failed, outDir);
       const stoppedBeforeOutputs = () => {
-        process.stderr.write(
-          `lenet: every cell finished; stopped before the table and heatmap were all written; rerun the same command to write them (finished cells are skipped)\n`,
+        printMessage(
+          `every cell finished; stopped before the table and heatmap were all written; rerun the same command to write them (finished cells are skipped)`,
         );
         process.exitCode = SIGNAL_EXIT_CODES[stop.signal() ?? 'SIGINT'];
       };
       if (stop.stopRequested()) return stoppedBeforeOutputs();
       const c = collectRuns(outDir);
-      if (!quiet && !json) for (const w of c.warnings) process.stderr.write(messageLine(w));
+      if (!quiet && !json) for (const w of c.warnings) printMessage(w);
       const { rows, files } = writeSweepTable(outDir, c.groups);
       if (stop.stopRequested()) return stoppedBeforeOutputs();
       files.push(...(await writeHeatmap(outDir, c.groups)).files);
@@ -84,7 +82,7 @@ export function register(program: Command): void {
       if (json) {
         process.stdout.write(JSON.stringify({ outDir, shard, cells: cells.length, trained, skipped, files, rows }, null, 2) + '\n');
       } else {
-        if (!quiet) process.stdout.write(sweepMarkdown(rows, averageLastOf(c.groups)) + '\n');
+        if (!quiet) process.stdout.write(sweepMarkdown(rows, averageLastOf(c.groups), datasetOfGroups(c.groups)) + '\n');
         process.stdout.write(
           `sweep: ${trained} trained, ${skipped} already done; table ${path.join(outDir, 'sweep.md')}, heatmap ${path.join(outDir, 'heatmap.png')}\n`,
         );

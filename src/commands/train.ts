@@ -4,10 +4,10 @@ import { Command } from 'commander';
 import { TrainConfig } from '../options/types';
 import { refuseOnResume, resolveTrainConfig, trainingOptions } from '../options/resolve';
 import { addOptions } from '../options/commander';
-import { usageError, messageLine } from '../errors';
+import { usageError, printMessage } from '../errors';
 import { progressMode } from '../progress';
 import { runTraining } from '../train/run';
-import { CHECKPOINT_FILE, timestamp } from '../rundir/layout';
+import { CHECKPOINT_FILE, pathComponent, requireFolder, timestamp } from '../rundir/layout';
 import { MANIFEST_FILE, readManifest } from '../rundir/manifest';
 import { readCompleteSummary, RunSummary, summaryJson } from '../rundir/summary';
 import { installStopHandlers, SIGNAL_EXIT_CODES } from '../signals';
@@ -31,7 +31,7 @@ export function formatSummary(s: RunSummary, dir: string): string {
 /** A resumed run takes its protocol from config.json; only output flags may be given. */
 function resumeConfig(dir: string, opts: Record<string, unknown>): TrainConfig {
   refuseOnResume(opts);
-  if (!fs.existsSync(dir) || !fs.statSync(dir).isDirectory()) throw usageError(`--resume ${dir}: no such run directory`);
+  requireFolder(dir, `--resume ${dir}: no such run directory`, `--resume ${dir}`);
   if (!fs.existsSync(path.join(dir, MANIFEST_FILE))) throw usageError(`--resume ${dir} is not a lenet run (no config.json)`);
   return readManifest(dir).config;
 }
@@ -44,18 +44,18 @@ export function register(program: Command): void {
       const config = resuming ? resumeConfig(String(opts.resume), opts) : resolveTrainConfig(trainingOptions(opts, 'train'));
       const dir = resuming
         ? String(opts.resume)
-        : String(opts.out ?? path.join('runs', `${timestamp()}-${config.scheduleLabel.replace(/,/g, '_')}`));
+        : String(opts.out ?? path.join('runs', `${timestamp()}-${pathComponent(config.scheduleLabel)}`));
       if (resuming) {
         const done = readCompleteSummary(dir);
         if (done) {
-          process.stderr.write(messageLine(`${dir} is already complete (${done.epochs_run} epochs); nothing to resume`));
+          printMessage(`${dir} is already complete (${done.epochs_run} epochs); nothing to resume`);
           if (opts.json) process.stdout.write(JSON.stringify(summaryJson(done), null, 2) + '\n');
           else process.stdout.write(formatSummary(done, dir) + '\n');
           return;
         }
       }
       if (resuming && !fs.existsSync(path.join(dir, CHECKPOINT_FILE))) {
-        process.stderr.write(messageLine(`${dir} has no checkpoint yet; starting it from epoch 1`));
+        printMessage(`${dir} has no checkpoint yet; starting it from epoch 1`);
       }
       const stop = installStopHandlers();
       try {
@@ -69,9 +69,7 @@ export function register(program: Command): void {
         if (opts.json) process.stdout.write(JSON.stringify(summaryJson(summary), null, 2) + '\n');
         else if (summary.epochs_run > 0) process.stdout.write(formatSummary(summary, dir) + '\n');
         if (stopped) {
-          process.stderr.write(
-            messageLine(`stopped after epoch ${summary.epochs_run}; resume with: lenet train --resume ${shellQuote(dir)}`),
-          );
+          printMessage(`stopped after epoch ${summary.epochs_run}; resume with: lenet train --resume ${shellQuote(dir)}`);
           process.exitCode = SIGNAL_EXIT_CODES[stop.signal() ?? 'SIGINT'];
         }
       } finally {

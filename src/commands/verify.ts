@@ -1,3 +1,4 @@
+import { printMessage } from '../errors';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -28,8 +29,8 @@ export function register(program: Command): void {
     });
     const root = fs.mkdtempSync(path.join(os.tmpdir(), 'lenet-verify-'));
     const stop = installStopHandlers();
-    process.stderr.write(
-      `lenet: verify: training ${config.scheduleLabel} (seed ${config.seed}, ${config.epochs} epoch${config.epochs === 1 ? '' : 's'} of ${data.train.count} images) twice\n`,
+    printMessage(
+      `verify: training ${config.scheduleLabel} (seed ${config.seed}, ${config.epochs} epoch${config.epochs === 1 ? '' : 's'} of ${data.train.count} images) twice`,
     );
     try {
       const dirs = [path.join(root, 'a'), path.join(root, 'b')];
@@ -37,7 +38,7 @@ export function register(program: Command): void {
       for (const dir of dirs) {
         const outcome = await runTraining(config, { outDir: dir, force: false, progress: 'none', shouldStop: stop.stopRequested }, data);
         if (outcome.stopped) {
-          process.stderr.write('lenet: verify stopped; nothing was compared\n');
+          printMessage('verify stopped; nothing was compared');
           process.exitCode = SIGNAL_EXIT_CODES[stop.signal() ?? 'SIGINT'];
           return;
         }

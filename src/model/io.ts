@@ -3,7 +3,7 @@ import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { runtimeError } from '../errors';
 import { Arch } from '../options/types';
-import { writeFileAtomic } from '../rundir/atomic';
+import { writeFileAtomic, READ_LIMITS, readRegularFile, shownValue } from '../rundir/atomic';
 import { MANIFEST_FILE, RunManifest } from '../rundir/manifest';
 import { openTrainedRun } from '../rundir/run-folder';
 import { ACTIVATIONS, Schedule } from './activations';
@@ -53,7 +53,7 @@ function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
-const show = (v: unknown) => (v === undefined ? 'missing' : JSON.stringify(v));
+const show = (v: unknown) => (v === undefined ? 'missing' : shownValue(v));
 
 /**
  * Reads model/model.json and model/weights.bin and checks them against the run's configuration
@@ -70,12 +70,7 @@ export function readModelFiles(dir: string, expect: ModelExpectation): CheckedMo
       throw bad(expect.source, `unknown activation ${show(a)} for layer ${i + 1} of the schedule; valid: ${ACTIVATIONS.join(', ')}`);
     }
   }
-  let text: string;
-  try {
-    text = fs.readFileSync(jsonFile, 'utf8');
-  } catch (err) {
-    throw bad(jsonFile, `cannot read it (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
-  }
+  const text = readModelFile(jsonFile, READ_LIMITS.json).toString('utf8');
   let json: unknown;
   try {
     json = JSON.parse(text);
@@ -129,13 +124,10 @@ export function readModelFiles(dir: string, expect: ModelExpectation): CheckedMo
   }
   for (const name of expected.keys()) if (!entries.some((e) => e.name === name)) throw bad(jsonFile, `has no weight "${name}"`);
 
-  let bytes: Buffer;
-  try {
-    bytes = fs.readFileSync(binFile);
-  } catch (err) {
-    throw bad(binFile, `cannot read it (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
-  }
   const need = entries.reduce((s, e) => s + 4 * e.size, 0);
+  const extra = (size: number) => `holds ${size} bytes, but model.json's ${entries.length} weights take ${need} (extra bytes)`;
+  // Never more than the weights model.json lists: a bigger file (or a device) is refused before it is read.
+  const bytes = readModelFile(binFile, need, extra);
   if (bytes.length !== need) {
     throw bad(
       binFile,
@@ -152,6 +144,16 @@ export function readModelFiles(dir: string, expect: ModelExpectation): CheckedMo
     weights.set(e.name, values);
   }
   return { dir, expect, layout, weights };
+}
+
+/** A model file through rundir's bounded reader (regular files only, at most `limit` bytes); a system error as "FILE: cannot read it (CODE)". */
+function readModelFile(file: string, limit: number, tooLarge?: (size: number) => string): Buffer {
+  try {
+    return readRegularFile(file, limit, { tooLarge });
+  } catch (err) {
+    const code = (err as { code?: string }).code;
+    throw code ? runtimeError(`${file}: cannot read it (${code})`) : err;
+  }
 }
 
 /** The model of checked files: built from the configuration (as training built it), then given the saved weights. */

@@ -1,3 +1,4 @@
+import { printMessage } from '../errors';
 import { averageLastOf, collectRuns } from './runs';
 import { comparisonMarkdown, ComparisonRow, writeComparison } from './comparison';
 import { writeCharts } from './plot';
@@ -14,7 +15,7 @@ export async function writeComparisonFor(
   const stop = o.shouldStop ?? (() => false);
   if (stop()) return null;
   const collection = collectRuns(outDir);
-  for (const w of collection.warnings) if (!o.json) process.stderr.write(`lenet: ${w}\n`);
+  for (const w of collection.warnings) if (!o.json) printMessage(w);
   const rows = writeComparison(outDir, collection.groups);
   if (stop()) return null;
   await writeCharts(outDir, collection.groups);

@@ -73,7 +73,7 @@ function gapTo(groups: readonly RunGroup[], g: RunGroup, metric: MetricName): Ga
   if (i < 0 || g.runs.length === 0) return null;
   const best = groups[i];
   if (best === g) return { best: best.label, diff: 0, ci: null };
-  const gap = groupGap(g, best, (r) => r.summary.final[metric]);
+  const gap = groupGap(g, best, (r) => r.summary.final[metric], { metric });
   return { best: best.label, diff: gap.diff, ci: gap.ci };
 }
 

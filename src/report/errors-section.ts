@@ -4,9 +4,10 @@
  * errors. The numbers come in as plain arrays from whoever ran the models.
  */
 import * as path from 'node:path';
+import { pathComponent } from '../rundir/layout';
 import { ConfusionMatrix, confusionAccuracy, confusionTotal, perClassAccuracy, writeConfusion } from './confusion';
 import { GalleryRow, WrongDigit, writeGallery } from './gallery';
-import { fixed, htmlEscape, htmlTable, markdownTable } from './format';
+import { fixed, htmlEscape, htmlTable, markdownTable, mdInline } from './format';
 
 export interface ScheduleErrors {
   label: string;
@@ -30,11 +31,16 @@ export interface ErrorAnalysis {
    * in the section itself, which is written with these lines alone when no run is left.
    */
   dataProblems: string[];
+  /**
+   * Runs left out because they diverged (their models are not what the schedule learns), one line
+   * each: said in the section itself, as the tables say it.
+   */
+  diverged?: string[];
 }
 
-/** A file name for a schedule label ('relu/sigmoid/tanh', 'relu,tanh,relu' → safe characters). */
+/** A file name for a schedule label: rundir's pathComponent ('relu,tanh,relu' → relu_tanh_relu; anything else safe and distinct). */
 export function fileSlug(label: string): string {
-  return label.replace(/[^A-Za-z0-9._-]+/g, '_');
+  return pathComponent(label);
 }
 
 function stripXmlProlog(svg: string): string {
@@ -53,11 +59,21 @@ export async function writeErrorSection(
     list.length === 0
       ? "Left out: no run's test images could be checked against the SHA-256 its config.json records (numbers from other data would not be its own):"
       : 'Some runs are left out: their test images could not be checked against the SHA-256 their config.json records:';
-  const problemsMd = problems.length > 0 ? [problemsIntro, '', ...problems.map((p) => `- ${p}`), ''] : [];
-  const problemsHtml =
-    problems.length > 0
+  const diverged = analysis.diverged ?? [];
+  const divergedIntro = 'Left out as diverged (a diverged model is not what its schedule learns; see the tables):';
+  // Every line from a file or a folder name goes through mdInline (Markdown) or htmlEscape (HTML).
+  const problemsMd = [
+    ...(problems.length > 0 ? [problemsIntro, '', ...problems.map((p) => `- ${mdInline(p)}`), ''] : []),
+    ...(diverged.length > 0 ? [divergedIntro, '', ...diverged.map((d) => `- ${mdInline(d)}`), ''] : []),
+  ];
+  const problemsHtml = [
+    ...(problems.length > 0
       ? [`<p>${htmlEscape(problemsIntro)}</p>`, `<ul>${problems.map((p) => `<li>${htmlEscape(p)}</li>`).join('')}</ul>`]
-      : [];
+      : []),
+    ...(diverged.length > 0
+      ? [`<p>${htmlEscape(divergedIntro)}</p>`, `<ul>${diverged.map((d) => `<li>${htmlEscape(d)}</li>`).join('')}</ul>`]
+      : []),
+  ];
   if (list.length === 0) {
     return { title: 'Where each schedule errs', md: problemsMd.join('\n'), html: problemsHtml.join('\n'), files };
   }
@@ -83,7 +99,9 @@ export async function writeErrorSection(
     const title = `${s.label}: confusion on the test images (${seedsText(s)}; rows true, columns predicted)`;
     const { chart, files: written } = await writeConfusion(outDir, s.confusion, title, name);
     files.push(...written);
-    figuresMd.push(`### Confusion: ${s.label}\n\n![confusion of ${s.label}](${name}.png)\n\n[CSV](${name}.csv) · [SVG](${name}.svg)\n`);
+    figuresMd.push(
+      `### Confusion: ${mdInline(s.label)}\n\n![confusion of ${mdInline(s.label)}](${name}.png)\n\n[CSV](${name}.csv) · [SVG](${name}.svg)\n`,
+    );
     figuresHtml.push(`<figure><figcaption>Confusion: ${htmlEscape(s.label)}</figcaption>\n${stripXmlProlog(chart.svg)}\n</figure>`);
   }
   const rows: GalleryRow[] = list.map((s) => ({

@@ -10,11 +10,14 @@ import { collectRuns, RunData } from './runs';
 import { compareActivations, parseScheduleSpec } from '../model/activations';
 import { CampaignFile, campaignFileOf, CampaignCell, CampaignKind, readCampaignFile, writeCampaignFile } from '../rundir/campaign-file';
 import { METRIC_NAMES } from '../rundir/epochs';
-import { cellDir, findRunDirs } from '../rundir/layout';
+import { cellDir, findRunDirs, MODEL_DIR } from '../rundir/layout';
+import { readRegularFile } from '../rundir/atomic';
+import { FormatError } from '../rundir/format';
+import { lenetLayout } from '../model/lenet';
 import { lockFolder } from '../rundir/lock';
 import { describeDifferences, Protocol, protocolDifferences, protocolOf, stableJson } from '../rundir/protocol';
 import { readRunTree } from '../rundir/run-folder';
-import { readSummary, RunSummary, SUMMARY_FILE } from '../rundir/summary';
+import { readSummary, SUMMARY_FILE } from '../rundir/summary';
 import { writeCharts, writeHeatmap } from './plot';
 import { ComparisonRow, writeComparison } from './comparison';
 import { SweepRow, writeSweepTable } from './sweep-table';
@@ -44,16 +47,40 @@ export interface MergeResult {
   files: string[];
 }
 
-/** A summary's results, wall-clock time left out: two runs of one cell agree when these do. */
-function resultsOf(s: RunSummary): string {
-  const final = Object.fromEntries(METRIC_NAMES.filter((m) => m !== 'seconds').map((m) => [m, s.final[m]]));
-  return stableJson({ ...s, final, seconds_per_epoch: null, backend: null });
+/**
+ * A run's results, from the results alone: every epoch's numbers and the final means, seconds left
+ * out. Never the metadata around them (the data set's name, diverged_epoch, the format), which
+ * older lenets did not write: a copy from an older version is the same run when its numbers are.
+ */
+function resultsOf(r: RunData): string {
+  const final = Object.fromEntries(METRIC_NAMES.filter((m) => m !== 'seconds').map((m) => [m, r.summary.final[m]]));
+  return stableJson({ epochs: r.epochs.map((e) => ({ ...e, seconds: null })), final });
 }
 
-/** Two copies of one cell hold the same results when every epoch's numbers (seconds aside) agree. */
+/**
+ * The saved weights of a run (model/weights.bin), read through rundir's bounded reader at most the
+ * size its configuration makes them; null when the run has none (unfinished, or a copy kept
+ * without its model).
+ */
+function weightsOf(r: RunData): Buffer | null {
+  const file = path.join(r.dir, MODEL_DIR, 'weights.bin');
+  if (!fs.existsSync(file) || r.config === null) return null;
+  const c = r.config.config;
+  const params = lenetLayout(c.arch, c.schedule, c.imageSize)
+    .flatMap((l) => l.weights)
+    .reduce((s, w) => s + w.shape.reduce((x, y) => x * y, 1), 0);
+  return readRegularFile(file, 4 * params);
+}
+
+/**
+ * Two copies of one cell hold the same results when every epoch's numbers (seconds aside), the final
+ * means (seconds aside) and, where both kept them, the saved weights are the same.
+ */
 function sameResults(a: RunData, b: RunData): boolean {
-  const rows = (r: RunData) => stableJson(r.epochs.map((e) => ({ ...e, seconds: null })));
-  return resultsOf(a.summary) === resultsOf(b.summary) && rows(a) === rows(b);
+  if (resultsOf(a) !== resultsOf(b)) return false;
+  const wa = weightsOf(a);
+  const wb = wa === null ? null : weightsOf(b);
+  return wa === null || wb === null || wa.equals(wb);
 }
 
 /** How far a run got: a finished run beats an unfinished one, and an unfinished one that trained more epochs, one that trained fewer. */
@@ -127,6 +154,7 @@ export async function mergeSweeps(inputs: readonly string[], outDir: string): Pr
   const lock = lockFolder(outAbs, 'lenet merge');
   try {
     putBackInterruptedCopies(outAbs);
+    checkCampaignFileFormat(outAbs);
     // The runs OUT holds already take part: an unfinished copy there gives way to a run that got
     // further, never the reverse; two different finished runs of one cell are refused.
     const inOut = runsInFolder(outAbs);
@@ -208,6 +236,19 @@ function runsInFolder(outAbs: string): Candidate[] {
   }
 }
 
+/**
+ * OUT's comparison.json is rewritten by the merge: never one of a format this lenet does not read
+ * (a newer lenet's, or a "format" that is not one), which would pass for this format afterwards.
+ */
+function checkCampaignFileFormat(outAbs: string): void {
+  try {
+    readCampaignFile(outAbs);
+  } catch (err) {
+    if (err instanceof FormatError) throw err;
+    // Anything else unreadable in it is what the merge writes anew.
+  }
+}
+
 /** Temporaries of a merge that was killed while copying: `.seed-N.<pid>.partial` (and, of older lenets, `seed-N.<pid>.partial`). */
 const PARTIAL = /^\.?(seed-\d+)\.\d+\.partial$/;
 /** A copy set aside while its replacement was renamed into place. */
@@ -239,6 +280,23 @@ function putBackInterruptedCopies(outAbs: string): void {
   }
 }
 
+/**
+ * Whether the copy of a run takes `src` (lenet's locks stay behind). Only folders and regular files
+ * (links followed to one) are copied: a FIFO, a device or a socket in a run folder would hang the
+ * copy or copy forever (a link to /dev/zero), so it is one error line naming it.
+ */
+function takenByCopy(src: string, runDir: string): boolean {
+  if (path.basename(src).startsWith('.lenet')) return false;
+  let st: fs.Stats;
+  try {
+    st = fs.statSync(src);
+  } catch (err) {
+    throw runtimeError(`cannot merge ${runDir}: cannot read ${src} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+  }
+  if (!st.isDirectory() && !st.isFile()) throw runtimeError(`cannot merge ${runDir}: ${src} is not a regular file or a folder`);
+  return true;
+}
+
 /** Copies every chosen run to its place under OUT; an unfinished copy there is replaced. */
 function copyCells(cells: Map<string, Candidate>, outAbs: string, outDir: string): { copied: number; replaced: string[] } {
   let copied = 0;
@@ -267,7 +325,12 @@ function copyCells(cells: Map<string, Candidate>, outAbs: string, outDir: string
       fs.mkdirSync(parent, { recursive: true });
       const tmp = path.join(parent, `.${name}.${process.pid}.partial`);
       fs.rmSync(tmp, { recursive: true, force: true });
-      fs.cpSync(run.dir, tmp, { recursive: true, dereference: true, filter: (src) => !path.basename(src).startsWith('.lenet') });
+      try {
+        fs.cpSync(run.dir, tmp, { recursive: true, dereference: true, filter: (src) => takenByCopy(src, run.dir) });
+      } catch (err) {
+        fs.rmSync(tmp, { recursive: true, force: true });
+        throw err;
+      }
       if (there) {
         // The copy there is one that got less far (chooseRuns): set aside, replaced, removed.
         const old = path.join(parent, `.${name}.${process.pid}.old`);

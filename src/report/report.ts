@@ -6,6 +6,7 @@
 import * as path from 'node:path';
 import { writeFileAtomic } from '../rundir/atomic';
 import { PAPER_TABLE1, TRAIN_CONFIG, TrainConfigKey } from '../options/types';
+import { pathComponent } from '../rundir/layout';
 import { PAPER_ACTIVATIONS } from '../model/activations';
 import { averageLastOf, collectRuns, datasetOf, RunCollection, RunGroup } from './runs';
 import { besideTable2, comparisonGapNote, comparisonTableCells, ComparisonRow, divergedNote, writeComparison } from './comparison';
@@ -93,7 +94,7 @@ function protocolSection(c: RunCollection): Section {
     : 'No config.json was found next to the runs.';
   return {
     title: 'Protocol',
-    md: `${note}\n\n${markdownTable(header, rows)}\n`,
+    md: `${mdInline(note)}\n\n${markdownTable(header, rows)}\n`,
     html: `<p>${htmlEscape(note)}</p>\n${htmlTable(header, rows)}`,
   };
 }
@@ -144,7 +145,7 @@ function machineSection(c: RunCollection): Section {
 }
 
 function verdictSummaryLine(v: Verdict): string {
-  return `(${v.id}) ${v.claim}: **${v.status}**${v.status === 'not testable' ? ` (${mdInline(v.reason)})` : ''}`;
+  return `(${v.id}) ${mdInline(v.claim)}: **${v.status}**${v.status === 'not testable' ? ` (${mdInline(v.reason)})` : ''}`;
 }
 
 /** Markdown's **bold** in the rules, as HTML. */
@@ -158,7 +159,7 @@ function verdictsSection(verdicts: readonly Verdict[]): Section {
     ...verdicts.map((v) => {
       const t = table(v);
       return [
-        `### (${v.id}) ${v.claim}`,
+        `### (${v.id}) ${mdInline(v.claim)}`,
         '',
         `**Verdict: ${v.status}.** ${mdInline(v.reason)}`,
         '',
@@ -219,7 +220,11 @@ function tableSection(rows: readonly ComparisonRow[], groups: readonly RunGroup[
 }
 
 function chartsSection(charts: ReadonlyArray<RenderedChart & { title: string }>): Section {
-  const md = charts.map((c) => `### ${c.title}\n\n![${c.title}](${c.name}.png)\n\n[SVG](${c.name}.svg)\n`).join('\n');
+  const md = charts
+    .map(
+      (c) => `### ${mdInline(c.title)}\n\n![${mdInline(c.title)}](${pathComponent(c.name)}.png)\n\n[SVG](${pathComponent(c.name)}.svg)\n`,
+    )
+    .join('\n');
   const html = charts.map((c) => `<figure><figcaption>${htmlEscape(c.title)}</figcaption>\n${stripXmlProlog(c.svg)}\n</figure>`).join('\n');
   return { title: 'Charts', md, html };
 }
@@ -275,8 +280,8 @@ export async function writeReport(dir: string, outDir: string = dir, errors?: Er
     allCharts.push({ ...heat.chart, title: 'Mean test accuracy by activation per layer' });
   }
   sections.push(chartsSection(allCharts));
-  // Written when some run's models were analysed, or to say why the runs' data could not be checked.
-  if (errors && (errors.schedules.length > 0 || (errors.dataProblems ?? []).length > 0)) {
+  // Written when some run's models were analysed, or to say why runs are left out of it.
+  if (errors && (errors.schedules.length > 0 || (errors.dataProblems ?? []).length > 0 || (errors.diverged ?? []).length > 0)) {
     const { files: errorFiles, ...section } = await writeErrorSection(outDir, errors);
     files.push(...errorFiles);
     sections.push(section);
@@ -300,7 +305,9 @@ export async function writeReport(dir: string, outDir: string = dir, errors?: Er
       ? 'Improved LeNet-5 with combined activations on MNIST: our runs against Pan et al. (2019)'
       : `Improved LeNet-5 with combined activations on ${dataset}: the schedules compared (the paper reports MNIST only)`;
   const intro = `${c.runs.length} run(s) of ${c.groups.length} schedule(s) from ${dir}.`;
-  const md = [`# ${mdInline(title)}`, '', mdInline(intro), '', ...sections.flatMap((s) => [`## ${s.title}`, '', s.md])].join('\n');
+  const md = [`# ${mdInline(title)}`, '', mdInline(intro), '', ...sections.flatMap((s) => [`## ${mdInline(s.title)}`, '', s.md])].join(
+    '\n',
+  );
   const html = [
     '<!DOCTYPE html>',
     '<html lang="en"><head><meta charset="utf-8">',

@@ -4,6 +4,7 @@
  */
 import { runtimeError } from '../errors';
 import { EpochRow, METRIC_NAMES, MetricMeans, MetricName } from '../rundir/epochs';
+import { epochDivergence, lossOfRun } from '../rundir/summary';
 import { protocolDifferences, protocolOf } from '../rundir/protocol';
 import { readRunTree, RunData } from '../rundir/run-folder';
 import { compareActivations, compareLabels } from '../model/activations';
@@ -21,8 +22,9 @@ export interface EpochStats {
 }
 
 /**
- * A run left out of every statistic: its training diverged — its summary names a diverged epoch, or
- * some loss, accuracy or time in its epochs.csv or summary is NaN or infinite.
+ * A run left out of every statistic: its training diverged — an epoch of its epochs.csv shows it
+ * (rundir's epochDivergence: a metric NaN or infinite, or the training loss blown up above
+ * 2·ln 10), its summary names a diverged epoch, or a value of its summary is NaN or infinite.
  */
 export interface DivergedRun {
   run: RunData;
@@ -33,7 +35,7 @@ export interface DivergedRun {
   what: string;
 }
 
-/** The values that must be finite for a run to count (every metric of an epoch, and of the summary). */
+/** The values that must be finite for a run to count (every metric of the summary). */
 function firstNonFinite(values: Record<string, number>): string | null {
   for (const m of METRIC_NAMES) if (!Number.isFinite(values[m])) return `${m} ${values[m]}`;
   return null;
@@ -41,14 +43,16 @@ function firstNonFinite(values: Record<string, number>): string | null {
 
 /**
  * Whether a run diverged, and where: the one rule that takes a run out of every mean, ranking,
- * gap, interval and verdict. null for a run whose every number is finite.
+ * gap, interval and verdict (each epoch judged by rundir's epochDivergence, as training records
+ * diverged_epoch). null for a run that did not.
  */
 export function divergence(run: RunData): Omit<DivergedRun, 'run' | 'seed'> | null {
   const s = run.summary;
   const named = s.diverged_epoch;
-  const rows = named !== null ? run.epochs.filter((e) => e.epoch === named) : run.epochs;
-  for (const row of rows) {
-    const what = firstNonFinite(row as unknown as Record<string, number>);
+  const loss = lossOfRun(run.config?.config.loss, s.loss);
+  for (const row of run.epochs) {
+    if (named !== null && row.epoch > named) break;
+    const what = epochDivergence(row, loss);
     if (what) return { epoch: row.epoch, what };
   }
   if (named !== null) return { epoch: named, what: 'summary.json names it the diverged epoch' };
@@ -122,12 +126,12 @@ export interface RunCollection {
  */
 export function datasetOf(runs: readonly RunData[]): string {
   const names = new Set(runs.map((r) => r.config?.data.dataset ?? r.summary.dataset));
-  return names.size === 1 ? [...names][0] : 'mixed data';
+  return names.size === 1 ? [...names][0] : names.size === 0 ? 'unknown' : 'mixed data';
 }
 
-/** datasetOf for the runs of some groups. */
+/** datasetOf for every run of some groups (diverged ones too: they trained on the same data). */
 export function datasetOfGroups(groups: readonly RunGroup[]): string {
-  return datasetOf(groups.flatMap((g) => g.runs));
+  return datasetOf(allRunsOf(groups));
 }
 
 /** Per-epoch mean ± std over the runs of one group. */

@@ -2,7 +2,7 @@
 import * as path from 'node:path';
 import { writeFileAtomic } from '../rundir/atomic';
 import { createOutDir } from '../rundir/layout';
-import { averageLastOf, divergedRunText, RunGroup } from './runs';
+import { averageLastOf, datasetOfGroups, divergedRunText, RunGroup } from './runs';
 import { GapInterval, mean, MeanStd, meanStdOf } from './stats';
 import { bestGroupIndex, divergedNote } from './comparison';
 import { csvNumber, csvText, fixed, gapText, markdownTable, mdInline, meanStd } from './format';
@@ -42,7 +42,7 @@ export function sweepRows(groups: readonly RunGroup[]): SweepRow[] {
   const unranked = groups.filter((g) => g.runs.length === 0);
   return [...ranked.map(({ g }) => g), ...unranked].map((g, r) => {
     const usable = g.runs.length > 0 && best !== null;
-    const gap = !usable || g === best ? null : groupGap(g, best, (run) => run.summary.final.test_accuracy);
+    const gap = !usable || g === best ? null : groupGap(g, best, (run) => run.summary.final.test_accuracy, { metric: 'test_accuracy' });
     return {
       rank: g.runs.length > 0 ? r + 1 : null,
       label: g.label,
@@ -146,10 +146,11 @@ export function sweepTableCells(rows: readonly SweepRow[]): { header: string[]; 
   return { header, cells, align: anyDiverged ? 'rllrrrrrrl' : 'rllrrrrrr' };
 }
 
-export function sweepMarkdown(rows: readonly SweepRow[], averageLast?: number): string {
+/** sweep.md: the ranked table under a title naming the data set (as comparison.md's does; datasetOf's name). */
+export function sweepMarkdown(rows: readonly SweepRow[], averageLast?: number, dataset = 'MNIST'): string {
   const { header, cells, align } = sweepTableCells(rows);
   return [
-    '# Sweep of per-layer activation schedules',
+    `# Sweep of per-layer activation schedules on ${mdInline(dataset)}`,
     '',
     `Ranked by mean final test accuracy (each run's last ${averageLast ?? 3} epochs, then mean ± sample std over seeds).`,
     `Gap: mean test accuracy minus the best schedule's.${rows.some((r) => r.ci) ? ` ${gapMethodNote(rows.map((r) => r.ci))}` : ''}`,
@@ -166,6 +167,6 @@ export function writeSweepTable(outDir: string, groups: readonly RunGroup[]): { 
   const files = [path.join(outDir, 'sweep.csv'), path.join(outDir, 'sweep.md')];
   createOutDir(outDir);
   writeFileAtomic(files[0], sweepCsv(rows));
-  writeFileAtomic(files[1], sweepMarkdown(rows, averageLastOf(groups)));
+  writeFileAtomic(files[1], sweepMarkdown(rows, averageLastOf(groups), datasetOfGroups(groups)));
   return { rows, files };
 }

@@ -156,7 +156,7 @@ export function claimHighestTrainAccuracy(groups: readonly RunGroup[]): Verdict 
   const inputs: ComparisonInput[] = others.map((o) => ({
     versus: o.label,
     label: `${COMBINED} − ${o.label}`,
-    gap: groupGap(tr, o, (r) => r.summary.final.train_accuracy),
+    gap: groupGap(tr, o, (r) => r.summary.final.train_accuracy, { metric: 'train_accuracy' }),
     favours: 1,
     digits: 4,
     unit: '',
@@ -261,7 +261,7 @@ export function claimSigmoidWorst(groups: readonly RunGroup[]): Verdict {
   const inputs: ComparisonInput[] = others.map((o) => ({
     versus: o.label,
     label: `${o.label} − ${SIGMOID}`,
-    gap: groupGap(o, sig, (r) => r.summary.final.train_accuracy),
+    gap: groupGap(o, sig, (r) => r.summary.final.train_accuracy, { metric: 'train_accuracy' }),
     favours: 1,
     digits: 4,
     unit: '',
@@ -444,7 +444,7 @@ export function claimSmallTimeCost(groups: readonly RunGroup[]): Verdict {
       tr,
       o,
       (r) => r.summary.seconds_per_epoch,
-      {},
+      { metric: 'seconds' },
       (r) => factor * r.summary.seconds_per_epoch,
     ),
     favours: -1,

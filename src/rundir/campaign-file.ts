@@ -5,8 +5,8 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { runtimeError } from '../errors';
-import { readJson, writeJsonAtomic } from './atomic';
-import { NewerFormatError, readFormat, stamped } from './format';
+import { READ_LIMITS, readJson, writeJsonAtomic } from './atomic';
+import { FormatError, readFormat, stamped } from './format';
 import { lockFolder } from './lock';
 
 export const CAMPAIGN_FILE = 'comparison.json';
@@ -36,7 +36,7 @@ export interface CampaignFile {
 export function readCampaignFile(dir: string): CampaignFile | null {
   const file = path.join(dir, CAMPAIGN_FILE);
   if (!fs.existsSync(file)) return null;
-  const data = readJson(file) as Partial<CampaignFile> | null;
+  const data = readJson(file, READ_LIMITS.campaign) as Partial<CampaignFile> | null;
   if (typeof data !== 'object' || data === null || Array.isArray(data) || !Array.isArray(data.schedules) || !Array.isArray(data.runs)) {
     throw runtimeError(`${file}: expected {kind, schedules: [...], seeds: [...], runs: [...]}`);
   }
@@ -99,8 +99,9 @@ export async function addToCampaignFile(
         const old = readCampaignFile(dir);
         if (old && old.kind === kind) previous = old.runs;
       } catch (err) {
-        // A newer lenet's file is not ours to rewrite; anything else unreadable: this call's cells are the list.
-        if (err instanceof NewerFormatError) throw err;
+        // A file of a format this lenet does not read (newer, or not a format at all) is not ours to
+        // rewrite; anything else unreadable: this call's cells are the list.
+        if (err instanceof FormatError) throw err;
       }
       const runs = new Map<string, CampaignCell>(previous.map((r) => [r.dir, r]));
       for (const c of cells) runs.set(c.dir, { schedule: c.schedule, seed: c.seed, dir: c.dir });

@@ -1,6 +1,6 @@
 /** epochs.csv: one row per finished epoch. Its row type, writer and reader live here and only here. */
 import { runtimeError } from '../errors';
-import { readText, writeFileAtomic } from './atomic';
+import { READ_LIMITS, readText, writeFileAtomic } from './atomic';
 import { csvText } from './csv';
 
 export const EPOCHS_FILE = 'epochs.csv';
@@ -78,7 +78,7 @@ export class EpochsWriter {
  * NaN and ±Infinity (a diverged run) read back as numbers.
  */
 export function readEpochsCsv(file: string, maxRows = Infinity): EpochRow[] {
-  const text = readText(file);
+  const text = readText(file, READ_LIMITS.csv);
   const lines = text
     .split(/\r?\n/)
     .filter((l) => l.trim() !== '')

@@ -8,19 +8,26 @@
  * 2 — `format` written; a data file's sha256 is that of its contents after gunzip (storedSha256
  *     beside it for a gzipped file).
  */
-import { LenetError, runtimeError } from '../errors';
+import { LenetError } from '../errors';
+import { shownValue } from './atomic';
 
 export const FORMAT = 2;
 
+/**
+ * A file whose `format` this lenet does not read (not a whole number from 1, or newer than FORMAT):
+ * readers refuse it, and no writer rewrites such a file (it would pass for this format).
+ */
+export class FormatError extends LenetError {}
+
 /** A file written by a newer lenet than this one: the only format problem a reader cannot work around. */
-export class NewerFormatError extends LenetError {}
+export class NewerFormatError extends FormatError {}
 
 /** The format a file declares: 1 when it has no `format` field; a newer one than FORMAT is one error line. */
 export function readFormat(file: string, data: Record<string, unknown>): number {
   const f = data.format;
   if (f === undefined) return 1;
   if (typeof f !== 'number' || !Number.isInteger(f) || f < 1) {
-    throw runtimeError(`${file}: "format" must be a whole number from 1, got ${JSON.stringify(f)}`);
+    throw new FormatError(`${file}: "format" must be a whole number from 1, got ${shownValue(f, data, 'format')}`);
   }
   if (f > FORMAT) {
     throw new NewerFormatError(

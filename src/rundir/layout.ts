@@ -3,10 +3,11 @@
  * how an output folder is checked, created and (with --force) cleared, and how run folders are
  * found under any folder.
  */
+import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { runtimeError, usageError } from '../errors';
-import { fileError, isTemporaryOf } from './atomic';
+import { fileError, isTemporaryOf, READ_LIMITS, readRegularFile } from './atomic';
 import { EPOCHS_FILE } from './epochs';
 import { isLockEntry, lockHolder } from './lock';
 import { MANIFEST_FILE } from './manifest';
@@ -23,9 +24,51 @@ export const EVALUATION_FILES = ['confusion.csv', 'confusion.svg', 'confusion.pn
 /** The files a run writes into its folder (model/ aside). */
 export const RUN_FILES = [EPOCHS_FILE, SUMMARY_FILE, SUMMARY_CSV_FILE, MANIFEST_FILE, CHECKPOINT_FILE, ...EVALUATION_FILES] as const;
 
-/** The folder of one cell of a campaign, relative to the campaign folder. */
+/** The longest name pathComponent gives (bytes; every file system allows 255). */
+export const MAX_COMPONENT_LENGTH = 96;
+
+/** A name kept as it is (its commas as underscores): lower-case letters, digits, `-`, `+`, `.` and `,`, not starting with a dot. */
+const PLAIN_NAME = /^[a-z0-9][a-z0-9.,+-]*$/;
+
+/**
+ * The one way a name that comes from data — a schedule label, a value read from a file — becomes a
+ * file or folder name: one path component, never a separator, `.` or `..`, a control character or
+ * more than MAX_COMPONENT_LENGTH bytes. A label as lenet writes them (`relu`, `tanh-relu`,
+ * `relu,sigmoid,tanh` → `relu_sigmoid_tanh`, the layout of every run folder so far) is kept; any other
+ * text becomes its safe characters (others as `_`, cut short) then `~` and 16 hex digits of its
+ * SHA-256, so two different labels never share a name (a kept name has no `~` and no `_` of its
+ * own), not even on a file system that ignores case.
+ */
+export function pathComponent(text: string): string {
+  if (PLAIN_NAME.test(text) && text.length <= MAX_COMPONENT_LENGTH) return text.replace(/,/g, '_');
+  const slug =
+    text
+      .replace(/[^A-Za-z0-9.+-]+/g, '_')
+      .replace(/^[._+-]+/, '')
+      .slice(0, MAX_COMPONENT_LENGTH - 17) || 'x';
+  return `${slug}~${crypto.createHash('sha256').update(text, 'utf8').digest('hex').slice(0, 16)}`;
+}
+
+/**
+ * The one check of a folder the user names (a campaign to read, a run to resume, a copy of the
+ * data): one usage-error line saying what is there instead — nothing, or a file (or a FIFO, a
+ * device) that is not a folder. `missing` is the line for nothing there.
+ */
+export function requireFolder(dir: string, missing: string, named: string = dir): void {
+  let st: fs.Stats;
+  try {
+    st = fs.statSync(dir);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR') throw usageError(missing);
+    throw usageError(`${named}: cannot be read (${code ?? (err as Error).message})`);
+  }
+  if (!st.isDirectory()) throw usageError(`${named} is ${st.isFile() ? 'a file' : 'not a regular file'}, not a directory`);
+}
+
+/** The folder of one cell of a campaign, relative to the campaign folder: always two safe components (pathComponent). */
 export function cellDir(label: string, seed: number): string {
-  return `${label.replace(/,/g, '_')}/seed-${seed}`;
+  return `${pathComponent(label)}/${pathComponent(`seed-${seed}`)}`;
 }
 
 /** UTC timestamp for default output folders: 20261128T174832Z. */
@@ -48,7 +91,7 @@ export function isTrainRunDir(dir: string): boolean {
 /** A model/ folder written by saveModel: its model.json is a tfjs layers model naming weights.bin. */
 export function isLenetModelDir(dir: string): boolean {
   try {
-    const m = JSON.parse(fs.readFileSync(path.join(dir, 'model.json'), 'utf8'));
+    const m = JSON.parse(readRegularFile(path.join(dir, 'model.json'), READ_LIMITS.json).toString('utf8'));
     return (
       m.format === 'layers-model' && JSON.stringify(m.weightsManifest?.map((w: { paths: string[] }) => w.paths)) === '[["weights.bin"]]'
     );

@@ -22,8 +22,8 @@ import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { runtimeError } from '../errors';
-import { fileError } from './atomic';
+import { printMessage, runtimeError } from '../errors';
+import { fileError, readRegularFile } from './atomic';
 
 export const LOCK_FILE = '.lenet.lock';
 
@@ -64,7 +64,7 @@ function releaseAllOnExit(): void {
 
 /** A takeover is told in one line on stderr. */
 function notice(line: string): void {
-  process.stderr.write(`lenet: ${line}\n`);
+  printMessage(line);
 }
 
 // ---------------------------------------------------------------- this process and others
@@ -203,20 +203,16 @@ function inspect(file: string): Found {
   if (st.size === 0) return unreadable('empty');
   if (st.size > MAX_LOCK_BYTES) return unreadable(`${st.size} bytes, not a lenet lock`);
   let text: string;
-  let ino: number;
   try {
-    const fd = fs.openSync(file, fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW | fs.constants.O_NONBLOCK);
-    try {
-      ino = fs.fstatSync(fd).ino;
-      text = fs.readFileSync(fd, 'utf8');
-    } finally {
-      fs.closeSync(fd);
-    }
+    text = readRegularFile(file, MAX_LOCK_BYTES, { noFollow: true }).toString('utf8');
   } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    return code === 'ENOENT' ? { kind: 'gone' } : unreadable(`unreadable (${code ?? 'error'})`);
+    const code = (err as { code?: string }).code;
+    return code === 'ENOENT' ? { kind: 'gone' } : unreadable(`unreadable (${code ?? (err as Error).message})`);
   }
-  if (ino !== st.ino) return inspect(file); // replaced between lstat and open: look again
+  // Replaced between lstat and the read: look again.
+  const ino = fs.lstatSync(file, { throwIfNoEntry: false })?.ino;
+  if (ino === undefined) return { kind: 'gone' };
+  if (ino !== st.ino) return inspect(file);
   const owner = parseOwner(text);
   return owner ? { kind: 'owner', owner, ino, ageMs } : unreadable('not a lenet lock');
 }

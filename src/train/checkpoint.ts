@@ -4,6 +4,9 @@ import { temporaryPath, writeFileAtomic } from '../rundir/atomic';
 import { TrainerState } from './trainer';
 import { runtimeError } from '../errors';
 import { readBytes } from '../rundir/atomic';
+import { Arch } from '../options/types';
+import { Schedule } from '../model/activations';
+import { lenetLayout } from '../model/lenet';
 
 type NamedTensor = { name: string; tensor: tf.Tensor };
 
@@ -106,9 +109,29 @@ function parseHeader(file: string, bytes: Buffer): CheckpointHeader {
   return header;
 }
 
-/** Reads a checkpoint; a file that is not a valid one is one runtime-error line naming it. */
-export function readCheckpoint(file: string): Checkpoint {
-  const buf = readBytes(file);
+/**
+ * The most a checkpoint of this model can hold: its weights three times (the model's, and the two
+ * moments Adam keeps of each; momentum keeps one, sgd none) and a megabyte for the header.
+ */
+export function checkpointLimit(model: { arch: Arch; schedule: Schedule; imageSize: number }): number {
+  const params = lenetLayout(model.arch, model.schedule, model.imageSize)
+    .flatMap((l) => l.weights)
+    .reduce((s, w) => s + w.shape.reduce((a, b) => a * b, 1), 0);
+  return 3 * 4 * params + 1024 * 1024;
+}
+
+/** The limit of a checkpoint read without its model at hand (tests): 1 GiB. */
+const ANY_CHECKPOINT_LIMIT = 1024 ** 3;
+
+/**
+ * Reads a checkpoint of the model `config` describes (at most checkpointLimit of it; without a
+ * config, 1 GiB); a file that is not a valid one is one runtime-error line naming it.
+ */
+export function readCheckpoint(file: string, config?: { arch: Arch; schedule: Schedule; imageSize: number }): Checkpoint {
+  const limit = config ? checkpointLimit(config) : ANY_CHECKPOINT_LIMIT;
+  const buf = readBytes(file, limit, {
+    tooLarge: (size) => `holds ${size} bytes, more than a checkpoint of this run's model can (${limit}): not its checkpoint`,
+  });
   if (buf.byteLength < 12 || buf.readUInt32LE(0) !== MAGIC) throw runtimeError(`${file} is not a lenet checkpoint`);
   if (buf.readUInt32LE(4) !== VERSION) throw runtimeError(`${file} has checkpoint version ${buf.readUInt32LE(4)}, expected ${VERSION}`);
   const jsonLength = buf.readUInt32LE(8);

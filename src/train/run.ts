@@ -3,14 +3,14 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { TrainConfig } from '../options/types';
-import { runtimeError } from '../errors';
+import { runtimeError, printMessage } from '../errors';
 import { loadMnist, MnistData } from '../data/mnist';
 import { recogniseDataset, sameDataFile } from '../data/identity';
 import { buildLenet } from '../model/lenet';
 import { saveModel } from '../model/io';
 import { selectBackend, describeNative } from '../backend/index';
 import { EPOCHS_FILE, EpochRow, EpochsWriter, readEpochsCsv } from '../rundir/epochs';
-import { buildSummary, RunSummary, writeSummary } from '../rundir/summary';
+import { buildSummary, divergedEpoch, epochDivergence, RunSummary, writeSummary } from '../rundir/summary';
 import { ALONE, readManifest, recordAttempt, RunManifest, RunSharing, writeManifest } from '../rundir/manifest';
 import {
   checkOutDir,
@@ -100,7 +100,7 @@ export async function runTraining(config: TrainConfig, options: RunOptions, data
   // Every check that can refuse the run comes before anything is written.
   if (!options.resume) checkOutDir(dir, options.force);
   const backend = await selectBackend(config.backend, config.threads);
-  if (backend.note && options.progress !== 'none') process.stderr.write(`lenet: ${backend.note}\n`);
+  if (backend.note && options.progress !== 'none') printMessage(backend.note);
   const mnist =
     data ??
     loadMnist({ dataDir: config.dataDir ?? undefined, resize: config.resize, size: config.imageSize, limit: config.limit ?? undefined });
@@ -135,7 +135,7 @@ async function trainIntoLockedFolder(
   let start: TrainerState = { epoch: 0, rngState: new Rng(config.seed).state };
   let previousRows: EpochRow[] = [];
   if (resuming) {
-    const ckpt = readCheckpoint(checkpointFile);
+    const ckpt = readCheckpoint(checkpointFile, config);
     const csvRows = readEpochsCsv(path.join(dir, EPOCHS_FILE), ckpt.state.epoch);
     if (ckpt.state.epoch > config.epochs || csvRows.length < ckpt.state.epoch) {
       tf.dispose([...ckpt.model, ...ckpt.optimizer.map((e) => e.tensor), ...ckpt.extra.map((e) => e.tensor)]);
@@ -162,7 +162,7 @@ async function trainIntoLockedFolder(
 
   const label = options.label ?? config.scheduleLabel;
   const progress = createProgress(options.progress, label);
-  let warnedDiverged = previousRows.some((r) => !Number.isFinite(r.train_loss));
+  let warnedDiverged = divergedEpoch(previousRows, config.loss) !== null;
   let result;
   try {
     result = await trainModel(
@@ -183,10 +183,11 @@ async function trainIntoLockedFolder(
           csv.append(row);
           await saveCheckpoint(checkpointFile, model, optimizer, state);
           progress.onEpochEnd(row, config.epochs);
-          if (!warnedDiverged && !Number.isFinite(row.train_loss)) {
+          const diverged = warnedDiverged ? null : epochDivergence(row, config.loss);
+          if (diverged !== null) {
             warnedDiverged = true;
-            process.stderr.write(
-              `lenet: warning: ${label} diverged: its training loss is ${row.train_loss} at epoch ${row.epoch}; its results will read n/a (try a lower --lr)\n`,
+            printMessage(
+              `warning: ${label} diverged at epoch ${row.epoch} (${diverged}); reports leave it out of every ranking, gap and verdict (try a lower --lr)`,
             );
           }
         },

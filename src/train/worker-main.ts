@@ -5,7 +5,7 @@
  * parent that is gone closes the channel: each stops the cell at its next batch boundary, after
  * which the cell's folder holds a valid checkpoint. A second signal quits at once (as in a run).
  */
-import { runtimeError } from '../errors';
+import { printMessage, runtimeError } from '../errors';
 import { Progress } from '../progress';
 import { SIGNAL_EXIT_CODES } from '../signals';
 import { MnistCache, trainCell } from './cell';
@@ -90,6 +90,6 @@ function main(): void {
 try {
   main();
 } catch (err) {
-  process.stderr.write(`lenet: ${(err as Error).message}\n`);
+  printMessage((err as Error).message);
   process.exitCode = 1;
 }

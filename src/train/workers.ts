@@ -10,6 +10,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as readline from 'node:readline';
 import { TrainConfig } from '../options/types';
+import { messageLine } from '../errors';
 import { CampaignProgress } from '../progress';
 import { EpochRow } from '../rundir/epochs';
 import { RunSharing } from '../rundir/manifest';
@@ -172,7 +173,7 @@ export function runCellsInWorkers(opts: PoolOptions): Promise<PoolResult> {
 
     const fail = (cell: PoolCell, reason: string) => {
       result.failed.push({ cell: cell.cell, label: cell.label, reason });
-      opts.progress.log(`lenet: ${bareLabel(cell.label)}: ${reason}`);
+      opts.progress.log(messageLine(`${bareLabel(cell.label)}: ${reason}`).trimEnd());
     };
 
     /** Gives a free worker the next cell, or lets it go. */

@@ -4,6 +4,7 @@ import * as path from 'node:path';
 import { runtimeError, usageError } from '../../errors';
 import { scriptWord, shellQuote } from './quote';
 import { checkSbatchArgs, OWNED_SBATCH_ENV } from './sbatch-options';
+import { READ_LIMITS, readRegularFile, writeJsonAtomic } from '../../rundir/atomic';
 
 /**
  * `lenet sweep|compare ... --submit slurm --shards N --out DIR`: a job array of N tasks, task K
@@ -241,7 +242,7 @@ interface JobsFile {
 
 function readJobsFile(file: string): JobsFile {
   try {
-    const data = JSON.parse(fs.readFileSync(file, 'utf8'));
+    const data = JSON.parse(readRegularFile(file, READ_LIMITS.json).toString('utf8'));
     if (Array.isArray(data?.submissions)) return data as JobsFile;
   } catch {
     // no earlier submission (or an unreadable record: nothing to check)
@@ -309,7 +310,7 @@ export function submitSlurm(c: SlurmCampaign): SlurmSubmission {
     submittedAt: new Date().toISOString(),
     sbatch: { array: arrayOptions, merge: mergeOptions, passThrough: c.sbatchArgs },
   });
-  fs.writeFileSync(jobsFile, JSON.stringify(jobs, null, 2) + '\n');
+  writeJsonAtomic(jobsFile, jobs);
   return {
     arrayJobId,
     mergeJobId,
