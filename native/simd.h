@@ -87,6 +87,10 @@ struct SimdTable {
                           float* scratch);
   // out[i] = f(x[i]), f = op (Transcendental)
   void (*transcendental)(float* out, const float* x, long n, int op);
+  // the fused engine's activations (activations.h), act an EngineActivation (opcodes.h):
+  // out[i] = act(x[i]), and d[i] = act'(x[i]) given y[i] = act(x[i]) (d may be x or y)
+  void (*act_forward)(float* out, const float* x, long n, int act);
+  void (*act_derivative)(float* d, const float* x, const float* y, long n, int act);
 };
 
 const SimdTable* simd_table_generic();

@@ -23,6 +23,8 @@ export const LOSSES = ['crossentropy', 'paper'] as const;
 export type LossName = (typeof LOSSES)[number];
 /** Backends a user can ask for. `auto` = native when its addon loaded, else cpu. */
 export const BACKEND_CHOICES = ['auto', 'native', 'cpu', 'tensorflow'] as const;
+/** Engines a user can ask for. `auto` = fused where the addon is built and the backend is auto or native, else tfjs. */
+export const ENGINE_CHOICES = ['auto', 'fused', 'tfjs'] as const;
 
 /** Everything that decides what a training run computes. Written to config.json. */
 export interface TrainConfig {
@@ -41,6 +43,8 @@ export interface TrainConfig {
   averageLast: number;
   loss: LossName;
   backend: string;
+  /** The engine asked for (ENGINE_CHOICES); the one that ran is in config.json's `engine`. */
+  engine: string;
   threads: number | null;
 }
 
@@ -179,8 +183,19 @@ export function resolveTrainConfig(raw: RawOptions): TrainConfig {
     averageLast,
     loss: oneOf('--loss', raw.loss ?? 'crossentropy', LOSSES),
     backend: oneOf('--backend', raw.backend ?? 'auto', BACKEND_CHOICES),
+    engine: resolveEngineChoice(raw),
     threads,
   };
+}
+
+/** --engine: fused runs its own kernels, so it cannot honour a tfjs backend asked for by name. */
+function resolveEngineChoice(raw: RawOptions): string {
+  const engine = oneOf('--engine', raw.engine ?? 'auto', ENGINE_CHOICES);
+  const backend = String(raw.backend ?? 'auto');
+  if (engine === 'fused' && (backend === 'cpu' || backend === 'tensorflow')) {
+    throw usageError(`--engine fused runs its own kernels; --backend ${backend} chooses the tfjs engine's: give one or the other`);
+  }
+  return engine;
 }
 
 /** Keys a JSON experiment file may hold (camelCase, as the flags after commander's parsing). */
@@ -201,6 +216,7 @@ export const CONFIG_FILE_KEYS = [
   'averageLast',
   'loss',
   'backend',
+  'engine',
   'threads',
   'description',
   'paper',
@@ -228,6 +244,7 @@ const CONFIG_KEY_TYPES: Record<string, string[]> = {
   averageLast: ['number'],
   loss: ['string'],
   backend: ['string'],
+  engine: ['string'],
   threads: ['number', 'null'],
   description: ['string'],
   paper: ['object'],

@@ -27,6 +27,7 @@ export function addTrainingOptions(cmd: Command): Command {
     .option('--average-last <k>', 'final value = mean of the last K epochs (default 3)')
     .addOption(new Option('--loss <kind>', 'training objective: crossentropy (default) or paper').choices(['crossentropy', 'paper']))
     .option('--backend <name>', 'auto (default: native if built, else cpu), native, cpu, tensorflow')
+    .option('--engine <name>', 'fused (the addon trains whole steps; default where it is built) or tfjs (layers model on --backend)')
     .option('--threads <n>', 'threads for the native kernels (default: all cores)')
     .option('--quiet', 'print only the summary')
     .option('--json', 'print the summary as JSON on stdout');
@@ -54,6 +55,7 @@ export function pickTrainingOptions(opts: Record<string, unknown>): RawOptions {
     'averageLast',
     'loss',
     'backend',
+    'engine',
     'threads',
   ];
   const out: RawOptions = {};

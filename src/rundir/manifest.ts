@@ -22,6 +22,8 @@ export interface DataFileIdentity {
 export interface RunManifest {
   config: TrainConfig;
   backend: { name: string; threads: number | null; simd: string | null; cpuFeatures: string[] };
+  /** The engine that ran (absent in manifests written before engines: those ran tfjs). */
+  engine?: { name: string; threads: number | null; simd: string | null };
   data: {
     source: string;
     /** 'MNIST', 'Fashion-MNIST' (recognised by their SHA-256) or 'custom'. */
@@ -48,7 +50,7 @@ function isObject(v: unknown): v is Record<string, unknown> {
 
 /**
  * Reads and checks dir/config.json; anything missing or malformed is one runtime-error line naming
- * the file. Manifests of earlier versions (no data.dir or data.dataset) read with those derived.
+ * the file. Manifests of earlier versions (no data.dir or data.dataset, no engine) read with those derived.
  */
 export function readManifest(dir: string): RunManifest {
   const file = path.join(dir, MANIFEST_FILE);
@@ -75,8 +77,13 @@ export function readManifest(dir: string): RunManifest {
     throw runtimeError(`${file}: "data.files" must list the data files with name, path and sha256`);
   }
   const first = files[0] as DataFileIdentity | undefined;
+  if (m.engine !== undefined && (!isObject(m.engine) || typeof m.engine.name !== 'string')) {
+    throw runtimeError(`${file}: "engine.name" must be a string`);
+  }
   return {
     ...(m as unknown as RunManifest),
+    // runs from before engines asked for none and ran tfjs: they resume on it
+    config: { ...(c as unknown as TrainConfig), engine: typeof c.engine === 'string' ? c.engine : 'tfjs' },
     data: {
       ...(data as unknown as RunManifest['data']),
       dataset: typeof data.dataset === 'string' ? data.dataset : 'unknown',

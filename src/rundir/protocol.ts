@@ -3,11 +3,12 @@
  * campaign folder, a merge and a report may put them side by side. Used by compare, sweep, merge
  * and report alike.
  *
- * Same protocol = same values of PROTOCOL_CONFIG_KEYS, same backend *that ran* (cells asked for
- * `auto` and `native` both ran on native and give bit-identical numbers) and the same data (by
+ * Same protocol = same values of PROTOCOL_CONFIG_KEYS, same backend and engine *that ran* (cells
+ * asked for `auto` and `native` both ran on native and give bit-identical numbers; the fused engine
+ * and the tfjs engine agree to rounding only, so they are two protocols) and the same data (by
  * SHA-256, wherever the files lie). What varies per cell (schedule, seed) and what is local to a
  * machine (the data folder's path, the thread count: kernels are bit-identical across thread counts,
- * the backend asked for) is not part of it.
+ * the backend and engine asked for) is not part of it. A manifest from before engines ran tfjs.
  */
 import { TrainConfig } from '../config';
 import { RunManifest } from './manifest';
@@ -27,11 +28,13 @@ export const PROTOCOL_CONFIG_KEYS = [
 /** Config keys that vary from cell to cell of one campaign. */
 export const CELL_CONFIG_KEYS = ['schedule', 'scheduleLabel', 'seed'] as const;
 /** Config keys that say where and how a run ran, not what it computed (see the file comment). */
-export const LOCAL_CONFIG_KEYS = ['dataDir', 'threads', 'backend'] as const;
+export const LOCAL_CONFIG_KEYS = ['dataDir', 'threads', 'backend', 'engine'] as const;
 
 export type Protocol = Pick<TrainConfig, (typeof PROTOCOL_CONFIG_KEYS)[number]> & {
   /** The backend that ran. */
   backend: string;
+  /** The engine that ran. */
+  engine: string;
   /** Data file name → SHA-256. */
   data: Record<string, string>;
 };
@@ -40,6 +43,8 @@ export type Protocol = Pick<TrainConfig, (typeof PROTOCOL_CONFIG_KEYS)[number]> 
 export interface ProtocolSource {
   config: Pick<TrainConfig, (typeof PROTOCOL_CONFIG_KEYS)[number]>;
   backend: { name: string };
+  /** Absent in manifests written before engines: those ran tfjs. */
+  engine?: { name: string };
   data: { files: readonly { name: string; sha256: string }[] };
 }
 
@@ -47,6 +52,7 @@ export function protocolOf(manifest: ProtocolSource | RunManifest): Protocol {
   const p = {} as Record<string, unknown>;
   for (const k of PROTOCOL_CONFIG_KEYS) p[k] = manifest.config[k] ?? null;
   p.backend = manifest.backend.name;
+  p.engine = manifest.engine?.name ?? 'tfjs';
   p.data = Object.fromEntries(manifest.data.files.map((f) => [f.name, f.sha256]));
   return p as Protocol;
 }
@@ -73,7 +79,7 @@ export interface ProtocolDifference {
 /** Where two protocols differ; data differences name the file. Empty: the same protocol. */
 export function protocolDifferences(a: Protocol, b: Protocol): ProtocolDifference[] {
   const out: ProtocolDifference[] = [];
-  for (const k of [...PROTOCOL_CONFIG_KEYS, 'backend'] as const) {
+  for (const k of [...PROTOCOL_CONFIG_KEYS, 'backend', 'engine'] as const) {
     const x = stableJson(a[k]);
     const y = stableJson(b[k]);
     if (x !== y) out.push({ key: k, a: x, b: y });
