@@ -8,6 +8,8 @@
 #include <stdexcept>
 #include <string>
 
+#include "activations.h"
+#include "cpu.h"
 #include "fused_engine.h"
 
 namespace {
@@ -72,6 +74,8 @@ class FusedEngine : public Napi::ObjectWrap<FusedEngine> {
                            InstanceMethod("step", &FusedEngine::Step),
                            InstanceMethod("forward", &FusedEngine::Forward),
                            StaticMethod("microBatchSize", &FusedEngine::MicroBatchSize),
+                           StaticMethod("activation", &FusedEngine::Activation),
+                           StaticMethod("optimizerUpdate", &FusedEngine::OptimizerUpdate),
                        });
   }
 
@@ -218,6 +222,55 @@ class FusedEngine : public Napi::ObjectWrap<FusedEngine> {
     if (info.Length() < 1 || !info[0].IsNumber()) throw_type(info.Env(), "n must be a number");
     const double n = info[0].As<Napi::Number>().DoubleValue();
     return Napi::Number::New(info.Env(), static_cast<double>(lenet::Engine::micro_batch_size(static_cast<long>(n))));
+  }
+
+  // activation(y, d, x, code, reference): y = act(x), d = act'(x) on the vector path in use, or
+  // with the scalar references of activations.h (the pair behind every layer's activation)
+  static Napi::Value Activation(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    const long n = typed_length(info, 2, "x");
+    float* y = typed<float, napi_float32_array>(info, 0, "y", "Float32Array", n);
+    float* d = typed<float, napi_float32_array>(info, 1, "d", "Float32Array", n);
+    const float* x = typed<float, napi_float32_array>(info, 2, "x", "Float32Array", n);
+    if (info.Length() < 5 || !info[3].IsNumber() || !info[4].IsBoolean())
+      throw_type(env, "code and reference expected");
+    const double code = info[3].As<Napi::Number>().DoubleValue();
+    if (!(code >= 0 && code < lenet::kEngineActivationCount) || code != std::floor(code))
+      throw_range(env, "not an activation code");
+    const int act = static_cast<int>(code);
+    if (info[4].As<Napi::Boolean>().Value()) {
+      for (long i = 0; i < n; ++i) {
+        y[i] = lenet::act_forward_ref(act, x[i]);
+        d[i] = lenet::act_derivative_ref(act, x[i], y[i]);
+      }
+    } else {
+      const lenet::SimdTable& t = lenet::simd();
+      t.act_forward(y, x, n, act);
+      t.act_derivative(d, x, y, n, act);
+    }
+    return env.Undefined();
+  }
+
+  // optimizerUpdate(value, s1, s2, g, {kind, lr, accBeta1, accBeta2}, reference): one update in
+  // place, as the engine applies it after a step (the pair behind every weight update)
+  static Napi::Value OptimizerUpdate(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    const long n = typed_length(info, 0, "value");
+    float* value = typed<float, napi_float32_array>(info, 0, "value", "Float32Array", n);
+    float* s1 = typed<float, napi_float32_array>(info, 1, "s1", "Float32Array", n);
+    float* s2 = typed<float, napi_float32_array>(info, 2, "s2", "Float32Array", n);
+    const float* g = typed<float, napi_float32_array>(info, 3, "g", "Float32Array", n);
+    if (info.Length() < 6 || !info[4].IsObject() || !info[5].IsBoolean())
+      throw_type(env, "scalars and reference expected");
+    Napi::Object o = info[4].As<Napi::Object>();
+    lenet::EngineConfig c{};
+    c.optimizer = static_cast<int>(int_field(o, "kind", 0, lenet::kEngineOptimizerCount - 1));
+    c.learning_rate = number_field(o, "lr");
+    const lenet::OptimizerScalars sc = lenet::Engine::optimizer_scalars(
+        c, static_cast<float>(number_field(o, "accBeta1")), static_cast<float>(number_field(o, "accBeta2")));
+    (info[5].As<Napi::Boolean>().Value() ? lenet::optimizer_update_reference : lenet::optimizer_update)(value, s1, s2,
+                                                                                                        g, n, sc);
+    return env.Undefined();
   }
 
   std::unique_ptr<lenet::Engine> engine_;

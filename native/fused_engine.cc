@@ -261,10 +261,10 @@ void Engine::micro_batch(long mb, long i0, long i1, float* probs, const float* i
   }
 }
 
-OptimizerScalars Engine::scalars() const {
+OptimizerScalars Engine::optimizer_scalars(const EngineConfig& c, float acc_beta1, float acc_beta2) {
   OptimizerScalars s{};
-  s.kind = cfg_.optimizer;
-  s.neg_lr = static_cast<float>(-cfg_.learning_rate);
+  s.kind = c.optimizer;
+  s.neg_lr = static_cast<float>(-c.learning_rate);
   s.beta1 = 0.9f;
   s.one_minus_beta1 = static_cast<float>(1.0 - 0.9);
   s.beta2 = 0.999f;
@@ -278,7 +278,7 @@ OptimizerScalars Engine::scalars() const {
 
 void Engine::apply_gradients(long n, long nmb) {
   const bool ref = cfg_.reference;
-  const OptimizerScalars sc = scalars();
+  const OptimizerScalars sc = optimizer_scalars(cfg_, acc_beta1, acc_beta2);
   auto update = (ref ? optimizer_update_reference : optimizer_update);
   const long F = features_, U = cfg_.dense, C = cfg_.classes;
   float* s1 = slot1_.empty() ? nullptr : slot1_.data();

@@ -56,6 +56,8 @@ class Engine {
   const EngineConfig& config() const { return cfg_; }
   // Images per micro-batch for a batch of n: a function of n only.
   static long micro_batch_size(long n);
+  // The scalars of one update of c.optimizer at c.learning_rate, Adam's beta powers given.
+  static OptimizerScalars optimizer_scalars(const EngineConfig& c, float acc_beta1, float acc_beta2);
 
  private:
   struct Scratch;
@@ -66,7 +68,6 @@ class Engine {
   void pack(long width);
   void pack_dense_rows(long i0, long i1);
   void ensure_capacity(long n);
-  OptimizerScalars scalars() const;
 
   EngineConfig cfg_;
   ConvStage s1_, s2_;

@@ -59,6 +59,17 @@ interface FusedEngineClass {
   new (config: Record<string, unknown>): FusedEngineNative;
   /** Images per micro-batch for a batch of n (a function of n only). */
   microBatchSize(n: number): number;
+  /** y = act(x), d = act'(x): the vector path in use, or (reference) activations.h's scalar definitions. */
+  activation(y: Float32Array, d: Float32Array, x: Float32Array, code: number, reference: boolean): void;
+  /** One optimizer update in place, as the engine applies it (reference: the naive loop). */
+  optimizerUpdate(
+    value: Float32Array,
+    s1: Float32Array,
+    s2: Float32Array,
+    g: Float32Array,
+    scalars: { kind: number; lr: number; accBeta1: number; accBeta2: number },
+    reference: boolean,
+  ): void;
 }
 
 /** True when the addon is built and has the engine. */
@@ -98,6 +109,11 @@ export function createFusedEngine(config: FusedEngineConfig): FusedEngineNative 
     learningRate: config.learningRate,
     reference: config.reference === true,
   });
+}
+
+/** The engine's layer kernels that tests check one by one (activations, the optimizer update). */
+export function fusedKernels(): Pick<FusedEngineClass, 'activation' | 'optimizerUpdate'> {
+  return engineClass();
 }
 
 /** Images per micro-batch the engine cuts a batch of n into. */

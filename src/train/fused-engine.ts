@@ -40,8 +40,15 @@ function slotNames(optimizer: OptimizerName): string[] {
   return optimizer === 'adam' ? ['m', 'v'] : optimizer === 'momentum' ? ['momentum'] : [];
 }
 
+export interface FusedTrainingEngine extends TrainingEngine {
+  /** The gradients of the last step, in tfjs' order and layouts (tests). */
+  gradients(): Float32Array[];
+  /** The current weights, in tfjs' order and layouts. */
+  weights(): Float32Array[];
+}
+
 /** The fused engine, its weights copied from `model` (which it keeps, to hand back with model()). */
-export function fusedEngine(model: tf.LayersModel, config: FusedTrainingConfig): TrainingEngine {
+export function fusedEngine(model: tf.LayersModel, config: FusedTrainingConfig): FusedTrainingEngine {
   const native: FusedEngineNative = createFusedEngine({
     image: config.imageSize,
     conv1: config.arch.conv1Filters,
@@ -131,6 +138,8 @@ export function fusedEngine(model: tf.LayersModel, config: FusedTrainingConfig):
       const pow = (beta: number) => Math.fround(beta ** (iterations + 1));
       native.setState({ iterations, accBeta1: extra('accBeta1') ?? pow(BETA1), accBeta2: extra('accBeta2') ?? pow(BETA2) });
     },
+    gradients: () => sizes.map((_, i) => read(TENSOR_KIND.gradients, i)),
+    weights: () => sizes.map((_, i) => read(TENSOR_KIND.weights, i)),
     model() {
       const weights = sizes.map((_, i) => tf.tensor(read(TENSOR_KIND.weights, i), shapes[i]));
       model.setWeights(weights);
