@@ -29,18 +29,28 @@ struct ConvStage {
   long taps() const { return k * k * in_c; }  // K of the product: one filter window
 };
 
+// How a path sums a conv stage's filter gradient (conv_filter_gradient_to_tfjs converts it).
+enum ConvGradLayout {
+  kGradTfjs = 0,    // [k][k][in_c][out_c] (the references)
+  kGradLanes = 1,   // [k*k][np*width]: lane i holds channel i % out_c (one input channel, lanes path)
+  kGradSparse = 2,  // [out_c][k][segpad]: window row kh of channel c, segpad = k*in_c rounded up
+};
+
 // The filter of a conv stage, in the layouts the fast kernels read (rebuilt after every update
 // from the tfjs-layout weights; the width is the vector width they were packed for).
 struct PackedConv {
   long width = 0;
+  bool reference = false;
   long lanes_np = 0;         // > 0: the (ow, co)-in-lanes path (in_c == 1), patterns of np vectors
+  int grad_layout = kGradTfjs;
+  long acc_size = 0;         // floats of the filter-gradient sum in grad_layout
   std::vector<float> fpack;  // [taps][ldb] filter, ldb = out_c rounded up to the width
   std::vector<float> bpack;  // [ldb] bias
   long ldb = 0;
-  std::vector<float> fpat;  // lanes path: [k*k][np*width] fpat[t][i] = f[t][i % out_c]
-  std::vector<float> bpat;  // lanes path: [np*width]
-  std::vector<float> ft;    // input gradient: [out_c][ldt] ft[co][t] = f[t][co], ldt = taps rounded up
-  long ldt = 0;
+  std::vector<float> fpat;   // lanes path: [k*k][np*width] fpat[t][i] = f[t][i % out_c]
+  std::vector<float> bpat;   // lanes path: [np*width]
+  std::vector<float> ft;     // input gradient: [out_c][k][segpad] ft[c][kh][kw*in_c + ci] = f[kh][kw][ci][c]
+  long segpad = 0;
   const float* f = nullptr;  // the tfjs-layout filter [k][k][in_c][out_c] and bias [out_c]
   const float* b = nullptr;
 };
@@ -48,8 +58,8 @@ struct PackedConv {
 // A dense layer's kernel for the fast products: w [in][ldo] (out rounded up) and its transpose.
 struct PackedDense {
   long width = 0;
-  std::vector<float> w;  // [in][ldo]
-  std::vector<float> b;  // [ldo]
+  std::vector<float> w;   // [in][ldo]
+  std::vector<float> b;   // [ldo]
   long ldo = 0;
   std::vector<float> wt;  // [out][ldi] wt[o][i] = w[i][o], ldi = in rounded up
   long ldi = 0;
@@ -59,42 +69,50 @@ struct PackedDense {
 
 // Per-thread working memory of the conv kernels (sized by the engine, reused every step).
 struct ConvScratch {
-  std::vector<float> xe;  // lanes path: the image with each pixel repeated out_c times
+  std::vector<float> xe;  // lanes path: pool expanded images, one per residue of the pool
   long ldxe = 0;
-  std::vector<float> z, a;  // [used_h][used_w][out_c]: conv output, activated
-  std::vector<float> acc;   // filter-gradient partials
-  std::vector<float> g;     // input gradient: [conv positions][ldt] dz * f^T before col2im
+  std::vector<const float*> src;  // lanes path: [pool][k*k] tap tables
+  std::vector<float> z, a, dz;    // [used_h*used_w*out_c] conv output, activated, gradient
+  std::vector<float> g;           // [ph*pw*out_c] gradient at the winners
+  std::vector<int32_t> at, pos;   // [ph*pw*out_c] the winners' windows (SparseConv)
+  std::vector<float> xpad;        // the input with slack (sparse path of a first layer)
+  std::vector<long> off;          // [pool^2] pooling slices
+  std::vector<long> slot_at, slot_z;  // [pool^2] a window place's input offset and conv-output index
 };
+
+// Packs w for the vector width in use (or, reference, for the naive loops) from f, b.
+void pack_conv(PackedConv& w, const ConvStage& s, const float* f, const float* b, long width, bool reference,
+               bool input_grad);
+// Sizes t for s (any vector width up to max_width).
+void size_conv_scratch(ConvScratch& t, const ConvStage& s, long max_width);
 
 // ---- conv stage ------------------------------------------------------------------------------
 // Forward: y the pooled activations, d = act'(x) at each window's winner (the first maximum in
-// row-major window order, as tfjs' MaxPool gradient routes), win the winner's index in z.
+// row-major window order, as tfjs' MaxPool gradient routes), win the winner's place in its window
+// (i*pool + j for conv output (ph*pool + i, pw*pool + j)).
 void conv_stage_forward(float* y,        // [ph][pw][out_c]
                         float* d,        // [ph][pw][out_c]
-                        int32_t* win,    // [ph][pw][out_c]: (oh*used_w + ow)*out_c + co
+                        int32_t* win,    // [ph][pw][out_c]
                         const float* x,  // [in_h][in_w][in_c]
                         const PackedConv& w, const ConvStage& s, ConvScratch& t);
 void conv_stage_forward_reference(float* y, float* d, int32_t* win, const float* x, const PackedConv& w,
                                   const ConvStage& s, ConvScratch& t);
-// dz = the gradient at the conv output: dy * d at each window's winner, 0 elsewhere.
-void pool_activation_backward(float* dz,           // [used_h][used_w][out_c]
-                              const float* dy,     // [ph][pw][out_c]
-                              const float* d,      // [ph][pw][out_c]
-                              const int32_t* win,  // [ph][pw][out_c]
-                              const ConvStage& s);
-// Filter and bias gradients of one image, added to df and db.
-void conv_backward_filter(float* df,        // [k][k][in_c][out_c], +=
-                          float* db,        // [out_c], +=
-                          const float* x,   // [in_h][in_w][in_c]
-                          const float* dz,  // [used_h][used_w][out_c]
-                          const PackedConv& w, const ConvStage& s, ConvScratch& t);
-void conv_backward_filter_reference(float* df, float* db, const float* x, const float* dz, const PackedConv& w,
-                                    const ConvStage& s, ConvScratch& t);
-// Input gradient of one image.
-void conv_backward_input(float* dx,        // [in_h][in_w][in_c], overwritten
-                         const float* dz,  // [used_h][used_w][out_c]
+// Backward from dy at the pooled outputs: the filter-gradient sum (layout w.grad_layout) and the
+// bias gradient are added to, dx (unless null) is overwritten.
+void conv_stage_backward(float* dfacc,        // [w.acc_size], +=
+                         float* db,           // [out_c], +=
+                         float* dx,           // [in_h][in_w][in_c] (+ width floats of slack), or null
+                         const float* x,      // [in_h][in_w][in_c]
+                         const float* dy,     // [ph][pw][out_c]
+                         const float* d,      // [ph][pw][out_c]
+                         const int32_t* win,  // [ph][pw][out_c]
                          const PackedConv& w, const ConvStage& s, ConvScratch& t);
-void conv_backward_input_reference(float* dx, const float* dz, const PackedConv& w, const ConvStage& s, ConvScratch& t);
+void conv_stage_backward_reference(float* dfacc, float* db, float* dx, const float* x, const float* dy, const float* d,
+                                   const int32_t* win, const PackedConv& w, const ConvStage& s, ConvScratch& t);
+// df = the filter gradient in tfjs' layout from a sum in w.grad_layout.
+void conv_filter_gradient_to_tfjs(float* df,         // [k][k][in_c][out_c]
+                                  const float* acc,  // [w.acc_size]
+                                  const PackedConv& w, const ConvStage& s);
 
 // ---- dense -----------------------------------------------------------------------------------
 // y = act(x w + b) for `rows` rows; d = act'(x w + b) unless null; act < 0: linear (no d).

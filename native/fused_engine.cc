@@ -20,16 +20,6 @@ constexpr long kMicroBatches = 32;
 
 long round_up(long n, long w) { return (n + w - 1) / w * w; }
 
-long lcm_vectors(long width, long cout) {
-  long a = width, b = cout;
-  while (b != 0) {
-    const long r = a % b;
-    a = b;
-    b = r;
-  }
-  return cout / a;  // lcm(width, cout) / width
-}
-
 ConvStage make_stage(long in_h, long in_w, long in_c, long k, long out_c, long pool, int act, const char* name) {
   ConvStage s{};
   s.in_h = in_h;
@@ -55,7 +45,7 @@ ConvStage make_stage(long in_h, long in_w, long in_c, long k, long out_c, long p
 
 struct Engine::Scratch {
   ConvScratch c1, c2;
-  std::vector<float> y1, d1, d2, dz1, dz2, dy1, d3, logits, dx3;
+  std::vector<float> y1, d1, d2, dy1, d3, logits, dx3;
   std::vector<int32_t> win1, win2;
 };
 
@@ -79,7 +69,7 @@ Engine::Engine(const EngineConfig& c) : cfg_(c) {
     off += sizes[i];
   }
   total_ = off;
-  conv_total_ = offset_[4];
+  if (c.conv1 > 4096 || c.conv2 > 4096) throw std::invalid_argument("at most 4096 filters per conv");
   params_.assign(total_, 0.0f);
   grads_.assign(total_, 0.0f);
   slot1_.assign(c.optimizer == kOptSgd ? 0 : total_, 0.0f);
@@ -100,38 +90,6 @@ int Engine::slot_count() const { return cfg_.optimizer == kOptAdam ? 2 : cfg_.op
 long Engine::micro_batch_size(long n) { return std::max<long>(1, (n + kMicroBatches - 1) / kMicroBatches); }
 
 // ---- packing ---------------------------------------------------------------------------------
-
-static void pack_conv(PackedConv& p, const ConvStage& s, const float* f, const float* b, long width, bool input_grad) {
-  const long co = s.out_c, taps = s.taps();
-  p.width = width;
-  p.f = f;
-  p.b = b;
-  p.lanes_np = 0;
-  if (s.in_c == 1 && co % width != 0) {
-    const long np = lcm_vectors(width, co);
-    if (np <= 4) p.lanes_np = np;
-  }
-  if (p.lanes_np > 0) {
-    const long pw = p.lanes_np * width, kk = s.k * s.k;
-    p.fpat.resize(kk * pw);
-    p.bpat.resize(pw);
-    for (long t = 0; t < kk; ++t)
-      for (long i = 0; i < pw; ++i) p.fpat[t * pw + i] = f[t * co + i % co];
-    for (long i = 0; i < pw; ++i) p.bpat[i] = b[i % co];
-  } else {
-    p.ldb = round_up(co, width);
-    p.fpack.assign(taps * p.ldb, 0.0f);
-    p.bpack.assign(p.ldb, 0.0f);
-    for (long t = 0; t < taps; ++t) std::copy(f + t * co, f + t * co + co, p.fpack.begin() + t * p.ldb);
-    std::copy(b, b + co, p.bpack.begin());
-  }
-  if (input_grad) {
-    p.ldt = round_up(taps, width);
-    if (static_cast<long>(p.ft.size()) != co * p.ldt) p.ft.assign(co * p.ldt, 0.0f);
-    for (long c = 0; c < co; ++c)
-      for (long t = 0; t < taps; ++t) p.ft[c * p.ldt + t] = f[t * co + c];
-  }
-}
 
 void Engine::pack_dense_rows(long i0, long i1) {
   const long out = cfg_.dense;
@@ -163,8 +121,14 @@ static void shape_dense(PackedDense& d, const float* w, const float* b, long in,
 }
 
 void Engine::pack(long width) {
-  pack_conv(p1_, s1_, weights(0), weights(1), width, false);
-  pack_conv(p2_, s2_, weights(2), weights(3), width, true);
+  pack_conv(p1_, s1_, weights(0), weights(1), width, cfg_.reference, false);
+  pack_conv(p2_, s2_, weights(2), weights(3), width, cfg_.reference, true);
+  acc_off_[0] = 0;
+  acc_off_[1] = p1_.acc_size;
+  acc_off_[2] = acc_off_[1] + cfg_.conv1;
+  acc_off_[3] = acc_off_[2] + p2_.acc_size;
+  acc_total_ = acc_off_[3] + cfg_.conv2;
+  acc_sum_.assign(acc_total_, 0.0f);
   shape_dense(d3_, weights(4), weights(5), features_, cfg_.dense, width);
   shape_dense(d4_, weights(6), weights(7), cfg_.dense, cfg_.classes, width);
   pack_dense_all(d3_, weights(4), weights(5), features_, cfg_.dense);
@@ -173,15 +137,6 @@ void Engine::pack(long width) {
 }
 
 // ---- working memory --------------------------------------------------------------------------
-
-static void size_conv_scratch(ConvScratch& t, const ConvStage& s) {
-  t.ldxe = s.in_w * s.out_c + kMaxWidth;
-  t.xe.assign(s.in_c == 1 ? s.in_h * t.ldxe : 0, 0.0f);
-  t.z.assign(s.z_size(), 0.0f);
-  t.a.assign(s.z_size(), 0.0f);
-  t.acc.assign(std::max(s.k * s.k * 4 * kMaxWidth, s.taps() * s.out_c), 0.0f);
-  t.g.assign(s.used_h() * s.used_w() * round_up(s.taps(), kMaxWidth), 0.0f);
-}
 
 void Engine::ensure_capacity(long n) {
   if (n > capacity_) {
@@ -192,22 +147,20 @@ void Engine::ensure_capacity(long n) {
     capacity_ = n;
   }
   const long nmb = (n + micro_batch_size(n) - 1) / micro_batch_size(n);
-  if (static_cast<long>(conv_acc_.size()) < nmb * conv_total_) conv_acc_.assign(nmb * conv_total_, 0.0f);
+  if (static_cast<long>(conv_acc_.size()) < nmb * acc_total_) conv_acc_.assign(nmb * acc_total_, 0.0f);
   const long threads = std::max(1, get_threads());
   if (static_cast<long>(scratch_.size()) == threads) return;
   free_scratch();
   for (long i = 0; i < threads; ++i) {
     Scratch* t = new Scratch();
-    size_conv_scratch(t->c1, s1_);
-    size_conv_scratch(t->c2, s2_);
-    t->y1.assign(kSubChunk * s1_.y_size(), 0.0f);
+    size_conv_scratch(t->c1, s1_, kMaxWidth);
+    size_conv_scratch(t->c2, s2_, kMaxWidth);
+    t->y1.assign(kSubChunk * s1_.y_size() + kMaxWidth, 0.0f);  // slack: window loads of conv2's sparse path
     t->d1.assign(kSubChunk * s1_.y_size(), 0.0f);
     t->win1.assign(kSubChunk * s1_.y_size(), 0);
     t->d2.assign(kSubChunk * s2_.y_size(), 0.0f);
     t->win2.assign(kSubChunk * s2_.y_size(), 0);
-    t->dz1.assign(s1_.z_size(), 0.0f);
-    t->dz2.assign(s2_.z_size(), 0.0f);
-    t->dy1.assign(s2_.x_size(), 0.0f);
+    t->dy1.assign(s2_.x_size() + kMaxWidth, 0.0f);  // slack: conv2's sparse input gradient
     t->d3.assign(kSubChunk * cfg_.dense, 0.0f);
     t->logits.assign(kSubChunk * cfg_.classes, 0.0f);
     t->dx3.assign(kSubChunk * features_, 0.0f);
@@ -224,8 +177,8 @@ void Engine::micro_batch(long mb, long i0, long i1, float* probs, const float* i
   const long y1n = s1_.y_size(), y2n = s2_.y_size();
   float* acc = nullptr;
   if (train) {
-    acc = conv_acc_.data() + mb * conv_total_;
-    std::fill(acc, acc + conv_total_, 0.0f);
+    acc = conv_acc_.data() + mb * acc_total_;
+    std::fill(acc, acc + acc_total_, 0.0f);
   }
   for (long c0 = i0; c0 < i1; c0 += kSubChunk) {
     const long c1 = std::min(i1, c0 + kSubChunk), rows = c1 - c0;
@@ -248,15 +201,13 @@ void Engine::micro_batch(long mb, long i0, long i1, float* probs, const float* i
     float* dh = dh3_.data() + c0 * U;
     (ref ? dense_backward_input_reference : dense_backward_input)(dh, dout, t.d3.data(), d4_, rows, U, C);
     (ref ? dense_backward_input_reference : dense_backward_input)(t.dx3.data(), dh, nullptr, d3_, rows, F, U);
+    auto backward = ref ? conv_stage_backward_reference : conv_stage_backward;
     for (long j = 0; j < rows; ++j) {
       const float* x = images + (c0 + j) * img;
-      pool_activation_backward(t.dz2.data(), t.dx3.data() + j * F, t.d2.data() + j * y2n, t.win2.data() + j * y2n, s2_);
-      (ref ? conv_backward_filter_reference : conv_backward_filter)(
-          acc + offset_[2], acc + offset_[3], t.y1.data() + j * y1n, t.dz2.data(), p2_, s2_, t.c2);
-      (ref ? conv_backward_input_reference : conv_backward_input)(t.dy1.data(), t.dz2.data(), p2_, s2_, t.c2);
-      pool_activation_backward(t.dz1.data(), t.dy1.data(), t.d1.data() + j * y1n, t.win1.data() + j * y1n, s1_);
-      (ref ? conv_backward_filter_reference : conv_backward_filter)(acc + offset_[0], acc + offset_[1], x, t.dz1.data(),
-                                                                    p1_, s1_, t.c1);
+      backward(acc + acc_off_[2], acc + acc_off_[3], t.dy1.data(), t.y1.data() + j * y1n, t.dx3.data() + j * F,
+               t.d2.data() + j * y2n, t.win2.data() + j * y2n, p2_, s2_, t.c2);
+      backward(acc + acc_off_[0], acc + acc_off_[1], nullptr, x, t.dy1.data(), t.d1.data() + j * y1n,
+               t.win1.data() + j * y1n, p1_, s1_, t.c1);
     }
   }
 }
@@ -289,16 +240,20 @@ void Engine::apply_gradients(long n, long nmb) {
   };
   const long dense_tasks = (F + kDenseRows - 1) / kDenseRows;
   auto task = [&](int i) {
-    if (i == 0) {  // the convs: micro-batch sums in order
-      float* g = grads_.data();
-      std::copy(conv_acc_.begin(), conv_acc_.begin() + conv_total_, g);
+    if (i == 0) {  // the convs: micro-batch sums in order, then in tfjs' layout
+      float* sum = acc_sum_.data();
+      std::copy(conv_acc_.begin(), conv_acc_.begin() + acc_total_, sum);
       for (long mb = 1; mb < nmb; ++mb) {
-        const float* a = conv_acc_.data() + mb * conv_total_;
-        for (long j = 0; j < conv_total_; ++j) g[j] += a[j];
+        const float* a = conv_acc_.data() + mb * acc_total_;
+        for (long j = 0; j < acc_total_; ++j) sum[j] += a[j];
       }
-      update_range(0, conv_total_);
-      pack_conv(p1_, s1_, weights(0), weights(1), packed_width_, false);
-      pack_conv(p2_, s2_, weights(2), weights(3), packed_width_, true);
+      conv_filter_gradient_to_tfjs(gradients(0), sum + acc_off_[0], p1_, s1_);
+      std::copy(sum + acc_off_[1], sum + acc_off_[2], gradients(1));
+      conv_filter_gradient_to_tfjs(gradients(2), sum + acc_off_[2], p2_, s2_);
+      std::copy(sum + acc_off_[3], sum + acc_total_, gradients(3));
+      update_range(0, offset_[4]);
+      pack_conv(p1_, s1_, weights(0), weights(1), packed_width_, cfg_.reference, false);
+      pack_conv(p2_, s2_, weights(2), weights(3), packed_width_, cfg_.reference, true);
     } else if (i == 1) {  // dense bias, output kernel and bias
       bias_gradient(gradients(5), dh3_.data(), n, U);
       (ref ? dense_backward_weights_reference : dense_backward_weights)(gradients(6), h3_.data(), do4_.data(), n, U, C,

@@ -72,7 +72,10 @@ class Engine {
   EngineConfig cfg_;
   ConvStage s1_, s2_;
   long features_;  // flattened pooled conv2 output
-  long size_[kTensors], offset_[kTensors], total_, conv_total_;
+  long size_[kTensors], offset_[kTensors], total_;
+  // a micro-batch's conv-gradient sums: conv1 filter (in its path's layout), bias, conv2 filter, bias
+  long acc_off_[4] = {0, 0, 0, 0}, acc_total_ = 0;
+  std::vector<float> acc_sum_;
   std::vector<float> params_, grads_, slot1_, slot2_;
   PackedConv p1_, p2_;
   PackedDense d3_, d4_;
@@ -80,7 +83,7 @@ class Engine {
   // per batch row: conv2's pooled output, the dense activation, the gradients at the dense and
   // output layers' pre-activations
   std::vector<float> x3_, h3_, dh3_, do4_;
-  std::vector<float> conv_acc_;  // [micro-batches][conv_total_]
+  std::vector<float> conv_acc_;  // [micro-batches][acc_total_]
   long capacity_ = 0;
   std::vector<Scratch*> scratch_;
   void free_scratch();

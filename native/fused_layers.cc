@@ -12,85 +12,153 @@
 namespace lenet {
 namespace {
 
-// xe[i][iw*cout + co] = x[i][iw], rows ld floats apart (the tail past in_w*cout is zero).
-void expand_image(float* xe, long ld, const float* x, long h, long w, long cout) {
-  for (long i = 0; i < h; ++i) {
-    float* row = xe + i * ld;
-    const float* src = x + i * w;
-    for (long iw = 0; iw < w; ++iw) {
-      const float v = src[iw];
-      float* d = row + iw * cout;
-      for (long co = 0; co < cout; ++co) d[co] = v;
-    }
-    std::fill(row + w * cout, row + ld, 0.0f);
+long round_up(long n, long w) { return (n + w - 1) / w * w; }
+
+long lcm_vectors(long width, long cout) {
+  long a = width, b = cout;
+  while (b != 0) {
+    const long r = a % b;
+    a = b;
+    b = r;
   }
+  return cout / a;  // lcm(width, cout) / width
 }
 
-ConvLanes lanes_desc(const PackedConv& w, const ConvStage& s, const ConvScratch& t) {
-  ConvLanes c{};
-  c.xe = t.xe.data();
-  c.ldxe = t.ldxe;
+// Row length of one expanded residue image: every pixel q*pool + res of a row, each repeated
+// out_c times, with room for the furthest tap's vector loads.
+long expanded_row(const ConvStage& s, long max_width) {
+  return (s.pw + (s.pool + s.k) / s.pool + 1) * s.out_c + max_width;
+}
+
+// xe[res][i][q*cout + co] = x[i][q*pool + res] (zero past the row) and the tap tables: tap
+// (kh, kw) of residue j reads residue (j + kw) % pool, (j + kw) / pool pixels in.
+void expand_residues(ConvScratch& t, const float* x, const ConvStage& s) {
+  const long p = s.pool, cout = s.out_c, ld = t.ldxe;
+  for (long res = 0; res < p; ++res)
+    for (long i = 0; i < s.in_h; ++i) {
+      float* row = t.xe.data() + (res * s.in_h + i) * ld;
+      long q = 0;
+      for (; q * p + res < s.in_w; ++q) {
+        const float v = x[i * s.in_w + q * p + res];
+        float* dst = row + q * cout;
+        for (long co = 0; co < cout; ++co) dst[co] = v;
+      }
+      std::fill(row + q * cout, row + ld, 0.0f);
+    }
+}
+
+ConvLanesTaps lanes_desc(const PackedConv& w, const ConvStage& s, const ConvScratch& t, long j) {
+  ConvLanesTaps c{};
+  c.src = t.src.data() + j * s.k * s.k;
+  c.ld = t.ldxe;
   c.fpat = w.fpat.data();
   c.bpat = w.bpat.data();
   c.np = w.lanes_np;
-  c.fh = s.k;
-  c.fw = s.k;
-  c.cout = s.out_c;
-  c.len = s.used_w() * s.out_c;
-  c.stride_h = 1;
-  c.act = kLinear;
+  c.ntaps = s.k * s.k;
+  c.len = s.pw * s.out_c;
   return c;
 }
 
-// One window's rows and columns of z, as a RowMap (positions) and SegMap (the filter window).
-RowMap conv_rows(const ConvStage& s) { return RowMap{1, s.used_h(), s.used_w(), 0, s.in_w * s.in_c, s.in_c}; }
-SegMap conv_window(const ConvStage& s) { return SegMap{s.k, s.k * s.in_c, s.in_w * s.in_c}; }
+void tap_tables(ConvScratch& t, const ConvStage& s) {
+  const long p = s.pool, k = s.k;
+  for (long j = 0; j < p; ++j)
+    for (long kh = 0; kh < k; ++kh)
+      for (long kw = 0; kw < k; ++kw)
+        t.src[(j * k + kh) * k + kw] =
+            t.xe.data() + (((j + kw) % p) * s.in_h + kh) * t.ldxe + ((j + kw) / p) * s.out_c;
+}
+
+// The fast path's conv output keeps each residue j = ow % pool apart: z[j][oh][pw][co], so that
+// a pooling window's cells are p^2 contiguous runs of pw*out_c floats.
+long residue_index(const ConvStage& s, long j, long oh) { return (j * s.used_h() + oh) * s.pw * s.out_c; }
 
 }  // namespace
 
-// Max over each window of a = act(z), the first maximum in row-major window order winning
-// (NaN never wins; a window with no winner keeps -inf and routes to its first cell). The
-// winner's z goes to d, which then becomes act'(z) there.
-static void pool_windows(float* y, float* d, int32_t* win, const float* z, const float* a, const ConvStage& s) {
-  const long p = s.pool, co = s.out_c, uw = s.used_w();
-  for (long ph = 0; ph < s.ph; ++ph)
-    for (long pw = 0; pw < s.pw; ++pw) {
-      float* yo = y + (ph * s.pw + pw) * co;
-      float* dout = d + (ph * s.pw + pw) * co;
-      int32_t* wo = win + (ph * s.pw + pw) * co;
-      const long first = ((ph * p) * uw + pw * p) * co;
-      for (long c = 0; c < co; ++c) {
-        yo[c] = -std::numeric_limits<float>::infinity();
-        wo[c] = static_cast<int32_t>(first + c);
-      }
-      for (long i = 0; i < p; ++i)
-        for (long j = 0; j < p; ++j) {
-          const long base = ((ph * p + i) * uw + pw * p + j) * co;
-          for (long c = 0; c < co; ++c) {
-            const float v = a[base + c];
-            if (v > yo[c]) {
-              yo[c] = v;
-              wo[c] = static_cast<int32_t>(base + c);
-            }
-          }
-        }
-      for (long c = 0; c < co; ++c) dout[c] = z[wo[c]];
+void pack_conv(PackedConv& p, const ConvStage& s, const float* f, const float* b, long width, bool reference,
+               bool input_grad) {
+  const long co = s.out_c, taps = s.taps();
+  p.width = width;
+  p.reference = reference;
+  p.f = f;
+  p.b = b;
+  p.lanes_np = 0;
+  if (reference) {
+    p.grad_layout = kGradTfjs;
+    p.acc_size = taps * co;
+    return;
+  }
+  if (s.in_c == 1 && co % width != 0) {
+    const long np = lcm_vectors(width, co);
+    if (np <= 4) p.lanes_np = np;
+  }
+  if (p.lanes_np > 0) {
+    const long pw = p.lanes_np * width, kk = s.k * s.k;
+    p.fpat.resize(kk * pw);
+    p.bpat.resize(pw);
+    for (long t = 0; t < kk; ++t)
+      for (long i = 0; i < pw; ++i) p.fpat[t * pw + i] = f[t * co + i % co];
+    for (long i = 0; i < pw; ++i) p.bpat[i] = b[i % co];
+    p.grad_layout = kGradLanes;
+    p.acc_size = kk * pw;
+  } else {
+    p.ldb = round_up(co, width);
+    p.fpack.resize(taps * p.ldb);
+    p.bpack.resize(p.ldb);
+    for (long t = 0; t < taps; ++t) {
+      std::copy(f + t * co, f + t * co + co, p.fpack.begin() + t * p.ldb);
+      std::fill(p.fpack.begin() + t * p.ldb + co, p.fpack.begin() + (t + 1) * p.ldb, 0.0f);
     }
+    std::copy(b, b + co, p.bpack.begin());
+    std::fill(p.bpack.begin() + co, p.bpack.end(), 0.0f);
+    p.grad_layout = kGradSparse;
+  }
+  p.segpad = round_up(s.k * s.in_c, width);
+  if (p.grad_layout == kGradSparse) p.acc_size = co * s.k * p.segpad;
+  if (input_grad) {
+    const long seg = s.k * s.in_c;
+    p.ft.resize(co * s.k * p.segpad);
+    for (long c = 0; c < co; ++c)
+      for (long kh = 0; kh < s.k; ++kh) {
+        float* dst = p.ft.data() + (c * s.k + kh) * p.segpad;
+        for (long i = 0; i < seg; ++i) dst[i] = f[(kh * seg + i) * co + c];
+        std::fill(dst + seg, dst + p.segpad, 0.0f);
+      }
+  }
+}
+
+void size_conv_scratch(ConvScratch& t, const ConvStage& s, long max_width) {
+  t.ldxe = expanded_row(s, max_width);
+  t.xe.assign(s.in_c == 1 ? s.pool * s.in_h * t.ldxe : 0, 0.0f);
+  t.src.assign(s.in_c == 1 ? s.pool * s.k * s.k : 0, nullptr);
+  t.z.assign(s.z_size(), 0.0f);
+  t.a.assign(s.z_size(), 0.0f);
+  t.dz.assign(s.z_size(), 0.0f);
+  t.g.assign(s.y_size(), 0.0f);
+  t.at.assign(s.y_size(), 0);
+  t.pos.assign(s.y_size(), 0);
+  t.xpad.assign(s.in_c == 1 ? s.x_size() + max_width : 0, 0.0f);
+  t.off.assign(s.pool * s.pool, 0);
+  t.slot_at.assign(s.pool * s.pool, 0);
+  t.slot_z.assign(s.pool * s.pool, 0);
 }
 
 void conv_stage_forward(float* y, float* d, int32_t* win, const float* x, const PackedConv& w, const ConvStage& s,
                         ConvScratch& t) {
   const SimdTable& tb = simd();
+  const long p = s.pool, uh = s.used_h(), len = s.pw * s.out_c;
   float* z = t.z.data();
   if (w.lanes_np > 0) {
-    expand_image(t.xe.data(), t.ldxe, x, s.in_h, s.in_w, s.out_c);
-    ConvLanes c = lanes_desc(w, s, t);
-    tb.conv_lanes_forward(c, z, 0, s.used_h());
+    expand_residues(t, x, s);
+    tap_tables(t, s);
+    for (long j = 0; j < p; ++j) {
+      const ConvLanesTaps c = lanes_desc(w, s, t, j);
+      tb.lanes_taps_forward(c, z + residue_index(s, j, 0), 0, uh);
+    }
   } else {
     GemmNN g{};
     g.a = x;
-    g.rows = conv_rows(s);
-    g.k = conv_window(s);
+    g.rows = RowMap{p, uh, s.pw, s.in_c, s.in_w * s.in_c, p * s.in_c};  // position (j, oh, pw)
+    g.k = SegMap{s.k, s.k * s.in_c, s.in_w * s.in_c};
     g.b = w.fpack.data();
     g.ldb = w.ldb;
     g.n = s.out_c;
@@ -98,114 +166,109 @@ void conv_stage_forward(float* y, float* d, int32_t* win, const float* x, const 
     g.ldc = s.out_c;
     g.bias = w.bpack.data();
     g.act = kLinear;
-    tb.gemm_nn(g, 0, s.used_h() * s.used_w());
+    tb.gemm_nn(g, 0, p * uh * s.pw);
   }
   tb.act_forward(t.a.data(), z, s.z_size(), s.act);
-  pool_windows(y, d, win, z, t.a.data(), s);
+  for (long ph = 0; ph < s.ph; ++ph) {
+    for (long i = 0; i < p; ++i)
+      for (long j = 0; j < p; ++j) t.off[i * p + j] = residue_index(s, j, ph * p + i);
+    tb.pool_max(y + ph * len, d + ph * len, win + ph * len, t.a.data(), z, t.off.data(), p * p, len);
+  }
   tb.act_derivative(d, d, y, s.y_size(), s.act);
 }
 
-void pool_activation_backward(float* dz, const float* dy, const float* d, const int32_t* win, const ConvStage& s) {
-  std::fill(dz, dz + s.z_size(), 0.0f);
-  const long n = s.y_size();
-  for (long i = 0; i < n; ++i) dz[win[i]] = dy[i] * d[i];
-}
-
-void conv_backward_filter(float* df, float* db, const float* x, const float* dz, const PackedConv& w,
-                          const ConvStage& s, ConvScratch& t) {
+void conv_stage_backward(float* dfacc, float* db, float* dx, const float* x, const float* dy, const float* d,
+                         const int32_t* win, const PackedConv& w, const ConvStage& s, ConvScratch& t) {
   const SimdTable& tb = simd();
-  const long co = s.out_c, P = s.used_h() * s.used_w();
-  if (w.lanes_np > 0) {
-    const long pw = w.lanes_np * tb.width, taps = s.k * s.k;
-    expand_image(t.xe.data(), t.ldxe, x, s.in_h, s.in_w, co);
-    ConvLanes c = lanes_desc(w, s, t);
-    float* acc = t.acc.data();
-    std::fill(acc, acc + taps * pw, 0.0f);
-    tb.conv_lanes_filter(c, dz, 0, s.used_h(), acc);
-    for (long k = 0; k < taps; ++k)
-      for (long i = 0; i < pw; ++i) df[k * co + i % co] += acc[k * pw + i];
-  } else {
-    GemmTN g{};
-    g.a = x;
-    g.rows = conv_rows(s);
-    g.m = conv_window(s);
-    g.b = dz;
-    g.ldb = co;
-    g.blen = P * co;
-    g.n = co;
-    float* acc = t.acc.data();
-    tb.gemm_tn(g, 0, P, 0, s.taps(), acc, co);
-    const long n = s.taps() * co;
-    for (long i = 0; i < n; ++i) df[i] += acc[i];
-  }
-  for (long p = 0; p < P; ++p)
-    for (long c = 0; c < co; ++c) db[c] += dz[p * co + c];
-}
-
-void conv_backward_input(float* dx, const float* dz, const PackedConv& w, const ConvStage& s, ConvScratch& t) {
-  const SimdTable& tb = simd();
-  const long co = s.out_c, ci = s.in_c, uh = s.used_h(), uw = s.used_w(), P = uh * uw;
-  GemmNN g{};
-  g.a = dz;
-  g.rows = RowMap{1, 1, P, 0, 0, co};
-  g.k = SegMap{1, co, 0};
-  g.b = w.ft.data();
-  g.ldb = w.ldt;
-  g.n = s.taps();
-  g.c = t.g.data();
-  g.ldc = w.ldt;
-  g.bias = nullptr;
-  g.act = kLinear;
-  tb.gemm_nn(g, 0, P);
-  std::fill(dx, dx + s.x_size(), 0.0f);
-  const long seg = s.k * ci;
-  for (long oh = 0; oh < uh; ++oh)
-    for (long ow = 0; ow < uw; ++ow) {
-      const float* grow = t.g.data() + (oh * uw + ow) * w.ldt;
-      for (long kh = 0; kh < s.k; ++kh) {
-        float* __restrict dst = dx + ((oh + kh) * s.in_w + ow) * ci;
-        const float* __restrict src = grow + kh * seg;
-        for (long j = 0; j < seg; ++j) dst[j] += src[j];
+  const long n = s.y_size(), co = s.out_c, p = s.pool, uh = s.used_h();
+  float* g = t.g.data();
+  for (long i = 0; i < n; ++i) g[i] = dy[i] * d[i];
+  for (long i = 0; i < n; i += co)
+    for (long c = 0; c < co; ++c) db[c] += g[i + c];
+  // each winner's window: its input offset (top-left pixel) and its index in z
+  for (long i = 0; i < p; ++i)
+    for (long j = 0; j < p; ++j) {
+      t.slot_at[i * p + j] = (i * s.in_w + j) * s.in_c;
+      t.slot_z[i * p + j] = residue_index(s, j, i);
+    }
+  const long len = s.pw * co;
+  for (long ph = 0; ph < s.ph; ++ph)
+    for (long pw = 0; pw < s.pw; ++pw) {
+      const long o = (ph * s.pw + pw) * co, base = (ph * p * s.in_w + pw * p) * s.in_c;
+      for (long c = 0; c < co; ++c) {
+        t.at[o + c] = static_cast<int32_t>(base + t.slot_at[win[o + c]]);
+        t.pos[o + c] = win[o + c];
       }
     }
+  SparseConv sc{};
+  sc.x = x;
+  sc.in_w = s.in_w;
+  sc.cin = s.in_c;
+  sc.k = s.k;
+  sc.segpad = w.segpad;
+  sc.g = g;
+  sc.at = t.at.data();
+  sc.pos = t.pos.data();
+  sc.n = s.ph * s.pw;
+  sc.cout = co;
+  sc.windows = p * p;
+  if (w.grad_layout == kGradLanes) {
+    float* dz = t.dz.data();
+    std::fill(dz, dz + s.z_size(), 0.0f);
+    for (long ph = 0; ph < s.ph; ++ph)
+      for (long pw = 0; pw < s.pw; ++pw) {
+        const long o = (ph * s.pw + pw) * co, base = ph * p * len + pw * co;
+        for (long c = 0; c < co; ++c) dz[base + t.slot_z[win[o + c]] + c] = g[o + c];
+      }
+    expand_residues(t, x, s);
+    tap_tables(t, s);
+    for (long j = 0; j < p; ++j) {
+      const ConvLanesTaps c = lanes_desc(w, s, t, j);
+      tb.lanes_taps_filter(c, dz + residue_index(s, j, 0), 0, uh, dfacc);
+    }
+  } else {
+    if (!t.xpad.empty()) {  // the windows' vector loads may reach past a first layer's image
+      std::copy(x, x + s.x_size(), t.xpad.begin());
+      sc.x = t.xpad.data();
+    }
+    tb.sparse_filter(sc, dfacc);
+  }
+  if (dx == nullptr) return;
+  std::fill(dx, dx + s.x_size(), 0.0f);
+  tb.sparse_input(sc, w.ft.data(), dx);
+}
+
+void conv_filter_gradient_to_tfjs(float* df, const float* acc, const PackedConv& w, const ConvStage& s) {
+  const long co = s.out_c, kk = s.k * s.k;
+  if (w.grad_layout == kGradTfjs) {
+    std::copy(acc, acc + s.taps() * co, df);
+  } else if (w.grad_layout == kGradLanes) {
+    const long pw = w.lanes_np * w.width;
+    std::fill(df, df + kk * co, 0.0f);
+    for (long q = 0; q < kk; ++q)
+      for (long i = 0; i < pw; ++i) df[q * co + i % co] += acc[q * pw + i];
+  } else {
+    const long seg = s.k * s.in_c;
+    for (long c = 0; c < co; ++c)
+      for (long kh = 0; kh < s.k; ++kh)
+        for (long i = 0; i < seg; ++i) df[(kh * seg + i) * co + c] = acc[(c * s.k + kh) * w.segpad + i];
+  }
 }
 
 // ---- dense -----------------------------------------------------------------------------------
 
 void dense_forward(float* y, float* d, const float* x, const PackedDense& w, long rows, long in, long out, int act) {
   const SimdTable& tb = simd();
-  GemmNN g{};
-  g.a = x;
-  g.rows = RowMap{1, 1, rows, 0, 0, in};
-  g.k = SegMap{1, in, 0};
-  g.b = w.w.data();
-  g.ldb = w.ldo;
-  g.n = out;
-  g.c = d != nullptr ? d : y;
-  g.ldc = out;
-  g.bias = w.b.data();
-  g.act = kLinear;
-  tb.gemm_nn(g, 0, rows);
+  float* z = d != nullptr ? d : y;
+  tb.dense_rows(z, out, x, in, rows, in, w.w.data(), w.ldo, out, w.b.data());
   if (act < 0) return;
-  tb.act_forward(y, g.c, rows * out, act);
+  tb.act_forward(y, z, rows * out, act);
   if (d != nullptr) tb.act_derivative(d, d, y, rows * out, act);
 }
 
 void dense_backward_input(float* dx, const float* dy, const float* dscale, const PackedDense& w, long rows, long in,
                           long out) {
-  const SimdTable& tb = simd();
-  GemmNN g{};
-  g.a = dy;
-  g.rows = RowMap{1, 1, rows, 0, 0, out};
-  g.k = SegMap{1, out, 0};
-  g.b = w.wt.data();
-  g.ldb = w.ldi;
-  g.n = in;
-  g.c = dx;
-  g.ldc = in;
-  g.bias = nullptr;
-  g.act = kLinear;
-  tb.gemm_nn(g, 0, rows);
+  simd().dense_rows(dx, in, dy, out, rows, out, w.wt.data(), w.ldi, in, nullptr);
   if (dscale != nullptr) {
     const long n = rows * in;
     for (long i = 0; i < n; ++i) dx[i] *= dscale[i];

@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <vector>
 
 #include "activations.h"
 #include "fused.h"
@@ -17,13 +18,13 @@ namespace lenet {
 
 void conv_stage_forward_reference(float* y, float* d, int32_t* win, const float* x, const PackedConv& w,
                                   const ConvStage& s, ConvScratch&) {
-  const long co = s.out_c, ci = s.in_c, k = s.k, p = s.pool, uw = s.used_w();
+  const long co = s.out_c, ci = s.in_c, k = s.k, p = s.pool;
   for (long ph = 0; ph < s.ph; ++ph)
     for (long pw = 0; pw < s.pw; ++pw)
       for (long c = 0; c < co; ++c) {
         float best = -std::numeric_limits<float>::infinity();
         float best_z = 0.0f;
-        long best_at = ((ph * p) * uw + pw * p) * co + c;
+        long best_at = 0;
         bool first = true;
         for (long i = 0; i < p; ++i)
           for (long j = 0; j < p; ++j) {
@@ -39,7 +40,7 @@ void conv_stage_forward_reference(float* y, float* d, int32_t* win, const float*
             if (a > best) {
               best = a;
               best_z = z;
-              best_at = (oh * uw + ow) * co + c;
+              best_at = i * p + j;
             }
           }
         const long o = (ph * s.pw + pw) * co + c;
@@ -49,28 +50,33 @@ void conv_stage_forward_reference(float* y, float* d, int32_t* win, const float*
       }
 }
 
-void conv_backward_filter_reference(float* df, float* db, const float* x, const float* dz, const PackedConv&,
-                                    const ConvStage& s, ConvScratch&) {
-  const long co = s.out_c, ci = s.in_c, k = s.k;
+void conv_stage_backward_reference(float* dfacc, float* db, float* dx, const float* x, const float* dy, const float* d,
+                                   const int32_t* win, const PackedConv& w, const ConvStage& s, ConvScratch&) {
+  const long co = s.out_c, ci = s.in_c, k = s.k, uh = s.used_h(), uw = s.used_w();
+  // the gradient at the conv output: dy * d at each window's winner, 0 elsewhere
+  std::vector<float> dz(s.z_size(), 0.0f);
+  const long p = s.pool;
+  for (long ph = 0; ph < s.ph; ++ph)
+    for (long pw = 0; pw < s.pw; ++pw)
+      for (long c = 0; c < co; ++c) {
+        const long o = (ph * s.pw + pw) * co + c, oh = ph * p + win[o] / p, ow = pw * p + win[o] % p;
+        dz[(oh * uw + ow) * co + c] = dy[o] * d[o];
+      }
   for (long kh = 0; kh < k; ++kh)
     for (long kw = 0; kw < k; ++kw)
       for (long q = 0; q < ci; ++q)
         for (long c = 0; c < co; ++c) {
           float g = 0.0f;
-          for (long oh = 0; oh < s.used_h(); ++oh)
-            for (long ow = 0; ow < s.used_w(); ++ow)
-              g += x[((oh + kh) * s.in_w + ow + kw) * ci + q] * dz[(oh * s.used_w() + ow) * co + c];
-          df[((kh * k + kw) * ci + q) * co + c] += g;
+          for (long oh = 0; oh < uh; ++oh)
+            for (long ow = 0; ow < uw; ++ow) g += x[((oh + kh) * s.in_w + ow + kw) * ci + q] * dz[(oh * uw + ow) * co + c];
+          dfacc[((kh * k + kw) * ci + q) * co + c] += g;
         }
   for (long c = 0; c < co; ++c) {
     float g = 0.0f;
-    for (long p = 0; p < s.used_h() * s.used_w(); ++p) g += dz[p * co + c];
+    for (long p = 0; p < uh * uw; ++p) g += dz[p * co + c];
     db[c] += g;
   }
-}
-
-void conv_backward_input_reference(float* dx, const float* dz, const PackedConv& w, const ConvStage& s, ConvScratch&) {
-  const long co = s.out_c, ci = s.in_c, k = s.k;
+  if (dx == nullptr) return;
   for (long ih = 0; ih < s.in_h; ++ih)
     for (long iw = 0; iw < s.in_w; ++iw)
       for (long q = 0; q < ci; ++q) {
@@ -78,9 +84,8 @@ void conv_backward_input_reference(float* dx, const float* dz, const PackedConv&
         for (long kh = 0; kh < k; ++kh)
           for (long kw = 0; kw < k; ++kw) {
             const long oh = ih - kh, ow = iw - kw;
-            if (oh < 0 || ow < 0 || oh >= s.used_h() || ow >= s.used_w()) continue;
-            for (long c = 0; c < co; ++c)
-              g += dz[(oh * s.used_w() + ow) * co + c] * w.f[((kh * k + kw) * ci + q) * co + c];
+            if (oh < 0 || ow < 0 || oh >= uh || ow >= uw) continue;
+            for (long c = 0; c < co; ++c) g += dz[(oh * uw + ow) * co + c] * w.f[((kh * k + kw) * ci + q) * co + c];
           }
         dx[(ih * s.in_w + iw) * ci + q] = g;
       }

@@ -122,3 +122,270 @@ static void engine_act_derivative(float* d, const float* x, const float* y, long
     default: map2_vectors<der_mish>(d, x, y, n); break;
   }
 }
+
+// ---- the fused engine's conv kernels -----------------------------------------------------------
+
+// ConvLanesTaps forward: output vectors v0..v0+NV-1 of row r (lanes_fwd_tile with a tap table).
+template <int NV, int NP>
+static inline void taps_fwd_tile(const ConvLanesTaps& c, float* yrow, long r, long v0) {
+  vf acc[NV];
+  for (int v = 0; v < NV; ++v) acc[v] = vf{};
+  const long pw = NP * W;
+  const long rot = v0 % NP;
+  const long roff = r * c.ld + v0 * W;
+  for (long q = 0; q < c.ntaps; ++q) {
+    const float* fp = c.fpat + q * pw;
+    vf f[NP];
+    for (int k = 0; k < NP; ++k) f[k] = load(fp + ((rot + k) % NP) * W);
+    const float* xs = c.src[q] + roff;
+    for (int v = 0; v < NV; ++v) acc[v] += load(xs + v * W) * f[v % NP];
+  }
+  for (int v = 0; v < NV; ++v) {
+    const long col = (v0 + v) * W;
+    if (col >= c.len) break;
+    vf out = acc[v];
+    if (c.bpat) out += load(c.bpat + ((v0 + v) % NP) * W);
+    store_n(yrow + col, out, c.len - col);
+  }
+}
+
+template <int NP>
+static void taps_fwd_rows(const ConvLanesTaps& c, float* y, long r0, long r1) {
+  const long nv = (c.len + W - 1) / W;
+  for (long r = r0; r < r1; ++r) {
+    float* yrow = y + r * c.len;
+    long v0 = 0;
+    for (; v0 + 8 <= nv; v0 += 8) taps_fwd_tile<8, NP>(c, yrow, r, v0);
+    for (; v0 + 4 <= nv; v0 += 4) taps_fwd_tile<4, NP>(c, yrow, r, v0);
+    for (; v0 < nv; ++v0) taps_fwd_tile<1, NP>(c, yrow, r, v0);
+  }
+}
+
+static void lanes_taps_forward(const ConvLanesTaps& c, float* y, long r0, long r1) {
+  switch (c.np) {
+    case 1: taps_fwd_rows<1>(c, y, r0, r1); break;
+    case 2: taps_fwd_rows<2>(c, y, r0, r1); break;
+    case 3: taps_fwd_rows<3>(c, y, r0, r1); break;
+    default: taps_fwd_rows<4>(c, y, r0, r1); break;
+  }
+}
+
+// RR rows (r..r+RR-1) of NV dy vectors each (from v0) stay in registers while every tap adds
+// their products into the pattern accumulators: one read-modify-write of acc per tap and tile.
+template <int RR, int NV, int NP>
+static inline void taps_filter_tile(const ConvLanesTaps& c, const float* dy, long r, long v0, float* acc) {
+  vf d[RR][NV];
+  for (int rr = 0; rr < RR; ++rr)
+    for (int v = 0; v < NV; ++v) {
+      const long col = (v0 + v) * W;
+      const float* dyrow = dy + (r + rr) * c.len;
+      if (col + W <= c.len) {
+        d[rr][v] = load(dyrow + col);
+      } else {
+        float tmp[W];
+        for (long i = 0; i < W; ++i) tmp[i] = col + i < c.len ? dyrow[col + i] : 0.0f;
+        d[rr][v] = load(tmp);
+      }
+    }
+  const long pw = NP * W;
+  const long rot = v0 % NP;
+  for (long q = 0; q < c.ntaps; ++q) {
+    vf s[NP];
+    for (int k = 0; k < NP; ++k) s[k] = vf{};
+    for (int rr = 0; rr < RR; ++rr) {
+      const float* xs = c.src[q] + (r + rr) * c.ld + v0 * W;
+      for (int v = 0; v < NV; ++v) s[v % NP] += load(xs + v * W) * d[rr][v];
+    }
+    float* a = acc + q * pw;
+    for (int k = 0; k < NP; ++k) {
+      float* ak = a + ((rot + k) % NP) * W;
+      store(ak, load(ak) + s[k]);
+    }
+  }
+}
+
+template <int RR, int NP>
+static void taps_filter_rows_rr(const ConvLanesTaps& c, const float* dy, long r, float* acc) {
+  const long nv = (c.len + W - 1) / W;
+  long v0 = 0;
+  constexpr int NV = 12 / NP / RR * NP > 0 ? 12 / NP / RR * NP : NP;  // whole pattern periods, <= 12 / RR vectors
+  for (; v0 + NV <= nv; v0 += NV) taps_filter_tile<RR, NV, NP>(c, dy, r, v0, acc);
+  for (; v0 < nv; ++v0) taps_filter_tile<RR, 1, NP>(c, dy, r, v0, acc);
+}
+
+template <int NP>
+static void taps_filter_rows(const ConvLanesTaps& c, const float* dy, long r0, long r1, float* acc) {
+  long r = r0;
+  for (; r + 2 <= r1; r += 2) taps_filter_rows_rr<2, NP>(c, dy, r, acc);
+  for (; r < r1; ++r) taps_filter_rows_rr<1, NP>(c, dy, r, acc);
+}
+
+static void lanes_taps_filter(const ConvLanesTaps& c, const float* dy, long r0, long r1, float* acc) {
+  switch (c.np) {
+    case 1: taps_filter_rows<1>(c, dy, r0, r1, acc); break;
+    case 2: taps_filter_rows<2>(c, dy, r0, r1, acc); break;
+    case 3: taps_filter_rows<3>(c, dy, r0, r1, acc); break;
+    default: taps_filter_rows<4>(c, dy, r0, r1, acc); break;
+  }
+}
+
+// ---- max-pool with the winner's place --------------------------------------------------------
+
+typedef int viu __attribute__((vector_size(W * 4), aligned(4)));
+
+static void pool_max(float* y, float* zw, int32_t* win, const float* a, const float* z, const long* off, long ns,
+                     long n) {
+  const vf ninf = bcast(-__builtin_inff());
+  long t = 0;
+  for (; t + W <= n; t += W) {
+    vf best = ninf, bz = load(z + off[0] + t);
+    vi bi = vi{};
+    for (long s = 0; s < ns; ++s) {
+      const vf v = load(a + off[s] + t);
+      const auto take = v > best;
+      best = take ? v : best;
+      bz = take ? load(z + off[s] + t) : bz;
+      bi = take ? vi{} + (int)s : bi;
+    }
+    store(y + t, best);
+    store(zw + t, bz);
+    *reinterpret_cast<viu*>(win + t) = bi;
+  }
+  for (; t < n; ++t) {
+    float best = -__builtin_inff(), bz = z[off[0] + t];
+    int32_t bi = 0;
+    for (long s = 0; s < ns; ++s) {
+      const float v = a[off[s] + t];
+      if (v > best) {
+        best = v;
+        bz = z[off[s] + t];
+        bi = (int32_t)s;
+      }
+    }
+    y[t] = best;
+    zw[t] = bz;
+    win[t] = bi;
+  }
+}
+
+// ---- dense layers on a few rows ----------------------------------------------------------------
+
+// rows r0..r0+R-1, vectors v0..v0+NV-1 of the columns
+template <int R, int NV>
+static inline void dense_tile(float* c, long ldc, const float* a, long lda, long K, const float* b, long ldb, long n,
+                              const float* bias, long v0) {
+  vf acc[R][NV];
+  for (int v = 0; v < NV; ++v) {
+    const vf bv = bias ? load(bias + (v0 + v) * W) : vf{};
+    for (int r = 0; r < R; ++r) acc[r][v] = bv;
+  }
+  const float* bp = b + v0 * W;
+  for (long k = 0; k < K; ++k) {
+    vf bv[NV];
+    for (int v = 0; v < NV; ++v) bv[v] = load(bp + k * ldb + v * W);
+    for (int r = 0; r < R; ++r) {
+      const vf av = bcast(a[r * lda + k]);
+      for (int v = 0; v < NV; ++v) acc[r][v] += av * bv[v];
+    }
+  }
+  for (int v = 0; v < NV; ++v) {
+    const long col = (v0 + v) * W;
+    if (col >= n) break;
+    for (int r = 0; r < R; ++r) store_n(c + r * ldc + col, acc[r][v], n - col);
+  }
+}
+
+template <int R>
+static void dense_rows_r(float* c, long ldc, const float* a, long lda, long K, const float* b, long ldb, long n,
+                         const float* bias) {
+  const long nv = ldb / W;
+  constexpr int NV = R <= 2 ? 8 : R <= 4 ? 4 : 2;  // R * NV accumulators
+  long v0 = 0;
+  for (; v0 + NV <= nv; v0 += NV) dense_tile<R, NV>(c, ldc, a, lda, K, b, ldb, n, bias, v0);
+  for (; v0 < nv; ++v0) dense_tile<R, 1>(c, ldc, a, lda, K, b, ldb, n, bias, v0);
+}
+
+static void dense_rows(float* c, long ldc, const float* a, long lda, long rows, long K, const float* b, long ldb,
+                       long n, const float* bias) {
+  long r = 0;
+  for (; r + 4 <= rows; r += 4) dense_rows_r<4>(c + r * ldc, ldc, a + r * lda, lda, K, b, ldb, n, bias);
+  switch (rows - r) {
+    case 3: dense_rows_r<3>(c + r * ldc, ldc, a + r * lda, lda, K, b, ldb, n, bias); break;
+    case 2: dense_rows_r<2>(c + r * ldc, ldc, a + r * lda, lda, K, b, ldb, n, bias); break;
+    case 1: dense_rows_r<1>(c + r * ldc, ldc, a + r * lda, lda, K, b, ldb, n, bias); break;
+    default: break;
+  }
+}
+
+// ---- gradients from the winners of a tiling max-pool (SparseConv) ------------------------------
+
+// chunk (kh, v0..v0+NV-1) of one channel's filter gradient, summed over every pooled output
+template <int NV>
+static inline void sparse_filter_chunk(const SparseConv& s, long c, long kh, long v0, float* dst) {
+  vf acc[NV];
+  for (int v = 0; v < NV; ++v) acc[v] = vf{};
+  const long row = kh * s.in_w * s.cin + v0 * W;
+  for (long i = 0; i < s.n; ++i) {
+    const float gi = s.g[i * s.cout + c];
+    const vf gv = bcast(gi);
+    const float* xs = s.x + s.at[i * s.cout + c] + row;
+    for (int v = 0; v < NV; ++v) acc[v] += gv * load(xs + v * W);
+  }
+  for (int v = 0; v < NV; ++v) store(dst + v * W, load(dst + v * W) + acc[v]);
+}
+
+static void sparse_filter(const SparseConv& s, float* acc) {
+  const long nv = s.segpad / W;
+  for (long c = 0; c < s.cout; ++c)
+    for (long kh = 0; kh < s.k; ++kh) {
+      float* dst = acc + (c * s.k + kh) * s.segpad;
+      long v0 = 0;
+      for (; v0 + 4 <= nv; v0 += 4) sparse_filter_chunk<4>(s, c, kh, v0, dst + v0 * W);
+      for (; v0 + 2 <= nv; v0 += 2) sparse_filter_chunk<2>(s, c, kh, v0, dst + v0 * W);
+      for (; v0 < nv; ++v0) sparse_filter_chunk<1>(s, c, kh, v0, dst + v0 * W);
+    }
+}
+
+// dx at one window += sum over the channels in list of g[c] * ft[c] (chunk (kh, v0..v0+NV-1))
+template <int NV>
+static inline void sparse_input_chunk(const SparseConv& s, const float* ft, const float* gi, const int32_t* list,
+                                      long count, long kh, long v0, float* dx) {
+  vf acc[NV];
+  for (int v = 0; v < NV; ++v) acc[v] = vf{};
+  const long fo = kh * s.segpad + v0 * W;
+  for (long j = 0; j < count; ++j) {
+    const long c = list[j];
+    const vf gv = bcast(gi[c]);
+    const float* f = ft + c * s.k * s.segpad + fo;
+    for (int v = 0; v < NV; ++v) acc[v] += gv * load(f + v * W);
+  }
+  float* d = dx + kh * s.in_w * s.cin + v0 * W;
+  for (int v = 0; v < NV; ++v) store(d + v * W, load(d + v * W) + acc[v]);
+}
+
+static void sparse_input(const SparseConv& s, const float* ft, float* dx) {
+  const long nv = s.segpad / W;
+  int32_t list[4096];
+  for (long i = 0; i < s.n; ++i) {
+    const float* gi = s.g + i * s.cout;
+    const int32_t* ati = s.at + i * s.cout;
+    const int32_t* posi = s.pos + i * s.cout;
+    // the channels of one window place at a time: one read-modify-write of dx per place
+    for (long w = 0; w < s.windows; ++w) {
+      long count = 0, where = 0;
+      for (long c = 0; c < s.cout; ++c)
+        if (posi[c] == w) {  // cout <= 4096 (fused_engine.cc)
+          list[count++] = (int32_t)c;
+          where = ati[c];
+        }
+      if (count == 0) continue;
+      float* d = dx + where;
+      for (long kh = 0; kh < s.k; ++kh) {
+        long v0 = 0;
+        for (; v0 + 4 <= nv; v0 += 4) sparse_input_chunk<4>(s, ft, gi, list, count, kh, v0, d);
+        for (; v0 + 2 <= nv; v0 += 2) sparse_input_chunk<2>(s, ft, gi, list, count, kh, v0, d);
+        for (; v0 < nv; ++v0) sparse_input_chunk<1>(s, ft, gi, list, count, kh, v0, d);
+      }
+    }
+  }
+}
