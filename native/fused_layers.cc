@@ -37,13 +37,20 @@ void expand_residues(ConvScratch& t, const float* x, const ConvStage& s) {
   for (long res = 0; res < p; ++res)
     for (long i = 0; i < s.in_h; ++i) {
       float* row = t.xe.data() + (res * s.in_h + i) * ld;
-      long q = 0;
-      for (; q * p + res < s.in_w; ++q) {
-        const float v = x[i * s.in_w + q * p + res];
-        float* dst = row + q * cout;
-        for (long co = 0; co < cout; ++co) dst[co] = v;
+      const float* src = x + i * s.in_w + res;
+      const long nq = (s.in_w - res + p - 1) / p;
+      if (cout <= 8) {
+        // 8 copies per pixel in one vector store, each store's tail overwritten by the next pixel's
+        for (long q = 0; q < nq; ++q) {
+          const float v = src[q * p];
+          float* dst = row + q * cout;
+          for (int k = 0; k < 8; ++k) dst[k] = v;
+        }
+      } else {
+        for (long q = 0; q < nq; ++q)
+          for (long co = 0; co < cout; ++co) row[q * cout + co] = src[q * p];
       }
-      std::fill(row + q * cout, row + ld, 0.0f);
+      std::fill(row + nq * cout, row + ld, 0.0f);
     }
 }
 

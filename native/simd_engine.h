@@ -155,7 +155,11 @@ static void taps_fwd_rows(const ConvLanesTaps& c, float* y, long r0, long r1) {
   for (long r = r0; r < r1; ++r) {
     float* yrow = y + r * c.len;
     long v0 = 0;
-    for (; v0 + 8 <= nv; v0 += 8) taps_fwd_tile<8, NP>(c, yrow, r, v0);
+    for (; v0 + 12 <= nv; v0 += 12) taps_fwd_tile<12, NP>(c, yrow, r, v0);
+    if (nv - v0 >= 2 * NP && 2 * NP <= 8) {
+      taps_fwd_tile<2 * NP <= 8 ? 2 * NP : 1, NP>(c, yrow, r, v0);
+      v0 += 2 * NP <= 8 ? 2 * NP : 1;
+    }
     for (; v0 + 4 <= nv; v0 += 4) taps_fwd_tile<4, NP>(c, yrow, r, v0);
     for (; v0 < nv; ++v0) taps_fwd_tile<1, NP>(c, yrow, r, v0);
   }
