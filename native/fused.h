@@ -41,15 +41,15 @@ enum ConvGradLayout {
 struct PackedConv {
   long width = 0;
   bool reference = false;
-  long lanes_np = 0;         // > 0: the (ow, co)-in-lanes path (in_c == 1), patterns of np vectors
+  long lanes_np = 0;  // > 0: the (ow, co)-in-lanes path (in_c == 1), patterns of np vectors
   int grad_layout = kGradTfjs;
   long acc_size = 0;         // floats of the filter-gradient sum in grad_layout
   std::vector<float> fpack;  // [taps][ldb] filter, ldb = out_c rounded up to the width
   std::vector<float> bpack;  // [ldb] bias
   long ldb = 0;
-  std::vector<float> fpat;   // lanes path: [k*k][np*width] fpat[t][i] = f[t][i % out_c]
-  std::vector<float> bpat;   // lanes path: [np*width]
-  std::vector<float> ft;     // input gradient: [out_c][k][segpad] ft[c][kh][kw*in_c + ci] = f[kh][kw][ci][c]
+  std::vector<float> fpat;  // lanes path: [k*k][np*width] fpat[t][i] = f[t][i % out_c]
+  std::vector<float> bpat;  // lanes path: [np*width]
+  std::vector<float> ft;    // input gradient: [out_c][k][segpad] ft[c][kh][kw*in_c + ci] = f[kh][kw][ci][c]
   long segpad = 0;
   const float* f = nullptr;  // the tfjs-layout filter [k][k][in_c][out_c] and bias [out_c]
   const float* b = nullptr;
@@ -58,8 +58,8 @@ struct PackedConv {
 // A dense layer's kernel for the fast products: w [in][ldo] (out rounded up) and its transpose.
 struct PackedDense {
   long width = 0;
-  std::vector<float> w;   // [in][ldo]
-  std::vector<float> b;   // [ldo]
+  std::vector<float> w;  // [in][ldo]
+  std::vector<float> b;  // [ldo]
   long ldo = 0;
   std::vector<float> wt;  // [out][ldi] wt[o][i] = w[i][o], ldi = in rounded up
   long ldi = 0;
@@ -71,12 +71,12 @@ struct PackedDense {
 struct ConvScratch {
   std::vector<float> xe;  // lanes path: pool expanded images, one per residue of the pool
   long ldxe = 0;
-  std::vector<const float*> src;  // lanes path: [pool][k*k] tap tables
-  std::vector<float> z, a, dz;    // [used_h*used_w*out_c] conv output, activated, gradient
-  std::vector<float> g;           // [ph*pw*out_c] gradient at the winners
-  std::vector<int32_t> at, pos;   // [ph*pw*out_c] the winners' windows (SparseConv)
-  std::vector<float> xpad;        // the input with slack (sparse path of a first layer)
-  std::vector<long> off;          // [pool^2] pooling slices
+  std::vector<const float*> src;      // lanes path: [pool][k*k] tap tables
+  std::vector<float> z, a, dz;        // [used_h*used_w*out_c] conv output, activated, gradient
+  std::vector<float> g;               // [ph*pw*out_c] gradient at the winners
+  std::vector<int32_t> at, pos;       // [ph*pw*out_c] the winners' windows (SparseConv)
+  std::vector<float> xpad;            // the input with slack (sparse path of a first layer)
+  std::vector<long> off;              // [pool^2] pooling slices
   std::vector<long> slot_at, slot_z;  // [pool^2] a window place's input offset and conv-output index
 };
 

@@ -7,6 +7,7 @@
 #include <memory>
 #include <stdexcept>
 #include <string>
+#include <vector>
 
 #include "activations.h"
 #include "cpu.h"
@@ -73,9 +74,13 @@ class FusedEngine : public Napi::ObjectWrap<FusedEngine> {
                            InstanceMethod("setState", &FusedEngine::SetState),
                            InstanceMethod("step", &FusedEngine::Step),
                            InstanceMethod("forward", &FusedEngine::Forward),
+                           InstanceMethod("configureResize", &FusedEngine::ConfigureResize),
+                           InstanceMethod("stepIndexed", &FusedEngine::StepIndexed),
+                           InstanceMethod("forwardIndexed", &FusedEngine::ForwardIndexed),
                            StaticMethod("microBatchSize", &FusedEngine::MicroBatchSize),
                            StaticMethod("activation", &FusedEngine::Activation),
                            StaticMethod("optimizerUpdate", &FusedEngine::OptimizerUpdate),
+                           StaticMethod("resize", &FusedEngine::Resize),
                        });
   }
 
@@ -200,8 +205,9 @@ class FusedEngine : public Napi::ObjectWrap<FusedEngine> {
           throw_range(info.Env(),
                       "labels[" + std::to_string(i) + "] is " + std::to_string(labels[i]) + ", not a class");
       float* probs = typed<float, napi_float32_array>(info, 0, "probs", "Float32Array", n * c.classes);
-      const float* images = typed<float, napi_float32_array>(info, 1, "images", "Float32Array", n * c.image * c.image);
-      engine_->step(probs, images, labels, n);
+      lenet::Engine::Source src;
+      src.images = typed<float, napi_float32_array>(info, 1, "images", "Float32Array", n * c.image * c.image);
+      engine_->step(probs, src, labels, n);
       return info.Env().Undefined();
     });
   }
@@ -212,10 +218,100 @@ class FusedEngine : public Napi::ObjectWrap<FusedEngine> {
       const lenet::EngineConfig& c = engine_->config();
       const long n = typed_length(info, 0, "probs") / c.classes;
       float* probs = typed<float, napi_float32_array>(info, 0, "probs", "Float32Array", n * c.classes);
-      const float* images = typed<float, napi_float32_array>(info, 1, "images", "Float32Array", n * c.image * c.image);
-      engine_->forward(probs, images, n);
+      lenet::Engine::Source src;
+      src.images = typed<float, napi_float32_array>(info, 1, "images", "Float32Array", n * c.image * c.image);
+      engine_->forward(probs, src, n);
       return info.Env().Undefined();
     });
+  }
+
+  // configureResize(rows, cols, mode): raw images of rows x cols bytes for stepIndexed and
+  // forwardIndexed, resized to the engine's input as src/data/resize.ts does (mode 0 bilinear, 1 pad)
+  Napi::Value ConfigureResize(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    for (size_t i = 0; i < 3; ++i)
+      if (info.Length() <= i || !info[i].IsNumber()) throw_type(env, "rows, cols and mode must be numbers");
+    const double rows = info[0].As<Napi::Number>().DoubleValue(), cols = info[1].As<Napi::Number>().DoubleValue();
+    const double mode = info[2].As<Napi::Number>().DoubleValue();
+    if (!(rows >= 1 && rows <= 4096 && cols >= 1 && cols <= 4096) || rows != std::floor(rows) ||
+        cols != std::floor(cols) || (mode != lenet::kResizeBilinear && mode != lenet::kResizePad))
+      throw_range(env, "rows and cols must be integers in [1, 4096] and mode 0 or 1");
+    if (!engine_->configure_resize(static_cast<long>(rows), static_cast<long>(cols), static_cast<int>(mode)))
+      throw_range(env, "pad needs the input at least as large as the images");
+    return env.Undefined();
+  }
+
+  // The raw images of an indexed call: pixels [count][rows][cols], indices [n] each < count.
+  lenet::Engine::Source indexed_source(const Napi::CallbackInfo& info, size_t pi, size_t ii, long n) {
+    Napi::Env env = info.Env();
+    const lenet::ImageResizer& r = engine_->resizer();
+    if (!r.configured()) throw_range(env, "call configureResize first");
+    const long per = r.rows() * r.cols();
+    const long bytes = typed_length(info, pi, "pixels");
+    if (bytes % per != 0) throw_range(env, "pixels is not a whole number of images");
+    lenet::Engine::Source src;
+    src.pixels = typed<uint8_t, napi_uint8_array>(info, pi, "pixels", "Uint8Array", bytes);
+    src.indices = typed<uint32_t, napi_uint32_array>(info, ii, "indices", "Uint32Array", n);
+    for (long i = 0; i < n; ++i)
+      if (src.indices[i] >= static_cast<uint64_t>(bytes / per))
+        throw_range(env, "indices[" + std::to_string(i) + "] is " + std::to_string(src.indices[i]) + ", past the " +
+                             std::to_string(bytes / per) + " images");
+    return src;
+  }
+
+  // stepIndexed(probs: Float32Array [n*classes], pixels: Uint8Array, labels: Uint8Array (one per raw
+  // image), indices: Uint32Array [n]): a step on the raw images at indices, with their labels
+  Napi::Value StepIndexed(const Napi::CallbackInfo& info) {
+    return guarded(info, [&] {
+      const lenet::EngineConfig& c = engine_->config();
+      const long n = typed_length(info, 3, "indices");
+      if (n < 1) throw_range(info.Env(), "a step needs at least one image");
+      const lenet::Engine::Source src = indexed_source(info, 1, 3, n);
+      const long count = typed_length(info, 1, "pixels") / (engine_->resizer().rows() * engine_->resizer().cols());
+      const uint8_t* all = typed<uint8_t, napi_uint8_array>(info, 2, "labels", "Uint8Array", count);
+      labels_.resize(n);
+      for (long i = 0; i < n; ++i) {
+        labels_[i] = all[src.indices[i]];
+        if (labels_[i] >= c.classes)
+          throw_range(info.Env(), "labels[" + std::to_string(src.indices[i]) + "] is " + std::to_string(labels_[i]) +
+                                      ", not a class");
+      }
+      float* probs = typed<float, napi_float32_array>(info, 0, "probs", "Float32Array", n * c.classes);
+      engine_->step(probs, src, labels_.data(), n);
+      return info.Env().Undefined();
+    });
+  }
+
+  // forwardIndexed(probs: Float32Array [n*classes], pixels: Uint8Array, indices: Uint32Array [n])
+  Napi::Value ForwardIndexed(const Napi::CallbackInfo& info) {
+    return guarded(info, [&] {
+      const lenet::EngineConfig& c = engine_->config();
+      const long n = typed_length(info, 2, "indices");
+      const lenet::Engine::Source src = indexed_source(info, 1, 2, n);
+      float* probs = typed<float, napi_float32_array>(info, 0, "probs", "Float32Array", n * c.classes);
+      engine_->forward(probs, src, n);
+      return info.Env().Undefined();
+    });
+  }
+
+  // resize(out: Float32Array [n*size*size], pixels: Uint8Array [n*rows*cols], rows, cols, size, mode):
+  // what the indexed calls do to each image (tests compare it with src/data/resize.ts)
+  static Napi::Value Resize(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    for (size_t i = 2; i < 6; ++i)
+      if (info.Length() <= i || !info[i].IsNumber()) throw_type(env, "rows, cols, size and mode must be numbers");
+    const long rows = info[2].As<Napi::Number>().Int64Value(), cols = info[3].As<Napi::Number>().Int64Value();
+    const long size = info[4].As<Napi::Number>().Int64Value(), mode = info[5].As<Napi::Number>().Int64Value();
+    lenet::ImageResizer r;
+    if (rows < 1 || cols < 1 || size < 1 || rows > 4096 || cols > 4096 || size > 4096 || (mode != 0 && mode != 1) ||
+        !r.configure(rows, cols, size, static_cast<int>(mode)))
+      throw_range(env, "bad resize geometry");
+    const long n = typed_length(info, 1, "pixels") / (rows * cols);
+    const uint8_t* px = typed<uint8_t, napi_uint8_array>(info, 1, "pixels", "Uint8Array", n * rows * cols);
+    float* out = typed<float, napi_float32_array>(info, 0, "out", "Float32Array", n * size * size);
+    std::vector<double> h(rows * size);
+    for (long i = 0; i < n; ++i) r.resize(out + i * size * size, px + i * rows * cols, h.data());
+    return env.Undefined();
   }
 
   static Napi::Value MicroBatchSize(const Napi::CallbackInfo& info) {
@@ -274,6 +370,7 @@ class FusedEngine : public Napi::ObjectWrap<FusedEngine> {
   }
 
   std::unique_ptr<lenet::Engine> engine_;
+  std::vector<uint8_t> labels_;
 };
 
 }  // namespace

@@ -46,6 +46,8 @@ ConvStage make_stage(long in_h, long in_w, long in_c, long k, long out_c, long p
 struct Engine::Scratch {
   ConvScratch c1, c2;
   std::vector<float> y1, d1, d2, dy1, d3, logits, dx3;
+  std::vector<float> img;    // [kSubChunk][image^2 + slack]: images resized here
+  std::vector<double> hres;  // the resizer's scratch
   std::vector<int32_t> win1, win2;
 };
 
@@ -149,7 +151,8 @@ void Engine::ensure_capacity(long n) {
   const long nmb = (n + micro_batch_size(n) - 1) / micro_batch_size(n);
   if (static_cast<long>(conv_acc_.size()) < nmb * acc_total_) conv_acc_.assign(nmb * acc_total_, 0.0f);
   const long threads = std::max(1, get_threads());
-  if (static_cast<long>(scratch_.size()) == threads) return;
+  if (static_cast<long>(scratch_.size()) == threads && scratch_[0]->hres.size() == size_t(resizer_.rows() * cfg_.image))
+    return;
   free_scratch();
   for (long i = 0; i < threads; ++i) {
     Scratch* t = new Scratch();
@@ -164,13 +167,15 @@ void Engine::ensure_capacity(long n) {
     t->d3.assign(kSubChunk * cfg_.dense, 0.0f);
     t->logits.assign(kSubChunk * cfg_.classes, 0.0f);
     t->dx3.assign(kSubChunk * features_, 0.0f);
+    t->img.assign(kSubChunk * (cfg_.image * cfg_.image + kMaxWidth), 0.0f);
+    t->hres.assign(resizer_.rows() * cfg_.image, 0.0);
     scratch_.push_back(t);
   }
 }
 
 // ---- one step --------------------------------------------------------------------------------
 
-void Engine::micro_batch(long mb, long i0, long i1, float* probs, const float* images, const uint8_t* labels, long n,
+void Engine::micro_batch(long mb, long i0, long i1, float* probs, const Source& src, const uint8_t* labels, long n,
                          bool train, Scratch& t) {
   const bool ref = cfg_.reference;
   const long img = cfg_.image * cfg_.image, F = features_, U = cfg_.dense, C = cfg_.classes;
@@ -182,8 +187,17 @@ void Engine::micro_batch(long mb, long i0, long i1, float* probs, const float* i
   }
   for (long c0 = i0; c0 < i1; c0 += kSubChunk) {
     const long c1 = std::min(i1, c0 + kSubChunk), rows = c1 - c0;
+    const float* xs[kSubChunk];
     for (long j = 0; j < rows; ++j) {
-      const float* x = images + (c0 + j) * img;
+      if (src.images != nullptr) {
+        xs[j] = src.images + (c0 + j) * img;
+      } else {
+        float* x = t.img.data() + j * (img + kMaxWidth);
+        resizer_.resize(x, src.pixels + static_cast<long>(src.indices[c0 + j]) * resizer_.rows() * resizer_.cols(),
+                        t.hres.data());
+        xs[j] = x;
+      }
+      const float* x = xs[j];
       float* y1 = t.y1.data() + j * y1n;
       (ref ? conv_stage_forward_reference : conv_stage_forward)(y1, t.d1.data() + j * y1n, t.win1.data() + j * y1n, x,
                                                                 p1_, s1_, t.c1);
@@ -203,7 +217,7 @@ void Engine::micro_batch(long mb, long i0, long i1, float* probs, const float* i
     (ref ? dense_backward_input_reference : dense_backward_input)(t.dx3.data(), dh, nullptr, d3_, rows, F, U);
     auto backward = ref ? conv_stage_backward_reference : conv_stage_backward;
     for (long j = 0; j < rows; ++j) {
-      const float* x = images + (c0 + j) * img;
+      const float* x = xs[j];
       backward(acc + acc_off_[2], acc + acc_off_[3], t.dy1.data(), t.y1.data() + j * y1n, t.dx3.data() + j * F,
                t.d2.data() + j * y2n, t.win2.data() + j * y2n, p2_, s2_, t.c2);
       backward(acc + acc_off_[0], acc + acc_off_[1], nullptr, x, t.dy1.data(), t.d1.data() + j * y1n,
@@ -283,7 +297,7 @@ void Engine::apply_gradients(long n, long nmb) {
   }
 }
 
-void Engine::run(float* probs, const float* images, const uint8_t* labels, long n, bool train) {
+void Engine::run(float* probs, const Source& images, const uint8_t* labels, long n, bool train) {
   if (n <= 0) return;
   const long width = simd().width;
   if (packed_width_ != width) pack(width);
@@ -310,10 +324,10 @@ void Engine::run(float* probs, const float* images, const uint8_t* labels, long 
   apply_gradients(n, nmb);
 }
 
-void Engine::step(float* probs, const float* images, const uint8_t* labels, long n) {
+void Engine::step(float* probs, const Source& images, const uint8_t* labels, long n) {
   run(probs, images, labels, n, true);
 }
 
-void Engine::forward(float* probs, const float* images, long n) { run(probs, images, nullptr, n, false); }
+void Engine::forward(float* probs, const Source& images, long n) { run(probs, images, nullptr, n, false); }
 
 }  // namespace lenet

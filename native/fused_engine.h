@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "fused.h"
+#include "resize.h"
 
 namespace lenet {
 
@@ -47,11 +48,21 @@ class Engine {
   int64_t iterations = 0;
   float acc_beta1, acc_beta2;  // adam's beta1^t and beta2^t, as tfjs keeps them (float32)
 
-  // One optimizer step on n images [n][image][image] with labels [n] (0 <= label < classes);
-  // probs [n][classes] are the model's probabilities before the update.
-  void step(float* probs, const float* images, const uint8_t* labels, long n);
+  // Where a batch's n images come from: floats, or raw images the engine resizes (resize.h).
+  struct Source {
+    const float* images = nullptr;      // [n][image][image], or
+    const uint8_t* pixels = nullptr;    // [*][rows][cols] of configure_resize
+    const uint32_t* indices = nullptr;  // [n]: which of them
+  };
+  // Raw images of rows x cols bytes, resized as src/data/resize.ts does (mode: ResizeMode).
+  bool configure_resize(long rows, long cols, int mode) { return resizer_.configure(rows, cols, cfg_.image, mode); }
+  const ImageResizer& resizer() const { return resizer_; }
+
+  // One optimizer step on n images with labels [n] (0 <= label < classes); probs [n][classes]
+  // are the model's probabilities before the update.
+  void step(float* probs, const Source& images, const uint8_t* labels, long n);
   // probs [n][classes] of n images.
-  void forward(float* probs, const float* images, long n);
+  void forward(float* probs, const Source& images, long n);
 
   const EngineConfig& config() const { return cfg_; }
   // Images per micro-batch for a batch of n: a function of n only.
@@ -61,8 +72,8 @@ class Engine {
 
  private:
   struct Scratch;
-  void run(float* probs, const float* images, const uint8_t* labels, long n, bool train);
-  void micro_batch(long mb, long i0, long i1, float* probs, const float* images, const uint8_t* labels, long n,
+  void run(float* probs, const Source& images, const uint8_t* labels, long n, bool train);
+  void micro_batch(long mb, long i0, long i1, float* probs, const Source& images, const uint8_t* labels, long n,
                    bool train, Scratch& t);
   void apply_gradients(long n, long nmb);
   void pack(long width);
@@ -70,6 +81,7 @@ class Engine {
   void ensure_capacity(long n);
 
   EngineConfig cfg_;
+  ImageResizer resizer_;
   ConvStage s1_, s2_;
   long features_;  // flattened pooled conv2 output
   long size_[kTensors], offset_[kTensors], total_;

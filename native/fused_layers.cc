@@ -71,8 +71,7 @@ void tap_tables(ConvScratch& t, const ConvStage& s) {
   for (long j = 0; j < p; ++j)
     for (long kh = 0; kh < k; ++kh)
       for (long kw = 0; kw < k; ++kw)
-        t.src[(j * k + kh) * k + kw] =
-            t.xe.data() + (((j + kw) % p) * s.in_h + kh) * t.ldxe + ((j + kw) / p) * s.out_c;
+        t.src[(j * k + kh) * k + kw] = t.xe.data() + (((j + kw) % p) * s.in_h + kh) * t.ldxe + ((j + kw) / p) * s.out_c;
 }
 
 // The fast path's conv output keeps each residue j = ow % pool apart: z[j][oh][pw][co], so that

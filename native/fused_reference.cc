@@ -68,7 +68,8 @@ void conv_stage_backward_reference(float* dfacc, float* db, float* dx, const flo
         for (long c = 0; c < co; ++c) {
           float g = 0.0f;
           for (long oh = 0; oh < uh; ++oh)
-            for (long ow = 0; ow < uw; ++ow) g += x[((oh + kh) * s.in_w + ow + kw) * ci + q] * dz[(oh * uw + ow) * co + c];
+            for (long ow = 0; ow < uw; ++ow)
+              g += x[((oh + kh) * s.in_w + ow + kw) * ci + q] * dz[(oh * uw + ow) * co + c];
           dfacc[((kh * k + kw) * ci + q) * co + c] += g;
         }
   for (long c = 0; c < co; ++c) {

@@ -86,9 +86,9 @@ struct ConvLanesTaps {
 struct SparseConv {
   const float* x;  // the conv's input; W floats past the end readable
   long in_w, cin, k, segpad;
-  const float* g;     // [n][cout]: d loss / d conv output at each winner
-  const int32_t* at;  // [n][cout]
-  const int32_t* pos; // [n][cout]: the winner's place in its pooling window, 0..pool^2-1
+  const float* g;         // [n][cout]: d loss / d conv output at each winner
+  const int32_t* at;      // [n][cout]
+  const int32_t* pos;     // [n][cout]: the winner's place in its pooling window, 0..pool^2-1
   long n, cout, windows;  // windows = pool^2
 };
 
@@ -126,8 +126,7 @@ struct SimdTable {
   void (*lanes_taps_filter)(const ConvLanesTaps& c, const float* dy, long r0, long r1, float* acc);
   // max-pool of one output row: y[t] = the first maximum over s of a[off[s] + t] (NaN never wins,
   // -inf when none does), zw[t] = z[the winner], win[t] = the winner's s; t < n
-  void (*pool_max)(float* y, float* zw, int32_t* win, const float* a, const float* z, const long* off, long ns,
-                   long n);
+  void (*pool_max)(float* y, float* zw, int32_t* win, const float* a, const float* z, const long* off, long ns, long n);
   // C[r][0:n] = bias + sum_k A[r][k] * B[k][0:n] for rows r < rows, A rows lda apart, B [K][ldb]
   // (ldb a multiple of W, zero past n), C rows ldc apart: small row counts (a few images)
   void (*dense_rows)(float* c, long ldc, const float* a, long lda, long rows, long K, const float* b, long ldb, long n,

@@ -20,6 +20,7 @@ import { loadNativeAddon } from '../src/backend/native';
 import { createFusedEngine, fusedKernels, fusedMicroBatchSize } from '../src/backend/fused';
 import { Arch, DEFAULT_ARCH, LossName, OptimizerName } from '../src/config';
 import { loadMnist, MnistData } from '../src/data/mnist';
+import { createResizer, resizeImages, ResizeMode } from '../src/data/resize';
 import { Schedule } from '../src/model/activations';
 import { buildLenet } from '../src/model/lenet';
 import { tfjsEngine } from '../src/train/engine';
@@ -500,4 +501,49 @@ test('the optimizer update is tfjs optimizer for optimizer, bit for bit (3 updat
       tfOptimizer.dispose();
     }
   }
+});
+
+test('the engine resizes raw images bit for bit as src/data/resize.ts: all of MNIST, bilinear and pad, odd sizes', (t) => {
+  const { resize } = fusedKernels();
+  const full = loadMnist({ resize: 'bilinear', size: SIZE });
+  const cases: [number, ResizeMode][] = [
+    [36, 'bilinear'],
+    [36, 'pad'],
+    [29, 'bilinear'],
+    [17, 'bilinear'],
+    [53, 'bilinear'],
+    [31, 'pad'],
+  ];
+  for (const set of [full.train, full.test]) {
+    const raw = set.raw!;
+    for (const [size, mode] of cases) {
+      const count = size === 36 ? set.count : 2000; // every image at 36x36, a slice at the odd sizes
+      const resizer = createResizer(raw.rows, raw.cols, size, mode);
+      const expected = resizeImages(raw.pixels.subarray(0, count * raw.rows * raw.cols), count, raw.rows, raw.cols, size, mode);
+      assert.equal(resizer.size, size);
+      const got = new Float32Array(count * size * size);
+      resize(got, raw.pixels.subarray(0, count * raw.rows * raw.cols), raw.rows, raw.cols, size, mode === 'pad' ? 1 : 0);
+      assert.ok(sameBytes([got], [expected]), `${count} images to ${size}x${size} ${mode}: not the same bits as resize.ts`);
+    }
+  }
+  t.diagnostic(`${full.train.count + full.test.count} images at 36x36 bilinear and pad, 2000 at 17, 29, 31 and 53: the same bits`);
+});
+
+test('the engine gathering and resizing a batch itself trains exactly as on the floats gather returns', () => {
+  const c: Case = { ...CASES[0], batch: 25 };
+  const d = data();
+  const [a, b] = [fusedFor(c, 6), fusedFor(c, 6)];
+  const order = new Rng(3).permutation(d.train.count);
+  for (let s = 0; s < 4; s++) {
+    const indices = order.subarray(s * c.batch, (s + 1) * c.batch);
+    const labels = Uint8Array.from(indices, (i) => d.train.labels[i]);
+    const pa = Float32Array.from(a.trainIndices(d.train, indices, labels));
+    const pb = b.trainBatch(d.train.gather(indices), labels);
+    assert.ok(sameBytes([pa], [pb]), `step ${s + 1}: probabilities differ`);
+  }
+  assert.ok(sameBytes(a.weights(), b.weights()));
+  const pa = Float32Array.from(a.predictRange(d.test, 3, 90));
+  assert.ok(sameBytes([pa], [b.predict(d.test.slice(3, 90), 87)]));
+  a.model().dispose();
+  b.model().dispose();
 });

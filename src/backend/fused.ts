@@ -53,6 +53,12 @@ export interface FusedEngineNative {
   step(probs: Float32Array, images: Float32Array, labels: Uint8Array): void;
   /** probs [n*classes] of n = probs.length / classes images. */
   forward(probs: Float32Array, images: Float32Array): void;
+  /** Raw images of rows x cols bytes for the indexed calls, resized as src/data/resize.ts does (mode 0 bilinear, 1 pad). */
+  configureResize(rows: number, cols: number, mode: number): void;
+  /** step on the raw images pixels[indices[i]] with labels[indices[i]]; n = indices.length. */
+  stepIndexed(probs: Float32Array, pixels: Uint8Array, labels: Uint8Array, indices: Uint32Array): void;
+  /** forward on the raw images pixels[indices[i]]. */
+  forwardIndexed(probs: Float32Array, pixels: Uint8Array, indices: Uint32Array): void;
 }
 
 interface FusedEngineClass {
@@ -70,6 +76,8 @@ interface FusedEngineClass {
     scalars: { kind: number; lr: number; accBeta1: number; accBeta2: number },
     reference: boolean,
   ): void;
+  /** What the indexed calls do to each raw image: out [n*size*size] from pixels [n*rows*cols] (mode 0 bilinear, 1 pad). */
+  resize(out: Float32Array, pixels: Uint8Array, rows: number, cols: number, size: number, mode: number): void;
 }
 
 /** True when the addon is built and has the engine. */
@@ -112,7 +120,7 @@ export function createFusedEngine(config: FusedEngineConfig): FusedEngineNative 
 }
 
 /** The engine's layer kernels that tests check one by one (activations, the optimizer update). */
-export function fusedKernels(): Pick<FusedEngineClass, 'activation' | 'optimizerUpdate'> {
+export function fusedKernels(): Pick<FusedEngineClass, 'activation' | 'optimizerUpdate' | 'resize'> {
   return engineClass();
 }
 

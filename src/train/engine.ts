@@ -6,6 +6,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { LossName } from '../config';
+import { ImageSet } from '../data/image-set';
 import { runtimeError } from '../errors';
 import { fusedEngineAvailable, fusedEngineUnavailableReason } from '../backend/fused';
 import { lossTensor } from './loss';
@@ -23,6 +24,10 @@ export interface TrainingEngine {
   trainBatch(images: Float32Array, labels: Uint8Array): Float32Array;
   /** The probabilities of `count` images (valid until the next call). */
   predict(images: Float32Array, count: number): Float32Array;
+  /** trainBatch on the images of `set` at `indices` (labels: theirs), gathered as set.gather does. */
+  trainIndices(set: ImageSet, indices: Uint32Array, labels: Uint8Array): Float32Array;
+  /** predict on the images start..end-1 of `set`. */
+  predictRange(set: ImageSet, start: number, end: number): Float32Array;
   /** Weights and optimizer state in the checkpoint layout (checkpoint.ts). */
   snapshot(): Promise<Omit<Checkpoint, 'state'>>;
   /** Continues from a checkpoint's weights and optimizer state (either engine's). */
@@ -99,6 +104,10 @@ export function tfjsEngine(model: tf.LayersModel, optimizer: tf.Optimizer | null
       return trainBatch(model, optimizer, images, labels, loss, imageSize);
     },
     predict: (images, count) => predictBatch(model, images, count, imageSize),
+    trainIndices(set, indices, labels) {
+      return this.trainBatch(set.gather(indices), labels);
+    },
+    predictRange: (set, start, end) => predictBatch(model, set.slice(start, end), end - start, imageSize),
     async snapshot() {
       if (optimizer == null) throw new Error('this engine has no optimizer');
       // Adam keeps β1^t and β2^t in variables that getWeights() leaves out.

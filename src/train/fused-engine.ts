@@ -7,6 +7,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { Arch, LossName, OptimizerName } from '../config';
 import { Schedule } from '../model/activations';
+import { ImageSet, RawImages } from '../data/image-set';
 import { createFusedEngine, FusedEngineNative, TENSOR_KIND } from '../backend/fused';
 import { Checkpoint, PlainTensor } from './checkpoint';
 import { TrainingEngine } from './engine';
@@ -75,6 +76,18 @@ export function fusedEngine(model: tf.LayersModel, config: FusedTrainingConfig):
   variables.forEach((w, i) => native.writeTensor(TENSOR_KIND.weights, i, w.dataSync() as Float32Array));
   const probs = new Buffer32();
   const slots = slotNames(config.optimizer);
+  let range = new Uint32Array(0);
+  let resizing: RawImages | null = null;
+  /** The set's raw images when the engine can resize them itself, after telling it how. */
+  const rawOf = (set: ImageSet): RawImages | null => {
+    const raw = set.raw;
+    if (raw == null || set.size !== config.imageSize) return null;
+    if (resizing == null || resizing.rows !== raw.rows || resizing.cols !== raw.cols || resizing.mode !== raw.mode) {
+      native.configureResize(raw.rows, raw.cols, raw.mode === 'pad' ? 1 : 0);
+      resizing = raw;
+    }
+    return raw;
+  };
 
   const read = (kind: number, i: number) => {
     const out = new Float32Array(sizes[i]);
@@ -92,6 +105,23 @@ export function fusedEngine(model: tf.LayersModel, config: FusedTrainingConfig):
     predict(images, count) {
       const out = probs.view(count * CLASSES);
       native.forward(out, images);
+      return out;
+    },
+    trainIndices(set, indices, labels) {
+      const raw = rawOf(set);
+      if (raw == null) return this.trainBatch(set.gather(indices), labels);
+      const out = probs.view(indices.length * CLASSES);
+      native.stepIndexed(out, raw.pixels, set.labels, indices);
+      return out;
+    },
+    predictRange(set, start, end) {
+      const raw = rawOf(set);
+      if (raw == null) return this.predict(set.slice(start, end), end - start);
+      if (range.length < end - start) range = new Uint32Array(end - start);
+      const indices = range.subarray(0, end - start);
+      for (let i = 0; i < indices.length; i++) indices[i] = start + i;
+      const out = probs.view(indices.length * CLASSES);
+      native.forwardIndexed(out, raw.pixels, indices);
       return out;
     },
     async snapshot() {

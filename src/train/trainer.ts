@@ -77,7 +77,7 @@ export function evaluateWithEngine(engine: TrainingEngine, set: ImageSet, imageS
   const tally = emptyTally();
   for (let start = 0; start < set.count; start += batchSize) {
     const end = Math.min(start + batchSize, set.count);
-    const probs = engine.predict(set.slice(start, end), end - start);
+    const probs = engine.predictRange(set, start, end);
     tallyProbabilities(tally, probs, set.labels.subarray(start, end));
   }
   return tally;
@@ -130,7 +130,7 @@ export async function trainWithEngine(
       if (hooks.shouldStop?.()) return { rows, stopped: true, state };
       const indices = order.subarray(b * batchSize, Math.min((b + 1) * batchSize, train.count));
       const labels = gatherLabels(train, indices);
-      const probs = engine.trainBatch(train.gather(indices), labels);
+      const probs = engine.trainIndices(train, indices, labels);
       tallyProbabilities(tally, probs, labels);
       hooks.onBatch?.({ epoch, batch: b + 1, batches, loss: lossOf(options.loss, tally), accuracy: tally.correct / tally.count });
       await yieldToEventLoop();
