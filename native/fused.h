@@ -69,12 +69,14 @@ struct PackedDense {
 
 // Per-thread working memory of the conv kernels (sized by the engine, reused every step).
 struct ConvScratch {
-  std::vector<float> xe;  // lanes path: pool expanded images, one per residue of the pool
+  std::vector<float> xe;  // lanes path: [slots][pool][in_h][ldxe] expanded images, one per residue of the pool
   long ldxe = 0;
-  std::vector<const float*> src;      // lanes path: [pool][k*k] tap tables
+  long slots = 1, slot = 0;            // the caller picks the slot of each image (kept forward to backward)
+  std::vector<const float*> expanded;  // [slots]: which image each slot holds
+  std::vector<const float*> src;       // lanes path: [pool][k*k] tap tables
   std::vector<float> z, a, dz;        // [used_h*used_w*out_c] conv output, activated, gradient
   std::vector<float> g;               // [ph*pw*out_c] gradient at the winners
-  std::vector<int32_t> at, pos;       // [ph*pw*out_c] the winners' windows (SparseConv)
+  std::vector<int32_t> at, order, starts;  // the winners' windows (SparseConv)
   std::vector<float> xpad;            // the input with slack (sparse path of a first layer)
   std::vector<long> off;              // [pool^2] pooling slices
   std::vector<long> slot_at, slot_z;  // [pool^2] a window place's input offset and conv-output index
@@ -83,8 +85,8 @@ struct ConvScratch {
 // Packs w for the vector width in use (or, reference, for the naive loops) from f, b.
 void pack_conv(PackedConv& w, const ConvStage& s, const float* f, const float* b, long width, bool reference,
                bool input_grad);
-// Sizes t for s (any vector width up to max_width).
-void size_conv_scratch(ConvScratch& t, const ConvStage& s, long max_width);
+// Sizes t for s (any vector width up to max_width), with `slots` expanded images kept.
+void size_conv_scratch(ConvScratch& t, const ConvStage& s, long max_width, long slots);
 
 // ---- conv stage ------------------------------------------------------------------------------
 // Forward: y the pooled activations, d = act'(x) at each window's winner (the first maximum in

@@ -156,8 +156,8 @@ void Engine::ensure_capacity(long n) {
   free_scratch();
   for (long i = 0; i < threads; ++i) {
     Scratch* t = new Scratch();
-    size_conv_scratch(t->c1, s1_, kMaxWidth);
-    size_conv_scratch(t->c2, s2_, kMaxWidth);
+    size_conv_scratch(t->c1, s1_, kMaxWidth, kSubChunk);
+    size_conv_scratch(t->c2, s2_, kMaxWidth, 1);
     t->y1.assign(kSubChunk * s1_.y_size() + kMaxWidth, 0.0f);  // slack: window loads of conv2's sparse path
     t->d1.assign(kSubChunk * s1_.y_size(), 0.0f);
     t->win1.assign(kSubChunk * s1_.y_size(), 0);
@@ -199,6 +199,7 @@ void Engine::micro_batch(long mb, long i0, long i1, float* probs, const Source& 
       }
       const float* x = xs[j];
       float* y1 = t.y1.data() + j * y1n;
+      t.c1.slot = j;
       (ref ? conv_stage_forward_reference : conv_stage_forward)(y1, t.d1.data() + j * y1n, t.win1.data() + j * y1n, x,
                                                                 p1_, s1_, t.c1);
       (ref ? conv_stage_forward_reference : conv_stage_forward)(x3_.data() + (c0 + j) * F, t.d2.data() + j * y2n,
@@ -218,6 +219,7 @@ void Engine::micro_batch(long mb, long i0, long i1, float* probs, const Source& 
     auto backward = ref ? conv_stage_backward_reference : conv_stage_backward;
     for (long j = 0; j < rows; ++j) {
       const float* x = xs[j];
+      t.c1.slot = j;
       backward(acc + acc_off_[2], acc + acc_off_[3], t.dy1.data(), t.y1.data() + j * y1n, t.dx3.data() + j * F,
                t.d2.data() + j * y2n, t.win2.data() + j * y2n, p2_, s2_, t.c2);
       backward(acc + acc_off_[0], acc + acc_off_[1], nullptr, x, t.dy1.data(), t.d1.data() + j * y1n,

@@ -30,28 +30,18 @@ long expanded_row(const ConvStage& s, long max_width) {
   return (s.pw + (s.pool + s.k) / s.pool + 1) * s.out_c + max_width;
 }
 
-// xe[res][i][q*cout + co] = x[i][q*pool + res] (zero past the row) and the tap tables: tap
-// (kh, kw) of residue j reads residue (j + kw) % pool, (j + kw) / pool pixels in.
-void expand_residues(ConvScratch& t, const float* x, const ConvStage& s) {
-  const long p = s.pool, cout = s.out_c, ld = t.ldxe;
-  for (long res = 0; res < p; ++res)
-    for (long i = 0; i < s.in_h; ++i) {
-      float* row = t.xe.data() + (res * s.in_h + i) * ld;
-      const float* src = x + i * s.in_w + res;
-      const long nq = (s.in_w - res + p - 1) / p;
-      if (cout <= 8) {
-        // 8 copies per pixel in one vector store, each store's tail overwritten by the next pixel's
-        for (long q = 0; q < nq; ++q) {
-          const float v = src[q * p];
-          float* dst = row + q * cout;
-          for (int k = 0; k < 8; ++k) dst[k] = v;
-        }
-      } else {
-        for (long q = 0; q < nq; ++q)
-          for (long co = 0; co < cout; ++co) row[q * cout + co] = src[q * p];
-      }
-      std::fill(row + nq * cout, row + ld, 0.0f);
-    }
+// The image expanded into the current slot (always by the forward; the backward of the same image
+// reuses it), and the tap tables: tap (kh, kw) of residue j reads residue (j + kw) % pool,
+// (j + kw) / pool pixels in.
+void expand_image(ConvScratch& t, const float* x, const ConvStage& s, bool forward) {
+  float* xe = t.xe.data() + t.slot * s.pool * s.in_h * t.ldxe;
+  if (forward || t.expanded[t.slot] != x) simd().expand_residues(xe, t.ldxe, x, s.in_h, s.in_w, s.pool, s.out_c);
+  t.expanded[t.slot] = x;
+  const long p = s.pool, k = s.k;
+  for (long j = 0; j < p; ++j)
+    for (long kh = 0; kh < k; ++kh)
+      for (long kw = 0; kw < k; ++kw)
+        t.src[(j * k + kh) * k + kw] = xe + (((j + kw) % p) * s.in_h + kh) * t.ldxe + ((j + kw) / p) * s.out_c;
 }
 
 ConvLanesTaps lanes_desc(const PackedConv& w, const ConvStage& s, const ConvScratch& t, long j) {
@@ -64,14 +54,6 @@ ConvLanesTaps lanes_desc(const PackedConv& w, const ConvStage& s, const ConvScra
   c.ntaps = s.k * s.k;
   c.len = s.pw * s.out_c;
   return c;
-}
-
-void tap_tables(ConvScratch& t, const ConvStage& s) {
-  const long p = s.pool, k = s.k;
-  for (long j = 0; j < p; ++j)
-    for (long kh = 0; kh < k; ++kh)
-      for (long kw = 0; kw < k; ++kw)
-        t.src[(j * k + kh) * k + kw] = t.xe.data() + (((j + kw) % p) * s.in_h + kh) * t.ldxe + ((j + kw) / p) * s.out_c;
 }
 
 // The fast path's conv output keeps each residue j = ow % pool apart: z[j][oh][pw][co], so that
@@ -132,16 +114,20 @@ void pack_conv(PackedConv& p, const ConvStage& s, const float* f, const float* b
   }
 }
 
-void size_conv_scratch(ConvScratch& t, const ConvStage& s, long max_width) {
+void size_conv_scratch(ConvScratch& t, const ConvStage& s, long max_width, long slots) {
   t.ldxe = expanded_row(s, max_width);
-  t.xe.assign(s.in_c == 1 ? s.pool * s.in_h * t.ldxe : 0, 0.0f);
+  t.slots = slots;
+  t.slot = 0;
+  t.expanded.assign(slots, nullptr);
+  t.xe.assign(s.in_c == 1 ? slots * s.pool * s.in_h * t.ldxe : 0, 0.0f);
   t.src.assign(s.in_c == 1 ? s.pool * s.k * s.k : 0, nullptr);
   t.z.assign(s.z_size(), 0.0f);
   t.a.assign(s.z_size(), 0.0f);
   t.dz.assign(s.z_size(), 0.0f);
   t.g.assign(s.y_size(), 0.0f);
   t.at.assign(s.y_size(), 0);
-  t.pos.assign(s.y_size(), 0);
+  t.order.assign(s.y_size(), 0);
+  t.starts.assign(s.ph * s.pw * (s.pool * s.pool + 1), 0);
   t.xpad.assign(s.in_c == 1 ? s.x_size() + max_width : 0, 0.0f);
   t.off.assign(s.pool * s.pool, 0);
   t.slot_at.assign(s.pool * s.pool, 0);
@@ -154,25 +140,27 @@ void conv_stage_forward(float* y, float* d, int32_t* win, const float* x, const 
   const long p = s.pool, uh = s.used_h(), len = s.pw * s.out_c;
   float* z = t.z.data();
   if (w.lanes_np > 0) {
-    expand_residues(t, x, s);
-    tap_tables(t, s);
+    expand_image(t, x, s, true);
     for (long j = 0; j < p; ++j) {
       const ConvLanesTaps c = lanes_desc(w, s, t, j);
       tb.lanes_taps_forward(c, z + residue_index(s, j, 0), 0, uh);
     }
   } else {
-    GemmNN g{};
-    g.a = x;
-    g.rows = RowMap{p, uh, s.pw, s.in_c, s.in_w * s.in_c, p * s.in_c};  // position (j, oh, pw)
-    g.k = SegMap{s.k, s.k * s.in_c, s.in_w * s.in_c};
-    g.b = w.fpack.data();
-    g.ldb = w.ldb;
-    g.n = s.out_c;
-    g.c = z;
-    g.ldc = s.out_c;
-    g.bias = w.bpack.data();
-    g.act = kLinear;
-    tb.gemm_nn(g, 0, p * uh * s.pw);
+    ConvRows c{};
+    c.x = x;
+    c.in_w = s.in_w;
+    c.cin = s.in_c;
+    c.k = s.k;
+    c.pool = p;
+    c.f = w.fpack.data();
+    c.bias = w.bpack.data();
+    c.ldb = w.ldb;
+    c.n = s.out_c;
+    c.z = z;
+    c.ldz = s.out_c;
+    c.uh = uh;
+    c.pw = s.pw;
+    tb.conv_rows_forward(c);
   }
   tb.act_forward(t.a.data(), z, s.z_size(), s.act);
   for (long ph = 0; ph < s.ph; ++ph) {
@@ -197,15 +185,27 @@ void conv_stage_backward(float* dfacc, float* db, float* dx, const float* x, con
       t.slot_at[i * p + j] = (i * s.in_w + j) * s.in_c;
       t.slot_z[i * p + j] = residue_index(s, j, i);
     }
-  const long len = s.pw * co;
-  for (long ph = 0; ph < s.ph; ++ph)
-    for (long pw = 0; pw < s.pw; ++pw) {
-      const long o = (ph * s.pw + pw) * co, base = (ph * p * s.in_w + pw * p) * s.in_c;
-      for (long c = 0; c < co; ++c) {
-        t.at[o + c] = static_cast<int32_t>(base + t.slot_at[win[o + c]]);
-        t.pos[o + c] = win[o + c];
+  const long len = s.pw * co, places = p * p;
+  if (w.grad_layout == kGradSparse || dx != nullptr) {
+    for (long ph = 0; ph < s.ph; ++ph)
+      for (long pw = 0; pw < s.pw; ++pw) {
+        const long o = (ph * s.pw + pw) * co, base = (ph * p * s.in_w + pw * p) * s.in_c;
+        for (long c = 0; c < co; ++c) t.at[o + c] = static_cast<int32_t>(base + t.slot_at[win[o + c]]);
       }
+  }
+  if (dx != nullptr) {
+    // each output's channels grouped by the place of their winner, in channel order within a place
+    for (long px = 0; px < s.ph * s.pw; ++px) {
+      const long o = px * co;
+      int32_t* starts = t.starts.data() + px * (places + 1);
+      std::fill(starts, starts + places + 1, 0);
+      for (long c = 0; c < co; ++c) ++starts[win[o + c] + 1];
+      for (long w = 0; w < places; ++w) starts[w + 1] += starts[w];
+      for (long c = 0; c < co; ++c) t.order[o + starts[win[o + c]]++] = static_cast<int32_t>(c);  // counts to ends
+      for (long w = places; w > 0; --w) starts[w] = starts[w - 1];
+      starts[0] = 0;
     }
+  }
   SparseConv sc{};
   sc.x = x;
   sc.in_w = s.in_w;
@@ -214,10 +214,11 @@ void conv_stage_backward(float* dfacc, float* db, float* dx, const float* x, con
   sc.segpad = w.segpad;
   sc.g = g;
   sc.at = t.at.data();
-  sc.pos = t.pos.data();
+  sc.order = t.order.data();
+  sc.starts = t.starts.data();
   sc.n = s.ph * s.pw;
   sc.cout = co;
-  sc.windows = p * p;
+  sc.windows = places;
   if (w.grad_layout == kGradLanes) {
     float* dz = t.dz.data();
     std::fill(dz, dz + s.z_size(), 0.0f);
@@ -226,8 +227,7 @@ void conv_stage_backward(float* dfacc, float* db, float* dx, const float* x, con
         const long o = (ph * s.pw + pw) * co, base = ph * p * len + pw * co;
         for (long c = 0; c < co; ++c) dz[base + t.slot_z[win[o + c]] + c] = g[o + c];
       }
-    expand_residues(t, x, s);
-    tap_tables(t, s);
+    expand_image(t, x, s, false);
     for (long j = 0; j < p; ++j) {
       const ConvLanesTaps c = lanes_desc(w, s, t, j);
       tb.lanes_taps_filter(c, dz + residue_index(s, j, 0), 0, uh, dfacc);

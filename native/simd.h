@@ -88,8 +88,23 @@ struct SparseConv {
   long in_w, cin, k, segpad;
   const float* g;         // [n][cout]: d loss / d conv output at each winner
   const int32_t* at;      // [n][cout]
-  const int32_t* pos;     // [n][cout]: the winner's place in its pooling window, 0..pool^2-1
+  const int32_t* order;   // [n][cout]: each output's channels grouped by the window place of their winner
+  const int32_t* starts;  // [n][windows + 1]: where each place's group begins in order
   long n, cout, windows;  // windows = pool^2
+};
+
+// A valid conv with the output channels in the lanes, its output kept per residue of a max-pool
+// (the fused engine's conv2): z[((j*uh + oh)*pw + q)][0:n] = bias + sum over the window of
+// x[oh + kh][q*pool + j + kw][ci] * f[(kh*k + kw)*cin + ci][0:n].
+struct ConvRows {
+  const float* x;  // [.][in_w][cin]
+  long in_w, cin, k, pool;
+  const float* f;     // [k*k*cin][ldb], zero past n
+  const float* bias;  // [ldb]
+  long ldb, n;
+  float* z;      // rows ldz floats apart
+  long ldz;
+  long uh, pw;   // conv rows, positions per residue row
 };
 
 // The polynomial approximations of SimdTable::transcendental (~2 ulp).
@@ -131,6 +146,11 @@ struct SimdTable {
   // (ldb a multiple of W, zero past n), C rows ldc apart: small row counts (a few images)
   void (*dense_rows)(float* c, long ldc, const float* a, long lda, long rows, long K, const float* b, long ldb, long n,
                      const float* bias);
+  // all of z, as ConvRows describes
+  void (*conv_rows_forward)(const ConvRows& c);
+  // xe[res][i][q*cout + co] = x[i][q*pool + res] for q*pool + res < w, zero to the end of the row
+  // (rows ld floats apart, ld >= that + W): each residue of a max-pool expanded for ConvLanesTaps
+  void (*expand_residues)(float* xe, long ld, const float* x, long h, long w, long pool, long cout);
   // acc[c][kh][0:segpad] += sum_i g[i][c] * x[at[i][c] + kh*in_w*cin + 0:segpad]
   void (*sparse_filter)(const SparseConv& s, float* acc);
   // dx[at[i][c] + kh*in_w*cin + 0:segpad] += g[i][c] * ft[c][kh][0:segpad] for every i, c (ft zero past

@@ -1,6 +1,9 @@
 // The fused engine's activations (activations.h), vectorised: included by simd_impl.h inside its
 // ISA namespace, after vexp/vtanh/vsigmoid. Polynomials of about 2 ulp; log is Cephes' logf.
 
+// x in every lane. (bcast's 0 + x turns -0 into +0, which costs an add per broadcast; x - 0 is x.)
+static inline vf splat(float x) { return x - vf{}; }
+
 // log x for positive normal x (Cephes logf): x = m 2^e with m in [sqrt(1/2), sqrt(2)).
 static inline vf vlog(vf x) {
   const vi bits = (vi)x;
@@ -288,7 +291,7 @@ static inline void dense_tile(float* c, long ldc, const float* a, long lda, long
     vf bv[NV];
     for (int v = 0; v < NV; ++v) bv[v] = load(bp + k * ldb + v * W);
     for (int r = 0; r < R; ++r) {
-      const vf av = bcast(a[r * lda + k]);
+      const vf av = splat(a[r * lda + k]);
       for (int v = 0; v < NV; ++v) acc[r][v] += av * bv[v];
     }
   }
@@ -331,7 +334,7 @@ static inline void sparse_filter_chunk(const SparseConv& s, long c, long kh, lon
   const long row = kh * s.in_w * s.cin + v0 * W;
   for (long i = 0; i < s.n; ++i) {
     const float gi = s.g[i * s.cout + c];
-    const vf gv = bcast(gi);
+    const vf gv = splat(gi);
     const float* xs = s.x + s.at[i * s.cout + c] + row;
     for (int v = 0; v < NV; ++v) acc[v] += gv * load(xs + v * W);
   }
@@ -359,7 +362,7 @@ static inline void sparse_input_chunk(const SparseConv& s, const float* ft, cons
   const long fo = kh * s.segpad + v0 * W;
   for (long j = 0; j < count; ++j) {
     const long c = list[j];
-    const vf gv = bcast(gi[c]);
+    const vf gv = splat(gi[c]);
     const float* f = ft + c * s.k * s.segpad + fo;
     for (int v = 0; v < NV; ++v) acc[v] += gv * load(f + v * W);
   }
@@ -369,26 +372,118 @@ static inline void sparse_input_chunk(const SparseConv& s, const float* ft, cons
 
 static void sparse_input(const SparseConv& s, const float* ft, float* dx) {
   const long nv = s.segpad / W;
-  int32_t list[4096];
   for (long i = 0; i < s.n; ++i) {
     const float* gi = s.g + i * s.cout;
-    const int32_t* ati = s.at + i * s.cout;
-    const int32_t* posi = s.pos + i * s.cout;
+    const int32_t* order = s.order + i * s.cout;
+    const int32_t* starts = s.starts + i * (s.windows + 1);
     // the channels of one window place at a time: one read-modify-write of dx per place
     for (long w = 0; w < s.windows; ++w) {
-      long count = 0, where = 0;
-      for (long c = 0; c < s.cout; ++c)
-        if (posi[c] == w) {  // cout <= 4096 (fused_engine.cc)
-          list[count++] = (int32_t)c;
-          where = ati[c];
-        }
+      const long b = starts[w], count = starts[w + 1] - b;
       if (count == 0) continue;
-      float* d = dx + where;
+      const int32_t* list = order + b;
+      float* d = dx + s.at[i * s.cout + list[0]];
       for (long kh = 0; kh < s.k; ++kh) {
         long v0 = 0;
         for (; v0 + 4 <= nv; v0 += 4) sparse_input_chunk<4>(s, ft, gi, list, count, kh, v0, d);
         for (; v0 + 2 <= nv; v0 += 2) sparse_input_chunk<2>(s, ft, gi, list, count, kh, v0, d);
         for (; v0 < nv; ++v0) sparse_input_chunk<1>(s, ft, gi, list, count, kh, v0, d);
+      }
+    }
+  }
+}
+
+// ---- residue expansion -------------------------------------------------------------------------
+
+static void expand_residues(float* xe, long ld, const float* x, long h, long w, long pool, long cout) {
+  for (long res = 0; res < pool; ++res)
+    for (long i = 0; i < h; ++i) {
+      float* row = xe + (res * h + i) * ld;
+      const float* src = x + i * w + res;
+      const long nq = (w - res + pool - 1) / pool;
+      if (cout <= W) {
+        // one vector store per pixel, its tail overwritten by the next pixel's
+        for (long q = 0; q < nq; ++q) store(row + q * cout, splat(src[q * pool]));
+      } else {
+        for (long q = 0; q < nq; ++q)
+          for (long co = 0; co < cout; ++co) row[q * cout + co] = src[q * pool];
+      }
+      for (long t = nq * cout; t < ld; ++t) row[t] = 0.0f;
+    }
+}
+
+// ---- conv forward with the channels in the lanes (ConvRows) ------------------------------------
+
+// rows row0..row0+TR-1 (same residue j, consecutive oh), positions pw0..pw0+PT-1, all NV vectors
+template <int TR, int PT, int NV>
+static inline void conv_rows_tile(const ConvRows& c, long j, long oh, long pw0) {
+  vf acc[TR][PT][NV];
+  for (int v = 0; v < NV; ++v) {
+    const vf b = load(c.bias + v * W);
+    for (int tr = 0; tr < TR; ++tr)
+      for (int pt = 0; pt < PT; ++pt) acc[tr][pt][v] = b;
+  }
+  const long seg = c.k * c.cin, sp = c.pool * c.cin, srow = c.in_w * c.cin;
+  const float* x0 = c.x + (oh * c.in_w + pw0 * c.pool + j) * c.cin;
+  const float* fk = c.f;
+  for (long kh = 0; kh < c.k; ++kh) {
+    const float* xr = x0 + kh * srow;
+    for (long jj = 0; jj < seg; ++jj, fk += c.ldb) {
+      vf b[NV];
+      for (int v = 0; v < NV; ++v) b[v] = load(fk + v * W);
+      for (int tr = 0; tr < TR; ++tr)
+        for (int pt = 0; pt < PT; ++pt) {
+          const vf a = splat(xr[tr * srow + pt * sp + jj]);
+          for (int v = 0; v < NV; ++v) acc[tr][pt][v] += a * b[v];
+        }
+    }
+  }
+  for (int tr = 0; tr < TR; ++tr)
+    for (int pt = 0; pt < PT; ++pt) {
+      float* zr = c.z + (((j * c.uh + oh + tr) * c.pw) + pw0 + pt) * c.ldz;
+      for (int v = 0; v < NV; ++v) store_n(zr + v * W, acc[tr][pt][v], c.n - v * W);
+    }
+}
+
+// all positions of rows (j, oh0..oh1-1), in tiles of TR rows and PT positions
+template <int TR, int PT, int NV>
+static void conv_rows_range(const ConvRows& c, long j, long oh0, long oh1) {
+  long oh = oh0;
+  for (; oh + TR <= oh1; oh += TR) {
+    long pw = 0;
+    for (; pw + PT <= c.pw; pw += PT) conv_rows_tile<TR, PT, NV>(c, j, oh, pw);
+    for (; pw < c.pw; ++pw) conv_rows_tile<TR, 1, NV>(c, j, oh, pw);
+  }
+  for (; oh < oh1; ++oh) {
+    long pw = 0;
+    for (; pw + PT <= c.pw; pw += PT) conv_rows_tile<1, PT, NV>(c, j, oh, pw);
+    for (; pw < c.pw; ++pw) conv_rows_tile<1, 1, NV>(c, j, oh, pw);
+  }
+}
+
+static void conv_rows_forward(const ConvRows& c) {
+  const long nv = c.ldb / W;
+  for (long j = 0; j < c.pool; ++j) {
+    // about 24 accumulators: rows x positions x vectors
+    if (nv == 1) {
+      if (c.pw >= 6) conv_rows_range<4, 6, 1>(c, j, 0, c.uh);
+      else if (c.pw >= 4) conv_rows_range<4, 4, 1>(c, j, 0, c.uh);
+      else conv_rows_range<8, 2, 1>(c, j, 0, c.uh);
+    } else if (nv == 2) {
+      conv_rows_range<2, 6, 2>(c, j, 0, c.uh);
+    } else if (nv == 4) {
+      conv_rows_range<2, 3, 4>(c, j, 0, c.uh);
+    } else {
+      // wider: one position at a time, 4 vectors of channels at a time
+      ConvRows part = c;
+      for (long v0 = 0; v0 < nv; v0 += 4) {
+        part.f = c.f + v0 * W;
+        part.bias = c.bias + v0 * W;
+        part.z = c.z + v0 * W;
+        part.n = c.n - v0 * W;
+        if (nv - v0 >= 4) conv_rows_range<1, 6, 4>(part, j, 0, c.uh);
+        else if (nv - v0 == 3) conv_rows_range<1, 6, 3>(part, j, 0, c.uh);
+        else if (nv - v0 == 2) conv_rows_range<1, 6, 2>(part, j, 0, c.uh);
+        else conv_rows_range<1, 6, 1>(part, j, 0, c.uh);
       }
     }
   }
