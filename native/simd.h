@@ -149,7 +149,8 @@ struct SimdTable {
   // all of z, as ConvRows describes
   void (*conv_rows_forward)(const ConvRows& c);
   // xe[res][i][q*cout + co] = x[i][q*pool + res] for q*pool + res < w, zero to the end of the row
-  // (rows ld floats apart, ld >= that + W): each residue of a max-pool expanded for ConvLanesTaps
+  // (rows ld floats apart, ld >= that + W; floats more than W past the last pixel are left as they
+  // are: the caller zeroes them once): each residue of a max-pool expanded for ConvLanesTaps
   void (*expand_residues)(float* xe, long ld, const float* x, long h, long w, long pool, long cout);
   // acc[c][kh][0:segpad] += sum_i g[i][c] * x[at[i][c] + kh*in_w*cin + 0:segpad]
   void (*sparse_filter)(const SparseConv& s, float* acc);

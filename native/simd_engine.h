@@ -400,14 +400,16 @@ static void expand_residues(float* xe, long ld, const float* x, long h, long w, 
       float* row = xe + (res * h + i) * ld;
       const float* src = x + i * w + res;
       const long nq = (w - res + pool - 1) / pool;
-      if (cout <= W) {
-        // one vector store per pixel, its tail overwritten by the next pixel's
+      if (cout <= W && nq * cout + W <= ld) {
+        // one vector store per pixel, its tail overwritten by the next pixel's, the last one's by
+        // zeros; the rest of the row is never written (zero since it was allocated)
         for (long q = 0; q < nq; ++q) store(row + q * cout, splat(src[q * pool]));
+        store(row + nq * cout, vf{});
       } else {
         for (long q = 0; q < nq; ++q)
           for (long co = 0; co < cout; ++co) row[q * cout + co] = src[q * pool];
+        for (long t = nq * cout; t < ld; ++t) row[t] = 0.0f;
       }
-      for (long t = nq * cout; t < ld; ++t) row[t] = 0.0f;
     }
 }
 
