@@ -341,8 +341,41 @@ static inline void sparse_filter_chunk(const SparseConv& s, long c, long kh, lon
   for (int v = 0; v < NV; ++v) store(dst + v * W, load(dst + v * W) + acc[v]);
 }
 
+// the whole window of channel c at once: K*NV accumulators, one pass over the outputs
+template <int K, int NV>
+static inline void sparse_filter_window(const SparseConv& s, long c, float* dst) {
+  vf acc[K][NV];
+  for (int kh = 0; kh < K; ++kh)
+    for (int v = 0; v < NV; ++v) acc[kh][v] = vf{};
+  const long row = s.in_w * s.cin;
+  for (long i = 0; i < s.n; ++i) {
+    const vf gv = splat(s.g[i * s.cout + c]);
+    const float* xs = s.x + s.at[i * s.cout + c];
+    for (int kh = 0; kh < K; ++kh)
+      for (int v = 0; v < NV; ++v) acc[kh][v] += gv * load(xs + kh * row + v * W);
+  }
+  for (int kh = 0; kh < K; ++kh)
+    for (int v = 0; v < NV; ++v) {
+      float* d = dst + kh * s.segpad + v * W;
+      store(d, load(d) + acc[kh][v]);
+    }
+}
+
+template <int K, int NV>
+static void sparse_filter_k(const SparseConv& s, float* acc) {
+  for (long c = 0; c < s.cout; ++c) sparse_filter_window<K, NV>(s, c, acc + c * K * s.segpad);
+}
+
 static void sparse_filter(const SparseConv& s, float* acc) {
   const long nv = s.segpad / W;
+#define LENET_SPARSE_CASE(K, NV)                       \
+  if (s.k == K && nv == NV) return sparse_filter_k<K, NV>(s, acc);
+  LENET_SPARSE_CASE(2, 1) LENET_SPARSE_CASE(3, 1) LENET_SPARSE_CASE(4, 1) LENET_SPARSE_CASE(5, 1)
+  LENET_SPARSE_CASE(6, 1) LENET_SPARSE_CASE(7, 1) LENET_SPARSE_CASE(2, 2) LENET_SPARSE_CASE(3, 2)
+  LENET_SPARSE_CASE(4, 2) LENET_SPARSE_CASE(5, 2) LENET_SPARSE_CASE(6, 2) LENET_SPARSE_CASE(3, 3)
+  LENET_SPARSE_CASE(4, 3) LENET_SPARSE_CASE(5, 3) LENET_SPARSE_CASE(3, 4) LENET_SPARSE_CASE(4, 4)
+  LENET_SPARSE_CASE(5, 4)
+#undef LENET_SPARSE_CASE
   for (long c = 0; c < s.cout; ++c)
     for (long kh = 0; kh < s.k; ++kh) {
       float* dst = acc + (c * s.k + kh) * s.segpad;
@@ -370,8 +403,51 @@ static inline void sparse_input_chunk(const SparseConv& s, const float* ft, cons
   for (int v = 0; v < NV; ++v) store(d + v * W, load(d + v * W) + acc[v]);
 }
 
+// the whole window at once: K*NV accumulators, one pass over the place's channels
+template <int K, int NV>
+static inline void sparse_input_window(const SparseConv& s, const float* ft, const float* gi, const int32_t* list,
+                                       long count, float* dx) {
+  vf acc[K][NV];
+  for (int kh = 0; kh < K; ++kh)
+    for (int v = 0; v < NV; ++v) acc[kh][v] = vf{};
+  for (long j = 0; j < count; ++j) {
+    const long c = list[j];
+    const vf gv = splat(gi[c]);
+    const float* f = ft + c * K * s.segpad;
+    for (int kh = 0; kh < K; ++kh)
+      for (int v = 0; v < NV; ++v) acc[kh][v] += gv * load(f + kh * s.segpad + v * W);
+  }
+  const long row = s.in_w * s.cin;
+  for (int kh = 0; kh < K; ++kh)
+    for (int v = 0; v < NV; ++v) {
+      float* d = dx + kh * row + v * W;
+      store(d, load(d) + acc[kh][v]);
+    }
+}
+
+template <int K, int NV>
+static void sparse_input_k(const SparseConv& s, const float* ft, float* dx) {
+  for (long i = 0; i < s.n; ++i) {
+    const float* gi = s.g + i * s.cout;
+    const int32_t* order = s.order + i * s.cout;
+    const int32_t* starts = s.starts + i * (s.windows + 1);
+    for (long w = 0; w < s.windows; ++w) {
+      const long b = starts[w], count = starts[w + 1] - b;
+      if (count > 0) sparse_input_window<K, NV>(s, ft, gi, order + b, count, dx + s.at[i * s.cout + order[b]]);
+    }
+  }
+}
+
 static void sparse_input(const SparseConv& s, const float* ft, float* dx) {
   const long nv = s.segpad / W;
+#define LENET_SPARSE_CASE(K, NV)                       \
+  if (s.k == K && nv == NV) return sparse_input_k<K, NV>(s, ft, dx);
+  LENET_SPARSE_CASE(2, 1) LENET_SPARSE_CASE(3, 1) LENET_SPARSE_CASE(4, 1) LENET_SPARSE_CASE(5, 1)
+  LENET_SPARSE_CASE(6, 1) LENET_SPARSE_CASE(7, 1) LENET_SPARSE_CASE(2, 2) LENET_SPARSE_CASE(3, 2)
+  LENET_SPARSE_CASE(4, 2) LENET_SPARSE_CASE(5, 2) LENET_SPARSE_CASE(6, 2) LENET_SPARSE_CASE(3, 3)
+  LENET_SPARSE_CASE(4, 3) LENET_SPARSE_CASE(5, 3) LENET_SPARSE_CASE(3, 4) LENET_SPARSE_CASE(4, 4)
+  LENET_SPARSE_CASE(5, 4)
+#undef LENET_SPARSE_CASE
   for (long i = 0; i < s.n; ++i) {
     const float* gi = s.g + i * s.cout;
     const int32_t* order = s.order + i * s.cout;
