@@ -123,7 +123,6 @@ void size_conv_scratch(ConvScratch& t, const ConvStage& s, long max_width, long 
   t.src.assign(s.in_c == 1 ? s.pool * s.k * s.k : 0, nullptr);
   t.z.assign(s.z_size(), 0.0f);
   t.a.assign(s.z_size(), 0.0f);
-  t.dz.assign(s.z_size(), 0.0f);
   t.g.assign(s.y_size(), 0.0f);
   t.at.assign(s.y_size(), 0);
   t.order.assign(s.y_size(), 0);
@@ -131,7 +130,6 @@ void size_conv_scratch(ConvScratch& t, const ConvStage& s, long max_width, long 
   t.xpad.assign(s.in_c == 1 ? s.x_size() + max_width : 0, 0.0f);
   t.off.assign(s.pool * s.pool, 0);
   t.slot_at.assign(s.pool * s.pool, 0);
-  t.slot_z.assign(s.pool * s.pool, 0);
 }
 
 void conv_stage_forward(float* y, float* d, int32_t* win, const float* x, const PackedConv& w, const ConvStage& s,
@@ -179,13 +177,10 @@ void conv_stage_backward(float* dfacc, float* db, float* dx, const float* x, con
   for (long i = 0; i < n; ++i) g[i] = dy[i] * d[i];
   for (long i = 0; i < n; i += co)
     for (long c = 0; c < co; ++c) db[c] += g[i + c];
-  // each winner's window: its input offset (top-left pixel) and its index in z
+  // each winner's window: its input offset (top-left pixel)
   for (long i = 0; i < p; ++i)
-    for (long j = 0; j < p; ++j) {
-      t.slot_at[i * p + j] = (i * s.in_w + j) * s.in_c;
-      t.slot_z[i * p + j] = residue_index(s, j, i);
-    }
-  const long len = s.pw * co, places = p * p;
+    for (long j = 0; j < p; ++j) t.slot_at[i * p + j] = (i * s.in_w + j) * s.in_c;
+  const long places = p * p;
   if (w.grad_layout == kGradSparse || dx != nullptr) {
     for (long ph = 0; ph < s.ph; ++ph)
       for (long pw = 0; pw < s.pw; ++pw) {
@@ -220,17 +215,15 @@ void conv_stage_backward(float* dfacc, float* db, float* dx, const float* x, con
   sc.cout = co;
   sc.windows = places;
   if (w.grad_layout == kGradLanes) {
-    float* dz = t.dz.data();
-    std::fill(dz, dz + s.z_size(), 0.0f);
-    for (long ph = 0; ph < s.ph; ++ph)
-      for (long pw = 0; pw < s.pw; ++pw) {
-        const long o = (ph * s.pw + pw) * co, base = ph * p * len + pw * co;
-        for (long c = 0; c < co; ++c) dz[base + t.slot_z[win[o + c]] + c] = g[o + c];
-      }
+    // the conv-output gradient is g where a place won, 0 elsewhere: formed in the kernel's registers
     expand_image(t, x, s, false);
     for (long j = 0; j < p; ++j) {
-      const ConvLanesTaps c = lanes_desc(w, s, t, j);
-      tb.lanes_taps_filter(c, dz + residue_index(s, j, 0), 0, uh, dfacc);
+      ConvLanesTaps c = lanes_desc(w, s, t, j);
+      c.win_g = g;
+      c.win = win;
+      c.pool = p;
+      c.j = j;
+      tb.lanes_taps_filter(c, nullptr, 0, uh, dfacc);
     }
   } else {
     if (!t.xpad.empty()) {  // the windows' vector loads may reach past a first layer's image

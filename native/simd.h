@@ -77,6 +77,11 @@ struct ConvLanesTaps {
   const float* bpat;  // [np*W] or null
   long np, ntaps;
   long len;  // floats per output row
+  // lanes_taps_filter only: dy of output row r (residue j) is taken from the max-pool's winners,
+  // win_g[(r / pool)*len + t] where win[...] == (r % pool)*pool + j, else 0 (dy is then unused)
+  const float* win_g;
+  const int32_t* win;
+  long pool, j;
 };
 
 // The gradients of a conv followed by a max-pool whose windows tile the output, from the pooled

@@ -1,6 +1,8 @@
 // The fused engine's activations (activations.h), vectorised: included by simd_impl.h inside its
 // ISA namespace, after vexp/vtanh/vsigmoid. Polynomials of about 2 ulp; log is Cephes' logf.
 
+typedef int viu __attribute__((vector_size(W * 4), aligned(4)));  // unaligned int vectors
+
 // x in every lane. (bcast's 0 + x turns -0 into +0, which costs an add per broadcast; x - 0 is x.)
 static inline vf splat(float x) { return x - vf{}; }
 
@@ -185,10 +187,20 @@ static inline void taps_filter_tile(const ConvLanesTaps& c, const float* dy, lon
   for (int rr = 0; rr < RR; ++rr)
     for (int v = 0; v < NV; ++v) {
       const long col = (v0 + v) * W;
-      const float* dyrow = dy + (r + rr) * c.len;
-      if (col + W <= c.len) {
-        d[rr][v] = load(dyrow + col);
+      if (c.win_g != nullptr) {  // from the winners: their gradient where this row's place won
+        const long o = ((r + rr) / c.pool) * c.len + col, place = ((r + rr) % c.pool) * c.pool + c.j;
+        if (col + W <= c.len) {
+          const vi won = *reinterpret_cast<const viu*>(c.win + o) == (vi{} + (int)place);
+          d[rr][v] = won ? load(c.win_g + o) : vf{};
+        } else {
+          float tmp[W];
+          for (long i = 0; i < W; ++i) tmp[i] = col + i < c.len && c.win[o + i] == place ? c.win_g[o + i] : 0.0f;
+          d[rr][v] = load(tmp);
+        }
+      } else if (col + W <= c.len) {
+        d[rr][v] = load(dy + (r + rr) * c.len + col);
       } else {
+        const float* dyrow = dy + (r + rr) * c.len;
         float tmp[W];
         for (long i = 0; i < W; ++i) tmp[i] = col + i < c.len ? dyrow[col + i] : 0.0f;
         d[rr][v] = load(tmp);
@@ -237,8 +249,6 @@ static void lanes_taps_filter(const ConvLanesTaps& c, const float* dy, long r0, 
 }
 
 // ---- max-pool with the winner's place --------------------------------------------------------
-
-typedef int viu __attribute__((vector_size(W * 4), aligned(4)));
 
 static void pool_max(float* y, float* zw, int32_t* win, const float* a, const float* z, const long* off, long ns,
                      long n) {
