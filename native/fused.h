@@ -71,15 +71,15 @@ struct PackedDense {
 struct ConvScratch {
   std::vector<float> xe;  // lanes path: [slots][pool][in_h][ldxe] expanded images, one per residue of the pool
   long ldxe = 0;
-  long slots = 1, slot = 0;            // the caller picks the slot of each image (kept forward to backward)
-  std::vector<const float*> expanded;  // [slots]: which image each slot holds
-  std::vector<const float*> src;       // lanes path: [pool][k*k] tap tables
-  std::vector<float> z, a;            // [used_h*used_w*out_c] conv output, activated
-  std::vector<float> g;               // [ph*pw*out_c] gradient at the winners
+  long slots = 1, slot = 0;                // the caller picks the slot of each image (kept forward to backward)
+  std::vector<const float*> expanded;      // [slots]: which image each slot holds
+  std::vector<const float*> src;           // lanes path: [pool][k*k] tap tables
+  std::vector<float> z, a;                 // [used_h*used_w*out_c] conv output, activated
+  std::vector<float> g;                    // [ph*pw*out_c] gradient at the winners
   std::vector<int32_t> at, order, starts;  // the winners' windows (SparseConv)
-  std::vector<float> xpad;            // the input with slack (sparse path of a first layer)
-  std::vector<long> off;              // [pool^2] pooling slices
-  std::vector<long> slot_at;          // [pool^2] a window place's input offset
+  std::vector<float> xpad;                 // the input with slack (sparse path of a first layer)
+  std::vector<long> off;                   // [pool^2] pooling slices
+  std::vector<long> slot_at;               // [pool^2] a window place's input offset
 };
 
 // Packs w for the vector width in use (or, reference, for the naive loops) from f, b.

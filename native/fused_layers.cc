@@ -52,6 +52,7 @@ ConvLanesTaps lanes_desc(const PackedConv& w, const ConvStage& s, const ConvScra
   c.bpat = w.bpat.data();
   c.np = w.lanes_np;
   c.ntaps = s.k * s.k;
+  c.k = s.k;  // src[kh*k + kw] = src[kw] + kh*ld (expand_image)
   c.len = s.pw * s.out_c;
   return c;
 }

@@ -77,6 +77,9 @@ struct ConvLanesTaps {
   const float* bpat;  // [np*W] or null
   long np, ntaps;
   long len;  // floats per output row
+  // > 0: the taps are the k x k of a square filter, tap (kh, kw) reading src[kw] + kh*ld (the
+  // forward then shares each input row among the output rows it feeds); 0: any table
+  long k;
   // lanes_taps_filter only: dy of output row r (residue j) is taken from the max-pool's winners,
   // win_g[(r / pool)*len + t] where win[...] == (r % pool)*pool + j, else 0 (dy is then unused)
   const float* win_g;
@@ -107,9 +110,9 @@ struct ConvRows {
   const float* f;     // [k*k*cin][ldb], zero past n
   const float* bias;  // [ldb]
   long ldb, n;
-  float* z;      // rows ldz floats apart
+  float* z;  // rows ldz floats apart
   long ldz;
-  long uh, pw;   // conv rows, positions per residue row
+  long uh, pw;  // conv rows, positions per residue row
 };
 
 // The polynomial approximations of SimdTable::transcendental (~2 ulp).

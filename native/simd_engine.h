@@ -128,6 +128,9 @@ static void engine_act_derivative(float* d, const float* x, const float* y, long
   }
 }
 
+#ifndef LENET_TR
+#define LENET_TR 6
+#endif
 // ---- the fused engine's conv kernels -----------------------------------------------------------
 
 // ConvLanesTaps forward: output vectors v0..v0+NV-1 of row r (lanes_fwd_tile with a tap table).
@@ -170,7 +173,61 @@ static void taps_fwd_rows(const ConvLanesTaps& c, float* y, long r0, long r1) {
   }
 }
 
+// A square filter (c.k > 0): TR output rows at once, each input row loaded once per kw and
+// multiplied into every output row it feeds (tap kh = input row - output row).
+template <int TR, int NV, int NP>
+static inline void taps_fwd_square_tile(const ConvLanesTaps& c, float* y, long r, long v0) {
+  vf acc[TR][NV];
+  for (int v = 0; v < NV; ++v) {
+    const vf b = c.bpat ? load(c.bpat + ((v0 + v) % NP) * W) : vf{};
+    for (int tr = 0; tr < TR; ++tr) acc[tr][v] = b;
+  }
+  const long pw = NP * W, rot = v0 % NP, k = c.k;
+  for (long kw = 0; kw < k; ++kw) {
+    const float* base = c.src[kw] + r * c.ld + v0 * W;
+    for (long rin = 0; rin < TR + k - 1; ++rin) {
+      vf xs[NV];
+      for (int v = 0; v < NV; ++v) xs[v] = load(base + rin * c.ld + v * W);
+      for (int tr = 0; tr < TR; ++tr) {
+        const long kh = rin - tr;
+        if (kh < 0 || kh >= k) continue;
+        const float* fp = c.fpat + (kh * k + kw) * pw;
+        vf f[NP];
+        for (int q = 0; q < NP; ++q) f[q] = load(fp + ((rot + q) % NP) * W);
+        for (int v = 0; v < NV; ++v) acc[tr][v] += xs[v] * f[v % NP];
+      }
+    }
+  }
+  for (int tr = 0; tr < TR; ++tr)
+    for (int v = 0; v < NV; ++v) {
+      const long col = (v0 + v) * W;
+      if (col >= c.len) break;
+      store_n(y + (r + tr) * c.len + col, acc[tr][v], c.len - col);
+    }
+}
+
+template <int NP>
+static void taps_fwd_square(const ConvLanesTaps& c, float* y, long r0, long r1) {
+  const long nv = (c.len + W - 1) / W;
+  constexpr int NV = 2 * NP;  // 4 rows x 2 pattern periods (measured best of 1 to 6 rows)
+  constexpr int TR = 4;
+  if (NP > 3 || nv % NV != 0) return taps_fwd_rows<NP>(c, y, r0, r1);
+  long r = r0;
+  for (; r + TR <= r1; r += TR)
+    for (long v0 = 0; v0 < nv; v0 += NV) taps_fwd_square_tile<TR, NV, NP>(c, y, r, v0);
+  for (; r < r1; ++r)
+    for (long v0 = 0; v0 < nv; v0 += NV) taps_fwd_square_tile<1, NV, NP>(c, y, r, v0);
+}
+
 static void lanes_taps_forward(const ConvLanesTaps& c, float* y, long r0, long r1) {
+  if (c.k > 0) {
+    switch (c.np) {
+      case 1: taps_fwd_square<1>(c, y, r0, r1); return;
+      case 2: taps_fwd_square<2>(c, y, r0, r1); return;
+      case 3: taps_fwd_square<3>(c, y, r0, r1); return;
+      default: break;
+    }
+  }
   switch (c.np) {
     case 1: taps_fwd_rows<1>(c, y, r0, r1); break;
     case 2: taps_fwd_rows<2>(c, y, r0, r1); break;
@@ -378,22 +435,21 @@ static void sparse_filter_k(const SparseConv& s, float* acc) {
 
 static void sparse_filter(const SparseConv& s, float* acc) {
   const long nv = s.segpad / W;
-#define LENET_SPARSE_CASE(K, NV)                       \
+#define LENET_SPARSE_CASE(K, NV) \
   if (s.k == K && nv == NV) return sparse_filter_k<K, NV>(s, acc);
-  LENET_SPARSE_CASE(2, 1) LENET_SPARSE_CASE(3, 1) LENET_SPARSE_CASE(4, 1) LENET_SPARSE_CASE(5, 1)
-  LENET_SPARSE_CASE(6, 1) LENET_SPARSE_CASE(7, 1) LENET_SPARSE_CASE(2, 2) LENET_SPARSE_CASE(3, 2)
-  LENET_SPARSE_CASE(4, 2) LENET_SPARSE_CASE(5, 2) LENET_SPARSE_CASE(6, 2) LENET_SPARSE_CASE(3, 3)
-  LENET_SPARSE_CASE(4, 3) LENET_SPARSE_CASE(5, 3) LENET_SPARSE_CASE(3, 4) LENET_SPARSE_CASE(4, 4)
-  LENET_SPARSE_CASE(5, 4)
+  LENET_SPARSE_CASE(2, 1)
+  LENET_SPARSE_CASE(3, 1) LENET_SPARSE_CASE(4, 1) LENET_SPARSE_CASE(5, 1) LENET_SPARSE_CASE(6, 1)
+      LENET_SPARSE_CASE(7, 1) LENET_SPARSE_CASE(2, 2) LENET_SPARSE_CASE(3, 2) LENET_SPARSE_CASE(4, 2)
+          LENET_SPARSE_CASE(5, 2) LENET_SPARSE_CASE(6, 2) LENET_SPARSE_CASE(3, 3) LENET_SPARSE_CASE(4, 3)
+              LENET_SPARSE_CASE(5, 3) LENET_SPARSE_CASE(3, 4) LENET_SPARSE_CASE(4, 4) LENET_SPARSE_CASE(5, 4)
 #undef LENET_SPARSE_CASE
-  for (long c = 0; c < s.cout; ++c)
-    for (long kh = 0; kh < s.k; ++kh) {
-      float* dst = acc + (c * s.k + kh) * s.segpad;
-      long v0 = 0;
-      for (; v0 + 4 <= nv; v0 += 4) sparse_filter_chunk<4>(s, c, kh, v0, dst + v0 * W);
-      for (; v0 + 2 <= nv; v0 += 2) sparse_filter_chunk<2>(s, c, kh, v0, dst + v0 * W);
-      for (; v0 < nv; ++v0) sparse_filter_chunk<1>(s, c, kh, v0, dst + v0 * W);
-    }
+                  for (long c = 0; c < s.cout; ++c) for (long kh = 0; kh < s.k; ++kh) {
+    float* dst = acc + (c * s.k + kh) * s.segpad;
+    long v0 = 0;
+    for (; v0 + 4 <= nv; v0 += 4) sparse_filter_chunk<4>(s, c, kh, v0, dst + v0 * W);
+    for (; v0 + 2 <= nv; v0 += 2) sparse_filter_chunk<2>(s, c, kh, v0, dst + v0 * W);
+    for (; v0 < nv; ++v0) sparse_filter_chunk<1>(s, c, kh, v0, dst + v0 * W);
+  }
 }
 
 // dx at one window += sum over the channels in list of g[c] * ft[c] (chunk (kh, v0..v0+NV-1))
@@ -450,15 +506,15 @@ static void sparse_input_k(const SparseConv& s, const float* ft, float* dx) {
 
 static void sparse_input(const SparseConv& s, const float* ft, float* dx) {
   const long nv = s.segpad / W;
-#define LENET_SPARSE_CASE(K, NV)                       \
+#define LENET_SPARSE_CASE(K, NV) \
   if (s.k == K && nv == NV) return sparse_input_k<K, NV>(s, ft, dx);
-  LENET_SPARSE_CASE(2, 1) LENET_SPARSE_CASE(3, 1) LENET_SPARSE_CASE(4, 1) LENET_SPARSE_CASE(5, 1)
-  LENET_SPARSE_CASE(6, 1) LENET_SPARSE_CASE(7, 1) LENET_SPARSE_CASE(2, 2) LENET_SPARSE_CASE(3, 2)
-  LENET_SPARSE_CASE(4, 2) LENET_SPARSE_CASE(5, 2) LENET_SPARSE_CASE(6, 2) LENET_SPARSE_CASE(3, 3)
-  LENET_SPARSE_CASE(4, 3) LENET_SPARSE_CASE(5, 3) LENET_SPARSE_CASE(3, 4) LENET_SPARSE_CASE(4, 4)
-  LENET_SPARSE_CASE(5, 4)
+  LENET_SPARSE_CASE(2, 1)
+  LENET_SPARSE_CASE(3, 1) LENET_SPARSE_CASE(4, 1) LENET_SPARSE_CASE(5, 1) LENET_SPARSE_CASE(6, 1)
+      LENET_SPARSE_CASE(7, 1) LENET_SPARSE_CASE(2, 2) LENET_SPARSE_CASE(3, 2) LENET_SPARSE_CASE(4, 2)
+          LENET_SPARSE_CASE(5, 2) LENET_SPARSE_CASE(6, 2) LENET_SPARSE_CASE(3, 3) LENET_SPARSE_CASE(4, 3)
+              LENET_SPARSE_CASE(5, 3) LENET_SPARSE_CASE(3, 4) LENET_SPARSE_CASE(4, 4) LENET_SPARSE_CASE(5, 4)
 #undef LENET_SPARSE_CASE
-  for (long i = 0; i < s.n; ++i) {
+                  for (long i = 0; i < s.n; ++i) {
     const float* gi = s.g + i * s.cout;
     const int32_t* order = s.order + i * s.cout;
     const int32_t* starts = s.starts + i * (s.windows + 1);
@@ -486,9 +542,14 @@ static void expand_residues(float* xe, long ld, const float* x, long h, long w, 
       float* row = xe + (res * h + i) * ld;
       const float* src = x + i * w + res;
       const long nq = (w - res + pool - 1) / pool;
-      if (cout <= W && nq * cout + W <= ld) {
-        // one vector store per pixel, its tail overwritten by the next pixel's, the last one's by
-        // zeros; the rest of the row is never written (zero since it was allocated)
+      if (cout <= 8 && W >= 8 && nq * cout + W <= ld) {
+        // one 8-float store per pixel (fewer cache-line splits than a wider one), its tail
+        // overwritten by the next pixel's, the last one's by zeros; the rest of the row is never
+        // written (zero since it was allocated)
+        typedef float v8 __attribute__((vector_size(32), aligned(4)));
+        for (long q = 0; q < nq; ++q) *reinterpret_cast<v8*>(row + q * cout) = src[q * pool] - v8{};
+        store(row + nq * cout, vf{});
+      } else if (cout <= W && nq * cout + W <= ld) {
         for (long q = 0; q < nq; ++q) store(row + q * cout, splat(src[q * pool]));
         store(row + nq * cout, vf{});
       } else {
