@@ -128,9 +128,6 @@ static void engine_act_derivative(float* d, const float* x, const float* y, long
   }
 }
 
-#ifndef LENET_TR
-#define LENET_TR 6
-#endif
 // ---- the fused engine's conv kernels -----------------------------------------------------------
 
 // ConvLanesTaps forward: output vectors v0..v0+NV-1 of row r (lanes_fwd_tile with a tap table).
