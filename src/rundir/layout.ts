@@ -77,13 +77,21 @@ export function checkOutDir(dir: string, force: boolean, what: 'run' | 'campaign
     }
     return; // a campaign folder is rerun into: finished cells are skipped
   }
-  const entries = fs.readdirSync(dir).filter((e) => e !== LOCK_FILE);
-  if (entries.length > 0 && !force) {
-    throw usageError(`output directory ${dir} exists and is not empty (use --force to overwrite, or --resume ${dir} to continue)`);
-  }
+  checkEmptyOutDir(dir, force);
   const model = path.join(dir, MODEL_DIR);
   if (force && fs.existsSync(model) && !isLenetModelDir(model) && fs.readdirSync(model).length > 0) {
     throw usageError(`--force would write over ${model}, which is not a lenet model; move it away first`);
+  }
+}
+
+/**
+ * A new run's folder holds nothing but a lock (unless --force). Checked before the folder is
+ * locked and again once it is: another lenet may have filled it in between.
+ */
+export function checkEmptyOutDir(dir: string, force: boolean): void {
+  const entries = fs.readdirSync(dir).filter((e) => e !== LOCK_FILE);
+  if (entries.length > 0 && !force) {
+    throw usageError(`output directory ${dir} exists and is not empty (use --force to overwrite, or --resume ${dir} to continue)`);
   }
 }
 

@@ -13,6 +13,7 @@ import { describeDifferences, protocolDifferences, protocolOf } from '../rundir/
 import { readCompleteSummary, RunSummary } from '../rundir/summary';
 import { GridCell, Shard } from './grid';
 import { MnistCache, trainCell } from './cell';
+import { resolveEngine } from './engine';
 import { JobsPlan, machineShare, planJobs, runCellsInWorkers, WorkerUsage } from './workers';
 
 export interface GridOptions {
@@ -50,12 +51,17 @@ export interface GridResult {
 
 /**
  * Refuses to mix runs of another protocol into a campaign folder (rundir/protocol's one rule): the
- * configuration, the backend that will run, and the data by SHA-256.
+ * configuration, the backend and engine that will run, and the data by SHA-256.
  */
 function checkSameProtocol(cellFolder: string, config: TrainConfig, backend: string, data: ReturnType<typeof hashDataFiles>): void {
   if (!fs.existsSync(path.join(cellFolder, MANIFEST_FILE))) return; // nothing was trained there
   const saved = protocolOf(readManifest(cellFolder));
-  const now = protocolOf({ config, backend: { name: backend }, data: { files: data } });
+  const now = protocolOf({
+    config,
+    backend: { name: backend },
+    engine: { name: resolveEngine(config.engine, backend) },
+    data: { files: data },
+  });
   const diff = protocolDifferences(saved, now);
   if (diff.length > 0) {
     throw usageError(

@@ -12,7 +12,15 @@ import { selectBackend, describeNative } from '../backend/index';
 import { EPOCHS_FILE, EpochRow, EpochsWriter, readEpochsCsv } from '../rundir/epochs';
 import { buildSummary, RunSummary, writeSummary } from '../rundir/summary';
 import { readManifest, RunManifest, writeManifest } from '../rundir/manifest';
-import { checkOutDir, CHECKPOINT_FILE, clearRunFiles, createOutDir, MODEL_DIR, removeStaleTemporaries } from '../rundir/layout';
+import {
+  checkEmptyOutDir,
+  checkOutDir,
+  CHECKPOINT_FILE,
+  clearRunFiles,
+  createOutDir,
+  MODEL_DIR,
+  removeStaleTemporaries,
+} from '../rundir/layout';
 import { lockFolder } from '../rundir/lock';
 import { createProgress, ProgressMode } from '../progress';
 import { createOptimizer } from './optimizer';
@@ -109,6 +117,7 @@ export async function runTraining(config: TrainConfig, options: RunOptions, data
   if (!options.resume) createOutDir(dir);
   const lock = lockFolder(dir, options.resume ? 'lenet train --resume' : 'lenet train');
   try {
+    if (!options.resume) checkEmptyOutDir(dir, options.force);
     return await trainIntoLockedFolder(config, options, mnist, backend);
   } finally {
     lock.release();
