@@ -16,7 +16,8 @@
  *   npm run bench -- [--steps 300] [--cpu-steps 3] [--reps 3] [--threads N] [--no-torch] [--no-epoch] [--json]
  *
  * `npm run bench -- --campaign` times whole campaigns instead, one cell at a time versus --jobs
- * (bench/campaign.ts).
+ * (bench/campaign.ts); `npm run bench -- --agreement` trains whole epochs on both engines and
+ * compares their losses (bench/agreement.ts).
  */
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -33,6 +34,7 @@ import { fusedEngine } from '../src/train/fused-engine';
 import { createOptimizer } from '../src/train/optimizer';
 import { emptyTally, tallyProbabilities } from '../src/train/loss';
 import { campaignBench } from './campaign';
+import { agreementBench } from './agreement';
 
 const BATCH = 50;
 const EPOCH_IMAGES = 60000;
@@ -165,6 +167,7 @@ function summary(values: number[]): { best: number; min: number; max: number } {
 
 async function main(): Promise<void> {
   if (process.argv.includes('--campaign')) return campaignBench(flag, process.argv.includes('--json'));
+  if (process.argv.includes('--agreement')) return agreementBench();
   const steps = flag('--steps', 300);
   const cpuSteps = flag('--cpu-steps', 3);
   const reps = flag('--reps', 3);
