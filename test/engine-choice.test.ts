@@ -64,6 +64,9 @@ test('config.json records the engine that ran; fused and tfjs runs are two proto
   const read = readManifest(runs.tfjs);
   assert.equal(read.config.engine, 'tfjs');
   assert.equal(protocolOf(read).engine, 'tfjs');
+  // lenet info names the default engine
+  const info = runCli(['info', '--json']);
+  assert.equal(JSON.parse(info.stdout).engine, 'fused');
   // a bad engine is one usage line, nothing written
   const bad = runCli(['train', '--engine', 'gpu', '--out', path.join(work, 'bad')]);
   assert.equal(bad.code, 2);
