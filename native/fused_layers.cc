@@ -161,11 +161,15 @@ void conv_stage_forward(float* y, float* d, int32_t* win, const float* x, const 
     c.pw = s.pw;
     tb.conv_rows_forward(c);
   }
-  tb.act_forward(t.a.data(), z, s.z_size(), s.act);
+  // sigmoid, tanh and elu take their derivative from the output alone, and relu's from the output as
+  // well as the input (x > 0 exactly where relu(x) > 0, NaN where NaN): those activate in place
+  const bool from_output = s.act == kActSigmoid || s.act == kActTanh || s.act == kActElu || s.act == kActRelu;
+  float* a = from_output ? z : t.a.data();
+  tb.act_forward(a, z, s.z_size(), s.act);
   for (long ph = 0; ph < s.ph; ++ph) {
     for (long i = 0; i < p; ++i)
       for (long j = 0; j < p; ++j) t.off[i * p + j] = residue_index(s, j, ph * p + i);
-    tb.pool_max(y + ph * len, d + ph * len, win + ph * len, t.a.data(), z, t.off.data(), p * p, len);
+    tb.pool_max(y + ph * len, d + ph * len, win + ph * len, a, z, t.off.data(), p * p, len);
   }
   tb.act_derivative(d, d, y, s.y_size(), s.act);
 }
