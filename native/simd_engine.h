@@ -170,8 +170,8 @@ static void taps_fwd_rows(const ConvLanesTaps& c, float* y, long r0, long r1) {
   }
 }
 
-// A square filter (c.k > 0): TR output rows at once, each input row loaded once per kw and
-// multiplied into every output row it feeds (tap kh = input row - output row).
+// A square filter (c.k > 0): TR output rows at once, so that each tap's pattern vectors are loaded
+// once for all of them; input vectors go straight from memory into the multiply-adds.
 template <int TR, int NV, int NP>
 static inline void taps_fwd_square_tile(const ConvLanesTaps& c, float* y, long r, long v0) {
   vf acc[TR][NV];
@@ -179,20 +179,16 @@ static inline void taps_fwd_square_tile(const ConvLanesTaps& c, float* y, long r
     const vf b = c.bpat ? load(c.bpat + ((v0 + v) % NP) * W) : vf{};
     for (int tr = 0; tr < TR; ++tr) acc[tr][v] = b;
   }
-  const long pw = NP * W, rot = v0 % NP, k = c.k;
+  const long pw = NP * W, rot = v0 % NP, k = c.k, ld = c.ld;
   for (long kw = 0; kw < k; ++kw) {
-    const float* base = c.src[kw] + r * c.ld + v0 * W;
-    for (long rin = 0; rin < TR + k - 1; ++rin) {
-      vf xs[NV];
-      for (int v = 0; v < NV; ++v) xs[v] = load(base + rin * c.ld + v * W);
-      for (int tr = 0; tr < TR; ++tr) {
-        const long kh = rin - tr;
-        if (kh < 0 || kh >= k) continue;
-        const float* fp = c.fpat + (kh * k + kw) * pw;
-        vf f[NP];
-        for (int q = 0; q < NP; ++q) f[q] = load(fp + ((rot + q) % NP) * W);
-        for (int v = 0; v < NV; ++v) acc[tr][v] += xs[v] * f[v % NP];
-      }
+    const float* base = c.src[kw] + r * ld + v0 * W;
+    for (long kh = 0; kh < k; ++kh) {
+      const float* fp = c.fpat + (kh * k + kw) * pw;
+      vf f[NP];
+      for (int q = 0; q < NP; ++q) f[q] = load(fp + ((rot + q) % NP) * W);
+      const float* xr = base + kh * ld;
+      for (int tr = 0; tr < TR; ++tr)
+        for (int v = 0; v < NV; ++v) acc[tr][v] += load(xr + tr * ld + v * W) * f[v % NP];
     }
   }
   for (int tr = 0; tr < TR; ++tr)
@@ -293,7 +289,63 @@ static void taps_filter_rows(const ConvLanesTaps& c, const float* dy, long r0, l
   for (; r < r1; ++r) taps_filter_rows_rr<1, NP>(c, dy, r, acc);
 }
 
+// A square filter (c.k == K): rows r..r+1, NV vectors from v0, their dy in registers; every tap
+// sums its products over both rows in NV independent partial sums (short dependency chains),
+// then adds them to the tap's pattern accumulators.
+template <int K, int NV, int NP>
+static inline void taps_filter_square_tile(const ConvLanesTaps& c, const float* dy, long r, long v0, float* acc) {
+  constexpr int RR = 2;
+  vf d[RR][NV];
+  for (int rr = 0; rr < RR; ++rr)
+    for (int v = 0; v < NV; ++v) {
+      const long col = (v0 + v) * W;
+      if (c.win_g != nullptr) {
+        const long o = ((r + rr) / c.pool) * c.len + col, place = ((r + rr) % c.pool) * c.pool + c.j;
+        const vi won = *reinterpret_cast<const viu*>(c.win + o) == (vi{} + (int)place);
+        d[rr][v] = won ? load(c.win_g + o) : vf{};
+      } else {
+        d[rr][v] = load(dy + (r + rr) * c.len + col);
+      }
+    }
+  const long pw = NP * W, rot = v0 % NP, ld = c.ld;
+  for (long kw = 0; kw < K; ++kw) {
+    const float* base = c.src[kw] + r * ld + v0 * W;
+    for (long kh = 0; kh < K; ++kh) {
+      const float* xr = base + kh * ld;
+      vf s[NV];
+      for (int v = 0; v < NV; ++v) s[v] = load(xr + v * W) * d[0][v];
+      for (int rr = 1; rr < RR; ++rr)
+        for (int v = 0; v < NV; ++v) s[v] += load(xr + rr * ld + v * W) * d[rr][v];
+      float* a = acc + (kh * K + kw) * pw;
+      for (int q = 0; q < NP; ++q) {
+        vf t = s[q];
+        for (int v = q + NP; v < NV; v += NP) t += s[v];
+        float* aq = a + ((rot + q) % NP) * W;
+        store(aq, load(aq) + t);
+      }
+    }
+  }
+}
+
+template <int K, int NP>
+static bool taps_filter_square(const ConvLanesTaps& c, const float* dy, long r0, long r1, float* acc) {
+  constexpr int NV = 2 * NP;
+  const long nv = (c.len + W - 1) / W;
+  if (nv % NV != 0 || c.len % W != 0) return false;
+  long r = r0;
+  for (; r + 2 <= r1; r += 2)
+    for (long v0 = 0; v0 < nv; v0 += NV) taps_filter_square_tile<K, NV, NP>(c, dy, r, v0, acc);
+  if (r < r1) taps_filter_rows_rr<1, NP>(c, dy, r, acc);
+  return true;
+}
+
 static void lanes_taps_filter(const ConvLanesTaps& c, const float* dy, long r0, long r1, float* acc) {
+  if (c.k == 5 && c.np == 3 && taps_filter_square<5, 3>(c, dy, r0, r1, acc)) return;
+  if (c.k == 5 && c.np == 2 && taps_filter_square<5, 2>(c, dy, r0, r1, acc)) return;
+  if (c.k == 5 && c.np == 1 && taps_filter_square<5, 1>(c, dy, r0, r1, acc)) return;
+  if (c.k == 3 && c.np == 3 && taps_filter_square<3, 3>(c, dy, r0, r1, acc)) return;
+  if (c.k == 3 && c.np == 2 && taps_filter_square<3, 2>(c, dy, r0, r1, acc)) return;
+  if (c.k == 3 && c.np == 1 && taps_filter_square<3, 1>(c, dy, r0, r1, acc)) return;
   switch (c.np) {
     case 1: taps_filter_rows<1>(c, dy, r0, r1, acc); break;
     case 2: taps_filter_rows<2>(c, dy, r0, r1, acc); break;
@@ -435,10 +487,11 @@ static void sparse_filter(const SparseConv& s, float* acc) {
 #define LENET_SPARSE_CASE(K, NV) \
   if (s.k == K && nv == NV) return sparse_filter_k<K, NV>(s, acc);
   LENET_SPARSE_CASE(2, 1)
-  LENET_SPARSE_CASE(3, 1) LENET_SPARSE_CASE(4, 1) LENET_SPARSE_CASE(5, 1) LENET_SPARSE_CASE(6, 1)
-      LENET_SPARSE_CASE(7, 1) LENET_SPARSE_CASE(2, 2) LENET_SPARSE_CASE(3, 2) LENET_SPARSE_CASE(4, 2)
-          LENET_SPARSE_CASE(5, 2) LENET_SPARSE_CASE(6, 2) LENET_SPARSE_CASE(3, 3) LENET_SPARSE_CASE(4, 3)
-              LENET_SPARSE_CASE(5, 3) LENET_SPARSE_CASE(3, 4) LENET_SPARSE_CASE(4, 4) LENET_SPARSE_CASE(5, 4)
+  LENET_SPARSE_CASE(3, 1)
+  LENET_SPARSE_CASE(4, 1) LENET_SPARSE_CASE(5, 1) LENET_SPARSE_CASE(6, 1) LENET_SPARSE_CASE(7, 1)
+      LENET_SPARSE_CASE(2, 2) LENET_SPARSE_CASE(3, 2) LENET_SPARSE_CASE(4, 2) LENET_SPARSE_CASE(5, 2)
+          LENET_SPARSE_CASE(6, 2) LENET_SPARSE_CASE(3, 3) LENET_SPARSE_CASE(4, 3) LENET_SPARSE_CASE(5, 3)
+              LENET_SPARSE_CASE(3, 4) LENET_SPARSE_CASE(4, 4) LENET_SPARSE_CASE(5, 4)
 #undef LENET_SPARSE_CASE
                   for (long c = 0; c < s.cout; ++c) for (long kh = 0; kh < s.k; ++kh) {
     float* dst = acc + (c * s.k + kh) * s.segpad;
@@ -506,10 +559,11 @@ static void sparse_input(const SparseConv& s, const float* ft, float* dx) {
 #define LENET_SPARSE_CASE(K, NV) \
   if (s.k == K && nv == NV) return sparse_input_k<K, NV>(s, ft, dx);
   LENET_SPARSE_CASE(2, 1)
-  LENET_SPARSE_CASE(3, 1) LENET_SPARSE_CASE(4, 1) LENET_SPARSE_CASE(5, 1) LENET_SPARSE_CASE(6, 1)
-      LENET_SPARSE_CASE(7, 1) LENET_SPARSE_CASE(2, 2) LENET_SPARSE_CASE(3, 2) LENET_SPARSE_CASE(4, 2)
-          LENET_SPARSE_CASE(5, 2) LENET_SPARSE_CASE(6, 2) LENET_SPARSE_CASE(3, 3) LENET_SPARSE_CASE(4, 3)
-              LENET_SPARSE_CASE(5, 3) LENET_SPARSE_CASE(3, 4) LENET_SPARSE_CASE(4, 4) LENET_SPARSE_CASE(5, 4)
+  LENET_SPARSE_CASE(3, 1)
+  LENET_SPARSE_CASE(4, 1) LENET_SPARSE_CASE(5, 1) LENET_SPARSE_CASE(6, 1) LENET_SPARSE_CASE(7, 1)
+      LENET_SPARSE_CASE(2, 2) LENET_SPARSE_CASE(3, 2) LENET_SPARSE_CASE(4, 2) LENET_SPARSE_CASE(5, 2)
+          LENET_SPARSE_CASE(6, 2) LENET_SPARSE_CASE(3, 3) LENET_SPARSE_CASE(4, 3) LENET_SPARSE_CASE(5, 3)
+              LENET_SPARSE_CASE(3, 4) LENET_SPARSE_CASE(4, 4) LENET_SPARSE_CASE(5, 4)
 #undef LENET_SPARSE_CASE
                   for (long i = 0; i < s.n; ++i) {
     const float* gi = s.g + i * s.cout;
@@ -560,7 +614,9 @@ static void expand_residues(float* xe, long ld, const float* x, long h, long w, 
 // ---- conv forward with the channels in the lanes (ConvRows) ------------------------------------
 
 // rows row0..row0+TR-1 (same residue j, consecutive oh), positions pw0..pw0+PT-1, all NV vectors
-template <int TR, int PT, int NV>
+// SP, SROW > 0: the input strides between positions (pool*cin) and rows (in_w*cin) known at
+// compile time (LeNet's conv2: 12 and 96), so every broadcast addresses off one base register.
+template <int TR, int PT, int NV, long SP = 0, long SROW = 0>
 static inline void conv_rows_tile(const ConvRows& c, long j, long oh, long pw0) {
   vf acc[TR][PT][NV];
   for (int v = 0; v < NV; ++v) {
@@ -568,7 +624,7 @@ static inline void conv_rows_tile(const ConvRows& c, long j, long oh, long pw0) 
     for (int tr = 0; tr < TR; ++tr)
       for (int pt = 0; pt < PT; ++pt) acc[tr][pt][v] = b;
   }
-  const long seg = c.k * c.cin, sp = c.pool * c.cin, srow = c.in_w * c.cin;
+  const long seg = c.k * c.cin, sp = SP > 0 ? SP : c.pool * c.cin, srow = SROW > 0 ? SROW : c.in_w * c.cin;
   const float* x0 = c.x + (oh * c.in_w + pw0 * c.pool + j) * c.cin;
   const float* fk = c.f;
   for (long kh = 0; kh < c.k; ++kh) {
@@ -591,12 +647,12 @@ static inline void conv_rows_tile(const ConvRows& c, long j, long oh, long pw0) 
 }
 
 // all positions of rows (j, oh0..oh1-1), in tiles of TR rows and PT positions
-template <int TR, int PT, int NV>
+template <int TR, int PT, int NV, long SP = 0, long SROW = 0>
 static void conv_rows_range(const ConvRows& c, long j, long oh0, long oh1) {
   long oh = oh0;
   for (; oh + TR <= oh1; oh += TR) {
     long pw = 0;
-    for (; pw + PT <= c.pw; pw += PT) conv_rows_tile<TR, PT, NV>(c, j, oh, pw);
+    for (; pw + PT <= c.pw; pw += PT) conv_rows_tile<TR, PT, NV, SP, SROW>(c, j, oh, pw);
     for (; pw < c.pw; ++pw) conv_rows_tile<TR, 1, NV>(c, j, oh, pw);
   }
   for (; oh < oh1; ++oh) {
@@ -611,7 +667,8 @@ static void conv_rows_forward(const ConvRows& c) {
   for (long j = 0; j < c.pool; ++j) {
     // about 24 accumulators: rows x positions x vectors
     if (nv == 1) {
-      if (c.pw >= 6) conv_rows_range<4, 6, 1>(c, j, 0, c.uh);
+      if (c.pw >= 6 && c.pool * c.cin == 12 && c.in_w * c.cin == 96) conv_rows_range<4, 6, 1, 12, 96>(c, j, 0, c.uh);
+      else if (c.pw >= 6) conv_rows_range<4, 6, 1>(c, j, 0, c.uh);
       else if (c.pw >= 4) conv_rows_range<4, 4, 1>(c, j, 0, c.uh);
       else conv_rows_range<8, 2, 1>(c, j, 0, c.uh);
     } else if (nv == 2) {
