@@ -76,6 +76,7 @@ struct ConvScratch {
   std::vector<const float*> src;           // lanes path: [pool][k*k] tap tables
   std::vector<float> z, a;                 // [used_h*used_w*out_c] conv output, activated
   std::vector<float> g;                    // [ph*pw*out_c] gradient at the winners
+  std::vector<float> rowsum;               // [pw*out_c] the bias gradient's row sums
   std::vector<int32_t> at, order, starts;  // the winners' windows (SparseConv)
   std::vector<float> xpad;                 // the input with slack (sparse path of a first layer)
   std::vector<long> off;                   // [pool^2] pooling slices

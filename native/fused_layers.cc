@@ -130,6 +130,7 @@ void size_conv_scratch(ConvScratch& t, const ConvStage& s, long max_width, long 
   t.starts.assign(s.ph * s.pw * (s.pool * s.pool + 1), 0);
   t.xpad.assign(s.in_c == 1 ? s.x_size() + max_width : 0, 0.0f);
   t.off.assign(s.pool * s.pool, 0);
+  t.rowsum.assign(s.pw * s.out_c, 0.0f);
   t.slot_at.assign(s.pool * s.pool, 0);
 }
 
@@ -178,10 +179,16 @@ void conv_stage_backward(float* dfacc, float* db, float* dx, const float* x, con
                          const int32_t* win, const PackedConv& w, const ConvStage& s, ConvScratch& t) {
   const SimdTable& tb = simd();
   const long n = s.y_size(), co = s.out_c, p = s.pool, uh = s.used_h();
-  float* g = t.g.data();
+  float* __restrict g = t.g.data();
   for (long i = 0; i < n; ++i) g[i] = dy[i] * d[i];
-  for (long i = 0; i < n; i += co)
-    for (long c = 0; c < co; ++c) db[c] += g[i + c];
+  // the bias gradient: the pooled rows summed lane by lane, then each row's pixels folded
+  const long len = s.pw * co;
+  float* __restrict rows = t.rowsum.data();
+  std::copy(g, g + len, rows);
+  for (long ph = 1; ph < s.ph; ++ph)
+    for (long i = 0; i < len; ++i) rows[i] += g[ph * len + i];
+  for (long pw = 0; pw < s.pw; ++pw)
+    for (long c = 0; c < co; ++c) db[c] += rows[pw * co + c];
   // each winner's window: its input offset (top-left pixel)
   for (long i = 0; i < p; ++i)
     for (long j = 0; j < p; ++j) t.slot_at[i * p + j] = (i * s.in_w + j) * s.in_c;
