@@ -484,23 +484,34 @@ static void sparse_filter_k(const SparseConv& s, float* acc) {
 
 static void sparse_filter(const SparseConv& s, float* acc) {
   const long nv = s.segpad / W;
-#define LENET_SPARSE_CASE(K, NV) \
-  if (s.k == K && nv == NV) return sparse_filter_k<K, NV>(s, acc);
-  LENET_SPARSE_CASE(2, 1)
-  LENET_SPARSE_CASE(3, 1)
-  LENET_SPARSE_CASE(4, 1)
-  LENET_SPARSE_CASE(5, 1) LENET_SPARSE_CASE(6, 1) LENET_SPARSE_CASE(7, 1) LENET_SPARSE_CASE(2, 2)
-      LENET_SPARSE_CASE(3, 2) LENET_SPARSE_CASE(4, 2) LENET_SPARSE_CASE(5, 2) LENET_SPARSE_CASE(6, 2)
-          LENET_SPARSE_CASE(3, 3) LENET_SPARSE_CASE(4, 3) LENET_SPARSE_CASE(5, 3) LENET_SPARSE_CASE(3, 4)
-              LENET_SPARSE_CASE(4, 4) LENET_SPARSE_CASE(5, 4)
-#undef LENET_SPARSE_CASE
-                  for (long c = 0; c < s.cout; ++c) for (long kh = 0; kh < s.k; ++kh) {
-    float* dst = acc + (c * s.k + kh) * s.segpad;
-    long v0 = 0;
-    for (; v0 + 4 <= nv; v0 += 4) sparse_filter_chunk<4>(s, c, kh, v0, dst + v0 * W);
-    for (; v0 + 2 <= nv; v0 += 2) sparse_filter_chunk<2>(s, c, kh, v0, dst + v0 * W);
-    for (; v0 < nv; ++v0) sparse_filter_chunk<1>(s, c, kh, v0, dst + v0 * W);
+  switch (s.k * 16 + nv) {  // window sizes whose accumulators fit the registers
+    case 2 * 16 + 1: return sparse_filter_k<2, 1>(s, acc);
+    case 3 * 16 + 1: return sparse_filter_k<3, 1>(s, acc);
+    case 4 * 16 + 1: return sparse_filter_k<4, 1>(s, acc);
+    case 5 * 16 + 1: return sparse_filter_k<5, 1>(s, acc);
+    case 6 * 16 + 1: return sparse_filter_k<6, 1>(s, acc);
+    case 7 * 16 + 1: return sparse_filter_k<7, 1>(s, acc);
+    case 2 * 16 + 2: return sparse_filter_k<2, 2>(s, acc);
+    case 3 * 16 + 2: return sparse_filter_k<3, 2>(s, acc);
+    case 4 * 16 + 2: return sparse_filter_k<4, 2>(s, acc);
+    case 5 * 16 + 2: return sparse_filter_k<5, 2>(s, acc);
+    case 6 * 16 + 2: return sparse_filter_k<6, 2>(s, acc);
+    case 3 * 16 + 3: return sparse_filter_k<3, 3>(s, acc);
+    case 4 * 16 + 3: return sparse_filter_k<4, 3>(s, acc);
+    case 5 * 16 + 3: return sparse_filter_k<5, 3>(s, acc);
+    case 3 * 16 + 4: return sparse_filter_k<3, 4>(s, acc);
+    case 4 * 16 + 4: return sparse_filter_k<4, 4>(s, acc);
+    case 5 * 16 + 4: return sparse_filter_k<5, 4>(s, acc);
+    default: break;
   }
+  for (long c = 0; c < s.cout; ++c)
+    for (long kh = 0; kh < s.k; ++kh) {
+      float* dst = acc + (c * s.k + kh) * s.segpad;
+      long v0 = 0;
+      for (; v0 + 4 <= nv; v0 += 4) sparse_filter_chunk<4>(s, c, kh, v0, dst + v0 * W);
+      for (; v0 + 2 <= nv; v0 += 2) sparse_filter_chunk<2>(s, c, kh, v0, dst + v0 * W);
+      for (; v0 < nv; ++v0) sparse_filter_chunk<1>(s, c, kh, v0, dst + v0 * W);
+    }
 }
 
 // dx at one window += sum over the channels in list of g[c] * ft[c] (chunk (kh, v0..v0+NV-1))
@@ -557,17 +568,27 @@ static void sparse_input_k(const SparseConv& s, const float* ft, float* dx) {
 
 static void sparse_input(const SparseConv& s, const float* ft, float* dx) {
   const long nv = s.segpad / W;
-#define LENET_SPARSE_CASE(K, NV) \
-  if (s.k == K && nv == NV) return sparse_input_k<K, NV>(s, ft, dx);
-  LENET_SPARSE_CASE(2, 1)
-  LENET_SPARSE_CASE(3, 1)
-  LENET_SPARSE_CASE(4, 1)
-  LENET_SPARSE_CASE(5, 1) LENET_SPARSE_CASE(6, 1) LENET_SPARSE_CASE(7, 1) LENET_SPARSE_CASE(2, 2)
-      LENET_SPARSE_CASE(3, 2) LENET_SPARSE_CASE(4, 2) LENET_SPARSE_CASE(5, 2) LENET_SPARSE_CASE(6, 2)
-          LENET_SPARSE_CASE(3, 3) LENET_SPARSE_CASE(4, 3) LENET_SPARSE_CASE(5, 3) LENET_SPARSE_CASE(3, 4)
-              LENET_SPARSE_CASE(4, 4) LENET_SPARSE_CASE(5, 4)
-#undef LENET_SPARSE_CASE
-                  for (long i = 0; i < s.n; ++i) {
+  switch (s.k * 16 + nv) {  // window sizes whose accumulators fit the registers
+    case 2 * 16 + 1: return sparse_input_k<2, 1>(s, ft, dx);
+    case 3 * 16 + 1: return sparse_input_k<3, 1>(s, ft, dx);
+    case 4 * 16 + 1: return sparse_input_k<4, 1>(s, ft, dx);
+    case 5 * 16 + 1: return sparse_input_k<5, 1>(s, ft, dx);
+    case 6 * 16 + 1: return sparse_input_k<6, 1>(s, ft, dx);
+    case 7 * 16 + 1: return sparse_input_k<7, 1>(s, ft, dx);
+    case 2 * 16 + 2: return sparse_input_k<2, 2>(s, ft, dx);
+    case 3 * 16 + 2: return sparse_input_k<3, 2>(s, ft, dx);
+    case 4 * 16 + 2: return sparse_input_k<4, 2>(s, ft, dx);
+    case 5 * 16 + 2: return sparse_input_k<5, 2>(s, ft, dx);
+    case 6 * 16 + 2: return sparse_input_k<6, 2>(s, ft, dx);
+    case 3 * 16 + 3: return sparse_input_k<3, 3>(s, ft, dx);
+    case 4 * 16 + 3: return sparse_input_k<4, 3>(s, ft, dx);
+    case 5 * 16 + 3: return sparse_input_k<5, 3>(s, ft, dx);
+    case 3 * 16 + 4: return sparse_input_k<3, 4>(s, ft, dx);
+    case 4 * 16 + 4: return sparse_input_k<4, 4>(s, ft, dx);
+    case 5 * 16 + 4: return sparse_input_k<5, 4>(s, ft, dx);
+    default: break;
+  }
+  for (long i = 0; i < s.n; ++i) {
     const float* gi = s.g + i * s.cout;
     const int32_t* order = s.order + i * s.cout;
     const int32_t* starts = s.starts + i * (s.windows + 1);
