@@ -120,8 +120,10 @@ void size_conv_scratch(ConvScratch& t, const ConvStage& s, long max_width, long 
   t.slots = slots;
   t.slot = 0;
   t.expanded.assign(slots, nullptr);
-  t.xe.assign(s.in_c == 1 ? slots * s.pool * s.in_h * t.ldxe : 0, 0.0f);
-  t.src.assign(s.in_c == 1 ? s.pool * s.k * s.k : 0, nullptr);
+  // the lanes path needs lcm(width, out_c) <= 4 widths, so out_c <= 64
+  const bool lanes = s.in_c == 1 && s.out_c <= 64;
+  t.xe.assign(lanes ? slots * s.pool * s.in_h * t.ldxe : 0, 0.0f);
+  t.src.assign(lanes ? s.pool * s.k * s.k : 0, nullptr);
   t.z.assign(s.z_size(), 0.0f);
   t.a.assign(s.z_size(), 0.0f);
   t.g.assign(s.y_size(), 0.0f);
