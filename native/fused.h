@@ -55,12 +55,11 @@ struct PackedConv {
   const float* b = nullptr;
 };
 
-// A dense layer's kernel for the fast products: w [in][ldo] (out rounded up) and its transpose.
+// A dense layer's kernel for the fast products: the forward reads it in tfjs' layout (its rows
+// followed by readable memory: the engine keeps slack after its weights); the input gradient
+// reads the packed transpose.
 struct PackedDense {
   long width = 0;
-  std::vector<float> w;  // [in][ldo]
-  std::vector<float> b;  // [ldo]
-  long ldo = 0;
   std::vector<float> wt;  // [out][ldi] wt[o][i] = w[i][o], ldi = in rounded up
   long ldi = 0;
   const float* wsrc = nullptr;  // tfjs layout [in][out], bias [out]

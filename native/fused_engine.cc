@@ -72,7 +72,7 @@ Engine::Engine(const EngineConfig& c) : cfg_(c) {
   }
   total_ = off;
   if (c.conv1 > 4096 || c.conv2 > 4096) throw std::invalid_argument("at most 4096 filters per conv");
-  params_.assign(total_, 0.0f);
+  params_.assign(total_ + kMaxWidth, 0.0f);  // slack: vector loads of a dense kernel's last row
   grads_.assign(total_, 0.0f);
   slot1_.assign(c.optimizer == kOptSgd ? 0 : total_, 0.0f);
   slot2_.assign(c.optimizer == kOptAdam ? total_ : 0, 0.0f);
@@ -93,32 +93,25 @@ long Engine::micro_batch_size(long n) { return std::max<long>(1, (n + kMicroBatc
 
 // ---- packing ---------------------------------------------------------------------------------
 
+// The dense layers' forward reads their kernels where they are (tfjs' layout); only the
+// transpose, for the input gradient, is a packed copy.
 void Engine::pack_dense_rows(long i0, long i1) {
   const long out = cfg_.dense;
   const float* w = weights(4);
-  for (long i = i0; i < i1; ++i) {
-    std::copy(w + i * out, w + i * out + out, d3_.w.begin() + i * d3_.ldo);
+  for (long i = i0; i < i1; ++i)
     for (long o = 0; o < out; ++o) d3_.wt[o * d3_.ldi + i] = w[i * out + o];
-  }
 }
 
-static void pack_dense_bias(PackedDense& d, const float* b, long out) { std::copy(b, b + out, d.b.begin()); }
-
-static void pack_dense_all(PackedDense& d, const float* w, const float* b, long in, long out) {
-  for (long i = 0; i < in; ++i) std::copy(w + i * out, w + i * out + out, d.w.begin() + i * d.ldo);
+static void pack_dense_all(PackedDense& d, const float* w, long in, long out) {
   for (long o = 0; o < out; ++o)
     for (long i = 0; i < in; ++i) d.wt[o * d.ldi + i] = w[i * out + o];
-  pack_dense_bias(d, b, out);
 }
 
 static void shape_dense(PackedDense& d, const float* w, const float* b, long in, long out, long width) {
   d.width = width;
   d.wsrc = w;
   d.bsrc = b;
-  d.ldo = round_up(out, width);
   d.ldi = round_up(in, width);
-  d.w.assign(in * d.ldo, 0.0f);
-  d.b.assign(d.ldo, 0.0f);
   d.wt.assign(out * d.ldi, 0.0f);
 }
 
@@ -133,8 +126,8 @@ void Engine::pack(long width) {
   acc_sum_.assign(acc_total_, 0.0f);
   shape_dense(d3_, weights(4), weights(5), features_, cfg_.dense, width);
   shape_dense(d4_, weights(6), weights(7), cfg_.dense, cfg_.classes, width);
-  pack_dense_all(d3_, weights(4), weights(5), features_, cfg_.dense);
-  pack_dense_all(d4_, weights(6), weights(7), cfg_.dense, cfg_.classes);
+  pack_dense_all(d3_, weights(4), features_, cfg_.dense);
+  pack_dense_all(d4_, weights(6), cfg_.dense, cfg_.classes);
   packed_width_ = width;
 }
 
@@ -276,8 +269,7 @@ void Engine::apply_gradients(long n, long nmb) {
                                                                         0, U);
       bias_gradient(gradients(7), do4_.data(), n, C);
       update_range(offset_[5], total_ - offset_[5]);
-      pack_dense_bias(d3_, weights(5), U);
-      pack_dense_all(d4_, weights(6), weights(7), U, C);
+      pack_dense_all(d4_, weights(6), U, C);
     } else {  // rows of the dense kernel
       const long r0 = (i - 2) * kDenseRows, r1 = std::min(F, r0 + kDenseRows);
       (ref ? dense_backward_weights_reference : dense_backward_weights)(gradients(4), x3_.data(), dh3_.data(), n, F, U,

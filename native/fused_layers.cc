@@ -273,7 +273,7 @@ void conv_filter_gradient_to_tfjs(float* df, const float* acc, const PackedConv&
 void dense_forward(float* y, float* d, const float* x, const PackedDense& w, long rows, long in, long out, int act) {
   const SimdTable& tb = simd();
   float* z = d != nullptr ? d : y;
-  tb.dense_rows(z, out, x, in, rows, in, w.w.data(), w.ldo, out, w.b.data());
+  tb.dense_rows(z, out, x, in, rows, in, w.wsrc, out, out, w.bsrc);
   if (act < 0) return;
   tb.act_forward(y, z, rows * out, act);
   if (d != nullptr) tb.act_derivative(d, d, y, rows * out, act);

@@ -150,8 +150,9 @@ struct SimdTable {
   // max-pool of one output row: y[t] = the first maximum over s of a[off[s] + t] (NaN never wins,
   // -inf when none does), zw[t] = z[the winner], win[t] = the winner's s; t < n
   void (*pool_max)(float* y, float* zw, int32_t* win, const float* a, const float* z, const long* off, long ns, long n);
-  // C[r][0:n] = bias + sum_k A[r][k] * B[k][0:n] for rows r < rows, A rows lda apart, B [K][ldb]
-  // (ldb a multiple of W, zero past n), C rows ldc apart: small row counts (a few images)
+  // C[r][0:n] = bias + sum_k A[r][k] * B[k][0:n] for rows r < rows, A rows lda apart, B [K][ldb],
+  // C rows ldc apart: small row counts (a few images). Rows of B and the bias are read in whole
+  // vectors: up to W - 1 floats past n are read (must be readable) and their lanes dropped.
   void (*dense_rows)(float* c, long ldc, const float* a, long lda, long rows, long K, const float* b, long ldb, long n,
                      const float* bias);
   // all of z, as ConvRows describes

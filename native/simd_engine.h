@@ -421,7 +421,7 @@ static inline void dense_tile(float* c, long ldc, const float* a, long lda, long
 template <int R>
 static void dense_rows_r(float* c, long ldc, const float* a, long lda, long K, const float* b, long ldb, long n,
                          const float* bias) {
-  const long nv = ldb / W;
+  const long nv = (n + W - 1) / W;
   constexpr int NV = R <= 2 ? 8 : R <= 4 ? 4 : 2;  // R * NV accumulators
   long v0 = 0;
   for (; v0 + NV <= nv; v0 += NV) dense_tile<R, NV>(c, ldc, a, lda, K, b, ldb, n, bias, v0);
