@@ -10,6 +10,7 @@ import { resolveTrainConfig } from '../src/config';
 import { readManifest } from '../src/rundir/manifest';
 import { protocolDifferences, protocolOf } from '../src/rundir/protocol';
 import { resolveEngine } from '../src/train/engine';
+import { readCheckpoint, saveCheckpoint } from '../src/train/checkpoint';
 import { isOneLineError, runCli, tempDir, throwsLenet } from './helpers';
 
 test('--engine: fused, tfjs or auto; a tfjs backend asked for by name cannot go with fused', () => {
@@ -64,6 +65,19 @@ test('config.json records the engine that ran; fused and tfjs runs are two proto
   const read = readManifest(runs.tfjs);
   assert.equal(read.config.engine, 'tfjs');
   assert.equal(protocolOf(read).engine, 'tfjs');
+  // a checkpoint whose tensors do not fit the run's model: one line, exit 1, on either engine
+  for (const engine of ['fused', 'tfjs'] as const) {
+    const dir = engine === 'fused' ? auto : runs.tfjs;
+    const file = path.join(dir, 'checkpoint.bin');
+    const ckpt = readCheckpoint(file);
+    ckpt.model[4] = { ...ckpt.model[4], shape: [10, 12], values: ckpt.model[4].values.slice(0, 120) };
+    saveCheckpoint(file, ckpt, ckpt.state);
+    fs.rmSync(path.join(dir, 'summary.json'));
+    const r = runCli(['train', '--resume', dir]);
+    assert.equal(r.code, 1, r.stderr);
+    assert.ok(isOneLineError(r.stderr), r.stderr);
+    assert.match(r.stderr, /cannot resume .*checkpoint\.bin does not fit this run's model/);
+  }
   // lenet info names the default engine
   const info = runCli(['info', '--json']);
   assert.equal(JSON.parse(info.stdout).engine, 'fused');

@@ -163,7 +163,15 @@ async function trainIntoLockedFolder(
         `cannot resume ${dir}: its checkpoint (epoch ${ckpt.state.epoch}) does not match epochs.csv (${csvRows.length} epochs) and config.json (${config.epochs} epochs)`,
       );
     }
-    await engine.restore(ckpt);
+    try {
+      await engine.restore(ckpt);
+    } catch (err) {
+      model.dispose();
+      optimizer?.dispose();
+      throw runtimeError(
+        `cannot resume ${dir}: ${checkpointFile} does not fit this run's model (${(err as Error).message.split('\n')[0]})`,
+      );
+    }
     start = ckpt.state;
     previousRows = csvRows.slice(0, start.epoch);
   } else {
