@@ -15,7 +15,7 @@ namespace {
 
 constexpr long kMaxWidth = 16;   // the widest vector path: scratch is sized for it
 constexpr long kSubChunk = 8;    // images whose dense layers run as one product inside a micro-batch
-constexpr long kDenseRows = 16;  // dense-kernel rows per gradient task
+constexpr long kDenseRows = 24;  // dense-kernel rows per gradient task (a multiple of the tiles: 6, 8, 12)
 constexpr long kMicroBatches = 16;
 
 long round_up(long n, long w) { return (n + w - 1) / w * w; }
