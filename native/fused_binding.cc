@@ -67,6 +67,7 @@ class FusedEngine : public Napi::ObjectWrap<FusedEngine> {
     return DefineClass(env, "FusedEngine",
                        {
                            InstanceMethod("tensorSizes", &FusedEngine::TensorSizes),
+                           InstanceMethod("dispose", &FusedEngine::Dispose),
                            InstanceMethod("slotCount", &FusedEngine::SlotCount),
                            InstanceMethod("readTensor", &FusedEngine::ReadTensor),
                            InstanceMethod("writeTensor", &FusedEngine::WriteTensor),
@@ -123,14 +124,28 @@ class FusedEngine : public Napi::ObjectWrap<FusedEngine> {
   }
 
  private:
+  // dispose(): frees the engine's memory now rather than when the object is collected; any later
+  // call throws
+  Napi::Value Dispose(const Napi::CallbackInfo& info) {
+    engine_.reset();
+    return info.Env().Undefined();
+  }
+
+  lenet::Engine& engine(const Napi::CallbackInfo& info) {
+    if (!engine_) throw Napi::Error::New(info.Env(), "lenet_native: this engine was disposed");
+    return *engine_;
+  }
+
   Napi::Value TensorSizes(const Napi::CallbackInfo& info) {
     Napi::Array a = Napi::Array::New(info.Env(), lenet::Engine::kTensors);
     for (int i = 0; i < lenet::Engine::kTensors; ++i)
-      a.Set(i, Napi::Number::New(info.Env(), static_cast<double>(engine_->tensor_size(i))));
+      a.Set(i, Napi::Number::New(info.Env(), static_cast<double>(engine(info).tensor_size(i))));
     return a;
   }
 
-  Napi::Value SlotCount(const Napi::CallbackInfo& info) { return Napi::Number::New(info.Env(), engine_->slot_count()); }
+  Napi::Value SlotCount(const Napi::CallbackInfo& info) {
+    return Napi::Number::New(info.Env(), engine(info).slot_count());
+  }
 
   // kind: 0 weights, 1 gradients of the last step, 2 + s optimizer slot s; i: the tensor
   float* tensor(const Napi::CallbackInfo& info, bool writing) {
@@ -140,10 +155,10 @@ class FusedEngine : public Napi::ObjectWrap<FusedEngine> {
     const double kind = info[0].As<Napi::Number>().DoubleValue(), i = info[1].As<Napi::Number>().DoubleValue();
     if (!(i >= 0 && i < lenet::Engine::kTensors) || i != std::floor(i)) throw_range(env, "tensor index out of range");
     const int t = static_cast<int>(i);
-    if (kind == 0) return engine_->weights(t);
-    if (kind == 1 && !writing) return engine_->gradients(t);
-    if ((kind == 2 || kind == 3) && kind - 2 < engine_->slot_count())
-      return engine_->slot(static_cast<int>(kind) - 2, t);
+    if (kind == 0) return engine(info).weights(t);
+    if (kind == 1 && !writing) return engine(info).gradients(t);
+    if ((kind == 2 || kind == 3) && kind - 2 < engine(info).slot_count())
+      return engine(info).slot(static_cast<int>(kind) - 2, t);
     throw_range(env, "no such tensor kind for this engine");
   }
 
@@ -151,7 +166,7 @@ class FusedEngine : public Napi::ObjectWrap<FusedEngine> {
   Napi::Value ReadTensor(const Napi::CallbackInfo& info) {
     return guarded(info, [&] {
       const float* src = tensor(info, false);
-      const long n = engine_->tensor_size(static_cast<int>(info[1].As<Napi::Number>().DoubleValue()));
+      const long n = engine(info).tensor_size(static_cast<int>(info[1].As<Napi::Number>().DoubleValue()));
       float* out = typed<float, napi_float32_array>(info, 2, "out", "Float32Array", n);
       std::copy(src, src + n, out);
       return info.Env().Undefined();
@@ -162,19 +177,19 @@ class FusedEngine : public Napi::ObjectWrap<FusedEngine> {
   Napi::Value WriteTensor(const Napi::CallbackInfo& info) {
     return guarded(info, [&] {
       float* dst = tensor(info, true);
-      const long n = engine_->tensor_size(static_cast<int>(info[1].As<Napi::Number>().DoubleValue()));
+      const long n = engine(info).tensor_size(static_cast<int>(info[1].As<Napi::Number>().DoubleValue()));
       const float* src = typed<float, napi_float32_array>(info, 2, "values", "Float32Array", n);
       std::copy(src, src + n, dst);
-      engine_->weights_changed();
+      engine(info).weights_changed();
       return info.Env().Undefined();
     });
   }
 
   Napi::Value GetState(const Napi::CallbackInfo& info) {
     Napi::Object o = Napi::Object::New(info.Env());
-    o.Set("iterations", Napi::Number::New(info.Env(), static_cast<double>(engine_->iterations)));
-    o.Set("accBeta1", Napi::Number::New(info.Env(), engine_->acc_beta1));
-    o.Set("accBeta2", Napi::Number::New(info.Env(), engine_->acc_beta2));
+    o.Set("iterations", Napi::Number::New(info.Env(), static_cast<double>(engine(info).iterations)));
+    o.Set("accBeta1", Napi::Number::New(info.Env(), engine(info).acc_beta1));
+    o.Set("accBeta2", Napi::Number::New(info.Env(), engine(info).acc_beta2));
     return o;
   }
 
@@ -187,16 +202,16 @@ class FusedEngine : public Napi::ObjectWrap<FusedEngine> {
     if (!(it >= 0 && it <= 9.0e15) || it != std::floor(it))
       throw_range(env, "state.iterations must be an integer >= 0");
     const double b1 = number_field(o, "accBeta1"), b2 = number_field(o, "accBeta2");
-    engine_->iterations = static_cast<int64_t>(it);
-    engine_->acc_beta1 = static_cast<float>(b1);
-    engine_->acc_beta2 = static_cast<float>(b2);
+    engine(info).iterations = static_cast<int64_t>(it);
+    engine(info).acc_beta1 = static_cast<float>(b1);
+    engine(info).acc_beta2 = static_cast<float>(b2);
     return env.Undefined();
   }
 
   // step(probs: Float32Array [n*classes], images: Float32Array [n*image*image], labels: Uint8Array [n])
   Napi::Value Step(const Napi::CallbackInfo& info) {
     return guarded(info, [&] {
-      const lenet::EngineConfig& c = engine_->config();
+      const lenet::EngineConfig& c = engine(info).config();
       const long n = typed_length(info, 2, "labels");
       if (n < 1) throw_range(info.Env(), "a step needs at least one image");
       const uint8_t* labels = typed<uint8_t, napi_uint8_array>(info, 2, "labels", "Uint8Array", n);
@@ -207,7 +222,7 @@ class FusedEngine : public Napi::ObjectWrap<FusedEngine> {
       float* probs = typed<float, napi_float32_array>(info, 0, "probs", "Float32Array", n * c.classes);
       lenet::Engine::Source src;
       src.images = typed<float, napi_float32_array>(info, 1, "images", "Float32Array", n * c.image * c.image);
-      engine_->step(probs, src, labels, n);
+      engine(info).step(probs, src, labels, n);
       return info.Env().Undefined();
     });
   }
@@ -215,12 +230,12 @@ class FusedEngine : public Napi::ObjectWrap<FusedEngine> {
   // forward(probs: Float32Array [n*classes], images: Float32Array [n*image*image])
   Napi::Value Forward(const Napi::CallbackInfo& info) {
     return guarded(info, [&] {
-      const lenet::EngineConfig& c = engine_->config();
+      const lenet::EngineConfig& c = engine(info).config();
       const long n = typed_length(info, 0, "probs") / c.classes;
       float* probs = typed<float, napi_float32_array>(info, 0, "probs", "Float32Array", n * c.classes);
       lenet::Engine::Source src;
       src.images = typed<float, napi_float32_array>(info, 1, "images", "Float32Array", n * c.image * c.image);
-      engine_->forward(probs, src, n);
+      engine(info).forward(probs, src, n);
       return info.Env().Undefined();
     });
   }
@@ -236,7 +251,7 @@ class FusedEngine : public Napi::ObjectWrap<FusedEngine> {
     if (!(rows >= 1 && rows <= 4096 && cols >= 1 && cols <= 4096) || rows != std::floor(rows) ||
         cols != std::floor(cols) || (mode != lenet::kResizeBilinear && mode != lenet::kResizePad))
       throw_range(env, "rows and cols must be integers in [1, 4096] and mode 0 or 1");
-    if (!engine_->configure_resize(static_cast<long>(rows), static_cast<long>(cols), static_cast<int>(mode)))
+    if (!engine(info).configure_resize(static_cast<long>(rows), static_cast<long>(cols), static_cast<int>(mode)))
       throw_range(env, "pad needs the input at least as large as the images");
     return env.Undefined();
   }
@@ -244,7 +259,7 @@ class FusedEngine : public Napi::ObjectWrap<FusedEngine> {
   // The raw images of an indexed call: pixels [count][rows][cols], indices [n] each < count.
   lenet::Engine::Source indexed_source(const Napi::CallbackInfo& info, size_t pi, size_t ii, long n) {
     Napi::Env env = info.Env();
-    const lenet::ImageResizer& r = engine_->resizer();
+    const lenet::ImageResizer& r = engine(info).resizer();
     if (!r.configured()) throw_range(env, "call configureResize first");
     const long per = r.rows() * r.cols();
     const long bytes = typed_length(info, pi, "pixels");
@@ -263,11 +278,12 @@ class FusedEngine : public Napi::ObjectWrap<FusedEngine> {
   // image), indices: Uint32Array [n]): a step on the raw images at indices, with their labels
   Napi::Value StepIndexed(const Napi::CallbackInfo& info) {
     return guarded(info, [&] {
-      const lenet::EngineConfig& c = engine_->config();
+      const lenet::EngineConfig& c = engine(info).config();
       const long n = typed_length(info, 3, "indices");
       if (n < 1) throw_range(info.Env(), "a step needs at least one image");
       const lenet::Engine::Source src = indexed_source(info, 1, 3, n);
-      const long count = typed_length(info, 1, "pixels") / (engine_->resizer().rows() * engine_->resizer().cols());
+      const long count =
+          typed_length(info, 1, "pixels") / (engine(info).resizer().rows() * engine(info).resizer().cols());
       const uint8_t* all = typed<uint8_t, napi_uint8_array>(info, 2, "labels", "Uint8Array", count);
       labels_.resize(n);
       for (long i = 0; i < n; ++i) {
@@ -277,7 +293,7 @@ class FusedEngine : public Napi::ObjectWrap<FusedEngine> {
                                       ", not a class");
       }
       float* probs = typed<float, napi_float32_array>(info, 0, "probs", "Float32Array", n * c.classes);
-      engine_->step(probs, src, labels_.data(), n);
+      engine(info).step(probs, src, labels_.data(), n);
       return info.Env().Undefined();
     });
   }
@@ -285,11 +301,11 @@ class FusedEngine : public Napi::ObjectWrap<FusedEngine> {
   // forwardIndexed(probs: Float32Array [n*classes], pixels: Uint8Array, indices: Uint32Array [n])
   Napi::Value ForwardIndexed(const Napi::CallbackInfo& info) {
     return guarded(info, [&] {
-      const lenet::EngineConfig& c = engine_->config();
+      const lenet::EngineConfig& c = engine(info).config();
       const long n = typed_length(info, 2, "indices");
       const lenet::Engine::Source src = indexed_source(info, 1, 2, n);
       float* probs = typed<float, napi_float32_array>(info, 0, "probs", "Float32Array", n * c.classes);
-      engine_->forward(probs, src, n);
+      engine(info).forward(probs, src, n);
       return info.Env().Undefined();
     });
   }

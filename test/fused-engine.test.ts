@@ -410,6 +410,11 @@ test('the binding refuses bad buffers, labels and sizes with a JS error, touchin
   e.writeTensor(0, 6, new Float32Array(1200).fill(Number.NaN));
   e.forward(probs, images);
   assert.ok(probs.every((p) => Number.isNaN(p)));
+  // disposed: its memory is freed, and any further call is refused
+  e.dispose();
+  assert.throws(() => e.step(probs, images, labels), /this engine was disposed/);
+  assert.throws(() => e.getState(), /this engine was disposed/);
+  e.dispose();
 });
 
 test('activations: the vector paths against activations.h, with tfjs definitions at the branch points', (t) => {

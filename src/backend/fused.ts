@@ -43,6 +43,8 @@ export interface FusedEngineState {
 /** The native object. Tensors are in tfjs' order (conv1 kernel, bias, conv2 kernel, bias, dense, output) and layouts. */
 export interface FusedEngineNative {
   tensorSizes(): number[];
+  /** Frees the engine's memory now (else when the object is collected); later calls throw. */
+  dispose(): void;
   /** Optimizer slots per tensor: adam 2 (m, v), momentum 1, sgd 0. */
   slotCount(): number;
   readTensor(kind: number, index: number, out: Float32Array): void;

@@ -176,6 +176,6 @@ export function fusedEngine(model: tf.LayersModel, config: FusedTrainingConfig):
       tf.dispose(weights);
       return model;
     },
-    dispose() {},
+    dispose: () => native.dispose(),
   };
 }
