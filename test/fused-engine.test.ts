@@ -3,8 +3,10 @@
  * one step's gradients and updated weights for every activation, loss and optimizer, odd sizes
  * and batches, several steps in a row — and against its own naive references on every vector
  * path; bit-identical for 1, 2, 3 and 16 threads; checkpoints that resume bit-exactly and that
- * either engine reads. Real MNIST batches throughout: their blank borders make max-pool ties,
- * which both engines must break alike (the first maximum of a window).
+ * either engine reads; the activations, the optimizer update and the resizing as pairs of their
+ * own. Real MNIST batches: their blank borders make max-pool ties, which every path must break
+ * alike (the first maximum of a window); noise images only where near ties would make the
+ * comparison with the references meaningless (see referenceBatch).
  *
  * Tolerances, stated once: gradients and probabilities agree within 1e-5 of the tensor's largest
  * magnitude (float32 sums of up to 51 200 products in another order; measured ~1e-6). Updated
