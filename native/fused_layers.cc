@@ -27,14 +27,21 @@ long lcm_vectors(long width, long cout) {
 // Row length of one expanded residue image: every pixel q*pool + res of a row, each repeated
 // out_c times, with room for the furthest tap's vector loads.
 long expanded_row(const ConvStage& s, long max_width) {
-  return (s.pw + (s.pool + s.k) / s.pool + 1) * s.out_c + max_width;
+  // whole vectors of the widest path, so that rows start on vector boundaries
+  return round_up((s.pw + (s.pool + s.k) / s.pool + 1) * s.out_c + max_width, max_width);
+}
+
+// The first float of t.xe on a 64-byte boundary (the buffer has 16 floats to spare).
+float* aligned_xe(ConvScratch& t) {
+  const uintptr_t a = reinterpret_cast<uintptr_t>(t.xe.data());
+  return t.xe.data() + ((64 - a % 64) % 64) / sizeof(float);
 }
 
 // The image expanded into the current slot (always by the forward; the backward of the same image
 // reuses it), and the tap tables: tap (kh, kw) of residue j reads residue (j + kw) % pool,
 // (j + kw) / pool pixels in.
 void expand_image(ConvScratch& t, const float* x, const ConvStage& s, bool forward) {
-  float* xe = t.xe.data() + t.slot * s.pool * s.in_h * t.ldxe;
+  float* xe = aligned_xe(t) + t.slot * s.pool * s.in_h * t.ldxe;
   if (forward || t.expanded[t.slot] != x) simd().expand_residues(xe, t.ldxe, x, s.in_h, s.in_w, s.pool, s.out_c);
   t.expanded[t.slot] = x;
   const long p = s.pool, k = s.k;
@@ -122,7 +129,7 @@ void size_conv_scratch(ConvScratch& t, const ConvStage& s, long max_width, long 
   t.expanded.assign(slots, nullptr);
   // the lanes path needs lcm(width, out_c) <= 4 widths, so out_c <= 64
   const bool lanes = s.in_c == 1 && s.out_c <= 64;
-  t.xe.assign(lanes ? slots * s.pool * s.in_h * t.ldxe : 0, 0.0f);
+  t.xe.assign(lanes ? slots * s.pool * s.in_h * t.ldxe + 16 : 0, 0.0f);
   t.src.assign(lanes ? s.pool * s.k * s.k : 0, nullptr);
   t.z.assign(s.z_size(), 0.0f);
   t.a.assign(s.z_size(), 0.0f);
