@@ -17,7 +17,13 @@
         "native/elementwise.cc",
         "native/reduce.cc",
         "native/adam.cc",
-        "native/reference.cc"
+        "native/reference.cc",
+        "native/fused_layers.cc",
+        "native/fused_reference.cc",
+        "native/fused_optim.cc",
+        "native/fused_engine.cc",
+        "native/fused_binding.cc",
+        "native/resize.cc"
       ],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
       "defines": ["NAPI_VERSION=8", "NAPI_CPP_EXCEPTIONS"],

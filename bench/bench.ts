@@ -1,22 +1,23 @@
 /**
- * `npm run bench`: trains the default model (tanh-relu, batch 50, Adam 1e-4) on real MNIST for a
- * fixed number of steps on `native`, a few on `cpu`, and the identical PyTorch model when
- * /usr/bin/python3 has torch — side by side in one run, reported as ratios. Verifies first:
- * native and cpu start from the same weights and must agree on the first steps' losses.
+ * `npm run bench`: the default model (tanh-relu, batch 50, Adam 1e-4) on real MNIST, in one run:
+ * training steps on the fused engine, on the tfjs engine with the native and the pure-JS cpu
+ * backends, and the identical PyTorch model (when /usr/bin/python3 has torch); a thread-scaling
+ * table from 1 thread to every core for fused, tfjs+native and PyTorch; and the CLI's own epoch,
+ * `lenet train --epochs 1` on the full data (60 000 training images and the 10 000-image test
+ * pass), with its peak resident memory. Ratios side by side.
  *
- * Each timed figure is the best of --reps passes (the machine may be shared; the best pass is the
- * least disturbed one), for lenet and PyTorch alike. PyTorch runs with --threads threads and with 1
- * (on 2 cores its second thread sometimes costs more than it brings): the faster is the reference.
- * A timed step includes gathering its batch, i.e. resizing 50 raw MNIST images as training does;
- * the gathering is also timed alone and shown as a share of a step.
+ * Verifies before it times: the three lenet contenders start from the same weights and must agree
+ * on the first steps' losses. The machine may be shared: every timed figure is the best of --reps
+ * passes taken in turn (fused, tfjs+native, PyTorch, for each thread count, then again), and the
+ * range of the passes is shown beside it. A timed lenet step includes gathering its batch, as
+ * training does (the fused engine resizes the raw images itself; tfjs gets floats from
+ * ImageSet.gather); PyTorch's steps read images resized up front.
  *
- * --memory also runs `lenet train --epochs 1` on the full default data (60000 / 10000 images at
- * 36x36) in a child process and reports its peak resident memory.
- *
- *   npm run bench -- [--steps 300] [--cpu-steps 3] [--threads N] [--reps 3] [--no-torch] [--memory] [--json]
+ *   npm run bench -- [--steps 300] [--cpu-steps 3] [--reps 3] [--threads N] [--no-torch] [--no-epoch] [--json]
  *
  * `npm run bench -- --campaign` times whole campaigns instead, one cell at a time versus --jobs
- * (bench/campaign.ts).
+ * (bench/campaign.ts); `npm run bench -- --agreement` trains whole epochs on both engines and
+ * compares their losses (bench/agreement.ts).
  */
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -24,239 +25,270 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { DEFAULT_ARCH } from '../src/options/types';
 import { loadMnist, locateMnist, MnistData } from '../src/data/mnist';
+import { Schedule } from '../src/model/activations';
 import { buildLenet } from '../src/model/lenet';
 import { selectBackend } from '../src/backend/index';
+import { loadNativeAddon } from '../src/backend/native';
+import { TrainingEngine, tfjsEngine } from '../src/train/engine';
+import { fusedEngine } from '../src/train/fused-engine';
 import { createOptimizer } from '../src/train/optimizer';
-import { Rng } from '../src/train/rng';
-import { trainBatch } from '../src/train/trainer';
 import { emptyTally, tallyProbabilities } from '../src/train/loss';
 import { campaignBench } from './campaign';
+import { agreementBench } from './agreement';
 
 const BATCH = 50;
 const EPOCH_IMAGES = 60000;
+const SCHEDULE: Schedule = ['relu', 'tanh', 'relu'];
+const LR = 1e-4;
 
 function flag(name: string, fallback: number): number {
   const i = process.argv.indexOf(name);
   return i >= 0 ? Number(process.argv[i + 1]) : fallback;
 }
 
-interface Timing {
-  backend: string;
-  steps: number;
-  seconds: number;
+type Contender = 'fused' | 'tfjs+native' | 'tfjs+cpu';
+
+/** The engine of a contender with `threads` kernel threads, from the seed-1 weights. */
+async function engineFor(contender: Contender, threads: number): Promise<{ engine: TrainingEngine; dispose(): void }> {
+  const backend = contender === 'tfjs+cpu' ? 'cpu' : 'native';
+  await selectBackend(backend, contender === 'tfjs+cpu' ? null : threads);
+  loadNativeAddon()?.setThreads(threads);
+  const model = buildLenet(DEFAULT_ARCH, SCHEDULE, 36, 1);
+  if (contender === 'fused') {
+    const engine = fusedEngine(model, {
+      arch: DEFAULT_ARCH,
+      schedule: SCHEDULE,
+      imageSize: 36,
+      loss: 'crossentropy',
+      optimizer: 'adam',
+      learningRate: LR,
+    });
+    return { engine, dispose: () => model.dispose() };
+  }
+  const optimizer = createOptimizer('adam', LR, backend);
+  return {
+    engine: tfjsEngine(model, optimizer, 'crossentropy', 36),
+    dispose: () => {
+      model.dispose();
+      optimizer.dispose();
+    },
+  };
+}
+
+/** Batch i of the bench: consecutive images, as indices into the training set. */
+function batchIndices(data: MnistData, i: number): Uint32Array {
+  const start = (i * BATCH) % (data.train.count - BATCH);
+  return Uint32Array.from({ length: BATCH }, (_, k) => start + k);
+}
+
+interface Pass {
   imagesPerSecond: number;
-  secondsPerEpoch: number;
   losses: number[];
 }
 
-/** Trains `reps` passes of `steps` batches (after `warmup` untimed ones) from seed 1; keeps the best pass. */
-async function timeBackend(
-  backend: string,
-  data: MnistData,
-  steps: number,
-  warmup: number,
-  threads: number | null,
-  reps = 1,
-): Promise<Timing> {
-  await selectBackend(backend, threads);
-  const model = buildLenet(DEFAULT_ARCH, ['relu', 'tanh', 'relu'], 36, 1);
-  const optimizer = createOptimizer('adam', 1e-4, backend);
+/** `steps` training steps after `warmup` untimed ones; the losses of the timed steps. */
+async function pass(contender: Contender, data: MnistData, steps: number, warmup: number, threads: number): Promise<Pass> {
+  const { engine, dispose } = await engineFor(contender, threads);
   const losses: number[] = [];
   let next = 0;
   const step = () => {
-    const start = (next++ * BATCH) % (data.train.count - BATCH);
-    const labels = data.train.labels.slice(start, start + BATCH);
-    const probs = trainBatch(model, optimizer, data.train.slice(start, start + BATCH), labels, 'crossentropy', 36);
-    const t = emptyTally();
-    tallyProbabilities(t, probs, labels);
-    losses.push(t.loss / t.count);
+    const indices = batchIndices(data, next++);
+    const labels = Uint8Array.from(indices, (k) => data.train.labels[k]);
+    const tally = emptyTally();
+    tallyProbabilities(tally, engine.trainIndices(data.train, indices, labels), labels);
+    losses.push(tally.loss / tally.count);
   };
   for (let i = 0; i < warmup; i++) step();
-  let best = Infinity;
-  for (let r = 0; r < reps; r++) {
-    const began = process.hrtime.bigint();
-    for (let i = 0; i < steps; i++) step();
-    best = Math.min(best, Number(process.hrtime.bigint() - began) / 1e9);
-  }
-  model.dispose();
-  optimizer.dispose();
-  const imagesPerSecond = (steps * BATCH) / best;
-  return { backend, steps, seconds: best, imagesPerSecond, secondsPerEpoch: EPOCH_IMAGES / imagesPerSecond, losses };
+  losses.length = 0;
+  const began = process.hrtime.bigint();
+  for (let i = 0; i < steps; i++) step();
+  const seconds = Number(process.hrtime.bigint() - began) / 1e9;
+  dispose();
+  return { imagesPerSecond: (steps * BATCH) / seconds, losses };
 }
 
-interface TorchTiming {
-  threads: number;
+interface TorchPass {
   imagesPerSecond: number;
-  secondsPerEpoch: number;
   torch: string;
 }
 
-function timeTorch(steps: number, threads: number, reps: number): { best: TorchTiming; all: TorchTiming[] } | { skipped: string } {
-  const probe = spawnSync('/usr/bin/python3', ['-c', 'import torch'], { encoding: 'utf8' });
-  if (probe.status !== 0) return { skipped: '/usr/bin/python3 has no torch' };
+function torchAvailable(): string | null {
+  const probe = spawnSync('/usr/bin/python3', ['-c', 'import torch; print(torch.__version__)'], { encoding: 'utf8' });
+  return probe.status === 0 ? probe.stdout.trim() : null;
+}
+
+function torchPass(steps: number, threads: number): TorchPass {
   const script = path.join(__dirname, '..', '..', 'bench', 'pytorch_lenet.py');
-  const all: TorchTiming[] = [];
-  for (const t of [...new Set([threads, 1])]) {
-    const r = spawnSync('/usr/bin/python3', [script, locateMnist().dir, String(steps), String(t), String(reps)], { encoding: 'utf8' });
-    if (r.status !== 0) return { skipped: `pytorch run failed: ${r.stderr.trim().split('\n').pop()}` };
-    const out = JSON.parse(r.stdout.trim().split('\n').pop()!);
-    all.push({ threads: t, imagesPerSecond: out.images_per_second, secondsPerEpoch: out.seconds_per_epoch, torch: out.torch });
-  }
-  const best = all.reduce((a, b) => (b.imagesPerSecond > a.imagesPerSecond ? b : a));
-  return { best, all };
+  const r = spawnSync('/usr/bin/python3', [script, locateMnist().dir, String(steps), String(threads), '1'], { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`pytorch run failed: ${r.stderr.trim().split('\n').pop()}`);
+  const out = JSON.parse(r.stdout.trim().split('\n').pop()!);
+  return { imagesPerSecond: out.images_per_second, torch: out.torch };
 }
 
-/**
- * Batch gathering alone, as training does before each step: resizing 50 raw images, against
- * copying 50 images out of floats resized up front (what training did before it kept the bytes;
- * both allocate the same fresh batch buffer). Shuffled indices; best of `reps` passes of `batches`
- * batches each, after one untimed pass.
- */
-function timeGather(data: MnistData, batches: number, reps: number): { resizeMs: number; copyMs: number } {
-  const set = data.train;
-  const per = set.size * set.size;
-  const floats = set.slice(0, set.count);
-  const copy = (indices: Int32Array): Float32Array => {
-    const out = new Float32Array(indices.length * per);
-    for (let i = 0; i < indices.length; i++) out.set(floats.subarray(indices[i] * per, (indices[i] + 1) * per), i * per);
-    return out;
-  };
-  const time = (gather: (indices: Int32Array) => Float32Array): number => {
-    const random = new Rng(1);
-    const indices = new Int32Array(BATCH);
-    let best = Infinity;
-    for (let r = -1; r < reps; r++) {
-      const began = process.hrtime.bigint();
-      for (let b = 0; b < batches; b++) {
-        for (let i = 0; i < BATCH; i++) indices[i] = Math.floor(random.next() * set.count);
-        gather(indices);
-      }
-      if (r >= 0) best = Math.min(best, Number(process.hrtime.bigint() - began) / 1e9);
-    }
-    return (best * 1000) / batches;
-  };
-  return { resizeMs: time((indices) => set.gather(indices)), copyMs: time(copy) };
-}
-
-interface MemoryResult {
+interface EpochRun {
+  seconds: number;
   peakRssMB: number;
-  epochSeconds: number;
+  engine: string;
   trainImages: number;
   testImages: number;
-  threads: number;
 }
 
-/** Peak RSS of `lenet train --epochs 1` on the full default data, in MB (10^6 bytes). */
-function measureTrainMemory(threads: number): MemoryResult {
+/** `lenet train --epochs 1` on the full default data: its epoch seconds (epochs.csv) and peak RSS (MB = 10^6 bytes). */
+function cliEpoch(threads: number): EpochRun {
   const root = path.join(__dirname, '..', '..');
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lenet-bench-memory-'));
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lenet-bench-epoch-'));
   try {
     const rssFile = path.join(dir, 'max-rss');
     const out = path.join(dir, 'run');
-    const r = spawnSync(
-      process.execPath,
-      [
-        '--require',
-        path.join(__dirname, 'max-rss.js'),
-        path.join(root, 'bin', 'lenet.js'),
-        'train',
-        '--epochs',
-        '1',
-        '--threads',
-        String(threads),
-        '--quiet',
-        '--out',
-        out,
-      ],
-      { encoding: 'utf8', env: { ...process.env, LENET_MAX_RSS_FILE: rssFile } },
-    );
+    const args = ['train', '--epochs', '1', '--threads', String(threads), '--quiet', '--out', out];
+    const r = spawnSync(process.execPath, ['--require', path.join(__dirname, 'max-rss.js'), path.join(root, 'bin', 'lenet.js'), ...args], {
+      encoding: 'utf8',
+      env: { ...process.env, LENET_MAX_RSS_FILE: rssFile },
+    });
     if (r.status !== 0) throw new Error(`lenet train failed: ${(r.stderr || r.stdout).trim().split('\n').pop()}`);
-    const kilobytes = Number(fs.readFileSync(rssFile, 'utf8'));
-    const data = JSON.parse(fs.readFileSync(path.join(out, 'config.json'), 'utf8')).data;
+    const manifest = JSON.parse(fs.readFileSync(path.join(out, 'config.json'), 'utf8'));
     const csv = fs.readFileSync(path.join(out, 'epochs.csv'), 'utf8').trim().split('\n');
-    const seconds = Number(csv[1].split(',')[csv[0].split(',').indexOf('seconds')]);
     return {
-      peakRssMB: (kilobytes * 1024) / 1e6,
-      epochSeconds: seconds,
-      trainImages: data.trainCount,
-      testImages: data.testCount,
-      threads,
+      seconds: Number(csv[1].split(',')[csv[0].split(',').indexOf('seconds')]),
+      peakRssMB: (Number(fs.readFileSync(rssFile, 'utf8')) * 1024) / 1e6,
+      engine: manifest.engine?.name ?? 'tfjs',
+      trainImages: manifest.data.trainCount,
+      testImages: manifest.data.testCount,
     };
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
 }
 
+/** Best (largest) of a list and its range. */
+function summary(values: number[]): { best: number; min: number; max: number } {
+  return { best: Math.max(...values), min: Math.min(...values), max: Math.max(...values) };
+}
+
 async function main(): Promise<void> {
   if (process.argv.includes('--campaign')) return campaignBench(flag, process.argv.includes('--json'));
+  if (process.argv.includes('--agreement')) return agreementBench();
   const steps = flag('--steps', 300);
   const cpuSteps = flag('--cpu-steps', 3);
-  const threads = flag('--threads', os.cpus().length);
   const reps = flag('--reps', 3);
+  const cores = flag('--threads', os.cpus().length);
   const json = process.argv.includes('--json');
   const log = (s: string) => {
     if (!json) process.stdout.write(s + '\n');
   };
+  const threadCounts = [...new Set([1, 2, 4, 8, 16, 32, 64].filter((t) => t < cores).concat([cores]))];
   const data = loadMnist({ resize: 'bilinear', limit: Math.min(60000, Math.max(steps + 20, cpuSteps) * BATCH) });
+  const torchVersion = process.argv.includes('--no-torch') ? null : torchAvailable();
 
-  // Verify before timing: the same first steps on cpu and native.
-  log(`verifying: ${cpuSteps} steps on cpu and native from the same weights…`);
-  const cpu = await timeBackend('cpu', data, cpuSteps, 0, null);
-  const nativeCheck = await timeBackend('native', data, cpuSteps, 0, threads);
-  const maxLossDiff = Math.max(...cpu.losses.map((l, i) => Math.abs(l - nativeCheck.losses[i])));
-  if (!(maxLossDiff < 1e-3)) throw new Error(`native and cpu disagree: max loss difference ${maxLossDiff}`);
-  log(`  per-step losses agree (max difference ${maxLossDiff.toExponential(2)})`);
+  // Verify before timing: the same first steps on the three lenet contenders.
+  log(`verifying: ${cpuSteps} steps on tfjs+cpu, tfjs+native and fused from the same weights…`);
+  const cpu = await pass('tfjs+cpu', data, cpuSteps, 0, 1);
+  const verify = { native: await pass('tfjs+native', data, cpuSteps, 0, cores), fused: await pass('fused', data, cpuSteps, 0, cores) };
+  const lossDiff = Math.max(...cpu.losses.flatMap((l, i) => [Math.abs(l - verify.native.losses[i]), Math.abs(l - verify.fused.losses[i])]));
+  if (!(lossDiff < 1e-4)) throw new Error(`the contenders disagree: max loss difference ${lossDiff}`);
+  log(`  per-step losses agree (max difference ${lossDiff.toExponential(2)})`);
 
-  const native = await timeBackend('native', data, steps, 10, threads, reps);
-  const gather = timeGather(data, 1200, reps);
-  const torch = process.argv.includes('--no-torch') ? { skipped: '--no-torch' } : timeTorch(steps, threads, reps);
-  const memory = process.argv.includes('--memory') ? measureTrainMemory(threads) : null;
+  // Timed passes, interleaved: every contender and thread count once per round.
+  const timings: Record<string, number[]> = {};
+  const record = (name: string, threads: number, ips: number) => (timings[`${name}@${threads}`] ??= []).push(ips);
+  const epochs: EpochRun[] = [];
+  for (let r = 0; r < reps; r++) {
+    log(`round ${r + 1} of ${reps}…`);
+    for (const t of threadCounts) {
+      record('fused', t, (await pass('fused', data, steps, 10, t)).imagesPerSecond);
+      record('tfjs+native', t, (await pass('tfjs+native', data, steps, 10, t)).imagesPerSecond);
+      if (torchVersion) record('pytorch', t, torchPass(steps, t).imagesPerSecond);
+    }
+    if (!process.argv.includes('--no-epoch')) epochs.push(cliEpoch(cores));
+  }
+  loadNativeAddon()?.setThreads(0);
+
+  const at = (name: string, t: number) => summary(timings[`${name}@${t}`] ?? [0]);
+  const contenders = ['fused', 'tfjs+native', ...(torchVersion ? ['pytorch'] : [])];
+  const best = (name: string) => Math.max(...threadCounts.map((t) => at(name, t).best));
+  const torchBest = torchVersion ? best('pytorch') : null;
+  const epochBest = epochs.length ? Math.min(...epochs.map((e) => e.seconds)) : null;
+  const fused1 = at('fused', 1).best;
   const result = {
-    machine: { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model, threads },
+    machine: { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model, simd: loadNativeAddon()?.simdInUse() ?? null },
     reps,
-    native: { steps: native.steps, imagesPerSecond: native.imagesPerSecond, secondsPerEpoch: native.secondsPerEpoch },
-    cpu: { steps: cpu.steps, imagesPerSecond: cpu.imagesPerSecond, secondsPerEpoch: cpu.secondsPerEpoch },
-    gather: {
-      msPerBatch: gather.resizeMs,
-      msPerBatchCopyingFloats: gather.copyMs,
-      extraShareOfStep: (gather.resizeMs - gather.copyMs) / ((BATCH * 1000) / native.imagesPerSecond),
-    },
-    pytorch: torch,
-    memory,
+    steps,
+    verification: { steps: cpuSteps, maxLossDifference: lossDiff },
+    pytorch: torchVersion,
+    imagesPerSecond: Object.fromEntries(contenders.map((c) => [c, Object.fromEntries(threadCounts.map((t) => [t, at(c, t)]))])),
+    cpu: { steps: cpuSteps, imagesPerSecond: cpu.imagesPerSecond },
+    cliEpoch: epochs.length
+      ? {
+          threads: cores,
+          engine: epochs[0].engine,
+          images: `${epochs[0].trainImages} + ${epochs[0].testImages} test`,
+          seconds: { best: epochBest, min: epochBest, max: Math.max(...epochs.map((e) => e.seconds)) },
+          peakRssMB: { min: Math.min(...epochs.map((e) => e.peakRssMB)), max: Math.max(...epochs.map((e) => e.peakRssMB)) },
+        }
+      : null,
     ratios: {
-      nativeOverCpuSpeed: native.imagesPerSecond / cpu.imagesPerSecond,
-      nativeOverPytorchTime: 'best' in torch ? native.secondsPerEpoch / torch.best.secondsPerEpoch : null,
+      msPerStepFused1Thread: (BATCH * 1000) / fused1,
+      fusedOverTfjsNativeSpeed: Object.fromEntries(threadCounts.map((t) => [t, at('fused', t).best / at('tfjs+native', t).best])),
+      fusedSpeedupOver1Thread: Object.fromEntries(threadCounts.map((t) => [t, at('fused', t).best / fused1])),
+      pytorchSpeedupOver1Thread: torchVersion
+        ? Object.fromEntries(threadCounts.map((t) => [t, at('pytorch', t).best / at('pytorch', 1).best]))
+        : null,
+      fusedEpochOverPytorchEpoch: torchBest ? torchBest / best('fused') : null,
+      cliEpochOverPytorchEpoch: torchBest && epochBest ? epochBest / (EPOCH_IMAGES / torchBest) : null,
+      fusedOverCpuSpeed: best('fused') / cpu.imagesPerSecond,
     },
-    verification: { steps: cpuSteps, maxLossDifference: maxLossDiff },
   };
   if (json) {
     process.stdout.write(JSON.stringify(result, null, 2) + '\n');
     return;
   }
-  const row = (name: string, ips: number, spe: number) =>
-    log(`  ${name.padEnd(28)} ${ips.toFixed(0).padStart(8)} img/s  ${spe.toFixed(2).padStart(9)} s/epoch`);
-  log(`\ntraining speed, batch 50, tanh-relu, Adam (${result.machine.cpus} cores, ${threads} threads; best of ${reps} passes):`);
-  row(`lenet native (${steps} steps)`, native.imagesPerSecond, native.secondsPerEpoch);
-  row(`lenet cpu (${cpuSteps} steps)`, cpu.imagesPerSecond, cpu.secondsPerEpoch);
-  if ('best' in torch)
-    for (const t of torch.all)
-      row(
-        `pytorch ${t.torch}, ${t.threads} thread${t.threads > 1 ? 's' : ''}${t === torch.best ? ' *' : ''}`,
-        t.imagesPerSecond,
-        t.secondsPerEpoch,
-      );
-  else log(`  pytorch: skipped (${torch.skipped})`);
+  const range = (s: { min: number; max: number }, digits = 0) => `${s.min.toFixed(digits)}–${s.max.toFixed(digits)}`;
+  const cell = (v: string, w: number) => v.padStart(w);
   log(
-    `  gathering a batch: ${gather.resizeMs.toFixed(3)} ms resizing 50 raw images, ${gather.copyMs.toFixed(3)} ms copying resized floats;` +
-      ` the difference is ${(100 * result.gather.extraShareOfStep).toFixed(1)}% of a native step`,
+    `\ntraining steps, batch 50, tanh-relu, Adam (${result.machine.cpus} cores, ${result.machine.cpuModel}, ${result.machine.simd}; best of ${reps} interleaved passes, range after it):`,
   );
-  log(`\n  native / cpu speed:          ${result.ratios.nativeOverCpuSpeed.toFixed(0)}×`);
-  if (result.ratios.nativeOverPytorchTime !== null)
-    log(`  native / pytorch (*) epoch time: ${result.ratios.nativeOverPytorchTime.toFixed(2)}×`);
-  if (memory) {
-    log(`\nmemory: lenet train --epochs 1 on ${memory.trainImages} / ${memory.testImages} images, ${memory.threads} threads:`);
-    log(`  peak RSS ${memory.peakRssMB.toFixed(0)} MB (epoch ${memory.epochSeconds.toFixed(1)} s)`);
+  log(`  ${'contender'.padEnd(24)} ${'threads'.padStart(7)} ${'img/s'.padStart(8)} ${'range'.padStart(13)} ${'s/epoch'.padStart(8)}`);
+  for (const c of contenders)
+    for (const t of threadCounts) {
+      const s = at(c, t);
+      const name = c === 'pytorch' ? `pytorch ${torchVersion}` : c;
+      log(
+        `  ${name.padEnd(24)} ${cell(String(t), 7)} ${cell(s.best.toFixed(0), 8)} ${cell(range(s), 13)} ${cell((EPOCH_IMAGES / s.best).toFixed(2), 8)}`,
+      );
+    }
+  log(
+    `  ${'tfjs+cpu'.padEnd(24)} ${cell('1', 7)} ${cell(cpu.imagesPerSecond.toFixed(1), 8)} ${cell(`(${cpuSteps} steps)`, 13)} ${cell((EPOCH_IMAGES / cpu.imagesPerSecond).toFixed(0), 8)}`,
+  );
+  if (!torchVersion) log(`  pytorch: skipped (${process.argv.includes('--no-torch') ? '--no-torch' : '/usr/bin/python3 has no torch'})`);
+
+  log(`\nthread scaling (speed over 1 thread, best passes):`);
+  log(`  ${'threads'.padStart(7)} ${'fused'.padStart(7)} ${'tfjs+native'.padStart(12)}${torchVersion ? ' pytorch'.padStart(9) : ''}`);
+  for (const t of threadCounts)
+    log(
+      `  ${cell(String(t), 7)} ${cell(`${(at('fused', t).best / fused1).toFixed(2)}×`, 7)} ${cell(`${(at('tfjs+native', t).best / at('tfjs+native', 1).best).toFixed(2)}×`, 12)}${
+        torchVersion ? cell(`${(at('pytorch', t).best / at('pytorch', 1).best).toFixed(2)}×`, 9) : ''
+      }`,
+    );
+
+  if (result.cliEpoch) {
+    const e = result.cliEpoch;
+    log(`\nthe CLI's epoch: lenet train --epochs 1, ${e.images} images, engine ${e.engine}, ${e.threads} threads:`);
+    log(
+      `  ${e.seconds.best!.toFixed(2)} s (range ${range(e.seconds as { min: number; max: number }, 2)} s), peak RSS ${range(e.peakRssMB)} MB`,
+    );
   }
+  log(`\nratios (same run):`);
+  log(`  fused at 1 thread: ${result.ratios.msPerStepFused1Thread.toFixed(2)} ms per step of 50 images`);
+  for (const t of threadCounts)
+    log(`  fused / tfjs+native speed, ${t} thread${t > 1 ? 's' : ''}: ${result.ratios.fusedOverTfjsNativeSpeed[t].toFixed(2)}×`);
+  log(`  fused ${cores} threads / 1 thread: ${result.ratios.fusedSpeedupOver1Thread[cores].toFixed(2)}×`);
+  if (result.ratios.fusedEpochOverPytorchEpoch !== null)
+    log(
+      `  fused training-step epoch / PyTorch's (both at their best thread count): ${result.ratios.fusedEpochOverPytorchEpoch.toFixed(3)}`,
+    );
+  if (result.ratios.cliEpochOverPytorchEpoch !== null)
+    log(`  the CLI's epoch (test pass included) / PyTorch's training epoch: ${result.ratios.cliEpochOverPytorchEpoch.toFixed(3)}`);
+  log(`  fused / tfjs+cpu speed: ${result.ratios.fusedOverCpuSpeed.toFixed(0)}×`);
 }
 
 main().catch((err) => {

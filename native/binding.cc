@@ -15,6 +15,10 @@
 #include "kernels.h"
 #include "threadpool.h"
 
+namespace lenet {
+void register_fused_engine(Napi::Env env, Napi::Object exports);  // fused_binding.cc
+}  // namespace lenet
+
 namespace {
 
 using lenet::ConvGeometry;
@@ -436,6 +440,9 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   codes.Set("activation", CodeTable(env, lenet::kActivationNames));
   codes.Set("binary", CodeTable(env, lenet::kBinaryOpNames));
   codes.Set("unary", CodeTable(env, lenet::kUnaryOpNames));
+  codes.Set("engineActivation", CodeTable(env, lenet::kEngineActivationNames));
+  codes.Set("engineLoss", CodeTable(env, lenet::kEngineLossNames));
+  codes.Set("engineOptimizer", CodeTable(env, lenet::kEngineOptimizerNames));
   exports.Set("opCodes", codes);
   exports.Set("setThreads", Napi::Function::New(env, SetThreads));
   exports.Set("getThreads", Napi::Function::New(env, GetThreads));
@@ -443,6 +450,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("simdPaths", Napi::Function::New(env, SimdPaths));
   exports.Set("simdInUse", Napi::Function::New(env, SimdInUse));
   exports.Set("setSimd", Napi::Function::New(env, SetSimd));
+  lenet::register_fused_engine(env, exports);
   return exports;
 }
 

@@ -26,12 +26,36 @@
   X(kExpOp, "Exp")         \
   X(kLogOp, "Log")
 
+// The fused training engine (fused_engine.h): a layer's activation (tfjs-layers' names), the loss
+// (src/train/loss.ts) and the optimizer (src/train/optimizer.ts).
+#define LENET_ENGINE_ACTIVATIONS(X) \
+  X(kActSigmoid, "sigmoid")         \
+  X(kActTanh, "tanh")               \
+  X(kActRelu, "relu")               \
+  X(kActElu, "elu")                 \
+  X(kActSelu, "selu")               \
+  X(kActSwish, "swish")             \
+  X(kActSoftplus, "softplus")       \
+  X(kActMish, "mish")
+
+#define LENET_ENGINE_LOSSES(X)         \
+  X(kLossCrossentropy, "crossentropy") \
+  X(kLossPaper, "paper")
+
+#define LENET_ENGINE_OPTIMIZERS(X) \
+  X(kOptAdam, "adam")              \
+  X(kOptSgd, "sgd")                \
+  X(kOptMomentum, "momentum")
+
 namespace lenet {
 
 #define LENET_ENUMERATOR(id, name) id,
 enum Activation { LENET_ACTIVATIONS(LENET_ENUMERATOR) kActivationCount };
 enum BinaryOp { LENET_BINARY_OPS(LENET_ENUMERATOR) kBinaryOpCount };
 enum UnaryOp { LENET_UNARY_OPS(LENET_ENUMERATOR) kUnaryOpCount };
+enum EngineActivation { LENET_ENGINE_ACTIVATIONS(LENET_ENUMERATOR) kEngineActivationCount };
+enum EngineLoss { LENET_ENGINE_LOSSES(LENET_ENUMERATOR) kEngineLossCount };
+enum EngineOptimizer { LENET_ENGINE_OPTIMIZERS(LENET_ENUMERATOR) kEngineOptimizerCount };
 #undef LENET_ENUMERATOR
 
 // The names, indexed by code.
@@ -39,6 +63,9 @@ enum UnaryOp { LENET_UNARY_OPS(LENET_ENUMERATOR) kUnaryOpCount };
 constexpr const char* kActivationNames[] = {LENET_ACTIVATIONS(LENET_NAME)};
 constexpr const char* kBinaryOpNames[] = {LENET_BINARY_OPS(LENET_NAME)};
 constexpr const char* kUnaryOpNames[] = {LENET_UNARY_OPS(LENET_NAME)};
+constexpr const char* kEngineActivationNames[] = {LENET_ENGINE_ACTIVATIONS(LENET_NAME)};
+constexpr const char* kEngineLossNames[] = {LENET_ENGINE_LOSSES(LENET_NAME)};
+constexpr const char* kEngineOptimizerNames[] = {LENET_ENGINE_OPTIMIZERS(LENET_NAME)};
 #undef LENET_NAME
 
 }  // namespace lenet

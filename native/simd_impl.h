@@ -439,8 +439,26 @@ static void unary_transcendental(float* out, const float* x, long n, int op) {
   }
 }
 
-static const SimdTable kTable = {
-    LENET_ISA_NAME, W, gemm_nn, gemm_tn, conv_lanes_forward, conv_lanes_filter, maxpool2x2_grad, unary_transcendental};
+#include "simd_engine.h"
+
+static const SimdTable kTable = {LENET_ISA_NAME,
+                                 W,
+                                 gemm_nn,
+                                 gemm_tn,
+                                 conv_lanes_forward,
+                                 conv_lanes_filter,
+                                 maxpool2x2_grad,
+                                 unary_transcendental,
+                                 engine_act_forward,
+                                 engine_act_derivative,
+                                 lanes_taps_forward,
+                                 lanes_taps_filter,
+                                 pool_max,
+                                 dense_rows,
+                                 conv_rows_forward,
+                                 expand_residues,
+                                 sparse_filter,
+                                 sparse_input};
 
 }  // namespace LENET_ISA
 }  // namespace lenet

@@ -19,6 +19,8 @@ namespace {
 // then sleep on a condition variable so an idle process costs nothing.
 constexpr int kSpinIterations = 1000;
 
+thread_local int t_worker_index = 0;
+
 class Pool {
  public:
   ~Pool() { stop(); }
@@ -29,7 +31,11 @@ class Pool {
     nthreads_ = std::max(1, n);
     quit_ = false;
     const unsigned gen = generation_.load();
-    for (int i = 1; i < nthreads_; ++i) workers_.emplace_back([this, gen] { worker_loop(gen); });
+    for (int i = 1; i < nthreads_; ++i)
+      workers_.emplace_back([this, gen, i] {
+        t_worker_index = i;
+        worker_loop(gen);
+      });
   }
 
   int size() const { return nthreads_; }
@@ -153,6 +159,8 @@ void set_threads(int n) {
 }
 
 int get_threads() { return pool().size(); }
+
+int worker_index() { return t_worker_index; }
 
 void parallel_for(int ntasks, const std::function<void(int)>& fn) { pool().run(ntasks, fn); }
 

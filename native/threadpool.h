@@ -10,6 +10,9 @@ namespace lenet {
 
 void set_threads(int n);  // n <= 0: hardware_concurrency
 int get_threads();
+// The calling thread's index in the pool: 0 for a thread that submits jobs, 1..n-1 for the
+// workers. Tasks of one job run on distinct indices, so a task may use per-index scratch memory.
+int worker_index();
 void parallel_for(int ntasks, const std::function<void(int)>& fn);
 
 // fn(i0, i1) over [0, n) in fixed chunks of `chunk` items (the split depends on n and chunk

@@ -118,6 +118,9 @@ for (const commit of ['6e7ff6f', '6f3864b', 'f89e2f7']) {
       ['a', 'b', 'c', 'd'],
     );
     assert.match(md, /\| data set \| MNIST \(data dir \/data\/mnist\) \| MNIST \|/);
+    // Runs from before engines asked for none and ran tfjs: the protocol table says so.
+    assert.match(md, /^\| engine \(requested\) \| tfjs \| TensorFlow \|$/m);
+    assert.match(md, /^\| engine \(ran\) \| tfjs \| TensorFlow \|$/m);
     assert.match(md, /!\[confusion of relu\]\(confusion-relu\.png\)/);
     assert.doesNotMatch(md, /unknown/);
     // plot: every chart's title names the data set.
@@ -168,6 +171,27 @@ for (const commit of ['6e7ff6f', '6f3864b', 'f89e2f7']) {
       'tanh-relu/seed-2',
     ]);
     assert.equal(JSON.parse(fs.readFileSync(path.join(dir, 'relu', 'seed-3', 'summary.json'), 'utf8')).format, FORMAT);
+    // Its runs ran tfjs (before engines): --engine auto goes on with tfjs, so the new seed is one protocol with them.
+    assert.equal(readManifest(path.join(dir, 'relu', 'seed-3')).engine?.name, 'tfjs');
+    // The fused engine asked for by name is another protocol: refused, naming the engine, nothing trained.
+    const fused = runCli([
+      'compare',
+      '--activations',
+      'relu',
+      '--seeds',
+      '4',
+      '--limit',
+      '300',
+      '--epochs',
+      '2',
+      '--engine',
+      'fused',
+      '--out',
+      dir,
+    ]);
+    assert.equal(fused.code, 2, fused.stderr);
+    assert.ok(isOneLineError(fused.stderr), fused.stderr);
+    assert.match(fused.stderr, /holds a run of another protocol \(engine: "tfjs" there, "fused" now\)/);
     // Old and new runs side by side: one protocol, one data set.
     const c = collectRuns(dir);
     assert.equal(datasetOf(c.runs), 'MNIST');

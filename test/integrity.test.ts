@@ -123,6 +123,8 @@ test("--resume of a run that is still training is refused with its pid; a dead w
   const out = path.join(work, 'resume-live');
   const run = start(['train', '--limit', '3000', '--epochs', '3', '--threads', '1', '--out', out, '--quiet']);
   await waitFor(() => fs.existsSync(path.join(out, 'checkpoint.bin')));
+  // frozen while it holds the folder: however fast training is, it cannot finish meanwhile
+  run.child.kill('SIGSTOP');
   const r = runCli(['train', '--resume', out]);
   assert.equal(r.code, 1, r.stderr);
   assert.match(r.stderr, new RegExp(`being written by pid ${run.child.pid} \\(lenet train`));
@@ -143,7 +145,10 @@ test("two compares into one --out: the second is refused naming the first's pid;
   const args = ['compare', '--activations', 'relu,tanh', ...SMALL, '--out', out, '--quiet'];
   const first = start(args);
   await waitFor(() => fs.existsSync(path.join(out, '.lenet.lock')));
+  // frozen while it holds the folder: however fast training is, it cannot finish meanwhile
+  first.child.kill('SIGSTOP');
   const second = runCli(args);
+  first.child.kill('SIGCONT');
   assert.equal(second.code, 1, second.stderr);
   assert.ok(isOneLineError(second.stderr), second.stderr);
   assert.match(second.stderr, new RegExp(`being written by pid ${first.child.pid} \\(lenet compare`));
@@ -245,7 +250,8 @@ test('changed data under a run: resume, a campaign rerun and a merge refuse it n
   assert.match(other.stderr, /holds a run of another protocol \(data file train-labels-idx1-ubyte: sha256 \w+ there, sha256 \w+ now\)/);
   const cpu = runCli([...base, '--backend', 'cpu']);
   assert.equal(cpu.code, 2, cpu.stderr);
-  assert.match(cpu.stderr, /another protocol \(backend: "native" there, "cpu" now\)/);
+  // --backend cpu also means the tfjs engine (fused runs only beside the native backend)
+  assert.match(cpu.stderr, /another protocol \(backend: "native" there, "cpu" now; engine: "fused" there, "tfjs" now\)/);
   const native = runCli([...base, '--backend', 'native']);
   assert.equal(native.code, 0, `--backend native after auto (both ran native) is the same protocol: ${native.stderr}`);
 

@@ -151,6 +151,8 @@ test("the protocol rule's keys are the roles TRAIN_CONFIG gives them", () => {
   }
   for (const k of ['schedule', 'scheduleLabel', 'seed']) assert.ok((CELL_CONFIG_KEYS as readonly string[]).includes(k), k);
   for (const k of ['dataDir', 'backend', 'threads']) assert.ok((LOCAL_CONFIG_KEYS as readonly string[]).includes(k), k);
+  // The engine asked for is local; the engine that ran is compared as the backend that ran is.
+  assert.ok((LOCAL_CONFIG_KEYS as readonly string[]).includes('engine'));
   // An option has the role of the key it lands on.
   for (const [id, e] of ENTRIES) if (e.lands) assert.equal(roleOf(e), TRAIN_CONFIG[e.lands.split('.')[0] as TrainConfigKey].role, id);
 });

@@ -257,6 +257,11 @@ test('a gzipped copy of MNIST is MNIST: the same SHA-256 of contents, the same d
   assert.equal(recogniseDataset(files), 'MNIST');
   // A campaign trained on the package's raw files, rerun on the gzipped copy: one protocol.
   const manifest = readManifest(path.join(comparison(), 'relu', 'seed-1'));
-  const now = protocolOf({ config: manifest.config, backend: manifest.backend, data: { files: hashDataFiles(gzCopy()) } });
+  const now = protocolOf({
+    config: manifest.config,
+    backend: manifest.backend,
+    engine: manifest.engine,
+    data: { files: hashDataFiles(gzCopy()) },
+  });
   assert.deepEqual(protocolDifferences(protocolOf(manifest), now), []);
 });

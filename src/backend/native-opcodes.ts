@@ -2,12 +2,16 @@
  * The addon's op codes. The codes live in one table, native/opcodes.h; the addon reports it
  * (`opCodes`) and this side takes every code from that report. What this side knows is which
  * names it expects there: the tfjs kernels the elementwise ops replace, and the fused
- * activations the conv and matmul kernels apply. An addon whose table has other names (a build
+ * activations the conv and matmul kernels apply, and the activations, losses and optimizers of the
+ * fused training engine (tfjs-layers' and the CLI's names). An addon whose table has other names (a build
  * older or newer than this code) is refused when it loads, rather than run with wrong codes.
  */
 export const ACTIVATION_NAMES = ['linear', 'relu'] as const;
 export const BINARY_KERNELS = ['Add', 'Sub', 'Multiply', 'RealDiv'] as const;
 export const UNARY_KERNELS = ['Relu', 'Step', 'Tanh', 'Sigmoid', 'Sqrt', 'Square', 'Neg', 'Exp', 'Log'] as const;
+export const ENGINE_ACTIVATIONS = ['sigmoid', 'tanh', 'relu', 'elu', 'selu', 'swish', 'softplus', 'mish'] as const;
+export const ENGINE_LOSSES = ['crossentropy', 'paper'] as const;
+export const ENGINE_OPTIMIZERS = ['adam', 'sgd', 'momentum'] as const;
 
 export type ActivationName = (typeof ACTIVATION_NAMES)[number];
 export type BinaryKernel = (typeof BINARY_KERNELS)[number];
@@ -18,12 +22,18 @@ export interface OpCodes {
   activation: Record<ActivationName, number>;
   binary: Record<BinaryKernel, number>;
   unary: Record<UnaryKernel, number>;
+  engineActivation: Record<(typeof ENGINE_ACTIVATIONS)[number], number>;
+  engineLoss: Record<(typeof ENGINE_LOSSES)[number], number>;
+  engineOptimizer: Record<(typeof ENGINE_OPTIMIZERS)[number], number>;
 }
 
 const EXPECTED: Record<keyof OpCodes, readonly string[]> = {
   activation: ACTIVATION_NAMES,
   binary: BINARY_KERNELS,
   unary: UNARY_KERNELS,
+  engineActivation: ENGINE_ACTIVATIONS,
+  engineLoss: ENGINE_LOSSES,
+  engineOptimizer: ENGINE_OPTIMIZERS,
 };
 
 /**

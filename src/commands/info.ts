@@ -6,6 +6,7 @@ import * as tf from '@tensorflow/tfjs';
 import { locateMnist } from '../data/mnist';
 import { describeNative, selectBackend } from '../backend/index';
 import { addOptions } from '../options/commander';
+import { resolveEngine } from '../train/engine';
 
 export function register(program: Command): void {
   addOptions(program.command('info'), 'info')
@@ -26,6 +27,7 @@ export function register(program: Command): void {
         node: process.version,
         tfjs: tf.version.tfjs,
         backend: backend.name,
+        engine: resolveEngine('auto', backend.name),
         threads: backend.threads,
         native: { available: native.available, error: native.error, simd: native.simd, features: native.features, kernels: native.kernels },
         cpus: os.cpus().length,
@@ -39,7 +41,7 @@ export function register(program: Command): void {
       }
       const lines = [
         `lenet ${info.lenet}  node ${info.node}  tfjs ${info.tfjs}`,
-        `backend: ${info.backend}${info.threads ? ` (${info.threads} threads)` : ''}`,
+        `engine: ${info.engine} (default)  backend: ${info.backend}${info.threads ? ` (${info.threads} threads)` : ''}`,
         native.available
           ? `native: ${native.simd} kernels; CPU features: ${native.features.join(' ') || 'none'}\n  kernels: ${native.kernels.join(', ')}`
           : `native: not available (${native.error})`,

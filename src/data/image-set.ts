@@ -3,7 +3,16 @@
  * MNIST's sets keep the raw bytes and resize each batch when it is gathered; the floats of a
  * whole training set would take 5-7 times the memory (4 bytes a pixel, 36x36 instead of 28x28).
  */
-import { Resizer } from './resize';
+import { ResizeMode, Resizer } from './resize';
+
+/** The raw bytes behind a set and how gather resizes them: enough to resize elsewhere, bit for bit. */
+export interface RawImages {
+  /** count * rows * cols bytes. */
+  readonly pixels: Uint8Array;
+  readonly rows: number;
+  readonly cols: number;
+  readonly mode: ResizeMode;
+}
 
 export interface ImageSet {
   readonly count: number;
@@ -18,6 +27,8 @@ export interface ImageSet {
   gather(indices: ArrayLike<number>): Float32Array;
   /** Images start to end-1, as gather would return them. */
   slice(start: number, end: number): Float32Array;
+  /** The raw images, when the set resizes on demand (the fused engine then resizes them itself). */
+  readonly raw?: RawImages;
 }
 
 /** count raw images (resizer.rows x resizer.cols bytes each), resized on demand. */
@@ -46,6 +57,10 @@ export class ResizedImageSet implements ImageSet {
     const out = new Float32Array(indices.length * this.outPer);
     for (let i = 0; i < indices.length; i++) this.resizeOne(indices[i], out, i * this.outPer);
     return out;
+  }
+
+  get raw(): RawImages {
+    return { pixels: this.pixels, rows: this.resizer.rows, cols: this.resizer.cols, mode: this.resizer.mode };
   }
 
   slice(start: number, end: number): Float32Array {

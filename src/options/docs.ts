@@ -107,7 +107,7 @@ function protocolSection(): string {
   return [
     '## Roles and the same protocol',
     '',
-    `Each run writes its resolved configuration to ${code('config.json')}. Two runs are the same protocol (compare, sweep, merge and report put them side by side) when they have the same values of the ${code('protocol')} keys, ran on the same backend, and read the same data (by SHA-256):`,
+    `Each run writes its resolved configuration to ${code('config.json')}. Two runs are the same protocol (compare, sweep, merge and report put them side by side) when they have the same values of the ${code('protocol')} keys, ran on the same backend and the same engine (the backend and engine that ran, recorded in ${code('config.json')}; a run from before engines ran tfjs), and read the same data (by SHA-256):`,
     '',
     `- protocol: ${keys('protocol')}`,
     `- cell (varies from cell to cell of a campaign): ${keys('cell')}`,

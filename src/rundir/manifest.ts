@@ -4,7 +4,7 @@
  * and machine. One type, one writer, one reader (used by resume, evaluate, campaigns, merge, report).
  */
 import * as path from 'node:path';
-import { TrainConfig } from '../options/types';
+import { EngineChoice, TrainConfig } from '../options/types';
 import { KNOWN_DATASETS, knownDataset } from '../datasets';
 import { runtimeError } from '../errors';
 import { readJson, shownValue, writeJsonAtomic } from './atomic';
@@ -52,6 +52,8 @@ export const ALONE: RunSharing = { cellsAtOnce: 1, shard: null };
 export interface RunManifest {
   config: TrainConfig;
   backend: { name: string; threads: number | null; simd: string | null; cpuFeatures: string[] };
+  /** The engine that ran (absent in manifests written before engines: those ran tfjs). */
+  engine?: { name: string; threads: number | null; simd: string | null };
   data: {
     source: string;
     /** 'MNIST', 'Fashion-MNIST' (recognised by their SHA-256 when read, whatever was written) or 'custom'. */
@@ -160,7 +162,8 @@ function checkConfigValues(file: string, c: Record<string, unknown>): void {
 /**
  * Reads and checks dir/config.json; anything missing or malformed is one runtime-error line naming
  * the file, and so is a format newer than this lenet's. Manifests of every earlier format read as
- * this one: no data.dir (derived from the files' paths), no data.dataset (recognised by hashes).
+ * this one: no data.dir (derived from the files' paths), no data.dataset (recognised by hashes), no
+ * engine (those runs ran tfjs and asked for it: they resume on it).
  */
 export function readManifest(dir: string): RunManifest {
   const file = path.join(dir, MANIFEST_FILE);
@@ -188,6 +191,9 @@ export function readManifest(dir: string): RunManifest {
   ) {
     throw runtimeError(`${file}: "data.files" must list the data files with name, path and sha256`);
   }
+  if (m.engine !== undefined && (!isObject(m.engine) || typeof m.engine.name !== 'string')) {
+    throw runtimeError(`${file}: "engine.name" must be a string`);
+  }
   const identities = (files as Record<string, unknown>[]).map((f): DataFileIdentity => {
     const { storedSha256, ...rest } = f;
     const identity = rest as unknown as DataFileIdentity;
@@ -196,6 +202,8 @@ export function readManifest(dir: string): RunManifest {
   const first = identities[0];
   return {
     ...(withoutFormat(m) as unknown as RunManifest),
+    // runs from before engines asked for none and ran tfjs: they resume on it
+    config: { ...(c as unknown as TrainConfig), engine: (typeof c.engine === 'string' ? c.engine : 'tfjs') as EngineChoice },
     data: {
       ...(data as unknown as RunManifest['data']),
       files: identities,

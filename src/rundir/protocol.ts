@@ -4,11 +4,12 @@
  * and report alike.
  *
  * Same protocol = same values of the config keys whose role is `protocol` (TRAIN_CONFIG in
- * options/types.ts gives each key its role), same backend *that ran* (cells asked for `auto` and
- * `native` both ran on native and give bit-identical numbers) and the same data (by SHA-256,
+ * options/types.ts gives each key its role), same backend and engine *that ran* (cells asked for
+ * `auto` and `native` both ran on native and give bit-identical numbers; the fused engine and the
+ * tfjs engine agree to rounding only, so they are two protocols) and the same data (by SHA-256,
  * wherever the files lie). What varies per cell (schedule, seed) and what is local to a machine
  * (the data folder's path, the thread count: kernels are bit-identical across thread counts, the
- * backend asked for) is not part of it.
+ * backend and engine asked for) is not part of it. A manifest from before engines ran tfjs.
  */
 import { ConfigKeyOf, configKeysOf, TRAIN_CONFIG, TrainConfig } from '../options/types';
 import { DataFileDigest, sameDataFile } from '../datasets';
@@ -24,6 +25,8 @@ export const LOCAL_CONFIG_KEYS: readonly ConfigKeyOf<'local'>[] = configKeysOf('
 export type Protocol = Pick<TrainConfig, ConfigKeyOf<'protocol'>> & {
   /** The backend that ran. */
   backend: string;
+  /** The engine that ran. */
+  engine: string;
   /** Data file name → SHA-256. */
   data: Record<string, string>;
   /** Data file name → SHA-256 of the stored bytes, for gzipped files (a format 1 run recorded that as its sha256). */
@@ -34,6 +37,8 @@ export type Protocol = Pick<TrainConfig, ConfigKeyOf<'protocol'>> & {
 export interface ProtocolSource {
   config: Pick<TrainConfig, ConfigKeyOf<'protocol'>>;
   backend: { name: string };
+  /** Absent in manifests written before engines: those ran tfjs. */
+  engine?: { name: string };
   data: { files: readonly ({ name: string } & DataFileDigest)[] };
 }
 
@@ -43,6 +48,7 @@ export function protocolOf(manifest: ProtocolSource | RunManifest): Protocol {
   // trains now (a new option's default keeps the old behaviour, bit for bit).
   for (const k of PROTOCOL_CONFIG_KEYS) p[k] = manifest.config[k] ?? TRAIN_CONFIG[k].default;
   p.backend = manifest.backend.name;
+  p.engine = manifest.engine?.name ?? 'tfjs';
   p.data = Object.fromEntries(manifest.data.files.map((f) => [f.name, f.sha256]));
   p.storedData = Object.fromEntries(manifest.data.files.flatMap((f) => (f.storedSha256 ? [[f.name, f.storedSha256]] : [])));
   return p as Protocol;
@@ -70,7 +76,7 @@ export interface ProtocolDifference {
 /** Where two protocols differ; data differences name the file. Empty: the same protocol. */
 export function protocolDifferences(a: Protocol, b: Protocol): ProtocolDifference[] {
   const out: ProtocolDifference[] = [];
-  for (const k of [...PROTOCOL_CONFIG_KEYS, 'backend'] as const) {
+  for (const k of [...PROTOCOL_CONFIG_KEYS, 'backend', 'engine'] as const) {
     const x = stableJson(a[k]);
     const y = stableJson(b[k]);
     if (x !== y) out.push({ key: k, a: x, b: y });

@@ -14,6 +14,7 @@ import { describeDifferences, protocolDifferences, protocolOf } from '../rundir/
 import { readCompleteSummary, RunSummary } from '../rundir/summary';
 import { GridCell, Shard } from './grid';
 import { MnistCache, trainCell } from './cell';
+import { resolveEngine } from './engine';
 import { JobsPlan, machineShare, planJobs, runCellsInWorkers, WorkerUsage } from './workers';
 
 export interface GridOptions {
@@ -51,18 +52,39 @@ export interface GridResult {
 
 /**
  * Refuses to mix runs of another protocol into a campaign folder (rundir/protocol's one rule): the
- * configuration, the backend that will run, and the data by SHA-256.
+ * configuration, the backend and engine that will run, and the data by SHA-256.
  */
 function checkSameProtocol(cellFolder: string, config: TrainConfig, backend: string, data: ReturnType<typeof hashDataFiles>): void {
   if (!fs.existsSync(path.join(cellFolder, MANIFEST_FILE))) return; // nothing was trained there
   const saved = protocolOf(readManifest(cellFolder));
-  const now = protocolOf({ config, backend: { name: backend }, data: { files: data } });
+  const now = protocolOf({
+    config,
+    backend: { name: backend },
+    engine: { name: resolveEngine(config.engine, backend) },
+    data: { files: data },
+  });
   const diff = protocolDifferences(saved, now);
   if (diff.length > 0) {
     throw usageError(
       `${cellFolder} holds a run of another protocol (${describeDifferences(diff, ['there', 'now'])}); choose another --out`,
     );
   }
+}
+
+/**
+ * The engine the runs already in a campaign folder ran (a run from before engines ran tfjs), or null
+ * when none was trained there. `--engine auto` goes on with it, so a rerun into a folder begun
+ * before engines, or on another machine, stays one protocol (an engine asked for by name is checked
+ * against the folder's runs instead).
+ */
+function engineInFolder(opts: GridOptions): 'fused' | 'tfjs' | null {
+  for (const cell of opts.cells) {
+    const dir = path.join(opts.outDir, cell.dir);
+    if (!fs.existsSync(path.join(dir, MANIFEST_FILE))) continue;
+    const name = protocolOf(readManifest(dir)).engine;
+    if (name === 'fused' || name === 'tfjs') return name;
+  }
+  return null;
 }
 
 /**
@@ -75,12 +97,16 @@ function checkSameProtocol(cellFolder: string, config: TrainConfig, backend: str
  */
 export async function runGrid(opts: GridOptions): Promise<GridResult[] & GridOutcome> {
   // Every check that can refuse the campaign comes before anything is written.
-  const configs = opts.cells.map((cell) =>
+  let configs = opts.cells.map((cell) =>
     resolveTrainConfig({ ...opts.base, activation: undefined, schedule: cell.schedule.join(','), seed: cell.seed }),
   );
   checkOutDir(opts.outDir, false, 'campaign');
   if (configs.length > 0) {
     const backend = await selectBackend(configs[0].backend, configs[0].threads);
+    const ran = engineInFolder(opts);
+    if (configs[0].engine === 'auto' && ran !== null && (ran === 'tfjs' || backend.name === 'native')) {
+      configs = configs.map((c) => ({ ...c, engine: ran }));
+    }
     const data = hashDataFiles(configs[0].dataDir ?? undefined);
     opts.cells.forEach((cell, i) => checkSameProtocol(path.join(opts.outDir, cell.dir), configs[i], backend.name, data));
   }

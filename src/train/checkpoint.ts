@@ -1,14 +1,26 @@
 import * as fs from 'node:fs';
-import * as tf from '@tensorflow/tfjs';
 import { temporaryPath, writeFileAtomic } from '../rundir/atomic';
-import { TrainerState } from './trainer';
 import { runtimeError } from '../errors';
 import { readBytes } from '../rundir/atomic';
 import { Arch } from '../options/types';
 import { Schedule } from '../model/activations';
 import { lenetLayout } from '../model/lenet';
 
-type NamedTensor = { name: string; tensor: tf.Tensor };
+/** Where training stands between two epochs: enough to continue exactly. */
+export interface TrainerState {
+  /** Epochs completed. */
+  epoch: number;
+  /** The shuffle generator's state after those epochs. */
+  rngState: number;
+}
+
+/** One tensor of a checkpoint, as plain values (either engine writes and reads the same). */
+export interface PlainTensor {
+  name: string;
+  shape: number[];
+  dtype: 'float32' | 'int32';
+  values: Float32Array | Int32Array;
+}
 
 /** File magic of a checkpoint: "LNCK" then a format version. */
 const MAGIC = 0x4b434e4c;
@@ -29,42 +41,39 @@ interface CheckpointHeader {
   extra: TensorEntry[];
 }
 
+/**
+ * A checkpoint's contents. The layout is tfjs': model = the layers model's getWeights() (named
+ * w0, w1, …), optimizer = the optimizer's getWeights() (its iteration count `iter`, then its slots
+ * in variable order), extra = Adam's running β powers (accBeta1, accBeta2), which getWeights()
+ * leaves out. Either engine (src/train/engine.ts) writes this layout and resumes from it.
+ */
 export interface Checkpoint {
   state: TrainerState;
-  model: tf.Tensor[];
-  optimizer: NamedTensor[];
-  extra: NamedTensor[];
-}
-
-/** Adam keeps β1^t and β2^t in variables that getWeights() leaves out. */
-function optimizerExtras(optimizer: tf.Optimizer): NamedTensor[] {
-  const o = optimizer as unknown as { accBeta1?: tf.Variable; accBeta2?: tf.Variable };
-  const out: NamedTensor[] = [];
-  if (o.accBeta1) out.push({ name: 'accBeta1', tensor: o.accBeta1 });
-  if (o.accBeta2) out.push({ name: 'accBeta2', tensor: o.accBeta2 });
-  return out;
+  model: PlainTensor[];
+  optimizer: PlainTensor[];
+  extra: PlainTensor[];
 }
 
 /**
  * Weights, optimizer state and trainer state in one file, written atomically: the previous good
  * checkpoint stays in place until the new one is complete on disk.
  */
-export async function saveCheckpoint(file: string, model: tf.LayersModel, optimizer: tf.Optimizer, state: TrainerState): Promise<void> {
+export function saveCheckpoint(file: string, contents: Omit<Checkpoint, 'state'>, state: TrainerState): void {
   const parts: Uint8Array[] = [];
   let offset = 0;
-  const entry = (name: string, t: tf.Tensor): TensorEntry => {
-    const values = t.dataSync();
+  const entry = (t: PlainTensor): TensorEntry => {
+    const values = t.values;
     const bytes = new Uint8Array(values.buffer, values.byteOffset, values.byteLength).slice();
     parts.push(bytes);
-    const e: TensorEntry = { name, shape: t.shape, dtype: t.dtype as 'float32' | 'int32', offset, length: values.length };
+    const e: TensorEntry = { name: t.name, shape: t.shape, dtype: t.dtype, offset, length: values.length };
     offset += bytes.byteLength;
     return e;
   };
   const header: CheckpointHeader = {
     state,
-    model: model.getWeights().map((w, i) => entry(`w${i}`, w)),
-    optimizer: (await optimizer.getWeights()).map((w) => entry(w.name, w.tensor)),
-    extra: optimizerExtras(optimizer).map((w) => entry(w.name, w.tensor)),
+    model: contents.model.map(entry),
+    optimizer: contents.optimizer.map(entry),
+    extra: contents.extra.map(entry),
   };
   const json = Buffer.from(JSON.stringify(header), 'utf8');
   const prefix = Buffer.alloc(12);
@@ -138,30 +147,20 @@ export function readCheckpoint(file: string, config?: { arch: Arch; schedule: Sc
   if (12 + jsonLength > buf.byteLength) throw runtimeError(`${file} is truncated`);
   const header = parseHeader(file, buf.subarray(12, 12 + jsonLength));
   const dataStart = 12 + jsonLength;
-  const tensor = (e: TensorEntry): tf.Tensor => {
+  const tensor = (e: TensorEntry): PlainTensor => {
     const start = dataStart + e.offset;
     const end = start + e.length * 4;
     if (end > buf.byteLength) throw runtimeError(`${file} is truncated`);
+    const count = e.shape.reduce((a, b) => a * b, 1);
+    if (count !== e.length) throw runtimeError(`${file} is corrupt: tensor ${e.name} has shape [${e.shape}] but ${e.length} values`);
     const bytes = buf.buffer.slice(buf.byteOffset + start, buf.byteOffset + end);
-    const values = e.dtype === 'int32' ? new Int32Array(bytes) : new Float32Array(bytes);
-    return tf.tensor(values, e.shape, e.dtype);
+    const dtype = e.dtype === 'int32' ? 'int32' : 'float32';
+    return { name: e.name, shape: e.shape, dtype, values: dtype === 'int32' ? new Int32Array(bytes) : new Float32Array(bytes) };
   };
   return {
     state: header.state,
     model: header.model.map(tensor),
-    optimizer: header.optimizer.map((e) => ({ name: e.name, tensor: tensor(e) })),
-    extra: header.extra.map((e) => ({ name: e.name, tensor: tensor(e) })),
+    optimizer: header.optimizer.map(tensor),
+    extra: header.extra.map(tensor),
   };
-}
-
-/** Puts a checkpoint's weights and optimizer state into a freshly built model and optimizer. */
-export async function restoreCheckpoint(ckpt: Checkpoint, model: tf.LayersModel, optimizer: tf.Optimizer): Promise<void> {
-  model.setWeights(ckpt.model);
-  if (ckpt.optimizer.length > 0) await optimizer.setWeights(ckpt.optimizer);
-  const o = optimizer as unknown as Record<string, tf.Variable | undefined>;
-  for (const e of ckpt.extra) o[e.name]?.assign(e.tensor);
-  tf.dispose(ckpt.model);
-  tf.dispose(ckpt.extra.map((e) => e.tensor));
-  // setWeights turned the moment tensors into variables; the originals are no longer needed.
-  tf.dispose(ckpt.optimizer.map((e) => e.tensor));
 }

@@ -24,9 +24,11 @@ import {
 import { lockFolder } from '../rundir/lock';
 import { createProgress, ProgressMode } from '../progress';
 import { createOptimizer } from './optimizer';
-import { saveCheckpoint, readCheckpoint, restoreCheckpoint } from './checkpoint';
+import { saveCheckpoint, readCheckpoint } from './checkpoint';
+import { EngineName, resolveEngine, TrainingEngine, tfjsEngine } from './engine';
+import { fusedEngine } from './fused-engine';
 import { Rng } from './rng';
-import { trainModel, TrainerState } from './trainer';
+import { trainWithEngine, TrainerState } from './trainer';
 
 export interface RunOptions {
   outDir: string;
@@ -57,11 +59,21 @@ function packageVersion(): string {
 }
 
 /** config.json: the resolved options plus everything needed to reproduce (and trust) the run. */
-export function buildManifest(config: TrainConfig, backend: string, threads: number | null, data: MnistData): RunManifest {
-  const native = backend === 'native' ? describeNative() : null;
+export function buildManifest(
+  config: TrainConfig,
+  backend: string,
+  threads: number | null,
+  data: MnistData,
+  engine: EngineName = 'tfjs',
+): RunManifest {
+  const native = backend === 'native' || engine === 'fused' ? describeNative() : null;
   return {
     config,
     backend: { name: backend, threads, simd: native?.simd ?? null, cpuFeatures: native?.features ?? [] },
+    engine:
+      engine === 'fused'
+        ? { name: engine, threads: native?.threads ?? null, simd: native?.simd ?? null }
+        : { name: engine, threads, simd: native?.simd ?? null },
     data: {
       source: data.source,
       dataset: recogniseDataset(data.files),
@@ -130,22 +142,38 @@ async function trainIntoLockedFolder(
     clearRunFiles(dir);
   }
 
+  // a run resumes on the engine that wrote its checkpoint
+  const engineName = resuming ? recordedEngine(dir) : resolveEngine(config.engine, backend.name);
   const model = buildLenet(config.arch, config.schedule, config.imageSize, config.seed);
-  const optimizer = createOptimizer(config.optimizer, config.learningRate, backend.name);
+  const optimizer = engineName === 'tfjs' ? createOptimizer(config.optimizer, config.learningRate, backend.name) : null;
+  let engine: TrainingEngine;
+  try {
+    engine = engineName === 'tfjs' ? tfjsEngine(model, optimizer, config.loss, config.imageSize) : createFused(model, config);
+  } catch (err) {
+    model.dispose();
+    throw err;
+  }
   let start: TrainerState = { epoch: 0, rngState: new Rng(config.seed).state };
   let previousRows: EpochRow[] = [];
   if (resuming) {
     const ckpt = readCheckpoint(checkpointFile, config);
     const csvRows = readEpochsCsv(path.join(dir, EPOCHS_FILE), ckpt.state.epoch);
     if (ckpt.state.epoch > config.epochs || csvRows.length < ckpt.state.epoch) {
-      tf.dispose([...ckpt.model, ...ckpt.optimizer.map((e) => e.tensor), ...ckpt.extra.map((e) => e.tensor)]);
       model.dispose();
-      optimizer.dispose();
+      optimizer?.dispose();
       throw runtimeError(
         `cannot resume ${dir}: its checkpoint (epoch ${ckpt.state.epoch}) does not match epochs.csv (${csvRows.length} epochs) and config.json (${config.epochs} epochs)`,
       );
     }
-    await restoreCheckpoint(ckpt, model, optimizer);
+    try {
+      await engine.restore(ckpt);
+    } catch (err) {
+      model.dispose();
+      optimizer?.dispose();
+      throw runtimeError(
+        `cannot resume ${dir}: ${checkpointFile} does not fit this run's model (${(err as Error).message.split('\n')[0]})`,
+      );
+    }
     start = ckpt.state;
     previousRows = csvRows.slice(0, start.epoch);
   }
@@ -157,7 +185,7 @@ async function trainIntoLockedFolder(
     ...(options.sharing ?? ALONE),
   };
   if (resuming) recordAttempt(dir, attempt);
-  else writeManifest(dir, { ...buildManifest(config, backend.name, backend.threads, mnist), attempts: [attempt] });
+  else writeManifest(dir, { ...buildManifest(config, backend.name, backend.threads, mnist, engineName), attempts: [attempt] });
   const csv = new EpochsWriter(path.join(dir, EPOCHS_FILE), previousRows);
 
   const label = options.label ?? config.scheduleLabel;
@@ -165,9 +193,8 @@ async function trainIntoLockedFolder(
   let warnedDiverged = divergedEpoch(previousRows, config.loss) !== null;
   let result;
   try {
-    result = await trainModel(
-      model,
-      optimizer,
+    result = await trainWithEngine(
+      engine,
       mnist.train,
       mnist.test,
       {
@@ -181,7 +208,7 @@ async function trainIntoLockedFolder(
         onBatch: (p) => progress.onBatch(p),
         onEpochEnd: async (row, state) => {
           csv.append(row);
-          await saveCheckpoint(checkpointFile, model, optimizer, state);
+          saveCheckpoint(checkpointFile, await engine.snapshot(), state);
           progress.onEpochEnd(row, config.epochs);
           const diverged = warnedDiverged ? null : epochDivergence(row, config.loss);
           if (diverged !== null) {
@@ -201,15 +228,36 @@ async function trainIntoLockedFolder(
   const rows = [...previousRows, ...result.rows];
   const complete = !result.stopped && rows.length > 0 && rows[rows.length - 1].epoch === config.epochs;
   try {
-    if (complete) await saveModel(model, path.join(dir, MODEL_DIR));
+    if (complete) await saveModel(engine.model(), path.join(dir, MODEL_DIR));
   } finally {
+    engine.dispose();
     model.dispose();
-    optimizer.dispose();
+    optimizer?.dispose();
   }
   if (rows.length === 0) return { summary: emptySummary(config, backend.name), rows, stopped: true };
   const summary = buildSummary(config, backend.name, recogniseDataset(mnist.files), rows, complete);
   writeSummary(dir, summary);
   return { summary, rows, stopped: result.stopped };
+}
+
+/** The engine a run's checkpoint was written by (config.json; runs from before engines ran tfjs). */
+function recordedEngine(dir: string): EngineName {
+  const name = readManifest(dir).engine?.name ?? 'tfjs';
+  if (name !== 'fused' && name !== 'tfjs') throw runtimeError(`cannot resume ${dir}: its config.json names an unknown engine "${name}"`);
+  return name;
+}
+
+/** The fused engine for a run, refused with one line where the addon lacks it. */
+function createFused(model: tf.LayersModel, config: TrainConfig): TrainingEngine {
+  resolveEngine('fused', 'native');
+  return fusedEngine(model, {
+    arch: config.arch,
+    schedule: config.schedule,
+    imageSize: config.imageSize,
+    loss: config.loss,
+    optimizer: config.optimizer,
+    learningRate: config.learningRate,
+  });
 }
 
 /** A run stopped before its first epoch has no means; its summary (never written) says so. */

@@ -2,8 +2,13 @@ import * as tf from '@tensorflow/tfjs';
 import { LossName } from '../options/types';
 import { ImageSet } from '../data/image-set';
 import { EpochRow } from '../rundir/epochs';
-import { BatchTally, emptyTally, lossTensor, tallyProbabilities } from './loss';
+import { TrainerState } from './checkpoint';
+import { tfjsEngine, TrainingEngine } from './engine';
+import { BatchTally, emptyTally, tallyProbabilities } from './loss';
 import { Rng } from './rng';
+
+export type { TrainerState };
+export { trainBatch } from './engine';
 
 /**
  * Images per forward pass when evaluating. Each image's probabilities are the same whatever the
@@ -22,14 +27,6 @@ export interface TrainerOptions {
   imageSize: number;
   /** Batch size for the test pass; larger is faster and does not change the numbers. */
   evalBatchSize?: number;
-}
-
-/** Where training stands between two epochs: enough to continue exactly. */
-export interface TrainerState {
-  /** Epochs completed. */
-  epoch: number;
-  /** The shuffle generator's state after those epochs. */
-  rngState: number;
 }
 
 export interface BatchProgress {
@@ -54,12 +51,6 @@ export interface TrainResult {
   state: TrainerState;
 }
 
-function oneHot(labels: Uint8Array, classes = 10): Float32Array {
-  const out = new Float32Array(labels.length * classes);
-  for (let i = 0; i < labels.length; i++) out[i * classes + labels[i]] = 1;
-  return out;
-}
-
 function gatherLabels(set: ImageSet, indices: ArrayLike<number>): Uint8Array {
   const out = new Uint8Array(indices.length);
   for (let i = 0; i < indices.length; i++) out[i] = set.labels[indices[i]];
@@ -70,33 +61,6 @@ function yieldToEventLoop(): Promise<void> {
   return new Promise((resolve) => setImmediate(resolve));
 }
 
-/**
- * One optimizer step on one batch; returns the batch's probabilities (as computed before the
- * update) so the caller can tally loss and accuracy without more tensor ops.
- */
-export function trainBatch(
-  model: tf.LayersModel,
-  optimizer: tf.Optimizer,
-  images: Float32Array,
-  labels: Uint8Array,
-  loss: LossName,
-  imageSize: number,
-): Float32Array {
-  return tf.tidy(() => {
-    const x = tf.tensor4d(images, [labels.length, imageSize, imageSize, 1]);
-    const y = tf.tensor2d(oneHot(labels), [labels.length, 10]);
-    let kept: tf.Tensor | null = null;
-    optimizer.minimize(() => {
-      const p = model.apply(x, { training: true }) as tf.Tensor2D;
-      kept = tf.keep(p);
-      return lossTensor(loss, p, y);
-    }, false);
-    const values = kept!.dataSync() as Float32Array;
-    kept!.dispose();
-    return values;
-  });
-}
-
 /** A set resized to another side than the model's input would be silently misread as a batch. */
 function checkSetSize(set: ImageSet, imageSize: number): void {
   if (set.size !== imageSize) throw new Error(`images are ${set.size}x${set.size} but the model takes ${imageSize}x${imageSize}`);
@@ -104,14 +68,16 @@ function checkSetSize(set: ImageSet, imageSize: number): void {
 
 /** Loss, paper loss and accuracy of the model on a whole set, in evaluation mode. */
 export function evaluateSet(model: tf.LayersModel, set: ImageSet, imageSize: number, batchSize = EVAL_BATCH_SIZE): BatchTally {
+  return evaluateWithEngine(tfjsEngine(model, null, 'crossentropy', imageSize), set, imageSize, batchSize);
+}
+
+/** evaluateSet on any engine. */
+export function evaluateWithEngine(engine: TrainingEngine, set: ImageSet, imageSize: number, batchSize = EVAL_BATCH_SIZE): BatchTally {
   checkSetSize(set, imageSize);
   const tally = emptyTally();
   for (let start = 0; start < set.count; start += batchSize) {
     const end = Math.min(start + batchSize, set.count);
-    const probs = tf.tidy(() => {
-      const x = tf.tensor4d(set.slice(start, end), [end - start, imageSize, imageSize, 1]);
-      return (model.apply(x, { training: false }) as tf.Tensor).dataSync() as Float32Array;
-    });
+    const probs = engine.predictRange(set, start, end);
     tallyProbabilities(tally, probs, set.labels.subarray(start, end));
   }
   return tally;
@@ -135,6 +101,18 @@ export async function trainModel(
   start: TrainerState,
   hooks: TrainerHooks = {},
 ): Promise<TrainResult> {
+  return trainWithEngine(tfjsEngine(model, optimizer, options.loss, options.imageSize), train, test, options, start, hooks);
+}
+
+/** trainModel on any engine (engine.ts). */
+export async function trainWithEngine(
+  engine: TrainingEngine,
+  train: ImageSet,
+  test: ImageSet,
+  options: TrainerOptions,
+  start: TrainerState,
+  hooks: TrainerHooks = {},
+): Promise<TrainResult> {
   const { batchSize, imageSize } = options;
   checkSetSize(train, imageSize);
   checkSetSize(test, imageSize);
@@ -152,12 +130,12 @@ export async function trainModel(
       if (hooks.shouldStop?.()) return { rows, stopped: true, state };
       const indices = order.subarray(b * batchSize, Math.min((b + 1) * batchSize, train.count));
       const labels = gatherLabels(train, indices);
-      const probs = trainBatch(model, optimizer, train.gather(indices), labels, options.loss, imageSize);
+      const probs = engine.trainIndices(train, indices, labels);
       tallyProbabilities(tally, probs, labels);
       hooks.onBatch?.({ epoch, batch: b + 1, batches, loss: lossOf(options.loss, tally), accuracy: tally.correct / tally.count });
       await yieldToEventLoop();
     }
-    const testTally = evaluateSet(model, test, imageSize, options.evalBatchSize);
+    const testTally = evaluateWithEngine(engine, test, imageSize, options.evalBatchSize);
     const seconds = Number(process.hrtime.bigint() - began) / 1e9;
     const row: EpochRow = {
       epoch,
