@@ -7,6 +7,8 @@
  * layer may read it; the option table is data read by the rest of src/options/; the layers below
  * commands and train see only the types; resolving raw options into a TrainConfig is for commands
  * and train.
+ * Tests: test/*.test.ts run in process (`npm test`); only test/e2e/ (`npm run test:e2e`) and
+ * test-slurm/ run the CLI as a subprocess, through test/harness/cli.ts, which nothing else imports.
  */
 const layer = (name) => `^src/${name}/`;
 module.exports = {
@@ -25,6 +27,9 @@ module.exports = {
     { name: 'options-resolved-by-commands-and-train', severity: 'error', comment: 'raw options become a TrainConfig in commands/ and train/ only', from: { path: '^src/', pathNot: '^src/(commands|train|options)/' }, to: { path: '^src/options/(resolve|config-file)\\.ts$' } },
     { name: 'options-below-commands', severity: 'error', comment: 'src/options/ reads flags and files into values; it knows nothing of training, runs, reports or backends', from: { path: '^src/options/' }, to: { path: '^src/(commands|train|report|rundir|backend|data|inference|cluster)/' } },
     { name: 'no-config-module', severity: 'error', comment: 'src/config.ts is gone: types in src/options/types.ts, resolution in src/options/resolve.ts', from: {}, to: { path: '^src/config\\.ts$' } },
+    { name: 'in-process-tests-run-no-cli', severity: 'error', comment: 'test/*.ts run in process (npm test): the CLI subprocess harness is for test/e2e/ and test-slurm/ only', from: { path: '^test/', pathNot: '^test/(e2e|harness)/' }, to: { path: '^test/harness/cli\\.ts$' } },
+    { name: 'in-process-tests-import-no-e2e', severity: 'error', comment: 'in-process tests and their helpers do not reach into test/e2e/', from: { path: '^(test|test-slurm)/', pathNot: '^test/e2e/' }, to: { path: '^test/e2e/' } },
+    { name: 'harness-below-tests', severity: 'error', comment: 'test/harness/ is imported by tests; it imports no test file', from: { path: '^test/harness/' }, to: { path: '^test/', pathNot: '^test/harness/' } },
     { name: 'no-circular', severity: 'error', comment: 'modules import one way', from: { path: '^src/' }, to: { circular: true } },
   ],
   options: {

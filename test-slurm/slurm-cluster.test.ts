@@ -8,7 +8,8 @@ import * as assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { ROOT, runCli as lenet, tempDir } from '../test/helpers';
+import { ROOT, runCli as lenet } from '../test/harness/cli';
+import { tempDir } from '../test/harness/tmp';
 import { assertSameCampaign, runDirs } from '../test/engines-compare';
 
 const SCRIPT = path.join(ROOT, 'scripts', 'slurm-local.sh');

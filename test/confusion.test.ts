@@ -13,7 +13,8 @@ import {
   perClassAccuracy,
   writeConfusion,
 } from '../src/report/confusion';
-import { tempDir, throwsLenet } from './helpers';
+import { throwsLenet } from './helpers';
+import { tempDir } from './harness/tmp';
 
 test('confusionMatrix counts (true, predicted) pairs: rows are true classes, columns predictions', () => {
   const labels = [0, 0, 0, 1, 1, 2, 9, 9, 9, 9];

@@ -2,17 +2,9 @@
  * Shared by the engine tests (test/engines.test.ts, test-slurm/): is a campaign folder put together
  * from shards the same as one trained in one go? Seconds aside (shards are timed separately).
  */
-import { spawnSync } from 'node:child_process';
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { BIN, CliResult, ROOT } from './helpers';
-
-/** Runs the real CLI with extra environment variables (runCli has no env). */
-export function lenetWithEnv(args: string[], env: Record<string, string | undefined>, cwd = ROOT): CliResult {
-  const r = spawnSync(process.execPath, [BIN, ...args], { cwd, encoding: 'utf8', env: { ...process.env, ...env }, timeout: 300_000 });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr, signal: r.signal };
-}
 
 /** A CSV file as rows of fields (double-quoted fields may hold commas). */
 export function readCsv(file: string): string[][] {

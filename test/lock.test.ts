@@ -11,7 +11,9 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { checkOutDir } from '../src/rundir/layout';
 import { flockProgram, lockFolder, lockHolder, LOCK_FILE, UNREADABLE_STALE_MS } from '../src/rundir/lock';
-import { BIN, escapeRegExp, isOneLineError, mountTmpfs, ROOT, tempDir, throwsLenet } from './helpers';
+import { escapeRegExp, ROOT, throwsLenet } from './helpers';
+import { tempDir } from './harness/tmp';
+import { mountTmpfs, needsRoot } from './harness/root';
 
 const LOCK_JS = path.join(__dirname, '..', 'src', 'rundir', 'lock.js');
 /** An hour before now (a function: the tests before may take a while). */
@@ -56,14 +58,8 @@ function withNotices<T>(fn: () => T): { value: T; notices: string[] } {
   }
 }
 
-function needsRoot(t: TestContext): boolean {
-  if (process.getuid?.() === 0) return true;
-  t.skip('needs root (tmpfs mounts and pid namespaces), as CI has');
-  return false;
-}
-
 test('lock on a full disk: one error line naming ENOSPC, nothing left at the lock name; after space is freed the folder locks', (t) => {
-  if (!needsRoot(t)) return;
+  if (!needsRoot(t, 'mounts a small tmpfs as a full disk')) return;
   const mnt = mountTmpfs(t, '64k');
   const dir = path.join(mnt, 'run');
   fs.mkdirSync(dir);
@@ -91,32 +87,6 @@ test('lock on a full disk: one error line naming ENOSPC, nothing left at the loc
   assert.equal(lockOf(dir).pid, process.pid);
   lock.release();
   assert.deepEqual(fs.readdirSync(dir), []);
-});
-
-test('lenet train on a full disk fails in one line, and once space is freed the same command trains (no lock blocks it)', (t) => {
-  if (!needsRoot(t)) return;
-  const mnt = mountTmpfs(t, '8m');
-  const out = path.join(mnt, 'run');
-  const filler = path.join(mnt, 'filler');
-  fs.writeFileSync(filler, '');
-  const fd = fs.openSync(filler, 'w');
-  try {
-    for (;;) fs.writeSync(fd, Buffer.alloc(65536, 1));
-  } catch {
-    // full
-  } finally {
-    fs.closeSync(fd);
-  }
-  const args = [BIN, 'train', '--limit', '300', '--epochs', '1', '--threads', '1', '--out', out, '--quiet'];
-  const full = spawnSync(process.execPath, args, { cwd: ROOT, encoding: 'utf8' });
-  assert.equal(full.status, 1, full.stderr);
-  assert.ok(isOneLineError(full.stderr), full.stderr);
-  assert.match(full.stderr, /no space left on device \(ENOSPC\)/);
-  fs.rmSync(filler);
-  const again = spawnSync(process.execPath, args, { cwd: ROOT, encoding: 'utf8' });
-  assert.equal(again.status, 0, again.stderr);
-  assert.ok(fs.existsSync(path.join(out, 'summary.json')));
-  assert.equal(fs.existsSync(path.join(out, LOCK_FILE)), false);
 });
 
 /** Everything that can sit at the lock's name and is not a lock lenet writes. */
@@ -401,7 +371,7 @@ function inPidNamespace(args: string[], env: NodeJS.ProcessEnv = {}) {
 }
 
 function canUnshare(t: TestContext): boolean {
-  if (!needsRoot(t)) return false;
+  if (!needsRoot(t, 'pid namespaces with unshare --pid --mount-proc')) return false;
   const r = spawnSync('unshare', ['--pid', '--fork', '--mount-proc', 'true']);
   if (r.status === 0) return true;
   t.skip(`unshare --pid --fork --mount-proc does not work here: ${String(r.stderr).trim() || r.error?.message}`);
@@ -455,35 +425,6 @@ test('pid namespaces: pid 1 of a new namespace takes over the lock pid 1 of a de
     if (mode === 'flock')
       assert.match(refusal, /, a process of another pid namespace\n$/, "the refusal says the pid is not this namespace's");
   }
-});
-
-test('pid namespaces: lenet train killed as pid 1 resumes as pid 1 of the next namespace (the Kubernetes pod after an OOM kill)', async (t) => {
-  if (!canUnshare(t)) return;
-  const out = tempDir('lenet-pod-');
-  const train = ['train', '--limit', '300', '--epochs', '2', '--threads', '1', '--out', out, '--quiet'];
-  const pod = inPidNamespace([process.execPath, BIN, ...train]);
-  t.after(() => pod.child.kill('SIGKILL'));
-  // Killed between epochs: once epoch 1 is in epochs.csv and its checkpoint is written.
-  await until(
-    () =>
-      fs.existsSync(path.join(out, 'checkpoint.bin')) &&
-      fs.readFileSync(path.join(out, 'epochs.csv'), 'utf8').trim().split('\n').length === 2,
-    'epoch 1',
-  );
-  pod.child.kill('SIGKILL');
-  await pod.done;
-  assert.equal(lockOf(out).pid, 1, 'the killed pid 1 left its lock');
-  const next = inPidNamespace([process.execPath, BIN, 'train', '--resume', out, '--quiet']);
-  const r = await next.done;
-  assert.equal(r.code, 0, r.stderr);
-  assert.equal(r.stderr, '', 'a crashed run resumes without a word');
-  const rows = fs.readFileSync(path.join(out, 'epochs.csv'), 'utf8').trim().split('\n');
-  assert.deepEqual(
-    rows.map((l) => l.split(',')[0]),
-    ['epoch', '1', '2'],
-  );
-  assert.equal(JSON.parse(fs.readFileSync(path.join(out, 'summary.json'), 'utf8')).complete, true);
-  assert.equal(fs.existsSync(path.join(out, LOCK_FILE)), false);
 });
 
 test('flockProgram: without flock(1) the lock says so and the start time decides', () => {

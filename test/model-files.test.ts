@@ -7,7 +7,8 @@ import { selectBackend } from '../src/backend/index';
 import { buildLenet, lenetLayout } from '../src/model/lenet';
 import { buildCheckedModel, readModelFiles, saveModel } from '../src/model/io';
 import { Schedule } from '../src/model/activations';
-import { tempDir, throwsLenet } from './helpers';
+import { throwsLenet } from './helpers';
+import { tempDir } from './harness/tmp';
 
 const work = tempDir('lenet-model-files-');
 test.after(() => fs.rmSync(work, { recursive: true, force: true }));

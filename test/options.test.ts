@@ -11,7 +11,8 @@ import { CONFIG_FILE_KEYS, fileTypes, readConfigFile } from '../src/options/conf
 import { defaultText } from '../src/options/commander';
 import { Arch, configKeysOf, TRAIN_CONFIG, TrainConfig, TrainConfigKey } from '../src/options/types';
 import { CELL_CONFIG_KEYS, LOCAL_CONFIG_KEYS, PROTOCOL_CONFIG_KEYS, protocolDifferences, protocolOf } from '../src/rundir/protocol';
-import { ROOT, tempDir, throwsLenet } from './helpers';
+import { ROOT, throwsLenet } from './helpers';
+import { tempDir } from './harness/tmp';
 
 const ENTRIES = Object.entries(OPTION_ENTRIES) as [OptionId, OptionEntry][];
 const program = buildProgram();

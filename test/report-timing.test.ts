@@ -177,23 +177,6 @@ function attemptsIn(dir: string): RunAttempt[] {
   return JSON.parse(fs.readFileSync(path.join(dir, 'config.json'), 'utf8')).attempts;
 }
 
-test('really trained with --jobs 2: every run records 2 cells at once and its host, and (d) is not testable', async () => {
-  const out = path.join(tempDir(), 'jobs');
-  await train(out, ['tanh', 'relu', 'tanh-relu'], [1], {}, { jobs: 2 });
-  for (const cell of ['tanh/seed-1', 'relu/seed-1', 'tanh-relu/seed-1']) {
-    const [a, ...more] = attemptsIn(path.join(out, cell));
-    assert.deepEqual(more, []);
-    assert.equal(a.cellsAtOnce, 2);
-    assert.equal(a.shard, null);
-    assert.equal(a.host, os.hostname());
-    assert.equal(a.afterEpoch, 0);
-    assert.ok(Number.isFinite(Date.parse(a.started)));
-  }
-  const d = evaluateClaims(collectRuns(out).groups)[3];
-  assert.equal(d.status, 'not testable');
-  assert.match(d.reason, /3 run\(s\) were timed while their campaign trained up to 2 cells at once \(--jobs 2\)/);
-});
-
 test('really trained as two shards, one after the other: (d) is judged; with one shard in the folder it is not testable', async () => {
   const out = path.join(tempDir(), 'shards');
   const labels = ['tanh', 'tanh-relu'];

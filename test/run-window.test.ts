@@ -4,7 +4,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { resolveTrainConfig } from '../src/options/resolve';
 import { runTraining } from '../src/train/run';
-import { tempDir } from './helpers';
+import { tempDir } from './harness/tmp';
 
 /**
  * A writer checks that --out is empty, then (after choosing a backend and loading data) takes the

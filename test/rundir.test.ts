@@ -23,7 +23,9 @@ import { KNOWN_GZIP_FILES } from '../src/datasets';
 import { FORMAT } from '../src/rundir/format';
 import { MANIFEST_FILE, readManifest, RunManifest, writeManifest } from '../src/rundir/manifest';
 import { addToCampaignFile, CAMPAIGN_FILE, readCampaignFile, writeCampaignFile } from '../src/rundir/campaign-file';
-import { mountTmpfs, tempDir, throwsLenet } from './helpers';
+import { throwsLenet } from './helpers';
+import { tempDir } from './harness/tmp';
+import { mountTmpfs, needsRoot } from './harness/root';
 
 const work = tempDir('lenet-rundir-');
 test.after(() => fs.rmSync(work, { recursive: true, force: true }));
@@ -42,6 +44,7 @@ function row(epoch: number, loss: number): EpochRow {
 }
 
 test('writeFileAtomic on a full disk: fails naming the file and ENOSPC, keeps the old content, leaves no temporary', (t) => {
+  if (!needsRoot(t, 'mounts a small tmpfs as a full disk')) return;
   const mnt = mountTmpfs(t, '64k');
   const file = path.join(mnt, 'checkpoint.bin');
   const good = Buffer.alloc(20_000, 7);
@@ -242,6 +245,7 @@ test('a campaign refuses a single run folder as --out; a file as --out is a usag
 });
 
 test('createOutDir on a read-only mount says EROFS, not ENOENT', (t) => {
+  if (!needsRoot(t, 'mounts a read-only tmpfs')) return;
   const mnt = mountTmpfs(t, '64k', true);
   throwsLenet(() => createOutDir(path.join(mnt, 'runs', 'a')), 1, /read-only file system \(EROFS\)/);
 });

@@ -6,12 +6,13 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { resolveTrainConfig } from '../src/options/resolve';
-import { readManifest } from '../src/rundir/manifest';
-import { protocolDifferences, protocolOf } from '../src/rundir/protocol';
-import { resolveEngine } from '../src/train/engine';
-import { readCheckpoint, saveCheckpoint } from '../src/train/checkpoint';
-import { isOneLineError, runCli, tempDir, throwsLenet } from './helpers';
+import { resolveTrainConfig } from '../../src/options/resolve';
+import { readManifest } from '../../src/rundir/manifest';
+import { protocolDifferences, protocolOf } from '../../src/rundir/protocol';
+import { resolveEngine } from '../../src/train/engine';
+import { readCheckpoint, saveCheckpoint } from '../../src/train/checkpoint';
+import { isOneLineError, runCli } from '../harness/cli';
+import { tempDir, throwsLenet } from '../helpers';
 
 test('--engine: fused, tfjs or auto; a tfjs backend asked for by name cannot go with fused', () => {
   assert.equal(resolveTrainConfig({}).engine, 'auto');

@@ -3,16 +3,17 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { PNG } from 'pngjs';
-import { spawnSync } from 'node:child_process';
-import { BIN, ROOT, runCli, tempDir, isOneLineError, escapeRegExp, throwsLenet } from './helpers';
-import { writeHostilePictures } from './hostile-pictures';
-import { selectBackend } from '../src/backend/index';
-import { loadModel, openTrainedModel } from '../src/model/io';
-import { predictProbabilities } from '../src/model/predict';
-import { imageToMnist, MNIST_SIDE } from '../src/data/image-input';
-import { loadTestImages } from '../src/data/test-set';
-import { resizeImages } from '../src/data/resize';
-import { argmaxRows } from '../src/report/confusion';
+import { escapeRegExp, throwsLenet } from '../helpers';
+import { ROOT, runCli, isOneLineError } from '../harness/cli';
+import { tempDir } from '../harness/tmp';
+import { writeHostilePictures } from '../hostile-pictures';
+import { selectBackend } from '../../src/backend/index';
+import { loadModel, openTrainedModel } from '../../src/model/io';
+import { predictProbabilities } from '../../src/model/predict';
+import { imageToMnist, MNIST_SIDE } from '../../src/data/image-input';
+import { loadTestImages } from '../../src/data/test-set';
+import { resizeImages } from '../../src/data/resize';
+import { argmaxRows } from '../../src/report/confusion';
 
 const work = tempDir('lenet-predict-');
 test.after(() => fs.rmSync(work, { recursive: true, force: true }));
@@ -346,15 +347,14 @@ test('lenet report: a confusion matrix per schedule from the saved models, the g
 /** Runs lenet in a child and reads back its peak resident set size (getrusage, as /usr/bin/time -f %M). */
 function runCliMeasured(args: string[]): { code: number | null; stdout: string; stderr: string; peakMB: number } {
   const rssFile = path.join(work, `rss-${process.hrtime.bigint()}.txt`);
-  const r = spawnSync(process.execPath, ['--require', path.join(__dirname, 'rss-probe.js'), BIN, ...args], {
-    cwd: ROOT,
-    encoding: 'utf8',
-    env: { ...process.env, LENET_RSS_FILE: rssFile },
+  const r = runCli(args, {
+    nodeArgs: ['--require', path.join(__dirname, '..', 'rss-probe.js')],
+    env: { LENET_RSS_FILE: rssFile },
     // Far above what the pictures need (about 30 s here); the code before the bounded decoders ran for many minutes.
-    timeout: 300_000,
+    timeoutMs: 300_000,
   });
   const peakMB = fs.existsSync(rssFile) ? Number(fs.readFileSync(rssFile, 'utf8')) / 1024 : Infinity;
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr, peakMB };
+  return { code: r.code, stdout: r.stdout, stderr: r.stderr, peakMB };
 }
 
 test('lenet predict on hostile pictures: peak memory under 600 MB, one line per picture that cannot be a digit', async () => {

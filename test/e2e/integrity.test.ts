@@ -4,12 +4,13 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { BIN, CliResult, isOneLineError, mountTmpfs, resizeTmpfs, ROOT, runCli, tempDir } from './helpers';
-import { readCheckpoint } from '../src/train/checkpoint';
-import { locateMnist } from '../src/data/mnist';
+import { isOneLineError, ROOT, runCli, startCli } from '../harness/cli';
+import { tempDir } from '../harness/tmp';
+import { mountTmpfs, needsRoot, resizeTmpfs } from '../harness/root';
+import { readCheckpoint } from '../../src/train/checkpoint';
+import { locateMnist } from '../../src/data/mnist';
 
 const work = tempDir('lenet-integrity-');
 test.after(() => fs.rmSync(work, { recursive: true, force: true }));
@@ -28,14 +29,8 @@ function csvWithoutSeconds(dir: string): string[] {
 }
 
 /** Starts the real CLI; resolves when it exits. */
-function start(args: string[], env: NodeJS.ProcessEnv = {}, cwd = ROOT) {
-  const child = spawn(process.execPath, [BIN, ...args], { cwd, env: { ...process.env, ...env } });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (d) => (stdout += d));
-  child.stderr.on('data', (d) => (stderr += d));
-  const done = new Promise<CliResult>((resolve) => child.on('exit', (code, signal) => resolve({ code, signal, stdout, stderr })));
-  return { child, done };
+function start(args: string[], env: Record<string, string> = {}, cwd = ROOT) {
+  return startCli(args, { env, cwd, waitFor: 'exit' });
 }
 
 async function waitFor(cond: () => boolean, ms = 120_000): Promise<void> {
@@ -55,6 +50,7 @@ function copyOfMnist(name: string): string {
 }
 
 test('a full disk keeps the last good checkpoint: one error line naming it, then resume finishes with the same numbers', async (t) => {
+  if (!needsRoot(t, 'mounts a small tmpfs as a full disk')) return;
   const reference = path.join(work, 'full-ref');
   const args = ['train', '--limit', '2000', '--epochs', '3', '--threads', '1', '--seed', '5'];
   assert.equal(runCli([...args, '--out', reference, '--quiet']).code, 0);
@@ -80,6 +76,7 @@ test('a full disk keeps the last good checkpoint: one error line naming it, then
 });
 
 test('the saved model on a full disk: exit 1 naming the file, never a truncated weights.bin with exit 0', async (t) => {
+  if (!needsRoot(t, 'mounts a small tmpfs as a full disk')) return;
   const reference = path.join(work, 'model-ref');
   const args = ['train', '--limit', '300', '--epochs', '1', '--threads', '1'];
   assert.equal(runCli([...args, '--out', reference, '--quiet']).code, 0);

@@ -1,9 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { BIN, escapeRegExp, ROOT, runCli, tempDir } from './helpers';
+import { escapeRegExp } from '../helpers';
+import { runCli, startCli } from '../harness/cli';
+import { tempDir } from '../harness/tmp';
 
 const work = tempDir('lenet-resume-');
 test.after(() => fs.rmSync(work, { recursive: true, force: true }));
@@ -35,10 +36,10 @@ function runAndSignal(
   dir: string,
   when: () => boolean,
   signal: NodeJS.Signals,
-  env: NodeJS.ProcessEnv = {},
+  env: Record<string, string> = {},
 ): Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string }> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [BIN, ...ARGS, '--out', dir], { cwd: ROOT, env: { ...process.env, ...env } });
+    const { child } = startCli([...ARGS, '--out', dir], { env });
     let stderr = '';
     child.stderr.on('data', (d) => (stderr += d));
     const timer = setInterval(() => {
@@ -168,7 +169,7 @@ test('lenet compare interrupted by SIGINT resumes: finished runs kept and skippe
   ];
   const second = path.join(out, 'tanh-relu', 'seed-1');
   const stopped = await new Promise<{ code: number | null; stderr: string }>((resolve) => {
-    const child = spawn(process.execPath, [BIN, ...args], { cwd: ROOT });
+    const { child } = startCli(args);
     let stderr = '';
     child.stderr.on('data', (d) => (stderr += d));
     const timer = setInterval(() => {

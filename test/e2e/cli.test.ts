@@ -3,8 +3,9 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as zlib from 'node:zlib';
-import { ROOT, runCli, tempDir, isOneLineError } from './helpers';
-import { EPOCH_COLUMNS } from '../src/rundir/epochs';
+import { ROOT, runCli, isOneLineError, startCli } from '../harness/cli';
+import { tempDir } from '../harness/tmp';
+import { EPOCH_COLUMNS } from '../../src/rundir/epochs';
 
 const work = tempDir('lenet-cli-');
 test.after(() => fs.rmSync(work, { recursive: true, force: true }));
@@ -313,27 +314,18 @@ test('bad input: one line on stderr, exit code 2 for usage, 1 for runtime failur
 test('verify: help shows its own defaults; Ctrl-C stops it with 130 and a message', async () => {
   const h = runCli(['verify', '--help']);
   assert.match(h.stdout, /--epochs <n>\s+training rounds \(default 2\)/);
-  const { spawn } = await import('node:child_process');
-  const child = spawn(
-    process.execPath,
-    [path.join(ROOT, 'bin', 'lenet.js'), 'verify', '--limit', '3000', '--epochs', '100', '--threads', '1'],
-    { cwd: ROOT },
-  );
-  let stderr = '';
-  child.stderr.on('data', (d) => {
-    stderr += d;
-  });
+  const { child, done, output } = startCli(['verify', '--limit', '3000', '--epochs', '100', '--threads', '1']);
   // Once it says it is training (its Ctrl-C handler is in place), and a little into the first run.
   await new Promise<void>((resolve) => {
     const poll = setInterval(() => {
-      if (/verify: training .* twice/.test(stderr)) {
+      if (/verify: training .* twice/.test(output().stderr)) {
         clearInterval(poll);
         setTimeout(resolve, 300);
       }
     }, 10);
   });
   child.kill('SIGINT');
-  const code = await new Promise((resolve) => child.on('close', (c) => resolve(c)));
+  const { code, stderr } = await done;
   assert.equal(code, 130, stderr);
   assert.match(stderr, /lenet: verify stopped; nothing was compared/);
 });
