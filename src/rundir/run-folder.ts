@@ -10,6 +10,7 @@ import { readJson } from './atomic';
 import { readCampaignFile, CampaignFile } from './campaign-file';
 import { EPOCHS_FILE, EpochRow, readEpochsCsv } from './epochs';
 import { findRunDirs, MODEL_DIR } from './layout';
+import { lockHolder } from './lock';
 import { MANIFEST_FILE, readManifest, RunManifest } from './manifest';
 import { divergedEpoch, readSummary, RunSummary, SUMMARY_FILE } from './summary';
 
@@ -40,6 +41,16 @@ export function readRun(dir: string, root: string): RunData {
   return { dir, relDir: rel === '' ? '.' : rel.split(path.sep).join('/'), summary, epochs, config };
 }
 
+/**
+ * Why a run folder has epochs.csv but no summary.json: its lock says whether a process is still
+ * training it (in its first epoch) or whether it was interrupted then (killed, cancelled, a node lost).
+ */
+function beforeFirstEpoch(dir: string): string {
+  const holder = lockHolder(dir);
+  if (holder !== null) return `in its first epoch: ${holder}`;
+  return 'interrupted before its first epoch ended (epochs.csv without summary.json); rerun its campaign, or lenet train --resume, to resume it';
+}
+
 export interface RunTree {
   /** Absolute path of the collected directory. */
   root: string;
@@ -68,7 +79,7 @@ export function readRunTree(dir: string): RunTree {
   const runs: RunData[] = [];
   for (const d of found.runs) {
     if (!fs.existsSync(path.join(d, SUMMARY_FILE))) {
-      warnings.push(`skipped ${path.relative(root, d) || '.'}: epochs.csv without summary.json (run still starting?)`);
+      warnings.push(`skipped ${path.relative(root, d) || '.'}: ${beforeFirstEpoch(d)}`);
       continue;
     }
     const run = readRun(d, root);
