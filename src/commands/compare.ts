@@ -53,7 +53,9 @@ export function register(program: Command): void {
         ...(shard.n > 1 ? { grid: { schedules: labels, seeds } } : {}),
       });
       if (results.stopped) {
-        process.stderr.write(messageLine(`comparison stopped; finished runs are kept. Resume with: ${rerunCommand(outDir, undefined, shard)}`));
+        process.stderr.write(
+          messageLine(`comparison stopped; finished runs are kept. Resume with: ${rerunCommand(outDir, undefined, shard)}`),
+        );
         process.exitCode = SIGNAL_EXIT_CODES[stop.signal() ?? 'SIGINT'];
         return;
       }
