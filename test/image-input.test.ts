@@ -507,7 +507,7 @@ test('JPEG damage of every kind is "corrupt JPEG (â€¦)" or "unsupported JPEG (â€
         dcRefinements: 120,
         components: [{ h: 1, v: 1, sample: () => 9 }],
       }),
-      /unsupported JPEG \(more than 100 scans\)/,
+      /corrupt JPEG \(inconsistent progression sequence \(coefficient 0 of component 1\)\)/,
     ],
     ['a zero sampling factor', Buffer.concat([soi, seg(0xc0, [8, 0, 8, 0, 8, 1, 1, 0x01, 0])]), /corrupt JPEG \(sampling factors 0x1\)/],
     [

@@ -25,6 +25,7 @@ function startOf(pid: number | 'self'): number {
   return Number(s.slice(s.lastIndexOf(')') + 2).split(' ')[19]);
 }
 const BOOT = fs.readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim();
+const PIDNS = fs.readlinkSync('/proc/self/ns/pid');
 
 function writeLock(dir: string, owner: Record<string, unknown>, name = LOCK_FILE): string {
   const file = path.join(dir, name);
@@ -180,13 +181,18 @@ test('an unreadable lock that becomes a live lock while waited for is respected'
   }
 });
 
-test('a forged lock with this process’s pid but another start time is stale; so is one without a start time', () => {
+test('a forged lock with this process’s pid but another start time is stale in this pid namespace; elsewhere it is not judged', () => {
   const me = startOf('self');
   const cases: Array<[string, Record<string, unknown>]> = [
-    ['an earlier process with this pid', { pid: process.pid, host: os.hostname(), boot: BOOT, start: me - 100, flock: false }],
-    ['a later one (start time after ours)', { pid: process.pid, host: os.hostname(), boot: BOOT, start: me + 100, flock: true }],
-    ['an older lenet (pid and host only)', { pid: process.pid, host: os.hostname() }],
-    ['this very process, not holding it', { pid: process.pid, host: os.hostname(), boot: BOOT, start: me, flock: true }],
+    [
+      'an earlier process with this pid',
+      { pid: process.pid, host: os.hostname(), boot: BOOT, start: me - 100, flock: false, pidns: PIDNS },
+    ],
+    [
+      'a later one (start time after ours)',
+      { pid: process.pid, host: os.hostname(), boot: BOOT, start: me + 100, flock: true, pidns: PIDNS },
+    ],
+    ['this very process, not holding it', { pid: process.pid, host: os.hostname(), boot: BOOT, start: me, flock: true, pidns: PIDNS }],
   ];
   for (const [what, owner] of cases) {
     const dir = tempDir('lenet-selflock-');
@@ -200,6 +206,23 @@ test('a forged lock with this process’s pid but another start time is stale; s
     throwsLenet(() => lockFolder(dir, 'again'), 1, new RegExp(`being written by pid ${process.pid} \\(lenet train --resume`));
     assert.match(lockHolder(dir) ?? '', new RegExp(`pid ${process.pid}`));
     lock.release();
+  }
+  // This process's pid with nothing to say it is of this namespace (an older lenet's lock, or
+  // another namespace's): pid 1 of another container may be alive. Refused, naming the file.
+  const unjudged: Array<[string, Record<string, unknown>]> = [
+    ['an older lenet (pid and host only)', { pid: process.pid, host: os.hostname() }],
+    ['another start time, no namespace', { pid: process.pid, host: os.hostname(), boot: BOOT, start: me - 100, flock: false }],
+    ['another pid namespace', { pid: process.pid, host: os.hostname(), boot: BOOT, start: me - 100, flock: false, pidns: 'pid:[1]' }],
+  ];
+  for (const [what, owner] of unjudged) {
+    const dir = tempDir('lenet-selflock-');
+    const file = writeLock(dir, owner);
+    const refusal = new RegExp(
+      `being written by pid ${process.pid} \\(lenet train, since then\\), .*; if that process is gone, delete ${escapeRegExp(file)}$`,
+    );
+    assert.match(lockHolder(dir) ?? 'free', refusal, what);
+    throwsLenet(() => lockFolder(dir, 'lenet train'), 1, refusal);
+    assert.deepEqual(lockOf(dir), { command: 'lenet train', started: 'then', ...owner }, `${what}: the lock is untouched`);
   }
 });
 
@@ -392,7 +415,7 @@ const HOLD_AS_PID1 = `const l = require(${JSON.stringify(LOCK_JS)});
   catch (e) { process.stdout.write('lost: ' + e.message + '\\n'); process.exit(1); }
   setInterval(() => {}, 1000);`;
 
-test('pid namespaces: pid 1 of a new namespace takes over the lock pid 1 of a dead one left, and is refused while it lives', async (t) => {
+test('pid namespaces: pid 1 of a new namespace takes over the lock pid 1 of a dead one left (by its flock), and is refused while it lives', async (t) => {
   if (!canUnshare(t)) return;
   for (const env of [{}, { LENET_TEST_NO_FLOCK: '1' }]) {
     const mode = env.LENET_TEST_NO_FLOCK ? 'start time only' : 'flock';
@@ -416,6 +439,19 @@ test('pid namespaces: pid 1 of a new namespace takes over the lock pid 1 of a de
     first.child.kill('SIGKILL'); // unshare dies, and --kill-child takes its pid 1 with it
     await first.done;
     assert.equal(lockOf(dir).pid, 1, 'the dead pid 1 left its lock');
+    if (mode !== 'flock') {
+      // No flock to go by: pid 1 of another namespace cannot be judged from here, dead or alive
+      // (it may be a live container's). Refused, naming the file to delete if that process is gone.
+      const blocked = inPidNamespace([process.execPath, '-e', HOLD_AS_PID1, dir], env);
+      const r = await blocked.done;
+      assert.equal(r.code, 1, r.stderr);
+      assert.match(
+        r.stdout,
+        /^lost: cannot write into .*: it is being written by pid 1 \(lenet sweep, since .*\), a process of another pid namespace; if that process is gone, delete .*\.lenet\.lock\n$/,
+      );
+      assert.equal(lockOf(dir).start, firstStart, 'the lock is untouched');
+      fs.rmSync(path.join(dir, LOCK_FILE));
+    }
     const next = inPidNamespace([process.execPath, '-e', HOLD_AS_PID1, dir], env);
     await until(() => next.out().includes('\n'), 'the next pid 1 to lock');
     assert.equal(next.out(), 'won as pid 1\n', `${mode}: ${next.out()}`);

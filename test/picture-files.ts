@@ -349,6 +349,13 @@ export interface JpegSpec {
   dcSuccessive?: boolean;
   /** How many times the DC refinement scan is written (1; more makes a file of many scans). */
   dcRefinements?: number;
+  /**
+   * Progressive: the DC sent with this point transform (0..13), then refined one bit a scan down
+   * to 0 — a valid progression of `dcAl` + 1 passes over every block.
+   */
+  dcAl?: number;
+  /** Sequential: the one scan written this many times (each component scanned again: not T.81). */
+  sequentialRepeats?: number;
   restartInterval?: number;
   /** Quantiser (the same for every coefficient): 1 keeps the samples nearly exact. */
   quant?: number;
@@ -488,10 +495,16 @@ export function encodeJpeg(spec: JpegSpec): Buffer {
   };
   const all = comps.map((_, i) => i);
   if (!spec.progressive) {
-    scan(all, 0, 63, 0, 0, (ci, z, pred) => {
-      dcFirst(0)(ci, z, pred);
-      acBand(1, 63)(ci, z);
-    });
+    for (let i = 0; i < (spec.sequentialRepeats ?? 1); i++) {
+      scan(all, 0, 63, 0, 0, (ci, z, pred) => {
+        dcFirst(0)(ci, z, pred);
+        acBand(1, 63)(ci, z);
+      });
+    }
+  } else if (spec.dcAl !== undefined) {
+    scan(all, 0, 0, 0, spec.dcAl, dcFirst(spec.dcAl));
+    for (let ah = spec.dcAl; ah > 0; ah--) scan(all, 0, 0, ah, ah - 1, (_ci, z) => w.bits((z[0] >> (ah - 1)) & 1, 1));
+    for (const ci of all) scan([ci], 1, 63, 0, 0, acBand(1, 63));
   } else {
     const al = spec.dcSuccessive ? 1 : 0;
     scan(all, 0, 0, 0, al, dcFirst(al));

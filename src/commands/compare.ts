@@ -53,11 +53,11 @@ export function register(program: Command): void {
         ...(shard.n > 1 ? { grid: { schedules: labels, seeds } } : {}),
       });
       if (results.stopped) {
-        printMessage(`comparison stopped; finished runs are kept. Resume with: ${rerunCommand(outDir)}`);
+        printMessage(`comparison stopped; finished runs are kept. Resume with: ${rerunCommand(outDir, undefined, shard)}`);
         process.exitCode = SIGNAL_EXIT_CODES[stop.signal() ?? 'SIGINT'];
         return;
       }
-      if (results.failed) throw unfinishedCellsError(results.failed, outDir);
+      if (results.failed) throw unfinishedCellsError(results.failed, outDir, shard);
       const table = await writeComparisonFor(outDir, {
         json: Boolean(opts.json),
         quiet: Boolean(opts.quiet),

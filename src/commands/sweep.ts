@@ -59,11 +59,11 @@ export function register(program: Command): void {
         grid: { schedules: [...new Set(all.map((c) => c.label))], seeds },
       });
       if (results.stopped) {
-        printMessage(`sweep stopped; finished cells are kept. Resume with: ${rerunCommand(outDir)}`);
+        printMessage(`sweep stopped; finished cells are kept. Resume with: ${rerunCommand(outDir, undefined, shard)}`);
         process.exitCode = SIGNAL_EXIT_CODES[stop.signal() ?? 'SIGINT'];
         return;
       }
-      if (results.failed) throw unfinishedCellsError(results.failed, outDir);
+      if (results.failed) throw unfinishedCellsError(results.failed, outDir, shard);
       const stoppedBeforeOutputs = () => {
         printMessage(
           `every cell finished; stopped before the table and heatmap were all written; rerun the same command to write them (finished cells are skipped)`,

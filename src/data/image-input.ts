@@ -75,7 +75,8 @@ export interface MnistInput {
 
 function formatOf(head: Uint8Array): 'png' | 'jpeg' | null {
   if (head.length >= 8 && PNG_SIGNATURE.every((b, i) => head[i] === b)) return 'png';
-  if (head.length >= 3 && head[0] === 0xff && head[1] === 0xd8 && head[2] === 0xff) return 'jpeg';
+  // A start-of-image marker is a JPEG: junk bytes after it are skipped, as libjpeg and the decoder do.
+  if (head.length >= 2 && head[0] === 0xff && head[1] === 0xd8) return 'jpeg';
   return null;
 }
 
@@ -84,7 +85,11 @@ async function jpegFrameSize(src: ByteSource): Promise<{ width: number; height: 
   let pos = 2;
   for (let segments = 0; segments < 10000; segments++) {
     const m = await src.read(pos, 9);
-    if (m.length < 4 || m[0] !== 0xff) return null;
+    if (m.length < 4) return null;
+    if (m[0] !== 0xff) {
+      pos++; // junk between segments, skipped as the decoder skips it
+      continue;
+    }
     const marker = m[1];
     if (marker === 0xff) {
       pos++;
@@ -376,7 +381,8 @@ export function imageToMnist(bytes: Uint8Array, name: string): Promise<MnistInpu
 export async function pictureFileToMnist(file: string): Promise<MnistInput> {
   let handle: fs.promises.FileHandle;
   try {
-    handle = await fs.promises.open(file, 'r');
+    // Never blocks in open: a FIFO with no writer (or a device waiting for one) would hang it for ever.
+    handle = await fs.promises.open(file, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
   } catch (err) {
     throw unreadable(file, err);
   }
@@ -389,7 +395,7 @@ export async function pictureFileToMnist(file: string): Promise<MnistInput> {
     }
     if (stat.isDirectory()) throw unreadable(file, Object.assign(new Error('is a directory'), { code: 'EISDIR' }));
     // A pipe or a device (`<(curl …)`, /dev/stdin) cannot be read by position: its bytes are taken up to a limit.
-    const src = stat.isFile() ? fileSource(handle, stat.size) : bufferSource(await readStream(handle, file));
+    const src = stat.isFile() ? fileSource(handle, stat.size) : bufferSource(await readStream(handle, file, stat.isFIFO()));
     return await toMnist(src, file);
   } catch (err) {
     // A read that fails on the way (EIO, a file truncated under us) is this picture's problem only.
@@ -401,14 +407,45 @@ export async function pictureFileToMnist(file: string): Promise<MnistInput> {
   }
 }
 
-/** The bytes of a pipe or device, refused as soon as they cannot be a picture or pass MAX_STREAM_BYTES. */
-async function readStream(handle: fs.promises.FileHandle, name: string): Promise<Uint8Array> {
+/** How long a named pipe may stay without a writer, and a pipe or device without a byte, before it is refused. */
+export const PIPE_WAIT = { noWriterMs: 5000, idleMs: 60_000 };
+
+/**
+ * The bytes of a pipe or device (opened non-blocking), refused as soon as they cannot be a picture
+ * or pass MAX_STREAM_BYTES, and when nothing comes: a FIFO that no writer opens within
+ * PIPE_WAIT.noWriterMs, or any pipe or device silent for PIPE_WAIT.idleMs.
+ */
+async function readStream(handle: fs.promises.FileHandle, name: string, fifo: boolean): Promise<Uint8Array> {
   const parts: Buffer[] = [];
   let total = 0;
+  const began = Date.now();
+  let lastByte = began;
+  const pause = () => new Promise((resolve) => setTimeout(resolve, 20));
   for (;;) {
     const buf = Buffer.allocUnsafe(1 << 20);
-    const { bytesRead } = await handle.read(buf, 0, buf.length, null);
-    if (bytesRead === 0) break;
+    let bytesRead: number;
+    try {
+      ({ bytesRead } = await handle.read(buf, 0, buf.length, null));
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code !== 'EAGAIN' && code !== 'EWOULDBLOCK') throw err;
+      if (Date.now() - lastByte > PIPE_WAIT.idleMs)
+        throw runtimeError(`${name}: nothing came from this pipe or device in ${PIPE_WAIT.idleMs / 1000} s`);
+      await pause();
+      continue;
+    }
+    if (bytesRead === 0) {
+      // A FIFO reads as ended while no writer has it open: one may still come.
+      if (fifo && total === 0) {
+        if (Date.now() - began < PIPE_WAIT.noWriterMs) {
+          await pause();
+          continue;
+        }
+        throw runtimeError(`${name}: a named pipe that nothing was written to in ${PIPE_WAIT.noWriterMs / 1000} s`);
+      }
+      break;
+    }
+    lastByte = Date.now();
     parts.push(buf.subarray(0, bytesRead));
     total += bytesRead;
     if (total >= 8 && parts.length === 1 && formatOf(parts[0]) === null) throw runtimeError(`${name}: not a PNG or JPEG image`);

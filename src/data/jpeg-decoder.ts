@@ -19,6 +19,13 @@ const unsupported = (why: string) => new PictureProblem(`unsupported JPEG (${why
 
 /** Scans a picture may have; encoders write at most a few dozen (libjpeg's progressive script: 10). */
 const MAX_SCANS = 100;
+/**
+ * The work a picture may cost, in passes over the blocks of the components grey needs: a scan
+ * costs its blocks, whatever its bytes (a scan of one end-of-band run covers a whole picture in a
+ * few bytes). A sequential picture makes one pass; libjpeg's progressive script makes 6 over Y, and
+ * mozjpeg's at most about 10. Checked before each scan is decoded, so no file costs more than this.
+ */
+const MAX_PASSES = 12;
 /** Bytes a JPEG's components may take while decoding (planes and progressive coefficients). */
 const MEMORY_BUDGET = 256e6;
 
@@ -161,6 +168,11 @@ interface Component {
   dcTable: Uint16Array | null;
   acTable: Uint16Array | null;
   pred: number;
+  /**
+   * Progression state, as libjpeg's coef_bits: per coefficient (zig-zag), the Al of the last scan
+   * that coded it, or -1 before its first scan. Sequential: 0 once the component was scanned.
+   */
+  coefBits: Int8Array;
 }
 
 interface Frame {
@@ -332,7 +344,7 @@ function skipEntropyData(data: Uint8Array, pos: number): number {
 
 /** Decodes a JPEG held in memory into an 8-bit grey canvas. */
 export function decodeJpeg(data: Uint8Array): GreyCanvas {
-  if (data.length < 4 || data[0] !== 0xff || data[1] !== 0xd8) throw corrupt('no start-of-image marker');
+  if (data.length < 2 || data[0] !== 0xff || data[1] !== 0xd8) throw corrupt('no start-of-image marker');
   const quant: Array<Int32Array | undefined> = [];
   const dcTables: Array<Uint16Array | undefined> = [];
   const acTables: Array<Uint16Array | undefined> = [];
@@ -342,6 +354,8 @@ export function decodeJpeg(data: Uint8Array): GreyCanvas {
   let adobe: number | null = null;
   let jfif = false;
   let scans = 0;
+  /** Blocks of needed components decoded so far, against the budget of MAX_PASSES over them. */
+  let visits = 0;
   const block = new Int32Array(64);
   const work = new Int32Array(64);
   const samples = new Uint8Array(64);
@@ -492,6 +506,7 @@ export function decodeJpeg(data: Uint8Array): GreyCanvas {
         dcTable: null,
         acTable: null,
         pred: 0,
+        coefBits: new Int8Array(64).fill(-1),
       });
     }
     const maxH = Math.max(...components.map((c) => c.h));
@@ -559,8 +574,21 @@ export function decodeJpeg(data: Uint8Array): GreyCanvas {
     if (progressive ? ss > se || se > 63 || (ss === 0 && se !== 0) || (ss > 0 && n !== 1) || al > 13 : ss !== 0 || se !== 63) {
       throw corrupt('a malformed scan header');
     }
+    checkProgression(progressive, comps, ss, se, ah, al);
     // A scan of nothing grey needs (the chroma's own AC scans) is skipped unread.
     if (!comps.some((c) => c.needed)) return skipEntropyData(data, start);
+    // The work of this scan, before it is done: its blocks of needed components.
+    let blocks = 0;
+    let allBlocks = 0;
+    for (const c of f.components) if (c.needed) allBlocks += c.mcuBlocksPerLine * c.mcuBlocksPerColumn;
+    for (const c of comps) {
+      if (!c.needed) continue;
+      blocks += n === 1 ? c.blocksPerLine * c.blocksPerColumn : f.mcusPerLine * f.mcusPerColumn * c.h * c.v;
+    }
+    if (visits + blocks > MAX_PASSES * allBlocks) {
+      throw unsupported(`too much work: by scan ${scans + 1} its scans pass over the picture more than ${MAX_PASSES} times`);
+    }
+    visits += blocks;
     const needsDc = ss === 0 && (!progressive || ah === 0);
     const needsAc = se > 0;
     for (const c of comps) {
@@ -706,6 +734,31 @@ export function decodeJpeg(data: Uint8Array): GreyCanvas {
     if (r.overrun) throw endedEarly(r.pos);
     r.align();
     return skipEntropyData(data, r.pos);
+  }
+
+  /**
+   * libjpeg's progression checks (jdinput.c, jdphuff.c): a sequential picture scans each component
+   * once; a progressive scan refines only what an earlier scan coded, one bit at a time (Al = Ah - 1),
+   * and codes AC only after its DC. A file that breaks them is corrupt, and one that repeats scans
+   * to cost time is refused at its first repeat.
+   */
+  function checkProgression(progressive: boolean, comps: Component[], ss: number, se: number, ah: number, al: number): void {
+    for (const c of comps) {
+      const bits = c.coefBits;
+      if (!progressive) {
+        if (bits[0] >= 0) throw corrupt(`component ${c.id} scanned twice in a sequential picture`);
+        bits.fill(0);
+        continue;
+      }
+      if (ah !== 0 && al !== ah - 1) throw corrupt('inconsistent progression sequence (a refinement of more than one bit)');
+      if (ss > 0 && bits[0] < 0) throw corrupt(`inconsistent progression sequence (AC of component ${c.id} before its DC)`);
+      for (let k = ss; k <= se; k++) {
+        if (ah !== Math.max(0, bits[k]) || (ah === 0 && bits[k] >= 0)) {
+          throw corrupt(`inconsistent progression sequence (coefficient ${k} of component ${c.id})`);
+        }
+        bits[k] = al;
+      }
+    }
   }
 
   function endedEarly(at: number): PictureProblem {

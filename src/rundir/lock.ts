@@ -40,6 +40,11 @@ export interface LockOwner {
   start: number | null;
   /** True when the holder keeps an flock on the lock file. */
   flock: boolean;
+  /**
+   * The holder's pid namespace (/proc/self/ns/pid, e.g. "pid:[4026531836]"); null where unknown
+   * (an older lenet, no /proc). Its pid means something only to a process of the same namespace.
+   */
+  pidns: string | null;
   command: string;
   /** ISO time the lock was taken, for people. */
   started: string;
@@ -94,6 +99,15 @@ interface Self {
   start: number | null;
   /** /proc shows this process's pid namespace, so /proc/PID is the process that kill(PID) reaches. */
   procIsOurs: boolean;
+  pidns: string | null;
+}
+
+function readLinkOrNull(file: string): string | null {
+  try {
+    return fs.readlinkSync(file);
+  } catch {
+    return null;
+  }
 }
 
 let selfCache: Self | null = null;
@@ -101,7 +115,14 @@ function self(): Self {
   if (selfCache === null) {
     const stat = procStat('self');
     const boot = readFileOrNull('/proc/sys/kernel/random/boot_id')?.trim() || null;
-    selfCache = { host: os.hostname(), boot, start: stat?.start ?? null, procIsOurs: stat?.pid === process.pid };
+    const pidns = readLinkOrNull('/proc/self/ns/pid');
+    selfCache = {
+      host: os.hostname(),
+      boot,
+      start: stat?.start ?? null,
+      procIsOurs: stat?.pid === process.pid,
+      pidns: pidns !== null && /^pid:\[\d+\]$/.test(pidns) ? pidns : null,
+    };
   }
   return { ...selfCache, host: os.hostname() };
 }
@@ -157,7 +178,9 @@ function flockHeld(file: string, ino: number): FlockResult {
 type Found =
   | { kind: 'gone' }
   | { kind: 'owner'; owner: LockOwner; ino: number; ageMs: number }
-  | { kind: 'unreadable'; what: string; ino: number; ageMs: number; isDir: boolean };
+  | { kind: 'unreadable'; what: string; ino: number; ageMs: number; isDir: boolean }
+  /** A file this process may not read (another user's, mode 0600): its holder cannot be judged, so it is never taken over. */
+  | { kind: 'denied'; code: string; uid: number };
 
 const MAX_LOCK_BYTES = 16 * 1024;
 
@@ -176,15 +199,37 @@ function parseOwner(text: string): LockOwner | null {
   if (start !== null && (!Number.isSafeInteger(start) || (start as number) < 0)) return null;
   const boot = r.boot === undefined || r.boot === null ? null : r.boot;
   if (boot !== null && typeof boot !== 'string') return null;
+  const pidns = typeof r.pidns === 'string' && r.pidns !== '' ? r.pidns : null;
   return {
     pid: r.pid as number,
     host: r.host,
     boot: boot as string | null,
     start: start as number | null,
     flock: r.flock === true,
+    pidns,
     command: typeof r.command === 'string' ? r.command : 'lenet',
     started: typeof r.started === 'string' ? r.started : 'an unknown time',
   };
+}
+
+/** When this process first saw each version of a file at a lock's name (name, inode, times and size). */
+const firstSeen = new Map<string, number>();
+
+/**
+ * How old what is at a lock's name is: by its modification time, or by how long this process has
+ * seen it unchanged, whichever is longer. A modification time in the future (a clock ahead on an
+ * NFS client or server, a folder unpacked from such a machine's tar) says nothing of its age; the
+ * time this process has watched it unchanged does.
+ */
+function ageOf(file: string, st: fs.Stats): { ageMs: number; future: boolean } {
+  const now = Date.now();
+  const key = `${file}\0${st.dev}\0${st.ino}\0${st.mtimeMs}\0${st.ctimeMs}\0${st.size}`;
+  let seen = firstSeen.get(key);
+  if (seen === undefined) {
+    if (firstSeen.size > 1000) firstSeen.clear();
+    firstSeen.set(key, (seen = now));
+  }
+  return { ageMs: Math.max(now - st.mtimeMs, now - seen), future: st.mtimeMs > now + 1000 };
 }
 
 /** Reads what is at the lock's name without following links or blocking on a FIFO. */
@@ -195,8 +240,14 @@ function inspect(file: string): Found {
   } catch {
     return { kind: 'gone' };
   }
-  const ageMs = Date.now() - st.mtimeMs;
-  const unreadable = (what: string): Found => ({ kind: 'unreadable', what, ino: st.ino, ageMs, isDir: st.isDirectory() });
+  const { ageMs, future } = ageOf(file, st);
+  const unreadable = (what: string): Found => ({
+    kind: 'unreadable',
+    what: future ? `${what} (modified in the future: a clock ahead)` : what,
+    ino: st.ino,
+    ageMs,
+    isDir: st.isDirectory(),
+  });
   if (st.isDirectory()) return unreadable('a folder');
   if (st.isSymbolicLink()) return unreadable('a symbolic link');
   if (!st.isFile()) return unreadable('not a regular file');
@@ -207,7 +258,10 @@ function inspect(file: string): Found {
     text = readRegularFile(file, MAX_LOCK_BYTES, { noFollow: true }).toString('utf8');
   } catch (err) {
     const code = (err as { code?: string }).code;
-    return code === 'ENOENT' ? { kind: 'gone' } : unreadable(`unreadable (${code ?? (err as Error).message})`);
+    if (code === 'ENOENT') return { kind: 'gone' };
+    // Another user's lock this user may not read is a live holder's as likely as a dead one's.
+    if (code === 'EACCES' || code === 'EPERM') return { kind: 'denied', code, uid: st.uid };
+    return unreadable(`unreadable (${code ?? 'error'})`);
   }
   // Replaced between lstat and the read: look again.
   const ino = fs.lstatSync(file, { throwIfNoEntry: false })?.ino;
@@ -219,45 +273,68 @@ function inspect(file: string): Found {
 
 // ---------------------------------------------------------------- judging a holder
 
-/** The holder, described for the refusal, when it still holds the lock; null when the lock is stale. */
-type Holder = string | null;
+/**
+ * The holder, described for the refusal, when it may still hold the lock; null when the lock is
+ * stale. `unsure`: its holder cannot be checked from here (another host, another pid namespace,
+ * a flock that cannot be tested), so the refusal names the file to delete if that process is gone.
+ */
+type Holder = { by: string; unsure: boolean } | null;
+
+/** Whether the lock's pid is a pid of this process's namespace: 'same', 'other', or 'unknown' (an older lock, no /proc). */
+function namespaceOf(o: LockOwner, me: Self): 'same' | 'other' | 'unknown' {
+  if (o.pidns === null || me.pidns === null) return 'unknown';
+  return o.pidns === me.pidns ? 'same' : 'other';
+}
 
 /**
- * Who still holds the lock, or null. A process never counts itself, or a process that only shares
- * its pid, as the holder: the pid must be alive AND be the process that wrote the lock.
+ * Who may still hold the lock, or null. Positive evidence first: a held flock is a live holder,
+ * whatever its boot id, start time or pid say. Only when the flock is free or cannot be tested do
+ * the other rules decide, and a pid is judged only in the pid namespace it belongs to: a process
+ * never counts itself, or a process that only shares its pid, as the holder, and never calls a
+ * holder dead or itself from a pid that means nothing here (pid 1 of another container, a host
+ * pid seen from a namespace without its own /proc). Where it cannot tell, the holder is alive.
  */
 function holderOf(file: string, ino: number, o: LockOwner): Holder {
   const me = self();
   const what = `(${o.command}, since ${o.started})`;
-  if (o.host !== me.host) return `pid ${o.pid} on host ${o.host} ${what}`;
-  const holder = `pid ${o.pid} ${what}`;
-  // Written before this machine last started (or on another machine that has this host name).
-  if (o.boot !== null && me.boot !== null && o.boot !== me.boot) return null;
-  if (o.pid === process.pid && (o.start === null || me.start === null || o.start === me.start)) {
-    // Written by this process, or (no start time to tell) by an earlier one with its pid: this
-    // process knows the locks it holds.
-    return holdsInode(file, ino) ? holder : null;
-  }
+  if (o.host !== me.host) return { by: `pid ${o.pid} on host ${o.host} ${what}`, unsure: true };
+  const ns = namespaceOf(o, me);
+  const live = { by: `pid ${o.pid} ${what}`, unsure: false };
+  const unjudged = (why: string): Holder => ({ by: `pid ${o.pid} ${what}, ${why}`, unsure: true });
+  if (o.pid === process.pid && ns !== 'other' && (o.start === null || o.start === me.start) && holdsInode(file, ino)) return live;
   if (o.flock) {
     const f = flockHeld(file, ino);
-    if (f === 'busy') return o.pid === process.pid ? `${holder}, a process of another pid namespace` : holder;
+    if (f === 'busy')
+      return ns === 'other' || o.pid === process.pid ? { by: `${live.by}, a process of another pid namespace`, unsure: false } : live;
     if (f === 'taken') return null; // the holder's flock went with it
+  }
+  // The flock cannot tell: the holder took none, or it cannot be tested from here.
+  // Written before this machine last started (or on another machine that has this host name).
+  if (o.boot !== null && me.boot !== null && o.boot !== me.boot) return null;
+  const cannotTest = o.flock ? ' (its flock cannot be tested here)' : '';
+  if (ns === 'other') return unjudged(`a process of another pid namespace${cannotTest}`);
+  if (o.pid === process.pid) {
+    // Our pid in our namespace is this process, which does not hold the lock: its writer is gone.
+    if (ns === 'same') return null;
+    return unjudged(`with this process's pid in a pid namespace lenet cannot tell${cannotTest}`);
   }
   let denied = false;
   try {
     process.kill(o.pid, 0);
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'EPERM') return null; // no such process
+    if ((err as NodeJS.ErrnoException).code !== 'EPERM') {
+      // No such process here: the holder is gone if its pid is one of this namespace.
+      return ns === 'same' || me.procIsOurs ? null : unjudged(`not a pid lenet can check from here${cannotTest}`);
+    }
     denied = true;
   }
-  if (o.pid === process.pid) return null; // this process has the pid now (pid 1 of the next container)
-  if (!me.procIsOurs) return holder; // alive for kill(0), and /proc cannot say more
+  if (!me.procIsOurs) return live; // alive for kill(0), and /proc cannot say more
   const stat = procStat(String(o.pid));
-  if (stat === null) return denied ? holder : null;
-  if (o.start !== null) return o.start === stat.start ? holder : null; // else the pid is another process now
+  if (stat === null) return denied ? live : null;
+  if (o.start !== null) return o.start === stat.start ? live : null; // else the pid is another process now
   // A lock of an older lenet, without a start time: a pid reused by a program that is not Node is not it.
   const cmdline = readFileOrNull(`/proc/${o.pid}/cmdline`);
-  return cmdline !== null && !/node/.test(cmdline) ? null : holder;
+  return cmdline !== null && !/node/.test(cmdline) ? null : live;
 }
 
 /** Whether this process holds the lock file `ino` at `file` (by inode: the same folder may be named two ways). */
@@ -275,18 +352,24 @@ function holdsInode(file: string, ino: number): boolean {
 }
 
 /** "it is being written by pid N (…)", with the file to delete when the holder cannot be checked from here. */
-function describeLive(file: string, by: string, o: LockOwner): string {
-  const hint = o.host === self().host ? '' : `; if that process is gone, delete ${file}`;
-  return `it is being written by ${by}${hint}`;
+function describeLive(file: string, holder: NonNullable<Holder>): string {
+  const hint = holder.unsure ? `; if that process is gone, delete ${file}` : '';
+  return `it is being written by ${holder.by}${hint}`;
+}
+
+/** A lock this user may not read: someone else's, whose holder cannot be judged from here. */
+function describeDenied(file: string, found: { code: string; uid: number }): string {
+  return `its lock ${file} belongs to user ${found.uid} and cannot be read by this user (${found.code}): another user's lenet may be writing it; if that process is gone, delete ${file}`;
 }
 
 /** The live writer of dir's lock, described, or null when the folder is free (no lock, or a stale one). */
 export function lockHolder(dir: string, name = LOCK_FILE): string | null {
   const file = path.join(dir, name);
   const found = inspect(file);
+  if (found.kind === 'denied') return describeDenied(file, found);
   if (found.kind !== 'owner') return null; // an unreadable lock is waited for, then taken over, by lockFolder
   const holder = holderOf(file, found.ino, found.owner);
-  return holder === null ? null : describeLive(file, holder, found.owner);
+  return holder === null ? null : describeLive(file, holder);
 }
 
 // ---------------------------------------------------------------- taking a lock
@@ -309,6 +392,7 @@ function ownerText(command: string, flock: boolean): Buffer {
     boot: me.boot,
     start: me.start,
     flock,
+    pidns: me.pidns,
     command,
     started: new Date().toISOString(),
   };
@@ -319,6 +403,9 @@ function ownerText(command: string, flock: boolean): Buffer {
 function writeOwnedFile(file: string, command: string, flags: string | number): { fd: number; flock: boolean } {
   const fd = fs.openSync(file, flags, 0o644);
   try {
+    // Readable by every user who can write the folder, whatever the umask: a lock another user
+    // cannot read cannot be judged (it is refused, never taken over), so it must not be unreadable.
+    fs.fchmodSync(fd, 0o644);
     const flock = flockFd(fd, 0) === 'taken';
     writeAll(fd, ownerText(command, flock));
     return { fd, flock };
@@ -383,11 +470,12 @@ function acquire(dir: string, file: string, tmp: string, fd: number, command: st
     }
     const found = inspect(file);
     if (found.kind === 'gone') continue;
+    if (found.kind === 'denied') throw runtimeError(`cannot write into ${dir}: ${describeDenied(file, found)}`);
     if (found.kind === 'owner') {
       // A holder that is gone left its lock by dying (a crash, kill -9): taken over without a word,
       // as a resume after a crash always has been.
       const holder = holderOf(file, found.ino, found.owner);
-      if (holder !== null) throw runtimeError(`cannot write into ${dir}: ${describeLive(file, holder, found.owner)}`);
+      if (holder !== null) throw runtimeError(`cannot write into ${dir}: ${describeLive(file, holder)}`);
       takeOver(file, found.ino, tmp, ino);
     } else if (found.ageMs < UNREADABLE_STALE_MS) {
       sleepMs(Math.min(200, UNREADABLE_STALE_MS - found.ageMs)); // perhaps an older lenet writing it this instant
@@ -435,6 +523,7 @@ function takeOver(file: string, ino: number, tmp: string, myIno: number): boolea
     if ((err as NodeJS.ErrnoException).code !== 'EEXIST') return removeIfStill(file, ino); // no hard links: the rename is the guard
     const g = inspect(guard);
     if (g.kind === 'gone') return false;
+    if (g.kind === 'denied') throw runtimeError(`cannot take over the lock ${file}: ${describeDenied(guard, g)}`);
     const stale = g.kind === 'owner' ? holderOf(guard, g.ino, g.owner) === null : g.ageMs >= UNREADABLE_STALE_MS;
     if (stale) removeIfStill(guard, g.ino);
     else sleepMs(5);
@@ -491,7 +580,7 @@ function removeLeftovers(dir: string, name: string): void {
     const p = path.join(dir, e);
     if (e === `${name}.takeover`) {
       const g = inspect(p);
-      if (g.kind === 'gone') continue;
+      if (g.kind === 'gone' || g.kind === 'denied') continue;
       if (g.kind === 'owner' ? holderOf(p, g.ino, g.owner) === null : g.ageMs >= UNREADABLE_STALE_MS) removeIfStill(p, g.ino);
       continue;
     }

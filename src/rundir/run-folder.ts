@@ -11,6 +11,7 @@ import { readCampaignFile, CampaignFile } from './campaign-file';
 import { NewerFormatError } from './format';
 import { EPOCHS_FILE, EpochRow, readEpochsCsv } from './epochs';
 import { findRunDirs, MODEL_DIR, requireFolder } from './layout';
+import { lockHolder } from './lock';
 import { MANIFEST_FILE, readManifest, RunManifest } from './manifest';
 import { divergedEpoch, lossOfRun, readSummary, RunSummary, SUMMARY_FILE } from './summary';
 
@@ -55,6 +56,16 @@ export function leftOutBecause(err: unknown, doing: string): string {
   return `unexpected error while ${doing} (${message}); please report it`;
 }
 
+/**
+ * Why a run folder has epochs.csv but no summary.json: its lock says whether a process is still
+ * training it (in its first epoch) or whether it was interrupted then (killed, cancelled, a node lost).
+ */
+function beforeFirstEpoch(dir: string): string {
+  const holder = lockHolder(dir);
+  if (holder !== null) return `in its first epoch: ${holder}`;
+  return 'interrupted before its first epoch ended (epochs.csv without summary.json); rerun its campaign, or lenet train --resume, to resume it';
+}
+
 export interface RunTree {
   /** Absolute path of the collected directory. */
   root: string;
@@ -78,7 +89,7 @@ export function readRunTree(dir: string): RunTree {
   for (const d of found.runs) {
     const rel = path.relative(root, d) || '.';
     if (!fs.existsSync(path.join(d, SUMMARY_FILE))) {
-      warnings.push(`skipped ${rel}: epochs.csv without summary.json (run still starting?)`);
+      warnings.push(`skipped ${rel}: ${beforeFirstEpoch(d)}`);
       continue;
     }
     // One run's unreadable or malformed file leaves that run out, said in a warning, never the others.

@@ -138,7 +138,11 @@ test('report/plot: missing folder (exit 2), no runs or a malformed run (exit 1),
     'epoch,train_loss,train_accuracy,test_loss,test_accuracy,seconds,train_paper_loss,test_paper_loss\n1,2.3,0.2,2,0.1,0.1,2,2\n',
   );
   fs.rmSync(path.join(bad, 'run', 'summary.json'));
-  fails(['report', bad], 1, /no runs found under .* \(skipped run: epochs\.csv without summary\.json/);
+  fails(
+    ['report', bad],
+    1,
+    /no runs found under .* \(skipped run: interrupted before its first epoch ended \(epochs\.csv without summary\.json\)/,
+  );
 });
 
 test('merge: needs --out (exit 2); refuses different protocols (exit 1); merges shards', () => {
