@@ -7,6 +7,7 @@ import { collectRuns } from '../report/runs';
 import { analyseErrors } from './error-analysis';
 import { addOptions } from '../options/commander';
 import { optionValue } from '../options/parse';
+import { reportUnits } from '../rundir/campaign-manifest';
 
 function isDirectory(p: string): boolean {
   try {
@@ -25,18 +26,37 @@ export function register(program: Command): void {
     .argument('<dir>', 'a comparison, sweep or run folder (searched recursively for runs)')
     .action(async (dir: string, opts: { out?: string; backend?: string; dataDir?: string; quiet?: boolean; json?: boolean }) => {
       if (opts.dataDir !== undefined && !isDirectory(opts.dataDir)) throw usageError(`--data-dir ${opts.dataDir}: no such directory`);
-      // The saved models are run here (report/ only draws): their predictions go in as plain arrays.
-      const errors = await analyseErrors(collectRuns(dir), { backend: optionValue('backend', opts.backend), dataDir: opts.dataDir });
-      const result = await writeReport(dir, opts.out ?? dir, errors);
-      if (!opts.quiet && !opts.json) {
-        for (const w of [...result.warnings, ...errors.notes]) process.stderr.write(`lenet: ${w}\n`);
-        for (const p of errors.dataProblems) process.stderr.write(`lenet: warning: left out of the confusion matrices and gallery: ${p}\n`);
+      // A folder above several campaigns: each campaign is reported on its own (into its folder, or under --out).
+      const { units, left } = reportUnits(dir);
+      const several = units.length > 1;
+      const reports: { dir: string; verdicts: unknown[]; files: string[] }[] = [];
+      if (several && !opts.quiet && !opts.json) {
+        process.stderr.write(`lenet: ${dir} holds ${units.length} campaigns; each is reported on its own\n`);
+        if (left.length > 0)
+          process.stderr.write(
+            `lenet: warning: ${left.length} run(s) outside those campaigns are not reported (${left[0]}${left.length > 1 ? ', ...' : ''}); report their folder on its own\n`,
+          );
+      }
+      for (const unit of units) {
+        const out = opts.out === undefined ? unit : several ? path.join(opts.out, path.relative(dir, unit)) : opts.out;
+        // The saved models are run here (report/ only draws): their predictions go in as plain arrays.
+        const errors = await analyseErrors(collectRuns(unit), { backend: optionValue('backend', opts.backend), dataDir: opts.dataDir });
+        const result = await writeReport(unit, out, errors);
+        if (!opts.quiet && !opts.json) {
+          for (const w of [...result.warnings, ...errors.notes]) process.stderr.write(`lenet: ${w}\n`);
+          for (const p of errors.dataProblems)
+            process.stderr.write(`lenet: warning: left out of the confusion matrices and gallery: ${p}\n`);
+        }
+        reports.push({ dir: unit, verdicts: result.verdicts, files: result.files });
+        if (!opts.json && !opts.quiet) {
+          if (several) process.stdout.write(`${unit}:\n`);
+          for (const v of result.verdicts) process.stdout.write(`(${v.id}) ${v.status}: ${v.claim}. ${v.reason}\n`);
+          process.stdout.write(`report: ${path.join(out, 'report.html')}\n`);
+        }
       }
       if (opts.json) {
-        process.stdout.write(JSON.stringify({ verdicts: result.verdicts, files: result.files }, null, 2) + '\n');
-      } else if (!opts.quiet) {
-        for (const v of result.verdicts) process.stdout.write(`(${v.id}) ${v.status}: ${v.claim}. ${v.reason}\n`);
-        process.stdout.write(`report: ${path.join(opts.out ?? dir, 'report.html')}\n`);
+        const json = several ? { campaigns: reports } : { verdicts: reports[0].verdicts, files: reports[0].files };
+        process.stdout.write(JSON.stringify(json, null, 2) + '\n');
       }
     });
 }
