@@ -15,8 +15,9 @@
  *   an earlier run's own files in --out, it never mixes two protocols in one folder;
  * - folders do not nest where a walk would mix them up: a run is not written at or inside a
  *   campaign or another run, nor above runs or campaigns; a campaign is not written at or inside a
- *   run, nor inside another campaign; a merge's output is none of its inputs, nor inside one, nor
- *   above one. A folder whose name starts with a dot is not walked (findRunDirs), so what lies in
+ *   run, nor inside another campaign; a merge's output is not inside one of its inputs, nor above
+ *   one (OUT itself may be named among the inputs: its runs take part in a merge into it anyway).
+ *   A folder whose name starts with a dot is not walked (findRunDirs), so what lies in
  *   one does not count as inside: a SLURM campaign's shards in DIR/.shards/K merge into DIR.
  */
 import * as fs from 'node:fs';
@@ -133,8 +134,9 @@ export function checkCampaignOut(outDir: string): void {
 }
 
 /**
- * `lenet merge INPUT... --out DIR`: DIR must be a campaign's place (checkCampaignOut) and none of
- * the inputs, nor inside or above one (where a walk of the outer one would reach the inner).
+ * `lenet merge INPUT... --out DIR`: DIR must be a campaign's place (checkCampaignOut), and not
+ * inside or above an input (where a walk of the outer one would reach the inner; DIR itself may be
+ * named among the inputs).
  */
 export function checkMergeFolders(inputs: readonly string[], outDir: string): void {
   checkCampaignOut(outDir);
@@ -142,7 +144,8 @@ export function checkMergeFolders(inputs: readonly string[], outDir: string): vo
   for (const input of inputs) {
     if (!fs.existsSync(input)) continue; // merge names it among the folders to rerun
     const inp = resolved(input);
-    if (inp === out) throw usageError(`--out ${outDir} is ${input}, one of the folders to merge; choose another --out`);
+    // OUT named among the inputs is harmless (its runs take part in every merge into it anyway): a rerun may name it.
+    if (inp === out) continue;
     if (walkReaches(inp, out)) throw usageError(`--out ${outDir} lies inside ${input}, one of the folders to merge; choose another --out`);
     if (walkReaches(out, inp)) throw usageError(`${input}, one of the folders to merge, lies inside --out ${outDir}; choose another --out`);
   }
