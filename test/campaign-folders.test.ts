@@ -100,8 +100,11 @@ test('a comparison folder holds one protocol: another one is refused before anyt
     '--out',
     w,
   );
-  refused(other, /holds a sweep of another protocol \(limit differ/);
+  refused(other, /holds a sweep of another protocol \(limit: 300 there, 320 now\)/);
   assert.ok(!fs.existsSync(path.join(w, 'relu/seed-2')));
+  // A sweep is not added to a comparison's folder: its manifest would lose the comparison's cells.
+  refused(await lenet('sweep', '--grid', 'relu', ...SMALL, '--out', c), /holds a comparison, not a sweep/);
+  assert.deepEqual(JSON.parse(read(path.join(c, 'comparison.json'))).schedules, ['relu', 'tanh']);
   // A folder written before the manifest recorded its protocol: its runs tell it.
   const old = JSON.parse(read(path.join(c, 'comparison.json')));
   delete old.protocol;
@@ -167,10 +170,7 @@ test('merge into a folder that holds a campaign of another protocol is refused, 
   await ok('sweep', '--grid', 'sigmoid', '--seeds', '1', '--limit', '300', '--epochs', '2', '--quiet', '--out', w);
   const before = read(path.join(w, 'comparison.json'));
   const table = read(path.join(w, 'sweep.md'));
-  refused(
-    await lenet('merge', input, '--out', w, '--quiet'),
-    /W holds a campaign of another protocol \(epochs differ: epochs: 2 there, 1 now\)/,
-  );
+  refused(await lenet('merge', input, '--out', w, '--quiet'), /W holds a sweep of another protocol \(epochs: 2 there, 1 now\)/);
   assert.equal(read(path.join(w, 'comparison.json')), before);
   assert.equal(read(path.join(w, 'sweep.md')), table);
   assert.ok(!fs.existsSync(path.join(w, 'relu')), 'nothing copied');

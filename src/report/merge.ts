@@ -120,7 +120,7 @@ export async function mergeSweeps(inputs: readonly string[], outDir: string): Pr
 
   const reference = checkProtocols(candidates, null);
   // A folder that holds a campaign of another protocol is not merged into (its manifest, or its runs, tell).
-  checkCampaignProtocol(outDir, reference!.protocol, 'a campaign');
+  checkCampaignProtocol(outDir, reference!.protocol);
   const cells = chooseRuns(candidates);
 
   try {

@@ -106,6 +106,8 @@ export async function addToCampaignFile(
   grid?: CampaignFile['grid'],
   waitMs = 10_000,
   protocol?: Protocol,
+  /** Refuses (throws) what the file holds now, read under its lock: campaign-manifest's rules. */
+  verify?: (old: CampaignFile | null) => void,
 ): Promise<void> {
   const deadline = Date.now() + waitMs;
   for (;;) {
@@ -118,17 +120,17 @@ export async function addToCampaignFile(
       continue;
     }
     try {
-      let previous: CampaignCell[] = [];
-      let recorded = protocol;
+      let old: CampaignFile | null = null;
       try {
-        const old = readCampaignFile(dir);
-        if (old && old.kind === kind) previous = old.runs;
-        // The first writer's protocol stays (campaign-manifest.ts refused any other before this).
-        if (old?.protocol) recorded = old.protocol;
+        old = readCampaignFile(dir);
       } catch (err) {
         // A newer lenet's file is not ours to rewrite; anything else unreadable: this call's cells are the list.
         if (err instanceof NewerFormatError) throw err;
       }
+      verify?.(old);
+      const previous = old && old.kind === kind ? old.runs : [];
+      // The first writer's protocol stays (campaign-manifest.ts refused any other).
+      const recorded = old?.protocol ?? protocol;
       const runs = new Map<string, CampaignCell>(previous.map((r) => [r.dir, r]));
       for (const c of cells) runs.set(c.dir, { schedule: c.schedule, seed: c.seed, dir: c.dir });
       writeCampaignFile(dir, campaignFileOf(kind, [...runs.values()], grid, { protocol: recorded }));

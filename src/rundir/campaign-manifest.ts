@@ -24,7 +24,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { usageError } from '../errors';
 import { TRAIN_CONFIG } from '../options/types';
-import { CAMPAIGN_FILE, CampaignFile, readCampaignFile } from './campaign-file';
+import { CAMPAIGN_FILE, CampaignFile, CampaignKind, readCampaignFile } from './campaign-file';
 import { findRunDirs, isRunDir } from './layout';
 import { NewerFormatError } from './format';
 import { MANIFEST_FILE, readManifest } from './manifest';
@@ -178,15 +178,26 @@ export function campaignProtocol(
 
 /**
  * Before cells of `protocol` are written into the campaign folder dir: refused (usage error,
- * naming the keys that differ) when it holds a campaign of another protocol.
+ * naming the keys that differ) when it holds a campaign of another protocol, or (`kind` given: a
+ * compare or sweep adding cells) a campaign of another kind, whose manifest would lose its cells.
+ * Asked before the folder is written, and again with `manifest` as read under the manifest's lock
+ * (shards of one folder start side by side).
  */
-export function checkCampaignProtocol(dir: string, protocol: Protocol, what = 'a campaign'): void {
-  const held = campaignProtocol(dir);
+export function checkCampaignProtocol(
+  dir: string,
+  protocol: Protocol,
+  kind?: CampaignKind,
+  manifest: CampaignFile | null = fs.existsSync(dir) ? readCampaignFile(dir) : null,
+): void {
+  if (kind !== undefined && manifest !== null && manifest.kind !== kind) {
+    throw usageError(`${dir} holds a ${manifest.kind}, not a ${kind}; a ${kind} goes in a folder of its own: choose another --out`);
+  }
+  const held = campaignProtocol(dir, manifest);
   if (held === null) return;
   const diff = protocolDifferences(held.protocol, protocol);
   if (diff.length === 0) return;
   throw usageError(
-    `${dir} holds ${what} of another protocol (${diff.map((d) => d.key).join(', ')} differ: ${describeDifferences(diff, ['there', 'now'])}); choose another --out`,
+    `${dir} holds a ${manifest?.kind ?? 'campaign'} of another protocol (${describeDifferences(diff, ['there', 'now'])}); choose another --out`,
   );
 }
 

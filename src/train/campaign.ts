@@ -86,8 +86,9 @@ export async function runGrid(opts: GridOptions): Promise<GridResult[] & GridOut
     const backend = await selectBackend(configs[0].backend, configs[0].threads);
     const data = hashDataFiles(configs[0].dataDir ?? undefined);
     protocol = protocolOf({ config: configs[0], backend: { name: backend.name }, data: { files: data } });
-    checkCampaignProtocol(opts.outDir, protocol, `a ${opts.kind}`);
+    // A cell's own folder first (the message names it), then the campaign's manifest and other cells.
     opts.cells.forEach((cell, i) => checkSameProtocol(path.join(opts.outDir, cell.dir), configs[i], backend.name, data));
+    checkCampaignProtocol(opts.outDir, protocol, opts.kind);
   }
   createOutDir(opts.outDir);
   const lockName = opts.shard && opts.shard.n > 1 ? `.lenet-shard-${opts.shard.k}-of-${opts.shard.n}.lock` : undefined;
@@ -100,6 +101,8 @@ export async function runGrid(opts: GridOptions): Promise<GridResult[] & GridOut
       opts.grid,
       undefined,
       protocol,
+      // Again under the manifest's lock: a shard of another protocol may have started beside this one.
+      (old) => protocol && checkCampaignProtocol(opts.outDir, protocol, opts.kind, old),
     );
     return await trainCells(opts, configs);
   } finally {
