@@ -52,9 +52,13 @@ function shardDir(k: number, n: number, change: (r: FakeRun, i: number) => FakeR
 const summaryOf = (dir: string) => JSON.parse(fs.readFileSync(path.join(dir, 'summary.json'), 'utf8'));
 
 async function rejects(p: Promise<unknown>, ...patterns: RegExp[]): Promise<void> {
+  await rejectsWith(1, p, ...patterns);
+}
+
+async function rejectsWith(code: 1 | 2, p: Promise<unknown>, ...patterns: RegExp[]): Promise<void> {
   await assert.rejects(p, (err: unknown) => {
     assert.ok(err instanceof LenetError, String(err));
-    assert.equal(err.exitCode, 1, err.message);
+    assert.equal(err.exitCode, code, err.message);
     assert.ok(!err.message.includes('\n'));
     for (const re of patterns) assert.match(err.message, re);
     return true;
@@ -154,9 +158,11 @@ test('the merged folder must be of the same protocol, and what sits at a cell’
   const s2 = shardDir(2, 2);
   const out = path.join(tempDir(), 'merged');
   writeRun(path.join(out, 'relu/seed-1'), { ...cells()[7], config: { learningRate: 0.01 } });
-  await rejects(
+  // A campaign of another protocol in --out is refused like one in compare's --out (rundir/campaign-manifest).
+  await rejectsWith(
+    2,
     mergeSweeps([s1, s2], out),
-    /^cannot merge into .*: it holds .*relu\/seed-1, of another protocol than .* \(learningRate: 0\.0001 vs 0\.01\)$/,
+    /^.*merged holds a campaign of another protocol \(learningRate: 0\.01 there, 0\.0001 now\); choose another --out$/,
   );
 
   const wrong = path.join(tempDir(), 'merged');

@@ -9,6 +9,7 @@ import { addOptions } from '../options/commander';
 import { runGrid } from '../train/campaign';
 import { GridCell } from '../train/grid';
 import { cellDir, timestamp } from '../rundir/layout';
+import { checkCampaignOut } from '../rundir/campaign-manifest';
 import { installStopHandlers, SIGNAL_EXIT_CODES } from '../signals';
 import { rerunCommand, unfinishedCellsError } from './options';
 import { campaignShard, submitIfAsked } from './cluster';
@@ -36,6 +37,7 @@ export function register(program: Command): void {
     if (cells.length === 0) throw usageError(`--shard ${shard.k}/${shard.n} has no cells: the comparison has only ${all.length}`);
     // Every shared option is checked before the output folder is touched.
     const checked = resolveTrainConfig({ ...base, schedule: cells[0]?.schedule.join(','), seed: cells[0]?.seed });
+    if (opts.out !== undefined) checkCampaignOut(String(opts.out)); // --submit too: never at or inside a run or another campaign
     if (submitIfAsked(cmd, opts, { command: 'compare', cells: all.length, threads: checked.threads })) return;
     const outDir = String(opts.out ?? path.join('runs', `compare-${timestamp()}`));
     const stop = installStopHandlers();

@@ -7,6 +7,7 @@ import { requireFolder } from '../rundir/layout';
 import { analyseErrors } from './error-analysis';
 import { addOptions } from '../options/commander';
 import { optionValue } from '../options/parse';
+import { reportUnits } from '../rundir/campaign-manifest';
 
 /** `lenet report DIR`: report.md + self-contained report.html with the table, charts, confusion matrices, gallery, protocol and verdicts. */
 export function register(program: Command): void {
@@ -18,18 +19,36 @@ export function register(program: Command): void {
     .action(async (dir: string, opts: { out?: string; backend?: string; dataDir?: string; quiet?: boolean; json?: boolean }) => {
       if (opts.dataDir !== undefined)
         requireFolder(opts.dataDir, `--data-dir ${opts.dataDir}: no such directory`, `--data-dir ${opts.dataDir}`);
-      // The saved models are run here (report/ only draws): their predictions go in as plain arrays.
-      const errors = await analyseErrors(collectRuns(dir), { backend: optionValue('backend', opts.backend), dataDir: opts.dataDir });
-      const result = await writeReport(dir, opts.out ?? dir, errors);
-      if (!opts.quiet && !opts.json) {
-        for (const w of [...result.warnings, ...errors.notes]) printMessage(`${w}`);
-        for (const p of errors.dataProblems) printMessage(`warning: left out of the confusion matrices and gallery: ${p}`);
+      // A folder above several campaigns: each campaign is reported on its own (into its folder, or under --out).
+      const { units, left } = reportUnits(dir);
+      const several = units.length > 1;
+      const reports: { dir: string; verdicts: unknown[]; files: string[] }[] = [];
+      if (several && !opts.quiet && !opts.json) {
+        printMessage(`${dir} holds ${units.length} campaigns; each is reported on its own`);
+        if (left.length > 0)
+          printMessage(
+            `warning: ${left.length} run(s) outside those campaigns are not reported (${left[0]}${left.length > 1 ? ', ...' : ''}); report their folder on its own`,
+          );
+      }
+      for (const unit of units) {
+        const out = opts.out === undefined ? unit : several ? path.join(opts.out, path.relative(dir, unit)) : opts.out;
+        // The saved models are run here (report/ only draws): their predictions go in as plain arrays.
+        const errors = await analyseErrors(collectRuns(unit), { backend: optionValue('backend', opts.backend), dataDir: opts.dataDir });
+        const result = await writeReport(unit, out, errors);
+        if (!opts.quiet && !opts.json) {
+          for (const w of [...result.warnings, ...errors.notes]) printMessage(w);
+          for (const p of errors.dataProblems) printMessage(`warning: left out of the confusion matrices and gallery: ${p}`);
+        }
+        reports.push({ dir: unit, verdicts: result.verdicts, files: result.files });
+        if (!opts.json && !opts.quiet) {
+          if (several) process.stdout.write(`${unit}:\n`);
+          for (const v of result.verdicts) process.stdout.write(`(${v.id}) ${v.status}: ${v.claim}. ${v.reason}\n`);
+          process.stdout.write(`report: ${path.join(out, 'report.html')}\n`);
+        }
       }
       if (opts.json) {
-        process.stdout.write(JSON.stringify({ verdicts: result.verdicts, files: result.files }, null, 2) + '\n');
-      } else if (!opts.quiet) {
-        for (const v of result.verdicts) process.stdout.write(`(${v.id}) ${v.status}: ${v.claim}. ${v.reason}\n`);
-        process.stdout.write(`report: ${path.join(opts.out ?? dir, 'report.html')}\n`);
+        const json = several ? { campaigns: reports } : { verdicts: reports[0].verdicts, files: reports[0].files };
+        process.stdout.write(JSON.stringify(json, null, 2) + '\n');
       }
     });
 }

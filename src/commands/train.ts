@@ -7,6 +7,7 @@ import { addOptions } from '../options/commander';
 import { usageError, printMessage } from '../errors';
 import { progressMode } from '../progress';
 import { runTraining } from '../train/run';
+import { checkRunOut } from '../rundir/campaign-manifest';
 import { CHECKPOINT_FILE, pathComponent, requireFolder, timestamp } from '../rundir/layout';
 import { MANIFEST_FILE, readManifest } from '../rundir/manifest';
 import { readCompleteSummary, RunSummary, summaryJson } from '../rundir/summary';
@@ -45,6 +46,7 @@ export function register(program: Command): void {
       const dir = resuming
         ? String(opts.resume)
         : String(opts.out ?? path.join('runs', `${timestamp()}-${pathComponent(config.scheduleLabel)}`));
+      if (!resuming) checkRunOut(dir); // never into, inside or above a campaign or another run, --force or not
       if (resuming) {
         const done = readCompleteSummary(dir);
         if (done) {

@@ -10,6 +10,7 @@ import { collectRuns, RunData } from './runs';
 import { compareActivations, parseScheduleSpec } from '../model/activations';
 import { CampaignFile, campaignFileOf, CampaignCell, CampaignKind, readCampaignFile, writeCampaignFile } from '../rundir/campaign-file';
 import { METRIC_NAMES } from '../rundir/epochs';
+import { checkCampaignProtocol, checkMergeFolders } from '../rundir/campaign-manifest';
 import { cellDir, findRunDirs, MODEL_DIR } from '../rundir/layout';
 import { readRegularFile } from '../rundir/atomic';
 import { FormatError } from '../rundir/format';
@@ -102,6 +103,7 @@ const cellName = (r: RunData) => `${r.summary.schedule} seed ${r.summary.seed}`;
 
 export async function mergeSweeps(inputs: readonly string[], outDir: string): Promise<MergeResult> {
   if (inputs.length === 0) throw usageError('merge needs at least one folder to merge');
+  checkMergeFolders(inputs, outDir);
   const outAbs = path.resolve(outDir);
   const warnings: string[] = [];
   // The whole grid the shards came from, where their comparison.json records it; a merge of
@@ -144,6 +146,8 @@ export async function mergeSweeps(inputs: readonly string[], outDir: string): Pr
   if (candidates.length === 0) throw firstError;
 
   const reference = checkProtocols(candidates, null);
+  // A folder that holds a campaign of another protocol is not merged into (its manifest, or its runs, tell).
+  checkCampaignProtocol(outDir, reference!.protocol);
   const cells = chooseRuns(candidates);
 
   try {
@@ -160,8 +164,11 @@ export async function mergeSweeps(inputs: readonly string[], outDir: string): Pr
     const inOut = runsInFolder(outAbs);
     checkProtocols(inOut, reference, outDir);
     const chosen = chooseRuns([...cells.values(), ...inOut], outDir);
+    // The manifest first (kind, protocol, cells), then the runs it lists.
+    const plan = planMerged(chosen, grid, reference!.protocol);
+    writeCampaignFile(outAbs, plan.file);
     const { copied, replaced } = copyCells(chosen, outAbs, outDir);
-    const result = await writeMerged(outAbs, outDir, chosen, grid, warnings, copied);
+    const result = await writeMerged(outAbs, outDir, plan, grid, warnings, copied);
     const incomplete = [...chosen.values()].filter((c) => !c.run.summary.complete);
     return {
       ...result,
@@ -359,14 +366,15 @@ interface MergeGrid {
 
 type MergeCore = Omit<MergeResult, 'incomplete' | 'replaced' | 'absent' | 'rerun'>;
 
-async function writeMerged(
-  outAbs: string,
-  outDir: string,
-  cells: Map<string, Candidate>,
-  grid: MergeGrid,
-  warnings: string[],
-  copied: number,
-): Promise<MergeCore> {
+/** The merged folder's manifest (comparison.json) and what the grid lacks, from the runs chosen. */
+interface MergePlan {
+  file: CampaignFile;
+  schedules: string[];
+  seeds: number[];
+  missing: string[];
+}
+
+function planMerged(cells: Map<string, Candidate>, grid: MergeGrid, protocol: Protocol): MergePlan {
   // comparison.json in the fixed order: a sweep's schedules by activation per layer, a comparison's
   // as listed; then seeds.
   const runs = [...cells.values()].map((c) => c.run);
@@ -384,8 +392,20 @@ async function writeMerged(
       else missing.push(`${s} seed ${seed}`);
     }
   }
-  writeCampaignFile(outAbs, { ...campaignFileOf(grid.kind, listed), schedules, seeds });
+  const file = { ...campaignFileOf(grid.kind, listed, undefined, { protocol, merged: true }), schedules, seeds };
+  return { file, schedules, seeds, missing };
+}
 
+async function writeMerged(
+  outAbs: string,
+  outDir: string,
+  plan: MergePlan,
+  grid: MergeGrid,
+  warnings: string[],
+  copied: number,
+): Promise<MergeCore> {
+  const { schedules, seeds, missing } = plan;
+  const runs = plan.file.runs;
   const merged = collectRuns(outAbs);
   const result = {
     outDir,

@@ -1,6 +1,8 @@
 /**
- * comparison.json, the campaign file: which cells a comparison or sweep folder holds and, for a
- * shard, the whole grid it belongs to. One type, one reader, one writer (campaigns and merge).
+ * comparison.json, the campaign file: the manifest of a comparison, sweep or merged folder — its
+ * kind, the protocol every cell is trained with, the cells planned (written before any trains)
+ * and, for a shard, the whole grid it belongs to. One type, one reader, one writer (campaigns and
+ * merge); the rules about what may be written into a campaign folder are campaign-manifest.ts's.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -8,6 +10,7 @@ import { runtimeError } from '../errors';
 import { READ_LIMITS, readJson, writeJsonAtomic } from './atomic';
 import { FormatError, readFormat, stamped } from './format';
 import { lockFolder } from './lock';
+import { Protocol } from './protocol';
 
 export const CAMPAIGN_FILE = 'comparison.json';
 export type CampaignKind = 'comparison' | 'sweep';
@@ -26,6 +29,17 @@ export interface CampaignFile {
   runs: CampaignCell[];
   /** A shard's whole grid (absent when the folder holds the whole campaign). */
   grid?: { schedules: string[]; seeds: number[] };
+  /**
+   * The protocol every cell is trained with (rundir/protocol's rule), as the first writer recorded
+   * it. Absent in files written before lenet recorded it: the folder's runs then tell.
+   */
+  protocol?: Protocol;
+  /** Written by lenet merge (the kind then says which table it holds: a merge of comparisons is a comparison). */
+  merged?: boolean;
+}
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
 /**
@@ -52,17 +66,26 @@ export function readCampaignFile(dir: string): CampaignFile | null {
     ...(data.grid && Array.isArray(data.grid.schedules) && Array.isArray(data.grid.seeds)
       ? { grid: { schedules: data.grid.schedules.map(String), seeds: data.grid.seeds.map(Number) } }
       : {}),
+    ...(isObject(data.protocol) && isObject(data.protocol.data) ? { protocol: data.protocol as Protocol } : {}),
+    ...(data.merged === true ? { merged: true } : {}),
   };
 }
 
 /** Builds the file from its cells: schedules and seeds in the order the cells list them. */
-export function campaignFileOf(kind: CampaignKind, runs: readonly CampaignCell[], grid?: CampaignFile['grid']): CampaignFile {
+export function campaignFileOf(
+  kind: CampaignKind,
+  runs: readonly CampaignCell[],
+  grid?: CampaignFile['grid'],
+  about: Pick<CampaignFile, 'protocol' | 'merged'> = {},
+): CampaignFile {
   return {
     kind,
     schedules: [...new Set(runs.map((c) => c.schedule))],
     seeds: [...new Set(runs.map((c) => c.seed))],
     runs: [...runs],
     ...(grid ? { grid } : {}),
+    ...(about.protocol ? { protocol: about.protocol } : {}),
+    ...(about.merged ? { merged: true } : {}),
   };
 }
 
@@ -82,6 +105,9 @@ export async function addToCampaignFile(
   cells: readonly CampaignCell[],
   grid?: CampaignFile['grid'],
   waitMs = 10_000,
+  protocol?: Protocol,
+  /** Refuses (throws) what the file holds now, read under its lock: campaign-manifest's rules. */
+  verify?: (old: CampaignFile | null) => void,
 ): Promise<void> {
   const deadline = Date.now() + waitMs;
   for (;;) {
@@ -94,18 +120,21 @@ export async function addToCampaignFile(
       continue;
     }
     try {
-      let previous: CampaignCell[] = [];
+      let old: CampaignFile | null = null;
       try {
-        const old = readCampaignFile(dir);
-        if (old && old.kind === kind) previous = old.runs;
+        old = readCampaignFile(dir);
       } catch (err) {
         // A file of a format this lenet does not read (newer, or not a format at all) is not ours to
         // rewrite; anything else unreadable: this call's cells are the list.
         if (err instanceof FormatError) throw err;
       }
+      verify?.(old);
+      const previous = old && old.kind === kind ? old.runs : [];
+      // The first writer's protocol stays (campaign-manifest.ts refused any other).
+      const recorded = old?.protocol ?? protocol;
       const runs = new Map<string, CampaignCell>(previous.map((r) => [r.dir, r]));
       for (const c of cells) runs.set(c.dir, { schedule: c.schedule, seed: c.seed, dir: c.dir });
-      writeCampaignFile(dir, campaignFileOf(kind, [...runs.values()], grid));
+      writeCampaignFile(dir, campaignFileOf(kind, [...runs.values()], grid, { protocol: recorded }));
       return;
     } finally {
       lock.release();

@@ -7,10 +7,11 @@ import { hashDataFiles } from '../data/identity';
 import { selectBackend } from '../backend/index';
 import { createCampaignProgress, progressMode } from '../progress';
 import { addToCampaignFile, CampaignKind } from '../rundir/campaign-file';
+import { checkCampaignOut, checkCampaignProtocol } from '../rundir/campaign-manifest';
 import { checkOutDir, createOutDir } from '../rundir/layout';
 import { lockFolder } from '../rundir/lock';
 import { MANIFEST_FILE, readManifest, RunSharing } from '../rundir/manifest';
-import { describeDifferences, protocolDifferences, protocolOf } from '../rundir/protocol';
+import { describeDifferences, Protocol, protocolDifferences, protocolOf } from '../rundir/protocol';
 import { readCompleteSummary, RunSummary } from '../rundir/summary';
 import { GridCell, Shard } from './grid';
 import { MnistCache, trainCell } from './cell';
@@ -101,6 +102,8 @@ export async function runGrid(opts: GridOptions): Promise<GridResult[] & GridOut
     resolveTrainConfig({ ...opts.base, activation: undefined, schedule: cell.schedule.join(','), seed: cell.seed }),
   );
   checkOutDir(opts.outDir, false, 'campaign');
+  checkCampaignOut(opts.outDir);
+  let protocol: Protocol | undefined;
   if (configs.length > 0) {
     const backend = await selectBackend(configs[0].backend, configs[0].threads);
     const ran = engineInFolder(opts);
@@ -108,7 +111,10 @@ export async function runGrid(opts: GridOptions): Promise<GridResult[] & GridOut
       configs = configs.map((c) => ({ ...c, engine: ran }));
     }
     const data = hashDataFiles(configs[0].dataDir ?? undefined);
+    protocol = protocolOf({ config: configs[0], backend: { name: backend.name }, data: { files: data } });
+    // A cell's own folder first (the message names it), then the campaign's manifest and other cells.
     opts.cells.forEach((cell, i) => checkSameProtocol(path.join(opts.outDir, cell.dir), configs[i], backend.name, data));
+    checkCampaignProtocol(opts.outDir, protocol, opts.kind);
   }
   createOutDir(opts.outDir);
   const lockName = opts.shard && opts.shard.n > 1 ? `.lenet-shard-${opts.shard.k}-of-${opts.shard.n}.lock` : undefined;
@@ -119,6 +125,10 @@ export async function runGrid(opts: GridOptions): Promise<GridResult[] & GridOut
       opts.kind,
       opts.cells.map((c) => ({ schedule: c.label, seed: c.seed, dir: c.dir })),
       opts.grid,
+      undefined,
+      protocol,
+      // Again under the manifest's lock: a shard of another protocol may have started beside this one.
+      (old) => protocol && checkCampaignProtocol(opts.outDir, protocol, opts.kind, old),
     );
     return await trainCells(opts, configs);
   } finally {
