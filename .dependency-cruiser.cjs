@@ -1,5 +1,5 @@
 /**
- * The project's layering (see README, "Layout"), checked by `npm test`:
+ * The project's layering (see docs/architecture.md), checked by `npm test`:
  * commands → train, report, rundir; train → rundir, model, data, backend; report → rundir, model;
  * train and report never import each other; data and model know nothing of training; rundir owns
  * the on-disk formats and imports none of the layers above it; nothing imports commands.

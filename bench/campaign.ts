@@ -57,7 +57,7 @@ function sameCells(a: string, b: string): string | null {
   return null;
 }
 
-/** MB = 10⁶ bytes, as in the README. */
+/** MB = 10⁶ bytes, as in docs/performance.md. */
 const mb = (bytes: number | null) => (bytes === null ? '?' : `${Math.round(bytes / 1e6)} MB`);
 
 export function campaignBench(flag: (name: string, fallback: number) => number, json: boolean): void {

@@ -94,7 +94,7 @@ for (const backend of ['native', 'cpu']) {
         }),
       );
       t.diagnostic(`max |difference| over variables and moments: ${worst.toExponential(2)}`);
-      // the README's promise: bit-identical to tf.train.adam
+      // docs/performance.md's promise: bit-identical to tf.train.adam
       ref.values.forEach((r, i) => assert.ok(sameBits(got.values[i], r), `variable ${i} differs from tf.train.adam's`));
       ref.state.forEach((s, i) => assert.ok(sameBits(got.state[i].values, s.values), `${s.name} differs from tf.train.adam's`));
     });

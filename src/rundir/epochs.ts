@@ -13,7 +13,7 @@ export interface EpochRow {
   test_loss: number;
   test_accuracy: number;
   seconds: number;
-  /** Cross-entropy taken on already-softmaxed outputs: the metric that matches Table 2 (see README). */
+  /** Cross-entropy taken on already-softmaxed outputs: the metric that matches Table 2 (see README, "The paper's loss"). */
   train_paper_loss: number;
   test_paper_loss: number;
 }
