@@ -26,8 +26,10 @@ async function lenet(...args: string[]): Promise<Outcome> {
   process.stderr.write = ((s: string | Uint8Array) => (err.push(String(s)), true)) as typeof process.stderr.write;
   const before = process.exitCode;
   process.exitCode = undefined;
+  // Cells train in this process (--jobs 1): worker processes are for test/e2e.
+  const inProcess = ['compare', 'sweep'].includes(args[0]) && !args.includes('--jobs') ? [...args, '--jobs', '1'] : args;
   try {
-    await main(['node', 'lenet', ...args]);
+    await main(['node', 'lenet', ...inProcess]);
   } finally {
     process.stderr.write = stderr;
   }
