@@ -11,7 +11,7 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { rerunCommand, shellQuote } from '../src/commands/options';
-import { checkSlurmCampaign, SlurmCampaign, slurmScripts, submissionGuide, submitSlurm } from '../src/train/engines/slurm-submit';
+import { checkSlurmCampaign, SlurmCampaign, slurmScripts, submissionGuide, submitSlurm } from '../src/cluster/slurm-submit';
 import { prng, ROOT, throwsLenet } from './helpers';
 import { tempDir } from './harness/tmp';
 import { installStandin } from './slurm-standin';

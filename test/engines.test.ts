@@ -1,9 +1,9 @@
 import { test } from 'node:test';
 import * as assert from 'node:assert/strict';
-import { shardFromEnv } from '../src/train/engines/shard-env';
-import { slurmShardFromEnv } from '../src/train/engines/slurm';
-import { K8S_COUNT, K8S_INDEX, k8sShardFromEnv } from '../src/train/engines/k8s';
-import { checkSlurmCampaign, sbatchOptions, shardFolder, SlurmCampaign, slurmScripts } from '../src/train/engines/slurm-submit';
+import { shardFromEnv } from '../src/cluster/shard-env';
+import { slurmShardFromEnv } from '../src/cluster/slurm';
+import { K8S_COUNT, K8S_INDEX, k8sShardFromEnv } from '../src/cluster/k8s';
+import { checkSlurmCampaign, sbatchOptions, shardFolder, SlurmCampaign, slurmScripts } from '../src/cluster/slurm-submit';
 import { shardCells } from '../src/train/grid';
 import { throwsLenet } from './helpers';
 

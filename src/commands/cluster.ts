@@ -4,9 +4,9 @@ import { Command } from 'commander';
 import { usageError, printMessage } from '../errors';
 import { optionValue, parseOptionValue } from '../options/parse';
 import { Shard } from '../options/types';
-import { shardFromEnv } from '../train/engines/shard-env';
-import { shellQuote } from '../train/engines/quote';
-import { SlurmCampaign, submissionGuide, submitSlurm } from '../train/engines/slurm-submit';
+import { shardFromEnv } from '../cluster/shard-env';
+import { shellQuote } from '../cluster/quote';
+import { SlurmCampaign, submissionGuide, submitSlurm } from '../cluster/slurm-submit';
 
 /**
  * The shard this process runs: all cells, `--shard K/N`, or K/N from the engine's environment

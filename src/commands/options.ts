@@ -1,9 +1,9 @@
 import { LenetError, runtimeError } from '../errors';
 import { GridCell } from '../train/grid';
 import type { Shard } from '../options/types';
-import { shellQuote } from '../train/engines/quote';
+import { shellQuote } from '../cluster/quote';
 
-/** The one quoting function (train/engines/quote.ts): printed commands can be pasted whatever a path holds. */
+/** The one quoting function (cluster/quote.ts): printed commands can be pasted whatever a path holds. */
 export { shellQuote };
 
 /**

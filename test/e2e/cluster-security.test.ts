@@ -11,7 +11,7 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { shellQuote } from '../../src/commands/options';
-import { checkSlurmCampaign, SlurmCampaign } from '../../src/train/engines/slurm-submit';
+import { checkSlurmCampaign, SlurmCampaign } from '../../src/cluster/slurm-submit';
 import { throwsLenet } from '../helpers';
 import { BIN, isOneLineError } from '../harness/cli';
 import { tempDir } from '../harness/tmp';

@@ -1,4 +1,4 @@
-import { usageError } from '../../errors';
+import { usageError } from '../errors';
 import { shellQuote } from './quote';
 
 /**

@@ -1,4 +1,4 @@
-import { usageError } from '../../errors';
+import { usageError } from '../errors';
 
 /**
  * The one way lenet writes a value into a shell command: every word of the batch scripts of

@@ -1,10 +1,10 @@
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { runtimeError, usageError } from '../../errors';
+import { runtimeError, usageError } from '../errors';
 import { scriptWord, shellQuote } from './quote';
 import { checkSbatchArgs, OWNED_SBATCH_ENV } from './sbatch-options';
-import { READ_LIMITS, readRegularFile, writeJsonAtomic } from '../../rundir/atomic';
+import { READ_LIMITS, readRegularFile, writeJsonAtomic } from '../rundir/atomic';
 
 /**
  * `lenet sweep|compare ... --submit slurm --shards N --out DIR`: a job array of N tasks, task K

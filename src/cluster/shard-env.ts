@@ -1,4 +1,4 @@
-import { usageError } from '../../errors';
+import { usageError } from '../errors';
 import { EngineShard, Environment } from './env';
 import { K8S_INDEX, k8sShardFromEnv } from './k8s';
 import { SLURM_TASK_ID, slurmShardFromEnv } from './slurm';

@@ -1,4 +1,4 @@
-import { usageError } from '../../errors';
+import { usageError } from '../errors';
 import { EngineShard, envInteger, Environment } from './env';
 
 /**

@@ -1,4 +1,4 @@
-import { usageError } from '../../errors';
+import { usageError } from '../errors';
 
 /** Shard K of N (1-based K) of a campaign's fixed cell order, as an engine's environment gives it. */
 export interface EngineShard {
