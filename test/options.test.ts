@@ -159,7 +159,12 @@ test("the protocol rule's keys are the roles TRAIN_CONFIG gives them", () => {
 });
 
 test('a protocol key an older config.json lacks (an option added since) reads as its default, not as another protocol', () => {
-  const manifest = (config: Partial<TrainConfig>) => ({ config: config as TrainConfig, backend: { name: 'native' }, data: { files: [] } });
+  const manifest = (config: Partial<TrainConfig>) => ({
+    config: config as TrainConfig,
+    backend: { name: 'native' },
+    engine: { name: 'fused' },
+    data: { files: [] },
+  });
   const now = resolveTrainConfig({});
   for (const key of PROTOCOL_CONFIG_KEYS) {
     const older: Partial<TrainConfig> = { ...now };

@@ -165,6 +165,7 @@ function manifestOf(config: TrainConfig, backend: string, dataset = 'MNIST') {
   return {
     config,
     backend: { name: backend },
+    engine: { name: 'tfjs' },
     data: { files: Object.entries(KNOWN_DATASETS[dataset]).map(([name, sha256]) => ({ name, sha256 })) },
   };
 }
@@ -388,9 +389,9 @@ test('a data file is fingerprinted by its contents: raw and gzipped alike; a gzi
   const config = resolveTrainConfig({});
   const files = (sha256: string, storedSha256?: string) =>
     filesOf('MNIST').map((f) => (f.name === 't10k-labels-idx1-ubyte' ? { ...f, sha256, ...(storedSha256 ? { storedSha256 } : {}) } : f));
-  const old = { config, backend: { name: 'native' }, data: { files: files(b.storedSha256!) } };
-  const now = { config, backend: { name: 'native' }, data: { files: files(b.sha256, b.storedSha256) } };
-  const other = { config, backend: { name: 'native' }, data: { files: files('cd'.repeat(32)) } };
+  const old = { config, backend: { name: 'native' }, engine: { name: 'tfjs' }, data: { files: files(b.storedSha256!) } };
+  const now = { config, backend: { name: 'native' }, engine: { name: 'tfjs' }, data: { files: files(b.sha256, b.storedSha256) } };
+  const other = { config, backend: { name: 'native' }, engine: { name: 'tfjs' }, data: { files: files('cd'.repeat(32)) } };
   assert.deepEqual(protocolDifferences(protocolOf(old), protocolOf(now)), []);
   assert.deepEqual(
     protocolDifferences(protocolOf(old), protocolOf(other)).map((d) => d.key),

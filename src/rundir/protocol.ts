@@ -37,8 +37,11 @@ export type Protocol = Pick<TrainConfig, ConfigKeyOf<'protocol'>> & {
 export interface ProtocolSource {
   config: Pick<TrainConfig, ConfigKeyOf<'protocol'>>;
   backend: { name: string };
-  /** Absent in manifests written before engines: those ran tfjs. */
-  engine?: { name: string };
+  /**
+   * The engine that runs. Required here: a run about to start always knows it (left out, the protocol
+   * would read tfjs, as a manifest from before engines does). A RunManifest may lack it.
+   */
+  engine: { name: string };
   data: { files: readonly ({ name: string } & DataFileDigest)[] };
 }
 

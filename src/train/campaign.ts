@@ -111,7 +111,12 @@ export async function runGrid(opts: GridOptions): Promise<GridResult[] & GridOut
       configs = configs.map((c) => ({ ...c, engine: ran }));
     }
     const data = hashDataFiles(configs[0].dataDir ?? undefined);
-    protocol = protocolOf({ config: configs[0], backend: { name: backend.name }, data: { files: data } });
+    protocol = protocolOf({
+      config: configs[0],
+      backend: { name: backend.name },
+      engine: { name: resolveEngine(configs[0].engine, backend.name) },
+      data: { files: data },
+    });
     // A cell's own folder first (the message names it), then the campaign's manifest and other cells.
     opts.cells.forEach((cell, i) => checkSameProtocol(path.join(opts.outDir, cell.dir), configs[i], backend.name, data));
     checkCampaignProtocol(opts.outDir, protocol, opts.kind);

@@ -261,7 +261,7 @@ test('a gzipped copy of MNIST is MNIST: the same SHA-256 of contents, the same d
   const now = protocolOf({
     config: manifest.config,
     backend: manifest.backend,
-    engine: manifest.engine,
+    engine: manifest.engine ?? { name: 'tfjs' },
     data: { files: hashDataFiles(gzCopy()) },
   });
   assert.deepEqual(protocolDifferences(protocolOf(manifest), now), []);
