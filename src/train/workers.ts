@@ -249,7 +249,21 @@ export function runCellsInWorkers(opts: PoolOptions): Promise<PoolResult> {
     };
 
     const start = () => {
-      const child = fork(entry, [], { stdio: ['ignore', 'pipe', 'pipe', 'ipc'], serialization: 'advanced', execArgv: [] });
+      let child: ChildProcess;
+      try {
+        child = fork(entry, [], { stdio: ['ignore', 'pipe', 'pipe', 'ipc'], serialization: 'advanced', execArgv: [] });
+      } catch (err) {
+        // fork itself failed (EAGAIN, ENOMEM, ...): no 'close' will come, so this is the end of
+        // this worker. With none alive, the waiting cells fail and the pool ends (its timer too).
+        startFailures++;
+        if (live.size === 0) {
+          const why = err instanceof Error ? err.message.split('\n')[0] : String(err);
+          for (const c of queue.splice(0)) fail(c, `no worker process could start (${why})`);
+          clearInterval(poll);
+          resolve(result);
+        }
+        return;
+      }
       const w: Worker = { child, usage: { pid: child.pid ?? -1, cells: 0, maxRssBytes: null }, current: null, ready: false };
       live.add(w);
       result.workers.push(w.usage);
