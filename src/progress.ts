@@ -1,7 +1,15 @@
 import * as cliProgress from 'cli-progress';
-import { BatchProgress } from './train/trainer';
 import { EpochRow } from './rundir/epochs';
 import { oneLine, printLine } from './errors';
+
+/** Where training stands within an epoch: what a trainer reports after each batch. */
+export interface BatchProgress {
+  epoch: number;
+  batch: number;
+  batches: number;
+  loss: number;
+  accuracy: number;
+}
 
 /**
  * Where a run's progress goes: a bar on a terminal, one line per epoch in pipes and CI, nothing

@@ -6,6 +6,7 @@ import { TrainerState } from './checkpoint';
 import { tfjsEngine, TrainingEngine } from './engine';
 import { BatchTally, emptyTally, tallyProbabilities } from './loss';
 import { Rng } from './rng';
+import type { BatchProgress } from '../progress';
 
 export type { TrainerState };
 export { trainBatch } from './engine';
@@ -29,13 +30,8 @@ export interface TrainerOptions {
   evalBatchSize?: number;
 }
 
-export interface BatchProgress {
-  epoch: number;
-  batch: number;
-  batches: number;
-  loss: number;
-  accuracy: number;
-}
+/** Defined by the progress display it feeds (progress.ts imports nothing of train/). */
+export type { BatchProgress };
 
 export interface TrainerHooks {
   onBatch?(progress: BatchProgress): void;
