@@ -142,7 +142,7 @@ test('a run is not written into a campaign, nor a campaign into a run, --force o
 
 test("a merge's output is not inside one of its inputs, nor above one; a hidden shard folder is fine", async () => {
   await campaignReady();
-  refused(await lenet('merge', S, '--out', path.join(S, 'sub'), '--quiet'), /lies inside the campaign folder/);
+  refused(await lenet('merge', S, '--out', path.join(S, 'sub'), '--quiet'), /lies inside .*S, one of the folders to merge/);
   assert.ok(!fs.existsSync(path.join(S, 'sub')));
   const o = path.join(work, 'O');
   await ok('compare', '--activations', 'sigmoid', ...SMALL, '--out', path.join(o, 'part'));
@@ -194,4 +194,47 @@ test('report on a folder above two comparisons of the same cells reports each on
   const out = path.join(work, 'reports');
   await ok('report', p, '--out', out, '--quiet');
   assert.ok(fs.existsSync(path.join(out, 'A', 'report.html')) && fs.existsSync(path.join(out, 'B', 'report.html')));
+});
+
+// A second hostile pass found the rules leaking upwards and across kinds (each case failed before).
+test('a campaign is not written above another campaign, nor above a run that is not one of its cells; nothing trains', async () => {
+  await campaignReady();
+  const a = path.join(work, 'above-campaign');
+  fs.cpSync(S, path.join(a, 'C'), { recursive: true });
+  for (const kind of [
+    ['compare', '--activations', 'relu'],
+    ['sweep', '--grid', 'relu', '--seeds', '1'],
+  ]) {
+    refused(await lenet(...kind, ...SMALL, '--out', a), /above-campaign holds another campaign \(.*above-campaign[\\/]C\)/);
+  }
+  assert.deepEqual(fs.readdirSync(a), ['C'], 'nothing trained above it');
+  const p = path.join(work, 'above-run');
+  fs.cpSync(path.join(S, 'relu', 'seed-1'), path.join(p, 'myrun'), { recursive: true });
+  refused(
+    await lenet('compare', '--activations', 'relu,tanh', ...SMALL, '--out', p),
+    /above-run holds a run that is not a cell of a campaign \(.*myrun\)/,
+  );
+  assert.deepEqual(fs.readdirSync(p), ['myrun']);
+});
+
+test('merge keeps a folder of one kind: a sweep is not merged into a comparison, nor a comparison with a sweep', async () => {
+  await campaignReady();
+  const cmp = path.join(work, 'kind-cmp');
+  fs.cpSync(S, cmp, { recursive: true });
+  const before = read(path.join(cmp, 'comparison.json'));
+  const shard = (k: number) => path.join(work, `kind-shard-${k}`);
+  for (const k of [1, 2]) await ok('sweep', '--grid', 'relu,tanh', '--seeds', '1', '--shard', `${k}/2`, ...SMALL, '--out', shard(k));
+  refused(await lenet('merge', shard(1), shard(2), '--out', cmp, '--quiet'), /kind-cmp holds a comparison, not a sweep/);
+  assert.equal(read(path.join(cmp, 'comparison.json')), before, 'the comparison is left as it was');
+  refused(
+    await lenet('merge', cmp, shard(2), '--out', path.join(work, 'kind-mixed'), '--quiet'),
+    /cannot merge a comparison \(.*kind-cmp\) with a sweep \(.*kind-shard-2\)/,
+  );
+  assert.ok(!fs.existsSync(path.join(work, 'kind-mixed')));
+  // A merge input reached through a link inside --out lies inside it, as a walk of --out sees it.
+  const m = path.join(work, 'linked');
+  fs.mkdirSync(m);
+  fs.symlinkSync(shard(1), path.join(m, 's1'));
+  refused(await lenet('merge', path.join(m, 's1'), shard(2), '--out', m, '--quiet'), /s1, one of the folders to merge, lies inside --out/);
+  assert.deepEqual(fs.readdirSync(m), ['s1']);
 });

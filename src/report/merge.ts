@@ -113,6 +113,14 @@ export async function mergeSweeps(inputs: readonly string[], outDir: string): Pr
   // (A folder not there yet does not make a comparison's merge a sweep.)
   const present = campaigns.filter((_, i) => fs.existsSync(inputs[i]));
   if (present.length > 0 && present.every((c) => c?.kind === 'comparison')) grid.kind = 'comparison';
+  // Shards of one campaign: a comparison's and a sweep's cells are not one table.
+  const kinds = new Set(present.flatMap((c) => (c ? [c.kind] : [])));
+  if (kinds.size > 1) {
+    const which = (k: string) => inputs.find((_, i) => campaigns[i]?.kind === k && fs.existsSync(inputs[i]));
+    throw usageError(
+      `cannot merge a comparison (${which('comparison')}) with a sweep (${which('sweep')}): merge the shards of one campaign`,
+    );
+  }
   for (const c of campaigns) {
     for (const label of c?.grid?.schedules ?? (grid.kind === 'comparison' ? (c?.schedules ?? []) : [])) {
       if (!grid.schedules.has(label)) grid.schedules.set(label, parseScheduleSpec(label));
@@ -147,7 +155,7 @@ export async function mergeSweeps(inputs: readonly string[], outDir: string): Pr
 
   const reference = checkProtocols(candidates, null);
   // A folder that holds a campaign of another protocol is not merged into (its manifest, or its runs, tell).
-  checkCampaignProtocol(outDir, reference!.protocol);
+  checkCampaignProtocol(outDir, reference!.protocol, grid.kind);
   const cells = chooseRuns(candidates);
 
   try {

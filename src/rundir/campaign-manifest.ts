@@ -131,6 +131,22 @@ export function checkCampaignOut(outDir: string): void {
       `--out ${outDir} lies inside the ${outer.kind === 'run' ? 'run' : 'campaign'} folder ${outer.dir}; a campaign goes in a folder of its own`,
     );
   }
+  // Nor above one: a walk of the campaign would meet another campaign's runs, or a run that is not
+  // one of its cells (a campaign's cells are LABEL/seed-N, straight below it).
+  if (fs.existsSync(abs) && fs.statSync(abs).isDirectory()) {
+    const below = findRunDirs(abs);
+    const campaign = below.campaigns.find((d) => resolved(d) !== abs);
+    if (campaign) {
+      throw usageError(`--out ${outDir} holds another campaign (${campaign}); a campaign goes in a folder of its own`);
+    }
+    const foreign = below.runs.find((d) => {
+      const parts = path.relative(abs, d).split(path.sep);
+      return parts.length !== 2 || !/^seed-\d+$/.test(parts[1]);
+    });
+    if (foreign) {
+      throw usageError(`--out ${outDir} holds a run that is not a cell of a campaign (${foreign}); a campaign goes in a folder of its own`);
+    }
+  }
 }
 
 /**
@@ -139,7 +155,6 @@ export function checkCampaignOut(outDir: string): void {
  * named among the inputs).
  */
 export function checkMergeFolders(inputs: readonly string[], outDir: string): void {
-  checkCampaignOut(outDir);
   const out = resolved(outDir);
   for (const input of inputs) {
     if (!fs.existsSync(input)) continue; // merge names it among the folders to rerun
@@ -147,8 +162,13 @@ export function checkMergeFolders(inputs: readonly string[], outDir: string): vo
     // OUT named among the inputs is harmless (its runs take part in every merge into it anyway): a rerun may name it.
     if (inp === out) continue;
     if (walkReaches(inp, out)) throw usageError(`--out ${outDir} lies inside ${input}, one of the folders to merge; choose another --out`);
-    if (walkReaches(out, inp)) throw usageError(`${input}, one of the folders to merge, lies inside --out ${outDir}; choose another --out`);
+    // Inside --out as given, too: a link inside it to a folder elsewhere would be walked as part of it.
+    if (walkReaches(out, inp) || walkReaches(path.resolve(outDir), path.resolve(input))) {
+      throw usageError(`${input}, one of the folders to merge, lies inside --out ${outDir}; choose another --out`);
+    }
   }
+  // Then the rules of any campaign's --out (the merge's own cases first: their message names the input).
+  checkCampaignOut(outDir);
 }
 
 /** A protocol as recorded in comparison.json, its keys completed as protocolOf completes an older config.json's. */
@@ -189,16 +209,16 @@ export function checkCampaignProtocol(
   kind?: CampaignKind,
   manifest: CampaignFile | null = fs.existsSync(dir) ? readCampaignFile(dir) : null,
 ): void {
+  const held = campaignProtocol(dir, manifest);
+  const diff = held === null ? [] : protocolDifferences(held.protocol, protocol);
+  if (diff.length > 0) {
+    throw usageError(
+      `${dir} holds a ${manifest?.kind ?? 'campaign'} of another protocol (${describeDifferences(diff, ['there', 'now'])}); choose another --out`,
+    );
+  }
   if (kind !== undefined && manifest !== null && manifest.kind !== kind) {
     throw usageError(`${dir} holds a ${manifest.kind}, not a ${kind}; a ${kind} goes in a folder of its own: choose another --out`);
   }
-  const held = campaignProtocol(dir, manifest);
-  if (held === null) return;
-  const diff = protocolDifferences(held.protocol, protocol);
-  if (diff.length === 0) return;
-  throw usageError(
-    `${dir} holds a ${manifest?.kind ?? 'campaign'} of another protocol (${describeDifferences(diff, ['there', 'now'])}); choose another --out`,
-  );
 }
 
 /**
