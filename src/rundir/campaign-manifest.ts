@@ -141,7 +141,8 @@ export function checkCampaignOut(outDir: string): void {
     }
     const foreign = below.runs.find((d) => {
       const parts = path.relative(abs, d).split(path.sep);
-      return parts.length !== 2 || !/^seed-\d+$/.test(parts[1]);
+      // (seed-N.PID.partial: what a killed merge of an older lenet left; the merge itself clears it.)
+      return parts.length !== 2 || !/^seed-\d+(\.\d+\.partial)?$/.test(parts[1]);
     });
     if (foreign) {
       throw usageError(`--out ${outDir} holds a run that is not a cell of a campaign (${foreign}); a campaign goes in a folder of its own`);
