@@ -13,7 +13,14 @@ import { writeFileAtomic } from '../src/rundir/atomic';
 import { lockFolder, lockHolder, LOCK_FILE } from '../src/rundir/lock';
 import { EpochRow, epochsCsvText, readEpochsCsv } from '../src/rundir/epochs';
 import { buildSummary, readCompleteSummary, readSummary, writeSummary } from '../src/rundir/summary';
-import { CELL_CONFIG_KEYS, LOCAL_CONFIG_KEYS, PROTOCOL_CONFIG_KEYS, protocolDifferences, protocolOf } from '../src/rundir/protocol';
+import {
+  CELL_CONFIG_KEYS,
+  LOCAL_CONFIG_KEYS,
+  PROTOCOL_CONFIG_KEYS,
+  describeDifferences,
+  protocolDifferences,
+  protocolOf,
+} from '../src/rundir/protocol';
 import { checkOutDir, clearRunFiles, createOutDir, findRunDirs } from '../src/rundir/layout';
 import { readCheckpoint } from '../src/train/checkpoint';
 import { readRun } from '../src/rundir/run-folder';
@@ -192,6 +199,11 @@ test('protocol: --backend auto and --backend native that both ran native are one
   assert.deepEqual(protocolDifferences(protocolOf(manifestOf(auto, 'native')), protocolOf(manifestOf(lr, 'native'))), [
     { key: 'learningRate', a: '0.0001', b: '0.001' },
   ]);
+  // Layer sizes differ by their field, named (a clipped JSON of both archs read the same).
+  const narrow = resolveTrainConfig({ denseUnits: 60 });
+  const arch = protocolDifferences(protocolOf(manifestOf(auto, 'native')), protocolOf(manifestOf(narrow, 'native')));
+  assert.deepEqual(arch, [{ key: 'arch.denseUnits', a: '120', b: '60' }]);
+  assert.equal(describeDifferences(arch, ['there', 'now']), 'arch.denseUnits: 120 there, 60 now');
 });
 
 test('protocol: every key of a resolved config is classified as protocol, per cell or local', () => {

@@ -156,7 +156,7 @@ test('merge refuses shards of different protocols, and conflicting duplicates, w
   );
   await assert.rejects(mergeSweeps([a, b], path.join(tempDir(), 'm')), (err: unknown) => {
     assert.ok(err instanceof LenetError);
-    assert.equal(err.exitCode, 1);
+    assert.equal(err.exitCode, 2);
     assert.match(err.message, /^cannot merge: .* and .* differ in protocol \(learningRate: 0\.0001 vs 0\.001\)$/);
     return true;
   });

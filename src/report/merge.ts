@@ -199,12 +199,13 @@ function checkProtocols(runs: readonly Candidate[], reference: { run: RunData; p
     if (ref === null) ref = { run, protocol };
     const diff = protocolDifferences(ref.protocol, protocol);
     if (diff.length === 0) continue;
+    // Another protocol is a usage error (exit 2), as the folder rules of every campaign command.
     if (outDir !== undefined) {
-      throw runtimeError(
+      throw usageError(
         `cannot merge into ${outDir}: it holds ${run.dir}, of another protocol than ${ref.run.dir} (${describeDifferences(diff)})`,
       );
     }
-    throw runtimeError(`cannot merge: ${ref.run.dir} and ${run.dir} differ in protocol (${describeDifferences(diff)})`);
+    throw usageError(`cannot merge: ${ref.run.dir} and ${run.dir} differ in protocol (${describeDifferences(diff)})`);
   }
   return ref;
 }

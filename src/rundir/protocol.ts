@@ -80,8 +80,19 @@ export interface ProtocolDifference {
 export function protocolDifferences(a: Protocol, b: Protocol): ProtocolDifference[] {
   const out: ProtocolDifference[] = [];
   for (const k of [...PROTOCOL_CONFIG_KEYS, 'backend', 'engine'] as const) {
-    const x = stableJson(a[k]);
-    const y = stableJson(b[k]);
+    const av: unknown = a[k];
+    const bv: unknown = b[k];
+    // An object-valued key (arch) differs by its fields: `arch.denseUnits: 120 vs 60`, not two clipped JSON texts.
+    if (isPlainObject(av) && isPlainObject(bv)) {
+      for (const sub of [...new Set([...Object.keys(av), ...Object.keys(bv)])].sort()) {
+        const x = stableJson(av[sub] ?? null);
+        const y = stableJson(bv[sub] ?? null);
+        if (x !== y) out.push({ key: `${k}.${sub}`, a: x, b: y });
+      }
+      continue;
+    }
+    const x = stableJson(av);
+    const y = stableJson(bv);
     if (x !== y) out.push({ key: k, a: x, b: y });
   }
   for (const name of [...new Set([...Object.keys(a.data), ...Object.keys(b.data)])].sort()) {
@@ -91,6 +102,10 @@ export function protocolDifferences(a: Protocol, b: Protocol): ProtocolDifferenc
     if (!same) out.push({ key: `data file ${name}`, a: `sha256 ${x.slice(0, 12)}`, b: `sha256 ${y.slice(0, 12)}` });
   }
   return out;
+}
+
+function isPlainObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
 /** "learningRate: 0.0001 vs 0.001; data file …: sha256 … vs …", or with the sides named: "epochs: 2 there, 3 now". */

@@ -273,7 +273,7 @@ test('changed data under a run: resume, a campaign rerun and a merge refuse it n
     0,
   );
   const merged = runCli(['merge', campaign, shard, '--out', path.join(work, 'data-merged')]);
-  assert.equal(merged.code, 1, merged.stderr);
+  assert.equal(merged.code, 2, merged.stderr);
   assert.match(merged.stderr, /differ in protocol \(data file train-labels-idx1-ubyte/);
 });
 

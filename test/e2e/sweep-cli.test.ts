@@ -151,7 +151,7 @@ test('merge: needs --out (exit 2); refuses different protocols (exit 1); merges 
   writeComparisonDir(a, [{ label: 'relu', seed: 1, trainLoss: [1, 0.5] }], 'sweep');
   writeComparisonDir(b, [{ label: 'tanh', seed: 1, trainLoss: [1, 0.6], config: { batchSize: 10 } }], 'sweep');
   fails(['merge', a, b], 2, /merge needs --out DIR/);
-  fails(['merge', a, b, '--out', path.join(tempDir(), 'm')], 1, /cannot merge: .* differ in protocol \(batchSize: 50 vs 10\)/);
+  fails(['merge', a, b, '--out', path.join(tempDir(), 'm')], 2, /cannot merge: .* differ in protocol \(batchSize: 50 vs 10\)/);
   const c = tempDir();
   writeComparisonDir(c, [{ label: 'tanh', seed: 1, trainLoss: [1, 0.6] }], 'sweep');
   const out = path.join(tempDir(), 'm');
