@@ -15,6 +15,7 @@ import { checkSlurmCampaign, SlurmCampaign, slurmScripts, submissionGuide, submi
 import { prng, ROOT, throwsLenet } from './helpers';
 import { tempDir } from './harness/tmp';
 import { installStandin } from './slurm-standin';
+import { bashWords, pwned } from './shell-payloads';
 
 /** Names a hostile user gives a folder or a flag. Each one must reach lenet as itself and run nothing. */
 const HOSTILE = [
@@ -48,26 +49,6 @@ const HOSTILE = [
   'line\u2028sep',
   `${'x'.repeat(180)}$(touch PWNED)\n\`touch PWNED\``,
 ];
-
-/** Every file or folder under dir whose name starts with PWNED (a payload that ran). */
-function pwned(dir: string): string[] {
-  const found: string[] = [];
-  const walk = (d: string) => {
-    for (const e of fs.readdirSync(d, { withFileTypes: true })) {
-      if (e.name.startsWith('PWNED')) found.push(path.join(d, e.name));
-      if (e.isDirectory()) walk(path.join(d, e.name));
-    }
-  };
-  walk(dir);
-  return found;
-}
-
-/** Runs `bash -c` with lenet as a function that prints its arguments: the words a printed command line stands for. */
-function bashWords(commandLine: string, cwd: string): string[] {
-  const r = spawnSync('bash', ['-c', `lenet() { printf '%s\\0' "$@"; }\n${commandLine}`], { cwd, encoding: 'utf8' });
-  assert.equal(r.status, 0, `bash ${commandLine}: ${r.stderr}`);
-  return r.stdout.split('\0').slice(0, -1);
-}
 
 test('shellQuote: bash reads every quoted word back as itself, on one line, with nothing expanded', () => {
   const rand = prng(13);

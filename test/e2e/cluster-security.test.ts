@@ -18,26 +18,7 @@ import { tempDir } from '../harness/tmp';
 import { runDirs } from '../engines-compare';
 import { lenetWithEnv } from '../harness/cli';
 import { installStandin } from '../slurm-standin';
-
-/** Every file or folder under dir whose name starts with PWNED (a payload that ran). */
-function pwned(dir: string): string[] {
-  const found: string[] = [];
-  const walk = (d: string) => {
-    for (const e of fs.readdirSync(d, { withFileTypes: true })) {
-      if (e.name.startsWith('PWNED')) found.push(path.join(d, e.name));
-      if (e.isDirectory()) walk(path.join(d, e.name));
-    }
-  };
-  walk(dir);
-  return found;
-}
-
-/** Runs `bash -c` with lenet as a function that prints its arguments: the words a printed command line stands for. */
-function bashWords(commandLine: string, cwd: string): string[] {
-  const r = spawnSync('bash', ['-c', `lenet() { printf '%s\\0' "$@"; }\n${commandLine}`], { cwd, encoding: 'utf8' });
-  assert.equal(r.status, 0, `bash ${commandLine}: ${r.stderr}`);
-  return r.stdout.split('\0').slice(0, -1);
-}
+import { bashWords, pwned } from '../shell-payloads';
 
 test('--submit slurm refuses, with one line and before writing anything, a folder Node cannot name faithfully', () => {
   const root = tempDir('lenet-badbytes-');
