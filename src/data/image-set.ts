@@ -3,7 +3,7 @@
  * MNIST's sets keep the raw bytes and resize each batch when it is gathered; the floats of a
  * whole training set would take 5-7 times the memory (4 bytes a pixel, 36x36 instead of 28x28).
  */
-import { ResizeMode, Resizer } from './resize';
+import { InputScale, ResizeMode, Resizer } from './resize';
 
 /** The raw bytes behind a set and how gather resizes them: enough to resize elsewhere, bit for bit. */
 export interface RawImages {
@@ -12,6 +12,8 @@ export interface RawImages {
   readonly rows: number;
   readonly cols: number;
   readonly mode: ResizeMode;
+  /** unit: pixel/255, as the fused engine's own resizer computes; raw: the bytes as floats. */
+  readonly scale: InputScale;
 }
 
 export interface ImageSet {
@@ -60,7 +62,7 @@ export class ResizedImageSet implements ImageSet {
   }
 
   get raw(): RawImages {
-    return { pixels: this.pixels, rows: this.resizer.rows, cols: this.resizer.cols, mode: this.resizer.mode };
+    return { pixels: this.pixels, rows: this.resizer.rows, cols: this.resizer.cols, mode: this.resizer.mode, scale: this.resizer.scale };
   }
 
   slice(start: number, end: number): Float32Array {

@@ -7,7 +7,7 @@ import * as path from 'node:path';
 import { runtimeError, usageError } from '../errors';
 import { hashDataFileBytes, IdxImages, parseIdxImages, parseIdxLabels, readDataFileBytes } from './idx';
 import { ImageSet, ResizedImageSet } from './image-set';
-import { checkImageSize, checkResizeMode, createResizer, ResizeMode } from './resize';
+import { checkImageSize, checkResizeMode, createResizer, InputScale, ResizeMode } from './resize';
 
 export const MNIST_FILES = {
   trainImages: 'train-images-idx3-ubyte',
@@ -43,6 +43,28 @@ export interface LoadMnistOptions {
   size?: number;
   /** Use only the first N training images and a proportional test slice. */
   limit?: number;
+  /** Pixels as the network sees them; default unit ([0, 1]). */
+  inputScale?: InputScale;
+}
+
+/** What of a run's configuration decides its data: the one conversion from a config to loadMnist's options. */
+export interface DataConfig {
+  dataDir: string | null;
+  resize: ResizeMode;
+  imageSize: number;
+  limit: number | null;
+  /** Absent in runs from before --input-scale: unit. */
+  inputScale?: InputScale;
+}
+
+export function mnistOptionsOf(config: DataConfig): LoadMnistOptions {
+  return {
+    dataDir: config.dataDir ?? undefined,
+    resize: config.resize,
+    size: config.imageSize,
+    limit: config.limit ?? undefined,
+    inputScale: config.inputScale ?? 'unit',
+  };
 }
 
 const KEYS: MnistFileKey[] = ['trainImages', 'trainLabels', 'testImages', 'testLabels'];
@@ -163,7 +185,7 @@ export function loadMnist(options: LoadMnistOptions): MnistData {
       `data files ${trainImages.facts.path} and ${testImages.facts.path} disagree: training images are ${trainImgs.rows}x${trainImgs.cols} but test images are ${testImgs.rows}x${testImgs.cols}`,
     );
   }
-  const resizer = createResizer(trainImgs.rows, trainImgs.cols, size, options.resize);
+  const resizer = createResizer(trainImgs.rows, trainImgs.cols, size, options.resize, options.inputScale ?? 'unit');
 
   // Checked only now because the allowed range in the message needs the real training count.
   checkLimit(options.limit, trainImgs.count);

@@ -9,14 +9,20 @@
  * whole set as floats (60000 x 36 x 36 x 4 bytes = 311 MB).
  */
 import { LenetError, usageError } from '../errors';
-import { RESIZE_MODES, ResizeMode } from '../options/types';
+import { InputScale, RESIZE_MODES, ResizeMode } from '../options/types';
 
 export { RESIZE_MODES, ResizeMode };
+export type { InputScale };
 
 /** Keeps a typo like --size 36000 a usage error instead of an out-of-memory crash. */
 export const MAX_IMAGE_SIZE = 1024;
 
 const INV_255 = 1 / 255;
+
+/** What a resized pixel is multiplied by: 1/255 for [0, 1] (every run before --input-scale), 1 for the raw bytes. */
+function pixelFactor(scale: InputScale): number {
+  return scale === 'raw' ? 1 : INV_255;
+}
 
 export function checkImageSize(size: number): void {
   if (!Number.isInteger(size) || size < 1 || size > MAX_IMAGE_SIZE) {
@@ -36,6 +42,7 @@ export interface Resizer {
   readonly cols: number;
   readonly size: number;
   readonly mode: ResizeMode;
+  readonly scale: InputScale;
   /**
    * Writes all size*size output pixels of the image whose first byte is pixels[inBase] to
    * out[outBase...]. Every output pixel is written (padding included), so `out` may be reused.
@@ -131,7 +138,8 @@ function outputRanges(taps: { i0: Int32Array; i1: Int32Array }, inLen: number): 
  * output pixel from its four source pixels, with a horizontal step per source row instead of two
  * per output pixel. Keep these operations as they are or earlier runs stop being reproducible.
  */
-function bilinearResizer(rows: number, cols: number, size: number): Resizer {
+function bilinearResizer(rows: number, cols: number, size: number, scale: InputScale): Resizer {
+  const factor = pixelFactor(scale);
   const ty = bilinearTaps(rows, size);
   const tx = bilinearTaps(cols, size);
   const x0 = tx.i0;
@@ -151,6 +159,7 @@ function bilinearResizer(rows: number, cols: number, size: number): Resizer {
     cols,
     size,
     mode: 'bilinear',
+    scale,
     resizeInto(pixels, inBase, out, outBase) {
       out.fill(0, outBase, outBase + size * size);
       if (!contentBox(pixels, inBase, rows, cols, box)) return;
@@ -173,7 +182,7 @@ function bilinearResizer(rows: number, cols: number, size: number): Resizer {
         const o = outBase + oy * size;
         for (let ox = oxFirst; ox <= oxLast; ox++) {
           const top = horizontal[r0 + ox];
-          out[o + ox] = (top + (horizontal[r1 + ox] - top) * w) * INV_255;
+          out[o + ox] = (top + (horizontal[r1 + ox] - top) * w) * factor;
         }
       }
     },
@@ -184,7 +193,8 @@ function bilinearResizer(rows: number, cols: number, size: number): Resizer {
  * Pad: the image centred on a zero canvas, offset floor((size - rows) / 2), so 28 -> 36 puts
  * pixel (r, c) at (r + 4, c + 4).
  */
-function padResizer(rows: number, cols: number, size: number): Resizer {
+function padResizer(rows: number, cols: number, size: number, scale: InputScale): Resizer {
+  const factor = pixelFactor(scale);
   const first = Math.floor((size - rows) / 2) * size + Math.floor((size - cols) / 2);
   const box = new Int32Array(4);
   return {
@@ -192,31 +202,40 @@ function padResizer(rows: number, cols: number, size: number): Resizer {
     cols,
     size,
     mode: 'pad',
+    scale,
     resizeInto(pixels, inBase, out, outBase) {
       out.fill(0, outBase, outBase + size * size);
       if (!contentBox(pixels, inBase, rows, cols, box)) return;
       for (let r = box[0]; r <= box[1]; r++) {
         const ri = inBase + r * cols;
         const ro = outBase + first + r * size;
-        for (let c = box[2]; c <= box[3]; c++) out[ro + c] = pixels[ri + c] * INV_255;
+        for (let c = box[2]; c <= box[3]; c++) out[ro + c] = pixels[ri + c] * factor;
       }
     },
   };
 }
 
 /** The resizer for rows x cols images to size x size; refuses a size or mode that cannot work. */
-export function createResizer(rows: number, cols: number, size: number, mode: ResizeMode): Resizer {
+export function createResizer(rows: number, cols: number, size: number, mode: ResizeMode, scale: InputScale = 'unit'): Resizer {
   checkImageSize(size);
   checkResizeMode(mode);
   if (mode === 'pad' && (size < rows || size < cols)) {
     throw usageError(`resize mode pad needs a size of at least the image size ${rows}x${cols}, got ${size}`);
   }
-  return mode === 'pad' ? padResizer(rows, cols, size) : bilinearResizer(rows, cols, size);
+  return mode === 'pad' ? padResizer(rows, cols, size, scale) : bilinearResizer(rows, cols, size, scale);
 }
 
 /** Resizes `count` consecutive uint8 images of rows x cols at once (see createResizer). */
-export function resizeImages(pixels: Uint8Array, count: number, rows: number, cols: number, size: number, mode: ResizeMode): Float32Array {
-  const resizer = createResizer(rows, cols, size, mode);
+export function resizeImages(
+  pixels: Uint8Array,
+  count: number,
+  rows: number,
+  cols: number,
+  size: number,
+  mode: ResizeMode,
+  scale: InputScale = 'unit',
+): Float32Array {
+  const resizer = createResizer(rows, cols, size, mode, scale);
   if (pixels.length !== count * rows * cols) {
     throw new LenetError(`resizeImages: got ${pixels.length} pixels for ${count} images of ${rows}x${cols}`, 1);
   }

@@ -9,7 +9,7 @@ import { runtimeError } from '../errors';
 import { DataDifference, DataFileHash, dataDifferences, describeDataDifference } from './identity';
 import { hashDataFileBytes, parseIdxImages, parseIdxLabels, readDataFileBytes } from './idx';
 import { locateMnist, MNIST_FILES, MnistFileKey, testSliceCount } from './mnist';
-import { checkImageSize, checkResizeMode, resizeImages, ResizeMode } from './resize';
+import { checkImageSize, checkResizeMode, InputScale, resizeImages, ResizeMode } from './resize';
 
 export interface TestImages {
   /** The stored pixels, count × rows × cols bytes (white digit on black). */
@@ -29,6 +29,8 @@ export interface TestSetOptions {
   resize: ResizeMode;
   size: number;
   limit?: number | null;
+  /** As the run trained (default unit). */
+  inputScale?: InputScale;
 }
 
 /** The image size and resize mode, as loadMnist checks them, before any file is read. */
@@ -54,7 +56,7 @@ function testSplit(bytes: Record<Exclude<MnistFileKey, 'trainImages'>, Buffer>, 
     raw,
     rows: images.rows,
     cols: images.cols,
-    images: resizeImages(raw, count, images.rows, images.cols, o.size, o.resize),
+    images: resizeImages(raw, count, images.rows, images.cols, o.size, o.resize, o.inputScale ?? 'unit'),
     labels: labels.slice(0, count),
     count,
     size: o.size,

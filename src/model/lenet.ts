@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { Arch } from '../options/types';
+import { Arch, InitScheme } from '../options/types';
 import { Schedule } from './activations';
 
 /** Layer names, so tests and reports can find each layer. */
@@ -21,13 +21,38 @@ function layerSeed(seed: number, layer: number): number {
   return (seed * 7919 + layer * 104729) % 2147483647;
 }
 
+/** One layer's kernel initializer of a scheme (options/types' INIT_SCHEMES), seeded. */
+function kernelInitializer(scheme: InitScheme, seed: number): ReturnType<typeof tf.initializers.glorotUniform> {
+  switch (scheme) {
+    case 'glorot-uniform':
+      return tf.initializers.glorotUniform({ seed });
+    case 'glorot-normal':
+      return tf.initializers.glorotNormal({ seed });
+    case 'he-normal':
+      return tf.initializers.heNormal({ seed });
+    case 'lecun-normal':
+      return tf.initializers.leCunNormal({ seed });
+    case 'tutorial':
+      return tf.initializers.truncatedNormal({ mean: 0, stddev: 0.1, seed });
+  }
+}
+
 /**
- * The improved LeNet-5 as a pure function of its sizes, schedule and seed:
+ * The improved LeNet-5 as a pure function of its sizes, schedule, seed and initial-weight scheme:
  * conv1 → act1 → pool → conv2 → act2 → pool → flatten → dense → act3 → dense 10 softmax.
  * Activations are separate layers so that each can be inspected and swapped.
  */
-export function buildLenet(arch: Arch, schedule: Schedule, imageSize: number, seed: number): tf.LayersModel {
-  const init = (layer: number) => tf.initializers.glorotUniform({ seed: layerSeed(seed, layer) });
+export function buildLenet(
+  arch: Arch,
+  schedule: Schedule,
+  imageSize: number,
+  seed: number,
+  scheme: InitScheme = 'glorot-uniform',
+): tf.LayersModel {
+  const weights = (layer: number) => kernelInitializer(scheme, layerSeed(seed, layer));
+  // The tutorial's biases start at 0.1; every other scheme's at 0 (the layers' default).
+  const bias = scheme === 'tutorial' ? { biasInitializer: tf.initializers.constant({ value: 0.1 }) } : {};
+  const init = (layer: number) => weights(layer);
   const model = tf.sequential({ name: 'lenet' });
   model.add(
     tf.layers.conv2d({
@@ -37,6 +62,7 @@ export function buildLenet(arch: Arch, schedule: Schedule, imageSize: number, se
       kernelSize: arch.kernelSize,
       padding: 'valid',
       kernelInitializer: init(1),
+      ...bias,
     }),
   );
   model.add(tf.layers.activation({ name: LAYER_NAMES.act1, activation: schedule[0] }));
@@ -48,14 +74,15 @@ export function buildLenet(arch: Arch, schedule: Schedule, imageSize: number, se
       kernelSize: arch.kernelSize,
       padding: 'valid',
       kernelInitializer: init(2),
+      ...bias,
     }),
   );
   model.add(tf.layers.activation({ name: LAYER_NAMES.act2, activation: schedule[1] }));
   model.add(tf.layers.maxPooling2d({ name: LAYER_NAMES.pool2, poolSize: arch.poolSize }));
   model.add(tf.layers.flatten({ name: LAYER_NAMES.flatten }));
-  model.add(tf.layers.dense({ name: LAYER_NAMES.dense, units: arch.denseUnits, kernelInitializer: init(3) }));
+  model.add(tf.layers.dense({ name: LAYER_NAMES.dense, units: arch.denseUnits, kernelInitializer: init(3), ...bias }));
   model.add(tf.layers.activation({ name: LAYER_NAMES.act3, activation: schedule[2] }));
-  model.add(tf.layers.dense({ name: LAYER_NAMES.output, units: 10, activation: 'softmax', kernelInitializer: init(4) }));
+  model.add(tf.layers.dense({ name: LAYER_NAMES.output, units: 10, activation: 'softmax', kernelInitializer: init(4), ...bias }));
   return model;
 }
 

@@ -86,7 +86,8 @@ export function addOptions(cmd: Command, command: CommandName): Command {
   for (const [id, entry] of entriesOf(command)) {
     if (entry.flag === null) continue;
     const option = new Option(flagText(entry), helpLine(id, command));
-    if (entry.parse.kind === 'list') option.argParser((value: string, previous: string[] | undefined) => [...(previous ?? []), value]);
+    if (entry.parse.kind === 'list' || entry.parse.kind === 'vary')
+      option.argParser((value: string, previous: string[] | undefined) => [...(previous ?? []), value]);
     cmd.addOption(option);
     if (entry.lands === undefined || !(TRAINING as readonly string[]).includes(command)) checked.push([id, entry]);
   }

@@ -35,6 +35,8 @@ export function fileTypes(p: Parser): { types: JsonType[]; items?: 'string' | 'n
     case 'arch':
     case 'object':
       return { types: ['object'] };
+    case 'vary':
+      return { types: ['object', 'string', 'array'], items: 'string' };
   }
 }
 

@@ -8,7 +8,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { usageError } from '../errors';
 import { parseNamedSchedule, parseScheduleList, parseScheduleSpec, scheduleLabel } from '../model/activations';
-import { CommandName, OPTION_ENTRIES, OPTIONS, OptionId, Parser } from './table';
+import { CommandName, ConfigPath, OPTION_ENTRIES, OPTIONS, OptionId, Parser } from './table';
 import { ActivationName, Arch, DEFAULT_ARCH, Schedule, Shard, ShardEngine, TRAIN_CONFIG, TrainConfigKey } from './types';
 
 /** The value a parser gives. */
@@ -42,7 +42,30 @@ export type ParsedBy<P> = P extends { kind: 'int'; auto: true }
                             ? Arch
                             : P extends { kind: 'object' }
                               ? Record<string, unknown>
-                              : never;
+                              : P extends { kind: 'vary' }
+                                ? VaryFactor[]
+                                : never;
+
+/** One factor of `sweep --vary`: a protocol option and its levels, in the order given. */
+export interface VaryFactor {
+  /** The option's key in the table (`lr`, `batchSize`, `inputScale`). */
+  key: OptionId;
+  /** Where its value lands in TrainConfig (`learningRate`, `arch.denseUnits`). */
+  lands: ConfigPath;
+  /** The levels, parsed. */
+  values: unknown[];
+  /** The levels as text, as folder names and tables show them (`0.001`, `sgd`). */
+  texts: string[];
+}
+
+/** The options `--vary` accepts: every protocol option a single value sets (not the --arch file: its fields are options of their own). */
+export function varyableOptions(): OptionId[] {
+  return (Object.keys(OPTIONS) as OptionId[]).filter((id) => {
+    const e = OPTION_ENTRIES[id];
+    if (e.lands === undefined || e.parse.kind === 'arch') return false;
+    return TRAIN_CONFIG[e.lands.split('.')[0] as TrainConfigKey].role === 'protocol';
+  });
+}
 
 /** The value of option K once parsed. */
 export type OptionValue<K extends OptionId> = ParsedBy<(typeof OPTIONS)[K]['parse']>;
@@ -154,7 +177,61 @@ function parseWith(p: Parser, name: string, value: unknown): unknown {
     case 'object':
       if (typeof value !== 'object' || value === null || Array.isArray(value)) throw usageError(`${name} must be a JSON object`);
       return value;
+    case 'vary':
+      return parseVary(name, value);
   }
+}
+
+/** How a level reads back as text: numbers as JavaScript writes them, the rest as given. */
+function levelText(v: unknown): string {
+  return typeof v === 'number' ? String(v) : v === null ? 'null' : String(v);
+}
+
+/**
+ * `--vary KEY=V1,V2` (repeatable) or a config file's `{"KEY": [V1, V2]}` → one factor per key, in
+ * the order given. The key must be a protocol option (varyableOptions), each value valid for it,
+ * no key and no value twice; every problem is one usage error listing what is valid.
+ */
+function parseVary(name: string, value: unknown): VaryFactor[] {
+  const valid = varyableOptions();
+  const validText = valid.map((id) => OPTION_ENTRIES[id].flag!.slice(2)).join(', ');
+  let items: [string, unknown[]][];
+  if (typeof value === 'object' && value !== null && !Array.isArray(value)) {
+    items = Object.entries(value as Record<string, unknown>).map(([k, v]) => [k, Array.isArray(v) ? v : [v]]);
+  } else {
+    items = (Array.isArray(value) ? value : [value]).map((spec) => {
+      const text = String(spec);
+      const eq = text.indexOf('=');
+      if (eq <= 0) throw usageError(`${name} must look like KEY=V1,V2 (e.g. lr=0.001,0.0001), got "${text}"; KEY is one of ${validText}`);
+      return [
+        text.slice(0, eq).trim(),
+        text
+          .slice(eq + 1)
+          .split(',')
+          .map((v) => v.trim()),
+      ];
+    });
+  }
+  const factors: VaryFactor[] = [];
+  for (const [keyText, raw] of items) {
+    const id = (Object.keys(OPTIONS) as OptionId[]).find(
+      (k) => k === keyText || OPTION_ENTRIES[k].flag === `--${keyText.replace(/^--/, '')}` || OPTION_ENTRIES[k].lands === keyText,
+    );
+    if (id === undefined || !valid.includes(id)) {
+      throw usageError(`${name}: "${keyText}" is not an option a sweep can vary; valid: ${validText}`);
+    }
+    const flag = OPTION_ENTRIES[id].flag!;
+    if (factors.some((f) => f.key === id)) throw usageError(`${name} varies ${flag} twice; give all its values in one --vary`);
+    if (raw.length === 0 || raw.some((v) => v === '' || v === null || v === undefined)) {
+      throw usageError(`${name} ${flag.slice(2)}: needs values separated by commas, with none empty`);
+    }
+    const values = raw.map((v) => parseWith(OPTION_ENTRIES[id].parse, `${name} ${flag.slice(2)}`, v));
+    const texts = values.map(levelText);
+    if (new Set(texts).size !== texts.length) throw usageError(`${name} ${flag.slice(2)} names a value twice: ${texts.join(',')}`);
+    factors.push({ key: id, lands: OPTION_ENTRIES[id].lands!, values, texts });
+  }
+  if (factors.length === 0) throw usageError(`${name} needs KEY=V1,V2`);
+  return factors;
 }
 
 /** Whole numbers only: "1.5", "1e3", "0x10" and " " are refused, whatever Number() makes of them. */

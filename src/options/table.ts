@@ -13,12 +13,15 @@ import {
   DEFAULT_ARCH,
   DEFAULT_GRID,
   ENGINE_CHOICES,
+  INIT_SCHEMES,
+  INPUT_SCALES,
   LOSSES,
   NAMED_SCHEDULES,
   OPTIMIZERS,
   PAPER_ACTIVATIONS,
   RESIZE_MODES,
   SHARD_ENGINES,
+  SHUFFLE_MODES,
   SUBMIT_ENGINES,
   Arch,
   ConfigRole,
@@ -56,7 +59,9 @@ export type Parser =
   /** A JSON file of layer sizes (a config file: the object itself). */
   | { kind: 'arch'; keys: readonly string[] }
   /** A JSON object a config file may hold for people to read; lenet does not use it. */
-  | { kind: 'object' };
+  | { kind: 'object' }
+  /** Repeatable KEY=V1,V2,…: a protocol option and its levels (a config file: an object of key → list of values). */
+  | { kind: 'vary' };
 
 /**
  * What an option is for. The keys of a run's configuration have the roles of TRAIN_CONFIG
@@ -153,10 +158,11 @@ export const OPTIONS = {
     parse: { kind: 'schedules' },
     role: 'cell',
     file: true,
-    commands: ['compare'],
+    commands: CAMPAIGN,
     default: PAPER_ACTIVATIONS,
+    per: { sweep: { help: 'these schedules instead of the --grid (named, or per-layer lists a/b/c)', defaultText: 'the --grid' } },
     help: 'named schedules or per-layer lists a/b/c, comma-separated',
-    details: 'e.g. `relu/sigmoid/tanh`; a config file may give a JSON list.',
+    details: 'e.g. `relu/sigmoid/tanh`; a config file may give a JSON list. In a sweep, exclusive with --grid.',
   },
   grid: {
     flag: '--grid',
@@ -167,6 +173,28 @@ export const OPTIONS = {
     default: DEFAULT_GRID,
     help: 'activations to combine per layer (N activations: all N³ schedules)',
     details: `Each one of ${ACTIVATIONS.join(', ')}; the order given does not matter.`,
+  },
+  vary: {
+    flag: '--vary',
+    value: '<KEY=V1,V2,...>',
+    parse: { kind: 'vary' },
+    role: 'cell',
+    file: true,
+    commands: ['sweep'],
+    hideDefault: true,
+    help: 'also vary a protocol option over these values (repeatable: the grid is every combination × schedules × seeds)',
+    details:
+      'KEY is a protocol option by its flag or config key (`lr`, `batch-size`, `optimizer`, `init`, …); each value is checked as that option checks it, and the first value is the base. Cells go in `VARIANT/SCHEDULE/seed-N`, VARIANT naming the levels that are not the base (`lr-0.001_optimizer-sgd`, or `base`); the varied keys are the grid, every other option the protocol. A config file gives an object, e.g. `{"lr": [0.0001, 0.001]}`.',
+  },
+  design: {
+    flag: '--design',
+    value: '<design>',
+    parse: { kind: 'enum', values: ['cross', 'ofat'] },
+    role: 'cell',
+    file: true,
+    commands: ['sweep'],
+    default: 'cross',
+    help: "how --vary's options combine: cross, every combination; ofat, one factor at a time (the base, then each other level with the rest at their base)",
   },
   seed: {
     flag: '--seed',
@@ -335,6 +363,36 @@ export const OPTIONS = {
     commands: TRAINING,
     help: 'training objective',
     details: "paper: cross-entropy taken on the softmaxed outputs, the loss Table 2's numbers match.",
+  },
+  inputScale: {
+    flag: '--input-scale',
+    value: '<scale>',
+    parse: { kind: 'enum', values: INPUT_SCALES },
+    lands: 'inputScale',
+    file: true,
+    commands: TRAINING,
+    help: 'pixels as the network sees them: unit, scaled to [0, 1]; raw, the bytes 0..255',
+    details: 'A model trained on raw pixels is evaluated and predicts on raw pixels too (config.json records it).',
+  },
+  init: {
+    flag: '--init',
+    value: '<scheme>',
+    parse: { kind: 'enum', values: INIT_SCHEMES },
+    lands: 'init',
+    file: true,
+    commands: TRAINING,
+    help: 'initial weights',
+    details:
+      "glorot-uniform is Keras' and tfjs' default (biases 0); glorot-normal, he-normal and lecun-normal as Keras defines them (biases 0); tutorial: TensorFlow 1.x's MNIST tutorial, weights from a normal truncated at 2σ with σ 0.1 and biases 0.1. Seeded by --seed either way.",
+  },
+  shuffle: {
+    flag: '--shuffle',
+    value: '<mode>',
+    parse: { kind: 'enum', values: SHUFFLE_MODES },
+    lands: 'shuffle',
+    file: true,
+    commands: TRAINING,
+    help: "order of the training images: epoch, reshuffled every epoch; once, one seeded order kept; off, the files' order",
   },
 
   // Where and how it runs.

@@ -41,6 +41,22 @@ export type OptimizerName = (typeof OPTIMIZERS)[number];
 export const LOSSES = ['crossentropy', 'paper'] as const;
 export type LossName = (typeof LOSSES)[number];
 
+/** The network's input: pixels scaled to [0, 1] (pixel/255), or the raw bytes 0..255 as floats. */
+export const INPUT_SCALES = ['unit', 'raw'] as const;
+export type InputScale = (typeof INPUT_SCALES)[number];
+
+/**
+ * How the weights start (biases 0 unless said): Keras' and tfjs' default Glorot uniform; Glorot
+ * normal; He normal; LeCun normal; `tutorial`: TensorFlow 1.x's "Deep MNIST for Experts" — weights
+ * from a normal truncated at 2σ with σ 0.1, biases 0.1 (its Adam 1e-4 and batch 50 are Table 1's).
+ */
+export const INIT_SCHEMES = ['glorot-uniform', 'glorot-normal', 'he-normal', 'lecun-normal', 'tutorial'] as const;
+export type InitScheme = (typeof INIT_SCHEMES)[number];
+
+/** The order of the training images: reshuffled every epoch, shuffled once and kept, or the files' order. */
+export const SHUFFLE_MODES = ['epoch', 'once', 'off'] as const;
+export type ShuffleMode = (typeof SHUFFLE_MODES)[number];
+
 /** Backends a user can ask for. `auto` = native when its addon loaded, else cpu. */
 export const BACKEND_CHOICES = ['auto', 'native', 'cpu', 'tensorflow'] as const;
 export type BackendChoice = (typeof BACKEND_CHOICES)[number];
@@ -132,6 +148,9 @@ export const TRAIN_CONFIG = {
   dataDir: local<string | null>(null),
   averageLast: protocol<number>(PAPER_TABLE1.averageLast),
   loss: protocol<LossName>('crossentropy'),
+  inputScale: protocol<InputScale>('unit'),
+  init: protocol<InitScheme>('glorot-uniform'),
+  shuffle: protocol<ShuffleMode>('epoch'),
   backend: local<BackendChoice>('auto'),
   /** The engine asked for; the one that ran is config.json's `engine` (part of the protocol). */
   engine: local<EngineChoice>('auto'),

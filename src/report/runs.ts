@@ -9,6 +9,8 @@ import { protocolDifferences, protocolOf } from '../rundir/protocol';
 import { readRunTree, RunData } from '../rundir/run-folder';
 import { compareActivations, compareLabels } from '../model/activations';
 import { mean, std } from './stats';
+import { CampaignFile, CampaignVary } from '../rundir/campaign-file';
+import { variantName } from '../rundir/layout';
 
 export type { RunData };
 
@@ -67,9 +69,14 @@ export function divergedRunText(d: Omit<DivergedRun, 'run'>): string {
   return `seed ${d.seed}${d.epoch !== null ? ` at epoch ${d.epoch}` : ''} (${d.what})`;
 }
 
-/** The runs of one schedule (one per seed). */
+/** The runs of one schedule (one per seed), of one variant in a sweep with --vary. */
 export interface RunGroup {
+  /** The schedule's label, then the variant's name in brackets in a varied sweep (`relu [lr=0.001]`). */
   label: string;
+  /** The schedule's label alone. */
+  schedule: string;
+  /** The variant's levels that are not the base (`lr=0.001`), `base`, or '' without --vary. */
+  variant: string;
   activations: string[];
   /** The runs every statistic is drawn from: those that did not diverge (one per seed), in seed order. */
   runs: RunData[];
@@ -118,7 +125,11 @@ export interface RunCollection {
   diverged: DivergedRun[];
   /** Things worth telling the user (skipped directories, mixed protocols, diverged runs). */
   warnings: string[];
+  /** The options the campaigns vary (sweep --vary), with their levels; [] when none. */
+  factors: CampaignVary['factors'];
 }
+
+
 
 /**
  * The data set the runs trained on, as config.json names it ('MNIST', 'Fashion-MNIST', 'custom'), or
@@ -157,14 +168,23 @@ export function epochStats(runs: readonly RunData[]): EpochStats[] {
  * Groups runs by schedule label, in the given label order (others after it, in canonical order);
  * with gridOrder, purely in the sweep's grid order (so shards, merges and whole sweeps agree).
  */
-export function groupRuns(runs: readonly RunData[], order: readonly string[] = [], gridOrder = false): RunGroup[] {
+export function groupRuns(
+  runs: readonly RunData[],
+  order: readonly string[] = [],
+  gridOrder = false,
+  variantOf: (r: RunData) => { name: string; index: number } = () => ({ name: '', index: 0 }),
+): RunGroup[] {
   const byLabel = new Map<string, RunData[]>();
+  const variants = new Map<string, { name: string; index: number }>();
   for (const r of runs) {
-    const list = byLabel.get(r.summary.schedule) ?? [];
+    const v = variantOf(r);
+    const key = v.name === '' ? r.summary.schedule : `${r.summary.schedule} [${v.name}]`;
+    const list = byLabel.get(key) ?? [];
     list.push(r);
-    byLabel.set(r.summary.schedule, list);
+    byLabel.set(key, list);
+    variants.set(key, v);
   }
-  const groups: RunGroup[] = [];
+  const groups: (RunGroup & { variantIndex: number })[] = [];
   for (const [label, list] of byLabel) {
     list.sort((a, b) => a.summary.seed - b.summary.seed);
     for (let i = 1; i < list.length; i++) {
@@ -184,6 +204,9 @@ export function groupRuns(runs: readonly RunData[], order: readonly string[] = [
     for (const m of METRIC_NAMES) finals[m] = usable.map((r) => r.summary.final[m]);
     groups.push({
       label,
+      schedule: list[0].summary.schedule,
+      variant: variants.get(label)!.name,
+      variantIndex: variants.get(label)!.index,
       activations: [...list[0].summary.activations],
       runs: usable,
       seeds: usable.map((r) => r.summary.seed),
@@ -195,15 +218,52 @@ export function groupRuns(runs: readonly RunData[], order: readonly string[] = [
     });
   }
   groups.sort((a, b) => {
-    if (gridOrder) return compareActivations(a, b) || (a.label < b.label ? -1 : a.label > b.label ? 1 : 0);
-    const ia = order.indexOf(a.label);
-    const ib = order.indexOf(b.label);
+    if (a.variantIndex !== b.variantIndex) return a.variantIndex - b.variantIndex;
+    if (gridOrder) return compareActivations(a, b) || (a.schedule < b.schedule ? -1 : a.schedule > b.schedule ? 1 : 0);
+    const ia = order.indexOf(a.schedule);
+    const ib = order.indexOf(b.schedule);
     if (ia >= 0 && ib >= 0) return ia - ib;
     if (ia >= 0) return -1;
     if (ib >= 0) return 1;
-    return compareLabels(a, b);
+    return compareLabels({ ...a, label: a.schedule }, { ...b, label: b.schedule });
   });
-  return groups;
+  return groups.map(({ variantIndex: _, ...g }) => g);
+}
+
+/** The options a tree's campaigns vary, each with every level met (the outermost campaign's first level is the base). */
+export function variedFactors(campaigns: readonly CampaignFile[]): CampaignVary['factors'] {
+  const out: CampaignVary['factors'] = [];
+  for (const c of campaigns) {
+    for (const f of c.vary?.factors ?? []) {
+      const seen = out.find((o) => o.lands === f.lands);
+      if (seen) seen.levels = [...new Set([...seen.levels, ...f.levels])];
+      else out.push({ ...f, levels: [...f.levels] });
+    }
+  }
+  return out;
+}
+
+/** A run's value of a configuration key or of one layer size (`arch.denseUnits`), as a --vary level reads (levelText). */
+export function configText(run: RunData, lands: string): string {
+  const [key, sub] = lands.split('.');
+  const c = run.config?.config as Record<string, unknown> | undefined;
+  const v = sub === undefined ? c?.[key] : (c?.[key] as Record<string, unknown> | undefined)?.[sub];
+  return v === undefined ? '?' : typeof v === 'number' ? String(v) : String(v);
+}
+
+/** A run's variant among some factors: its name (levels not the base, `base`) and its place in the grid's order. */
+export function variantOfRun(factors: CampaignVary['factors']) {
+  return (run: RunData): { name: string; index: number } => {
+    if (factors.length === 0) return { name: '', index: 0 };
+    let index = 0;
+    const levels = factors.map((f) => {
+      const text = configText(run, f.lands);
+      const at = f.levels.indexOf(text);
+      index = index * (f.levels.length + 1) + (at < 0 ? f.levels.length : at);
+      return { flag: f.flag, text, first: text === f.levels[0] };
+    });
+    return { name: variantName(levels), index };
+  };
 }
 
 /**
@@ -218,24 +278,29 @@ export function collectRuns(dir: string): RunCollection {
   for (const c of tree.campaigns) for (const s of c.schedules) if (!order.includes(s)) order.push(s);
   const kinds = new Set(tree.campaigns.map((c) => c.kind));
   const kind = kinds.has('sweep') ? 'sweep' : kinds.has('comparison') ? 'comparison' : null;
+  const factors = variedFactors(tree.campaigns);
   const first = runs.find((r) => r.config !== null);
   if (first) {
     const reference = protocolOf(first.config!);
     for (const r of runs) {
       if (r.config === null) continue;
-      const diff = protocolDifferences(reference, protocolOf(r.config));
+      const diff = protocolDifferences(
+        reference,
+        protocolOf(r.config),
+        factors.map((f) => f.lands),
+      );
       if (diff.length > 0) {
         warnings.push(`runs differ in protocol (${diff.map((d) => d.key).join(', ')}): ${first.relDir} vs ${r.relDir}`);
         break;
       }
     }
   }
-  const groups = groupRuns(runs, order, kind === 'sweep');
+  const groups = groupRuns(runs, order, kind === 'sweep', variantOfRun(factors));
   const diverged = groups.flatMap((g) => g.diverged);
   for (const d of diverged) {
     warnings.push(
       `${d.run.relDir} diverged${d.epoch !== null ? ` at epoch ${d.epoch}` : ''} (${d.what}): it is left out of every mean, ranking, gap and verdict`,
     );
   }
-  return { root: tree.root, runs, groups, kind, diverged, warnings };
+  return { root: tree.root, runs, groups, kind, diverged, warnings, factors };
 }

@@ -20,6 +20,18 @@ export interface CampaignCell {
   seed: number;
   /** Relative to the campaign folder. */
   dir: string;
+  /** A varied campaign's cell: option key → its level, as text (absent without --vary). */
+  variant?: Record<string, string>;
+}
+
+/**
+ * What `sweep --vary` varies: each option (its table key, and where it lands in a run's
+ * configuration) with its levels as text, the first being the base; and how they combine.
+ */
+export interface CampaignVary {
+  design: 'cross' | 'ofat';
+  /** key: the option's table key; flag: its flag without dashes, as folder and variant names write it. */
+  factors: Array<{ key: string; flag: string; lands: string; levels: string[] }>;
 }
 
 export interface CampaignFile {
@@ -36,6 +48,24 @@ export interface CampaignFile {
   protocol?: Protocol;
   /** Written by lenet merge (the kind then says which table it holds: a merge of comparisons is a comparison). */
   merged?: boolean;
+  /** The varied options of `sweep --vary` (absent: none). Their keys are the grid, not the protocol. */
+  vary?: CampaignVary;
+}
+
+/** A campaign file's `vary`, checked; null when absent or malformed. */
+function readVary(v: unknown): CampaignVary | null {
+  if (!isObject(v) || !Array.isArray(v.factors) || (v.design !== 'cross' && v.design !== 'ofat')) return null;
+  const ok = v.factors.every(
+    (f) =>
+      isObject(f) &&
+      typeof f.key === 'string' &&
+      typeof f.flag === 'string' &&
+      typeof f.lands === 'string' &&
+      Array.isArray(f.levels) &&
+      f.levels.length > 0 &&
+      f.levels.every((l) => typeof l === 'string'),
+  );
+  return ok && v.factors.length > 0 ? (v as unknown as CampaignVary) : null;
 }
 
 function isObject(v: unknown): v is Record<string, unknown> {
@@ -55,9 +85,15 @@ export function readCampaignFile(dir: string): CampaignFile | null {
     throw runtimeError(`${file}: expected {kind, schedules: [...], seeds: [...], runs: [...]}`);
   }
   readFormat(file, data as Record<string, unknown>);
-  const runs = data.runs.filter(
-    (r): r is CampaignCell => typeof r?.schedule === 'string' && typeof r?.seed === 'number' && typeof r?.dir === 'string',
-  );
+  const runs = data.runs
+    .filter((r): r is CampaignCell => typeof r?.schedule === 'string' && typeof r?.seed === 'number' && typeof r?.dir === 'string')
+    .map((r) => ({
+      schedule: r.schedule,
+      seed: r.seed,
+      dir: r.dir,
+      ...(isObject(r.variant) && Object.values(r.variant).every((t) => typeof t === 'string') ? { variant: r.variant } : {}),
+    }));
+  const vary = readVary((data as Record<string, unknown>).vary);
   return {
     kind: data.kind === 'sweep' ? 'sweep' : 'comparison',
     schedules: data.schedules.map(String),
@@ -68,6 +104,7 @@ export function readCampaignFile(dir: string): CampaignFile | null {
       : {}),
     ...(isObject(data.protocol) && isObject(data.protocol.data) ? { protocol: data.protocol as Protocol } : {}),
     ...(data.merged === true ? { merged: true } : {}),
+    ...(vary ? { vary } : {}),
   };
 }
 
@@ -76,7 +113,7 @@ export function campaignFileOf(
   kind: CampaignKind,
   runs: readonly CampaignCell[],
   grid?: CampaignFile['grid'],
-  about: Pick<CampaignFile, 'protocol' | 'merged'> = {},
+  about: Pick<CampaignFile, 'protocol' | 'merged' | 'vary'> = {},
 ): CampaignFile {
   return {
     kind,
@@ -86,12 +123,28 @@ export function campaignFileOf(
     ...(grid ? { grid } : {}),
     ...(about.protocol ? { protocol: about.protocol } : {}),
     ...(about.merged ? { merged: true } : {}),
+    ...(about.vary ? { vary: about.vary } : {}),
   };
 }
 
 /** Writes dir/comparison.json atomically (stamped with this version's format), replacing what was there. */
 export function writeCampaignFile(dir: string, file: CampaignFile): void {
   writeJsonAtomic(path.join(dir, CAMPAIGN_FILE), stamped(file));
+}
+
+/**
+ * The vary of a campaign file once cells of `now` are added: the same options (campaign-manifest
+ * refused others), each with the levels recorded before and then any new ones.
+ */
+export function mergeVary(old: CampaignVary | undefined, now: CampaignVary | undefined): CampaignVary | undefined {
+  if (!old || !now) return now ?? old;
+  return {
+    design: old.design,
+    factors: old.factors.map((f) => {
+      const more = now.factors.find((n) => n.key === f.key)?.levels ?? [];
+      return { ...f, levels: [...new Set([...f.levels, ...more])] };
+    }),
+  };
 }
 
 /**
@@ -108,6 +161,7 @@ export async function addToCampaignFile(
   protocol?: Protocol,
   /** Refuses (throws) what the file holds now, read under its lock: campaign-manifest's rules. */
   verify?: (old: CampaignFile | null) => void,
+  vary?: CampaignVary,
 ): Promise<void> {
   const deadline = Date.now() + waitMs;
   for (;;) {
@@ -133,8 +187,8 @@ export async function addToCampaignFile(
       // The first writer's protocol stays (campaign-manifest.ts refused any other).
       const recorded = old?.protocol ?? protocol;
       const runs = new Map<string, CampaignCell>(previous.map((r) => [r.dir, r]));
-      for (const c of cells) runs.set(c.dir, { schedule: c.schedule, seed: c.seed, dir: c.dir });
-      writeCampaignFile(dir, campaignFileOf(kind, [...runs.values()], grid, { protocol: recorded }));
+      for (const c of cells) runs.set(c.dir, { schedule: c.schedule, seed: c.seed, dir: c.dir, ...(c.variant ? { variant: c.variant } : {}) });
+      writeCampaignFile(dir, campaignFileOf(kind, [...runs.values()], grid, { protocol: recorded, vary: mergeVary(old?.vary, vary) }));
       return;
     } finally {
       lock.release();

@@ -24,7 +24,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { usageError } from '../errors';
 import { TRAIN_CONFIG } from '../options/types';
-import { CAMPAIGN_FILE, CampaignFile, CampaignKind, readCampaignFile } from './campaign-file';
+import { CAMPAIGN_FILE, CampaignFile, CampaignKind, CampaignVary, readCampaignFile } from './campaign-file';
 import { findRunDirs, isRunDir } from './layout';
 import { NewerFormatError } from './format';
 import { MANIFEST_FILE, readManifest } from './manifest';
@@ -142,7 +142,8 @@ export function checkCampaignOut(outDir: string): void {
     const foreign = below.runs.find((d) => {
       const parts = path.relative(abs, d).split(path.sep);
       // (seed-N.PID.partial: what a killed merge of an older lenet left; the merge itself clears it.)
-      return parts.length !== 2 || !/^seed-\d+(\.\d+\.partial)?$/.test(parts[1]);
+      // A varied sweep's cells lie one level deeper: VARIANT/LABEL/seed-N.
+      return (parts.length !== 2 && parts.length !== 3) || !/^seed-\d+(\.\d+\.partial)?$/.test(parts[parts.length - 1]);
     });
     if (foreign) {
       throw usageError(`--out ${outDir} holds a run that is not a cell of a campaign (${foreign}); a campaign goes in a folder of its own`);
@@ -209,9 +210,11 @@ export function checkCampaignProtocol(
   protocol: Protocol,
   kind?: CampaignKind,
   manifest: CampaignFile | null = fs.existsSync(dir) ? readCampaignFile(dir) : null,
+  vary?: CampaignVary,
 ): void {
   const held = campaignProtocol(dir, manifest);
-  const diff = held === null ? [] : protocolDifferences(held.protocol, protocol);
+  if (held !== null) checkSameGrid(dir, manifest?.vary, vary);
+  const diff = held === null ? [] : protocolDifferences(held.protocol, protocol, variedKeys(vary));
   if (diff.length > 0) {
     throw usageError(
       `${dir} holds a ${manifest?.kind ?? 'campaign'} of another protocol (${describeDifferences(diff, ['there', 'now'])}); choose another --out`,
@@ -219,6 +222,34 @@ export function checkCampaignProtocol(
   }
   if (kind !== undefined && manifest !== null && manifest.kind !== kind) {
     throw usageError(`${dir} holds a ${manifest.kind}, not a ${kind}; a ${kind} goes in a folder of its own: choose another --out`);
+  }
+}
+
+/** The configuration keys a campaign's --vary varies (`learningRate`, `arch.denseUnits`). */
+export function variedKeys(vary: CampaignVary | undefined | null): string[] {
+  return vary ? vary.factors.map((f) => f.lands) : [];
+}
+
+/** `lr (base 0.0001), optimizer (base adam), one at a time`, or `nothing`. */
+function describeVary(v: CampaignVary | undefined): string {
+  if (!v) return 'nothing';
+  return `${v.factors.map((f) => `${f.key} (base ${f.levels[0]})`).join(', ')}${v.design === 'ofat' ? ', one at a time' : ''}`;
+}
+
+/**
+ * Cells added to a campaign vary the same options with the same first levels (the base, which
+ * names the folders) and the same design as those already there; new levels may be added.
+ */
+function checkSameGrid(dir: string, there: CampaignVary | undefined, now: CampaignVary | undefined): void {
+  const same =
+    (there === undefined && now === undefined) ||
+    (there !== undefined &&
+      now !== undefined &&
+      there.design === now.design &&
+      there.factors.length === now.factors.length &&
+      there.factors.every((f, i) => f.lands === now.factors[i].lands && f.levels[0] === now.factors[i].levels[0]));
+  if (!same) {
+    throw usageError(`${dir} holds a campaign that varies ${describeVary(there)}; this one varies ${describeVary(now)}: choose another --out`);
   }
 }
 

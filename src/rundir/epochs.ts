@@ -16,7 +16,21 @@ export interface EpochRow {
   /** Cross-entropy taken on already-softmaxed outputs: the metric that matches Table 2 (see README, "The paper's loss"). */
   train_paper_loss: number;
   test_paper_loss: number;
+  /** The epoch's last batch, on the weights before its step (what TensorFlow's MNIST tutorial printed as "training accuracy"). */
+  last_batch_accuracy?: number;
+  last_batch_paper_loss?: number;
+  /** The model at the epoch's end on the whole training set; measured in the last K epochs only (the ones final values average). */
+  train_eval_accuracy?: number;
+  train_eval_paper_loss?: number;
 }
+
+/**
+ * Columns after the protocol's: other ways a paper may have measured "training accuracy" (see
+ * EpochRow). Optional: files from before them lack them, and a cell is empty where an epoch did
+ * not measure it. Not metrics of the divergence rule or of summary.json.
+ */
+export const EXTRA_COLUMNS = ['last_batch_accuracy', 'last_batch_paper_loss', 'train_eval_accuracy', 'train_eval_paper_loss'] as const;
+export type ExtraColumn = (typeof EXTRA_COLUMNS)[number];
 
 /** Column order of epochs.csv: the six of the protocol, then the paper's loss. */
 export const EPOCH_COLUMNS = [
@@ -40,14 +54,20 @@ export const PAPER_LOSS_MINIMUM = Math.log(1 + 9 / Math.E);
 /** Values a diverged run writes: they read back as the same non-finite numbers. */
 const NON_FINITE: Record<string, number> = { NaN: Number.NaN, Infinity: Infinity, '-Infinity': -Infinity };
 
-/** Rounds for the CSV: 8 significant digits are beyond what a run's noise can tell apart. NaN and ±Infinity stay. */
-function formatRow(row: EpochRow): number[] {
-  return EPOCH_COLUMNS.map((c) => (c === 'epoch' || !Number.isFinite(row[c]) ? row[c] : Number(row[c].toPrecision(8))));
+/** Rounds for the CSV: 8 significant digits are beyond what a run's noise can tell apart. NaN and ±Infinity stay; not measured is empty. */
+function formatRow(row: EpochRow, extras: readonly ExtraColumn[]): (number | string)[] {
+  const cell = (v: number | undefined, c: string) =>
+    v === undefined ? '' : c === 'epoch' || !Number.isFinite(v) ? v : Number(v.toPrecision(8));
+  return [...EPOCH_COLUMNS.map((c) => cell(row[c], c)), ...extras.map((c) => cell(row[c], c))];
 }
 
-/** The whole text of an epochs.csv holding these rows (written through rundir/csv, as every CSV). */
+/** The whole text of an epochs.csv holding these rows (written through rundir/csv, as every CSV); extra columns when a row has them. */
 export function epochsCsvText(rows: readonly EpochRow[]): string {
-  return csvText(EPOCH_COLUMNS, rows.map(formatRow));
+  const extras = EXTRA_COLUMNS.filter((c) => rows.some((r) => r[c] !== undefined));
+  return csvText(
+    [...EPOCH_COLUMNS, ...extras],
+    rows.map((r) => formatRow(r, extras)),
+  );
 }
 
 /**
@@ -92,6 +112,7 @@ export function readEpochsCsv(file: string, maxRows = Infinity): EpochRow[] {
     );
   }
   const index = EPOCH_COLUMNS.map((c) => header.indexOf(c));
+  const extras = EXTRA_COLUMNS.filter((c) => header.includes(c));
   const rows: EpochRow[] = [];
   for (let i = 1; i < lines.length; i++) {
     const cells = lines[i].split(',');
@@ -107,6 +128,13 @@ export function readEpochsCsv(file: string, maxRows = Infinity): EpochRow[] {
       }
       row[c] = v;
     });
+    for (const c of extras) {
+      const cell = cells[header.indexOf(c)].trim();
+      if (cell === '') continue; // not measured at this epoch
+      const v = Object.hasOwn(NON_FINITE, cell) ? NON_FINITE[cell] : Number(cell);
+      if (Number.isNaN(v) && cell !== 'NaN') throw runtimeError(`${file} line ${i + 1}: ${c} is not a number: "${cell}"`);
+      row[c] = v;
+    }
     const prev = rows.length > 0 ? rows[rows.length - 1].epoch : 0;
     if (!Number.isInteger(row.epoch) || row.epoch !== prev + 1) {
       throw runtimeError(`${file} line ${i + 1}: epoch ${cells[index[0]].trim()} does not follow epoch ${prev}`);

@@ -71,6 +71,17 @@ export function cellDir(label: string, seed: number): string {
   return `${pathComponent(label)}/${pathComponent(`seed-${seed}`)}`;
 }
 
+/** `lr=0.001 optimizer=sgd`: the levels of a variant that are not their factor's first, or `base`. */
+export function variantName(levels: ReadonlyArray<{ flag: string; text: string; first: boolean }>): string {
+  const named = levels.filter((l) => !l.first).map((l) => `${l.flag}=${l.text}`);
+  return named.length === 0 ? 'base' : named.join(' ');
+}
+
+/** The variant's folder: its name with `=` as `-` and spaces as `_`, one safe component (pathComponent). */
+export function variantDirOf(name: string): string {
+  return pathComponent(name.replace(/=/g, '-').replace(/ /g, ','));
+}
+
 /** UTC timestamp for default output folders: 20261128T174832Z. */
 export function timestamp(date = new Date()): string {
   return date

@@ -4,7 +4,7 @@
  * and machine. One type, one writer, one reader (used by resume, evaluate, campaigns, merge, report).
  */
 import * as path from 'node:path';
-import { EngineChoice, TrainConfig } from '../options/types';
+import { EngineChoice, INIT_SCHEMES, INPUT_SCALES, SHUFFLE_MODES, TRAIN_CONFIG, TrainConfig } from '../options/types';
 import { KNOWN_DATASETS, knownDataset } from '../datasets';
 import { runtimeError } from '../errors';
 import { readJson, shownValue, writeJsonAtomic } from './atomic';
@@ -149,7 +149,20 @@ const CONFIG_VALUE_RULES: Record<string, [(v: unknown) => boolean, string]> = {
   resize: [(v) => typeof v === 'string', 'the name of a resize mode'],
   seed: [(v) => typeof v === 'number' && Number.isSafeInteger(v), 'a whole number'],
   threads: [(v) => v === null || isCount(v), 'a whole number of threads or null'],
+  inputScale: [(v) => (INPUT_SCALES as readonly unknown[]).includes(v), `one of ${INPUT_SCALES.join(', ')}`],
+  init: [(v) => (INIT_SCHEMES as readonly unknown[]).includes(v), `one of ${INIT_SCHEMES.join(', ')}`],
+  shuffle: [(v) => (SHUFFLE_MODES as readonly unknown[]).includes(v), `one of ${SHUFFLE_MODES.join(', ')}`],
 };
+
+/**
+ * A config.json's configuration with every key an older lenet did not write at its default: a new
+ * option's default trains as lenet did before it existed, bit for bit (protocolOf reads them so too).
+ */
+function withDefaults(c: Record<string, unknown>): TrainConfig {
+  const out: Record<string, unknown> = {};
+  for (const [key, { default: value }] of Object.entries(TRAIN_CONFIG)) if (c[key] === undefined) out[key] = value;
+  return { ...out, ...c } as TrainConfig;
+}
 
 /** Each value readers take from config.json's `config`, checked: one runtime-error line naming the file, the key and the value. */
 function checkConfigValues(file: string, c: Record<string, unknown>): void {
@@ -203,7 +216,7 @@ export function readManifest(dir: string): RunManifest {
   return {
     ...(withoutFormat(m) as unknown as RunManifest),
     // runs from before engines asked for none and ran tfjs: they resume on it
-    config: { ...(c as unknown as TrainConfig), engine: (typeof c.engine === 'string' ? c.engine : 'tfjs') as EngineChoice },
+    config: { ...withDefaults(c), engine: (typeof c.engine === 'string' ? c.engine : 'tfjs') as EngineChoice },
     data: {
       ...(data as unknown as RunManifest['data']),
       files: identities,

@@ -76,15 +76,20 @@ export interface ProtocolDifference {
   b: string;
 }
 
-/** Where two protocols differ; data differences name the file. Empty: the same protocol. */
-export function protocolDifferences(a: Protocol, b: Protocol): ProtocolDifference[] {
+/**
+ * Where two protocols differ; data differences name the file. Empty: the same protocol. `varied`:
+ * the keys a campaign's grid varies (`learningRate`, `arch.denseUnits`), not part of its protocol.
+ */
+export function protocolDifferences(a: Protocol, b: Protocol, varied: readonly string[] = []): ProtocolDifference[] {
   const out: ProtocolDifference[] = [];
   for (const k of [...PROTOCOL_CONFIG_KEYS, 'backend', 'engine'] as const) {
+    if (varied.includes(k)) continue;
     const av: unknown = a[k];
     const bv: unknown = b[k];
     // An object-valued key (arch) differs by its fields: `arch.denseUnits: 120 vs 60`, not two clipped JSON texts.
     if (isPlainObject(av) && isPlainObject(bv)) {
       for (const sub of [...new Set([...Object.keys(av), ...Object.keys(bv)])].sort()) {
+        if (varied.includes(`${k}.${sub}`)) continue;
         const x = stableJson(av[sub] ?? null);
         const y = stableJson(bv[sub] ?? null);
         if (x !== y) out.push({ key: `${k}.${sub}`, a: x, b: y });

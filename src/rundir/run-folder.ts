@@ -4,7 +4,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { featureMapSize, RESIZE_MODES } from '../options/types';
+import { featureMapSize, INPUT_SCALES, RESIZE_MODES } from '../options/types';
 import { LenetError, runtimeError, usageError } from '../errors';
 import { readJson, shownValue } from './atomic';
 import { readCampaignFile, CampaignFile } from './campaign-file';
@@ -187,4 +187,7 @@ function checkInferenceConfig(file: string): void {
   }
   if (!(RESIZE_MODES as readonly unknown[]).includes(c.resize))
     throw bad(`"config.resize" must be one of ${RESIZE_MODES.join(', ')}, got ${show(c.resize, c, 'resize')}`);
+  // Absent: a run from before --input-scale, trained on [0, 1].
+  if (c.inputScale !== undefined && !(INPUT_SCALES as readonly unknown[]).includes(c.inputScale))
+    throw bad(`"config.inputScale" must be one of ${INPUT_SCALES.join(', ')}, got ${show(c.inputScale, c, 'inputScale')}`);
 }

@@ -6,7 +6,7 @@ import { usageError, printMessage } from '../errors';
 import { hashDataFiles } from '../data/identity';
 import { selectBackend } from '../backend/index';
 import { createCampaignProgress, progressMode } from '../progress';
-import { addToCampaignFile, CampaignKind } from '../rundir/campaign-file';
+import { addToCampaignFile, CampaignKind, CampaignVary } from '../rundir/campaign-file';
 import { checkCampaignOut, checkCampaignProtocol } from '../rundir/campaign-manifest';
 import { checkOutDir, createOutDir } from '../rundir/layout';
 import { lockFolder } from '../rundir/lock';
@@ -29,6 +29,8 @@ export interface GridOptions {
   /** For a shard: which one (its lock is its own, so shards may share a folder) and the whole grid it belongs to. */
   shard?: Shard;
   grid?: { schedules: string[]; seeds: number[] };
+  /** sweep --vary: the options varied, their levels and design (each cell's levels are its variant). */
+  vary?: CampaignVary;
   /** Polled between batches; true stops the campaign after saving the current run's last epoch. */
   shouldStop?: () => boolean;
   /** --jobs: cells trained at once in worker processes; null = auto (see planJobs); 1 or absent = one by one in this process. */
@@ -98,9 +100,7 @@ function engineInFolder(opts: GridOptions): 'fused' | 'tfjs' | null {
  */
 export async function runGrid(opts: GridOptions): Promise<GridResult[] & GridOutcome> {
   // Every check that can refuse the campaign comes before anything is written.
-  let configs = opts.cells.map((cell) =>
-    resolveTrainConfig({ ...opts.base, activation: undefined, schedule: cell.schedule.join(','), seed: cell.seed }),
-  );
+  let configs = opts.cells.map((cell) => resolveTrainConfig(cellOptions(opts.base, cell)));
   checkOutDir(opts.outDir, false, 'campaign');
   checkCampaignOut(opts.outDir);
   let protocol: Protocol | undefined;
@@ -119,7 +119,7 @@ export async function runGrid(opts: GridOptions): Promise<GridResult[] & GridOut
     });
     // A cell's own folder first (the message names it), then the campaign's manifest and other cells.
     opts.cells.forEach((cell, i) => checkSameProtocol(path.join(opts.outDir, cell.dir), configs[i], backend.name, data));
-    checkCampaignProtocol(opts.outDir, protocol, opts.kind);
+    checkCampaignProtocol(opts.outDir, protocol, opts.kind, undefined, opts.vary);
   }
   createOutDir(opts.outDir);
   const lockName = opts.shard && opts.shard.n > 1 ? `.lenet-shard-${opts.shard.k}-of-${opts.shard.n}.lock` : undefined;
@@ -128,17 +128,29 @@ export async function runGrid(opts: GridOptions): Promise<GridResult[] & GridOut
     await addToCampaignFile(
       opts.outDir,
       opts.kind,
-      opts.cells.map((c) => ({ schedule: c.label, seed: c.seed, dir: c.dir })),
+      opts.cells.map((c) => ({
+        schedule: c.label,
+        seed: c.seed,
+        dir: c.dir,
+        ...(c.variant.length > 0 ? { variant: Object.fromEntries(c.variant.map((l) => [l.key, l.text])) } : {}),
+      })),
       opts.grid,
       undefined,
       protocol,
       // Again under the manifest's lock: a shard of another protocol may have started beside this one.
-      (old) => protocol && checkCampaignProtocol(opts.outDir, protocol, opts.kind, old),
+      (old) => protocol && checkCampaignProtocol(opts.outDir, protocol, opts.kind, old, opts.vary),
+      opts.vary,
     );
     return await trainCells(opts, configs);
   } finally {
     lock.release();
   }
+}
+
+/** The options one cell is trained with: the campaign's, its variant's levels, its schedule and seed. */
+export function cellOptions(base: RawOptions, cell: GridCell): RawOptions {
+  const levels = Object.fromEntries(cell.variant.map((l) => [l.key, l.value]));
+  return { ...base, ...levels, activation: undefined, schedule: cell.schedule.join(','), seed: cell.seed };
 }
 
 /** What a cell's run records of its neighbours: the cells trained at once, and the shard (shards may run at once on one host). */

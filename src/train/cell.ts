@@ -6,7 +6,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { TrainConfig } from '../options/types';
-import { loadMnist, MnistData } from '../data/mnist';
+import { loadMnist, MnistData, mnistOptionsOf } from '../data/mnist';
 import { ProgressMode } from '../progress';
 import { CHECKPOINT_FILE } from '../rundir/layout';
 import { RunSharing } from '../rundir/manifest';
@@ -21,12 +21,7 @@ export class MnistCache {
   private data: MnistData | null = null;
 
   get(config: TrainConfig): MnistData {
-    const options = {
-      dataDir: config.dataDir ?? undefined,
-      resize: config.resize,
-      size: config.imageSize,
-      limit: config.limit ?? undefined,
-    };
+    const options = mnistOptionsOf(config);
     const key = JSON.stringify(options);
     if (this.data === null || key !== this.key) {
       this.data = null;

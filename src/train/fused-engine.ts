@@ -81,7 +81,8 @@ export function fusedEngine(model: tf.LayersModel, config: FusedTrainingConfig):
   /** The set's raw images when the engine can resize them itself, after telling it how. */
   const rawOf = (set: ImageSet): RawImages | null => {
     const raw = set.raw;
-    if (raw == null || set.size !== config.imageSize) return null;
+    // The addon's resizer gives pixel/255; raw pixels go through the set's own (JavaScript) resizer.
+    if (raw == null || set.size !== config.imageSize || raw.scale !== 'unit') return null;
     if (resizing == null || resizing.rows !== raw.rows || resizing.cols !== raw.cols || resizing.mode !== raw.mode) {
       native.configureResize(raw.rows, raw.cols, raw.mode === 'pad' ? 1 : 0);
       resizing = raw;

@@ -1,21 +1,42 @@
 /**
- * What a campaign trains: the cells (schedule × seed, each in its own folder) of a comparison or a
- * sweep, in a fixed order, and the shards that split them between processes or machines.
+ * What a campaign trains: the cells (variant × schedule × seed, each in its own folder) of a
+ * comparison or a sweep, in a fixed order, and the shards that split them between processes or
+ * machines. A variant is one combination of the levels of `sweep --vary`; a campaign without
+ * --vary has one, empty, and its cells lie at SCHEDULE/seed-N as they always did.
  */
 import { ActivationName, Schedule, Shard } from '../options/types';
 import { scheduleLabel } from '../model/activations';
-import { cellDir } from '../rundir/layout';
+import { cellDir, variantDirOf, variantName } from '../rundir/layout';
+import type { VaryFactor } from '../options/parse';
+import type { CampaignVary } from '../rundir/campaign-file';
 
 export { Shard };
 
-/** One run of a comparison or sweep: a schedule and a seed, in its own folder. */
+/** One level of one varied option in a cell. */
+export interface VariantLevel {
+  key: VaryFactor['key'];
+  lands: VaryFactor['lands'];
+  value: unknown;
+  text: string;
+}
+
+/** One combination of the varied options' levels, in the order the factors were given. */
+export type Variant = VariantLevel[];
+
+/** One run of a comparison or sweep: a variant, a schedule and a seed, in its own folder. */
 export interface GridCell {
   schedule: Schedule;
   label: string;
   seed: number;
   /** Relative to the campaign folder. */
   dir: string;
+  /** The levels of the varied options ([] without --vary). */
+  variant: Variant;
 }
+
+/** How --vary's factors combine: every combination, or one factor at a time from the first levels. */
+export const DESIGNS = ['cross', 'ofat'] as const;
+export type Design = (typeof DESIGNS)[number];
 
 /** All |acts|³ schedules, conv1 slowest-varying, dense fastest. */
 export function gridSchedules(acts: readonly ActivationName[]): Schedule[] {
@@ -24,12 +45,56 @@ export function gridSchedules(acts: readonly ActivationName[]): Schedule[] {
   return out;
 }
 
-/** Cells in the fixed order: schedules in the order given, then seeds in the order given. */
-export function gridCells(schedules: readonly Schedule[], seeds: readonly number[]): GridCell[] {
+/**
+ * The variants of some factors: `cross`, every combination (the first factor slowest-varying);
+ * `ofat`, the first level of every factor (the base), then each other level of each factor with
+ * the rest at their first. No factors: one empty variant.
+ */
+export function variantsOf(factors: readonly VaryFactor[], design: Design = 'cross'): Variant[] {
+  const level = (f: VaryFactor, i: number): VariantLevel => ({ key: f.key, lands: f.lands, value: f.values[i], text: f.texts[i] });
+  if (design === 'ofat') {
+    const base = factors.map((f) => level(f, 0));
+    const out: Variant[] = [base];
+    factors.forEach((f, fi) => {
+      for (let i = 1; i < f.values.length; i++) out.push(base.map((b, j) => (j === fi ? level(f, i) : b)));
+    });
+    return out;
+  }
+  let out: Variant[] = [[]];
+  for (const f of factors) out = out.flatMap((v) => f.values.map((_, i) => [...v, level(f, i)]));
+  return out;
+}
+
+/** The campaign file's record of the factors: option key, where it lands, its levels as text. */
+export function campaignVary(factors: readonly VaryFactor[], design: Design, flagOf: FlagOf): CampaignVary {
+  return { design, factors: factors.map((f) => ({ key: f.key, flag: flagOf(f.key), lands: f.lands, levels: [...f.texts] })) };
+}
+
+/** The flag of a varied option without its dashes (`lr`, `batch-size`). */
+export type FlagOf = (key: VaryFactor['key']) => string;
+
+/** Cells in the fixed order: variants, then schedules in the order given, then seeds in the order given. */
+export function gridCells(
+  schedules: readonly Schedule[],
+  seeds: readonly number[],
+  variants: readonly Variant[] = [[]],
+  flagOf?: FlagOf,
+  factors: readonly VaryFactor[] = [],
+): GridCell[] {
   const cells: GridCell[] = [];
-  for (const s of schedules) {
-    const label = scheduleLabel(s);
-    for (const seed of seeds) cells.push({ schedule: [...s] as Schedule, label, seed, dir: cellDir(label, seed) });
+  for (const variant of variants) {
+    const prefix =
+      variant.length === 0
+        ? ''
+        : `${variantDirOf(
+            variantName(
+              variant.map((l, i) => ({ flag: flagOf ? flagOf(l.key) : l.key, text: l.text, first: l.text === factors[i]?.texts[0] })),
+            ),
+          )}/`;
+    for (const s of schedules) {
+      const label = scheduleLabel(s);
+      for (const seed of seeds) cells.push({ schedule: [...s] as Schedule, label, seed, dir: prefix + cellDir(label, seed), variant });
+    }
   }
   return cells;
 }

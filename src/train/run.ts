@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { TrainConfig } from '../options/types';
 import { runtimeError, printMessage } from '../errors';
-import { loadMnist, MnistData } from '../data/mnist';
+import { loadMnist, MnistData, mnistOptionsOf } from '../data/mnist';
 import { recogniseDataset, sameDataFile } from '../data/identity';
 import { buildLenet } from '../model/lenet';
 import { saveModel } from '../model/io';
@@ -113,9 +113,7 @@ export async function runTraining(config: TrainConfig, options: RunOptions, data
   if (!options.resume) checkOutDir(dir, options.force);
   const backend = await selectBackend(config.backend, config.threads);
   if (backend.note && options.progress !== 'none') printMessage(backend.note);
-  const mnist =
-    data ??
-    loadMnist({ dataDir: config.dataDir ?? undefined, resize: config.resize, size: config.imageSize, limit: config.limit ?? undefined });
+  const mnist = data ?? loadMnist(mnistOptionsOf(config));
   if (!options.resume) createOutDir(dir);
   const lock = lockFolder(dir, options.resume ? 'lenet train --resume' : 'lenet train');
   try {
@@ -144,7 +142,7 @@ async function trainIntoLockedFolder(
 
   // a run resumes on the engine that wrote its checkpoint
   const engineName = resuming ? recordedEngine(dir) : resolveEngine(config.engine, backend.name);
-  const model = buildLenet(config.arch, config.schedule, config.imageSize, config.seed);
+  const model = buildLenet(config.arch, config.schedule, config.imageSize, config.seed, config.init ?? 'glorot-uniform');
   const optimizer = engineName === 'tfjs' ? createOptimizer(config.optimizer, config.learningRate, backend.name) : null;
   let engine: TrainingEngine;
   try {
@@ -202,6 +200,9 @@ async function trainIntoLockedFolder(
         batchSize: config.batchSize,
         loss: config.loss,
         imageSize: config.imageSize,
+        shuffle: config.shuffle,
+        // the last K epochs, whose means are the run's final values
+        trainEvalFrom: config.epochs - Math.min(config.averageLast, config.epochs) + 1,
       },
       start,
       {

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { LossName } from '../options/types';
+import { LossName, ShuffleMode } from '../options/types';
 import { ImageSet } from '../data/image-set';
 import { EpochRow } from '../rundir/epochs';
 import { TrainerState } from './checkpoint';
@@ -28,6 +28,29 @@ export interface TrainerOptions {
   imageSize: number;
   /** Batch size for the test pass; larger is faster and does not change the numbers. */
   evalBatchSize?: number;
+  /** The training images' order (default: reshuffled every epoch). */
+  shuffle?: ShuffleMode;
+  /**
+   * From this epoch on, the model at each epoch's end is also evaluated on the whole training set
+   * (train_eval_*; not in `seconds`). Default: never. Runs use the last K epochs (--average-last).
+   */
+  trainEvalFrom?: number;
+}
+
+/**
+ * The order of the training images in one epoch: `epoch` draws a new permutation from the run's
+ * generator (every run before --shuffle); `once` draws the same one every epoch without advancing
+ * the generator (so a resumed run draws it again); `off` keeps the files' order.
+ */
+export function epochOrder(rng: Rng, count: number, mode: ShuffleMode = 'epoch'): Uint32Array {
+  if (mode === 'off') return Uint32Array.from({ length: count }, (_, i) => i);
+  if (mode === 'once') {
+    const saved = rng.state;
+    const order = rng.permutation(count);
+    rng.state = saved;
+    return order;
+  }
+  return rng.permutation(count);
 }
 
 /** Defined by the progress display it feeds (progress.ts imports nothing of train/). */
@@ -120,19 +143,25 @@ export async function trainWithEngine(
 
   for (let epoch = start.epoch + 1; epoch <= options.epochs; epoch++) {
     const began = process.hrtime.bigint();
-    const order = rng.permutation(train.count);
+    const order = epochOrder(rng, train.count, options.shuffle);
     const tally = emptyTally();
+    const lastBatch = emptyTally();
     for (let b = 0; b < batches; b++) {
       if (hooks.shouldStop?.()) return { rows, stopped: true, state };
       const indices = order.subarray(b * batchSize, Math.min((b + 1) * batchSize, train.count));
       const labels = gatherLabels(train, indices);
       const probs = engine.trainIndices(train, indices, labels);
       tallyProbabilities(tally, probs, labels);
+      if (b === batches - 1) tallyProbabilities(lastBatch, probs, labels);
       hooks.onBatch?.({ epoch, batch: b + 1, batches, loss: lossOf(options.loss, tally), accuracy: tally.correct / tally.count });
       await yieldToEventLoop();
     }
     const testTally = evaluateWithEngine(engine, test, imageSize, options.evalBatchSize);
     const seconds = Number(process.hrtime.bigint() - began) / 1e9;
+    const trainEval =
+      options.trainEvalFrom !== undefined && epoch >= options.trainEvalFrom
+        ? evaluateWithEngine(engine, train, imageSize, options.evalBatchSize)
+        : null;
     const row: EpochRow = {
       epoch,
       train_loss: lossOf(options.loss, tally),
@@ -142,6 +171,11 @@ export async function trainWithEngine(
       seconds,
       train_paper_loss: tally.paperLoss / tally.count,
       test_paper_loss: testTally.paperLoss / testTally.count,
+      last_batch_accuracy: lastBatch.correct / lastBatch.count,
+      last_batch_paper_loss: lastBatch.paperLoss / lastBatch.count,
+      ...(trainEval
+        ? { train_eval_accuracy: trainEval.correct / trainEval.count, train_eval_paper_loss: trainEval.paperLoss / trainEval.count }
+        : {}),
     };
     rows.push(row);
     state = { epoch, rngState: rng.state };
