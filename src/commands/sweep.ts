@@ -5,7 +5,7 @@ import { campaignBase, RawOptions, resolveTrainConfig, trainingOptions } from '.
 import { readConfigFile } from '../options/config-file';
 import { optionValue } from '../options/parse';
 import { addOptions } from '../options/commander';
-import { campaignVary, GridCell, gridCells, gridSchedules, shardCells, variantsOf } from '../train/grid';
+import { campaignVary, GridCell, gridCells, gridSchedules, shardCells, variantNameOf, variantsOf } from '../train/grid';
 import { cellOptions, runGrid } from '../train/campaign';
 import { OPTION_ENTRIES, OptionId } from '../options/table';
 import { timestamp } from '../rundir/layout';
@@ -15,6 +15,7 @@ import { rerunCommand, unfinishedCellsError } from './options';
 import { campaignShard, submitIfAsked } from './cluster';
 import { averageLastOf, collectRuns, datasetOfGroups } from '../report/runs';
 import { writeHeatmap } from '../report/plot';
+import { writeFactorReport } from '../report/factors';
 import { sweepMarkdown, writeSweepTable } from '../report/sweep-table';
 
 /**
@@ -42,7 +43,9 @@ export function register(program: Command): void {
     // A varied option is the grid's: the same option given as a flag or in the file would be silently lost.
     for (const f of factors) {
       if (base[f.key] !== undefined) {
-        throw usageError(`${OPTION_ENTRIES[f.key].flag} is varied by --vary; remove ${OPTION_ENTRIES[f.key].flag} (or its config file key)`);
+        throw usageError(
+          `${OPTION_ENTRIES[f.key].flag} is varied by --vary; remove ${OPTION_ENTRIES[f.key].flag} (or its config file key)`,
+        );
       }
     }
     const flagOf = (key: OptionId) => OPTION_ENTRIES[key].flag!.slice(2);
@@ -76,7 +79,11 @@ export function register(program: Command): void {
         shouldStop: stop.stopRequested,
         jobs,
         shard,
-        grid: { schedules: [...new Set(all.map((c) => c.label))], seeds },
+        grid: {
+          schedules: [...new Set(all.map((c) => c.label))],
+          seeds,
+          ...(vary ? { variants: [...new Set(all.map((c) => variantNameOf(c.variant, factors, flagOf)))] } : {}),
+        },
         vary,
       });
       if (results.stopped) {
@@ -98,6 +105,7 @@ export function register(program: Command): void {
       if (stop.stopRequested()) return stoppedBeforeOutputs();
       // A heatmap shows one value per schedule: a varied sweep has one per variant (factors.md instead).
       if (c.factors.length === 0) files.push(...(await writeHeatmap(outDir, c.groups)).files);
+      else files.push(...(await writeFactorReport(outDir, c.groups, c.factors)).files);
       if (stop.stopRequested()) return stoppedBeforeOutputs();
       const trained = results.filter((r) => !r.skipped).length;
       const skipped = results.length - trained;
@@ -106,7 +114,7 @@ export function register(program: Command): void {
       } else {
         if (!quiet) process.stdout.write(sweepMarkdown(rows, averageLastOf(c.groups), datasetOfGroups(c.groups)) + '\n');
         process.stdout.write(
-          `sweep: ${trained} trained, ${skipped} already done; table ${path.join(outDir, 'sweep.md')}${c.factors.length === 0 ? `, heatmap ${path.join(outDir, 'heatmap.png')}` : ''}\n`,
+          `sweep: ${trained} trained, ${skipped} already done; table ${path.join(outDir, 'sweep.md')}${c.factors.length === 0 ? `, heatmap ${path.join(outDir, 'heatmap.png')}` : `, factors ${path.join(outDir, 'factors.md')}`}\n`,
         );
       }
     } finally {

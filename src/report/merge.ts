@@ -6,12 +6,21 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { LenetError, runtimeError, usageError } from '../errors';
-import { collectRuns, RunData } from './runs';
+import { collectRuns, configText, RunData, variantOfRun, variedFactors } from './runs';
+import { writeFactorReport } from './factors';
 import { compareActivations, parseScheduleSpec } from '../model/activations';
-import { CampaignFile, campaignFileOf, CampaignCell, CampaignKind, readCampaignFile, writeCampaignFile } from '../rundir/campaign-file';
+import {
+  CampaignFile,
+  campaignFileOf,
+  CampaignCell,
+  CampaignKind,
+  CampaignVary,
+  readCampaignFile,
+  writeCampaignFile,
+} from '../rundir/campaign-file';
 import { METRIC_NAMES } from '../rundir/epochs';
-import { checkCampaignProtocol, checkMergeFolders } from '../rundir/campaign-manifest';
-import { cellDir, findRunDirs, MODEL_DIR } from '../rundir/layout';
+import { checkCampaignProtocol, checkMergeFolders, variedKeys } from '../rundir/campaign-manifest';
+import { cellDir, findRunDirs, MODEL_DIR, variantDirOf } from '../rundir/layout';
 import { readRegularFile } from '../rundir/atomic';
 import { FormatError } from '../rundir/format';
 import { lenetLayout } from '../model/lenet';
@@ -19,6 +28,7 @@ import { lockFolder } from '../rundir/lock';
 import { describeDifferences, Protocol, protocolDifferences, protocolOf, stableJson } from '../rundir/protocol';
 import { readRunTree } from '../rundir/run-folder';
 import { readSummary, SUMMARY_FILE } from '../rundir/summary';
+import { MANIFEST_FILE, readManifest } from '../rundir/manifest';
 import { writeCharts, writeHeatmap } from './plot';
 import { ComparisonRow, writeComparison } from './comparison';
 import { SweepRow, writeSweepTable } from './sweep-table';
@@ -99,7 +109,42 @@ interface Candidate {
   from: number | null;
 }
 
-const cellName = (r: RunData) => `${r.summary.schedule} seed ${r.summary.seed}`;
+/**
+ * Where a run goes in a campaign folder, and what names it: `relu/seed-1`, or in a varied sweep
+ * `lr-0.001/relu/seed-1` (its variant read from its config.json by the campaign's factors). The one
+ * key of a cell in a merge: choosing, copying, listing, and telling what to rerun.
+ */
+interface CellKeys {
+  key(r: RunData): string;
+  name(r: RunData): string;
+  variant(r: RunData): string;
+}
+
+function cellKeys(factors: CampaignVary['factors']): CellKeys {
+  const variantOf = variantOfRun(factors);
+  const variant = (r: RunData) => variantOf(r).name;
+  return {
+    variant,
+    key: (r) => (factors.length === 0 ? '' : `${variantDirOf(variant(r))}/`) + cellDir(r.summary.schedule, r.summary.seed),
+    name: (r) => `${r.summary.schedule}${factors.length === 0 ? '' : ` [${variant(r)}]`} seed ${r.summary.seed}`,
+  };
+}
+
+/** The one vary of the inputs: every folder varies the same options (in one order, one base) or none. */
+function mergeVaryOf(inputs: readonly string[], campaigns: readonly (CampaignFile | null)[]): CampaignVary | undefined {
+  const present = campaigns.map((c, i) => ({ c, input: inputs[i] })).filter(({ c, input }) => c !== null && fs.existsSync(input));
+  const shape = (v: CampaignVary | undefined) => (v ? v.factors.map((f) => `${f.flag}=${f.levels[0]}`).join(' ') : 'nothing');
+  const first = present[0];
+  for (const p of present) {
+    if (shape(p.c!.vary) !== shape(first.c!.vary)) {
+      throw usageError(
+        `cannot merge ${first.input} (varies ${shape(first.c!.vary)}) with ${p.input} (varies ${shape(p.c!.vary)}): merge the shards of one campaign`,
+      );
+    }
+  }
+  if (!first?.c?.vary) return undefined;
+  return { design: first.c.vary.design, factors: variedFactors(present.map((p) => p.c!)) };
+}
 
 export async function mergeSweeps(inputs: readonly string[], outDir: string): Promise<MergeResult> {
   if (inputs.length === 0) throw usageError('merge needs at least one folder to merge');
@@ -108,7 +153,7 @@ export async function mergeSweeps(inputs: readonly string[], outDir: string): Pr
   const warnings: string[] = [];
   // The whole grid the shards came from, where their comparison.json records it; a merge of
   // comparison shards stays a comparison (its table, its schedules in the order they were listed).
-  const grid: MergeGrid = { kind: 'sweep', schedules: new Map(), seeds: new Set() };
+  const grid: MergeGrid = { kind: 'sweep', schedules: new Map(), seeds: new Set(), variants: new Set() };
   const campaigns = inputs.map((input) => readCampaignFile(input));
   // (A folder not there yet does not make a comparison's merge a sweep.)
   const present = campaigns.filter((_, i) => fs.existsSync(inputs[i]));
@@ -121,11 +166,14 @@ export async function mergeSweeps(inputs: readonly string[], outDir: string): Pr
       `cannot merge a comparison (${which('comparison')}) with a sweep (${which('sweep')}): merge the shards of one campaign`,
     );
   }
+  const vary = mergeVaryOf(inputs, campaigns);
+  const keys = cellKeys(vary?.factors ?? []);
   for (const c of campaigns) {
     for (const label of c?.grid?.schedules ?? (grid.kind === 'comparison' ? (c?.schedules ?? []) : [])) {
       if (!grid.schedules.has(label)) grid.schedules.set(label, parseScheduleSpec(label));
     }
     for (const seed of c?.grid?.seeds ?? []) grid.seeds.add(seed);
+    for (const v of c?.grid?.variants ?? []) grid.variants.add(v);
   }
 
   // Every input's runs. A shard folder that does not exist yet, or has no finished epoch yet, is
@@ -153,10 +201,11 @@ export async function mergeSweeps(inputs: readonly string[], outDir: string): Pr
   });
   if (candidates.length === 0) throw firstError;
 
-  const reference = checkProtocols(candidates, null);
+  const varied = variedKeys(vary);
+  const reference = checkProtocols(candidates, null, undefined, varied);
   // A folder that holds a campaign of another protocol is not merged into (its manifest, or its runs, tell).
-  checkCampaignProtocol(outDir, reference!.protocol, grid.kind);
-  const cells = chooseRuns(candidates);
+  checkCampaignProtocol(outDir, reference!.protocol, grid.kind, undefined, vary);
+  const cells = chooseRuns(candidates, keys);
 
   try {
     fs.mkdirSync(outAbs, { recursive: true });
@@ -170,20 +219,27 @@ export async function mergeSweeps(inputs: readonly string[], outDir: string): Pr
     // The runs OUT holds already take part: an unfinished copy there gives way to a run that got
     // further, never the reverse; two different finished runs of one cell are refused.
     const inOut = runsInFolder(outAbs);
-    checkProtocols(inOut, reference, outDir);
-    const chosen = chooseRuns([...cells.values(), ...inOut], outDir);
+    checkProtocols(inOut, reference, outDir, varied);
+    const chosen = chooseRuns([...cells.values(), ...inOut], keys, outDir);
     // The manifest first (kind, protocol, cells), then the runs it lists.
-    const plan = planMerged(chosen, grid, reference!.protocol);
+    const plan = planMerged(chosen, grid, reference!.protocol, keys, vary);
     writeCampaignFile(outAbs, plan.file);
-    const { copied, replaced } = copyCells(chosen, outAbs, outDir);
+    const { copied, replaced } = copyCells(chosen, outAbs, outDir, keys);
     const result = await writeMerged(outAbs, outDir, plan, grid, warnings, copied);
     const incomplete = [...chosen.values()].filter((c) => !c.run.summary.complete);
     return {
       ...result,
-      incomplete: incomplete.map((c) => cellName(c.run)),
+      incomplete: incomplete.map((c) => keys.name(c.run)),
       replaced,
       absent,
-      rerun: whatToRerun(inputs, campaigns, incomplete, result.missing, absent),
+      rerun: whatToRerun(
+        inputs,
+        campaigns,
+        incomplete,
+        plan.missingCells.map((key, i) => ({ key, text: plan.missing[i] })),
+        absent,
+        keys,
+      ),
     };
   } finally {
     lock.release();
@@ -191,13 +247,18 @@ export async function mergeSweeps(inputs: readonly string[], outDir: string): Pr
 }
 
 /** Refuses runs of another protocol than `reference` (the first run's when null); returns the reference. */
-function checkProtocols(runs: readonly Candidate[], reference: { run: RunData; protocol: Protocol } | null, outDir?: string) {
+function checkProtocols(
+  runs: readonly Candidate[],
+  reference: { run: RunData; protocol: Protocol } | null,
+  outDir: string | undefined,
+  varied: readonly string[],
+) {
   let ref = reference;
   for (const { run } of runs) {
     if (run.config === null) throw runtimeError(`cannot merge ${run.dir}: no config.json with its protocol`);
     const protocol = protocolOf(run.config);
     if (ref === null) ref = { run, protocol };
-    const diff = protocolDifferences(ref.protocol, protocol);
+    const diff = protocolDifferences(ref.protocol, protocol, varied);
     if (diff.length === 0) continue;
     // Another protocol is a usage error (exit 2), as the folder rules of every campaign command.
     if (outDir !== undefined) {
@@ -215,10 +276,11 @@ function checkProtocols(runs: readonly Candidate[], reference: { run: RunData; p
  * copy is kept, so nothing is copied again); two runs of one cell that got equally far with
  * different results are refused.
  */
-function chooseRuns(candidates: readonly Candidate[], outDir?: string): Map<string, Candidate> {
+function chooseRuns(candidates: readonly Candidate[], keys: CellKeys, outDir?: string): Map<string, Candidate> {
   const cells = new Map<string, Candidate>();
+  const cellName = keys.name;
   for (const c of candidates) {
-    const key = cellDir(c.run.summary.schedule, c.run.summary.seed);
+    const key = keys.key(c.run);
     const seen = cells.get(key);
     if (!seen) {
       cells.set(key, c);
@@ -314,7 +376,7 @@ function takenByCopy(src: string, runDir: string): boolean {
 }
 
 /** Copies every chosen run to its place under OUT; an unfinished copy there is replaced. */
-function copyCells(cells: Map<string, Candidate>, outAbs: string, outDir: string): { copied: number; replaced: string[] } {
+function copyCells(cells: Map<string, Candidate>, outAbs: string, outDir: string, keys: CellKeys): { copied: number; replaced: string[] } {
   let copied = 0;
   const replaced: string[] = [];
   try {
@@ -327,10 +389,10 @@ function copyCells(cells: Map<string, Candidate>, outAbs: string, outDir: string
       if (wasRun) {
         // Only a copy of this very cell that got less far gives way (see chooseRuns).
         const s = readSummary(summary);
-        if (cellDir(s.schedule, s.seed) !== key) {
-          throw runtimeError(
-            `cannot merge: ${path.join(outDir, key)} holds a run of ${s.schedule} seed ${s.seed}; move it away and merge again`,
-          );
+        const config = fs.existsSync(path.join(dest, MANIFEST_FILE)) ? readManifest(dest) : null;
+        const there: RunData = { dir: dest, relDir: key, summary: s, epochs: [], config };
+        if (keys.key(there) !== key) {
+          throw runtimeError(`cannot merge: ${path.join(outDir, key)} holds a run of ${keys.name(there)}; move it away and merge again`);
         }
       } else if (there && fs.readdirSync(dest).length > 0) {
         throw runtimeError(`cannot merge: ${path.join(outDir, key)} is in the way (it is not a run); move it away and merge again`);
@@ -353,7 +415,7 @@ function copyCells(cells: Map<string, Candidate>, outAbs: string, outDir: string
         fs.renameSync(dest, old);
         fs.renameSync(tmp, dest);
         fs.rmSync(old, { recursive: true, force: true });
-        if (wasRun) replaced.push(cellName(run));
+        if (wasRun) replaced.push(keys.name(run));
       } else {
         fs.renameSync(tmp, dest);
       }
@@ -371,6 +433,8 @@ interface MergeGrid {
   kind: CampaignKind;
   schedules: Map<string, string[]>;
   seeds: Set<number>;
+  /** A varied sweep's variants (names), as its shards recorded them. */
+  variants: Set<string>;
 }
 
 type MergeCore = Omit<MergeResult, 'incomplete' | 'replaced' | 'absent' | 'rerun'>;
@@ -381,9 +445,17 @@ interface MergePlan {
   schedules: string[];
   seeds: number[];
   missing: string[];
+  /** The missing cells by key (their folder in OUT). */
+  missingCells: string[];
 }
 
-function planMerged(cells: Map<string, Candidate>, grid: MergeGrid, protocol: Protocol): MergePlan {
+function planMerged(
+  cells: Map<string, Candidate>,
+  grid: MergeGrid,
+  protocol: Protocol,
+  keys: CellKeys,
+  vary: CampaignVary | undefined,
+): MergePlan {
   // comparison.json in the fixed order: a sweep's schedules by activation per layer, a comparison's
   // as listed; then seeds.
   const runs = [...cells.values()].map((c) => c.run);
@@ -392,17 +464,33 @@ function planMerged(cells: Map<string, Candidate>, grid: MergeGrid, protocol: Pr
   const byGrid = [...labels.entries()].map(([label, activations]) => ({ label, activations }));
   const schedules = (grid.kind === 'sweep' ? byGrid.sort((a, b) => compareActivations(a, b)) : byGrid).map((x) => x.label);
   const seeds = [...new Set([...grid.seeds, ...runs.map((r) => r.summary.seed)])].sort((a, b) => a - b);
+  // A varied sweep's variants: those its shards planned, then any other a run belongs to, in the grid's order.
+  const variants = vary ? [...new Set([...grid.variants, ...runs.map(keys.variant)])] : [''];
+  const byVariant = new Map(runs.map((r) => [keys.variant(r), r]));
   const missing: string[] = [];
+  const missingCells: string[] = [];
   const listed: CampaignCell[] = [];
-  for (const s of schedules) {
-    for (const seed of seeds) {
-      const key = cellDir(s, seed);
-      if (cells.has(key)) listed.push({ schedule: s, seed, dir: key });
-      else missing.push(`${s} seed ${seed}`);
+  for (const v of variants) {
+    const prefix = vary ? `${variantDirOf(v)}/` : '';
+    const one = byVariant.get(v);
+    const variant = vary && one ? { variant: Object.fromEntries(vary.factors.map((f) => [f.key, configText(one, f.lands)])) } : {};
+    for (const s of schedules) {
+      for (const seed of seeds) {
+        const key = prefix + cellDir(s, seed);
+        if (cells.has(key)) listed.push({ schedule: s, seed, dir: key, ...variant });
+        else {
+          missing.push(`${s}${vary ? ` [${v}]` : ''} seed ${seed}`);
+          missingCells.push(key);
+        }
+      }
     }
   }
-  const file = { ...campaignFileOf(grid.kind, listed, undefined, { protocol, merged: true }), schedules, seeds };
-  return { file, schedules, seeds, missing };
+  const file = {
+    ...campaignFileOf(grid.kind, listed, undefined, { protocol, merged: true, ...(vary ? { vary } : {}) }),
+    schedules,
+    seeds,
+  };
+  return { file, schedules, seeds, missing, missingCells };
 }
 
 async function writeMerged(
@@ -437,7 +525,8 @@ async function writeMerged(
     };
   }
   const { rows, files } = writeSweepTable(outAbs, merged.groups);
-  files.push(...(await writeHeatmap(outAbs, merged.groups)).files);
+  if (merged.factors.length === 0) files.push(...(await writeHeatmap(outAbs, merged.groups)).files);
+  else files.push(...(await writeFactorReport(outAbs, merged.groups, merged.factors)).files);
   return { ...result, table: path.join(outAbs, 'sweep.md'), rows, files };
 }
 
@@ -448,19 +537,22 @@ interface FolderShard {
   n: number | null;
 }
 
-/** The cells of a grid in the campaign's fixed order (schedules as recorded, then seeds): cell key → index. */
-function gridIndex(g: { schedules: string[]; seeds: number[] }): Map<string, number> {
+/** The cells of a grid in the campaign's fixed order (variants, schedules as recorded, then seeds): cell key → index. */
+function gridIndex(g: { schedules: string[]; seeds: number[]; variants?: string[] }): Map<string, number> {
   const index = new Map<string, number>();
-  g.schedules.forEach((s, i) => g.seeds.forEach((seed, j) => index.set(cellDir(s, seed), i * g.seeds.length + j)));
+  const variants = g.variants ?? [''];
+  const per = g.schedules.length * g.seeds.length;
+  variants.forEach((v, h) => {
+    const prefix = g.variants ? `${variantDirOf(v)}/` : '';
+    g.schedules.forEach((s, i) => g.seeds.forEach((seed, j) => index.set(prefix + cellDir(s, seed), h * per + i * g.seeds.length + j)));
+  });
   return index;
 }
 
 function shardOfFolder(c: CampaignFile | null): FolderShard | null {
   if (!c?.grid) return null;
   const index = gridIndex(c.grid);
-  const at = [...new Set(c.runs.map((r) => index.get(cellDir(r.schedule, r.seed))))]
-    .filter((i): i is number => i !== undefined)
-    .sort((a, b) => a - b);
+  const at = [...new Set(c.runs.map((r) => index.get(r.dir)))].filter((i): i is number => i !== undefined).sort((a, b) => a - b);
   if (at.length === 0) return null;
   if (at.length === 1) return { k: at[0] + 1, n: null };
   const n = at[1] - at[0];
@@ -476,8 +568,9 @@ function whatToRerun(
   inputs: readonly string[],
   campaigns: readonly (CampaignFile | null)[],
   incomplete: readonly Candidate[],
-  missing: readonly string[],
+  missing: ReadonlyArray<{ key: string; text: string }>,
   absent: readonly string[],
+  keys: CellKeys,
 ): string[] {
   const shards = campaigns.map(shardOfFolder);
   const ns = new Set(shards.map((s) => s?.n).filter((n): n is number => typeof n === 'number'));
@@ -493,7 +586,7 @@ function whatToRerun(
   };
   /** Where a cell is trained: the folder whose comparison.json lists it, else its shard by the grid's order. */
   const whereIs = (key: string) => {
-    const lister = campaigns.findIndex((c) => c?.runs.some((r) => cellDir(r.schedule, r.seed) === key));
+    const lister = campaigns.findIndex((c) => c?.runs.some((r) => r.dir === key));
     if (lister >= 0) return folder(lister);
     const i = index.get(key);
     if (i === undefined || n === null) return 'the shard or campaign that trains it (no folder merged lists it)';
@@ -504,13 +597,10 @@ function whatToRerun(
   const groups = new Map<string, string[]>();
   const add = (where: string, cell: string) => groups.set(where, [...(groups.get(where) ?? []), cell]);
   for (const c of incomplete) {
-    const where = c.from === null ? whereIs(cellDir(c.run.summary.schedule, c.run.summary.seed)) : folder(c.from);
-    add(where, `${cellName(c.run)} unfinished`);
+    const where = c.from === null ? whereIs(keys.key(c.run)) : folder(c.from);
+    add(where, `${keys.name(c.run)} unfinished`);
   }
-  for (const cell of missing) {
-    const m = /^(.*) seed (-?\d+)$/.exec(cell);
-    add(whereIs(m ? cellDir(m[1], Number(m[2])) : cell), `${cell} missing`);
-  }
+  for (const m of missing) add(whereIs(m.key), `${m.text} missing`);
   inputs.forEach((input, i) => {
     if (absent.includes(input) && !used.has(i)) add(folder(i), 'nothing to merge');
   });

@@ -15,6 +15,7 @@ import { evaluateClaims, Verdict, VERDICT_RULES } from './verdicts';
 import { claimTableCells } from './judge';
 import { htmlEscape, htmlTable, markdownTable, mdInline } from './format';
 import { sweepTableCells, writeSweepTable } from './sweep-table';
+import { writeFactorReport } from './factors';
 import { ErrorAnalysis, writeErrorSection } from './errors-section';
 
 export interface ReportResult {
@@ -278,9 +279,17 @@ export async function writeReport(dir: string, outDir: string = dir, errors?: Er
     files.push(...sweep.files);
     const { header, cells, align } = sweepTableCells(sweep.rows);
     sections.push({ title: 'Ranking (sweep)', md: `${markdownTable(header, cells, align)}\n`, html: htmlTable(header, cells, align) });
-    const heat = await writeHeatmap(outDir, c.groups);
-    files.push(...heat.files);
-    allCharts.push({ ...heat.chart, title: 'Mean test accuracy by activation per layer' });
+    if (c.factors.length === 0) {
+      const heat = await writeHeatmap(outDir, c.groups);
+      files.push(...heat.files);
+      allCharts.push({ ...heat.chart, title: 'Mean test accuracy by activation per layer' });
+    }
+  }
+  if (c.factors.length > 0) {
+    const factors = await writeFactorReport(outDir, c.groups, c.factors);
+    files.push(...factors.files);
+    sections.push({ title: 'Factors', md: `${factors.md}\n`, html: `<pre>${htmlEscape(factors.md)}</pre>` });
+    allCharts.push(...factors.charts);
   }
   sections.push(chartsSection(allCharts));
   // Written when some run's models were analysed, or to say why runs are left out of it.

@@ -129,8 +129,6 @@ export interface RunCollection {
   factors: CampaignVary['factors'];
 }
 
-
-
 /**
  * The data set the runs trained on, as config.json names it ('MNIST', 'Fashion-MNIST', 'custom'), or
  * 'mixed data' when they differ. The paper's numbers and claims apply to MNIST only.

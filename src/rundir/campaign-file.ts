@@ -39,8 +39,8 @@ export interface CampaignFile {
   schedules: string[];
   seeds: number[];
   runs: CampaignCell[];
-  /** A shard's whole grid (absent when the folder holds the whole campaign). */
-  grid?: { schedules: string[]; seeds: number[] };
+  /** A shard's whole grid (absent when the folder holds the whole campaign); a varied sweep's variants by name. */
+  grid?: { schedules: string[]; seeds: number[]; variants?: string[] };
   /**
    * The protocol every cell is trained with (rundir/protocol's rule), as the first writer recorded
    * it. Absent in files written before lenet recorded it: the folder's runs then tell.
@@ -100,7 +100,13 @@ export function readCampaignFile(dir: string): CampaignFile | null {
     seeds: Array.isArray(data.seeds) ? data.seeds.map(Number) : [],
     runs,
     ...(data.grid && Array.isArray(data.grid.schedules) && Array.isArray(data.grid.seeds)
-      ? { grid: { schedules: data.grid.schedules.map(String), seeds: data.grid.seeds.map(Number) } }
+      ? {
+          grid: {
+            schedules: data.grid.schedules.map(String),
+            seeds: data.grid.seeds.map(Number),
+            ...(Array.isArray(data.grid.variants) ? { variants: data.grid.variants.map(String) } : {}),
+          },
+        }
       : {}),
     ...(isObject(data.protocol) && isObject(data.protocol.data) ? { protocol: data.protocol as Protocol } : {}),
     ...(data.merged === true ? { merged: true } : {}),
@@ -187,7 +193,8 @@ export async function addToCampaignFile(
       // The first writer's protocol stays (campaign-manifest.ts refused any other).
       const recorded = old?.protocol ?? protocol;
       const runs = new Map<string, CampaignCell>(previous.map((r) => [r.dir, r]));
-      for (const c of cells) runs.set(c.dir, { schedule: c.schedule, seed: c.seed, dir: c.dir, ...(c.variant ? { variant: c.variant } : {}) });
+      for (const c of cells)
+        runs.set(c.dir, { schedule: c.schedule, seed: c.seed, dir: c.dir, ...(c.variant ? { variant: c.variant } : {}) });
       writeCampaignFile(dir, campaignFileOf(kind, [...runs.values()], grid, { protocol: recorded, vary: mergeVary(old?.vary, vary) }));
       return;
     } finally {

@@ -233,23 +233,25 @@ export function variedKeys(vary: CampaignVary | undefined | null): string[] {
 /** `lr (base 0.0001), optimizer (base adam), one at a time`, or `nothing`. */
 function describeVary(v: CampaignVary | undefined): string {
   if (!v) return 'nothing';
-  return `${v.factors.map((f) => `${f.key} (base ${f.levels[0]})`).join(', ')}${v.design === 'ofat' ? ', one at a time' : ''}`;
+  return v.factors.map((f) => `${f.flag} (base ${f.levels[0]})`).join(', ');
 }
 
 /**
- * Cells added to a campaign vary the same options with the same first levels (the base, which
- * names the folders) and the same design as those already there; new levels may be added.
+ * Cells added to a campaign vary the same options, in the same order, with the same first levels
+ * (the base, which names the folders) as those already there; new levels and combinations may be
+ * added (a screening's one-at-a-time cells, then some combinations of them, in one folder).
  */
 function checkSameGrid(dir: string, there: CampaignVary | undefined, now: CampaignVary | undefined): void {
   const same =
     (there === undefined && now === undefined) ||
     (there !== undefined &&
       now !== undefined &&
-      there.design === now.design &&
       there.factors.length === now.factors.length &&
       there.factors.every((f, i) => f.lands === now.factors[i].lands && f.levels[0] === now.factors[i].levels[0]));
   if (!same) {
-    throw usageError(`${dir} holds a campaign that varies ${describeVary(there)}; this one varies ${describeVary(now)}: choose another --out`);
+    throw usageError(
+      `${dir} holds a campaign that varies ${describeVary(there)}; this one varies ${describeVary(now)}: choose another --out`,
+    );
   }
 }
 

@@ -28,7 +28,7 @@ export interface GridOptions {
   json: boolean;
   /** For a shard: which one (its lock is its own, so shards may share a folder) and the whole grid it belongs to. */
   shard?: Shard;
-  grid?: { schedules: string[]; seeds: number[] };
+  grid?: { schedules: string[]; seeds: number[]; variants?: string[] };
   /** sweep --vary: the options varied, their levels and design (each cell's levels are its variant). */
   vary?: CampaignVary;
   /** Polled between batches; true stops the campaign after saving the current run's last epoch. */

@@ -73,6 +73,13 @@ export function campaignVary(factors: readonly VaryFactor[], design: Design, fla
 /** The flag of a varied option without its dashes (`lr`, `batch-size`). */
 export type FlagOf = (key: VaryFactor['key']) => string;
 
+/** A variant's name (rundir/layout's variantName): its levels that are not their factor's first, or `base`. */
+export function variantNameOf(variant: Variant, factors: readonly VaryFactor[], flagOf?: FlagOf): string {
+  return variantName(
+    variant.map((l, i) => ({ flag: flagOf ? flagOf(l.key) : l.key, text: l.text, first: l.text === factors[i]?.texts[0] })),
+  );
+}
+
 /** Cells in the fixed order: variants, then schedules in the order given, then seeds in the order given. */
 export function gridCells(
   schedules: readonly Schedule[],
@@ -83,14 +90,7 @@ export function gridCells(
 ): GridCell[] {
   const cells: GridCell[] = [];
   for (const variant of variants) {
-    const prefix =
-      variant.length === 0
-        ? ''
-        : `${variantDirOf(
-            variantName(
-              variant.map((l, i) => ({ flag: flagOf ? flagOf(l.key) : l.key, text: l.text, first: l.text === factors[i]?.texts[0] })),
-            ),
-          )}/`;
+    const prefix = variant.length === 0 ? '' : `${variantDirOf(variantNameOf(variant, factors, flagOf))}/`;
     for (const s of schedules) {
       const label = scheduleLabel(s);
       for (const seed of seeds) cells.push({ schedule: [...s] as Schedule, label, seed, dir: prefix + cellDir(label, seed), variant });
