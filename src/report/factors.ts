@@ -7,6 +7,7 @@
  */
 import * as path from 'node:path';
 import { writeFileAtomic } from '../rundir/atomic';
+import { createOutDir } from '../rundir/layout';
 import { CampaignVary } from '../rundir/campaign-file';
 import { EpochRow } from '../rundir/epochs';
 import { configText, RunData, RunGroup } from './runs';
@@ -324,6 +325,7 @@ export async function writeFactorReport(outDir: string, groups: readonly RunGrou
   const md = lines.join('\n');
 
   const files: string[] = [];
+  createOutDir(outDir);
   const write = (name: string, text: string | Buffer) => {
     const file = path.join(outDir, name);
     writeFileAtomic(file, text);

@@ -18,7 +18,7 @@ import {
   readCampaignFile,
   writeCampaignFile,
 } from '../rundir/campaign-file';
-import { METRIC_NAMES } from '../rundir/epochs';
+import { EPOCH_COLUMNS, METRIC_NAMES } from '../rundir/epochs';
 import { checkCampaignProtocol, checkMergeFolders, variedKeys } from '../rundir/campaign-manifest';
 import { cellDir, findRunDirs, MODEL_DIR, variantDirOf } from '../rundir/layout';
 import { readRegularFile } from '../rundir/atomic';
@@ -65,7 +65,9 @@ export interface MergeResult {
  */
 function resultsOf(r: RunData): string {
   const final = Object.fromEntries(METRIC_NAMES.filter((m) => m !== 'seconds').map((m) => [m, r.summary.final[m]]));
-  return stableJson({ epochs: r.epochs.map((e) => ({ ...e, seconds: null })), final });
+  // The protocol's columns: the extra ones (EXTRA_COLUMNS) came later and follow from the same weights.
+  const epochs = r.epochs.map((e) => Object.fromEntries(EPOCH_COLUMNS.filter((c) => c !== 'seconds').map((c) => [c, e[c]])));
+  return stableJson({ epochs, final });
 }
 
 /**

@@ -241,7 +241,7 @@ function describeVary(v: CampaignVary | undefined): string {
  * (the base, which names the folders) as those already there; new levels and combinations may be
  * added (a screening's one-at-a-time cells, then some combinations of them, in one folder).
  */
-function checkSameGrid(dir: string, there: CampaignVary | undefined, now: CampaignVary | undefined): void {
+export function checkSameGrid(dir: string, there: CampaignVary | undefined, now: CampaignVary | undefined): void {
   const same =
     (there === undefined && now === undefined) ||
     (there !== undefined &&

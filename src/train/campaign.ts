@@ -6,8 +6,8 @@ import { usageError, printMessage } from '../errors';
 import { hashDataFiles } from '../data/identity';
 import { selectBackend } from '../backend/index';
 import { createCampaignProgress, progressMode } from '../progress';
-import { addToCampaignFile, CampaignKind, CampaignVary } from '../rundir/campaign-file';
-import { checkCampaignOut, checkCampaignProtocol } from '../rundir/campaign-manifest';
+import { addToCampaignFile, CampaignKind, CampaignVary, readCampaignFile } from '../rundir/campaign-file';
+import { checkCampaignOut, checkCampaignProtocol, checkSameGrid } from '../rundir/campaign-manifest';
 import { checkOutDir, createOutDir } from '../rundir/layout';
 import { lockFolder } from '../rundir/lock';
 import { MANIFEST_FILE, readManifest, RunSharing } from '../rundir/manifest';
@@ -117,7 +117,10 @@ export async function runGrid(opts: GridOptions): Promise<GridResult[] & GridOut
       engine: { name: resolveEngine(configs[0].engine, backend.name) },
       data: { files: data },
     });
-    // A cell's own folder first (the message names it), then the campaign's manifest and other cells.
+    // The grid's options first (a cell's folder names its variant by them), then a cell's own folder
+    // (the message names it), then the campaign's manifest and other cells.
+    const held = fs.existsSync(opts.outDir) ? readCampaignFile(opts.outDir) : null;
+    if (held !== null) checkSameGrid(opts.outDir, held.vary, opts.vary);
     opts.cells.forEach((cell, i) => checkSameProtocol(path.join(opts.outDir, cell.dir), configs[i], backend.name, data));
     checkCampaignProtocol(opts.outDir, protocol, opts.kind, undefined, opts.vary);
   }

@@ -161,3 +161,47 @@ test('merge: needs --out (exit 2); refuses different protocols (exit 1); merges 
   assert.ok(fs.existsSync(path.join(out, 'relu', 'seed-1', 'summary.json')));
   assert.ok(fs.existsSync(path.join(out, 'heatmap.png')));
 });
+
+test('sweep --vary: a bad --vary, a varied option also given, --grid with --activations and --design ofat alone are one line and exit 2', () => {
+  const out = path.join(tempDir('lenet-vary-cli-'), 'v');
+  const base = ['sweep', '--activations', 'relu', '--limit', '100', '--epochs', '1', '--out', out];
+  fails(
+    [...base, '--vary', 'learning-rate=0.1,0.2'],
+    2,
+    /^lenet: --vary: "learning-rate" is not an option a sweep can vary; valid: .*\blr\b/,
+  );
+  fails([...base, '--vary', 'lr=0.1,abc'], 2, /^lenet: --vary lr must be a positive number, got "abc"$/);
+  fails([...base, '--vary', 'optimizer'], 2, /^lenet: --vary must look like KEY=V1,V2/);
+  fails([...base, '--vary', 'lr=0.1,0.2', '--lr', '0.3'], 2, /^lenet: --lr is varied by --vary; remove --lr/);
+  fails([...base, '--grid', 'relu,tanh'], 2, /^lenet: give either --grid or --activations, not both$/);
+  fails([...base, '--design', 'ofat'], 2, /^lenet: --design ofat needs --vary$/);
+  fails([...base, '--vary', 'lr=0.1', '--design', 'diagonal'], 2, /^lenet: --design must be one of cross, ofat, got "diagonal"$/);
+  const config = path.join(tempDir('lenet-vary-cli-'), 'c.json');
+  fs.writeFileSync(config, JSON.stringify({ vary: { batchSize: [50, 'x'] } }));
+  fails([...base, '--config', config], 2, /^lenet: --vary batch-size must be a positive integer/);
+  assert.ok(!fs.existsSync(out), 'nothing was written');
+});
+
+test('sweep --vary from a config file: the cells, sweep.md and factors.md; report writes the factor section', () => {
+  const dir = tempDir('lenet-vary-cli-');
+  const out = path.join(dir, 'v');
+  const config = path.join(dir, 'c.json');
+  fs.writeFileSync(config, JSON.stringify({ activations: ['relu', 'tanh'], vary: { batchSize: [50, 100] }, limit: 100, epochs: 1 }));
+  const r = lenet(['sweep', '--config', config, '--seeds', '1', '--out', out, '--quiet']);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stdout, /sweep: 4 trained, 0 already done; table .*sweep\.md, factors .*factors\.md/);
+  for (const d of ['base/relu/seed-1', 'base/tanh/seed-1', 'batch-size-100/relu/seed-1', 'batch-size-100/tanh/seed-1']) {
+    assert.ok(fs.existsSync(path.join(out, d, 'summary.json')), d);
+  }
+  assert.ok(!fs.existsSync(path.join(out, 'heatmap.png')), 'no heatmap for a varied sweep');
+  const md = fs.readFileSync(path.join(out, 'factors.md'), 'utf8');
+  assert.match(md, /### batch-size \(base 50\)/);
+  assert.match(md, /\| 100 \| train acc \| [+-]0\.\d{4} \(1 seed\) \| [+-]0\.\d{4} \(1 seed\) \|/);
+  const rep = lenet(['report', out, '--quiet']);
+  assert.equal(rep.code, 0, rep.stderr);
+  assert.match(fs.readFileSync(path.join(out, 'report.md'), 'utf8'), /## Factors/);
+  // Rerun: nothing trains.
+  const again = lenet(['sweep', '--config', config, '--seeds', '1', '--out', out, '--quiet']);
+  assert.equal(again.code, 0, again.stderr);
+  assert.match(again.stdout, /sweep: 0 trained, 4 already done/);
+});
