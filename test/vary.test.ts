@@ -111,7 +111,7 @@ async function trainVaried(out: string, factors: VaryFactor[], shard?: { k: numb
   const results = await runGrid({
     kind: 'sweep',
     cells,
-    base: { limit: 100, epochs: 2, averageLast: 1, threads: 1 },
+    base: { limit: 100, epochs: 1, averageLast: 1, threads: 1 },
     outDir: out,
     quiet: true,
     json: false,
