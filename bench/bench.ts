@@ -32,7 +32,7 @@ import { loadNativeAddon } from '../src/backend/native';
 import { TrainingEngine, tfjsEngine } from '../src/train/engine';
 import { fusedEngine } from '../src/train/fused-engine';
 import { createOptimizer } from '../src/train/optimizer';
-import { emptyTally, tallyProbabilities } from '../src/train/loss';
+import { emptyTally, tallyProbabilities } from '../src/inference/predictions';
 import { campaignBench } from './campaign';
 import { agreementBench } from './agreement';
 

@@ -7,7 +7,7 @@ import { predictProbabilities } from '../model/predict';
 import { selectBackend } from '../backend/index';
 import { divergedRunText, RunCollection } from '../report/runs';
 import { leftOutBecause } from '../rundir/run-folder';
-import { addConfusion, argmaxRows, confusionMatrix, emptyConfusion } from '../report/confusion';
+import { addConfusion, argmaxRows, confusionMatrix, emptyConfusion } from '../inference/predictions';
 import { mergeErrors, mostConfidentErrors, WrongDigit } from '../report/gallery';
 import { ErrorAnalysis, ScheduleErrors } from '../report/errors-section';
 

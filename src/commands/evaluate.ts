@@ -6,8 +6,8 @@ import { openRunTestData, RunTestData } from '../data/test-set';
 import { buildCheckedModel, openTrainedModel } from '../model/io';
 import { predictProbabilities } from '../model/predict';
 import { selectBackend } from '../backend/index';
-import { emptyTally, tallyProbabilities } from '../train/loss';
-import { argmaxRows, confusionMatrix, perClassAccuracy, writeConfusion } from '../report/confusion';
+import { argmaxRows, confusionMatrix, emptyTally, perClassAccuracy, tallyProbabilities } from '../inference/predictions';
+import { writeConfusion } from '../report/confusion';
 import { addOptions } from '../options/commander';
 import { optionValue } from '../options/parse';
 

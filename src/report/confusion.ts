@@ -9,75 +9,20 @@ import { runtimeError } from '../errors';
 import { csvText } from './format';
 import { writeFileAtomic } from '../rundir/atomic';
 import { renderChart, RenderedChart } from './plot';
+import { classCounts, ConfusionMatrix } from '../inference/predictions';
 
-export const CLASSES = 10;
-
-/** counts[true][predicted]. */
-export type ConfusionMatrix = number[][];
-
-/** The index of the largest of each row of `classes` probabilities (the first one on a tie). */
-export function argmaxRows(probs: ArrayLike<number>, classes = CLASSES): Uint8Array {
-  const n = Math.floor(probs.length / classes);
-  const out = new Uint8Array(n);
-  for (let i = 0; i < n; i++) {
-    const base = i * classes;
-    let best = 0;
-    for (let k = 1; k < classes; k++) if (probs[base + k] > probs[base + best]) best = k;
-    out[i] = best;
-  }
-  return out;
-}
-
-export function emptyConfusion(classes = CLASSES): ConfusionMatrix {
-  return Array.from({ length: classes }, () => new Array<number>(classes).fill(0));
-}
-
-/** Adds one prediction per label to `into` (a fresh matrix by default) and returns it. */
-export function confusionMatrix(
-  labels: ArrayLike<number>,
-  predicted: ArrayLike<number>,
-  into: ConfusionMatrix = emptyConfusion(),
-): ConfusionMatrix {
-  if (labels.length !== predicted.length)
-    throw runtimeError(`confusion matrix: ${labels.length} labels but ${predicted.length} predictions`);
-  const classes = into.length;
-  for (let i = 0; i < labels.length; i++) {
-    const t = labels[i];
-    const p = predicted[i];
-    if (!(t >= 0 && t < classes && p >= 0 && p < classes))
-      throw runtimeError(`confusion matrix: class out of range 0-${classes - 1} (true ${t}, predicted ${p})`);
-    into[t][p]++;
-  }
-  return into;
-}
-
-/** Elementwise sum (e.g. over the seeds of one schedule). */
-export function addConfusion(a: ConfusionMatrix, b: ConfusionMatrix): ConfusionMatrix {
-  return a.map((row, i) => row.map((v, j) => v + b[i][j]));
-}
-
-export function confusionTotal(m: ConfusionMatrix): number {
-  return m.reduce((s, row) => s + row.reduce((x, v) => x + v, 0), 0);
-}
-
-/** Diagonal over total: the accuracy the matrix holds. */
-export function confusionAccuracy(m: ConfusionMatrix): number {
-  const total = confusionTotal(m);
-  return total === 0 ? NaN : m.reduce((s, row, i) => s + row[i], 0) / total;
-}
-
-/** Per true class: correct / images of that class (NaN for a class with no images). */
-export function perClassAccuracy(m: ConfusionMatrix): number[] {
-  return m.map((row, i) => {
-    const n = row.reduce((s, v) => s + v, 0);
-    return n === 0 ? NaN : row[i] / n;
-  });
-}
-
-/** Images of each true class (the row sums). */
-export function classCounts(m: ConfusionMatrix): number[] {
-  return m.map((row) => row.reduce((s, v) => s + v, 0));
-}
+export {
+  addConfusion,
+  argmaxRows,
+  classCounts,
+  CLASSES,
+  confusionAccuracy,
+  confusionMatrix,
+  confusionTotal,
+  emptyConfusion,
+  perClassAccuracy,
+} from '../inference/predictions';
+export type { ConfusionMatrix } from '../inference/predictions';
 
 /** confusion.csv: a header `true\predicted,0,...,9`, then one row of counts per true class. */
 export function confusionCsv(m: ConfusionMatrix): string {

@@ -11,6 +11,7 @@ import { runtimeError } from '../errors';
 import { htmlEscape } from './format';
 import { writeFileAtomic } from '../rundir/atomic';
 import { svgToPng } from './plot';
+import { argmaxRow } from '../inference/predictions';
 
 /** One test digit a model classified wrongly. */
 export interface WrongDigit {
@@ -48,10 +49,8 @@ export function mostConfidentErrors(
 ): Array<{ index: number; label: number; predicted: number; confidence: number }> {
   const wrong: Array<{ index: number; label: number; predicted: number; confidence: number }> = [];
   for (let i = 0; i < labels.length; i++) {
-    const base = i * classes;
-    let best = 0;
-    for (let c = 1; c < classes; c++) if (probs[base + c] > probs[base + best]) best = c;
-    if (best !== labels[i]) wrong.push({ index: i, label: labels[i], predicted: best, confidence: probs[base + best] });
+    const best = argmaxRow(probs, i, classes);
+    if (best !== labels[i]) wrong.push({ index: i, label: labels[i], predicted: best, confidence: probs[i * classes + best] });
   }
   wrong.sort((a, b) => b.confidence - a.confidence || a.index - b.index);
   return wrong.slice(0, k);

@@ -4,7 +4,7 @@ import { ImageSet } from '../data/image-set';
 import { EpochRow } from '../rundir/epochs';
 import { TrainerState } from './checkpoint';
 import { tfjsEngine, TrainingEngine } from './engine';
-import { BatchTally, emptyTally, tallyProbabilities } from './loss';
+import { BatchTally, emptyTally, tallyProbabilities } from '../inference/predictions';
 import { Rng } from './rng';
 import type { BatchProgress } from '../progress';
 
