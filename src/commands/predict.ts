@@ -1,4 +1,5 @@
 import { Command } from 'commander';
+import { argmaxRow } from '../inference/predictions';
 import { LenetError, oneLine, printMessage } from '../errors';
 import { pictureFileToMnist, MNIST_SIDE } from '../data/image-input';
 import { resizeImages } from '../data/resize';
@@ -57,7 +58,7 @@ export function register(program: Command): void {
         const classes = probs.length / ready.length;
         ready.forEach((r, i) => {
           const p = Array.from(probs.subarray(i * classes, (i + 1) * classes));
-          const top = p.indexOf(Math.max(...p));
+          const top = argmaxRow(probs, i, classes);
           Object.assign(results[r.index], { predicted: top, confidence: p[top], probabilities: p });
         });
       }
