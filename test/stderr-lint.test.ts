@@ -33,3 +33,17 @@ test('no code under src/ but src/errors.ts writes stderr, or a `lenet: ` message
   }
   assert.deepEqual(offences, [], 'write through printMessage / messageLine (src/errors.ts)');
 });
+
+test('only src/commands/ prints: train/ and report/ hand their lines to the command (a worker process prints as its own entry point)', () => {
+  const offences: string[] = [];
+  for (const file of sources()) {
+    if (!/^src\/(train|report)\//.test(file.split(path.sep).join('/')) || file.endsWith('worker-main.ts')) continue;
+    fs.readFileSync(path.join(ROOT, file), 'utf8')
+      .split('\n')
+      .forEach((line, i) => {
+        if (/^\s*(\/\/|\*)/.test(line)) return;
+        if (/\bprintMessage\b|process\.stdout\.write\(/.test(line)) offences.push(`${file}:${i + 1}: ${line.trim()}`);
+      });
+  }
+  assert.deepEqual(offences, [], 'return rows and lines to src/commands/, which print them');
+});

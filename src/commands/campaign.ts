@@ -77,6 +77,7 @@ export async function runCampaignCommand(cmd: Command, opts: Record<string, unkn
       quiet,
       json,
       shouldStop: stop.stopRequested,
+      say: printMessage,
       jobs,
       shard,
       ...(plan.grid ? { grid: plan.grid } : {}),

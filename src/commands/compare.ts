@@ -7,7 +7,7 @@ import { addOptions } from '../options/commander';
 import { gridCells } from '../train/grid';
 import { campaignShard } from './cluster';
 import { runCampaignCommand } from './campaign';
-import { writeComparisonFor } from '../report/compare-output';
+import { writeComparisonFor } from './compare-output';
 
 /** `lenet compare`: the schedules listed × seeds, one protocol; comparison.md/csv beside Table 2 and the charts. */
 export function register(program: Command): void {

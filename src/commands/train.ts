@@ -67,6 +67,7 @@ export function register(program: Command): void {
           progress: progressMode(Boolean(opts.quiet || opts.json)),
           resume: resuming,
           shouldStop: stop.stopRequested,
+          say: printMessage,
         });
         if (opts.json) process.stdout.write(JSON.stringify(summaryJson(summary), null, 2) + '\n');
         else if (summary.epochs_run > 0) process.stdout.write(formatSummary(summary, dir) + '\n');

@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { TrainConfig } from '../options/types';
 import { RawOptions, resolveTrainConfig } from '../options/resolve';
-import { usageError, printMessage } from '../errors';
+import { usageError } from '../errors';
 import { hashDataFiles } from '../data/identity';
 import { selectBackend } from '../backend/index';
 import { createCampaignProgress, progressMode } from '../progress';
@@ -15,6 +15,7 @@ import { describeDifferences, Protocol, protocolDifferences, protocolOf } from '
 import { readCompleteSummary, RunSummary } from '../rundir/summary';
 import { GridCell, Shard } from './grid';
 import { MnistCache, trainCell } from './cell';
+import type { Say } from './run';
 import { resolveEngine } from './engine';
 import { JobsPlan, machineShare, planJobs, runCellsInWorkers, WorkerUsage } from './workers';
 
@@ -33,6 +34,8 @@ export interface GridOptions {
   vary?: CampaignVary;
   /** Polled between batches; true stops the campaign after saving the current run's last epoch. */
   shouldStop?: () => boolean;
+  /** Where the campaign's notes go (cells skipped, the workers started, a run's warnings): the command's printer. */
+  say?: Say;
   /** --jobs: cells trained at once in worker processes; null = auto (see planJobs); 1 or absent = one by one in this process. */
   jobs?: number | null;
 }
@@ -168,7 +171,7 @@ function pendingCells(opts: GridOptions, results: GridResult[]): number[] {
     const done = readCompleteSummary(path.join(opts.outDir, cell.dir));
     if (!done) return void pending.push(i);
     results.push({ cell, summary: done, skipped: true });
-    if (!opts.quiet && !opts.json) printMessage(`${cell.label} seed ${cell.seed} already done, skipped`);
+    if (!opts.quiet && !opts.json) opts.say?.(`${cell.label} seed ${cell.seed} already done, skipped`);
   });
   return pending;
 }
@@ -204,6 +207,7 @@ async function trainCells(opts: GridOptions, configs: TrainConfig[]): Promise<Gr
       data,
       progressMode(opts.quiet || opts.json),
       opts.shouldStop,
+      opts.say,
     );
     if (outcome.stopped) {
       results.stopped = true;
@@ -223,7 +227,7 @@ async function trainInWorkers(
 ): Promise<GridResult[] & GridOutcome> {
   const mode = progressMode(opts.quiet || opts.json);
   if (mode !== 'none') {
-    printMessage(
+    opts.say?.(
       `${pending.length} cells to train on ${plan.jobs} worker processes × ${plan.threads ?? 'all'} thread${plan.threads === 1 ? '' : 's'} (${plan.reason})`,
     );
   }

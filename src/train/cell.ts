@@ -10,7 +10,7 @@ import { loadMnist, MnistData, mnistOptionsOf } from '../data/mnist';
 import { ProgressMode } from '../progress';
 import { CHECKPOINT_FILE } from '../rundir/layout';
 import { RunSharing } from '../rundir/manifest';
-import { runTraining, RunOutcome } from './run';
+import { runTraining, RunOutcome, Say } from './run';
 
 /**
  * MNIST loaded once for many cells. Cells of one campaign differ only in schedule and seed, so
@@ -43,11 +43,17 @@ export interface CellRun {
 }
 
 /** Trains a cell into its folder, resuming from its checkpoint when an earlier attempt left one. */
-export async function trainCell(cell: CellRun, data: MnistCache, progress: ProgressMode, shouldStop?: () => boolean): Promise<RunOutcome> {
+export async function trainCell(
+  cell: CellRun,
+  data: MnistCache,
+  progress: ProgressMode,
+  shouldStop?: () => boolean,
+  say?: Say,
+): Promise<RunOutcome> {
   const resume = fs.existsSync(path.join(cell.dir, CHECKPOINT_FILE));
   return runTraining(
     cell.config,
-    { outDir: cell.dir, force: true, resume, progress, label: cell.label, shouldStop, sharing: cell.sharing },
+    { outDir: cell.dir, force: true, resume, progress, label: cell.label, shouldStop, sharing: cell.sharing, say },
     data.get(cell.config),
   );
 }

@@ -3,7 +3,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { TrainConfig } from '../options/types';
-import { runtimeError, printMessage } from '../errors';
+import { runtimeError } from '../errors';
 import { loadMnist, MnistData, mnistOptionsOf } from '../data/mnist';
 import { recogniseDataset, sameDataFile } from '../data/identity';
 import { buildLenet } from '../model/lenet';
@@ -42,7 +42,12 @@ export interface RunOptions {
   shouldStop?: () => boolean;
   /** What else its campaign trains at the same time (recorded in config.json's attempts); alone by default. */
   sharing?: RunSharing;
+  /** Where the run's notes go (the backend chosen, a divergence): the command's printer; none by default (train/ never prints). */
+  say?: Say;
 }
+
+/** A line for the user; each command passes its printer (src/errors.ts). */
+export type Say = (line: string) => void;
 
 export interface RunOutcome {
   summary: RunSummary;
@@ -112,7 +117,7 @@ export async function runTraining(config: TrainConfig, options: RunOptions, data
   // Every check that can refuse the run comes before anything is written.
   if (!options.resume) checkOutDir(dir, options.force);
   const backend = await selectBackend(config.backend, config.threads);
-  if (backend.note && options.progress !== 'none') printMessage(backend.note);
+  if (backend.note && options.progress !== 'none') options.say?.(backend.note);
   const mnist = data ?? loadMnist(mnistOptionsOf(config));
   if (!options.resume) createOutDir(dir);
   const lock = lockFolder(dir, options.resume ? 'lenet train --resume' : 'lenet train');
@@ -214,7 +219,7 @@ async function trainIntoLockedFolder(
           const diverged = warnedDiverged ? null : epochDivergence(row, config.loss);
           if (diverged !== null) {
             warnedDiverged = true;
-            printMessage(
+            options.say?.(
               `warning: ${label} diverged at epoch ${row.epoch} (${diverged}); reports leave it out of every ranking, gap and verdict (try a lower --lr)`,
             );
           }

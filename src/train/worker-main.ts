@@ -57,6 +57,8 @@ async function train(msg: Extract<ToWorker, { type: 'train' }>): Promise<void> {
       data,
       relay(msg.cell, msg.relay),
       () => stopRequested,
+      // a worker is its own process's entry point: its notes go to its stderr, which the campaign relays
+      printMessage,
     );
     tell({ type: 'done', cell: msg.cell, summary: outcome.summary, stopped: outcome.stopped });
   } catch (err) {

@@ -1,7 +1,7 @@
 import { printMessage } from '../errors';
-import { averageLastOf, collectRuns } from './runs';
-import { comparisonMarkdown, ComparisonRow, writeComparison } from './comparison';
-import { writeCharts } from './plot';
+import { averageLastOf, collectRuns } from '../report/runs';
+import { comparisonMarkdown, ComparisonRow, writeComparison } from '../report/comparison';
+import { writeCharts } from '../report/plot';
 
 /**
  * The end of `lenet compare`: the table (comparison.csv/.md) and the charts from the runs in
