@@ -6,11 +6,11 @@ import { refuseOnResume, resolveTrainConfig, trainingOptions } from '../options/
 import { addOptions } from '../options/commander';
 import { usageError, printMessage } from '../errors';
 import { progressMode } from '../progress';
-import { runTraining } from '../train/run';
+import { runState, runTraining } from '../train/run';
 import { checkRunOut } from '../rundir/campaign-manifest';
-import { CHECKPOINT_FILE, pathComponent, requireFolder, timestamp } from '../rundir/layout';
+import { pathComponent, requireFolder, timestamp } from '../rundir/layout';
 import { MANIFEST_FILE, readManifest } from '../rundir/manifest';
-import { readCompleteSummary, RunSummary, summaryJson } from '../rundir/summary';
+import { RunSummary, summaryJson } from '../rundir/summary';
 import { installStopHandlers, SIGNAL_EXIT_CODES } from '../signals';
 import { shellQuote } from './options';
 
@@ -47,18 +47,15 @@ export function register(program: Command): void {
         ? String(opts.resume)
         : String(opts.out ?? path.join('runs', `${timestamp()}-${pathComponent(config.scheduleLabel)}`));
       if (!resuming) checkRunOut(dir); // never into, inside or above a campaign or another run, --force or not
-      if (resuming) {
-        const done = readCompleteSummary(dir);
-        if (done) {
-          printMessage(`${dir} is already complete (${done.epochs_run} epochs); nothing to resume`);
-          if (opts.json) process.stdout.write(JSON.stringify(summaryJson(done), null, 2) + '\n');
-          else process.stdout.write(formatSummary(done, dir) + '\n');
-          return;
-        }
+      const state = resuming ? runState(dir) : null;
+      if (state?.kind === 'complete') {
+        const done = state.summary;
+        printMessage(`${dir} is already complete (${done.epochs_run} epochs); nothing to resume`);
+        if (opts.json) process.stdout.write(JSON.stringify(summaryJson(done), null, 2) + '\n');
+        else process.stdout.write(formatSummary(done, dir) + '\n');
+        return;
       }
-      if (resuming && !fs.existsSync(path.join(dir, CHECKPOINT_FILE))) {
-        printMessage(`${dir} has no checkpoint yet; starting it from epoch 1`);
-      }
+      if (state?.kind === 'start') printMessage(`${dir} has no checkpoint yet; starting it from epoch 1`);
       const stop = installStopHandlers();
       try {
         const { summary, stopped } = await runTraining(config, {

@@ -12,10 +12,10 @@ import { checkOutDir, createOutDir } from '../rundir/layout';
 import { lockFolder } from '../rundir/lock';
 import { MANIFEST_FILE, readManifest, RunSharing } from '../rundir/manifest';
 import { describeDifferences, Protocol, protocolDifferences, protocolOf } from '../rundir/protocol';
-import { readCompleteSummary, RunSummary } from '../rundir/summary';
+import { RunSummary } from '../rundir/summary';
 import { GridCell, Shard } from './grid';
 import { MnistCache, trainCell } from './cell';
-import type { Say } from './run';
+import { runState, type Say } from './run';
 import { resolveEngine } from './engine';
 import { JobsPlan, machineShare, planJobs, runCellsInWorkers, WorkerUsage } from './workers';
 
@@ -168,9 +168,9 @@ function sharingOf(opts: GridOptions, cellsAtOnce: number): RunSharing {
 function pendingCells(opts: GridOptions, results: GridResult[]): number[] {
   const pending: number[] = [];
   opts.cells.forEach((cell, i) => {
-    const done = readCompleteSummary(path.join(opts.outDir, cell.dir));
-    if (!done) return void pending.push(i);
-    results.push({ cell, summary: done, skipped: true });
+    const state = runState(path.join(opts.outDir, cell.dir));
+    if (state.kind !== 'complete') return void pending.push(i);
+    results.push({ cell, summary: state.summary, skipped: true });
     if (!opts.quiet && !opts.json) opts.say?.(`${cell.label} seed ${cell.seed} already done, skipped`);
   });
   return pending;

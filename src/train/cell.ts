@@ -3,14 +3,11 @@
  * cells one by one in this process or side by side in worker processes (--jobs), so both give the
  * same files, bit for bit.
  */
-import * as fs from 'node:fs';
-import * as path from 'node:path';
 import { TrainConfig } from '../options/types';
 import { loadMnist, MnistData, mnistOptionsOf } from '../data/mnist';
 import { ProgressMode } from '../progress';
-import { CHECKPOINT_FILE } from '../rundir/layout';
 import { RunSharing } from '../rundir/manifest';
-import { runTraining, RunOutcome, Say } from './run';
+import { runState, runTraining, RunOutcome, Say } from './run';
 
 /**
  * MNIST loaded once for many cells. Cells of one campaign differ only in schedule and seed, so
@@ -50,7 +47,7 @@ export async function trainCell(
   shouldStop?: () => boolean,
   say?: Say,
 ): Promise<RunOutcome> {
-  const resume = fs.existsSync(path.join(cell.dir, CHECKPOINT_FILE));
+  const resume = runState(cell.dir).kind === 'resume';
   return runTraining(
     cell.config,
     { outDir: cell.dir, force: true, resume, progress, label: cell.label, shouldStop, sharing: cell.sharing, say },

@@ -10,7 +10,7 @@ import { buildLenet } from '../model/lenet';
 import { saveModel } from '../model/io';
 import { selectBackend, describeNative } from '../backend/index';
 import { EPOCHS_FILE, EpochRow, EpochsWriter, readEpochsCsv } from '../rundir/epochs';
-import { buildSummary, divergedEpoch, epochDivergence, RunSummary, writeSummary } from '../rundir/summary';
+import { buildSummary, divergedEpoch, epochDivergence, readCompleteSummary, RunSummary, writeSummary } from '../rundir/summary';
 import { ALONE, readManifest, recordAttempt, RunManifest, RunSharing, writeManifest } from '../rundir/manifest';
 import {
   checkOutDir,
@@ -61,6 +61,20 @@ function packageVersion(): string {
   } catch {
     return 'unknown';
   }
+}
+
+/**
+ * Where a run folder stands: the one decision of what training does next with it, asked by
+ * `train --resume`, by a campaign for each of its cells and by the run itself. `complete`: its
+ * summary says so (nothing to train); `resume`: a checkpoint holds its last finished epoch;
+ * `start`: nothing to continue from (epoch 1).
+ */
+export type RunState = { kind: 'complete'; summary: RunSummary } | { kind: 'resume' } | { kind: 'start' };
+
+export function runState(dir: string): RunState {
+  const summary = readCompleteSummary(dir);
+  if (summary) return { kind: 'complete', summary };
+  return fs.existsSync(path.join(dir, CHECKPOINT_FILE)) ? { kind: 'resume' } : { kind: 'start' };
 }
 
 /** config.json: the resolved options plus everything needed to reproduce (and trust) the run. */
@@ -137,6 +151,7 @@ async function trainIntoLockedFolder(
 ): Promise<RunOutcome> {
   const dir = options.outDir;
   const checkpointFile = path.join(dir, CHECKPOINT_FILE);
+  // (runState's rule: a checkpoint is what a run resumes from)
   const resuming = options.resume && fs.existsSync(checkpointFile);
   if (options.resume) {
     removeStaleTemporaries(dir);
