@@ -21,7 +21,7 @@ factors=(
   shuffle=epoch,off
   loss=crossentropy,paper
   optimizer=adam,sgd,momentum
-  lr=0.0001,0.001,0.00001
+  lr=0.0001,0.001,0.00001,0.00002,0.00003
 )
 common=(--activations "$schedules" --epochs 20 --jobs "$jobs" --out "$out/screen" --quiet)
 vary_args() { for f in "$@"; do printf '%s\n' --vary "$f"; done; }
