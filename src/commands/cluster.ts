@@ -39,7 +39,9 @@ function givenFlags(cmd: Command): string[] {
     if (NOT_FORWARDED.includes(name) || cmd.getOptionValueSource(name) !== 'cli' || !o.long) continue;
     const v: unknown = cmd.getOptionValue(name);
     if (v === undefined || v === false) continue;
-    out.push(v === true ? o.long : `${o.long}=${String(v)}`);
+    // A repeatable option (--vary, --sbatch-arg) is given once per value, as the user gave it.
+    if (Array.isArray(v)) for (const item of v) out.push(`${o.long}=${String(item)}`);
+    else out.push(v === true ? o.long : `${o.long}=${String(v)}`);
   }
   return out;
 }

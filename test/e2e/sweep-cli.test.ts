@@ -3,7 +3,9 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { tempDir, writeComparisonDir, writeRun, FakeRun } from '../report-fixtures';
-import { isOneLineError, runCli as lenet } from '../harness/cli';
+import { spawnSync } from 'node:child_process';
+import { BIN, isOneLineError, runCli as lenet } from '../harness/cli';
+import { installStandin } from '../slurm-standin';
 
 /** Exit code and a single `lenet: ...` line on stderr, no stack trace. */
 function fails(args: string[], code: number, pattern: RegExp): void {
@@ -204,4 +206,38 @@ test('sweep --vary from a config file: the cells, sweep.md and factors.md; repor
   const again = lenet(['sweep', '--config', config, '--seeds', '1', '--out', out, '--quiet']);
   assert.equal(again.code, 0, again.stderr);
   assert.match(again.stdout, /sweep: 0 trained, 4 already done/);
+});
+
+test('sweep --vary with --submit slurm: each --vary reaches the array tasks as given, and the jobs train and merge the varied grid', () => {
+  const root = tempDir('lenet-vary-slurm-');
+  const standin = installStandin(path.join(root, 'standin'));
+  const out = path.join(root, 'campaign');
+  const r = spawnSync(
+    process.execPath,
+    [
+      BIN,
+      'sweep',
+      '--activations=relu',
+      '--vary=batch-size=50,25',
+      '--vary',
+      'shuffle=epoch,off',
+      '--limit=100',
+      '--epochs=1',
+      '--threads=1',
+      '--submit=slurm',
+      '--shards=2',
+      `--out=${out}`,
+    ],
+    { encoding: 'utf8', cwd: root, env: { ...process.env, PATH: `${standin.bin}:${process.env.PATH}` } },
+  );
+  assert.equal(r.status, 0, r.stderr);
+  const script = fs.readFileSync(path.join(out, 'slurm', 'sweep-shards.sbatch'), 'utf8');
+  assert.match(script, / --vary=batch-size=50,25 --vary=shuffle=epoch,off /);
+  const jobs = standin.jobs();
+  assert.equal(jobs.length, 2);
+  for (const job of jobs) for (const t of job.tasks) assert.equal(t.status, 0, `job ${job.id} task ${t.task}: ${t.log}`);
+  for (const d of ['base/relu/seed-1', 'shuffle-off/relu/seed-1', 'batch-size-25/relu/seed-1', 'batch-size-25_shuffle-off/relu/seed-1']) {
+    assert.ok(fs.existsSync(path.join(out, d, 'summary.json')), `${d} merged into the campaign`);
+  }
+  assert.ok(fs.existsSync(path.join(out, 'factors.md')));
 });
