@@ -10,7 +10,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { LenetError } from '../src/errors';
 import { optionValue, VaryFactor } from '../src/options/parse';
-import { gridCells, shardCells, variantsOf, campaignVary, variantNameOf } from '../src/train/grid';
+import { alignToFolder, gridCells, shardCells, variantsOf, campaignVary, variantNameOf } from '../src/train/grid';
+import { readCampaignFile } from '../src/rundir/campaign-file';
 import { runGrid, cellOptions } from '../src/train/campaign';
 import { mergeSweeps } from '../src/report/merge';
 import { collectRuns } from '../src/report/runs';
@@ -35,6 +36,7 @@ function usage(fn: () => unknown, pattern: RegExp): void {
 
 const vary = (...specs: string[]) => optionValue('vary', specs);
 const flagOf = (key: string) => OPTION_ENTRIES[key as OptionId].flag!.slice(2);
+const basesOf = (f: VaryFactor[]) => f.map((x) => x.texts[0]);
 
 test('--vary: keys and values are checked by the option table; every problem is one usage error listing what is valid', () => {
   const f = vary('lr=0.001,1e-4', 'batch-size=50,100', 'init=glorot-uniform,tutorial', 'arch.denseUnits=60,120');
@@ -68,16 +70,16 @@ test('the grid is exactly variants × schedules × seeds: cross is every combina
   const cross = variantsOf(f, 'cross');
   assert.equal(cross.length, 6);
   assert.deepEqual(
-    cross.map((v) => variantNameOf(v, f, flagOf)),
+    cross.map((v) => variantNameOf(v, basesOf(f), flagOf)),
     ['base', 'optimizer=sgd', 'lr=0.001', 'lr=0.001 optimizer=sgd', 'lr=0.01', 'lr=0.01 optimizer=sgd'],
   );
   const ofat = variantsOf(f, 'ofat');
   assert.deepEqual(
-    ofat.map((v) => variantNameOf(v, f, flagOf)),
+    ofat.map((v) => variantNameOf(v, basesOf(f), flagOf)),
     ['base', 'lr=0.001', 'lr=0.01', 'optimizer=sgd'],
   );
   const schedules = [optionValue('activations', 'relu,tanh-relu')].flat();
-  const cells = gridCells(schedules, [1, 2], cross, flagOf, f);
+  const cells = gridCells(schedules, [1, 2], cross, flagOf, basesOf(f));
   assert.equal(cells.length, 6 * 2 * 2);
   assert.equal(new Set(cells.map((c) => c.dir)).size, cells.length, 'every cell has its own folder');
   assert.deepEqual(
@@ -102,7 +104,7 @@ test('the grid is exactly variants × schedules × seeds: cross is every combina
 const work = tempDir('lenet-vary-');
 
 function cellsOf(factors: VaryFactor[]) {
-  return gridCells([optionValue('activations', 'relu')].flat(), [1, 2], variantsOf(factors, 'cross'), flagOf, factors);
+  return gridCells([optionValue('activations', 'relu')].flat(), [1, 2], variantsOf(factors, 'cross'), flagOf, basesOf(factors));
 }
 
 async function trainVaried(out: string, factors: VaryFactor[], shard?: { k: number; n: number }): Promise<void> {
@@ -120,7 +122,7 @@ async function trainVaried(out: string, factors: VaryFactor[], shard?: { k: numb
     grid: {
       schedules: ['relu'],
       seeds: [1, 2],
-      variants: [...new Set(all.map((c) => variantNameOf(c.variant, factors, flagOf)))],
+      variants: [...new Set(all.map((c) => variantNameOf(c.variant, basesOf(factors), flagOf)))],
     },
     vary: campaignVary(factors, 'cross', flagOf),
   });
@@ -197,12 +199,12 @@ test('a varied sweep trains exactly its cells, each with its levels; its shards 
   assert.match(part.rerun.join(' '), /relu \[[^\]]+\] seed \d missing/);
 });
 
-test('the campaign folder refuses cells that vary other options, or another base, and takes new levels of the same ones', async () => {
+test('the campaign folder refuses cells that vary other options or another protocol; takes new levels, and levels in any order named by its base', async () => {
   const out = path.join(work, 'grow');
   const f1 = vary('lr=0.0001,0.001');
   await runGrid({
     kind: 'sweep',
-    cells: gridCells([optionValue('activations', 'relu')].flat(), [1], variantsOf(f1), flagOf, f1),
+    cells: gridCells([optionValue('activations', 'relu')].flat(), [1], variantsOf(f1), flagOf, basesOf(f1)),
     base: { limit: 100, epochs: 1, threads: 1 },
     outDir: out,
     quiet: true,
@@ -210,24 +212,38 @@ test('the campaign folder refuses cells that vary other options, or another base
     jobs: 1,
     vary: campaignVary(f1, 'cross', flagOf),
   });
+  // As sweep does: the options aligned to the folder's (its order, its bases).
   const attempt = (specs: string[], base: Record<string, unknown> = { limit: 100, epochs: 1, threads: 1 }) => {
-    const f = vary(...specs);
+    const { factors, bases } = alignToFolder(vary(...specs), readCampaignFile(out)?.vary);
     return runGrid({
       kind: 'sweep',
-      cells: gridCells([optionValue('activations', 'relu')].flat(), [1], variantsOf(f), flagOf, f),
+      cells: gridCells([optionValue('activations', 'relu')].flat(), [1], variantsOf(factors), flagOf, bases),
       base,
       outDir: out,
       quiet: true,
       json: false,
       jobs: 1,
-      vary: campaignVary(f, 'cross', flagOf),
+      vary: campaignVary(factors, 'cross', flagOf),
     });
   };
   const refused = async (p: Promise<unknown>, pattern: RegExp) =>
     assert.rejects(p, (err: unknown) => err instanceof LenetError && err.exitCode === 2 && pattern.test(err.message));
-  await refused(attempt(['optimizer=adam,sgd']), /varies lr \(base 0\.0001\); this one varies optimizer \(base adam\)/);
-  await refused(attempt(['lr=0.001,0.0001']), /varies lr \(base 0\.0001\); this one varies lr \(base 0\.001\)/);
+  await refused(attempt(['optimizer=adam,sgd']), /holds a campaign that varies lr; this one varies optimizer: choose another --out/);
   await refused(attempt(['lr=0.0001,0.01'], { limit: 200, epochs: 1, threads: 1 }), /another protocol \(limit: 100 there, 200 now\)/);
+  // The levels in another order, or one level alone: the folder's base names the cells (the study's third stage).
+  const reordered = await attempt(['lr=0.001,0.0001']);
+  assert.deepEqual(
+    reordered.map((r) => [r.cell.dir, r.skipped]),
+    [
+      ['base/relu/seed-1', true],
+      ['lr-0.001/relu/seed-1', true],
+    ],
+  );
+  const alone = await attempt(['lr=0.001']);
+  assert.deepEqual(
+    alone.map((r) => [r.cell.dir, r.skipped]),
+    [['lr-0.001/relu/seed-1', true]],
+  );
   // The same option, a new level: added; the finished cells are skipped.
   const more = await attempt(['lr=0.0001,0.01']);
   assert.deepEqual(

@@ -1,3 +1,4 @@
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Command } from 'commander';
 import { usageError, printMessage } from '../errors';
@@ -6,12 +7,23 @@ import { readConfigFile } from '../options/config-file';
 import { optionValue } from '../options/parse';
 import { addOptions } from '../options/commander';
 import { OPTION_ENTRIES, OptionId } from '../options/table';
-import { campaignVary, gridCells, gridSchedules, variantNameOf, variantsOf } from '../train/grid';
+import { alignToFolder, campaignVary, gridCells, gridSchedules, variantNameOf, variantsOf } from '../train/grid';
+import { CAMPAIGN_FILE, CampaignVary, readCampaignFile } from '../rundir/campaign-file';
 import { runCampaignCommand } from './campaign';
 import { averageLastOf, collectRuns, datasetOfGroups } from '../report/runs';
 import { writeHeatmap } from '../report/plot';
 import { writeFactorReport } from '../report/factors';
 import { sweepMarkdown, writeSweepTable } from '../report/sweep-table';
+
+/** The vary a --out folder's comparison.json records, if it holds one (unreadable: runGrid says why). */
+function heldVary(out: unknown): CampaignVary | undefined {
+  if (typeof out !== 'string' || !fs.existsSync(path.join(out, CAMPAIGN_FILE))) return undefined;
+  try {
+    return readCampaignFile(out)?.vary;
+  } catch {
+    return undefined;
+  }
+}
 
 /**
  * `lenet sweep`: every schedule of {grid}³ (or the --activations listed) × the variants of --vary ×
@@ -42,9 +54,11 @@ export function register(program: Command): void {
       if (base[f.key] !== undefined) throw usageError(`${flag} is varied by --vary; remove ${flag} (or its config file key)`);
     }
     const flagOf = (key: OptionId) => OPTION_ENTRIES[key].flag!.slice(2);
-    const variants = variantsOf(factors, design);
-    const all = gridCells(schedules, seeds, variants, flagOf, factors);
-    const vary = factors.length > 0 ? campaignVary(factors, design, flagOf) : undefined;
+    // A rerun into a varied sweep names its cells by the folder's bases (runGrid refuses other options).
+    const { factors: aligned, bases } = alignToFolder(factors, heldVary(opts.out));
+    const variants = variantsOf(aligned, design);
+    const all = gridCells(schedules, seeds, variants, flagOf, bases);
+    const vary = factors.length > 0 ? campaignVary(aligned, design, flagOf) : undefined;
     const what = `${listed !== undefined ? `${schedules.length} schedules` : `${acts.length}^3 = ${acts.length ** 3} schedules`}${factors.length > 0 ? ` × ${variants.length} variants of ${factors.map((f) => flagOf(f.key)).join(', ')}` : ''} × ${seeds.length} seed(s)`;
     await runCampaignCommand(cmd, opts, {
       command: 'sweep',
@@ -53,7 +67,7 @@ export function register(program: Command): void {
       grid: {
         schedules: [...new Set(all.map((c) => c.label))],
         seeds,
-        ...(vary ? { variants: variants.map((v) => variantNameOf(v, factors, flagOf)) } : {}),
+        ...(vary ? { variants: variants.map((v) => variantNameOf(v, bases, flagOf)) } : {}),
       },
       vary,
       intro: (cells, outDir, shard) =>

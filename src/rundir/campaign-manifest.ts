@@ -233,13 +233,14 @@ export function variedKeys(vary: CampaignVary | undefined | null): string[] {
 /** `lr (base 0.0001), optimizer (base adam), one at a time`, or `nothing`. */
 function describeVary(v: CampaignVary | undefined): string {
   if (!v) return 'nothing';
-  return v.factors.map((f) => `${f.flag} (base ${f.levels[0]})`).join(', ');
+  return v.factors.map((f) => f.flag).join(', ');
 }
 
 /**
- * Cells added to a campaign vary the same options, in the same order, with the same first levels
- * (the base, which names the folders) as those already there; new levels and combinations may be
- * added (a screening's one-at-a-time cells, then some combinations of them, in one folder).
+ * Cells added to a campaign vary the same options, in the same order (sweep aligns a rerun's
+ * options to the folder's), as those already there; new levels and combinations may be added (a
+ * screening's one-at-a-time cells, then some combinations of them, in one folder). The folder's
+ * recorded first level of each option stays its base, which names the folders.
  */
 export function checkSameGrid(dir: string, there: CampaignVary | undefined, now: CampaignVary | undefined): void {
   const same =
@@ -247,7 +248,7 @@ export function checkSameGrid(dir: string, there: CampaignVary | undefined, now:
     (there !== undefined &&
       now !== undefined &&
       there.factors.length === now.factors.length &&
-      there.factors.every((f, i) => f.lands === now.factors[i].lands && f.levels[0] === now.factors[i].levels[0]));
+      there.factors.every((f, i) => f.lands === now.factors[i].lands));
   if (!same) {
     throw usageError(
       `${dir} holds a campaign that varies ${describeVary(there)}; this one varies ${describeVary(now)}: choose another --out`,

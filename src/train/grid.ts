@@ -74,9 +74,9 @@ export function campaignVary(factors: readonly VaryFactor[], design: Design, fla
 export type FlagOf = (key: VaryFactor['key']) => string;
 
 /** A variant's name (rundir/layout's variantName): its levels that are not their factor's first, or `base`. */
-export function variantNameOf(variant: Variant, factors: readonly VaryFactor[], flagOf?: FlagOf): string {
+export function variantNameOf(variant: Variant, bases: readonly string[], flagOf?: FlagOf): string {
   return variantName(
-    variant.map((l, i) => ({ flag: flagOf ? flagOf(l.key) : l.key, text: l.text, first: l.text === factors[i]?.texts[0] })),
+    variant.map((l, i) => ({ flag: flagOf ? flagOf(l.key) : l.key, text: l.text, first: l.text === bases[i] })),
   );
 }
 
@@ -86,17 +86,38 @@ export function gridCells(
   seeds: readonly number[],
   variants: readonly Variant[] = [[]],
   flagOf?: FlagOf,
-  factors: readonly VaryFactor[] = [],
+  /** Each factor's base level, which variant names leave out (basesOf). */
+  bases: readonly string[] = [],
 ): GridCell[] {
   const cells: GridCell[] = [];
   for (const variant of variants) {
-    const prefix = variant.length === 0 ? '' : `${variantDirOf(variantNameOf(variant, factors, flagOf))}/`;
+    const prefix = variant.length === 0 ? '' : `${variantDirOf(variantNameOf(variant, bases, flagOf))}/`;
     for (const s of schedules) {
       const label = scheduleLabel(s);
       for (const seed of seeds) cells.push({ schedule: [...s] as Schedule, label, seed, dir: prefix + cellDir(label, seed), variant });
     }
   }
   return cells;
+}
+
+/**
+ * The factors as a campaign folder already holding a varied sweep has them: in its order, and each
+ * factor's base its recorded first level (moved first where given again), so a rerun that lists the
+ * levels in another order, or only some of them, names and places every cell as the first writer
+ * did. Without such a folder: as given, each factor's first level its base.
+ */
+export function alignToFolder(factors: readonly VaryFactor[], held: CampaignVary | undefined): { factors: VaryFactor[]; bases: string[] } {
+  if (!held || held.factors.length !== factors.length || !held.factors.every((h) => factors.some((f) => f.lands === h.lands))) {
+    return { factors: [...factors], bases: factors.map((f) => f.texts[0]) };
+  }
+  const ordered = held.factors.map((h) => {
+    const f = factors.find((x) => x.lands === h.lands)!;
+    const at = f.texts.indexOf(h.levels[0]);
+    if (at <= 0) return f;
+    const order = [at, ...f.texts.map((_, i) => i).filter((i) => i !== at)];
+    return { ...f, values: order.map((i) => f.values[i]), texts: order.map((i) => f.texts[i]) };
+  });
+  return { factors: ordered, bases: held.factors.map((h) => h.levels[0]) };
 }
 
 /** The cells of shard K of N: cell i belongs to shard (i mod N) + 1, so the N shards partition the grid. */
