@@ -469,4 +469,13 @@ test('the factor report: effects, paired intervals, ranking changes and Table 2 
   const md = fs.readFileSync(path.join(work, 'known-out', 'factors.md'), 'utf8');
   assert.match(md, /\| 0\.001 \| train acc \| \+0\.1000 \[\+0\.1000, \+0\.1000\] \| \+0\.0200 /);
   assert.match(md, /lr=0\.001: tanh-relu > tanh > sigmoid > relu — \*\*ranking changes\*\*/);
+
+  // An unfinished run (interrupted: its final values are of fewer epochs) is left out, and said so.
+  const summaryFile = path.join(root, 'lr-0.001', 'relu', 'seed-3', 'summary.json');
+  fs.writeFileSync(summaryFile, JSON.stringify({ ...JSON.parse(fs.readFileSync(summaryFile, 'utf8')), complete: false }));
+  const again = collectRuns(root);
+  const relu = factorEffects(again.groups, again.factors).find((e) => e.schedule === 'relu' && e.metric === 'train_accuracy')!;
+  assert.equal(relu.pairs, 2);
+  const notes = (await writeFactorReport(path.join(work, 'known-out2'), again.groups, again.factors)).md;
+  assert.match(notes, /unfinished runs \(rerun the sweep to finish them\): lr-0\.001\/relu\/seed-3/);
 });

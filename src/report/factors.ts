@@ -78,9 +78,17 @@ function sameExcept(a: readonly string[], b: readonly string[], skip: number): b
   return a.every((x, i) => i === skip || x === b[i]);
 }
 
-/** Final value of a metric per seed of a group (runs that did not diverge). */
+/**
+ * The runs of a group the factor report counts: those that finished every planned epoch and did
+ * not diverge (an interrupted run's final values are of fewer epochs than its neighbours').
+ */
+function finished(g: RunGroup): RunData[] {
+  return g.runs.filter((r) => r.summary.complete);
+}
+
+/** Final value of a metric per seed of a group (finished runs). */
 function finalsBySeed(g: RunGroup, metric: EffectMetric): Map<number, number> {
-  return new Map(g.runs.map((r) => [r.summary.seed, r.summary.final[metric]]));
+  return new Map(finished(g).map((r) => [r.summary.seed, r.summary.final[metric]]));
 }
 
 /**
@@ -147,8 +155,8 @@ export function factorRankings(groups: readonly RunGroup[], factors: readonly Fa
   factors.forEach((f, fi) => {
     const orderOf = (level: string) =>
       sliceOf(groups, factors, fi, level)
-        .filter((g) => g.runs.length > 0)
-        .map((g) => ({ s: g.schedule, v: mean(g.finals.train_accuracy) }))
+        .filter((g) => finished(g).length > 0)
+        .map((g) => ({ s: g.schedule, v: mean(finished(g).map((r) => r.summary.final.train_accuracy)) }))
         .sort((x, y) => y.v - x.v)
         .map((x) => x.s);
     const baseOrder = orderOf(f.levels[0]);
@@ -189,13 +197,18 @@ export function table2Distances(groups: readonly RunGroup[]): Table2Row[] {
       let missing: string | undefined;
       for (const schedule of TABLE2_SCHEDULES) {
         const g = groups.find((x) => x.variant === variant && x.schedule === schedule);
-        if (!g || g.runs.length === 0) {
-          missing ??= g ? `every run of ${schedule} diverged` : `${schedule} was not run`;
+        const runs = g ? finished(g) : [];
+        if (!g || runs.length === 0) {
+          missing ??= !g
+            ? `${schedule} was not run`
+            : g.runs.length === 0
+              ? `every run of ${schedule} diverged`
+              : `no run of ${schedule} finished`;
           continue;
         }
-        const acc = mean(g.runs.map((r) => lastK(r.epochs, r.summary.average_last, measure.accuracy)));
-        const loss = mean(g.runs.map((r) => lastK(r.epochs, r.summary.average_last, measure.loss)));
-        values[schedule] = { accuracy: acc, loss, seeds: g.runs.length };
+        const acc = mean(runs.map((r) => lastK(r.epochs, r.summary.average_last, measure.accuracy)));
+        const loss = mean(runs.map((r) => lastK(r.epochs, r.summary.average_last, measure.loss)));
+        values[schedule] = { accuracy: acc, loss, seeds: runs.length };
         if (!Number.isFinite(acc) || !Number.isFinite(loss)) missing ??= `${measure.accuracy} not recorded (runs of an older lenet)`;
         diffs.push(acc - PAPER_TABLE2[schedule].accuracy, loss - PAPER_TABLE2[schedule].loss);
       }
@@ -306,6 +319,14 @@ export async function writeFactorReport(outDir: string, groups: readonly RunGrou
         );
       lines.push('');
     }
+  }
+  const unfinished = groups.flatMap((g) => g.runs.filter((r) => !r.summary.complete).map((r) => r.relDir));
+  const lost = groups.filter((g) => g.runs.length === 0 && g.diverged.length > 0).map((g) => g.label);
+  if (unfinished.length > 0 || lost.length > 0) {
+    lines.push('Left out of this section:', '');
+    if (unfinished.length > 0) lines.push(`- unfinished runs (rerun the sweep to finish them): ${unfinished.map(mdInline).join(', ')}`);
+    if (lost.length > 0) lines.push(`- every run diverged: ${lost.map(mdInline).join(', ')}`);
+    lines.push('');
   }
   lines.push('### Distance to Table 2', '');
   lines.push(
