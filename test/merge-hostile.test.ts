@@ -122,8 +122,12 @@ test("finding 3: a copy of a run written by an older lenet (no dataset, no diver
     const old = path.join(ROOT, 'test', 'fixtures', commit, 'sweep-shard-1-of-4');
     const oldSummary = JSON.parse(fs.readFileSync(path.join(old, 'tanh', 'seed-1', 'summary.json'), 'utf8'));
     const newSummary = JSON.parse(fs.readFileSync(path.join(fresh, 'tanh', 'seed-1', 'summary.json'), 'utf8'));
-    // The premise: the numbers agree, the metadata does not.
-    assert.deepEqual({ ...oldSummary.final, seconds: 0 }, { ...newSummary.final, seconds: 0 }, `${commit}: the same numbers`);
+    // The premise: the numbers agree (today's final means are taken from the epochs as epochs.csv
+    // holds them, 8 digits; older lenets took them from the unrounded epochs: the same to 7), the metadata does not.
+    for (const [m, v] of Object.entries(oldSummary.final as Record<string, number>)) {
+      if (m === 'seconds') continue;
+      assert.ok(Math.abs(v - newSummary.final[m]) <= 1e-7 * Math.abs(v), `${commit}: the same ${m} (${v} vs ${newSummary.final[m]})`);
+    }
     const out = path.join(work, `mm-${commit}`);
     const merged = await mergeSweeps([old, fresh], out);
     assert.equal(merged.runs, 2, commit);

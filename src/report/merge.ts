@@ -64,10 +64,21 @@ export interface MergeResult {
  * older lenets did not write: a copy from an older version is the same run when its numbers are.
  */
 function resultsOf(r: RunData): string {
-  const final = Object.fromEntries(METRIC_NAMES.filter((m) => m !== 'seconds').map((m) => [m, r.summary.final[m]]));
   // The protocol's columns: the extra ones (EXTRA_COLUMNS) came later and follow from the same weights.
   const epochs = r.epochs.map((e) => Object.fromEntries(EPOCH_COLUMNS.filter((c) => c !== 'seconds').map((c) => [c, e[c]])));
-  return stableJson({ epochs, final });
+  return stableJson({ epochs });
+}
+
+/**
+ * Whether two runs' final means are the same numbers: to 7 significant digits, since lenet computes
+ * them from the epochs as epochs.csv holds them (8 digits) and older lenets from the unrounded ones.
+ */
+function sameFinals(a: RunData, b: RunData): boolean {
+  return METRIC_NAMES.filter((m) => m !== 'seconds').every((m) => {
+    const x = a.summary.final[m];
+    const y = b.summary.final[m];
+    return Object.is(x, y) || Math.abs(x - y) <= 1e-7 * Math.max(Math.abs(x), Math.abs(y));
+  });
 }
 
 /**
@@ -90,7 +101,7 @@ function weightsOf(r: RunData): Buffer | null {
  * means (seconds aside) and, where both kept them, the saved weights are the same.
  */
 function sameResults(a: RunData, b: RunData): boolean {
-  if (resultsOf(a) !== resultsOf(b)) return false;
+  if (resultsOf(a) !== resultsOf(b) || !sameFinals(a, b)) return false;
   const wa = weightsOf(a);
   const wb = wa === null ? null : weightsOf(b);
   return wa === null || wb === null || wa.equals(wb);

@@ -54,11 +54,26 @@ export const PAPER_LOSS_MINIMUM = Math.log(1 + 9 / Math.E);
 /** Values a diverged run writes: they read back as the same non-finite numbers. */
 const NON_FINITE: Record<string, number> = { NaN: Number.NaN, Infinity: Infinity, '-Infinity': -Infinity };
 
-/** Rounds for the CSV: 8 significant digits are beyond what a run's noise can tell apart. NaN and ±Infinity stay; not measured is empty. */
+/** A value as epochs.csv holds it: 8 significant digits are beyond what a run's noise can tell apart. NaN and ±Infinity stay. */
+function rounded(v: number): number {
+  return Number.isFinite(v) ? Number(v.toPrecision(8)) : v;
+}
+
+/**
+ * A row as epochs.csv holds it and gives it back: what a run's summary is computed from, so that a
+ * run resumed from its file and one never interrupted have the same summary, bit for bit.
+ */
+export function asWritten(row: EpochRow): EpochRow {
+  const out = { ...row };
+  for (const c of [...METRIC_NAMES, ...EXTRA_COLUMNS]) if (out[c] !== undefined) out[c] = rounded(out[c]!);
+  return out;
+}
+
+/** One CSV line's cells; not measured is empty. */
 function formatRow(row: EpochRow, extras: readonly ExtraColumn[]): (number | string)[] {
-  const cell = (v: number | undefined, c: string) =>
-    v === undefined ? '' : c === 'epoch' || !Number.isFinite(v) ? v : Number(v.toPrecision(8));
-  return [...EPOCH_COLUMNS.map((c) => cell(row[c], c)), ...extras.map((c) => cell(row[c], c))];
+  const r = asWritten(row);
+  const cell = (v: number | undefined) => (v === undefined ? '' : v);
+  return [...EPOCH_COLUMNS.map((c) => cell(r[c])), ...extras.map((c) => cell(r[c]))];
 }
 
 /** The whole text of an epochs.csv holding these rows (written through rundir/csv, as every CSV); extra columns when a row has them. */

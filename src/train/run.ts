@@ -9,7 +9,7 @@ import { recogniseDataset, sameDataFile } from '../data/identity';
 import { buildLenet } from '../model/lenet';
 import { saveModel } from '../model/io';
 import { selectBackend, describeNative } from '../backend/index';
-import { EPOCHS_FILE, EpochRow, EpochsWriter, readEpochsCsv } from '../rundir/epochs';
+import { asWritten, EPOCHS_FILE, EpochRow, EpochsWriter, readEpochsCsv } from '../rundir/epochs';
 import { buildSummary, divergedEpoch, epochDivergence, readCompleteSummary, RunSummary, writeSummary } from '../rundir/summary';
 import { ALONE, readManifest, recordAttempt, RunManifest, RunSharing, writeManifest } from '../rundir/manifest';
 import {
@@ -246,7 +246,8 @@ async function trainIntoLockedFolder(
     progress.stop();
   }
 
-  const rows = [...previousRows, ...result.rows];
+  // As epochs.csv holds them, where a resumed run's earlier rows come from: one summary either way.
+  const rows = [...previousRows, ...result.rows.map(asWritten)];
   const complete = !result.stopped && rows.length > 0 && rows[rows.length - 1].epoch === config.epochs;
   try {
     if (complete) await saveModel(engine.model(), path.join(dir, MODEL_DIR));
