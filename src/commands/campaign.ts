@@ -66,7 +66,6 @@ export async function runCampaignCommand(cmd: Command, opts: Record<string, unkn
   const outDir = String(opts.out ?? path.join('runs', `${command}-${timestamp()}`));
   const quiet = Boolean(opts.quiet);
   const json = Boolean(opts.json);
-  if (plan.intro && !quiet && !json) printMessage(plan.intro(cells, outDir, shard));
   const stop = installStopHandlers();
   try {
     const results = await runGrid({
@@ -78,6 +77,10 @@ export async function runCampaignCommand(cmd: Command, opts: Record<string, unkn
       json,
       shouldStop: stop.stopRequested,
       say: printMessage,
+      // said once nothing can refuse the campaign any more: a refusal stays the one line on stderr
+      onReady: () => {
+        if (plan.intro && !quiet && !json) printMessage(plan.intro(cells, outDir, shard));
+      },
       jobs,
       shard,
       ...(plan.grid ? { grid: plan.grid } : {}),

@@ -15,7 +15,7 @@ export function register(program: Command): void {
     .command('compare')
     .description('train several activation schedules × seeds with one protocol and tabulate them beside Table 2');
   addOptions(cmd, 'compare').action(async (opts: Record<string, unknown>) => {
-    const file: RawOptions = typeof opts.config === 'string' ? readConfigFile(opts.config) : {};
+    const file: RawOptions = typeof opts.config === 'string' ? readConfigFile(opts.config, 'compare') : {};
     const schedules = optionValue('activations', opts.activations ?? file.activations);
     const seeds = optionValue('seeds', opts.seeds ?? file.seeds);
     const shard = campaignShard(opts);

@@ -4,7 +4,7 @@ import { Command } from 'commander';
 import { usageError, printMessage } from '../errors';
 import { campaignBase, RawOptions, trainingOptions } from '../options/resolve';
 import { readConfigFile } from '../options/config-file';
-import { optionValue } from '../options/parse';
+import { optionValue, readJsonFile } from '../options/parse';
 import { addOptions } from '../options/commander';
 import { OPTION_ENTRIES, OptionId } from '../options/table';
 import { alignToFolder, campaignVary, gridCells, gridSchedules, variantNameOf, variantsOf } from '../train/grid';
@@ -14,6 +14,12 @@ import { averageLastOf, collectRuns, datasetOfGroups } from '../report/runs';
 import { writeHeatmap } from '../report/plot';
 import { writeFactorReport } from '../report/factors';
 import { sweepMarkdown, writeSweepTable } from '../report/sweep-table';
+
+/** The layer sizes --arch names: a file's object, or a config file's own. */
+function archObject(raw: unknown): Record<string, unknown> {
+  const v = typeof raw === 'string' ? readJsonFile(raw, 'arch file') : raw;
+  return typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : {};
+}
 
 /** The vary a --out folder's comparison.json records, if it holds one (unreadable: runGrid says why). */
 function heldVary(out: unknown): CampaignVary | undefined {
@@ -37,21 +43,28 @@ export function register(program: Command): void {
       'train every per-layer schedule of a set of activations (all N³) × seeds, and with --vary any protocol option; rank them and draw a heatmap or a factor report',
     );
   addOptions(cmd, 'sweep').action(async (opts: Record<string, unknown>) => {
-    const file: RawOptions = typeof opts.config === 'string' ? readConfigFile(opts.config) : {};
+    const file: RawOptions = typeof opts.config === 'string' ? readConfigFile(opts.config, 'sweep') : {};
     const base = campaignBase(file, trainingOptions(opts, 'sweep'));
     if (opts.grid !== undefined && opts.activations !== undefined) throw usageError('give either --grid or --activations, not both');
     const listed = opts.activations ?? (opts.grid === undefined ? file.activations : undefined);
     const acts = optionValue('grid', opts.grid ?? (listed === undefined ? file.grid : undefined));
     const schedules = listed !== undefined ? optionValue('activations', listed) : gridSchedules(acts);
     const seeds = optionValue('seeds', opts.seeds ?? file.seeds);
-    const varyRaw = opts.vary ?? file.vary;
-    const factors = varyRaw === undefined ? [] : optionValue('vary', varyRaw);
+    // The file's factors and the flags' (a flag's factor replaces the file's of the same option), as other options.
+    const fromFlags = opts.vary === undefined ? [] : optionValue('vary', opts.vary);
+    const fromFile = file.vary === undefined ? [] : optionValue('vary', file.vary);
+    const factors = [...fromFile.filter((f) => !fromFlags.some((g) => g.lands === f.lands)), ...fromFlags];
     const design = optionValue('design', opts.design ?? file.design);
     if (design === 'ofat' && factors.length === 0) throw usageError('--design ofat needs --vary');
     // A varied option is the grid's: the same option given as a flag or in the file would be silently lost.
     for (const f of factors) {
       const flag = OPTION_ENTRIES[f.key].flag;
       if (base[f.key] !== undefined) throw usageError(`${flag} is varied by --vary; remove ${flag} (or its config file key)`);
+      // A layer size set by --arch (a file, or a config file's object) would be overridden by every level.
+      const [, size] = f.lands.split('.');
+      if (size !== undefined && base.arch !== undefined && Object.hasOwn(archObject(base.arch), size)) {
+        throw usageError(`${flag} is varied by --vary; remove "${size}" from --arch (or the config file's "arch")`);
+      }
     }
     const flagOf = (key: OptionId) => OPTION_ENTRIES[key].flag!.slice(2);
     // A rerun into a varied sweep names its cells by the folder's bases (runGrid refuses other options).

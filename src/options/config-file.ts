@@ -5,7 +5,7 @@
 import { usageError } from '../errors';
 import { readJsonFile } from './parse';
 import { RawOptions } from './resolve';
-import { OPTION_ENTRIES, OptionEntry, OptionId, Parser } from './table';
+import { CommandName, OPTION_ENTRIES, OptionEntry, OptionId, Parser } from './table';
 
 type JsonType = 'string' | 'number' | 'boolean' | 'object' | 'array' | 'null';
 
@@ -51,8 +51,11 @@ function jsonType(v: unknown): JsonType {
   return typeof v as JsonType;
 }
 
-/** Reads `--config FILE.json`; unknown keys, a single run's keys and wrong types are refused, naming the key. */
-export function readConfigFile(file: string): RawOptions {
+/**
+ * Reads `--config FILE.json` of `command`; unknown keys, a single run's keys, keys of another
+ * command (a sweep's "vary" given to compare) and wrong types are refused, naming the key.
+ */
+export function readConfigFile(file: string, command?: CommandName): RawOptions {
   const data = readJsonFile(file, 'config file');
   if (typeof data !== 'object' || data === null || Array.isArray(data)) {
     throw usageError(`config file ${file} must hold a JSON object`);
@@ -63,6 +66,12 @@ export function readConfigFile(file: string): RawOptions {
       throw usageError(`config file ${file}: key "${key}" does not apply to a campaign; use ${entry.file.instead}`);
     }
     if (entry?.file !== true) throw usageError(`config file ${file}: unknown key "${key}"; valid: ${CONFIG_FILE_KEYS.join(', ')}`);
+    // A note (description, paper) is for people; any other key must be one the command takes.
+    if (command !== undefined && entry.role !== 'note' && !entry.commands.includes(command)) {
+      throw usageError(
+        `config file ${file}: key "${key}" does not apply to lenet ${command} (it is ${entry.commands.filter((c) => c === 'compare' || c === 'sweep').join(' and ') || 'not a campaign'}'s)`,
+      );
+    }
     const { types, items } = fileTypes(entry.parse);
     if (!types.includes(jsonType(value))) {
       throw usageError(`config file ${file}: key "${key}" must be ${types.join(' or ')}, got ${jsonType(value)}`);

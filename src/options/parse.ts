@@ -222,6 +222,9 @@ function parseVary(name: string, value: unknown): VaryFactor[] {
     }
     const flag = OPTION_ENTRIES[id].flag!;
     if (factors.some((f) => f.key === id)) throw usageError(`${name} varies ${flag} twice; give all its values in one --vary`);
+    if (raw.some((v) => typeof v === 'object' && v !== null)) {
+      throw usageError(`${name} ${flag.slice(2)}: each value must be a number or a word, not a list or an object`);
+    }
     if (raw.length === 0 || raw.some((v) => v === '' || v === null || v === undefined)) {
       throw usageError(`${name} ${flag.slice(2)}: needs values separated by commas, with none empty`);
     }

@@ -383,7 +383,7 @@ export const OPTIONS = {
     commands: TRAINING,
     help: 'initial weights',
     details:
-      "glorot-uniform is Keras' and tfjs' default (biases 0); glorot-normal, he-normal and lecun-normal as Keras defines them (biases 0); tutorial: TensorFlow 1.x's MNIST tutorial, weights from a normal truncated at 2σ with σ 0.1 and biases 0.1. Seeded by --seed either way.",
+      "glorot-uniform is Keras' and tfjs' default (biases 0); glorot-normal, he-normal and lecun-normal as tfjs-layers defines them: a normal truncated at 2σ with σ the scheme's (Keras 2.3+ widens it by 1/0.8796 so that the spread is σ; tfjs does not), biases 0; tutorial: TensorFlow 1.x's MNIST tutorial, weights from a normal truncated at 2σ with σ 0.1 and biases 0.1. Seeded by --seed either way.",
   },
   shuffle: {
     flag: '--shuffle',

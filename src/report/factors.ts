@@ -7,7 +7,7 @@
  */
 import * as path from 'node:path';
 import { writeFileAtomic } from '../rundir/atomic';
-import { createOutDir } from '../rundir/layout';
+import { createOutDir, pathComponent } from '../rundir/layout';
 import { CampaignVary } from '../rundir/campaign-file';
 import { EpochRow } from '../rundir/epochs';
 import { configText, RunData, RunGroup } from './runs';
@@ -264,7 +264,8 @@ export function factorChartSpec(groups: readonly RunGroup[], factors: readonly F
     spec: {
       width: 260,
       height: 180,
-      mark: { type: 'line', strokeWidth: 2 },
+      // Points as well as lines: a level trained for one epoch has one point and no line.
+      mark: { type: 'line', strokeWidth: 2, point: { filled: true, size: 20 } },
       encoding: {
         x: { field: 'epoch', type: 'quantitative', axis: { tickMinStep: 1, format: 'd' } },
         y: { field: 'accuracy', type: 'quantitative', scale: { zero: false }, title: 'train accuracy' },
@@ -384,13 +385,32 @@ export async function writeFactorReport(outDir: string, groups: readonly RunGrou
       ]),
     ),
   );
+  const drawn = await writeFactorCharts(outDir, groups, factors);
+  files.push(...drawn.files);
+  return { effects, rankings, table2, md, charts: drawn.charts, files };
+}
+
+/** factor-KEY.svg/png for each varied option (lenet plot of a varied sweep draws these instead of a heatmap). */
+export async function writeFactorCharts(
+  outDir: string,
+  groups: readonly RunGroup[],
+  factors: readonly Factor[],
+): Promise<{ charts: Array<RenderedChart & { title: string }>; files: string[] }> {
+  createOutDir(outDir);
   const charts: Array<RenderedChart & { title: string }> = [];
+  const files: string[] = [];
   for (let fi = 0; fi < factors.length; fi++) {
-    const name = `factor-${factors[fi].flag}`;
+    const name = `factor-${pathComponent(factors[fi].flag)}`;
     const chart = await renderChart(name, factorChartSpec(groups, factors, fi));
-    write(`${name}.svg`, chart.svg);
-    write(`${name}.png`, chart.png);
+    for (const [ext, body] of [
+      ['svg', chart.svg],
+      ['png', chart.png],
+    ] as const) {
+      const file = path.join(outDir, `${name}.${ext}`);
+      writeFileAtomic(file, body);
+      files.push(file);
+    }
     charts.push({ ...chart, title: `Training accuracy by ${factors[fi].flag}` });
   }
-  return { effects, rankings, table2, md, charts, files };
+  return { charts, files };
 }

@@ -48,6 +48,14 @@ const PROTOCOL_KEYS: Array<[string, string, (v: unknown) => string, string]> = [
     '60000 (test 10000)',
   ],
   ['loss', 'training objective', String, 'cross-entropy (eq. 16)'],
+  ['inputScale', 'input pixels', (v) => (v === 'raw' ? 'raw bytes 0..255' : 'scaled to [0, 1]'), 'not stated'],
+  ['init', 'initial weights', String, 'not stated'],
+  [
+    'shuffle',
+    'order of the training images',
+    (v) => (v === 'off' ? "the files' order" : v === 'once' ? 'shuffled once' : 'reshuffled every epoch'),
+    'not stated',
+  ],
   [
     'arch',
     'architecture',
@@ -72,13 +80,20 @@ function protocolSection(c: RunCollection): Section {
   const rows: string[][] = [];
   if (first) {
     const config = first.config!.config as unknown as Record<string, unknown>;
+    // A key the sweep varies (--vary) has no one value: its levels are shown.
+    const varied = new Map(c.factors.map((f) => [f.lands.split('.')[0], f]));
+    const valueText = (key: string, show: (v: unknown) => string) => {
+      const f = varied.get(key);
+      if (f) return `varied (--vary ${f.flag}): ${f.levels.join(', ')}`;
+      return show(config[key]);
+    };
     for (const [key, name, show, paper] of PROTOCOL_KEYS) {
-      if (key in config) rows.push([name, show(config[key]), paper]);
+      if (key in config) rows.push([name, valueText(key, show), paper]);
     }
     // A protocol or local key without a line above still shows, under its own name.
     for (const key of Object.keys(TRAIN_CONFIG) as TrainConfigKey[]) {
       const shown = TRAIN_CONFIG[key].role !== 'cell' && !PROTOCOL_KEYS.some(([k]) => k === key);
-      if (shown && key in config) rows.push([key, JSON.stringify(config[key]) ?? 'null', '']);
+      if (shown && key in config) rows.push([key, varied.has(key) ? valueText(key, String) : (JSON.stringify(config[key]) ?? 'null'), '']);
     }
   } else {
     rows.push(['config.json', 'not found in the run directories', '']);
@@ -94,7 +109,7 @@ function protocolSection(c: RunCollection): Section {
   rows.push(['seeds', `${seeds.length}: ${seeds.join(', ')}`, '1 (not stated)']);
   rows.push(['schedules', c.groups.map((g) => g.label).join('; '), PAPER_ACTIVATIONS.join('; ')]);
   const note = first
-    ? `Resolved configuration from ${first.relDir}/config.json (all runs share it unless a note below says otherwise).`
+    ? `Resolved configuration from ${first.relDir}/config.json (all runs share it unless a note below says otherwise${c.factors.length > 0 ? '; the options the sweep varies show their levels' : ''}).`
     : 'No config.json was found next to the runs.';
   return {
     title: 'Protocol',

@@ -6,11 +6,12 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { runtimeError } from '../errors';
+import { LenetError, runtimeError } from '../errors';
 import { READ_LIMITS, readJson, writeJsonAtomic } from './atomic';
 import { FormatError, readFormat, stamped } from './format';
 import { lockFolder } from './lock';
 import { Protocol } from './protocol';
+import { DEFAULT_ARCH, TRAIN_CONFIG, TrainConfigKey } from '../options/types';
 
 export const CAMPAIGN_FILE = 'comparison.json';
 export type CampaignKind = 'comparison' | 'sweep';
@@ -29,7 +30,8 @@ export interface CampaignCell {
  * configuration) with its levels as text, the first being the base; and how they combine.
  */
 export interface CampaignVary {
-  design: 'cross' | 'ofat';
+  /** mixed: cells of both designs were added to the folder. */
+  design: 'cross' | 'ofat' | 'mixed';
   /** key: the option's table key; flag: its flag without dashes, as folder and variant names write it. */
   factors: Array<{ key: string; flag: string; lands: string; levels: string[] }>;
 }
@@ -52,20 +54,42 @@ export interface CampaignFile {
   vary?: CampaignVary;
 }
 
-/** A campaign file's `vary`, checked; null when absent or malformed. */
-function readVary(v: unknown): CampaignVary | null {
-  if (!isObject(v) || !Array.isArray(v.factors) || (v.design !== 'cross' && v.design !== 'ofat')) return null;
-  const ok = v.factors.every(
-    (f) =>
-      isObject(f) &&
-      typeof f.key === 'string' &&
-      typeof f.flag === 'string' &&
-      typeof f.lands === 'string' &&
-      Array.isArray(f.levels) &&
-      f.levels.length > 0 &&
-      f.levels.every((l) => typeof l === 'string'),
-  );
-  return ok && v.factors.length > 0 ? (v as unknown as CampaignVary) : null;
+/**
+ * A campaign file whose `vary` is malformed: its cells cannot be told apart without it (two runs of
+ * one schedule and seed in two variants), so readers stop here instead of passing over the file.
+ */
+export class VaryError extends LenetError {}
+
+/** A configuration key a factor may land in: a protocol key of TrainConfig, or one layer size. */
+function isVariedKey(lands: unknown): boolean {
+  if (typeof lands !== 'string') return false;
+  const [key, sub, more] = lands.split('.');
+  if (more !== undefined || !Object.hasOwn(TRAIN_CONFIG, key) || TRAIN_CONFIG[key as TrainConfigKey].role !== 'protocol') return false;
+  return sub === undefined ? key !== 'arch' : key === 'arch' && Object.hasOwn(DEFAULT_ARCH, sub);
+}
+
+/** A campaign file's `vary`, checked (absent: undefined); a malformed one is one runtime-error line naming the file. */
+function readVary(v: unknown, file: string): CampaignVary | undefined {
+  if (v === undefined || v === null) return undefined;
+  const ok =
+    isObject(v) &&
+    Array.isArray(v.factors) &&
+    v.factors.length > 0 &&
+    (v.design === 'cross' || v.design === 'ofat' || v.design === 'mixed') &&
+    v.factors.every(
+      (f) =>
+        isObject(f) &&
+        typeof f.key === 'string' &&
+        /^[A-Za-z0-9]+$/.test(f.key) &&
+        typeof f.flag === 'string' &&
+        /^[a-z0-9][a-z0-9-]*$/.test(f.flag) &&
+        isVariedKey(f.lands) &&
+        Array.isArray(f.levels) &&
+        f.levels.length > 0 &&
+        f.levels.every((l) => typeof l === 'string' && /^[A-Za-z0-9.+-]+$/.test(l)),
+    );
+  if (!ok) throw new VaryError(`${file}: "vary" must be {design, factors: [{key, flag, lands, levels}]} naming protocol options`, 1);
+  return v as unknown as CampaignVary;
 }
 
 function isObject(v: unknown): v is Record<string, unknown> {
@@ -93,7 +117,7 @@ export function readCampaignFile(dir: string): CampaignFile | null {
       dir: r.dir,
       ...(isObject(r.variant) && Object.values(r.variant).every((t) => typeof t === 'string') ? { variant: r.variant } : {}),
     }));
-  const vary = readVary((data as Record<string, unknown>).vary);
+  const vary = readVary((data as Record<string, unknown>).vary, file);
   return {
     kind: data.kind === 'sweep' ? 'sweep' : 'comparison',
     schedules: data.schedules.map(String),
@@ -145,7 +169,7 @@ export function writeCampaignFile(dir: string, file: CampaignFile): void {
 export function mergeVary(old: CampaignVary | undefined, now: CampaignVary | undefined): CampaignVary | undefined {
   if (!old || !now) return now ?? old;
   return {
-    design: old.design,
+    design: old.design === now.design ? old.design : 'mixed',
     factors: old.factors.map((f) => {
       const more = now.factors.find((n) => n.key === f.key)?.levels ?? [];
       return { ...f, levels: [...new Set([...f.levels, ...more])] };

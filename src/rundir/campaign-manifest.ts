@@ -24,7 +24,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { usageError } from '../errors';
 import { TRAIN_CONFIG } from '../options/types';
-import { CAMPAIGN_FILE, CampaignFile, CampaignKind, CampaignVary, readCampaignFile } from './campaign-file';
+import { CAMPAIGN_FILE, CampaignFile, CampaignKind, CampaignVary, readCampaignFile, VaryError } from './campaign-file';
 import { findRunDirs, isRunDir } from './layout';
 import { NewerFormatError } from './format';
 import { MANIFEST_FILE, readManifest } from './manifest';
@@ -38,7 +38,7 @@ export function folderKind(dir: string): FolderKind {
     try {
       if (readCampaignFile(dir)) return 'campaign';
     } catch (err) {
-      if (err instanceof NewerFormatError) return 'campaign';
+      if (err instanceof NewerFormatError || err instanceof VaryError) return 'campaign';
       // another program's comparison.json: not a campaign of ours
     }
   }

@@ -7,7 +7,7 @@ import * as path from 'node:path';
 import { featureMapSize, INPUT_SCALES, RESIZE_MODES } from '../options/types';
 import { LenetError, runtimeError, usageError } from '../errors';
 import { readJson, shownValue } from './atomic';
-import { readCampaignFile, CampaignFile } from './campaign-file';
+import { readCampaignFile, CampaignFile, VaryError } from './campaign-file';
 import { NewerFormatError } from './format';
 import { EPOCHS_FILE, EpochRow, readEpochsCsv } from './epochs';
 import { findRunDirs, MODEL_DIR, requireFolder } from './layout';
@@ -118,7 +118,7 @@ export function readRunTree(dir: string): RunTree {
       const file = readCampaignFile(c);
       if (file) campaigns.push(file);
     } catch (err) {
-      if (err instanceof NewerFormatError) throw err;
+      if (err instanceof NewerFormatError || err instanceof VaryError) throw err;
       // Without it the runs are still there; only the order of the schedules (and a sweep's kind) is lost.
       warnings.push(`ignored ${path.relative(root, c) || '.'}/comparison.json: ${leftOutBecause(err, 'reading it')}`);
     }

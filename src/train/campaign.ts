@@ -34,6 +34,8 @@ export interface GridOptions {
   vary?: CampaignVary;
   /** Polled between batches; true stops the campaign after saving the current run's last epoch. */
   shouldStop?: () => boolean;
+  /** Called once every check passed and the campaign file is written, before any cell trains (the command's first line). */
+  onReady?: () => void;
   /** Where the campaign's notes go (cells skipped, the workers started, a run's warnings): the command's printer. */
   say?: Say;
   /** --jobs: cells trained at once in worker processes; null = auto (see planJobs); 1 or absent = one by one in this process. */
@@ -147,6 +149,7 @@ export async function runGrid(opts: GridOptions): Promise<GridResult[] & GridOut
       (old) => protocol && checkCampaignProtocol(opts.outDir, protocol, opts.kind, old, opts.vary),
       opts.vary,
     );
+    opts.onReady?.();
     return await trainCells(opts, configs);
   } finally {
     lock.release();

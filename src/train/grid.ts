@@ -75,9 +75,7 @@ export type FlagOf = (key: VaryFactor['key']) => string;
 
 /** A variant's name (rundir/layout's variantName): its levels that are not their factor's first, or `base`. */
 export function variantNameOf(variant: Variant, bases: readonly string[], flagOf?: FlagOf): string {
-  return variantName(
-    variant.map((l, i) => ({ flag: flagOf ? flagOf(l.key) : l.key, text: l.text, first: l.text === bases[i] })),
-  );
+  return variantName(variant.map((l, i) => ({ flag: flagOf ? flagOf(l.key) : l.key, text: l.text, first: l.text === bases[i] })));
 }
 
 /** Cells in the fixed order: variants, then schedules in the order given, then seeds in the order given. */
