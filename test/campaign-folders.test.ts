@@ -178,7 +178,7 @@ test('merge into a folder that holds a campaign of another protocol is refused, 
   assert.ok(!fs.existsSync(path.join(w, 'relu')), 'nothing copied');
 });
 
-test('report on a folder above two comparisons of the same cells reports each one', async () => {
+test('report and plot on a folder above two comparisons of the same cells report and draw each one', async () => {
   const p = path.join(work, 'P');
   await ok('compare', '--activations', 'relu', ...SMALL, '--out', path.join(p, 'A'));
   await ok('compare', '--activations', 'relu', ...SMALL, '--out', path.join(p, 'B'));
@@ -194,6 +194,11 @@ test('report on a folder above two comparisons of the same cells reports each on
   const out = path.join(work, 'reports');
   await ok('report', p, '--out', out, '--quiet');
   assert.ok(fs.existsSync(path.join(out, 'A', 'report.html')) && fs.existsSync(path.join(out, 'B', 'report.html')));
+  // plot the same way (it failed: "two runs of relu with seed 1").
+  const drawn = await ok('plot', p);
+  assert.match(drawn.stderr, /holds 2 campaigns; each is drawn on its own/);
+  for (const side of ['A', 'B']) assert.ok(fs.existsSync(path.join(p, side, 'accuracy.png')), side);
+  assert.ok(!fs.existsSync(path.join(p, 'accuracy.png')), 'no chart mixes the two');
 });
 
 // A second hostile pass found the rules leaking upwards and across kinds (each case failed before).
