@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { TrainConfig } from '../options/types';
 import { openRunTestData, TestImages } from '../data/test-set';
-import { buildCheckedModel, CheckedModel, openTrainedModel } from '../model/io';
+import { buildCheckedModel, CheckedModel, openTrainedModel } from '../inference/trained-model';
 import { predictProbabilities } from '../model/predict';
 import { selectBackend } from '../backend/index';
 import { divergedRunText, RunCollection } from '../report/runs';

@@ -3,7 +3,7 @@ import { Command } from 'commander';
 import { LenetError, oneLine, printMessage, runtimeError } from '../errors';
 import { describeDataDifference } from '../data/identity';
 import { openRunTestData, RunTestData } from '../data/test-set';
-import { buildCheckedModel, openTrainedModel } from '../model/io';
+import { buildCheckedModel, openTrainedModel } from '../inference/trained-model';
 import { predictProbabilities } from '../model/predict';
 import { selectBackend } from '../backend/index';
 import { argmaxRows, confusionMatrix, emptyTally, perClassAccuracy, tallyProbabilities } from '../inference/predictions';

@@ -3,7 +3,7 @@ import { argmaxRow } from '../inference/predictions';
 import { LenetError, oneLine, printMessage } from '../errors';
 import { pictureFileToMnist, MNIST_SIDE } from '../data/image-input';
 import { resizeImages } from '../data/resize';
-import { buildCheckedModel, openTrainedModel } from '../model/io';
+import { buildCheckedModel, openTrainedModel } from '../inference/trained-model';
 import { predictProbabilities } from '../model/predict';
 import { selectBackend } from '../backend/index';
 import { addOptions } from '../options/commander';

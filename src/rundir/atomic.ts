@@ -93,7 +93,7 @@ export function writeJsonAtomic(file: string, value: unknown): void {
  * The most a file of a run or campaign folder can hold, by kind: far above what lenet writes (a
  * config.json or summary.json is a few kilobytes, epochs.csv about 100 bytes an epoch,
  * comparison.json about 100 bytes a cell), far below what would exhaust memory. model/weights.bin
- * and checkpoint.bin are held to the size their model makes (see model/io.ts, train/checkpoint.ts).
+ * and checkpoint.bin are held to the size their model makes (see inference/trained-model.ts, train/checkpoint.ts).
  */
 export const READ_LIMITS = {
   /** config.json, summary.json, model.json, a SLURM submission record. */

@@ -7,7 +7,7 @@ import { runtimeError } from '../errors';
 import { loadMnist, MnistData, mnistOptionsOf } from '../data/mnist';
 import { recogniseDataset, sameDataFile } from '../data/identity';
 import { buildLenet } from '../model/lenet';
-import { saveModel } from '../model/io';
+import { saveModel } from './model-files';
 import { selectBackend, describeNative } from '../backend/index';
 import { asWritten, EPOCHS_FILE, EpochRow, EpochsWriter, readEpochsCsv } from '../rundir/epochs';
 import { buildSummary, divergedEpoch, epochDivergence, readCompleteSummary, RunSummary, writeSummary } from '../rundir/summary';

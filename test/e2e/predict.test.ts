@@ -8,7 +8,7 @@ import { ROOT, runCli, isOneLineError } from '../harness/cli';
 import { tempDir } from '../harness/tmp';
 import { writeHostilePictures } from '../hostile-pictures';
 import { selectBackend } from '../../src/backend/index';
-import { loadModel, openTrainedModel } from '../../src/model/io';
+import { loadModel, openTrainedModel } from '../../src/inference/trained-model';
 import { predictProbabilities } from '../../src/model/predict';
 import { imageToMnist, MNIST_SIDE } from '../../src/data/image-input';
 import { loadTestImages } from '../../src/data/test-set';

@@ -1,36 +1,17 @@
-import * as fs from 'node:fs';
+/**
+ * A trained run opened for inference: its folder and config.json, its model files (model.json,
+ * weights.bin) checked against that configuration before tfjs reads them, and the model built from
+ * them. Used by evaluate, predict and the report's error analysis.
+ */
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { runtimeError } from '../errors';
 import { Arch } from '../options/types';
-import { writeFileAtomic, READ_LIMITS, readRegularFile, shownValue } from '../rundir/atomic';
+import { READ_LIMITS, readRegularFile, shownValue } from '../rundir/atomic';
 import { MANIFEST_FILE, RunManifest } from '../rundir/manifest';
 import { openTrainedRun } from '../rundir/run-folder';
-import { ACTIVATIONS, Schedule } from './activations';
-import { buildLenet, LayerLayout, lenetLayout } from './lenet';
-
-/**
- * Saves a model in the tfjs layers format (model.json + weights.bin) without tfjs-node's
- * file:// handler, which needs the native TensorFlow library.
- */
-export async function saveModel(model: tf.LayersModel, dir: string): Promise<void> {
-  fs.mkdirSync(dir, { recursive: true });
-  await model.save(
-    tf.io.withSaveHandler(async (artifacts) => {
-      const weights = new Uint8Array(artifacts.weightData as ArrayBuffer);
-      writeFileAtomic(path.join(dir, 'weights.bin'), weights);
-      const modelJson = {
-        modelTopology: artifacts.modelTopology,
-        format: 'layers-model',
-        generatedBy: artifacts.generatedBy,
-        convertedBy: null,
-        weightsManifest: [{ paths: ['weights.bin'], weights: artifacts.weightSpecs }],
-      };
-      writeFileAtomic(path.join(dir, 'model.json'), JSON.stringify(modelJson));
-      return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON', weightDataBytes: weights.byteLength } };
-    }),
-  );
-}
+import { ACTIVATIONS, Schedule } from '../model/activations';
+import { buildLenet, LayerLayout, lenetLayout } from '../model/lenet';
 
 /** What a run's config.json says its model is; `source` names that file in messages. */
 export interface ModelExpectation {
