@@ -5,7 +5,7 @@ import * as path from 'node:path';
 import * as zlib from 'node:zlib';
 import { ROOT, runCli, isOneLineError, startCli } from '../harness/cli';
 import { tempDir } from '../harness/tmp';
-import { EPOCH_COLUMNS } from '../../src/rundir/epochs';
+import { EPOCH_COLUMNS, EXTRA_COLUMNS } from '../../src/rundir/epochs';
 
 const work = tempDir('lenet-cli-');
 test.after(() => fs.rmSync(work, { recursive: true, force: true }));
@@ -20,8 +20,16 @@ test('lenet train --limit 300 --epochs 2 writes epochs.csv, summaries, config an
   const r = runCli(['train', '--activation', 'tanh-relu', '--limit', '300', '--epochs', '2', '--lr', '0.001', '--out', out]);
   assert.equal(r.code, 0, r.stderr);
   const csv = readCsv(path.join(out, 'epochs.csv'));
-  assert.deepEqual(csv.header, [...EPOCH_COLUMNS]);
+  assert.deepEqual(csv.header, [...EPOCH_COLUMNS, ...EXTRA_COLUMNS]);
   assert.equal(csv.rows.length, 2);
+  // The extra measures: the last batch's every epoch, the whole training set's in the last K (= 3 > 2: both).
+  for (const row of csv.rows) {
+    const [lastAcc, lastPaper, evalAcc, evalPaper] = row.slice(EPOCH_COLUMNS.length);
+    assert.ok(lastAcc >= 0 && lastAcc <= 1 && evalAcc >= 0 && evalAcc <= 1, `${lastAcc} ${evalAcc}`);
+    assert.ok(lastPaper >= 1.4612 - 1e-4 && evalPaper >= 1.4612 - 1e-4 && evalPaper <= Math.log(10) + 1e-3);
+  }
+  // The model after epoch 2 on all 300 training images, evaluated: close to the running mean of epoch 2's batches.
+  assert.ok(Math.abs(csv.rows[1][EPOCH_COLUMNS.length + 2] - csv.rows[1][2]) < 0.15);
   assert.deepEqual(
     csv.rows.map((row) => row[0]),
     [1, 2],
