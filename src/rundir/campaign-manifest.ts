@@ -139,11 +139,17 @@ export function checkCampaignOut(outDir: string): void {
     if (campaign) {
       throw usageError(`--out ${outDir} holds another campaign (${campaign}); a campaign goes in a folder of its own`);
     }
+    // A varied sweep's cells lie one level deeper: VARIANT/LABEL/seed-N (its manifest says it varies).
+    let varied = false;
+    try {
+      varied = readCampaignFile(abs)?.vary !== undefined;
+    } catch {
+      // unreadable: its runs are judged as a plain campaign's
+    }
     const foreign = below.runs.find((d) => {
       const parts = path.relative(abs, d).split(path.sep);
       // (seed-N.PID.partial: what a killed merge of an older lenet left; the merge itself clears it.)
-      // A varied sweep's cells lie one level deeper: VARIANT/LABEL/seed-N.
-      return (parts.length !== 2 && parts.length !== 3) || !/^seed-\d+(\.\d+\.partial)?$/.test(parts[parts.length - 1]);
+      return parts.length !== (varied ? 3 : 2) || !/^seed-\d+(\.\d+\.partial)?$/.test(parts[parts.length - 1]);
     });
     if (foreign) {
       throw usageError(`--out ${outDir} holds a run that is not a cell of a campaign (${foreign}); a campaign goes in a folder of its own`);
