@@ -28,7 +28,8 @@ module.exports = {
     { name: 'model-knows-no-files', severity: 'error', comment: 'src/model/ builds and describes the network; reading and writing its files is inference/ and train/', from: { path: '^src/model/' }, to: { path: '^src/rundir/' } },
     { name: 'lower-layers-see-option-types-only', severity: 'error', comment: 'rundir, backend, model, data, report (and inference) read the option types, never the table, the parsers or the resolution', from: { path: '^src/(rundir|backend|model|data|report|inference)/' }, to: { path: '^src/options/', pathNot: '^src/options/types\\.ts$' } },
     { name: 'options-resolved-by-commands-and-train', severity: 'error', comment: 'raw options become a TrainConfig in commands/ and train/ only', from: { path: '^src/', pathNot: '^src/(commands|train|options)/' }, to: { path: '^src/options/(resolve|config-file)\\.ts$' } },
-    { name: 'progress-knows-no-training', severity: 'error', comment: 'progress.ts draws what train/ reports; it imports nothing of train/, report/ or commands/', from: { path: '^src/progress\\.ts$' }, to: { path: '^src/(train|report|commands)/' } },
+    { name: 'training-reports-events', severity: 'error', comment: 'train/ and report/ return rows and events (train/events.ts); only commands/ draw progress (commands/progress.ts)', from: { path: '^src/(train|report)/' }, to: { path: 'cli-progress' } },
+    { name: 'events-are-plain-data', severity: 'error', comment: 'train/events.ts is the types of what training reports: it imports nothing but the epoch row type', from: { path: '^src/train/events\\.ts$' }, to: { pathNot: '^src/rundir/epochs\\.ts$' } },
     { name: 'cluster-is-a-leaf', severity: 'error', comment: 'cluster/ writes and reads SLURM and Kubernetes artefacts; it knows nothing of training, reports or backends', from: { path: '^src/cluster/' }, to: { path: '^src/(commands|train|report|backend|model|data|options)/' } },
     { name: 'cluster-used-by-commands', severity: 'error', comment: 'only commands/ submit to or read from a cluster', from: { path: '^src/', pathNot: '^src/(commands|cluster)/' }, to: { path: '^src/cluster/' } },
     { name: 'options-below-commands', severity: 'error', comment: 'src/options/ reads flags and files into values; it knows nothing of training, runs, reports or backends', from: { path: '^src/options/' }, to: { path: '^src/(commands|train|report|rundir|backend|data|inference|cluster)/' } },
@@ -42,6 +43,8 @@ module.exports = {
     doNotFollow: { path: 'node_modules' },
     tsConfig: { fileName: 'tsconfig.json' },
     tsPreCompilationDeps: true,
-    exclude: { path: '^(dist|node_modules)/' },
+    exclude: { path: '^dist/' },
+    // node_modules are recorded (rules may name a package) but not followed
+    doNotFollow: { path: '^node_modules/' },
   },
 };

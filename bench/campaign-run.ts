@@ -31,8 +31,6 @@ async function main(): Promise<void> {
     kind: 'comparison',
     cells,
     outDir: o.outDir,
-    quiet: true,
-    json: false,
     jobs: o.jobs,
     base: { limit: o.limit, epochs: o.epochs, threads: o.threads, backend: 'native' },
   });

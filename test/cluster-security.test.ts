@@ -11,7 +11,7 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { rerunCommand, shellQuote } from '../src/commands/options';
-import { checkSlurmCampaign, SlurmCampaign, slurmScripts, submissionGuide, submitSlurm } from '../src/cluster/slurm-submit';
+import { checkSlurmCampaign, resubmitLine, SlurmCampaign, slurmScripts, submissionGuide, submitSlurm } from '../src/cluster/slurm-submit';
 import { prng, ROOT, throwsLenet } from './helpers';
 import { tempDir } from './harness/tmp';
 import { installStandin } from './slurm-standin';
@@ -241,6 +241,16 @@ test('--submit slurm scripts with hostile folders, paths and flags: the text hol
     const guide = submissionGuide(c, s, 'RESUBMIT');
     assert.equal(guide.split('\n').length, 8, guide);
     assert.ok(guide.includes(`merges the shards into ${shellQuote(c.outDir)} and`), guide);
+    // The command to resubmit (cluster/'s resubmitLine, which the guide prints): pasted into bash, the same words.
+    assert.deepEqual(bashWords(resubmitLine(c), cwd), [
+      'sweep',
+      ...c.args,
+      '--submit=slurm',
+      '--shards=2',
+      ...c.sbatchArgs.map((a) => `--sbatch-arg=${a}`),
+      `--out=${c.outDir}`,
+    ]);
+    assert.ok(submissionGuide(c, s).includes(`        ${resubmitLine(c)}\n`));
   });
   assert.deepEqual(pwned(root), [], 'no payload ran');
 });

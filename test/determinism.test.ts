@@ -48,17 +48,16 @@ test('a run stopped mid-epoch and resumed writes the summary of a run never inte
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'lenet-resume-summary-'));
   // the final window (3 epochs) holds epoch 1, which the resumed run reads back from epochs.csv
   const config = resolveTrainConfig({ limit: 300, epochs: 3, averageLast: 3, threads: 1, activation: 'tanh-relu' });
-  await runTraining(config, { outDir: path.join(root, 'whole'), force: false, progress: 'none' });
+  await runTraining(config, { outDir: path.join(root, 'whole'), force: false });
   // Stopped at a batch boundary of epoch 2 (epoch 1 is saved), then resumed from its files.
   let batches = 0;
   const first = await runTraining(config, {
     outDir: path.join(root, 'cut'),
     force: false,
-    progress: 'none',
     shouldStop: () => ++batches > 9,
   });
   assert.ok(first.stopped && first.rows.length === 1, 'stopped in epoch 2');
-  await runTraining(config, { outDir: path.join(root, 'cut'), force: false, progress: 'none', resume: true });
+  await runTraining(config, { outDir: path.join(root, 'cut'), force: false, resume: true });
   const summary = (d: string) => {
     const s = JSON.parse(fs.readFileSync(path.join(root, d, 'summary.json'), 'utf8'));
     return { ...s.final, seconds: 0, seconds_per_epoch: 0 };

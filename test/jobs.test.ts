@@ -9,7 +9,7 @@ import { Writable } from 'node:stream';
 import { planJobs, WORKER_MEMORY_BYTES } from '../src/train/workers';
 import { optionValue } from '../src/options/parse';
 import { rerunCommand } from '../src/commands/options';
-import { createCampaignProgress } from '../src/progress';
+import { createCampaignProgress } from '../src/commands/progress';
 import { LenetError } from '../src/errors';
 
 const parseJobs = (value: unknown) => optionValue('jobs', value);

@@ -3,7 +3,7 @@
  * processes taking over one stale lock at once, and pids that are reused — by another program, by
  * this very process, by pid 1 of the next container (real pid namespaces with unshare).
  */
-import { test, TestContext } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -11,9 +11,11 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { checkOutDir } from '../src/rundir/layout';
 import { flockProgram, lockFolder, lockHolder, LOCK_FILE, UNREADABLE_STALE_MS } from '../src/rundir/lock';
-import { escapeRegExp, ROOT, throwsLenet } from './helpers';
+import { escapeRegExp, throwsLenet } from './helpers';
 import { tempDir } from './harness/tmp';
 import { mountTmpfs, needsRoot } from './harness/root';
+import { canUnshare, inPidNamespace } from './harness/namespace';
+import { until } from './harness/wait';
 
 const LOCK_JS = path.join(__dirname, '..', 'src', 'rundir', 'lock.js');
 /** An hour before now (a function: the tests before may take a while). */
@@ -376,38 +378,6 @@ test('many processes taking over one stale lock at once: exactly one wins, the o
     }
   }
 });
-
-/** Runs a command as pid 1 of a new pid namespace (with its own /proc), as a container runs lenet. */
-function inPidNamespace(args: string[], env: NodeJS.ProcessEnv = {}) {
-  const child = spawn('unshare', ['--pid', '--fork', '--mount-proc', '--kill-child=SIGKILL', ...args], {
-    cwd: ROOT,
-    env: { ...process.env, ...env },
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (d) => (stdout += d));
-  child.stderr.on('data', (d) => (stderr += d));
-  const done = new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) =>
-    child.on('exit', (code) => resolve({ code, stdout, stderr })),
-  );
-  return { child, done, out: () => stdout };
-}
-
-function canUnshare(t: TestContext): boolean {
-  if (!needsRoot(t, 'pid namespaces with unshare --pid --mount-proc')) return false;
-  const r = spawnSync('unshare', ['--pid', '--fork', '--mount-proc', 'true']);
-  if (r.status === 0) return true;
-  t.skip(`unshare --pid --fork --mount-proc does not work here: ${String(r.stderr).trim() || r.error?.message}`);
-  return false;
-}
-
-async function until(cond: () => boolean, what: string, ms = 120_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 const HOLD_AS_PID1 = `const l = require(${JSON.stringify(LOCK_JS)});
   if (process.env.LENET_TEST_NO_FLOCK && l.flockProgram) l.flockProgram.name = 'no-such-flock-program';

@@ -106,8 +106,6 @@ async function trainShard1(out: string): Promise<void> {
     // The fixtures were trained before engines, on tfjs: the same numbers come from the same engine.
     base: { limit: 300, epochs: 2, threads: 1, engine: 'tfjs' },
     outDir: out,
-    quiet: true,
-    json: false,
     jobs: 1,
     shard,
     grid: { schedules: [...new Set(all.map((c) => c.label))], seeds: [1] },

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Writable } from 'node:stream';
-import { createCampaignProgress, formatSeconds, timeLeft } from '../src/progress';
+import { createCampaignProgress, formatSeconds, timeLeft } from '../src/commands/progress';
 
 test('timeLeft: a time once there is something to go on, "-" before (nothing done, no time elapsed), never INF or NaN', () => {
   // Before the first step finishes, and at the very start: nothing to go on.

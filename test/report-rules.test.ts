@@ -39,8 +39,6 @@ async function train(out: string, labels: string[], seeds: number[], base: RawOp
     cells: gridCells(schedules, seeds),
     base: { limit: 300, epochs: 2, threads: 1, ...base },
     outDir: out,
-    quiet: true,
-    json: false,
     jobs: 1,
   });
 }

@@ -165,8 +165,6 @@ async function train(out: string, labels: string[], seeds: number[], base: RawOp
     cells: o.shard ? shardCells(all, o.shard) : all,
     base: { limit: 300, epochs: 1, threads: 1, ...base },
     outDir: out,
-    quiet: true,
-    json: false,
     jobs: o.jobs ?? 1,
     ...(o.shard ? { shard: o.shard, grid: { schedules: all.map((c) => c.label).filter((l, i, a) => a.indexOf(l) === i), seeds } } : {}),
   });
@@ -198,13 +196,12 @@ test('a resumed run records a second attempt, with the epoch it resumed after an
   const first = await runTraining(config, {
     outDir: dir,
     force: false,
-    progress: 'none',
     shouldStop: () => fs.existsSync(path.join(dir, 'checkpoint.bin')),
   });
   assert.ok(first.stopped);
   assert.equal(first.rows.length, 1);
   const before = JSON.parse(fs.readFileSync(path.join(dir, 'config.json'), 'utf8'));
-  await runTraining(config, { outDir: dir, force: false, progress: 'none', resume: true, sharing: { cellsAtOnce: 3, shard: '2/5' } });
+  await runTraining(config, { outDir: dir, force: false, resume: true, sharing: { cellsAtOnce: 3, shard: '2/5' } });
   const after = JSON.parse(fs.readFileSync(path.join(dir, 'config.json'), 'utf8'));
   assert.equal(after.attempts.length, 2);
   assert.deepEqual(after.attempts[0], before.attempts[0]);

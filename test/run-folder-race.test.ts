@@ -18,7 +18,7 @@ test('a folder filled between the emptiness check and the lock is refused, and w
   const out = path.join(work, 'run');
   const config = resolveTrainConfig({ limit: 100, epochs: 1, threads: 1 });
   const data = loadMnist({ resize: config.resize, size: config.imageSize, limit: 100 });
-  const training = runTraining(config, { outDir: out, force: false, progress: 'none' }, data);
+  const training = runTraining(config, { outDir: out, force: false }, data);
   // runTraining has checked the (absent) folder and awaits the backend: another run writes now
   fs.mkdirSync(out, { recursive: true });
   fs.writeFileSync(path.join(out, 'epochs.csv'), 'another run\n');

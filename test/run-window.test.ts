@@ -15,7 +15,7 @@ import { tempDir } from './harness/tmp';
 test('a folder filled between the emptiness check and the lock is refused, not overwritten', async () => {
   const dir = path.join(tempDir('lenet-window-'), 'run');
   const config = resolveTrainConfig({ activation: 'relu', limit: 300, epochs: 1, threads: 1 });
-  const pending = runTraining(config, { outDir: dir, force: false, progress: 'none' });
+  const pending = runTraining(config, { outDir: dir, force: false });
   fs.mkdirSync(dir, { recursive: true });
   fs.writeFileSync(path.join(dir, 'epochs.csv'), 'written by the other writer\n');
   await assert.rejects(pending, /exists and is not empty/);

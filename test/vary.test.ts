@@ -115,8 +115,6 @@ async function trainVaried(out: string, factors: VaryFactor[], shard?: { k: numb
     cells,
     base: { limit: 100, epochs: 1, averageLast: 1, threads: 1 },
     outDir: out,
-    quiet: true,
-    json: false,
     jobs: 1,
     ...(shard ? { shard } : {}),
     grid: {
@@ -207,8 +205,6 @@ test('the campaign folder refuses cells that vary other options or another proto
     cells: gridCells([optionValue('activations', 'relu')].flat(), [1], variantsOf(f1), flagOf, basesOf(f1)),
     base: { limit: 100, epochs: 1, threads: 1 },
     outDir: out,
-    quiet: true,
-    json: false,
     jobs: 1,
     vary: campaignVary(f1, 'cross', flagOf),
   });
@@ -220,8 +216,6 @@ test('the campaign folder refuses cells that vary other options or another proto
       cells: gridCells([optionValue('activations', 'relu')].flat(), [1], variantsOf(factors), flagOf, bases),
       base,
       outDir: out,
-      quiet: true,
-      json: false,
       jobs: 1,
       vary: campaignVary(factors, 'cross', flagOf),
     });

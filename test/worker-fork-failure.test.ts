@@ -28,8 +28,6 @@ test('fork failing for every worker fails the cells with the reason and ends the
         cells,
         base: { limit: 300, epochs: 1, threads: 1 },
         outDir,
-        quiet: true,
-        json: false,
         jobs: 2,
         grid: { schedules: [...new Set(cells.map((c) => c.label))], seeds: [1] },
       }),

@@ -324,7 +324,22 @@ export function submitSlurm(c: SlurmCampaign): SlurmSubmission {
  * What the user reads after submitting: the job ids, where things go, how to watch and how to
  * resume. Every path is written as shellQuote writes it, so each stays on its line and can be pasted.
  */
-export function submissionGuide(c: SlurmCampaign, s: SlurmSubmission, resubmit: string): string {
+/** The command that submits the same campaign again (a rerun resumes it): one line, every word quoted for a shell. */
+export function resubmitLine(c: SlurmCampaign): string {
+  return [
+    'lenet',
+    c.command,
+    ...c.args,
+    '--submit=slurm',
+    `--shards=${c.shards}`,
+    ...c.sbatchArgs.map((a) => `--sbatch-arg=${a}`),
+    `--out=${c.outDir}`,
+  ]
+    .map(shellQuote)
+    .join(' ');
+}
+
+export function submissionGuide(c: SlurmCampaign, s: SlurmSubmission, resubmit = resubmitLine(c)): string {
   const out = shellQuote(c.outDir);
   const res = taskResources(c);
   return [

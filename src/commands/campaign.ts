@@ -10,18 +10,19 @@ import { usageError, printMessage } from '../errors';
 import { RawOptions, resolveTrainConfig } from '../options/resolve';
 import { optionValue } from '../options/parse';
 import { cellOptions, GridOptions, GridResult, runGrid } from '../train/campaign';
-import { GridCell, shardCells, Shard } from '../train/grid';
+import { Cell, shardCells, Shard } from '../train/grid';
 import { timestamp } from '../rundir/layout';
 import { checkCampaignOut } from '../rundir/campaign-manifest';
 import { CampaignVary } from '../rundir/campaign-file';
 import { installStopHandlers, SIGNAL_EXIT_CODES } from '../signals';
 import { rerunCommand, unfinishedCellsError } from './options';
 import { campaignShard, submitIfAsked } from './cluster';
+import { campaignDisplay, eventDetail, progressMode } from './progress';
 
 /** What the campaign's command writes once every cell finished; false: a stop came before it was all written. */
 export type WriteOutputs = (ctx: {
   outDir: string;
-  cells: GridCell[];
+  cells: Cell[];
   results: GridResult[];
   shard: Shard;
   quiet: boolean;
@@ -32,14 +33,14 @@ export type WriteOutputs = (ctx: {
 export interface CampaignPlan {
   command: 'compare' | 'sweep';
   /** Every cell of the campaign, in its fixed order (a shard takes its share). */
-  all: GridCell[];
+  all: Cell[];
   /** The options every cell shares. */
   base: RawOptions;
   /** The whole grid, recorded in comparison.json (a shard's, or always for a sweep). */
   grid?: GridOptions['grid'];
   vary?: CampaignVary;
   /** The line said before training starts (none when absent). */
-  intro?: (cells: GridCell[], outDir: string, shard: Shard) => string;
+  intro?: (cells: Cell[], outDir: string, shard: Shard) => string;
   writeOutputs: WriteOutputs;
 }
 
@@ -67,25 +68,32 @@ export async function runCampaignCommand(cmd: Command, opts: Record<string, unkn
   const quiet = Boolean(opts.quiet);
   const json = Boolean(opts.json);
   const stop = installStopHandlers();
+  const mode = progressMode(quiet || json);
+  const display = campaignDisplay(mode);
   try {
-    const results = await runGrid({
-      kind,
-      cells,
-      base,
-      outDir,
-      quiet,
-      json,
-      shouldStop: stop.stopRequested,
-      say: printMessage,
-      // said once nothing can refuse the campaign any more: a refusal stays the one line on stderr
-      onReady: () => {
-        if (plan.intro && !quiet && !json) printMessage(plan.intro(cells, outDir, shard));
-      },
-      jobs,
-      shard,
-      ...(plan.grid ? { grid: plan.grid } : {}),
-      ...(plan.vary ? { vary: plan.vary } : {}),
-    });
+    let results;
+    try {
+      results = await runGrid({
+        kind,
+        cells,
+        base,
+        outDir,
+        onEvent: (e) => display.on(e),
+        detail: eventDetail(mode),
+        shouldStop: stop.stopRequested,
+        say: printMessage,
+        // said once nothing can refuse the campaign any more: a refusal stays the one line on stderr
+        onReady: () => {
+          if (plan.intro && !quiet && !json) printMessage(plan.intro(cells, outDir, shard));
+        },
+        jobs,
+        shard,
+        ...(plan.grid ? { grid: plan.grid } : {}),
+        ...(plan.vary ? { vary: plan.vary } : {}),
+      });
+    } finally {
+      display.stop();
+    }
     const what = command === 'sweep' ? 'cells' : 'runs';
     if (results.stopped) {
       printMessage(`${kind} stopped; finished ${what} are kept. Resume with: ${rerunCommand(outDir, undefined, shard)}`);

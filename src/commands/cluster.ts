@@ -5,7 +5,6 @@ import { usageError, printMessage } from '../errors';
 import { optionValue, parseOptionValue } from '../options/parse';
 import { Shard } from '../options/types';
 import { shardFromEnv } from '../cluster/shard-env';
-import { shellQuote } from '../cluster/quote';
 import { SlurmCampaign, submissionGuide, submitSlurm } from '../cluster/slurm-submit';
 
 /**
@@ -86,16 +85,7 @@ export function submitIfAsked(
         '\n',
     );
   } else {
-    const again = [
-      'lenet',
-      what.command,
-      ...args,
-      '--submit=slurm',
-      `--shards=${shards}`,
-      ...campaign.sbatchArgs.map((a) => `--sbatch-arg=${a}`),
-      `--out=${campaign.outDir}`,
-    ];
-    process.stdout.write(submissionGuide(campaign, submission, again.map(shellQuote).join(' ')));
+    process.stdout.write(submissionGuide(campaign, submission));
   }
   return true;
 }

@@ -1,5 +1,5 @@
 import { LenetError, runtimeError } from '../errors';
-import { GridCell } from '../train/grid';
+import { Cell } from '../train/grid';
 import type { Shard } from '../options/types';
 import { shellQuote } from '../cluster/quote';
 
@@ -29,7 +29,7 @@ export function rerunCommand(outDir: string, argv: readonly string[] = process.a
 }
 
 /** The error a campaign ends with when cells did not finish (their worker died, or they failed) while the others did. */
-export function unfinishedCellsError(failed: readonly { cell: GridCell; reason: string }[], outDir: string, shard?: Shard): LenetError {
+export function unfinishedCellsError(failed: readonly { cell: Cell; reason: string }[], outDir: string, shard?: Shard): LenetError {
   const names = failed.map((f) => `${f.cell.label} seed ${f.cell.seed}`);
   const shown = names.slice(0, 3).join(', ') + (names.length > 3 ? ` and ${names.length - 3} more` : '');
   return runtimeError(

@@ -5,7 +5,7 @@ import { TrainConfig } from '../options/types';
 import { refuseOnResume, resolveTrainConfig, trainingOptions } from '../options/resolve';
 import { addOptions } from '../options/commander';
 import { usageError, printMessage } from '../errors';
-import { progressMode } from '../progress';
+import { progressMode, runDisplay } from './progress';
 import { runState, runTraining } from '../train/run';
 import { checkRunOut } from '../rundir/campaign-manifest';
 import { pathComponent, requireFolder, timestamp } from '../rundir/layout';
@@ -61,7 +61,7 @@ export function register(program: Command): void {
         const { summary, stopped } = await runTraining(config, {
           outDir: dir,
           force: Boolean(opts.force),
-          progress: progressMode(Boolean(opts.quiet || opts.json)),
+          onEvent: runDisplay(progressMode(Boolean(opts.quiet || opts.json)), config.scheduleLabel),
           resume: resuming,
           shouldStop: stop.stopRequested,
           say: printMessage,

@@ -31,11 +31,7 @@ export function register(program: Command): void {
       const dirs = [path.join(root, 'a'), path.join(root, 'b')];
       const outcomes = [];
       for (const dir of dirs) {
-        const outcome = await runTraining(
-          config,
-          { outDir: dir, force: false, progress: 'none', shouldStop: stop.stopRequested, say: printMessage },
-          data,
-        );
+        const outcome = await runTraining(config, { outDir: dir, force: false, shouldStop: stop.stopRequested, say: printMessage }, data);
         if (outcome.stopped) {
           printMessage('verify stopped; nothing was compared');
           process.exitCode = SIGNAL_EXIT_CODES[stop.signal() ?? 'SIGINT'];

@@ -12,7 +12,7 @@ import { compareActivations, parseScheduleSpec } from '../model/activations';
 import {
   CampaignFile,
   campaignFileOf,
-  CampaignCell,
+  CellRecord,
   CampaignKind,
   CampaignVary,
   readCampaignFile,
@@ -482,7 +482,7 @@ function planMerged(
   const byVariant = new Map(runs.map((r) => [keys.variant(r), r]));
   const missing: string[] = [];
   const missingCells: string[] = [];
-  const listed: CampaignCell[] = [];
+  const listed: CellRecord[] = [];
   for (const v of variants) {
     const prefix = vary ? `${variantDirOf(v)}/` : '';
     const one = byVariant.get(v);

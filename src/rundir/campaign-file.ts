@@ -16,7 +16,8 @@ import { DEFAULT_ARCH, TRAIN_CONFIG, TrainConfigKey } from '../options/types';
 export const CAMPAIGN_FILE = 'comparison.json';
 export type CampaignKind = 'comparison' | 'sweep';
 
-export interface CampaignCell {
+/** A campaign's cell (train/grid.ts Cell) as this file records it: what merge and report read back. */
+export interface CellRecord {
   schedule: string;
   seed: number;
   /** Relative to the campaign folder. */
@@ -40,7 +41,7 @@ export interface CampaignFile {
   kind: CampaignKind;
   schedules: string[];
   seeds: number[];
-  runs: CampaignCell[];
+  runs: CellRecord[];
   /** A shard's whole grid (absent when the folder holds the whole campaign); a varied sweep's variants by name. */
   grid?: { schedules: string[]; seeds: number[]; variants?: string[] };
   /**
@@ -110,7 +111,7 @@ export function readCampaignFile(dir: string): CampaignFile | null {
   }
   readFormat(file, data as Record<string, unknown>);
   const runs = data.runs
-    .filter((r): r is CampaignCell => typeof r?.schedule === 'string' && typeof r?.seed === 'number' && typeof r?.dir === 'string')
+    .filter((r): r is CellRecord => typeof r?.schedule === 'string' && typeof r?.seed === 'number' && typeof r?.dir === 'string')
     .map((r) => ({
       schedule: r.schedule,
       seed: r.seed,
@@ -141,7 +142,7 @@ export function readCampaignFile(dir: string): CampaignFile | null {
 /** Builds the file from its cells: schedules and seeds in the order the cells list them. */
 export function campaignFileOf(
   kind: CampaignKind,
-  runs: readonly CampaignCell[],
+  runs: readonly CellRecord[],
   grid?: CampaignFile['grid'],
   about: Pick<CampaignFile, 'protocol' | 'merged' | 'vary'> = {},
 ): CampaignFile {
@@ -185,7 +186,7 @@ export function mergeVary(old: CampaignVary | undefined, now: CampaignVary | und
 export async function addToCampaignFile(
   dir: string,
   kind: CampaignKind,
-  cells: readonly CampaignCell[],
+  cells: readonly CellRecord[],
   grid?: CampaignFile['grid'],
   waitMs = 10_000,
   protocol?: Protocol,
@@ -216,7 +217,7 @@ export async function addToCampaignFile(
       const previous = old && old.kind === kind ? old.runs : [];
       // The first writer's protocol stays (campaign-manifest.ts refused any other).
       const recorded = old?.protocol ?? protocol;
-      const runs = new Map<string, CampaignCell>(previous.map((r) => [r.dir, r]));
+      const runs = new Map<string, CellRecord>(previous.map((r) => [r.dir, r]));
       for (const c of cells)
         runs.set(c.dir, { schedule: c.schedule, seed: c.seed, dir: c.dir, ...(c.variant ? { variant: c.variant } : {}) });
       writeCampaignFile(dir, campaignFileOf(kind, [...runs.values()], grid, { protocol: recorded, vary: mergeVary(old?.vary, vary) }));

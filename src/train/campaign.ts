@@ -5,7 +5,6 @@ import { RawOptions, resolveTrainConfig } from '../options/resolve';
 import { usageError } from '../errors';
 import { hashDataFiles } from '../data/identity';
 import { selectBackend } from '../backend/index';
-import { createCampaignProgress, progressMode } from '../progress';
 import { addToCampaignFile, CampaignKind, CampaignVary, readCampaignFile } from '../rundir/campaign-file';
 import { checkCampaignOut, checkCampaignProtocol, checkSameGrid } from '../rundir/campaign-manifest';
 import { checkOutDir, createOutDir } from '../rundir/layout';
@@ -13,20 +12,23 @@ import { lockFolder } from '../rundir/lock';
 import { MANIFEST_FILE, readManifest, RunSharing } from '../rundir/manifest';
 import { describeDifferences, Protocol, protocolDifferences, protocolOf } from '../rundir/protocol';
 import { RunSummary } from '../rundir/summary';
-import { GridCell, Shard } from './grid';
-import { MnistCache, trainCell } from './cell';
+import { Cell, cellName, cellRecord, Shard } from './grid';
+import type { CampaignEvent, EventDetail } from './events';
+import { CellJob, MnistCache, trainCell } from './cell';
 import { runState, type Say } from './run';
 import { resolveEngine } from './engine';
 import { JobsPlan, machineShare, planJobs, runCellsInWorkers, WorkerUsage } from './workers';
 
 export interface GridOptions {
   kind: CampaignKind;
-  cells: GridCell[];
+  cells: Cell[];
   /** Training options shared by every cell (schedule and seed are set per cell). */
   base: RawOptions;
   outDir: string;
-  quiet: boolean;
-  json: boolean;
+  /** Where the campaign's events go (the cells' progress, cells skipped, the workers' plan): the command's display. */
+  onEvent?: (e: CampaignEvent) => void;
+  /** Which progress events the display draws (default none): workers send per-batch messages only when it wants them. */
+  detail?: EventDetail;
   /** For a shard: which one (its lock is its own, so shards may share a folder) and the whole grid it belongs to. */
   shard?: Shard;
   grid?: { schedules: string[]; seeds: number[]; variants?: string[] };
@@ -36,7 +38,7 @@ export interface GridOptions {
   shouldStop?: () => boolean;
   /** Called once every check passed and the campaign file is written, before any cell trains (the command's first line). */
   onReady?: () => void;
-  /** Where the campaign's notes go (cells skipped, the workers started, a run's warnings): the command's printer. */
+  /** Where a run's warnings go (a divergence): the command's printer. */
   say?: Say;
   /** --jobs: cells trained at once in worker processes; null = auto (see planJobs); 1 or absent = one by one in this process. */
   jobs?: number | null;
@@ -47,13 +49,13 @@ export interface GridOutcome {
   /** A stop was requested: the cells not finished resume on a rerun. */
   stopped?: boolean;
   /** Cells whose worker died or whose training failed (--jobs), while the others went on. */
-  failed?: { cell: GridCell; reason: string }[];
+  failed?: { cell: Cell; reason: string }[];
   /** The worker processes of --jobs, with the peak memory each reported. */
   workers?: WorkerUsage[];
 }
 
 export interface GridResult {
-  cell: GridCell;
+  cell: Cell;
   summary: RunSummary;
   skipped: boolean;
 }
@@ -136,12 +138,7 @@ export async function runGrid(opts: GridOptions): Promise<GridResult[] & GridOut
     await addToCampaignFile(
       opts.outDir,
       opts.kind,
-      opts.cells.map((c) => ({
-        schedule: c.label,
-        seed: c.seed,
-        dir: c.dir,
-        ...(c.variant.length > 0 ? { variant: Object.fromEntries(c.variant.map((l) => [l.key, l.text])) } : {}),
-      })),
+      opts.cells.map(cellRecord),
       opts.grid,
       undefined,
       protocol,
@@ -157,7 +154,7 @@ export async function runGrid(opts: GridOptions): Promise<GridResult[] & GridOut
 }
 
 /** The options one cell is trained with: the campaign's, its variant's levels, its schedule and seed. */
-export function cellOptions(base: RawOptions, cell: GridCell): RawOptions {
+export function cellOptions(base: RawOptions, cell: Cell): RawOptions {
   const levels = Object.fromEntries(cell.variant.map((l) => [l.key, l.value]));
   return { ...base, ...levels, activation: undefined, schedule: cell.schedule.join(','), seed: cell.seed };
 }
@@ -174,7 +171,7 @@ function pendingCells(opts: GridOptions, results: GridResult[]): number[] {
     const state = runState(path.join(opts.outDir, cell.dir));
     if (state.kind !== 'complete') return void pending.push(i);
     results.push({ cell, summary: state.summary, skipped: true });
-    if (!opts.quiet && !opts.json) opts.say?.(`${cell.label} seed ${cell.seed} already done, skipped`);
+    opts.onEvent?.({ type: 'skipped', cell: i, of: opts.cells.length, name: cellName(cell) });
   });
   return pending;
 }
@@ -198,25 +195,22 @@ async function trainCells(opts: GridOptions, configs: TrainConfig[]): Promise<Gr
     );
   // One at a time in this process; cells differ only in schedule and seed, so one load serves them all.
   const data = new MnistCache();
+  const emit = opts.onEvent ?? (() => {});
   for (const i of pending) {
-    const cell = opts.cells[i];
-    const outcome = await trainCell(
-      {
-        config: configs[i],
-        dir: path.join(opts.outDir, cell.dir),
-        label: `[${i + 1}/${opts.cells.length}] ${cell.label} seed ${cell.seed}`,
-        sharing: sharingOf(opts, 1),
-      },
-      data,
-      progressMode(opts.quiet || opts.json),
-      opts.shouldStop,
-      opts.say,
-    );
-    if (outcome.stopped) {
-      results.stopped = true;
-      break;
+    const job = jobOf(opts, i, configs[i], 1);
+    emit({ type: 'cell-started', cell: i, of: opts.cells.length, name: cellName(job.cell), epochs: job.config.epochs });
+    let finished = false;
+    try {
+      const outcome = await trainCell(job, data, (event) => emit({ type: 'cell', cell: i, event }), opts.shouldStop, opts.say);
+      if (outcome.stopped) {
+        results.stopped = true;
+        break;
+      }
+      finished = true;
+      results.push({ cell: job.cell, summary: outcome.summary, skipped: false });
+    } finally {
+      emit({ type: 'cell-ended', cell: i, finished });
     }
-    results.push({ cell, summary: outcome.summary, skipped: false });
   }
   return inCampaignOrder(opts, results);
 }
@@ -228,39 +222,25 @@ async function trainInWorkers(
   plan: JobsPlan,
   results: GridResult[] & GridOutcome,
 ): Promise<GridResult[] & GridOutcome> {
-  const mode = progressMode(opts.quiet || opts.json);
-  if (mode !== 'none') {
-    opts.say?.(
-      `${pending.length} cells to train on ${plan.jobs} worker processes × ${plan.threads ?? 'all'} thread${plan.threads === 1 ? '' : 's'} (${plan.reason})`,
-    );
-  }
-  const progress = createCampaignProgress(mode, pending.length);
-  let pool;
-  try {
-    pool = await runCellsInWorkers({
-      jobs: plan.jobs,
-      progress,
-      relay: mode === 'bar' ? 'batches' : mode === 'lines' ? 'epochs' : 'none',
-      shouldStop: opts.shouldStop,
-      cells: pending.map((i) => {
-        const cell = opts.cells[i];
-        return {
-          cell: i,
-          config: configs[i],
-          dir: path.join(opts.outDir, cell.dir),
-          label: `[${i + 1}/${opts.cells.length} ${cell.label} seed ${cell.seed}]`,
-          sharing: sharingOf(opts, plan.jobs),
-        };
-      }),
-    });
-  } finally {
-    progress.stop();
-  }
+  opts.onEvent?.({ type: 'workers', cells: pending.length, jobs: plan.jobs, threads: plan.threads, reason: plan.reason });
+  const pool = await runCellsInWorkers({
+    jobs: plan.jobs,
+    onEvent: opts.onEvent,
+    detail: opts.detail ?? 'none',
+    shouldStop: opts.shouldStop,
+    jobsToTrain: pending.map((i) => jobOf(opts, i, configs[i], plan.jobs)),
+  });
   for (const [i, summary] of pool.summaries) results.push({ cell: opts.cells[i], summary, skipped: false });
   if (pool.stopped) results.stopped = true;
   if (pool.failed.length > 0) results.failed = pool.failed.map((f) => ({ cell: opts.cells[f.cell], reason: f.reason }));
   results.workers = pool.workers;
   return inCampaignOrder(opts, results);
+}
+
+/** Cell i as a job: its resolved options, its folder, and what trains beside it. */
+function jobOf(opts: GridOptions, i: number, config: TrainConfig, cellsAtOnce: number): CellJob {
+  const cell = opts.cells[i];
+  return { cell, index: i, of: opts.cells.length, config, dir: path.join(opts.outDir, cell.dir), sharing: sharingOf(opts, cellsAtOnce) };
 }
 
 /** Results in the order of the campaign's cells, whatever order they finished in. */

@@ -5,8 +5,9 @@
  */
 import { TrainConfig } from '../options/types';
 import { loadMnist, MnistData, mnistOptionsOf } from '../data/mnist';
-import { ProgressMode } from '../progress';
 import { RunSharing } from '../rundir/manifest';
+import type { RunEvent } from './events';
+import { Cell, cellName } from './grid';
 import { runState, runTraining, RunOutcome, Say } from './run';
 
 /**
@@ -29,28 +30,35 @@ export class MnistCache {
   }
 }
 
-export interface CellRun {
+/**
+ * A cell to train: the campaign's Cell with what training it needs. The same object whether the
+ * cell trains in this process or is handed to a --jobs worker (it crosses the IPC channel as is).
+ */
+export interface CellJob {
+  cell: Cell;
+  /** Its place in the campaign (0-based), of `of` cells. */
+  index: number;
+  of: number;
+  /** Its resolved options: the campaign's, its variant's levels, its schedule and seed. */
   config: TrainConfig;
-  /** The cell's own folder. */
+  /** The cell's own folder (the campaign folder joined with cell.dir). */
   dir: string;
-  /** Its name in progress lines, e.g. "[3/8] relu seed 2". */
-  label: string;
   /** What else the campaign trains at the same time (config.json's attempts record it). */
   sharing: RunSharing;
 }
 
 /** Trains a cell into its folder, resuming from its checkpoint when an earlier attempt left one. */
 export async function trainCell(
-  cell: CellRun,
+  job: CellJob,
   data: MnistCache,
-  progress: ProgressMode,
+  onEvent?: (e: RunEvent) => void,
   shouldStop?: () => boolean,
   say?: Say,
 ): Promise<RunOutcome> {
-  const resume = runState(cell.dir).kind === 'resume';
+  const resume = runState(job.dir).kind === 'resume';
   return runTraining(
-    cell.config,
-    { outDir: cell.dir, force: true, resume, progress, label: cell.label, shouldStop, sharing: cell.sharing, say },
-    data.get(cell.config),
+    job.config,
+    { outDir: job.dir, force: true, resume, onEvent, label: cellName(job.cell), shouldStop, sharing: job.sharing, say },
+    data.get(job.config),
   );
 }

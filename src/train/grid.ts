@@ -8,7 +8,7 @@ import { ActivationName, Schedule, Shard } from '../options/types';
 import { scheduleLabel } from '../model/activations';
 import { cellDir, variantDirOf, variantName } from '../rundir/layout';
 import type { VaryFactor } from '../options/parse';
-import type { CampaignVary } from '../rundir/campaign-file';
+import type { CampaignVary, CellRecord } from '../rundir/campaign-file';
 
 export { Shard };
 
@@ -23,8 +23,12 @@ export interface VariantLevel {
 /** One combination of the varied options' levels, in the order the factors were given. */
 export type Variant = VariantLevel[];
 
-/** One run of a comparison or sweep: a variant, a schedule and a seed, in its own folder. */
-export interface GridCell {
+/**
+ * One run of a comparison or sweep: a variant, a schedule and a seed, in its own folder. The one
+ * cell type: comparison.json records it as a CellRecord (rundir/campaign-file, cellRecord below),
+ * and a cell to train is a CellJob holding it (train/cell.ts).
+ */
+export interface Cell {
   schedule: Schedule;
   label: string;
   seed: number;
@@ -86,8 +90,8 @@ export function gridCells(
   flagOf?: FlagOf,
   /** Each factor's base level, which variant names leave out (basesOf). */
   bases: readonly string[] = [],
-): GridCell[] {
-  const cells: GridCell[] = [];
+): Cell[] {
+  const cells: Cell[] = [];
   for (const variant of variants) {
     const prefix = variant.length === 0 ? '' : `${variantDirOf(variantNameOf(variant, bases, flagOf))}/`;
     for (const s of schedules) {
@@ -116,6 +120,21 @@ export function alignToFolder(factors: readonly VaryFactor[], held: CampaignVary
     return { ...f, values: order.map((i) => f.values[i]), texts: order.map((i) => f.texts[i]) };
   });
   return { factors: ordered, bases: held.factors.map((h) => h.levels[0]) };
+}
+
+/** A cell as progress and messages name it: "relu seed 2". */
+export function cellName(cell: Cell): string {
+  return `${cell.label} seed ${cell.seed}`;
+}
+
+/** A cell as comparison.json records it: the schedule by its label, a variant's levels as text. */
+export function cellRecord(cell: Cell): CellRecord {
+  return {
+    schedule: cell.label,
+    seed: cell.seed,
+    dir: cell.dir,
+    ...(cell.variant.length > 0 ? { variant: Object.fromEntries(cell.variant.map((l) => [l.key, l.text])) } : {}),
+  };
 }
 
 /** The cells of shard K of N: cell i belongs to shard (i mod N) + 1, so the N shards partition the grid. */

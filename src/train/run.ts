@@ -22,7 +22,7 @@ import {
   removeStaleTemporaries,
 } from '../rundir/layout';
 import { lockFolder } from '../rundir/lock';
-import { createProgress, ProgressMode } from '../progress';
+import type { RunEvent } from './events';
 import { createOptimizer } from './optimizer';
 import { saveCheckpoint, readCheckpoint } from './checkpoint';
 import { EngineName, resolveEngine, TrainingEngine, tfjsEngine } from './engine';
@@ -33,8 +33,9 @@ import { trainWithEngine, TrainerState } from './trainer';
 export interface RunOptions {
   outDir: string;
   force: boolean;
-  progress: ProgressMode;
-  /** Label in progress lines, e.g. "tanh-relu seed 1". */
+  /** Where the run's events go (progress: batches, epochs; the backend's note): a command's display; none by default. */
+  onEvent?: (e: RunEvent) => void;
+  /** Its name in the divergence warning, e.g. "tanh-relu seed 1" (the schedule by default). */
   label?: string;
   /** Continue this run from its checkpoint instead of starting fresh. */
   resume?: boolean;
@@ -131,7 +132,7 @@ export async function runTraining(config: TrainConfig, options: RunOptions, data
   // Every check that can refuse the run comes before anything is written.
   if (!options.resume) checkOutDir(dir, options.force);
   const backend = await selectBackend(config.backend, config.threads);
-  if (backend.note && options.progress !== 'none') options.say?.(backend.note);
+  if (backend.note) options.onEvent?.({ type: 'backend', note: backend.note });
   const mnist = data ?? loadMnist(mnistOptionsOf(config));
   if (!options.resume) createOutDir(dir);
   const lock = lockFolder(dir, options.resume ? 'lenet train --resume' : 'lenet train');
@@ -207,7 +208,7 @@ async function trainIntoLockedFolder(
   const csv = new EpochsWriter(path.join(dir, EPOCHS_FILE), previousRows);
 
   const label = options.label ?? config.scheduleLabel;
-  const progress = createProgress(options.progress, label);
+  const emit = options.onEvent ?? (() => {});
   let warnedDiverged = divergedEpoch(previousRows, config.loss) !== null;
   let result;
   try {
@@ -226,11 +227,11 @@ async function trainIntoLockedFolder(
       },
       start,
       {
-        onBatch: (p) => progress.onBatch(p),
+        onBatch: (p) => emit({ type: 'batch', progress: p }),
         onEpochEnd: async (row, state) => {
           csv.append(row);
           saveCheckpoint(checkpointFile, await engine.snapshot(), state);
-          progress.onEpochEnd(row, config.epochs);
+          emit({ type: 'epoch', row, epochs: config.epochs });
           const diverged = warnedDiverged ? null : epochDivergence(row, config.loss);
           if (diverged !== null) {
             warnedDiverged = true;
@@ -243,7 +244,7 @@ async function trainIntoLockedFolder(
       },
     );
   } finally {
-    progress.stop();
+    emit({ type: 'end' });
   }
 
   // As epochs.csv holds them, where a resumed run's earlier rows come from: one summary either way.

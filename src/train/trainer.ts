@@ -6,7 +6,7 @@ import { TrainerState } from './checkpoint';
 import { tfjsEngine, TrainingEngine } from './engine';
 import { BatchTally, emptyTally, tallyProbabilities } from '../inference/predictions';
 import { Rng } from './rng';
-import type { BatchProgress } from '../progress';
+import type { BatchProgress } from './events';
 
 export type { TrainerState };
 export { trainBatch } from './engine';
@@ -52,9 +52,6 @@ export function epochOrder(rng: Rng, count: number, mode: ShuffleMode = 'epoch')
   }
   return rng.permutation(count);
 }
-
-/** Defined by the progress display it feeds (progress.ts imports nothing of train/). */
-export type { BatchProgress };
 
 export interface TrainerHooks {
   onBatch?(progress: BatchProgress): void;

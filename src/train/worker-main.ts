@@ -6,10 +6,10 @@
  * which the cell's folder holds a valid checkpoint. A second signal quits at once (as in a run).
  */
 import { printMessage, runtimeError } from '../errors';
-import { Progress } from '../progress';
 import { SIGNAL_EXIT_CODES } from '../signals';
 import { MnistCache, trainCell } from './cell';
-import type { FromWorker, Relay, ToWorker } from './workers';
+import type { EventDetail, RunEvent } from './events';
+import type { FromWorker, ToWorker } from './workers';
 
 /** Per-batch messages at most this often: enough for a bar, few enough to cost nothing. */
 const BATCH_MESSAGE_MS = 100;
@@ -30,22 +30,23 @@ function onSignal(sig: NodeJS.Signals): void {
   stopRequested = true;
 }
 
-/** Relays a run's progress to the parent, per batch only when it shows bars. */
-function relay(cell: number, what: Relay): Progress | 'none' {
-  if (what === 'none') return 'none';
+/**
+ * Relays a run's events to the parent: per batch only when it draws bars (and then at most every
+ * BATCH_MESSAGE_MS), epochs unless quiet. The backend's note is this process's own line (its
+ * stderr reaches the parent, which shows each distinct line once).
+ */
+function relay(cell: number, detail: EventDetail): (e: RunEvent) => void {
   let last = 0;
-  return {
-    onBatch(p) {
-      if (what !== 'batches') return;
+  return (event) => {
+    if (detail === 'none') return;
+    if (event.type === 'backend') return printMessage(event.note);
+    if (event.type === 'batch') {
+      if (detail !== 'batches') return;
       const now = Date.now();
-      if (now - last < BATCH_MESSAGE_MS && p.batch !== p.batches) return;
+      if (now - last < BATCH_MESSAGE_MS && event.progress.batch !== event.progress.batches) return;
       last = now;
-      tell({ type: 'batch', cell, progress: p });
-    },
-    onEpochEnd(row, epochs) {
-      tell({ type: 'epoch', cell, row, epochs });
-    },
-    stop() {},
+    }
+    if (event.type !== 'end') tell({ type: 'event', cell, event });
   };
 }
 
@@ -53,17 +54,17 @@ async function train(msg: Extract<ToWorker, { type: 'train' }>): Promise<void> {
   busy = true;
   try {
     const outcome = await trainCell(
-      { config: msg.config, dir: msg.dir, label: msg.label, sharing: msg.sharing },
+      msg.job,
       data,
-      relay(msg.cell, msg.relay),
+      relay(msg.job.index, msg.detail),
       () => stopRequested,
       // a worker is its own process's entry point: its notes go to its stderr, which the campaign relays
       printMessage,
     );
-    tell({ type: 'done', cell: msg.cell, summary: outcome.summary, stopped: outcome.stopped });
+    tell({ type: 'done', cell: msg.job.index, summary: outcome.summary, stopped: outcome.stopped });
   } catch (err) {
     const message = err instanceof Error ? err.message.split('\n')[0] : String(err);
-    tell({ type: 'error', cell: msg.cell, message });
+    tell({ type: 'error', cell: msg.job.index, message });
   } finally {
     busy = false;
   }

@@ -1,7 +1,7 @@
 /**
  * `--jobs N`: the cells of a campaign trained side by side, each in a worker process of its own
  * (tfjs keeps its backend state per process). The parent hands the next pending cell to whichever
- * worker is free, shows their progress, and reports a worker that died by the cell it was training
+ * worker is free, reports their progress as events, and reports a worker that died by the cell it was training
  * while the others go on. Each worker loads MNIST once and trains its cells exactly as the
  * in-process path does (train/cell.ts), so the files are the same bit for bit.
  */
@@ -9,13 +9,10 @@ import { fork, ChildProcess } from 'node:child_process';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as readline from 'node:readline';
-import { TrainConfig } from '../options/types';
-import { messageLine } from '../errors';
-import { CampaignProgress } from '../progress';
-import { EpochRow } from '../rundir/epochs';
-import { RunSharing } from '../rundir/manifest';
 import { RunSummary } from '../rundir/summary';
-import { BatchProgress } from './trainer';
+import type { CellJob } from './cell';
+import type { CampaignEvent, EventDetail, RunEvent } from './events';
+import { cellName } from './grid';
 
 /**
  * What one worker may hold at its peak, with room to spare: a worker training on the full 60 000
@@ -80,40 +77,25 @@ export function planJobs(o: { jobs: number | null; threads: number | null; cells
   };
 }
 
-/** Which progress events a worker sends: per batch only when bars show them; none with --quiet. */
-export type Relay = 'batches' | 'epochs' | 'none';
-
-/** parent → worker */
-export type ToWorker =
-  | { type: 'train'; cell: number; config: TrainConfig; dir: string; label: string; sharing: RunSharing; relay: Relay }
-  | { type: 'stop' }
-  | { type: 'exit' };
+/** parent → worker: a cell to train, and which of its progress events to send (per batch only when bars show them). */
+export type ToWorker = { type: 'train'; job: CellJob; detail: EventDetail } | { type: 'stop' } | { type: 'exit' };
 
 /** worker → parent */
 export type FromWorker =
   | { type: 'ready' }
-  | { type: 'batch'; cell: number; progress: BatchProgress }
-  | { type: 'epoch'; cell: number; row: EpochRow; epochs: number }
+  | { type: 'event'; cell: number; event: RunEvent }
   | { type: 'done'; cell: number; summary: RunSummary; stopped: boolean }
   | { type: 'error'; cell: number; message: string }
   | { type: 'usage'; maxRssBytes: number };
 
-/** A cell for the pool: its place in the campaign, its resolved config, folder and label. */
-export interface PoolCell {
-  cell: number;
-  config: TrainConfig;
-  dir: string;
-  label: string;
-  /** The cells trained at once and the shard, for the run's config.json. */
-  sharing: RunSharing;
-}
-
 export interface PoolOptions {
   jobs: number;
   /** Cells to train, in campaign order; handed out in that order. */
-  cells: PoolCell[];
-  progress: CampaignProgress;
-  relay: Relay;
+  jobsToTrain: CellJob[];
+  /** The campaign's events: cells started and ended, their progress, failures, the workers' own lines. */
+  onEvent?: (e: CampaignEvent) => void;
+  /** Which of the cells' progress events to relay. */
+  detail: EventDetail;
   /** Polled; true stops every worker at its next batch boundary and hands out no more cells. */
   shouldStop?: () => boolean;
   /** The worker entry module; the compiled worker-main.js beside this file by default. */
@@ -130,7 +112,7 @@ export interface WorkerUsage {
 export interface PoolResult {
   summaries: Map<number, RunSummary>;
   /** Cells that did not finish: the worker died under them, or their training failed. */
-  failed: { cell: number; label: string; reason: string }[];
+  failed: { cell: number; reason: string }[];
   /** A stop was requested (or a worker was interrupted): cells not finished are resumable. */
   stopped: boolean;
   workers: WorkerUsage[];
@@ -139,14 +121,15 @@ export interface PoolResult {
 interface Worker {
   child: ChildProcess;
   usage: WorkerUsage;
-  current: PoolCell | null;
+  current: CellJob | null;
   ready: boolean;
 }
 
 /** Trains `cells` on up to `jobs` worker processes; resolves once every worker has ended. */
 export function runCellsInWorkers(opts: PoolOptions): Promise<PoolResult> {
   const entry = opts.workerEntry ?? path.join(__dirname, 'worker-main.js');
-  const queue = [...opts.cells];
+  const queue = [...opts.jobsToTrain];
+  const emit = opts.onEvent ?? (() => {});
   const live = new Set<Worker>();
   const result: PoolResult = { summaries: new Map(), failed: [], stopped: false, workers: [] };
   const seenLines = new Set<string>();
@@ -171,9 +154,9 @@ export function runCellsInWorkers(opts: PoolOptions): Promise<PoolResult> {
       }
     };
 
-    const fail = (cell: PoolCell, reason: string) => {
-      result.failed.push({ cell: cell.cell, label: cell.label, reason });
-      opts.progress.log(messageLine(`${bareLabel(cell.label)}: ${reason}`).trimEnd());
+    const fail = (job: CellJob, reason: string) => {
+      result.failed.push({ cell: job.index, reason });
+      emit({ type: 'cell-failed', cell: job.index, name: cellName(job.cell), reason });
     };
 
     /** Gives a free worker the next cell, or lets it go. */
@@ -185,16 +168,8 @@ export function runCellsInWorkers(opts: PoolOptions): Promise<PoolResult> {
       }
       w.current = next;
       w.usage.cells++;
-      opts.progress.cellStarted(next.cell, next.label, next.config.epochs);
-      send(w, {
-        type: 'train',
-        cell: next.cell,
-        config: next.config,
-        dir: next.dir,
-        label: next.label,
-        sharing: next.sharing,
-        relay: opts.relay,
-      });
+      emit({ type: 'cell-started', cell: next.index, of: next.of, name: cellName(next.cell), epochs: next.config.epochs });
+      send(w, { type: 'train', job: next, detail: opts.detail });
     };
 
     const onMessage = (w: Worker, msg: FromWorker) => {
@@ -203,14 +178,11 @@ export function runCellsInWorkers(opts: PoolOptions): Promise<PoolResult> {
           w.ready = true;
           dispatch(w);
           return;
-        case 'batch':
-          opts.progress.onBatch(msg.cell, msg.progress);
-          return;
-        case 'epoch':
-          opts.progress.onEpochEnd(msg.cell, msg.row, msg.epochs);
+        case 'event':
+          emit({ type: 'cell', cell: msg.cell, event: msg.event });
           return;
         case 'done':
-          opts.progress.cellEnded(msg.cell, !msg.stopped);
+          emit({ type: 'cell-ended', cell: msg.cell, finished: !msg.stopped });
           w.current = null;
           if (msg.stopped)
             stopAll(); // interrupted on its own: Ctrl-C reached the whole process group
@@ -218,7 +190,7 @@ export function runCellsInWorkers(opts: PoolOptions): Promise<PoolResult> {
           dispatch(w);
           return;
         case 'error':
-          opts.progress.cellEnded(msg.cell, false);
+          emit({ type: 'cell-ended', cell: msg.cell, finished: false });
           if (w.current) fail(w.current, msg.message);
           w.current = null;
           dispatch(w);
@@ -233,7 +205,7 @@ export function runCellsInWorkers(opts: PoolOptions): Promise<PoolResult> {
       if (!live.delete(w)) return;
       if (!w.ready) startFailures++;
       if (w.current) {
-        opts.progress.cellEnded(w.current.cell, false);
+        emit({ type: 'cell-ended', cell: w.current.index, finished: false });
         fail(w.current, signal ? `worker killed by ${signal}` : `worker exited with code ${code}`);
         w.current = null;
       }
@@ -274,7 +246,7 @@ export function runCellsInWorkers(opts: PoolOptions): Promise<PoolResult> {
         readline.createInterface({ input: stream }).on('line', (line) => {
           if (seenLines.has(line)) return;
           seenLines.add(line);
-          opts.progress.log(line);
+          emit({ type: 'worker-line', line });
         });
       }
       child.on('error', () => onEnd(w, null, null));
@@ -289,9 +261,4 @@ export function runCellsInWorkers(opts: PoolOptions): Promise<PoolResult> {
     }
     for (let i = 0; i < first; i++) start();
   });
-}
-
-/** "[3/8 relu seed 2]" → "relu seed 2": a cell as a message names it. */
-function bareLabel(label: string): string {
-  return label.replace(/^\[\d+\/\d+\s*/, '').replace(/\]$/, '');
 }

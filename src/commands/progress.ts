@@ -1,21 +1,13 @@
-import * as cliProgress from 'cli-progress';
-import { EpochRow } from './rundir/epochs';
-import { oneLine, printLine } from './errors';
-
-/** Where training stands within an epoch: what a trainer reports after each batch. */
-export interface BatchProgress {
-  epoch: number;
-  batch: number;
-  batches: number;
-  loss: number;
-  accuracy: number;
-}
-
 /**
- * Where a run's progress goes: a bar on a terminal, one line per epoch in pipes and CI, nothing
- * with --quiet, or a Progress of the caller's (a --jobs worker relays every event to its parent).
+ * The progress display: training's events (train/events.ts) drawn as bars on a terminal, one line
+ * per epoch in pipes and CI, nothing with --quiet. Only commands draw; train/ reports events.
  */
-export type ProgressMode = 'bar' | 'lines' | 'none' | Progress;
+import * as cliProgress from 'cli-progress';
+import { EpochRow } from '../rundir/epochs';
+import { messageLine, oneLine, printMessage } from '../errors';
+import type { BatchProgress, CampaignEvent, EventDetail, RunEvent } from '../train/events';
+
+export type ProgressMode = 'bar' | 'lines' | 'none';
 
 /** A bar on a terminal, one line per epoch in pipes and CI, nothing with --quiet. */
 export function progressMode(quiet: boolean, stream: NodeJS.WriteStream = process.stderr): 'bar' | 'lines' | 'none' {
@@ -40,13 +32,12 @@ export function epochLine(label: string, row: EpochRow, epochs: number): string 
 }
 
 /** Progress goes to stderr so that stdout carries only results (e.g. --json). */
-export function createProgress(mode: ProgressMode, label: string): Progress {
-  if (typeof mode === 'object') return mode;
+export function createProgress(mode: ProgressMode, label: string, stream: NodeJS.WritableStream = process.stderr): Progress {
   let bar: cliProgress.SingleBar | null = null;
   let barEpoch = 0;
   // The bar appears after its epoch's first batch: time left is measured from there.
   let barStart = { batch: 0, time: 0 };
-  const line = printLine;
+  const line = (s: string) => stream.write(`${oneLine(s)}\n`);
   return {
     onBatch(p) {
       if (mode !== 'bar') return;
@@ -57,7 +48,7 @@ export function createProgress(mode: ProgressMode, label: string): Progress {
             // Our own time left ({left}, see timeLeft), not cli-progress's {eta_formatted}, which reads INF or NULL
             // whenever its bar did not move between two redraws.
             format: `${label} epoch ${p.epoch} [{bar}] {value}/{total} loss {loss} acc {acc} time left {left}`,
-            stream: process.stderr,
+            stream,
             hideCursor: true,
             clearOnComplete: true,
           },
@@ -79,6 +70,96 @@ export function createProgress(mode: ProgressMode, label: string): Progress {
     stop() {
       bar?.stop();
       bar = null;
+    },
+  };
+}
+
+/** The events a display of this mode draws: batches for a bar, epochs for lines, none when quiet. */
+export function eventDetail(mode: ProgressMode): EventDetail {
+  return mode === 'bar' ? 'batches' : mode === 'lines' ? 'epochs' : 'none';
+}
+
+/** A message for the user (printMessage by default). */
+export type Say = (line: string) => void;
+
+/**
+ * One run's events drawn under `label`: its bar or epoch lines, and the backend's note unless quiet.
+ * Returns the listener for runTraining's onEvent.
+ */
+export function runDisplay(
+  mode: ProgressMode,
+  label: string,
+  say: Say = printMessage,
+  stream: NodeJS.WritableStream = process.stderr,
+): (e: RunEvent) => void {
+  const progress = createProgress(mode, label, stream);
+  return (e) => {
+    if (e.type === 'backend') {
+      if (mode !== 'none') say(e.note);
+    } else if (e.type === 'batch') progress.onBatch(e.progress);
+    else if (e.type === 'epoch') progress.onEpochEnd(e.row, e.epochs);
+    else progress.stop();
+  };
+}
+
+export interface CampaignDisplay {
+  on(e: CampaignEvent): void;
+  /** Takes the bars away (after the campaign, however it ended). */
+  stop(): void;
+}
+
+/**
+ * A campaign's events drawn: cells trained one by one here each get a run's display labelled
+ * "[3/8] relu seed 2"; once the campaign says its cells train in worker processes, a bar per
+ * running cell under an overall line ("[3/8 relu seed 2]", createCampaignProgress). Cells
+ * skipped and the workers' plan are said unless quiet; failures and the workers' own lines always.
+ */
+export function campaignDisplay(
+  mode: ProgressMode,
+  say: Say = printMessage,
+  stream: NodeJS.WritableStream = process.stderr,
+): CampaignDisplay {
+  let multi: CampaignProgress | null = null;
+  let current: ((e: RunEvent) => void) | null = null;
+  return {
+    on(e) {
+      switch (e.type) {
+        case 'workers':
+          if (mode !== 'none') {
+            say(
+              `${e.cells} cells to train on ${e.jobs} worker processes × ${e.threads ?? 'all'} thread${e.threads === 1 ? '' : 's'} (${e.reason})`,
+            );
+          }
+          multi = createCampaignProgress(mode, e.cells, stream);
+          return;
+        case 'skipped':
+          if (mode !== 'none') say(`${e.name} already done, skipped`);
+          return;
+        case 'cell-started':
+          if (multi) multi.cellStarted(e.cell, `[${e.cell + 1}/${e.of} ${e.name}]`, e.epochs);
+          else current = runDisplay(mode, `[${e.cell + 1}/${e.of}] ${e.name}`, say, stream);
+          return;
+        case 'cell':
+          if (!multi) current?.(e.event);
+          else if (e.event.type === 'batch') multi.onBatch(e.cell, e.event.progress);
+          else if (e.event.type === 'epoch') multi.onEpochEnd(e.cell, e.event.row, e.event.epochs);
+          return;
+        case 'cell-ended':
+          multi?.cellEnded(e.cell, e.finished);
+          current = null;
+          return;
+        case 'cell-failed':
+          if (multi) multi.log(messageLine(`${e.name}: ${e.reason}`).trimEnd());
+          else say(`${e.name}: ${e.reason}`);
+          return;
+        case 'worker-line':
+          if (multi) multi.log(e.line);
+          else stream.write(`${oneLine(e.line)}\n`);
+          return;
+      }
+    },
+    stop() {
+      multi?.stop();
     },
   };
 }
