@@ -5,6 +5,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <exception>
+#include <memory>
 #include <mutex>
 #include <thread>
 #include <vector>
@@ -31,6 +32,7 @@ class Pool {
     std::lock_guard<std::mutex> job_lock(run_mutex_);
     stop();
     nthreads_ = std::max(1, n);
+    blocks_.reset(new Block[nthreads_]);  // one per thread, whatever the count
     quit_ = false;
     const unsigned gen = generation_.load();
     for (int i = 1; i < nthreads_; ++i)
@@ -149,7 +151,7 @@ class Pool {
   struct alignas(64) Block {
     std::atomic<int> next{0};
   };
-  Block blocks_[256];
+  std::unique_ptr<Block[]> blocks_{new Block[1]};
   std::atomic<bool> open_{false};
   int ntasks_ = 0;
   uint64_t fp_mode_ = 0;
@@ -157,11 +159,20 @@ class Pool {
   std::exception_ptr error_;
 };
 
+// The number of threads a pool of `n` has: n <= 0 means one per hardware thread; at most 256.
+// Every way the pool is sized goes through here (the first use, and set_threads).
+int thread_count(int n) {
+  if (n <= 0) {
+    const unsigned hc = std::thread::hardware_concurrency();
+    n = hc == 0 ? 1 : static_cast<int>(std::min(hc, 256u));
+  }
+  return std::min(n, 256);
+}
+
 Pool& pool() {
   static Pool* p = [] {
     Pool* q = new Pool();  // never destroyed: workers must not be joined during static teardown
-    unsigned hc = std::thread::hardware_concurrency();
-    q->resize(hc == 0 ? 1 : static_cast<int>(hc));
+    q->resize(thread_count(0));
     return q;
   }();
   return *p;
@@ -170,11 +181,7 @@ Pool& pool() {
 }  // namespace
 
 void set_threads(int n) {
-  if (n <= 0) {
-    unsigned hc = std::thread::hardware_concurrency();
-    n = hc == 0 ? 1 : static_cast<int>(hc);
-  }
-  if (n > 256) n = 256;
+  n = thread_count(n);
   if (n != pool().size()) pool().resize(n);
 }
 

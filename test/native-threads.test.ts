@@ -1,0 +1,73 @@
+/**
+ * The thread pool on machines with more hardware threads than it takes (at most 256): without
+ * --threads it sizes itself from the hardware, and every way it is sized must keep to what it can
+ * hold. A machine of 300 hardware threads is played by a preloaded library that makes
+ * get_nprocs() (what std::thread::hardware_concurrency reads) say 300, compiled here with the C
+ * compiler node-gyp needs anyway. Training there gives the same bits as on 1 thread.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { ROOT } from './helpers';
+import { tempDir } from './harness/tmp';
+
+const SHIM = `#define _GNU_SOURCE
+#include <stdlib.h>
+static int n(void) { const char* s = getenv("FAKE_NPROCS"); return s ? atoi(s) : 2; }
+int get_nprocs(void) { return n(); }
+int get_nprocs_conf(void) { return n(); }
+`;
+
+/** Five fused steps from the seed-1 weights, with the pool as the environment sizes it (or `threads`); prints the pool size and a hash of every step's probabilities. */
+const STEPS = (threads: number | null) => `
+const dist = ${JSON.stringify(path.join(ROOT, 'dist', 'src'))};
+const crypto = require('node:crypto');
+const { loadMnist } = require(dist + '/data/mnist');
+const { buildLenet } = require(dist + '/model/lenet');
+const { loadNativeAddon } = require(dist + '/backend/native-addon');
+const { fusedEngine } = require(dist + '/train/fused-engine');
+const { DEFAULT_ARCH } = require(dist + '/options/types');
+const addon = loadNativeAddon();
+${threads === null ? '' : `addon.setThreads(${threads});`}
+const data = loadMnist({ resize: 'bilinear', limit: 300 });
+const schedule = ['relu', 'tanh', 'relu'];
+const model = buildLenet(DEFAULT_ARCH, schedule, 36, 1);
+const engine = fusedEngine(model, { arch: DEFAULT_ARCH, schedule, imageSize: 36, loss: 'crossentropy', optimizer: 'adam', learningRate: 1e-3 });
+const hash = crypto.createHash('sha256');
+for (let s = 0; s < 5; s++) {
+  const idx = Uint32Array.from({ length: 50 }, (_, k) => s * 50 + k);
+  const labels = Uint8Array.from(idx, (k) => data.train.labels[k]);
+  const p = engine.trainIndices(data.train, idx, labels);
+  hash.update(Buffer.from(p.buffer, p.byteOffset, p.byteLength));
+}
+process.stdout.write(JSON.stringify({ threads: addon.getThreads(), hash: hash.digest('hex') }));
+`;
+
+function cCompiler(): string | null {
+  for (const cc of ['cc', 'gcc', 'clang']) if (spawnSync(cc, ['--version']).status === 0) return cc;
+  return null;
+}
+
+test('a machine of 300 hardware threads: the pool takes 256 and trains the same bits as 1 thread (no --threads given)', (t) => {
+  const cc = cCompiler();
+  if (cc === null) return t.skip('no C compiler to build the get_nprocs stand-in (node-gyp needs one: CI has it)');
+  const dir = tempDir('lenet-nprocs-');
+  t.after(() => fs.rmSync(dir, { recursive: true, force: true }));
+  fs.writeFileSync(path.join(dir, 'shim.c'), SHIM);
+  const built = spawnSync(cc, ['-shared', '-fPIC', '-O1', '-o', path.join(dir, 'shim.so'), path.join(dir, 'shim.c')], { encoding: 'utf8' });
+  assert.equal(built.status, 0, built.stderr);
+  const run = (threads: number | null, env: NodeJS.ProcessEnv) => {
+    const r = spawnSync(process.execPath, ['-e', STEPS(threads)], { env: { ...process.env, ...env }, encoding: 'utf8', timeout: 120_000 });
+    assert.equal(r.status, 0, `exit ${r.status} (${r.signal ?? 'no signal'}): ${r.stderr}`);
+    return JSON.parse(r.stdout) as { threads: number; hash: string };
+  };
+  const one = run(1, {});
+  const many = run(null, { LD_PRELOAD: path.join(dir, 'shim.so'), FAKE_NPROCS: '300' });
+  assert.equal(many.threads, 256, 'the pool keeps to the most threads it takes');
+  assert.equal(many.hash, one.hash, 'the same bits as on 1 thread');
+  // And the stand-in works: a machine of 3 hardware threads gets a pool of 3, the same bits again.
+  const three = run(null, { LD_PRELOAD: path.join(dir, 'shim.so'), FAKE_NPROCS: '3' });
+  assert.deepEqual(three, { threads: 3, hash: one.hash });
+});
