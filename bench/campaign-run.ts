@@ -6,8 +6,8 @@
  *
  *   node dist/bench/campaign-run.js '{"outDir": "...", "jobs": 2, "threads": 1, "limit": 12000, "epochs": 1, "schedules": ["relu"]}'
  */
-import { parseScheduleSpec, scheduleLabel } from '../src/model/activations';
-import { cellDir } from '../src/rundir/layout';
+import { parseScheduleSpec } from '../src/model/activations';
+import { gridCells } from '../src/train/grid';
 import { runGrid } from '../src/train/campaign';
 
 interface CampaignRun {
@@ -21,11 +21,10 @@ interface CampaignRun {
 
 async function main(): Promise<void> {
   const o = JSON.parse(process.argv[2]) as CampaignRun;
-  const cells = o.schedules.map((s) => {
-    const schedule = parseScheduleSpec(s, 'schedules');
-    const label = scheduleLabel(schedule);
-    return { schedule, label, seed: 1, dir: cellDir(label, 1), variant: [] };
-  });
+  const cells = gridCells(
+    o.schedules.map((s) => parseScheduleSpec(s, 'schedules')),
+    [1],
+  );
   const began = process.hrtime.bigint();
   const results = await runGrid({
     kind: 'comparison',

@@ -56,6 +56,21 @@ export function printLine(line: string): void {
   process.stderr.write(`${oneLine(line)}\n`);
 }
 
+/**
+ * The one way lenet writes results on stdout: each of `lines` is one line (a string alone is one
+ * line), every control character in it shown escaped as oneLine does, so a folder or file name
+ * with a newline or an escape sequence can neither add a line to a result nor drive the terminal.
+ * Text whose line breaks are its own (a table lenet wrote) is passed as text.split('\n').
+ */
+export function printResult(lines: string | readonly string[]): void {
+  process.stdout.write((typeof lines === 'string' ? [lines] : lines).map((l) => `${oneLine(l)}\n`).join(''));
+}
+
+/** A result as JSON on stdout (--json): JSON.stringify escapes every control character in a string. */
+export function printJson(value: unknown): void {
+  process.stdout.write(JSON.stringify(value, null, 2) + '\n');
+}
+
 /** Text meant to span lines (commander's help, LENET_DEBUG's stack), each line made safe by oneLine. */
 export function printLines(text: string): void {
   process.stderr.write(

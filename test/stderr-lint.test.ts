@@ -10,6 +10,7 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ROOT } from './helpers';
+import { printResult } from '../src/errors';
 
 /** Every .ts file under src/, relative to the repository. */
 function sources(): string[] {
@@ -34,16 +35,46 @@ test('no code under src/ but src/errors.ts writes stderr, or a `lenet: ` message
   assert.deepEqual(offences, [], 'write through printMessage / messageLine (src/errors.ts)');
 });
 
-test('only src/commands/ prints: train/ and report/ hand their lines to the command (a worker process prints as its own entry point)', () => {
+test('no code under src/ but src/errors.ts writes stdout by hand: results go through printResult (one line each, controls escaped) or printJson', () => {
   const offences: string[] = [];
   for (const file of sources()) {
-    if (!/^src\/(train|report)\//.test(file.split(path.sep).join('/')) || file.endsWith('worker-main.ts')) continue;
+    if (file === path.join('src', 'errors.ts')) continue;
     fs.readFileSync(path.join(ROOT, file), 'utf8')
       .split('\n')
       .forEach((line, i) => {
         if (/^\s*(\/\/|\*)/.test(line)) return;
-        if (/\bprintMessage\b|process\.stdout\.write\(/.test(line)) offences.push(`${file}:${i + 1}: ${line.trim()}`);
+        if (/process\.stdout\.write\(/.test(line)) offences.push(`${file}:${i + 1}: ${line.trim()}`);
       });
   }
-  assert.deepEqual(offences, [], 'return rows and lines to src/commands/, which print them');
+  assert.deepEqual(offences, [], 'write results through printResult / printJson (src/errors.ts)');
+});
+
+test("printResult: each given line is one line on stdout, a name's newline or escape sequence shown escaped", () => {
+  const written: string[] = [];
+  const write = process.stdout.write;
+  process.stdout.write = ((chunk: string) => (written.push(String(chunk)), true)) as typeof process.stdout.write;
+  try {
+    printResult(['results in runs/a\nb\u001b[31m', 'plain']);
+    printResult('one\rline');
+  } finally {
+    process.stdout.write = write;
+  }
+  assert.equal(written.join(''), 'results in runs/a\\nb\\u001b[31m\nplain\none\\rline\n');
+});
+
+test('only src/commands/ prints (and src/cli.ts, the entry points): train/, report/, rundir/ and the rest return rows, events and notices to the command', () => {
+  const offences: string[] = [];
+  for (const file of sources()) {
+    const unix = file.split(path.sep).join('/');
+    if (/^src\/(commands\/|cli\.ts$|errors\.ts$)/.test(unix) || unix.endsWith('worker-main.ts')) continue;
+    fs.readFileSync(path.join(ROOT, file), 'utf8')
+      .split('\n')
+      .forEach((line, i) => {
+        if (/^\s*(\/\/|\*)/.test(line)) return;
+        if (/\b(printMessage|printLine|printLines|printResult|printJson)\b|process\.std(out|err)\.write\(/.test(line)) {
+          offences.push(`${file}:${i + 1}: ${line.trim()}`);
+        }
+      });
+  }
+  assert.deepEqual(offences, [], 'return rows, events and lines to src/commands/, which print them');
 });

@@ -9,6 +9,7 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { LenetError } from '../src/errors';
+import { unfinishedCellsError } from '../src/commands/options';
 import { optionValue, VaryFactor } from '../src/options/parse';
 import { alignToFolder, gridCells, shardCells, variantsOf, campaignVary, variantNameOf } from '../src/train/grid';
 import { readCampaignFile } from '../src/rundir/campaign-file';
@@ -472,4 +473,40 @@ test('the factor report: effects, paired intervals, ranking changes and Table 2 
   assert.equal(relu.pairs, 2);
   const notes = (await writeFactorReport(path.join(work, 'known-out2'), again.groups, again.factors)).md;
   assert.match(notes, /unfinished runs \(rerun the sweep to finish them\): lr-0\.001\/relu\/seed-3/);
+});
+
+test("QA: each variant's cell is named by its variant in progress and warnings (two variants that diverge give two warnings), and when no cell finished the error says so", async () => {
+  const factors = vary('lr=1e30,1e31');
+  const cells = gridCells([optionValue('activations', 'relu')].flat(), [1], variantsOf(factors, 'cross'), flagOf, basesOf(factors));
+  assert.deepEqual(
+    cells.map((c) => c.name),
+    ['relu [base] seed 1', 'relu [lr=1e+31] seed 1'],
+  );
+  // (lr=1e30 is the base: its variant's name is `base`, as merge names it)
+  const said: string[] = [];
+  const started: string[] = [];
+  const results = await runGrid({
+    kind: 'sweep',
+    cells,
+    base: { limit: 100, epochs: 1, averageLast: 1, threads: 1 },
+    outDir: path.join(work, 'diverging'),
+    jobs: 1,
+    say: (l) => said.push(l),
+    onEvent: (e) => void (e.type === 'cell-started' && started.push(`${e.cell + 1}/${e.of} ${e.name}`)),
+    vary: campaignVary(factors, 'cross', flagOf),
+  });
+  assert.equal(results.length, 2);
+  assert.deepEqual(started, ['1/2 relu [base] seed 1', '2/2 relu [lr=1e+31] seed 1']);
+  assert.deepEqual(
+    said.map((l) => l.replace(/ diverged at .*/, '')),
+    ['warning: [1/2] relu [base] seed 1', 'warning: [2/2] relu [lr=1e+31] seed 1'],
+  );
+  const one = unfinishedCellsError([{ cell: cells[1], reason: 'worker killed by SIGKILL' }], 2, 'out');
+  assert.match(one.message, /^1 cell did not finish \(relu \[lr=1e\+31\] seed 1\); the other cells are done\. Rerun/);
+  const all = unfinishedCellsError(
+    cells.map((cell) => ({ cell, reason: 'x' })),
+    2,
+    'out',
+  );
+  assert.match(all.message, /^no cell finished \(relu \[base\] seed 1, relu \[lr=1e\+31\] seed 1\)\. Rerun to resume them/);
 });

@@ -14,7 +14,8 @@ import { Cell, shardCells, Shard } from '../train/grid';
 import { timestamp } from '../rundir/layout';
 import { checkCampaignOut } from '../rundir/campaign-manifest';
 import { CampaignVary } from '../rundir/campaign-file';
-import { installStopHandlers, SIGNAL_EXIT_CODES } from '../signals';
+import { SIGNAL_EXIT_CODES } from '../signals';
+import { installStopHandlers } from './signals';
 import { rerunCommand, unfinishedCellsError } from './options';
 import { campaignShard, submitIfAsked } from './cluster';
 import { campaignDisplay, eventDetail, progressMode } from './progress';
@@ -36,8 +37,9 @@ export interface CampaignPlan {
   all: Cell[];
   /** The options every cell shares. */
   base: RawOptions;
-  /** The whole grid, recorded in comparison.json (a shard's, or always for a sweep). */
+  /** The whole grid, recorded in comparison.json: always (a sweep), or only by a shard (`gridWhen: 'sharded'`, a comparison). */
   grid?: GridOptions['grid'];
+  gridWhen?: 'always' | 'sharded';
   vary?: CampaignVary;
   /** The line said before training starts (none when absent). */
   intro?: (cells: Cell[], outDir: string, shard: Shard) => string;
@@ -88,7 +90,7 @@ export async function runCampaignCommand(cmd: Command, opts: Record<string, unkn
         },
         jobs,
         shard,
-        ...(plan.grid ? { grid: plan.grid } : {}),
+        ...(plan.grid && (plan.gridWhen !== 'sharded' || shard.n > 1) ? { grid: plan.grid } : {}),
         ...(plan.vary ? { vary: plan.vary } : {}),
       });
     } finally {
@@ -100,7 +102,7 @@ export async function runCampaignCommand(cmd: Command, opts: Record<string, unkn
       process.exitCode = SIGNAL_EXIT_CODES[stop.signal() ?? 'SIGINT'];
       return;
     }
-    if (results.failed) throw unfinishedCellsError(results.failed, outDir, shard);
+    if (results.failed) throw unfinishedCellsError(results.failed, cells.length, outDir, shard);
     const whole =
       !stop.stopRequested() && (await plan.writeOutputs({ outDir, cells, results, shard, quiet, json, shouldStop: stop.stopRequested }));
     if (!whole) {

@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Command } from 'commander';
-import { usageError, printMessage } from '../errors';
+import { usageError, printMessage, printJson, printResult } from '../errors';
 import { optionValue, parseOptionValue } from '../options/parse';
 import { Shard } from '../options/types';
 import { shardFromEnv } from '../cluster/shard-env';
@@ -80,12 +80,9 @@ export function submitIfAsked(
   };
   const submission = submitSlurm(campaign);
   if (opts.json) {
-    process.stdout.write(
-      JSON.stringify({ engine: 'slurm', outDir: campaign.outDir, cells: campaign.cells, shards: campaign.shards, ...submission }, null, 2) +
-        '\n',
-    );
+    printJson({ engine: 'slurm', outDir: campaign.outDir, cells: campaign.cells, shards: campaign.shards, ...submission });
   } else {
-    process.stdout.write(submissionGuide(campaign, submission));
+    printResult(submissionGuide(campaign, submission).replace(/\n$/, '').split('\n'));
   }
   return true;
 }

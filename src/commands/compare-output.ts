@@ -1,4 +1,4 @@
-import { printMessage } from '../errors';
+import { printMessage, printResult } from '../errors';
 import { averageLastOf, collectRuns } from '../report/runs';
 import { comparisonMarkdown, ComparisonRow, writeComparison } from '../report/comparison';
 import { writeCharts } from '../report/plot';
@@ -21,8 +21,8 @@ export async function writeComparisonFor(
   await writeCharts(outDir, collection.groups);
   if (stop()) return null;
   if (!o.json) {
-    process.stdout.write(comparisonMarkdown(rows, averageLastOf(collection.groups)) + '\n');
-    if (!o.quiet) process.stdout.write(`charts and tables in ${outDir}\n`);
+    printResult(comparisonMarkdown(rows, averageLastOf(collection.groups)).split('\n'));
+    if (!o.quiet) printResult(`charts and tables in ${outDir}`);
   }
   return rows;
 }

@@ -1,11 +1,11 @@
 import { Command } from 'commander';
+import { printJson } from '../errors';
 import { scheduleLabel } from '../model/activations';
 import { campaignBase, RawOptions, trainingOptions } from '../options/resolve';
 import { readConfigFile } from '../options/config-file';
 import { optionValue } from '../options/parse';
 import { addOptions } from '../options/commander';
 import { gridCells } from '../train/grid';
-import { campaignShard } from './cluster';
 import { runCampaignCommand } from './campaign';
 import { writeComparisonFor } from './compare-output';
 
@@ -18,17 +18,18 @@ export function register(program: Command): void {
     const file: RawOptions = typeof opts.config === 'string' ? readConfigFile(opts.config, 'compare') : {};
     const schedules = optionValue('activations', opts.activations ?? file.activations);
     const seeds = optionValue('seeds', opts.seeds ?? file.seeds);
-    const shard = campaignShard(opts);
     await runCampaignCommand(cmd, opts, {
       command: 'compare',
       // schedules as listed × seeds
       all: gridCells(schedules, seeds),
       base: campaignBase(file, trainingOptions(opts, 'compare')),
-      ...(shard.n > 1 ? { grid: { schedules: schedules.map(scheduleLabel), seeds } } : {}),
+      // a shard records the whole comparison it belongs to
+      grid: { schedules: schedules.map(scheduleLabel), seeds },
+      gridWhen: 'sharded',
       async writeOutputs({ outDir, quiet, json, shouldStop }) {
         const table = await writeComparisonFor(outDir, { json, quiet, shouldStop });
         if (table === null) return false;
-        if (json) process.stdout.write(JSON.stringify(table, null, 2) + '\n');
+        if (json) printJson(table);
         return true;
       },
     });

@@ -1,6 +1,6 @@
 import * as path from 'node:path';
 import { Command } from 'commander';
-import { LenetError, oneLine, printMessage, runtimeError } from '../errors';
+import { LenetError, printMessage, runtimeError, printJson, printResult } from '../errors';
 import { describeDataDifference } from '../data/identity';
 import { openRunTestData, RunTestData } from '../data/test-set';
 import { buildCheckedModel, openTrainedModel } from '../inference/trained-model';
@@ -67,15 +67,13 @@ export function register(program: Command): void {
       const title = `Confusion of ${config.scheduleLabel} (seed ${config.seed}) on ${tally.count} test images, accuracy ${result.test_accuracy.toFixed(4)}`;
       result.files = (await writeConfusion(outDir, matrix, title)).files;
       if (opts.json) {
-        process.stdout.write(JSON.stringify(result, null, 2) + '\n');
+        printJson(result);
         return;
       }
-      process.stdout.write(
-        `${oneLine(dir)}: ${tally.count} test images, loss ${result.test_loss.toFixed(4)}, accuracy ${result.test_accuracy.toFixed(4)}, paper loss ${result.test_paper_loss.toFixed(4)}\n`,
-      );
-      process.stdout.write(`accuracy per class: ${perClass.map((a, k) => `${k} ${Number.isNaN(a) ? '-' : a.toFixed(4)}`).join('  ')}\n`);
-      process.stdout.write(
-        `confusion matrix (rows true, columns predicted): ${result.files.map((f) => path.basename(f)).join(', ')} in ${oneLine(outDir)}\n`,
-      );
+      printResult([
+        `${dir}: ${tally.count} test images, loss ${result.test_loss.toFixed(4)}, accuracy ${result.test_accuracy.toFixed(4)}, paper loss ${result.test_paper_loss.toFixed(4)}`,
+        `accuracy per class: ${perClass.map((a, k) => `${k} ${Number.isNaN(a) ? '-' : a.toFixed(4)}`).join('  ')}`,
+        `confusion matrix (rows true, columns predicted): ${result.files.map((f) => path.basename(f)).join(', ')} in ${outDir}`,
+      ]);
     });
 }

@@ -1,4 +1,5 @@
 import * as os from 'node:os';
+import { printJson, printResult } from '../errors';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Command } from 'commander';
@@ -36,7 +37,7 @@ export function register(program: Command): void {
         dataset,
       };
       if (opts.json) {
-        process.stdout.write(JSON.stringify(info, null, 2) + '\n');
+        printJson(info);
         return;
       }
       const lines = [
@@ -48,6 +49,6 @@ export function register(program: Command): void {
         `cpus: ${info.cpus} × ${info.cpuModel} (${info.platform})`,
         `dataset: ${dataset.found ? dataset.where : 'not found: ' + dataset.where}`,
       ];
-      process.stdout.write(lines.join('\n') + '\n');
+      printResult(lines.join('\n').split('\n'));
     });
 }

@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Command } from 'commander';
-import { printMessage, runtimeError, usageError } from '../errors';
+import { printMessage, runtimeError, usageError, printJson, printResult } from '../errors';
 import { mergeShortfall, mergeSweeps } from '../report/merge';
 import { addOptions } from '../options/commander';
 
@@ -20,12 +20,12 @@ export function register(program: Command): void {
       const shortfall = mergeShortfall(result);
       if (!opts.json && !opts.quiet) for (const w of result.warnings) printMessage(`${w}`);
       if (opts.json) {
-        process.stdout.write(JSON.stringify({ ...result, whole: shortfall === null }, null, 2) + '\n');
+        printJson({ ...result, whole: shortfall === null });
       } else {
-        if (!opts.quiet) process.stdout.write(fs.readFileSync(result.table, 'utf8') + '\n');
+        if (!opts.quiet) printResult(fs.readFileSync(result.table, 'utf8').split('\n'));
         const replaced = result.replaced.length > 0 ? `, ${result.replaced.length} replacing an unfinished copy` : '';
-        process.stdout.write(
-          `merge: ${result.runs} runs (${result.copied} copied${replaced}) from ${dirs.length} folder(s) into ${opts.out}; table ${path.join(opts.out, path.basename(result.table))}\n`,
+        printResult(
+          `merge: ${result.runs} runs (${result.copied} copied${replaced}) from ${dirs.length} folder(s) into ${opts.out}; table ${path.join(opts.out, path.basename(result.table))}`,
         );
       }
       if (shortfall !== null) throw runtimeError(shortfall);

@@ -29,10 +29,19 @@ export function rerunCommand(outDir: string, argv: readonly string[] = process.a
 }
 
 /** The error a campaign ends with when cells did not finish (their worker died, or they failed) while the others did. */
-export function unfinishedCellsError(failed: readonly { cell: Cell; reason: string }[], outDir: string, shard?: Shard): LenetError {
-  const names = failed.map((f) => `${f.cell.label} seed ${f.cell.seed}`);
+export function unfinishedCellsError(
+  failed: readonly { cell: Cell; reason: string }[],
+  of: number,
+  outDir: string,
+  shard?: Shard,
+): LenetError {
+  const names = failed.map((f) => f.cell.name);
   const shown = names.slice(0, 3).join(', ') + (names.length > 3 ? ` and ${names.length - 3} more` : '');
+  const what =
+    failed.length >= of
+      ? `no cell finished (${shown})`
+      : `${failed.length} cell${failed.length > 1 ? 's' : ''} did not finish (${shown}); the other cells are done`;
   return runtimeError(
-    `${failed.length} cell${failed.length > 1 ? 's' : ''} did not finish (${shown}); the other cells are done. Rerun to resume ${failed.length > 1 ? 'them' : 'it'} (and write the tables): ${rerunCommand(outDir, undefined, shard)}`,
+    `${what}. Rerun to resume ${failed.length > 1 ? 'them' : 'it'} (and write the tables): ${rerunCommand(outDir, undefined, shard)}`,
   );
 }

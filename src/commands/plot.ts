@@ -1,5 +1,5 @@
 import * as path from 'node:path';
-import { printMessage, usageError } from '../errors';
+import { printMessage, usageError, printJson, printResult } from '../errors';
 import { Command } from 'commander';
 import { collectRuns } from '../report/runs';
 import { writeCharts, writeHeatmap } from '../report/plot';
@@ -47,7 +47,7 @@ export function register(program: Command): void {
       if (opts.json) {
         const one = drawn[0];
         const body = several ? { campaigns: drawn } : { runs: one.runs, schedules: one.schedules, files: one.files };
-        process.stdout.write(JSON.stringify(body, null, 2) + '\n');
-      } else if (!opts.quiet) process.stdout.write(drawn.flatMap((d) => d.files).join('\n') + '\n');
+        printJson(body);
+      } else if (!opts.quiet) printResult(drawn.flatMap((d) => d.files));
     });
 }

@@ -1,6 +1,6 @@
 import { Command } from 'commander';
 import { argmaxRow } from '../inference/predictions';
-import { LenetError, oneLine, printMessage } from '../errors';
+import { LenetError, printMessage, printJson, printResult } from '../errors';
 import { pictureFileToMnist, MNIST_SIDE } from '../data/image-input';
 import { resizeImages } from '../data/resize';
 import { buildCheckedModel, openTrainedModel } from '../inference/trained-model';
@@ -64,14 +64,12 @@ export function register(program: Command): void {
       }
       for (const r of results) if ('error' in r) printMessage(`${r.file}: ${r.error}`);
       if (opts.json) {
-        process.stdout.write(JSON.stringify(results, null, 2) + '\n');
+        printJson(results);
       } else {
         for (const r of results) {
           if ('error' in r) continue;
           const all = r.probabilities.map((p, k) => `${k}:${p.toFixed(3)}`).join(' ');
-          process.stdout.write(
-            `${oneLine(r.file)}: ${r.predicted} (${(100 * r.confidence).toFixed(1)}%)  ${all}${r.inverted ? '  [inverted]' : ''}\n`,
-          );
+          printResult(`${r.file}: ${r.predicted} (${(100 * r.confidence).toFixed(1)}%)  ${all}${r.inverted ? '  [inverted]' : ''}`);
         }
       }
       if (results.some((r) => 'error' in r)) process.exitCode = 1;

@@ -1,6 +1,6 @@
 import * as path from 'node:path';
 import { Command } from 'commander';
-import { printMessage } from '../errors';
+import { printMessage, printJson, printResult } from '../errors';
 import { writeReport } from '../report/report';
 import { collectRuns } from '../report/runs';
 import { requireFolder } from '../rundir/layout';
@@ -41,14 +41,14 @@ export function register(program: Command): void {
         }
         reports.push({ dir: unit, verdicts: result.verdicts, files: result.files });
         if (!opts.json && !opts.quiet) {
-          if (several) process.stdout.write(`${unit}:\n`);
-          for (const v of result.verdicts) process.stdout.write(`(${v.id}) ${v.status}: ${v.claim}. ${v.reason}\n`);
-          process.stdout.write(`report: ${path.join(out, 'report.html')}\n`);
+          if (several) printResult(`${unit}:`);
+          printResult(result.verdicts.map((v) => `(${v.id}) ${v.status}: ${v.claim}. ${v.reason}`));
+          printResult(`report: ${path.join(out, 'report.html')}`);
         }
       }
       if (opts.json) {
         const json = several ? { campaigns: reports } : { verdicts: reports[0].verdicts, files: reports[0].files };
-        process.stdout.write(JSON.stringify(json, null, 2) + '\n');
+        printJson(json);
       }
     });
 }

@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Command } from 'commander';
-import { usageError, printMessage } from '../errors';
+import { usageError, printMessage, printJson, printResult } from '../errors';
 import { campaignBase, RawOptions, trainingOptions } from '../options/resolve';
 import { readConfigFile } from '../options/config-file';
 import { optionValue, readJsonFile } from '../options/parse';
@@ -97,12 +97,12 @@ export function register(program: Command): void {
         const trained = results.filter((r) => !r.skipped).length;
         const skipped = results.length - trained;
         if (json) {
-          process.stdout.write(JSON.stringify({ outDir, shard, cells: cells.length, trained, skipped, files, rows }, null, 2) + '\n');
+          printJson({ outDir, shard, cells: cells.length, trained, skipped, files, rows });
         } else {
-          if (!quiet) process.stdout.write(sweepMarkdown(rows, averageLastOf(c.groups), datasetOfGroups(c.groups)) + '\n');
+          if (!quiet) printResult(sweepMarkdown(rows, averageLastOf(c.groups), datasetOfGroups(c.groups)).split('\n'));
           const extra =
             c.factors.length === 0 ? `, heatmap ${path.join(outDir, 'heatmap.png')}` : `, factors ${path.join(outDir, 'factors.md')}`;
-          process.stdout.write(`sweep: ${trained} trained, ${skipped} already done; table ${path.join(outDir, 'sweep.md')}${extra}\n`);
+          printResult(`sweep: ${trained} trained, ${skipped} already done; table ${path.join(outDir, 'sweep.md')}${extra}`);
         }
         return true;
       },

@@ -4,21 +4,23 @@ import { Command } from 'commander';
 import { TrainConfig } from '../options/types';
 import { refuseOnResume, resolveTrainConfig, trainingOptions } from '../options/resolve';
 import { addOptions } from '../options/commander';
-import { usageError, printMessage } from '../errors';
+import { usageError, printMessage, printJson, printResult } from '../errors';
 import { progressMode, runDisplay } from './progress';
 import { runState, runTraining } from '../train/run';
 import { checkRunOut } from '../rundir/campaign-manifest';
 import { pathComponent, requireFolder, timestamp } from '../rundir/layout';
 import { MANIFEST_FILE, readManifest } from '../rundir/manifest';
 import { RunSummary, summaryJson } from '../rundir/summary';
-import { installStopHandlers, SIGNAL_EXIT_CODES } from '../signals';
+import { SIGNAL_EXIT_CODES } from '../signals';
+import { installStopHandlers } from './signals';
 import { shellQuote } from './options';
 
 /** A metric for people: 4 decimals, or n/a where the run diverged. */
 const show = (v: number, digits = 4) => (Number.isFinite(v) ? v.toFixed(digits) : 'n/a');
 
 /** The few lines a person reads after a run. */
-export function formatSummary(s: RunSummary, dir: string): string {
+/** A run's summary as the lines printed after it. */
+export function formatSummary(s: RunSummary, dir: string): string[] {
   const f = s.final;
   return [
     `${s.schedule} (${s.activations.join(',')}), seed ${s.seed}, ${s.epochs_run}/${s.epochs_planned} epochs of ${s.dataset} on ${s.backend}` +
@@ -26,7 +28,7 @@ export function formatSummary(s: RunSummary, dir: string): string {
     `  train loss ${show(f.train_loss)}  train accuracy ${show(f.train_accuracy)}  paper loss ${show(f.train_paper_loss)}`,
     `  test loss  ${show(f.test_loss)}  test accuracy  ${show(f.test_accuracy)}  paper loss ${show(f.test_paper_loss)}`,
     `  ${show(s.seconds_per_epoch, 2)} s/epoch; results in ${dir}`,
-  ].join('\n');
+  ];
 }
 
 /** A resumed run takes its protocol from config.json; only output flags may be given. */
@@ -51,8 +53,8 @@ export function register(program: Command): void {
       if (state?.kind === 'complete') {
         const done = state.summary;
         printMessage(`${dir} is already complete (${done.epochs_run} epochs); nothing to resume`);
-        if (opts.json) process.stdout.write(JSON.stringify(summaryJson(done), null, 2) + '\n');
-        else process.stdout.write(formatSummary(done, dir) + '\n');
+        if (opts.json) printJson(summaryJson(done));
+        else printResult(formatSummary(done, dir));
         return;
       }
       if (state?.kind === 'start') printMessage(`${dir} has no checkpoint yet; starting it from epoch 1`);
@@ -66,8 +68,8 @@ export function register(program: Command): void {
           shouldStop: stop.stopRequested,
           say: printMessage,
         });
-        if (opts.json) process.stdout.write(JSON.stringify(summaryJson(summary), null, 2) + '\n');
-        else if (summary.epochs_run > 0) process.stdout.write(formatSummary(summary, dir) + '\n');
+        if (opts.json) printJson(summaryJson(summary));
+        else if (summary.epochs_run > 0) printResult(formatSummary(summary, dir));
         if (stopped) {
           printMessage(`stopped after epoch ${summary.epochs_run}; resume with: lenet train --resume ${shellQuote(dir)}`);
           process.exitCode = SIGNAL_EXIT_CODES[stop.signal() ?? 'SIGINT'];

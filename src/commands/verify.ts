@@ -1,4 +1,4 @@
-import { printMessage } from '../errors';
+import { printMessage, printResult, printJson } from '../errors';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -8,7 +8,8 @@ import { addOptions } from '../options/commander';
 import { loadMnist, mnistOptionsOf } from '../data/mnist';
 import { runTraining } from '../train/run';
 import { EPOCH_COLUMNS } from '../rundir/epochs';
-import { installStopHandlers, SIGNAL_EXIT_CODES } from '../signals';
+import { SIGNAL_EXIT_CODES } from '../signals';
+import { installStopHandlers } from './signals';
 
 /** Columns that must match bit for bit between two runs of the same seed (time is not one). */
 const COMPARED = EPOCH_COLUMNS.filter((c) => c !== 'seconds');
@@ -61,10 +62,10 @@ export function register(program: Command): void {
       }
       const what = `${config.scheduleLabel}, seed ${config.seed}, ${config.epochs} epoch${config.epochs === 1 ? '' : 's'} of ${data.train.count} images on ${outcomes[0].summary.backend}`;
       const result = { deterministic: differences.length === 0, run: what, differences };
-      if (opts.json) process.stdout.write(JSON.stringify(result, null, 2) + '\n');
+      if (opts.json) printJson(result);
       else if (result.deterministic)
-        process.stdout.write(`deterministic: two runs (${what}) gave bit-identical epochs.csv (seconds aside) and weights\n`);
-      else process.stdout.write(`NOT deterministic (${what}):\n${differences.map((d) => '  ' + d).join('\n')}\n`);
+        printResult(`deterministic: two runs (${what}) gave bit-identical epochs.csv (seconds aside) and weights`);
+      else printResult([`NOT deterministic (${what}):`, ...differences.map((d) => '  ' + d)]);
       if (!result.deterministic) process.exitCode = 1;
     } finally {
       stop.dispose();

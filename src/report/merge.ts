@@ -226,6 +226,7 @@ export async function mergeSweeps(inputs: readonly string[], outDir: string): Pr
     throw runtimeError(`cannot create ${outDir}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
   }
   const lock = lockFolder(outAbs, 'lenet merge');
+  if (lock.tookOver) warnings.push(lock.tookOver);
   try {
     putBackInterruptedCopies(outAbs);
     checkCampaignFileFormat(outAbs);

@@ -181,7 +181,8 @@ export function mergeVary(old: CampaignVary | undefined, now: CampaignVary | und
 /**
  * Adds cells to dir/comparison.json: those listed before stay (a rerun with other schedules adds
  * to them). Shards of one campaign may share a folder, so the read-modify-write holds a short lock
- * of its own, waiting up to `waitMs` for another writer to finish.
+ * of its own, waiting up to `waitMs` for another writer to finish. Returns the lock's takeover
+ * notice, if it took over a stale one (FolderLock.tookOver), for the caller to say.
  */
 export async function addToCampaignFile(
   dir: string,
@@ -193,7 +194,7 @@ export async function addToCampaignFile(
   /** Refuses (throws) what the file holds now, read under its lock: campaign-manifest's rules. */
   verify?: (old: CampaignFile | null) => void,
   vary?: CampaignVary,
-): Promise<void> {
+): Promise<string | null> {
   const deadline = Date.now() + waitMs;
   for (;;) {
     let lock;
@@ -221,7 +222,7 @@ export async function addToCampaignFile(
       for (const c of cells)
         runs.set(c.dir, { schedule: c.schedule, seed: c.seed, dir: c.dir, ...(c.variant ? { variant: c.variant } : {}) });
       writeCampaignFile(dir, campaignFileOf(kind, [...runs.values()], grid, { protocol: recorded, vary: mergeVary(old?.vary, vary) }));
-      return;
+      return lock.tookOver;
     } finally {
       lock.release();
     }

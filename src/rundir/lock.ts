@@ -22,7 +22,7 @@ import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { printMessage, runtimeError } from '../errors';
+import { runtimeError } from '../errors';
 import { fileError, readRegularFile } from './atomic';
 
 export const LOCK_FILE = '.lenet.lock';
@@ -52,6 +52,12 @@ export interface LockOwner {
 
 export interface FolderLock {
   readonly file: string;
+  /**
+   * Set when the lock was taken over from a stale one that was not a live lenet's (garbage, not a
+   * regular file, modified in the future): the one line to tell the user, which the caller says
+   * (rundir/ prints nothing). A lock left by a process that died is taken over without a word.
+   */
+  readonly tookOver: string | null;
   release(): void;
 }
 
@@ -65,11 +71,6 @@ function releaseAllOnExit(): void {
   process.on('exit', () => {
     for (const file of [...held.keys()]) releaseHeld(file);
   });
-}
-
-/** A takeover is told in one line on stderr. */
-function notice(line: string): void {
-  printMessage(line);
 }
 
 // ---------------------------------------------------------------- this process and others
@@ -450,16 +451,17 @@ function acquire(dir: string, file: string, tmp: string, fd: number, command: st
   const ino = fs.fstatSync(fd).ino;
   const deadline = Date.now() + UNREADABLE_STALE_MS + 10_000;
   let links = true;
+  let tookOver: string | null = null;
   while (Date.now() < deadline) {
     try {
       if (links) {
         fs.linkSync(tmp, file);
-        return holding(file, ino, fd);
+        return holding(file, ino, fd, tookOver);
       }
       // No hard links: O_EXCL create and write. A kill between the two leaves an empty lock,
       // which is stale within seconds.
       const own = writeOwnedFile(file, command, 'wx');
-      return holding(file, fs.fstatSync(own.fd).ino, own.fd);
+      return holding(file, fs.fstatSync(own.fd).ino, own.fd, tookOver);
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code ?? '';
       if (links && NO_LINKS.has(code)) {
@@ -480,16 +482,16 @@ function acquire(dir: string, file: string, tmp: string, fd: number, command: st
     } else if (found.ageMs < UNREADABLE_STALE_MS) {
       sleepMs(Math.min(200, UNREADABLE_STALE_MS - found.ageMs)); // perhaps an older lenet writing it this instant
     } else if (takeOver(file, found.ino, tmp, ino)) {
-      notice(`took over the lock of ${dir}: ${path.basename(file)} was ${found.what}, ${Math.round(found.ageMs / 1000)} s old`);
+      tookOver = `took over the lock of ${dir}: ${path.basename(file)} was ${found.what}, ${Math.round(found.ageMs / 1000)} s old`;
     }
   }
   throw runtimeError(`cannot write into ${dir}: its lock ${file} keeps changing hands`);
 }
 
-function holding(file: string, ino: number, fd: number): FolderLock {
+function holding(file: string, ino: number, fd: number, tookOver: string | null): FolderLock {
   held.set(file, { ino, fd });
   releaseAllOnExit();
-  return { file, release: () => releaseHeld(file) };
+  return { file, tookOver, release: () => releaseHeld(file) };
 }
 
 function releaseHeld(file: string): void {

@@ -12,7 +12,7 @@ import { lockFolder } from '../rundir/lock';
 import { MANIFEST_FILE, readManifest, RunSharing } from '../rundir/manifest';
 import { describeDifferences, Protocol, protocolDifferences, protocolOf } from '../rundir/protocol';
 import { RunSummary } from '../rundir/summary';
-import { Cell, cellName, cellRecord, Shard } from './grid';
+import { Cell, cellRecord, Shard } from './grid';
 import type { CampaignEvent, EventDetail } from './events';
 import { CellJob, MnistCache, trainCell } from './cell';
 import { runState, type Say } from './run';
@@ -134,8 +134,9 @@ export async function runGrid(opts: GridOptions): Promise<GridResult[] & GridOut
   createOutDir(opts.outDir);
   const lockName = opts.shard && opts.shard.n > 1 ? `.lenet-shard-${opts.shard.k}-of-${opts.shard.n}.lock` : undefined;
   const lock = lockFolder(opts.outDir, `lenet ${opts.kind === 'sweep' ? 'sweep' : 'compare'}`, lockName);
+  if (lock.tookOver) opts.say?.(lock.tookOver);
   try {
-    await addToCampaignFile(
+    const tookOver = await addToCampaignFile(
       opts.outDir,
       opts.kind,
       opts.cells.map(cellRecord),
@@ -146,6 +147,7 @@ export async function runGrid(opts: GridOptions): Promise<GridResult[] & GridOut
       (old) => protocol && checkCampaignProtocol(opts.outDir, protocol, opts.kind, old, opts.vary),
       opts.vary,
     );
+    if (tookOver) opts.say?.(tookOver);
     opts.onReady?.();
     return await trainCells(opts, configs);
   } finally {
@@ -171,7 +173,7 @@ function pendingCells(opts: GridOptions, results: GridResult[]): number[] {
     const state = runState(path.join(opts.outDir, cell.dir));
     if (state.kind !== 'complete') return void pending.push(i);
     results.push({ cell, summary: state.summary, skipped: true });
-    opts.onEvent?.({ type: 'skipped', cell: i, of: opts.cells.length, name: cellName(cell) });
+    opts.onEvent?.({ type: 'skipped', cell: i, of: opts.cells.length, name: cell.name });
   });
   return pending;
 }
@@ -198,7 +200,7 @@ async function trainCells(opts: GridOptions, configs: TrainConfig[]): Promise<Gr
   const emit = opts.onEvent ?? (() => {});
   for (const i of pending) {
     const job = jobOf(opts, i, configs[i], 1);
-    emit({ type: 'cell-started', cell: i, of: opts.cells.length, name: cellName(job.cell), epochs: job.config.epochs });
+    emit({ type: 'cell-started', cell: i, of: opts.cells.length, name: job.cell.name, epochs: job.config.epochs });
     let finished = false;
     try {
       const outcome = await trainCell(job, data, (event) => emit({ type: 'cell', cell: i, event }), opts.shouldStop, opts.say);

@@ -7,7 +7,7 @@ import { TrainConfig } from '../options/types';
 import { loadMnist, MnistData, mnistOptionsOf } from '../data/mnist';
 import { RunSharing } from '../rundir/manifest';
 import type { RunEvent } from './events';
-import { Cell, cellName } from './grid';
+import { Cell } from './grid';
 import { runState, runTraining, RunOutcome, Say } from './run';
 
 /**
@@ -58,7 +58,16 @@ export async function trainCell(
   const resume = runState(job.dir).kind === 'resume';
   return runTraining(
     job.config,
-    { outDir: job.dir, force: true, resume, onEvent, label: cellName(job.cell), shouldStop, sharing: job.sharing, say },
+    {
+      outDir: job.dir,
+      force: true,
+      resume,
+      onEvent,
+      label: `[${job.index + 1}/${job.of}] ${job.cell.name}`,
+      shouldStop,
+      sharing: job.sharing,
+      say,
+    },
     data.get(job.config),
   );
 }

@@ -36,6 +36,11 @@ export interface Cell {
   dir: string;
   /** The levels of the varied options ([] without --vary). */
   variant: Variant;
+  /**
+   * How progress and messages name it: "relu seed 2", and in a varied sweep with its variant as
+   * merge names it, "relu [lr=0.001 optimizer=sgd] seed 2" (two variants' cells never share a name).
+   */
+  name: string;
 }
 
 /** How --vary's factors combine: every combination, or one factor at a time from the first levels. */
@@ -93,10 +98,14 @@ export function gridCells(
 ): Cell[] {
   const cells: Cell[] = [];
   for (const variant of variants) {
-    const prefix = variant.length === 0 ? '' : `${variantDirOf(variantNameOf(variant, bases, flagOf))}/`;
+    const name = variant.length === 0 ? '' : variantNameOf(variant, bases, flagOf);
+    const prefix = variant.length === 0 ? '' : `${variantDirOf(name)}/`;
     for (const s of schedules) {
       const label = scheduleLabel(s);
-      for (const seed of seeds) cells.push({ schedule: [...s] as Schedule, label, seed, dir: prefix + cellDir(label, seed), variant });
+      for (const seed of seeds) {
+        const cellName = `${label}${variant.length === 0 ? '' : ` [${name}]`} seed ${seed}`;
+        cells.push({ schedule: [...s] as Schedule, label, seed, dir: prefix + cellDir(label, seed), variant, name: cellName });
+      }
     }
   }
   return cells;
@@ -120,11 +129,6 @@ export function alignToFolder(factors: readonly VaryFactor[], held: CampaignVary
     return { ...f, values: order.map((i) => f.values[i]), texts: order.map((i) => f.texts[i]) };
   });
   return { factors: ordered, bases: held.factors.map((h) => h.levels[0]) };
-}
-
-/** A cell as progress and messages name it: "relu seed 2". */
-export function cellName(cell: Cell): string {
-  return `${cell.label} seed ${cell.seed}`;
 }
 
 /** A cell as comparison.json records it: the schedule by its label, a variant's levels as text. */

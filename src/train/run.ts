@@ -136,6 +136,7 @@ export async function runTraining(config: TrainConfig, options: RunOptions, data
   const mnist = data ?? loadMnist(mnistOptionsOf(config));
   if (!options.resume) createOutDir(dir);
   const lock = lockFolder(dir, options.resume ? 'lenet train --resume' : 'lenet train');
+  if (lock.tookOver) options.say?.(lock.tookOver);
   try {
     if (!options.resume) checkOutDirContents(dir, options.force);
     return await trainIntoLockedFolder(config, options, mnist, backend);

@@ -12,7 +12,6 @@ import * as readline from 'node:readline';
 import { RunSummary } from '../rundir/summary';
 import type { CellJob } from './cell';
 import type { CampaignEvent, EventDetail, RunEvent } from './events';
-import { cellName } from './grid';
 
 /**
  * What one worker may hold at its peak, with room to spare: a worker training on the full 60 000
@@ -156,7 +155,7 @@ export function runCellsInWorkers(opts: PoolOptions): Promise<PoolResult> {
 
     const fail = (job: CellJob, reason: string) => {
       result.failed.push({ cell: job.index, reason });
-      emit({ type: 'cell-failed', cell: job.index, name: cellName(job.cell), reason });
+      emit({ type: 'cell-failed', cell: job.index, name: job.cell.name, reason });
     };
 
     /** Gives a free worker the next cell, or lets it go. */
@@ -168,7 +167,7 @@ export function runCellsInWorkers(opts: PoolOptions): Promise<PoolResult> {
       }
       w.current = next;
       w.usage.cells++;
-      emit({ type: 'cell-started', cell: next.index, of: next.of, name: cellName(next.cell), epochs: next.config.epochs });
+      emit({ type: 'cell-started', cell: next.index, of: next.of, name: next.cell.name, epochs: next.config.epochs });
       send(w, { type: 'train', job: next, detail: opts.detail });
     };
 

@@ -104,6 +104,7 @@ test('compare --submit slurm scripts, run by bash with the variables SLURM sets:
     const r = bash('array.sbatch', slurmEnv(k, 1, 3, { SLURM_ARRAY_TASK_MAX: '3' }));
     assert.equal(r.status, 0, r.stderr);
     assert.match(r.stderr, new RegExp(`--shard slurm: shard ${k}/3 \\(SLURM_ARRAY_TASK_ID=${k} `));
+    assert.equal(r.stderr.split('--shard slurm: shard').length, 2, `said once (QA, issue 14): ${r.stderr}`);
   }
   // Cells of activations × seeds in order: (relu,1) (relu,2) (tanh-relu,1) (tanh-relu,2); shard 1 gets cells 0 and 3.
   assert.deepEqual(runDirs(shardFolder(out, 1)), ['relu/seed-1', 'tanh-relu/seed-2']);

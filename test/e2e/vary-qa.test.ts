@@ -101,3 +101,31 @@ test("the config file's factors and the flags' combine (a flag replaces the file
   // (without it the cells cannot be told apart: the file is the one line)
   fails(['report', out], 1, /^lenet: .*comparison\.json: "vary" must be \{design, factors/);
 });
+
+test('QA (issue 14): two variants that diverge in worker processes give two warnings, each naming its variant', () => {
+  const dir = tempDir('lenet-vary-qa-');
+  const r = lenet([
+    'sweep',
+    '--activations',
+    'relu',
+    '--vary',
+    'lr=1e30,1e31',
+    '--limit',
+    '100',
+    '--epochs',
+    '1',
+    '--jobs',
+    '2',
+    '--threads',
+    '1',
+    '--quiet',
+    '--out',
+    path.join(dir, 'o'),
+  ]);
+  assert.equal(r.code, 0, r.stderr);
+  const warnings = r.stderr.split('\n').filter((l) => l.includes('diverged at epoch 1'));
+  assert.deepEqual(warnings.map((l) => l.replace(/ diverged at .*/, '')).sort(), [
+    'lenet: warning: [1/2] relu [base] seed 1',
+    'lenet: warning: [2/2] relu [lr=1e+31] seed 1',
+  ]);
+});
