@@ -184,3 +184,24 @@ test("a single run's display: the backend's note said unless quiet; epoch lines 
     }
   }
 });
+
+test("a stale lock's takeover is told through the command's printer (rundir/ prints nothing): a campaign says it once", async () => {
+  const out = path.join(work, 'stale');
+  fs.mkdirSync(out, { recursive: true });
+  const lockFile = path.join(out, '.lenet.lock');
+  fs.writeFileSync(lockFile, 'not a lock at all');
+  const hourAgo = new Date(Date.now() - 3600_000);
+  fs.utimesSync(lockFile, hourAgo, hourAgo);
+  const said: string[] = [];
+  const results = await runGrid({
+    kind: 'comparison',
+    cells: gridCells([['relu', 'relu', 'relu']], [1]),
+    base: { limit: 100, epochs: 1, threads: 1 },
+    outDir: out,
+    jobs: 1,
+    say: (l) => said.push(l),
+  });
+  assert.equal(results.length, 1);
+  assert.equal(said.length, 1, said.join(' | '));
+  assert.match(said[0], /^took over the lock of .*stale: \.lenet\.lock was not a lenet lock.*, 36\d\d s old$/);
+});

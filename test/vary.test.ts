@@ -489,7 +489,7 @@ test("QA: each variant's cell is named by its variant in progress and warnings (
     kind: 'sweep',
     cells,
     base: { limit: 100, epochs: 1, averageLast: 1, threads: 1 },
-    outDir: path.join(work, 'diverging'),
+    outDir: path.join(tempDir('lenet-vary-names-'), 'diverging'),
     jobs: 1,
     say: (l) => said.push(l),
     onEvent: (e) => void (e.type === 'cell-started' && started.push(`${e.cell + 1}/${e.of} ${e.name}`)),
