@@ -14,12 +14,26 @@ import { runTraining } from '../src/train/run';
 import { runGrid } from '../src/train/campaign';
 import { gridCells } from '../src/train/grid';
 import type { CampaignEvent, RunEvent } from '../src/train/events';
-import { readEpochsCsv } from '../src/rundir/epochs';
+import { EpochRow, readEpochsCsv } from '../src/rundir/epochs';
 import { campaignDisplay, runDisplay } from '../src/commands/progress';
 import { tempDir } from './harness/tmp';
 
 const work = tempDir('lenet-events-');
 test.after(() => fs.rmSync(work, { recursive: true, force: true }));
+
+/** An epoch's row with fixed measures: the display's lines are known to the character. */
+function epochRow(epoch: number, seconds: number): EpochRow {
+  return {
+    epoch,
+    train_loss: 0.5,
+    train_accuracy: 0.875,
+    test_loss: 0.25,
+    test_accuracy: 0.9375,
+    train_paper_loss: 1.6,
+    test_paper_loss: 1.55,
+    seconds,
+  };
+}
 
 function sink(): Writable & { text(): string } {
   const chunks: string[] = [];
@@ -127,16 +141,7 @@ test('the display of cells in worker processes: the plan said, epoch lines label
   const pipe = sink();
   const said: string[] = [];
   const display = campaignDisplay('lines', (l) => said.push(l), pipe);
-  const row = {
-    epoch: 1,
-    train_loss: 0.5,
-    train_accuracy: 0.875,
-    test_loss: 0.25,
-    test_accuracy: 0.9375,
-    train_paper_loss: 1.6,
-    test_paper_loss: 1.55,
-    seconds: 4.1,
-  };
+  const row = epochRow(1, 4.1);
   const events: CampaignEvent[] = [
     { type: 'workers', cells: 3, jobs: 2, threads: 1, reason: '--jobs 2' },
     { type: 'cell-started', cell: 2, of: 8, name: 'relu seed 2', epochs: 20 },
@@ -157,16 +162,7 @@ test('the display of cells in worker processes: the plan said, epoch lines label
 });
 
 test("a single run's display: the backend's note said unless quiet; epoch lines under the run's label", () => {
-  const row = {
-    epoch: 3,
-    train_loss: 0.5,
-    train_accuracy: 0.875,
-    test_loss: 0.25,
-    test_accuracy: 0.9375,
-    train_paper_loss: 1.6,
-    test_paper_loss: 1.55,
-    seconds: 12.4,
-  };
+  const row = epochRow(3, 12.4);
   for (const mode of ['lines', 'none'] as const) {
     const pipe = sink();
     const said: string[] = [];
