@@ -1,5 +1,5 @@
 import { Command, CommanderError } from 'commander';
-import { LenetError, messageLine, printLines, printMessage } from './errors';
+import { errorText, LenetError, messageLine, printLines, printMessage } from './errors';
 import { register as registerTrain } from './commands/train';
 import { register as registerCompare } from './commands/compare';
 import { register as registerEvaluate } from './commands/evaluate';
@@ -59,14 +59,12 @@ export async function main(argv: string[]): Promise<void> {
       process.exitCode = err.exitCode === 0 ? 0 : 2;
       return;
     }
+    printMessage(errorText(err));
     if (err instanceof LenetError) {
-      printMessage(err.message);
       process.exitCode = err.exitCode;
       return;
     }
-    // Not ours (a bug, or a library's error): its first line, for LENET_DEBUG to show the rest.
-    const message = err instanceof Error ? err.message.split('\n')[0] : String(err);
-    printMessage(message);
+    // Not ours (a bug, or a library's error): its first line was said, LENET_DEBUG shows the rest.
     if (process.env.LENET_DEBUG && err instanceof Error) printLines(`${err.stack}\n`);
     process.exitCode = 1;
   }

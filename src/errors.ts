@@ -57,6 +57,16 @@ export function printLine(line: string): void {
 }
 
 /**
+ * What an error says, as one message: a LenetError's whole message (it may name a folder whose
+ * name holds a newline: messageLine shows that escaped), anything else's first line (a bug or a
+ * library's error; LENET_DEBUG shows the rest). The CLI, a --jobs worker and the pool all use it.
+ */
+export function errorText(err: unknown): string {
+  if (err instanceof LenetError) return err.message;
+  return err instanceof Error ? err.message.split('\n')[0] : String(err);
+}
+
+/**
  * The one way lenet writes results on stdout: each of `lines` is one line (a string alone is one
  * line), every control character in it shown escaped as oneLine does, so a folder or file name
  * with a newline or an escape sequence can neither add a line to a result nor drive the terminal.

@@ -43,12 +43,15 @@ export function register(program: Command): void {
       const lines = [
         `lenet ${info.lenet}  node ${info.node}  tfjs ${info.tfjs}`,
         `engine: ${info.engine} (default)  backend: ${info.backend}${info.threads ? ` (${info.threads} threads)` : ''}`,
-        native.available
-          ? `native: ${native.simd} kernels; CPU features: ${native.features.join(' ') || 'none'}\n  kernels: ${native.kernels.join(', ')}`
-          : `native: not available (${native.error})`,
+        ...(native.available
+          ? [
+              `native: ${native.simd} kernels; CPU features: ${native.features.join(' ') || 'none'}`,
+              `  kernels: ${native.kernels.join(', ')}`,
+            ]
+          : [`native: not available (${native.error})`]),
         `cpus: ${info.cpus} × ${info.cpuModel} (${info.platform})`,
         `dataset: ${dataset.found ? dataset.where : 'not found: ' + dataset.where}`,
       ];
-      printResult(lines.join('\n').split('\n'));
+      printResult(lines);
     });
 }

@@ -16,7 +16,7 @@ export function register(program: Command): void {
     .argument('<dirs...>', 'shard (or sweep/comparison) folders to merge')
     .action(async (dirs: string[], opts: { out?: string; quiet?: boolean; json?: boolean }) => {
       if (!opts.out) throw usageError('merge needs --out DIR');
-      const result = await mergeSweeps(dirs, opts.out);
+      const result = await mergeSweeps(dirs, opts.out, printMessage);
       const shortfall = mergeShortfall(result);
       if (!opts.json && !opts.quiet) for (const w of result.warnings) printMessage(`${w}`);
       if (opts.json) {

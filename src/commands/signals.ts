@@ -15,7 +15,7 @@ export function installStopHandlers(): {
     if (received) process.exit(SIGNAL_EXIT_CODES[received]);
     received = sig as keyof typeof SIGNAL_EXIT_CODES;
     printMessage(`${sig} received, stopping at the next batch (send ${sig === 'SIGINT' ? 'Ctrl-C' : sig} again to quit now)`, {
-      afterBar: true,
+      afterBar: Boolean(process.stderr.isTTY), // a bar is drawn only on a terminal
     });
   };
   process.on('SIGINT', handler);

@@ -159,7 +159,12 @@ function mergeVaryOf(inputs: readonly string[], campaigns: readonly (CampaignFil
   return { design: first.c.vary.design, factors: variedFactors(present.map((p) => p.c!)) };
 }
 
-export async function mergeSweeps(inputs: readonly string[], outDir: string): Promise<MergeResult> {
+export async function mergeSweeps(
+  inputs: readonly string[],
+  outDir: string,
+  /** Where notices that are not warnings go, whatever --quiet says (a stale lock taken over): the command's printer. */
+  say?: (line: string) => void,
+): Promise<MergeResult> {
   if (inputs.length === 0) throw usageError('merge needs at least one folder to merge');
   checkMergeFolders(inputs, outDir);
   const outAbs = path.resolve(outDir);
@@ -226,7 +231,7 @@ export async function mergeSweeps(inputs: readonly string[], outDir: string): Pr
     throw runtimeError(`cannot create ${outDir}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
   }
   const lock = lockFolder(outAbs, 'lenet merge');
-  if (lock.tookOver) warnings.push(lock.tookOver);
+  if (lock.tookOver) say?.(lock.tookOver);
   try {
     putBackInterruptedCopies(outAbs);
     checkCampaignFileFormat(outAbs);

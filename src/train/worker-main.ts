@@ -5,7 +5,7 @@
  * parent that is gone closes the channel: each stops the cell at its next batch boundary, after
  * which the cell's folder holds a valid checkpoint. A second signal quits at once (as in a run).
  */
-import { printMessage, runtimeError } from '../errors';
+import { errorText, printMessage, runtimeError } from '../errors';
 import { SIGNAL_EXIT_CODES } from '../signals';
 import { MnistCache, trainCell } from './cell';
 import type { EventDetail, RunEvent } from './events';
@@ -63,8 +63,7 @@ async function train(msg: Extract<ToWorker, { type: 'train' }>): Promise<void> {
     );
     tell({ type: 'done', cell: msg.job.index, summary: outcome.summary, stopped: outcome.stopped });
   } catch (err) {
-    const message = err instanceof Error ? err.message.split('\n')[0] : String(err);
-    tell({ type: 'error', cell: msg.job.index, message });
+    tell({ type: 'error', cell: msg.job.index, message: errorText(err) });
   } finally {
     busy = false;
   }

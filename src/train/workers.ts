@@ -9,6 +9,7 @@ import { fork, ChildProcess } from 'node:child_process';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as readline from 'node:readline';
+import { errorText } from '../errors';
 import { RunSummary } from '../rundir/summary';
 import type { CellJob } from './cell';
 import type { CampaignEvent, EventDetail, RunEvent } from './events';
@@ -228,7 +229,7 @@ export function runCellsInWorkers(opts: PoolOptions): Promise<PoolResult> {
         // this worker. With none alive, the waiting cells fail and the pool ends (its timer too).
         startFailures++;
         if (live.size === 0) {
-          const why = err instanceof Error ? err.message.split('\n')[0] : String(err);
+          const why = errorText(err);
           for (const c of queue.splice(0)) fail(c, `no worker process could start (${why})`);
           clearInterval(poll);
           resolve(result);

@@ -133,6 +133,8 @@ test('SIGINT stops at a batch boundary: exit 130, summary marked incomplete, res
   assert.equal(summary.complete, false);
   assert.ok(summary.epochs_run >= 1 && summary.epochs_run < 3);
   assert.match(stopped.stderr, new RegExp(`resume with: lenet train --resume ${escapeRegExp(dir)}`));
+  // In a pipe no bar holds the line: the stop's message is not preceded by an empty line (QA, issue 14).
+  assert.match(stopped.stderr, /(^|[^\n]\n)lenet: SIGINT received, stopping at the next batch/);
   resumeAndCheck(dir);
 });
 
