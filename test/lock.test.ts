@@ -351,9 +351,12 @@ test('many processes taking over one stale lock at once: exactly one wins, the o
           label,
         );
       }
-      // Exactly one notice in all for a non-lock taken over; none for a dead holder's lock.
+      // At most one notice in all for a non-lock taken over, and only from the winner (the lock hands
+      // its notice to the caller that got it: a process that removed the stale lock and then lost
+      // the race says only that it lost); none for a dead holder's lock.
       const notices = results.flatMap((r) => r.stderr.split('\n').filter((l) => l.startsWith('lenet: took over')));
-      assert.equal(notices.length, what === 'a dead pid' ? 0 : 1, `${label}: ${notices.join(' | ')}`);
+      assert.ok(notices.length <= (what === 'a dead pid' ? 0 : 1), `${label}: ${notices.join(' | ')}`);
+      for (const r of results) if (r !== winners[0]) assert.doesNotMatch(r.stderr, /took over/, label);
       assert.ok(
         results.every((r) => r.stderr.split('\n').filter(Boolean).length <= 1),
         label,
