@@ -1,5 +1,9 @@
 #include "threadpool.h"
 
+#if defined(__linux__)
+#include <sched.h>
+#endif
+
 #include <algorithm>
 #include <atomic>
 #include <chrono>
@@ -159,13 +163,26 @@ class Pool {
   std::exception_ptr error_;
 };
 
-// The number of threads a pool of `n` has: n <= 0 means one per hardware thread; at most 256.
-// Every way the pool is sized goes through here (the first use, and set_threads).
-int thread_count(int n) {
-  if (n <= 0) {
-    const unsigned hc = std::thread::hardware_concurrency();
-    n = hc == 0 ? 1 : static_cast<int>(std::min(hc, 256u));
+// The CPUs this process may run on: its affinity mask where the system has one (taskset, a
+// SLURM allocation, a cgroup's cpuset), else the hardware's threads. --jobs plans with the same
+// count (Node's os.availableParallelism).
+int usable_cpus() {
+#if defined(__linux__)
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  if (sched_getaffinity(0, sizeof(set), &set) == 0) {
+    const int n = CPU_COUNT(&set);
+    if (n > 0) return n;
   }
+#endif
+  const unsigned hc = std::thread::hardware_concurrency();
+  return hc == 0 ? 1 : static_cast<int>(std::min(hc, 256u));
+}
+
+// The number of threads a pool of `n` has: n <= 0 means one per CPU this process may use; at
+// most 256. Every way the pool is sized goes through here (the first use, and set_threads).
+int thread_count(int n) {
+  if (n <= 0) n = usable_cpus();
   return std::min(n, 256);
 }
 

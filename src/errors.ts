@@ -45,10 +45,9 @@ export function messageLine(message: string): string {
  * The one way lenet writes a message on stderr: `lenet: <one line>` (messageLine). Every warning,
  * note and error goes through here (test/stderr-lint.test.ts holds src/ to it), so a folder name
  * with a newline or an escape sequence in a file can neither split a message nor drive the terminal.
- * `afterBar` starts it on a line of its own, below a progress bar that may hold the cursor.
  */
-export function printMessage(message: string, options: { afterBar?: boolean } = {}): void {
-  process.stderr.write(`${options.afterBar ? '\n' : ''}${messageLine(message)}`);
+export function printMessage(message: string): void {
+  process.stderr.write(messageLine(message));
 }
 
 /** A line on stderr that is not a message (a progress line), made one line the same way. */

@@ -137,7 +137,7 @@ test("a campaign's events: each cell started, its run's events, ended; a rerun's
   assert.deepEqual(loudSaid, ['relu seed 1 already done, skipped', 'tanh seed 1 already done, skipped']);
 });
 
-test('the display of cells in worker processes: the plan said, epoch lines labelled "[i/n name]", a failed cell named, workers\' lines passed on', () => {
+test('the display of cells in worker processes: the plan said, epoch lines labelled "[i/n] name" as in process, a failed cell named, workers\' lines passed on', () => {
   const pipe = sink();
   const said: string[] = [];
   const display = campaignDisplay('lines', (l) => said.push(l), pipe);
@@ -155,7 +155,7 @@ test('the display of cells in worker processes: the plan said, epoch lines label
   assert.deepEqual(said, ['3 cells to train on 2 worker processes × 1 thread (--jobs 2)']);
   assert.equal(
     pipe.text(),
-    '[3/8 relu seed 2] epoch 1/20  train loss 0.5000 acc 0.8750  test loss 0.2500 acc 0.9375  4.10s\n' +
+    '[3/8] relu seed 2 epoch 1/20  train loss 0.5000 acc 0.8750  test loss 0.2500 acc 0.9375  4.10s\n' +
       'lenet: tanh seed 2: worker killed by SIGKILL\n' +
       'lenet: warning: relu seed 2 diverged\n',
   );
@@ -200,4 +200,29 @@ test("a stale lock's takeover is told through the command's printer (rundir/ pri
   assert.equal(results.length, 1);
   assert.equal(said.length, 1, said.join(' | '));
   assert.match(said[0], /^took over the lock of .*stale: \.lenet\.lock was not a lenet lock.*, 36\d\d s old$/);
+});
+
+test("a stop message goes through the display: in a pipe on a line of its own, with bars above them (the run's bar taken away first)", () => {
+  const pipe = sink();
+  const run = runDisplay('lines', 'relu', () => assert.fail('not said through say'), pipe);
+  run({ type: 'epoch', row: epochRow(1, 1.5), epochs: 2 });
+  run.message('SIGINT received, stopping at the next batch (send Ctrl-C again to quit now)');
+  assert.equal(
+    pipe.text(),
+    'relu epoch 1/2  train loss 0.5000 acc 0.8750  test loss 0.2500 acc 0.9375  1.50s\n' +
+      'lenet: SIGINT received, stopping at the next batch (send Ctrl-C again to quit now)\n',
+  );
+  // A campaign: before any cell, through say; during a cell, through its run's display; with workers, above the bars.
+  const said: string[] = [];
+  const out = sink();
+  const campaign = campaignDisplay('lines', (l) => said.push(l), out);
+  campaign.message('first');
+  campaign.on({ type: 'cell-started', cell: 0, of: 2, name: 'relu seed 1', epochs: 1 });
+  campaign.message('second');
+  campaign.on({ type: 'cell-ended', cell: 0, finished: false });
+  campaign.on({ type: 'workers', cells: 1, jobs: 2, threads: 1, reason: '--jobs 2' });
+  campaign.message('third');
+  campaign.stop();
+  assert.deepEqual(said, ['first', '1 cell to train on 2 worker processes × 1 thread (--jobs 2)']);
+  assert.equal(out.text(), 'lenet: second\nlenet: third\n');
 });

@@ -111,6 +111,11 @@ test('campaign progress: a bar per running cell under an overall line on a termi
   assert.match(shown, /\[3\/8 relu seed 2\] epoch 2\/20 \[[^\]]*\] 30\/60 loss 0\.5000 acc 0\.7500/);
   assert.match(shown, /\[4\/8 tanh seed 2\] epoch 2\/20 {2}train loss 0\.5000 acc 0\.8750 {2}test loss 0\.2500 acc 0\.9375 {2}4\.10s/);
   assert.match(shown, /lenet: tanh seed 1: worker killed by SIGKILL/);
+  // (QA, issue 14) every line above the bars erases the row it is written over, and is written with
+  // autowrap on (a long line wraps, not cut), which goes off again for the bars.
+  const esc = (t: string) => t.replace(/[[\]?]/g, (c) => `\\${c}`);
+  assert.match(shown, new RegExp(esc('\x1b[2K\x1b[?7h[4/8 tanh seed 2] epoch 2/20  train loss') + '.*' + esc('4.10s\x1b[K\x1b[?7l\n')));
+  assert.match(shown, new RegExp(esc('\x1b[2K\x1b[?7hlenet: tanh seed 1: worker killed by SIGKILL\x1b[K\x1b[?7l\n')));
 
   const pipe = fakeTerminal();
   pipe.isTTY = false;

@@ -1,9 +1,9 @@
 /**
- * The thread pool on machines with more hardware threads than it takes (at most 256): without
- * --threads it sizes itself from the hardware, and every way it is sized must keep to what it can
- * hold. A machine of 300 hardware threads is played by a preloaded library that makes
- * get_nprocs() (what std::thread::hardware_concurrency reads) say 300, compiled here with the C
- * compiler node-gyp needs anyway. Training there gives the same bits as on 1 thread.
+ * The thread pool's size without --threads: one thread per CPU this process may use (its affinity
+ * mask: taskset, a SLURM allocation, a cgroup's cpuset), at most 256, whatever the hardware holds.
+ * A machine of 300 CPUs is played by a preloaded library that makes sched_getaffinity() and
+ * get_nprocs() say 300, compiled here with the C compiler node-gyp needs anyway. Training gives
+ * the same bits as on 1 thread either way.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -14,10 +14,17 @@ import { ROOT } from './helpers';
 import { tempDir } from './harness/tmp';
 
 const SHIM = `#define _GNU_SOURCE
+#include <sched.h>
 #include <stdlib.h>
 static int n(void) { const char* s = getenv("FAKE_NPROCS"); return s ? atoi(s) : 2; }
 int get_nprocs(void) { return n(); }
 int get_nprocs_conf(void) { return n(); }
+int sched_getaffinity(pid_t pid, size_t size, cpu_set_t* set) {
+  (void)pid;
+  CPU_ZERO_S(size, set);
+  for (int i = 0; i < n() && (size_t)i < size * 8; ++i) CPU_SET_S(i, size, set);
+  return 0;
+}
 `;
 
 /** Five fused steps from the seed-1 weights, with the pool as the environment sizes it (or `threads`); prints the pool size and a hash of every step's probabilities. */
@@ -70,4 +77,16 @@ test('a machine of 300 hardware threads: the pool takes 256 and trains the same 
   // And the stand-in works: a machine of 3 hardware threads gets a pool of 3, the same bits again.
   const three = run(null, { LD_PRELOAD: path.join(dir, 'shim.so'), FAKE_NPROCS: '3' });
   assert.deepEqual(three, { threads: 3, hash: one.hash });
+});
+
+test('a process allowed one CPU (taskset) gets a pool of one thread by default, as --jobs plans (os.availableParallelism)', (t) => {
+  if (spawnSync('taskset', ['--version']).status !== 0) return t.skip('no taskset (util-linux) here');
+  const r = spawnSync('taskset', ['-c', '0', process.execPath, '-e', STEPS(null)], { encoding: 'utf8', timeout: 120_000 });
+  assert.equal(r.status, 0, r.stderr);
+  const one = spawnSync(process.execPath, ['-e', STEPS(1)], { encoding: 'utf8', timeout: 120_000 });
+  assert.deepEqual(JSON.parse(r.stdout), { threads: 1, hash: JSON.parse(one.stdout).hash });
+  const parallelism = spawnSync('taskset', ['-c', '0', process.execPath, '-p', 'require("node:os").availableParallelism()'], {
+    encoding: 'utf8',
+  });
+  assert.equal(parallelism.stdout.trim(), '1');
 });

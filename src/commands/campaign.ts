@@ -69,9 +69,9 @@ export async function runCampaignCommand(cmd: Command, opts: Record<string, unkn
   const outDir = String(opts.out ?? path.join('runs', `${command}-${timestamp()}`));
   const quiet = Boolean(opts.quiet);
   const json = Boolean(opts.json);
-  const stop = installStopHandlers();
   const mode = progressMode(quiet || json);
   const display = campaignDisplay(mode);
+  const stop = installStopHandlers((m) => display.message(m));
   try {
     let results;
     try {

@@ -42,7 +42,7 @@ export function register(program: Command): void {
       }
       const lines = [
         `lenet ${info.lenet}  node ${info.node}  tfjs ${info.tfjs}`,
-        `engine: ${info.engine} (default)  backend: ${info.backend}${info.threads ? ` (${info.threads} threads)` : ''}`,
+        `engine: ${info.engine} (default)  backend: ${info.backend}${info.threads ? ` (${info.threads} thread${info.threads === 1 ? '' : 's'})` : ''}`,
         ...(native.available
           ? [
               `native: ${native.simd} kernels; CPU features: ${native.features.join(' ') || 'none'}`,

@@ -18,6 +18,8 @@ export function progressMode(quiet: boolean, stream: NodeJS.WriteStream = proces
 export interface Progress {
   onBatch(p: BatchProgress): void;
   onEpochEnd(row: EpochRow, epochs: number): void;
+  /** A message for the user (`lenet: …`) on a line of its own: the bar is taken away first and drawn again at the next batch. */
+  message(text: string): void;
   stop(): void;
 }
 
@@ -67,6 +69,11 @@ export function createProgress(mode: ProgressMode, label: string, stream: NodeJS
       bar = null;
       line(epochLine(label, row, epochs));
     },
+    message(text) {
+      bar?.stop();
+      bar = null;
+      stream.write(messageLine(text));
+    },
     stop() {
       bar?.stop();
       bar = null;
@@ -91,19 +98,25 @@ export function runDisplay(
   label: string,
   say: Say = printMessage,
   stream: NodeJS.WritableStream = process.stderr,
-): (e: RunEvent) => void {
+): RunDisplay {
   const progress = createProgress(mode, label, stream);
-  return (e) => {
+  const on = (e: RunEvent) => {
     if (e.type === 'backend') {
       if (mode !== 'none') say(e.note);
     } else if (e.type === 'batch') progress.onBatch(e.progress);
     else if (e.type === 'epoch') progress.onEpochEnd(e.row, e.epochs);
     else progress.stop();
   };
+  return Object.assign(on, { message: (text: string) => progress.message(text) });
 }
+
+/** runTraining's onEvent listener, and a way to say something without breaking the bar (the stop handlers'). */
+export type RunDisplay = ((e: RunEvent) => void) & { message(text: string): void };
 
 export interface CampaignDisplay {
   on(e: CampaignEvent): void;
+  /** A message for the user above the bars (or on its own line where there are none). */
+  message(text: string): void;
   /** Takes the bars away (after the campaign, however it ended). */
   stop(): void;
 }
@@ -120,14 +133,14 @@ export function campaignDisplay(
   stream: NodeJS.WritableStream = process.stderr,
 ): CampaignDisplay {
   let multi: CampaignProgress | null = null;
-  let current: ((e: RunEvent) => void) | null = null;
+  let current: RunDisplay | null = null;
   return {
     on(e) {
       switch (e.type) {
         case 'workers':
           if (mode !== 'none') {
             say(
-              `${e.cells} cells to train on ${e.jobs} worker processes × ${e.threads ?? 'all'} thread${e.threads === 1 ? '' : 's'} (${e.reason})`,
+              `${e.cells} cell${e.cells === 1 ? '' : 's'} to train on ${e.jobs} worker processes × ${e.threads ?? 'all'} thread${e.threads === 1 ? '' : 's'} (${e.reason})`,
             );
           }
           multi = createCampaignProgress(mode, e.cells, stream);
@@ -136,7 +149,7 @@ export function campaignDisplay(
           if (mode !== 'none') say(`${e.name} already done, skipped`);
           return;
         case 'cell-started':
-          if (multi) multi.cellStarted(e.cell, `[${e.cell + 1}/${e.of} ${e.name}]`, e.epochs);
+          if (multi) multi.cellStarted(e.cell, `[${e.cell + 1}/${e.of}] ${e.name}`, e.epochs);
           else current = runDisplay(mode, `[${e.cell + 1}/${e.of}] ${e.name}`, say, stream);
           return;
         case 'cell':
@@ -157,6 +170,11 @@ export function campaignDisplay(
           else stream.write(`${oneLine(e.line)}\n`);
           return;
       }
+    },
+    message(text) {
+      if (multi) multi.log(messageLine(text).trimEnd());
+      else if (current) current.message(text);
+      else say(text);
     },
     stop() {
       multi?.stop();
@@ -261,7 +279,7 @@ export function createCampaignProgress(
       redrawOverall();
     },
     onEpochEnd(cell, row, epochs) {
-      multi.log(oneLine(epochLine(labels.get(cell) ?? `cell ${cell}`, row, epochs)) + '\n');
+      multi.log(aboveBars(epochLine(labels.get(cell) ?? `cell ${cell}`, row, epochs)));
     },
     cellEnded(cell, done) {
       const b = bars.get(cell);
@@ -272,7 +290,7 @@ export function createCampaignProgress(
       redrawOverall();
     },
     log(s) {
-      multi.log(oneLine(s) + '\n');
+      multi.log(aboveBars(s));
     },
     stop() {
       // Print what was logged since the last redraw, then take the bars away.
@@ -283,6 +301,17 @@ export function createCampaignProgress(
 }
 
 const OVERALL_STEPS = 1000;
+
+/**
+ * A line printed above the bars of a MultiBar: cli-progress writes its log lines over the rows the
+ * bars held, erasing only the first, and keeps the terminal's autowrap off while it draws (a bar
+ * must stay one row). So each line erases its row, turns autowrap on while it is written (a line
+ * longer than the terminal wraps instead of being cut), erases what is left of its last row, and
+ * turns autowrap off again for the bars.
+ */
+function aboveBars(line: string): string {
+  return `\x1b[2K\x1b[?7h${oneLine(line)}\x1b[K\x1b[?7l\n`;
+}
 
 /**
  * Time left of work that is `share` (0..1) done after `elapsedSeconds`, at the pace so far: '-' while

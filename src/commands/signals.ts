@@ -3,9 +3,10 @@ import { SIGNAL_EXIT_CODES } from '../signals';
 
 /**
  * Turns Ctrl-C / SIGTERM into a flag the trainer polls at batch boundaries, so the last epoch
- * checkpoint stays valid. A second Ctrl-C exits at once.
+ * checkpoint stays valid. A second Ctrl-C exits at once. The message that a stop is coming goes
+ * through `say`: the progress display's, so it lands above the bars instead of under them.
  */
-export function installStopHandlers(): {
+export function installStopHandlers(say: (message: string) => void = printMessage): {
   stopRequested: () => boolean;
   signal: () => keyof typeof SIGNAL_EXIT_CODES | null;
   dispose: () => void;
@@ -14,9 +15,7 @@ export function installStopHandlers(): {
   const handler = (sig: NodeJS.Signals) => {
     if (received) process.exit(SIGNAL_EXIT_CODES[received]);
     received = sig as keyof typeof SIGNAL_EXIT_CODES;
-    printMessage(`${sig} received, stopping at the next batch (send ${sig === 'SIGINT' ? 'Ctrl-C' : sig} again to quit now)`, {
-      afterBar: Boolean(process.stderr.isTTY), // a bar is drawn only on a terminal
-    });
+    say(`${sig} received, stopping at the next batch (send ${sig === 'SIGINT' ? 'Ctrl-C' : sig} again to quit now)`);
   };
   process.on('SIGINT', handler);
   process.on('SIGTERM', handler);

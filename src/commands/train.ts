@@ -1,6 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Command } from 'commander';
+import { optionValue } from '../options/parse';
 import { TrainConfig } from '../options/types';
 import { refuseOnResume, resolveTrainConfig, trainingOptions } from '../options/resolve';
 import { addOptions } from '../options/commander';
@@ -31,12 +32,14 @@ export function formatSummary(s: RunSummary, dir: string): string[] {
   ];
 }
 
-/** A resumed run takes its protocol from config.json; only output flags may be given. */
+/** A resumed run takes its protocol from config.json; only output flags and --threads may be given. */
 function resumeConfig(dir: string, opts: Record<string, unknown>): TrainConfig {
   refuseOnResume(opts);
   requireFolder(dir, `--resume ${dir}: no such run directory`, `--resume ${dir}`);
   if (!fs.existsSync(path.join(dir, MANIFEST_FILE))) throw usageError(`--resume ${dir} is not a lenet run (no config.json)`);
-  return readManifest(dir).config;
+  const saved = readManifest(dir).config;
+  // The thread count changes no result (the same bits for any count): a run may resume with the CPUs it has now.
+  return opts.threads === undefined ? saved : { ...saved, threads: optionValue('threads', opts.threads) };
 }
 
 export function register(program: Command): void {
@@ -58,12 +61,13 @@ export function register(program: Command): void {
         return;
       }
       if (state?.kind === 'start') printMessage(`${dir} has no checkpoint yet; starting it from epoch 1`);
-      const stop = installStopHandlers();
+      const display = runDisplay(progressMode(Boolean(opts.quiet || opts.json)), config.scheduleLabel);
+      const stop = installStopHandlers(display.message);
       try {
         const { summary, stopped } = await runTraining(config, {
           outDir: dir,
           force: Boolean(opts.force),
-          onEvent: runDisplay(progressMode(Boolean(opts.quiet || opts.json)), config.scheduleLabel),
+          onEvent: display,
           resume: resuming,
           shouldStop: stop.stopRequested,
           say: printMessage,

@@ -25,9 +25,11 @@ export function register(program: Command): void {
     const data = loadMnist(mnistOptionsOf(config));
     const root = fs.mkdtempSync(path.join(os.tmpdir(), 'lenet-verify-'));
     const stop = installStopHandlers();
-    printMessage(
-      `verify: training ${config.scheduleLabel} (seed ${config.seed}, ${config.epochs} epoch${config.epochs === 1 ? '' : 's'} of ${data.train.count} images) twice`,
-    );
+    // a note, not a result: said unless --quiet or --json, as the training commands' notes are
+    if (!opts.quiet && !opts.json)
+      printMessage(
+        `verify: training ${config.scheduleLabel} (seed ${config.seed}, ${config.epochs} epoch${config.epochs === 1 ? '' : 's'} of ${data.train.count} images) twice`,
+      );
     try {
       const dirs = [path.join(root, 'a'), path.join(root, 'b')];
       const outcomes = [];

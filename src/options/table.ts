@@ -450,9 +450,11 @@ export const OPTIONS = {
     lands: 'threads',
     file: true,
     commands: TRAINING,
-    defaultText: 'all cores',
+    resume: true,
+    defaultText: 'one per CPU this process may use',
     help: 'threads for the fused engine and the native kernels',
-    details: 'compare and sweep with --jobs: cores ÷ jobs.',
+    details:
+      'compare and sweep with --jobs: CPUs ÷ jobs. The CPUs a process may use are its affinity (taskset, a SLURM allocation, a cpuset), not all the machine has. Results are the same bits for any thread count, so `train --resume` takes --threads too.',
   },
   jobs: {
     flag: '--jobs',

@@ -70,3 +70,14 @@ test('info --data-dir with a newline in the name: each line of the result stays 
   assert.ok(!lines.some((l) => l.startsWith('such')), r.stdout);
   assert.ok(lines.some((l) => l.startsWith('  kernels: ')) || lines.some((l) => l.startsWith('native: not available')), r.stdout);
 });
+
+test('verify --json and --quiet: nothing but the result (stdout JSON with --json), no note on stderr', () => {
+  const json = runCli(['verify', '--limit', '100', '--epochs', '1', '--json']);
+  assert.equal(json.code, 0, json.stderr);
+  assert.equal(json.stderr, '');
+  assert.equal(typeof JSON.parse(json.stdout), 'object');
+  const quiet = runCli(['verify', '--limit', '100', '--epochs', '1', '--quiet']);
+  assert.equal(quiet.code, 0, quiet.stderr);
+  assert.equal(quiet.stderr, '');
+  assert.match(quiet.stdout, /^deterministic: /);
+});
