@@ -141,7 +141,8 @@ test('--jobs 2 --threads 1 gives every cell the same epochs.csv and weights as -
   assert.match(two.stderr, /^lenet: 4 cells to train on 2 worker processes × 1 thread \(--jobs 2\)$/m);
   for (const [i, c] of ['relu seed 1', 'relu seed 2', 'tanh seed 1', 'tanh seed 2'].entries()) {
     for (let e = 1; e <= 3; e++)
-      assert.match(two.stderr, new RegExp(`^\\[${i + 1}/4 ${c}\\] epoch ${e}/3 {2}train loss \\d\\.\\d{4} acc`, 'm'), `${c} epoch ${e}`);
+      // the same label as one at a time: "[i/n] name" (QA, issue 14)
+      assert.match(two.stderr, new RegExp(`^\\[${i + 1}/4\\] ${c} epoch ${e}/3 {2}train loss \\d\\.\\d{4} acc`, 'm'), `${c} epoch ${e}`);
   }
   assertSameAsReference(out);
   assert.deepEqual(csvWithoutSeconds(path.join(out, 'comparison.csv')), csvWithoutSeconds(path.join(reference, 'comparison.csv')));
