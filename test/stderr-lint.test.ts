@@ -20,33 +20,32 @@ function sources(): string[] {
     .map((f) => path.join('src', f));
 }
 
-test('no code under src/ but src/errors.ts writes stderr, or a `lenet: ` message with data in it, by hand', () => {
-  const offences: string[] = [];
+/** The code lines (comments aside) of src/ files `skip` does not exempt that match `pattern`, as `file:line: text`. */
+function offences(pattern: RegExp, skip: (unixPath: string) => boolean): string[] {
+  const found: string[] = [];
   for (const file of sources()) {
-    if (file === path.join('src', 'errors.ts')) continue;
+    if (skip(file.split(path.sep).join('/'))) continue;
     fs.readFileSync(path.join(ROOT, file), 'utf8')
       .split('\n')
       .forEach((line, i) => {
-        if (/^\s*(\/\/|\*)/.test(line)) return;
-        if (/process\.stderr\.write\(|console\.(error|warn|log)\(/.test(line)) offences.push(`${file}:${i + 1}: ${line.trim()}`);
-        if (/[`'"]lenet: \$\{/.test(line)) offences.push(`${file}:${i + 1}: ${line.trim()}`);
+        if (!/^\s*(\/\/|\*)/.test(line) && pattern.test(line)) found.push(`${file}:${i + 1}: ${line.trim()}`);
       });
   }
-  assert.deepEqual(offences, [], 'write through printMessage / messageLine (src/errors.ts)');
+  return found;
+}
+
+const theWriter = (f: string) => f === 'src/errors.ts';
+
+test('no code under src/ but src/errors.ts writes stderr, or a `lenet: ` message with data in it, by hand', () => {
+  assert.deepEqual(
+    offences(/process\.stderr\.write\(|console\.(error|warn|log)\(|[`'"]lenet: \$\{/, theWriter),
+    [],
+    'write through printMessage / messageLine (src/errors.ts)',
+  );
 });
 
 test('no code under src/ but src/errors.ts writes stdout by hand: results go through printResult (one line each, controls escaped) or printJson', () => {
-  const offences: string[] = [];
-  for (const file of sources()) {
-    if (file === path.join('src', 'errors.ts')) continue;
-    fs.readFileSync(path.join(ROOT, file), 'utf8')
-      .split('\n')
-      .forEach((line, i) => {
-        if (/^\s*(\/\/|\*)/.test(line)) return;
-        if (/process\.stdout\.write\(/.test(line)) offences.push(`${file}:${i + 1}: ${line.trim()}`);
-      });
-  }
-  assert.deepEqual(offences, [], 'write results through printResult / printJson (src/errors.ts)');
+  assert.deepEqual(offences(/process\.stdout\.write\(/, theWriter), [], 'write results through printResult / printJson (src/errors.ts)');
 });
 
 test("printResult: each given line is one line on stdout, a name's newline or escape sequence shown escaped", () => {
@@ -63,18 +62,12 @@ test("printResult: each given line is one line on stdout, a name's newline or es
 });
 
 test('only src/commands/ prints (and src/cli.ts, the entry points): train/, report/, rundir/ and the rest return rows, events and notices to the command', () => {
-  const offences: string[] = [];
-  for (const file of sources()) {
-    const unix = file.split(path.sep).join('/');
-    if (/^src\/(commands\/|cli\.ts$|errors\.ts$)/.test(unix) || unix.endsWith('worker-main.ts')) continue;
-    fs.readFileSync(path.join(ROOT, file), 'utf8')
-      .split('\n')
-      .forEach((line, i) => {
-        if (/^\s*(\/\/|\*)/.test(line)) return;
-        if (/\b(printMessage|printLine|printLines|printResult|printJson)\b|process\.std(out|err)\.write\(/.test(line)) {
-          offences.push(`${file}:${i + 1}: ${line.trim()}`);
-        }
-      });
-  }
-  assert.deepEqual(offences, [], 'return rows, events and lines to src/commands/, which print them');
+  assert.deepEqual(
+    offences(
+      /\b(printMessage|printLine|printLines|printResult|printJson)\b|process\.std(out|err)\.write\(/,
+      (f) => /^src\/(commands\/|cli\.ts$|errors\.ts$)/.test(f) || f.endsWith('worker-main.ts'),
+    ),
+    [],
+    'return rows, events and lines to src/commands/, which print them',
+  );
 });
