@@ -78,7 +78,7 @@ class FusedEngine : public Napi::ObjectWrap<FusedEngine> {
                            InstanceMethod("configureResize", &FusedEngine::ConfigureResize),
                            InstanceMethod("stepIndexed", &FusedEngine::StepIndexed),
                            InstanceMethod("forwardIndexed", &FusedEngine::ForwardIndexed),
-                           StaticMethod("microBatchSize", &FusedEngine::MicroBatchSize),
+                           StaticMethod("microBatches", &FusedEngine::MicroBatches),
                            StaticMethod("activation", &FusedEngine::Activation),
                            StaticMethod("optimizerUpdate", &FusedEngine::OptimizerUpdate),
                            StaticMethod("resize", &FusedEngine::Resize),
@@ -131,8 +131,14 @@ class FusedEngine : public Napi::ObjectWrap<FusedEngine> {
     return info.Env().Undefined();
   }
 
+  // Every call goes through here, and so waits for the last step's update in flight.
   lenet::Engine& engine(const Napi::CallbackInfo& info) {
     if (!engine_) throw Napi::Error::New(info.Env(), "lenet_native: this engine was disposed");
+    try {
+      engine_->settle();
+    } catch (const std::exception& e) {
+      throw Napi::Error::New(info.Env(), std::string("lenet_native: ") + e.what());
+    }
     return *engine_;
   }
 
@@ -330,10 +336,10 @@ class FusedEngine : public Napi::ObjectWrap<FusedEngine> {
     return env.Undefined();
   }
 
-  static Napi::Value MicroBatchSize(const Napi::CallbackInfo& info) {
+  static Napi::Value MicroBatches(const Napi::CallbackInfo& info) {
     if (info.Length() < 1 || !info[0].IsNumber()) throw_type(info.Env(), "n must be a number");
     const double n = info[0].As<Napi::Number>().DoubleValue();
-    return Napi::Number::New(info.Env(), static_cast<double>(lenet::Engine::micro_batch_size(static_cast<long>(n))));
+    return Napi::Number::New(info.Env(), static_cast<double>(lenet::Engine::micro_batches(static_cast<long>(n))));
   }
 
   // activation(y, d, x, code, reference): y = act(x), d = act'(x) on the vector path in use, or

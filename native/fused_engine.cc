@@ -80,7 +80,13 @@ Engine::Engine(const EngineConfig& c) : cfg_(c) {
   acc_beta2 = 0.999f;
 }
 
-Engine::~Engine() { free_scratch(); }
+Engine::~Engine() {
+  try {
+    settle();
+  } catch (...) {  // the update's error has nobody to go to: the engine is going away
+  }
+  free_scratch();
+}
 
 void Engine::free_scratch() {
   for (Scratch* s : scratch_) delete s;
@@ -89,7 +95,9 @@ void Engine::free_scratch() {
 
 int Engine::slot_count() const { return cfg_.optimizer == kOptAdam ? 2 : cfg_.optimizer == kOptMomentum ? 1 : 0; }
 
-long Engine::micro_batch_size(long n) { return std::max<long>(1, (n + kMicroBatches - 1) / kMicroBatches); }
+long Engine::micro_batches(long n) { return std::max<long>(1, std::min(n, kMicroBatches)); }
+
+long Engine::micro_batch_begin(long n, long mb) { return n * mb / micro_batches(n); }
 
 // ---- packing ---------------------------------------------------------------------------------
 
@@ -141,7 +149,7 @@ void Engine::ensure_capacity(long n) {
     do4_.assign(n * cfg_.classes, 0.0f);
     capacity_ = n;
   }
-  const long nmb = (n + micro_batch_size(n) - 1) / micro_batch_size(n);
+  const long nmb = micro_batches(n);
   if (static_cast<long>(conv_acc_.size()) < nmb * acc_total_) conv_acc_.assign(nmb * acc_total_, 0.0f);
   const long threads = std::max(1, get_threads());
   if (static_cast<long>(scratch_.size()) == threads && scratch_[0]->hres.size() == size_t(resizer_.rows() * cfg_.image))
@@ -236,19 +244,28 @@ OptimizerScalars Engine::optimizer_scalars(const EngineConfig& c, float acc_beta
   return s;
 }
 
-void Engine::apply_gradients(long n, long nmb) {
+void Engine::settle() {
+  if (pending_ == 0) return;
+  const uint64_t ticket = pending_;
+  pending_ = 0;
+  finish(ticket);
+}
+
+// Task i of the update of the step in update_: 0 the convs, 1 the dense bias and the output
+// layer, 2.. rows of the dense kernel.
+void Engine::update_task(int i) {
   const bool ref = cfg_.reference;
-  const OptimizerScalars sc = optimizer_scalars(cfg_, acc_beta1, acc_beta2);
-  auto update = (ref ? optimizer_update_reference : optimizer_update);
+  const OptimizerScalars& sc = update_.scalars;
+  const long n = update_.n, nmb = update_.micro_batches;
   const long F = features_, U = cfg_.dense, C = cfg_.classes;
+  auto update = (ref ? optimizer_update_reference : optimizer_update);
   float* s1 = slot1_.empty() ? nullptr : slot1_.data();
   float* s2 = slot2_.empty() ? nullptr : slot2_.data();
   auto slot_at = [](float* s, long off) { return s == nullptr ? nullptr : s + off; };
   auto update_range = [&](long off, long len) {
     update(params_.data() + off, slot_at(s1, off), slot_at(s2, off), grads_.data() + off, len, sc);
   };
-  const long dense_tasks = (F + kDenseRows - 1) / kDenseRows;
-  auto task = [&](int i) {
+  {
     if (i == 0) {  // the convs: micro-batch sums in order, then in tfjs' layout
       float* sum = acc_sum_.data();
       std::copy(conv_acc_.begin(), conv_acc_.begin() + acc_total_, sum);
@@ -277,12 +294,20 @@ void Engine::apply_gradients(long n, long nmb) {
       update_range(offset_[4] + r0 * U, (r1 - r0) * U);
       pack_dense_rows(r0, r1);
     }
-  };
-  const int ntasks = static_cast<int>(2 + dense_tasks);
-  if (ref) {
-    for (int i = 0; i < ntasks; ++i) task(i);
+  }
+}
+
+void Engine::apply_gradients(long n, long nmb) {
+  update_ = {optimizer_scalars(cfg_, acc_beta1, acc_beta2), n, nmb};
+  const int ntasks = static_cast<int>(2 + (features_ + kDenseRows - 1) / kDenseRows);
+  if (cfg_.reference) {
+    for (int i = 0; i < ntasks; ++i) update_task(i);
   } else {
-    parallel_for(ntasks, task);
+    // The update runs on the workers while the caller goes back to JavaScript with the
+    // probabilities (the loss and accuracy tally, the next batch's indices); the next call
+    // that reads or writes the engine finishes it first (settle). The function holds only
+    // `this`: no allocation per step.
+    pending_ = submit(ntasks, [this](int i) { update_task(i); });
   }
   ++iterations;
   if (cfg_.optimizer == kOptAdam) {
@@ -292,11 +317,12 @@ void Engine::apply_gradients(long n, long nmb) {
 }
 
 void Engine::run(float* probs, const Source& images, const uint8_t* labels, long n, bool train) {
+  settle();
   if (n <= 0) return;
   const long width = simd().width;
   if (packed_width_ != width) pack(width);
   ensure_capacity(n);
-  const long G = micro_batch_size(n), nmb = (n + G - 1) / G;
+  const long nmb = micro_batches(n);
   const uint64_t mode = get_fp_mode();
   struct Restore {
     uint64_t mode;
@@ -305,7 +331,7 @@ void Engine::run(float* probs, const Source& images, const uint8_t* labels, long
   // forward and backward with denormals flushed (fpmode.h); the update rounds as tfjs does
   set_fp_mode(flush_denormals_mode(mode));
   auto task = [&](int mb) {
-    const long i0 = mb * G, i1 = std::min(n, i0 + G);
+    const long i0 = micro_batch_begin(n, mb), i1 = micro_batch_begin(n, mb + 1);
     micro_batch(mb, i0, i1, probs, images, labels, n, train, *scratch_[cfg_.reference ? 0 : worker_index()]);
   };
   if (cfg_.reference) {

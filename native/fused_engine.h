@@ -4,7 +4,7 @@
 // once the largest batch has been seen. The same forward serves evaluation and prediction.
 //
 // Parallel over the batch, deterministic: a batch of n images is cut into micro-batches whose
-// size depends on n alone (micro_batch_size), each runs forward and backward on its images in
+// bounds depend on n alone (micro_batches), each runs forward and backward on its images in
 // one task and keeps its own conv-gradient sums; the sums are added in micro-batch order, and the
 // dense gradients sum over the batch in image order. The weights after any number of steps are
 // the same bits for any thread count.
@@ -44,6 +44,10 @@ class Engine {
   float* slot(int which, int i) { return (which == 0 ? slot1_ : slot2_).data() + offset_[i]; }
   // Call after writing weights through weights(i): the packed copies are rebuilt.
   void weights_changed() { packed_width_ = 0; }
+  // step() returns before its optimizer update is done (the workers finish it while the caller
+  // goes on); call settle() before reading or writing the weights, slots, gradients or state
+  // through the accessors here. step() and forward() settle by themselves.
+  void settle();
 
   int64_t iterations = 0;
   float acc_beta1, acc_beta2;  // adam's beta1^t and beta2^t, as tfjs keeps them (float32)
@@ -65,8 +69,11 @@ class Engine {
   void forward(float* probs, const Source& images, long n);
 
   const EngineConfig& config() const { return cfg_; }
-  // Images per micro-batch for a batch of n: a function of n only.
-  static long micro_batch_size(long n);
+  // The micro-batches of a batch of n: a function of n only. Micro-batch mb holds images
+  // [micro_batch_begin(n, mb), micro_batch_begin(n, mb + 1)): sizes differ by one at most, so
+  // that each of 2, 4, 8 or 16 threads gets the same number of images.
+  static long micro_batches(long n);
+  static long micro_batch_begin(long n, long mb);
   // The scalars of one update of c.optimizer at c.learning_rate, Adam's beta powers given.
   static OptimizerScalars optimizer_scalars(const EngineConfig& c, float acc_beta1, float acc_beta2);
 
@@ -76,6 +83,11 @@ class Engine {
   void micro_batch(long mb, long i0, long i1, float* probs, const Source& images, const uint8_t* labels, long n,
                    bool train, Scratch& t);
   void apply_gradients(long n, long nmb);
+  void update_task(int i);
+  struct Update {
+    OptimizerScalars scalars;
+    long n, micro_batches;
+  } update_{};  // the step whose update is in flight
   void pack(long width);
   void pack_dense_rows(long i0, long i1);
   void ensure_capacity(long n);
@@ -98,6 +110,7 @@ class Engine {
   std::vector<float> conv_acc_;  // [micro-batches][acc_total_]
   long capacity_ = 0;
   std::vector<Scratch*> scratch_;
+  uint64_t pending_ = 0;  // the thread pool's ticket of this engine's update in flight, or 0
   void free_scratch();
 
  public:

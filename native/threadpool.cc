@@ -34,6 +34,7 @@ class Pool {
 
   void resize(int n) {
     std::lock_guard<std::mutex> job_lock(run_mutex_);
+    finish_locked();
     stop();
     nthreads_ = std::max(1, n);
     blocks_.reset(new Block[nthreads_]);  // one per thread, whatever the count
@@ -51,14 +52,60 @@ class Pool {
   void run(int ntasks, const std::function<void(int)>& fn) {
     if (ntasks <= 0) return;
     if (nthreads_ == 1 || ntasks == 1) {
+      if (pending_.load() != 0) finish(pending_.load());  // jobs run in the order given
       for (int i = 0; i < ntasks; ++i) fn(i);
       return;
     }
     // One job at a time (the addon may be used from several worker_threads at once).
     std::lock_guard<std::mutex> job_lock(run_mutex_);
-    // No worker is inside a job here (the previous run waited for active_ == 0), so the
-    // job's fields can be written freely; open_ (seq_cst) publishes them.
-    fn_ = &fn;
+    finish_locked();
+    start_locked(ntasks, &fn);
+    complete_locked();
+  }
+
+  // Starts a job and returns at once: the workers run it while the caller goes on. finish(the
+  // ticket), or any later job, completes it, the caller then taking part. 0: it already ran.
+  uint64_t submit(int ntasks, std::function<void(int)> fn) {
+    if (ntasks <= 0) return 0;
+    std::lock_guard<std::mutex> job_lock(run_mutex_);
+    finish_locked();
+    if (nthreads_ == 1) {
+      for (int i = 0; i < ntasks; ++i) fn(i);
+      return 0;
+    }
+    owned_ = std::move(fn);
+    start_locked(ntasks, &owned_);
+    pending_.store(++tickets_);
+    return pending_.load();
+  }
+
+  void finish(uint64_t ticket) {
+    if (ticket == 0 || pending_.load() != ticket) return;
+    std::lock_guard<std::mutex> job_lock(run_mutex_);
+    if (pending_.load() == ticket) finish_locked();
+  }
+
+ private:
+  void finish_locked() {
+    if (pending_.load() == 0) return;
+    pending_.store(0);
+    struct Release {
+      std::function<void(int)>& fn;
+      ~Release() { fn = nullptr; }
+    } release{owned_};
+    const uint64_t mode = get_fp_mode();
+    set_fp_mode(fp_mode_);  // the caller takes part in the submitter's mode
+    struct Restore {
+      uint64_t mode;
+      ~Restore() { set_fp_mode(mode); }
+    } restore{mode};
+    complete_locked();
+  }
+
+  // run_mutex_ held. No worker is inside a job here (the previous one waited for active_ == 0),
+  // so the job's fields can be written freely; open_ (seq_cst) publishes them.
+  void start_locked(int ntasks, const std::function<void(int)>* fn) {
+    fn_ = fn;
     ntasks_ = ntasks;
     fp_mode_ = get_fp_mode();  // workers run the job in the submitter's mode
     for (int b = 0; b < nthreads_; ++b) blocks_[b].next.store(block_begin(b), std::memory_order_relaxed);
@@ -69,6 +116,10 @@ class Pool {
       generation_.fetch_add(1);
     }
     cv_.notify_all();
+  }
+
+  // run_mutex_ held: takes part in the open job until every task is claimed, then closes it.
+  void complete_locked() {
     work();
     // All tasks are claimed. Close the job; wait only for workers that joined it (a worker
     // that was not scheduled in time simply misses it: no waiting on a descheduled thread).
@@ -81,7 +132,6 @@ class Pool {
     if (error_) std::rethrow_exception(error_);
   }
 
- private:
   // Tasks are split into one contiguous home block per thread: a thread claims the tasks of
   // its own block first, then helps with the others' (so a descheduled thread delays nothing).
   // A task mostly lands on the same thread step after step, and the memory it updates (a
@@ -161,6 +211,9 @@ class Pool {
   uint64_t fp_mode_ = 0;
   const std::function<void(int)>* fn_ = nullptr;
   std::exception_ptr error_;
+  std::function<void(int)> owned_;    // a submitted job's function, alive until it is finished
+  std::atomic<uint64_t> pending_{0};  // the ticket of the submitted job not yet finished, or 0
+  uint64_t tickets_ = 0;
 };
 
 // The CPUs this process may run on: its affinity mask where the system has one (taskset, a
@@ -207,6 +260,10 @@ int get_threads() { return pool().size(); }
 int worker_index() { return t_worker_index; }
 
 void parallel_for(int ntasks, const std::function<void(int)>& fn) { pool().run(ntasks, fn); }
+
+uint64_t submit(int ntasks, std::function<void(int)> fn) { return pool().submit(ntasks, std::move(fn)); }
+
+void finish(uint64_t ticket) { pool().finish(ticket); }
 
 void for_chunks(int64_t n, int64_t chunk, const std::function<void(int64_t, int64_t)>& fn, int64_t max_inline) {
   const int64_t ntasks = (n + chunk - 1) / chunk;

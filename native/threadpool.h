@@ -14,6 +14,11 @@ int get_threads();
 // workers. Tasks of one job run on distinct indices, so a task may use per-index scratch memory.
 int worker_index();
 void parallel_for(int ntasks, const std::function<void(int)>& fn);
+// parallel_for that returns at once: the workers start on the job while the caller goes on
+// (it must not touch the job's memory meanwhile). finish(ticket) completes it, the caller taking
+// part; any later job, and set_threads, complete it first. 0 means it already ran (one thread).
+uint64_t submit(int ntasks, std::function<void(int)> fn);
+void finish(uint64_t ticket);
 
 // fn(i0, i1) over [0, n) in fixed chunks of `chunk` items (the split depends on n and chunk
 // only). Jobs of at most `max_inline` chunks run inline: waking the pool costs more than they take.

@@ -19,7 +19,7 @@ import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import { selectBackend } from '../src/backend/index';
 import { loadNativeAddon } from '../src/backend/native';
-import { createFusedEngine, fusedKernels, fusedMicroBatchSize } from '../src/backend/fused';
+import { createFusedEngine, fusedKernels, fusedMicroBatches, TENSOR_KIND } from '../src/backend/fused';
 import { Arch, DEFAULT_ARCH, LossName, OptimizerName } from '../src/options/types';
 import { loadMnist, MnistData } from '../src/data/mnist';
 import { createResizer, resizeImages, ResizeMode } from '../src/data/resize';
@@ -302,7 +302,7 @@ test('2 epochs through the trainer give bit-identical weights with 1, 2, 3 and 1
   results.slice(1).forEach((w, i) => assert.ok(sameBytes(w, results[0]), `${[2, 3, 16][i]} threads: weights differ from 1 thread's`));
   losses.slice(1).forEach((l) => assert.deepEqual(l, losses[0]));
   t.diagnostic(
-    `600 images, batches of 37 (micro-batches of ${fusedMicroBatchSize(37)}), 2 epochs: weights and epoch rows bit-identical for 1, 2, 3, 16 threads`,
+    `600 images, batches of 37 (${fusedMicroBatches(37)} micro-batches), 2 epochs: weights and epoch rows bit-identical for 1, 2, 3, 16 threads`,
   );
 });
 
@@ -358,6 +358,76 @@ test('a snapshot resumes bit-exactly, and each engine resumes the other one', as
     for (const e of [straight, first, resumed, back]) e.model().dispose();
     model.dispose();
     tfOptimizer.dispose();
+  }
+});
+
+test('a step returns before its update is done; every call on the engine, a thread-count change and dispose wait for it', () => {
+  const c = CASES[0];
+  const model = buildLenet(c.arch, c.schedule, SIZE, 4);
+  const initial = model.getWeights().map((w) => w.dataSync() as Float32Array);
+  model.dispose();
+  const make = () => {
+    const e = createFusedEngine({
+      image: SIZE,
+      conv1: 6,
+      conv2: 16,
+      kernel: 5,
+      pool: 2,
+      dense: 120,
+      classes: 10,
+      activations: c.schedule,
+      loss: c.loss,
+      optimizer: c.optimizer,
+      learningRate: LR,
+    });
+    initial.forEach((w, i) => e.writeTensor(TENSOR_KIND.weights, i, w));
+    return e;
+  };
+  type Native = ReturnType<typeof createFusedEngine>;
+  const sizes = make().tensorSizes();
+  const read = (e: Native, kind: number) =>
+    sizes.map((n, i) => {
+      const out = new Float32Array(n);
+      e.readTensor(kind, i, out);
+      return out;
+    });
+  const probs = new Float32Array(500);
+  const replaced = new Float32Array(sizes[4]).fill(0.01);
+  /** What each call sees when it comes right after a step (the update then still in flight with 2+ threads). */
+  const observe = (threads: number) => {
+    addon.setThreads(threads);
+    const seen: Float32Array[][] = [];
+    const e = make();
+    for (let s = 0; s < 3; s++) {
+      const { images, labels } = batch(50, s * 50);
+      e.step(probs, images, labels);
+      seen.push(read(e, TENSOR_KIND.weights)); // every tensor the update writes, read at once
+      e.step(probs, images, labels);
+      seen.push(read(e, TENSOR_KIND.slot1));
+      e.step(probs, images, labels);
+      seen.push(read(e, TENSOR_KIND.gradients));
+      e.step(probs, images, labels);
+      e.writeTensor(TENSOR_KIND.weights, 4, replaced); // must not be overwritten by the update in flight
+      seen.push(read(e, TENSOR_KIND.weights));
+    }
+    const { images, labels } = batch(50, 300);
+    e.step(probs, images, labels);
+    addon.setThreads(1); // the pool is rebuilt: the update in flight finishes first
+    seen.push(read(e, TENSOR_KIND.weights));
+    addon.setThreads(threads);
+    e.step(probs, images, labels);
+    e.dispose(); // frees the engine's memory: the update in flight finishes first
+    return seen;
+  };
+  try {
+    const one = observe(1);
+    for (let s = 3; s < one.length; s += 4) assert.ok(sameBytes([one[s][4]], [replaced]), 'a written kernel reads back');
+    for (const threads of [2, 3]) {
+      const many = observe(threads);
+      many.forEach((tensors, k) => assert.ok(sameBytes(tensors, one[k]), `${threads} threads, read ${k}: differs from 1 thread`));
+    }
+  } finally {
+    addon.setThreads(0);
   }
 });
 

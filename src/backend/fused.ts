@@ -65,8 +65,8 @@ export interface FusedEngineNative {
 
 interface FusedEngineClass {
   new (config: Record<string, unknown>): FusedEngineNative;
-  /** Images per micro-batch for a batch of n (a function of n only). */
-  microBatchSize(n: number): number;
+  /** How many micro-batches a batch of n is cut into (a function of n only). */
+  microBatches(n: number): number;
   /** y = act(x), d = act'(x): the vector path in use, or (reference) activations.h's scalar definitions. */
   activation(y: Float32Array, d: Float32Array, x: Float32Array, code: number, reference: boolean): void;
   /** One optimizer update in place, as the engine applies it (reference: the naive loop). */
@@ -126,7 +126,7 @@ export function fusedKernels(): Pick<FusedEngineClass, 'activation' | 'optimizer
   return engineClass();
 }
 
-/** Images per micro-batch the engine cuts a batch of n into. */
-export function fusedMicroBatchSize(n: number): number {
-  return engineClass().microBatchSize(n);
+/** How many micro-batches the engine cuts a batch of n into. */
+export function fusedMicroBatches(n: number): number {
+  return engineClass().microBatches(n);
 }
