@@ -107,6 +107,9 @@ async function pass(contender: Contender, data: MnistData, steps: number, warmup
   return { imagesPerSecond: (steps * BATCH) / seconds, losses };
 }
 
+/** A pause after a child process: its exit and the kernel's reclaim of its memory run on into the next pass otherwise. */
+const settle = () => new Promise<void>((resolve) => setTimeout(resolve, Number(process.env.BENCH_SETTLE_MS ?? 2000)));
+
 interface TorchPass {
   imagesPerSecond: number;
   torch: string;
@@ -198,8 +201,10 @@ async function main(): Promise<void> {
       record('fused', t, (await pass('fused', data, steps, 10, t)).imagesPerSecond);
       record('tfjs+native', t, (await pass('tfjs+native', data, steps, 10, t)).imagesPerSecond);
       if (torchVersion) record('pytorch', t, torchPass(steps, t).imagesPerSecond);
+      await settle();
     }
     if (!process.argv.includes('--no-epoch')) epochs.push(cliEpoch(cores));
+    await settle();
   }
   loadNativeAddon()?.setThreads(0);
 
