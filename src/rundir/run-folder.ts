@@ -57,13 +57,30 @@ export function leftOutBecause(err: unknown, doing: string): string {
 }
 
 /**
- * Why a run folder has epochs.csv but no summary.json: its lock says whether a process is still
- * training it (in its first epoch) or whether it was interrupted then (killed, cancelled, a node lost).
+ * Why a run folder has epochs.csv but no summary.json (written when a run ends): its lock says
+ * whether a process is still training it or whether it was interrupted (killed, cancelled, a node
+ * lost); epochs.csv says how far it got.
  */
-function beforeFirstEpoch(dir: string): string {
+function unfinishedRun(dir: string): string {
+  let done = 0;
+  try {
+    const rows = readEpochsCsv(path.join(dir, EPOCHS_FILE));
+    done = rows.length > 0 ? rows[rows.length - 1].epoch : 0;
+  } catch {
+    done = 0; // an unreadable epochs.csv: said as a run that got nowhere
+  }
+  let planned: number | null = null;
+  try {
+    planned = readManifest(dir).config.epochs;
+  } catch {
+    planned = null; // no or a bad config.json: the count is said without its plan
+  }
+  const of = planned === null ? '' : ` of ${planned}`;
   const holder = lockHolder(dir);
-  if (holder !== null) return `in its first epoch: ${holder}`;
-  return 'interrupted before its first epoch ended (epochs.csv without summary.json); rerun its campaign, or lenet train --resume, to resume it';
+  if (holder !== null) return done === 0 ? `in its first epoch: ${holder}` : `still training (epoch ${done}${of} done): ${holder}`;
+  const resume = 'rerun its campaign, or lenet train --resume, to resume it';
+  if (done === 0) return `interrupted before its first epoch ended (epochs.csv without summary.json); ${resume}`;
+  return `interrupted after epoch ${done}${of} (epochs.csv without summary.json); ${resume}`;
 }
 
 export interface RunTree {
@@ -89,7 +106,7 @@ export function readRunTree(dir: string): RunTree {
   for (const d of found.runs) {
     const rel = path.relative(root, d) || '.';
     if (!fs.existsSync(path.join(d, SUMMARY_FILE))) {
-      warnings.push(`skipped ${rel}: ${beforeFirstEpoch(d)}`);
+      warnings.push(`skipped ${rel}: ${unfinishedRun(d)}`);
       continue;
     }
     // One run's unreadable or malformed file leaves that run out, said in a warning, never the others.
