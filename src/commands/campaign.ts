@@ -99,7 +99,7 @@ export async function runCampaignCommand(cmd: Command, opts: Record<string, unkn
     const what = command === 'sweep' ? 'cells' : 'runs';
     if (results.stopped) {
       printMessage(`${kind} stopped; finished ${what} are kept. Resume with: ${rerunCommand(outDir, undefined, shard)}`);
-      process.exitCode = SIGNAL_EXIT_CODES[stop.signal() ?? 'SIGINT'];
+      process.exitCode = SIGNAL_EXIT_CODES[stop.signal() ?? results.signal ?? 'SIGINT'];
       return;
     }
     if (results.failed) throw unfinishedCellsError(results.failed, cells.length, outDir, shard);

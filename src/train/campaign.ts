@@ -13,6 +13,7 @@ import { MANIFEST_FILE, readManifest, RunSharing } from '../rundir/manifest';
 import { describeDifferences, Protocol, protocolDifferences, protocolOf } from '../rundir/protocol';
 import { RunSummary } from '../rundir/summary';
 import { Cell, cellRecord, Shard } from './grid';
+import type { StopSignal } from '../signals';
 import type { CampaignEvent, EventDetail } from './events';
 import { CellJob, MnistCache, trainCell } from './cell';
 import { runState, type Say } from './run';
@@ -48,6 +49,8 @@ export interface GridOptions {
 export interface GridOutcome {
   /** A stop was requested: the cells not finished resume on a rerun. */
   stopped?: boolean;
+  /** The signal a --jobs worker stopped on by itself (the campaign's exit code follows it). */
+  signal?: StopSignal;
   /** Cells whose worker died or whose training failed (--jobs), while the others went on. */
   failed?: { cell: Cell; reason: string }[];
   /** The worker processes of --jobs, with the peak memory each reported. */
@@ -234,6 +237,7 @@ async function trainInWorkers(
   });
   for (const [i, summary] of pool.summaries) results.push({ cell: opts.cells[i], summary, skipped: false });
   if (pool.stopped) results.stopped = true;
+  if (pool.signal) results.signal = pool.signal;
   if (pool.failed.length > 0) results.failed = pool.failed.map((f) => ({ cell: opts.cells[f.cell], reason: f.reason }));
   results.workers = pool.workers;
   return inCampaignOrder(opts, results);
@@ -249,6 +253,7 @@ function jobOf(opts: GridOptions, i: number, config: TrainConfig, cellsAtOnce: n
 function inCampaignOrder(opts: GridOptions, results: GridResult[] & GridOutcome): GridResult[] & GridOutcome {
   const at = new Map(opts.cells.map((c, i) => [c, i]));
   const sorted: GridResult[] & GridOutcome = [...results].sort((a, b) => at.get(a.cell)! - at.get(b.cell)!);
-  for (const k of ['stopped', 'failed', 'workers'] as const) if (results[k] !== undefined) Object.assign(sorted, { [k]: results[k] });
+  for (const k of ['stopped', 'signal', 'failed', 'workers'] as const)
+    if (results[k] !== undefined) Object.assign(sorted, { [k]: results[k] });
   return sorted;
 }

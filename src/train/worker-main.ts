@@ -6,7 +6,7 @@
  * which the cell's folder holds a valid checkpoint. A second signal quits at once (as in a run).
  */
 import { errorText, printMessage, runtimeError } from '../errors';
-import { SIGNAL_EXIT_CODES } from '../signals';
+import { SIGNAL_EXIT_CODES, StopSignal } from '../signals';
 import { MnistCache, trainCell } from './cell';
 import type { EventDetail, RunEvent } from './events';
 import type { FromWorker, ToWorker } from './workers';
@@ -16,6 +16,8 @@ const BATCH_MESSAGE_MS = 100;
 
 let stopRequested = false;
 let signals = 0;
+/** The first signal this worker got itself (not through the parent's 'stop'): its campaign exits with its code. */
+let firstSignal: StopSignal | null = null;
 let busy = false;
 const data = new MnistCache();
 
@@ -27,6 +29,7 @@ function tell(msg: FromWorker, then?: () => void): void {
 /** Counts signals, not stop requests: the parent's 'stop' may arrive before the Ctrl-C that caused it. */
 function onSignal(sig: NodeJS.Signals): void {
   if (++signals > 1) process.exit(SIGNAL_EXIT_CODES[sig as keyof typeof SIGNAL_EXIT_CODES] ?? 1);
+  if (firstSignal === null && (sig === 'SIGINT' || sig === 'SIGTERM')) firstSignal = sig;
   stopRequested = true;
 }
 
@@ -61,7 +64,7 @@ async function train(msg: Extract<ToWorker, { type: 'train' }>): Promise<void> {
       // a worker is its own process's entry point: its notes go to its stderr, which the campaign relays
       printMessage,
     );
-    tell({ type: 'done', cell: msg.job.index, summary: outcome.summary, stopped: outcome.stopped });
+    tell({ type: 'done', cell: msg.job.index, summary: outcome.summary, stopped: outcome.stopped, signal: firstSignal });
   } catch (err) {
     tell({ type: 'error', cell: msg.job.index, message: errorText(err) });
   } finally {

@@ -11,6 +11,7 @@ import * as path from 'node:path';
 import * as readline from 'node:readline';
 import { errorText } from '../errors';
 import { RunSummary } from '../rundir/summary';
+import type { StopSignal } from '../signals';
 import type { CellJob } from './cell';
 import type { CampaignEvent, EventDetail, RunEvent } from './events';
 
@@ -84,7 +85,7 @@ export type ToWorker = { type: 'train'; job: CellJob; detail: EventDetail } | { 
 export type FromWorker =
   | { type: 'ready' }
   | { type: 'event'; cell: number; event: RunEvent }
-  | { type: 'done'; cell: number; summary: RunSummary; stopped: boolean }
+  | { type: 'done'; cell: number; summary: RunSummary; stopped: boolean; signal: StopSignal | null }
   | { type: 'error'; cell: number; message: string }
   | { type: 'usage'; maxRssBytes: number };
 
@@ -115,6 +116,8 @@ export interface PoolResult {
   failed: { cell: number; reason: string }[];
   /** A stop was requested (or a worker was interrupted): cells not finished are resumable. */
   stopped: boolean;
+  /** The signal a worker stopped on by itself (SIGTERM sent to it alone, say), or null. */
+  signal: StopSignal | null;
   workers: WorkerUsage[];
 }
 
@@ -131,7 +134,7 @@ export function runCellsInWorkers(opts: PoolOptions): Promise<PoolResult> {
   const queue = [...opts.jobsToTrain];
   const emit = opts.onEvent ?? (() => {});
   const live = new Set<Worker>();
-  const result: PoolResult = { summaries: new Map(), failed: [], stopped: false, workers: [] };
+  const result: PoolResult = { summaries: new Map(), failed: [], stopped: false, signal: null, workers: [] };
   const seenLines = new Set<string>();
   let startFailures = 0;
 
@@ -184,9 +187,10 @@ export function runCellsInWorkers(opts: PoolOptions): Promise<PoolResult> {
         case 'done':
           emit({ type: 'cell-ended', cell: msg.cell, finished: !msg.stopped });
           w.current = null;
-          if (msg.stopped)
-            stopAll(); // interrupted on its own: Ctrl-C reached the whole process group
-          else result.summaries.set(msg.cell, msg.summary);
+          if (msg.stopped) {
+            result.signal ??= msg.signal; // interrupted on its own: Ctrl-C reached the process group, or a signal it alone
+            stopAll();
+          } else result.summaries.set(msg.cell, msg.summary);
           dispatch(w);
           return;
         case 'error':

@@ -218,6 +218,30 @@ test('a worker killed with SIGKILL: its cell is reported, the others finish, exi
   assert.ok(fs.existsSync(path.join(out, 'comparison.csv')));
 });
 
+test('SIGTERM to one worker alone stops the campaign with its code, 143 (not 130), and the rerun line', async () => {
+  const out = path.join(work, 'worker-sigterm');
+  const run = start([...PARALLEL, '--out', out]);
+  const workers = watchWorkers(out, run.child.pid!);
+  let victimPid = 0;
+  await waitFor(() => {
+    for (const c of CELLS) {
+      const pid = lockPid(path.join(out, c));
+      if (pid !== null && pid !== run.child.pid && dataRows(path.join(out, c)) >= 1) {
+        victimPid = pid;
+        return true;
+      }
+    }
+    return false;
+  });
+  process.kill(victimPid, 'SIGTERM');
+  const r = await run.done;
+  workers.stop();
+  assert.equal(r.code, 143, r.stderr);
+  assert.match(r.stderr.trim().split('\n').pop()!, /^lenet: comparison stopped; finished runs are kept\. Resume with: lenet compare /);
+  for (const pid of workers.pids) assert.equal(alive(pid), false, `worker ${pid} ended`);
+  for (const c of CELLS) assert.equal(lockPid(path.join(out, c)), null, `${c}: its lock was released`);
+});
+
 test('Ctrl-C (SIGINT to the process group) stops every worker at a batch boundary: exit 130, the printed rerun resumes to the same numbers', async () => {
   const out = path.join(work, 'ctrl-c');
   const run = start([...PARALLEL, '--out', out], true);
