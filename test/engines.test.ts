@@ -170,7 +170,7 @@ test('slurm scripts: an array of N tasks, each one shard into OUT/.shards/K, and
 });
 
 test('slurm submission: bad --shards, --out or --sbatch-arg are usage errors before anything is submitted', () => {
-  throwsLenet(() => checkSlurmCampaign(campaign({ shards: 9 })), 2, /--shards 9: the sweep has only 8 cell\(s\)/);
+  throwsLenet(() => checkSlurmCampaign(campaign({ shards: 9 })), 2, /--shards 9: the sweep has only 8 cells/);
   throwsLenet(() => checkSlurmCampaign(campaign({ shards: 0 })), 2, /--shards must be a whole number of at least 1/);
   // Spaces, quotes and % are fine (quoted, and %% for sbatch); a backslash or a newline SLURM cannot take in --output.
   checkSlurmCampaign(campaign({ outDir: `/shared/my "100%" runs'` }));

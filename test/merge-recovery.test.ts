@@ -39,7 +39,7 @@ test('an unfinished copy in the merged folder is replaced by the finished run; a
   assert.deepEqual(first.rerun, [`shard 1/2 (${s1}): tanh seed 1 unfinished, relu,relu,tanh seed 1 missing`]);
   assert.equal(
     mergeShortfall(first),
-    `${out} is not whole: 1 cell(s) missing, 1 unfinished; rerun shard 1/2 (${s1}): tanh seed 1 unfinished, relu,relu,tanh seed 1 missing; then merge again (what is there was merged)`,
+    `${out} is not whole: 1 cell missing, 1 unfinished; rerun shard 1/2 (${s1}): tanh seed 1 unfinished, relu,relu,tanh seed 1 missing; then merge again (what is there was merged)`,
   );
   assert.equal(summaryOf(path.join(out, 'tanh/seed-1')).complete, false, 'what there was is merged');
 
@@ -171,7 +171,7 @@ test('a shard folder that does not exist yet, or has no finished epoch yet, is m
     `shard 3/3 (${s3}): tanh,relu,tanh seed 1 missing, tanh-relu seed 1 missing`,
     `the campaign (${s2}, which does not exist): nothing to merge`,
   ]);
-  assert.match(mergeShortfall(r) ?? '', /is not whole: 5 cell\(s\) missing, 1 folder\(s\) to merge do not exist; rerun shard 2\/3/);
+  assert.match(mergeShortfall(r) ?? '', /is not whole: 5 cells missing, 1 folder to merge does not exist; rerun shard 2\/3/);
   // Nothing at all to merge is still an error before anything is written.
   const none = path.join(tempDir(), 'm');
   await assert.rejects(

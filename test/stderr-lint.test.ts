@@ -11,6 +11,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ROOT } from './helpers';
 import { printResult } from '../src/errors';
+import { agree, counted } from '../src/words';
 
 /** Every .ts file under src/, relative to the repository. */
 function sources(): string[] {
@@ -69,5 +70,25 @@ test('only src/commands/ prints (and src/cli.ts, the entry points): train/, repo
     ),
     [],
     'return rows, events and lines to src/commands/, which print them',
+  );
+});
+
+test('no message under src/ counts with "(s)": a count and its noun go through counted() (src/words.ts), "1 run", "3 runs"', () => {
+  // in the text of string and template literals only: `f(s)` in code is a call
+  const literals = /`[^`]*`|'(?:\\.|[^'\\])*'|"(?:\\.|[^"\\])*"/g;
+  const inLiteral = {
+    test: (line: string) => (line.match(literals) ?? []).some((l) => /[A-Za-z]\(s\)/.test(l.replace(/\$\{[^}]*\}/g, ''))),
+  } as RegExp;
+  assert.deepEqual(
+    offences(inLiteral, () => false),
+    [],
+    'write the count with counted() and agree() (src/words.ts)',
+  );
+});
+
+test('counted and agree: singular for one, plural for every other count', () => {
+  assert.deepEqual(
+    [0, 1, 2].map((n) => `${counted(n, 'run')} ${agree(n, 'was', 'were')} timed; ${counted(n, 'CPU')}; ${counted(n, 'child', 'children')}`),
+    ['0 runs were timed; 0 CPUs; 0 children', '1 run was timed; 1 CPU; 1 child', '2 runs were timed; 2 CPUs; 2 children'],
   );
 });

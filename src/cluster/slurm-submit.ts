@@ -5,6 +5,7 @@ import { runtimeError, usageError } from '../errors';
 import { scriptWord, shellQuote } from './quote';
 import { checkSbatchArgs, OWNED_SBATCH_ENV } from './sbatch-options';
 import { READ_LIMITS, readRegularFile, writeJsonAtomic } from '../rundir/atomic';
+import { counted } from '../words';
 
 /**
  * `lenet sweep|compare ... --submit slurm --shards N --out DIR`: a job array of N tasks, task K
@@ -105,7 +106,7 @@ export function sbatchOptions(c: SlurmCampaign, job: 'array' | 'merge', arrayJob
  */
 export function checkSlurmCampaign(c: SlurmCampaign): void {
   if (!Number.isSafeInteger(c.shards) || c.shards < 1) throw usageError(`--shards must be a whole number of at least 1, got ${c.shards}`);
-  if (c.shards > c.cells) throw usageError(`--shards ${c.shards}: the ${c.command} has only ${c.cells} cell(s)`);
+  if (c.shards > c.cells) throw usageError(`--shards ${c.shards}: the ${c.command} has only ${counted(c.cells, 'cell')}`);
   for (const [what, p] of [
     ['--out', c.outDir],
     ['the folder you submit from', c.cwd],
@@ -154,8 +155,8 @@ export function slurmScripts(c: SlurmCampaign): { array: string; merge: string }
     '#',
     `# Written by \`lenet ${c.command} --submit slurm --shards ${c.shards}\`, which submits it with these options and`,
     "# --output (DIR/slurm/shard-<array>_<task>.log) on sbatch's command line. Task K trains shard K/N",
-    `# of the ${c.cells} cells (cells i with i mod ${c.shards} = K-1) into DIR/.shards/K, ${res.jobs} cell(s) at once with`,
-    `# ${res.threads} thread(s) each (${res.cpus} CPUs); lenet reads K and N from SLURM_ARRAY_TASK_ID, _MIN and _COUNT`,
+    `# of the ${c.cells} cells (cells i with i mod ${c.shards} = K-1) into DIR/.shards/K, ${counted(res.jobs, 'cell')} at once with`,
+    `# ${counted(res.threads, 'thread')} each (${counted(res.cpus, 'CPU')}); lenet reads K and N from SLURM_ARRAY_TASK_ID, _MIN and _COUNT`,
     '# (--shard slurm). It runs in the folder it was submitted from (the cd below). Every path and flag',
     '# below is quoted for bash. Resubmitting the same lenet command skips finished cells and resumes',
     '# interrupted ones.',
@@ -343,8 +344,8 @@ export function submissionGuide(c: SlurmCampaign, s: SlurmSubmission, resubmit =
   const out = shellQuote(c.outDir);
   const res = taskResources(c);
   return [
-    `lenet: submitted the ${c.command} (${c.cells} cells in ${c.shards} shards) to SLURM`,
-    `  array job ${s.arrayJobId}: ${c.shards} tasks of ${res.cpus} CPU(s) (${res.jobs} cell(s) at once × ${res.threads} thread(s)), task K trains shard K/${c.shards} into ${shellQuote(path.join(c.outDir, SHARDS_FOLDER))}/K; logs ${shellQuote(path.join(c.outDir, SLURM_FOLDER))}/shard-${s.arrayJobId}_K.log`,
+    `lenet: submitted the ${c.command} (${counted(c.cells, 'cell')} in ${counted(c.shards, 'shard')}) to SLURM`,
+    `  array job ${s.arrayJobId}: ${counted(c.shards, 'task')} of ${counted(res.cpus, 'CPU')} (${counted(res.jobs, 'cell')} at once × ${counted(res.threads, 'thread')}), task K trains shard K/${c.shards} into ${shellQuote(path.join(c.outDir, SHARDS_FOLDER))}/K; logs ${shellQuote(path.join(c.outDir, SLURM_FOLDER))}/shard-${s.arrayJobId}_K.log`,
     `  merge job ${s.mergeJobId}: after every task succeeded, merges the shards into ${out} and writes report.html; log ${shellQuote(s.logs.merge)}`,
     `watch:  squeue -j ${s.arrayJobId},${s.mergeJobId}`,
     `resume: once those jobs have ended, rerun the same command; finished cells are skipped, interrupted ones resume from their checkpoints:`,

@@ -4,6 +4,7 @@ import { Command } from 'commander';
 import { printMessage, runtimeError, usageError, printJson, printResult } from '../errors';
 import { mergeShortfall, mergeSweeps } from '../report/merge';
 import { addOptions } from '../options/commander';
+import { counted } from '../words';
 
 /**
  * `lenet merge DIR... --out DIR`: one sweep folder, table and heatmap from several shard folders.
@@ -25,7 +26,7 @@ export function register(program: Command): void {
         if (!opts.quiet) printResult(fs.readFileSync(result.table, 'utf8').split('\n'));
         const replaced = result.replaced.length > 0 ? `, ${result.replaced.length} replacing an unfinished copy` : '';
         printResult(
-          `merge: ${result.runs} runs (${result.copied} copied${replaced}) from ${dirs.length} folder(s) into ${opts.out}; table ${path.join(opts.out, path.basename(result.table))}`,
+          `merge: ${counted(result.runs, 'run')} (${result.copied} copied${replaced}) from ${counted(dirs.length, 'folder')} into ${opts.out}; table ${path.join(opts.out, path.basename(result.table))}`,
         );
       }
       if (shortfall !== null) throw runtimeError(shortfall);

@@ -6,6 +6,7 @@ import { writeCharts, writeHeatmap } from '../report/plot';
 import { writeFactorCharts } from '../report/factors';
 import { addOptions } from '../options/commander';
 import { reportUnits } from '../rundir/campaign-manifest';
+import { agree, counted } from '../words';
 
 /**
  * `lenet plot DIR`: accuracy, loss and paper-loss charts (SVG + PNG) of the runs under DIR; a
@@ -31,7 +32,7 @@ export function register(program: Command): void {
         printMessage(`${dir} holds ${units.length} campaigns; each is drawn on its own`);
         if (left.length > 0)
           printMessage(
-            `warning: ${left.length} run(s) outside those campaigns are not drawn (${left[0]}${left.length > 1 ? ', ...' : ''})`,
+            `warning: ${counted(left.length, 'run')} outside those campaigns ${agree(left.length, 'is', 'are')} not drawn (${left[0]}${left.length > 1 ? ', ...' : ''})`,
           );
       }
       const drawn: { dir: string; runs: number; schedules: string[]; files: string[] }[] = [];

@@ -8,6 +8,7 @@ import { analyseErrors } from './error-analysis';
 import { addOptions } from '../options/commander';
 import { optionValue } from '../options/parse';
 import { reportUnits } from '../rundir/campaign-manifest';
+import { agree, counted } from '../words';
 
 /** `lenet report DIR`: report.md + self-contained report.html with the table, charts, confusion matrices, gallery, protocol and verdicts. */
 export function register(program: Command): void {
@@ -27,7 +28,7 @@ export function register(program: Command): void {
         printMessage(`${dir} holds ${units.length} campaigns; each is reported on its own`);
         if (left.length > 0)
           printMessage(
-            `warning: ${left.length} run(s) outside those campaigns are not reported (${left[0]}${left.length > 1 ? ', ...' : ''}); report their folder on its own`,
+            `warning: ${counted(left.length, 'run')} outside those campaigns ${agree(left.length, 'is', 'are')} not reported (${left[0]}${left.length > 1 ? ', ...' : ''}); report their folder on its own`,
           );
       }
       for (const unit of units) {

@@ -14,6 +14,7 @@ import { averageLastOf, collectRuns, datasetOfGroups } from '../report/runs';
 import { writeHeatmap } from '../report/plot';
 import { writeFactorReport } from '../report/factors';
 import { sweepMarkdown, writeSweepTable } from '../report/sweep-table';
+import { counted } from '../words';
 
 /** The layer sizes --arch names: a file's object, or a config file's own. */
 function archObject(raw: unknown): Record<string, unknown> {
@@ -72,7 +73,7 @@ export function register(program: Command): void {
     const variants = variantsOf(aligned, design);
     const all = gridCells(schedules, seeds, variants, flagOf, bases);
     const vary = factors.length > 0 ? campaignVary(aligned, design, flagOf) : undefined;
-    const what = `${listed !== undefined ? `${schedules.length} schedules` : `${acts.length}^3 = ${acts.length ** 3} schedules`}${factors.length > 0 ? ` × ${variants.length} variants of ${factors.map((f) => flagOf(f.key)).join(', ')}` : ''} × ${seeds.length} seed(s)`;
+    const what = `${listed !== undefined ? counted(schedules.length, 'schedule') : `${acts.length}^3 = ${acts.length ** 3} schedules`}${factors.length > 0 ? ` × ${counted(variants.length, 'variant')} of ${factors.map((f) => flagOf(f.key)).join(', ')}` : ''} × ${counted(seeds.length, 'seed')}`;
     await runCampaignCommand(cmd, opts, {
       command: 'sweep',
       all,

@@ -32,6 +32,7 @@ import { MANIFEST_FILE, readManifest } from '../rundir/manifest';
 import { writeCharts, writeHeatmap } from './plot';
 import { ComparisonRow, writeComparison } from './comparison';
 import { SweepRow, writeSweepTable } from './sweep-table';
+import { agree, counted } from '../words';
 
 export interface MergeResult {
   outDir: string;
@@ -635,9 +636,9 @@ function whatToRerun(
 export function mergeShortfall(r: MergeResult): string | null {
   if (r.missing.length === 0 && r.incomplete.length === 0 && r.absent.length === 0) return null;
   const parts = [
-    ...(r.missing.length > 0 ? [`${r.missing.length} cell(s) missing`] : []),
+    ...(r.missing.length > 0 ? [`${counted(r.missing.length, 'cell')} missing`] : []),
     ...(r.incomplete.length > 0 ? [`${r.incomplete.length} unfinished`] : []),
-    ...(r.absent.length > 0 ? [`${r.absent.length} folder(s) to merge do not exist`] : []),
+    ...(r.absent.length > 0 ? [`${counted(r.absent.length, 'folder')} to merge ${agree(r.absent.length, 'does', 'do')} not exist`] : []),
   ];
   return `${r.outDir} is not whole: ${parts.join(', ')}; rerun ${r.rerun.join('; ')}; then merge again (what is there was merged)`;
 }

@@ -17,6 +17,7 @@ import { htmlEscape, htmlTable, markdownTable, mdInline } from './format';
 import { sweepTableCells, writeSweepTable } from './sweep-table';
 import { writeFactorReport } from './factors';
 import { ErrorAnalysis, writeErrorSection } from './errors-section';
+import { counted } from '../words';
 
 export interface ReportResult {
   files: string[];
@@ -318,7 +319,7 @@ export async function writeReport(dir: string, outDir: string = dir, errors?: Er
   const notes = [...c.warnings, ...(errors?.notes ?? [])];
   const incomplete = c.runs.filter((r) => !r.summary.complete);
   if (incomplete.length > 0)
-    notes.push(`${incomplete.length} run(s) did not finish all planned epochs: ${incomplete.map((r) => r.relDir).join(', ')}`);
+    notes.push(`${counted(incomplete.length, 'run')} did not finish all planned epochs: ${incomplete.map((r) => r.relDir).join(', ')}`);
   if (notes.length > 0) {
     sections.push({
       title: 'Notes',
@@ -331,7 +332,7 @@ export async function writeReport(dir: string, outDir: string = dir, errors?: Er
     dataset === 'MNIST'
       ? 'Improved LeNet-5 with combined activations on MNIST: our runs against Pan et al. (2019)'
       : `Improved LeNet-5 with combined activations on ${dataset}: the schedules compared (the paper reports MNIST only)`;
-  const intro = `${c.runs.length} run(s) of ${c.groups.length} schedule(s) from ${dir}.`;
+  const intro = `${counted(c.runs.length, 'run')} of ${counted(c.groups.length, 'schedule')} from ${dir}.`;
   const md = [`# ${mdInline(title)}`, '', mdInline(intro), '', ...sections.flatMap((s) => [`## ${mdInline(s.title)}`, '', s.md])].join(
     '\n',
   );

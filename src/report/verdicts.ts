@@ -15,6 +15,7 @@ import { mean, meanStdOf } from './stats';
 import { fixed, meanStd, signed } from './format';
 import { groupGap } from './gaps';
 import { ALPHA, ClaimComparison, ComparisonInput, judgeComparisons, POWER, reasonOf, statusOf, VerdictStatus } from './judge';
+import { agree, counted } from '../words';
 
 export type { VerdictStatus };
 
@@ -171,7 +172,7 @@ export function claimHighestTrainAccuracy(groups: readonly RunGroup[]): Verdict 
   if (higher.length > 0) {
     const top = [...higher].sort((x, y) => mean(y.finals.train_accuracy) - mean(x.finals.train_accuracy))[0];
     evidence.push(
-      `Outside the paper's four, ${higher.length} schedule(s) trained to a higher mean accuracy, best ${finalsText(top, 'train_accuracy')}.`,
+      `Outside the paper's four, ${counted(higher.length, 'schedule')} trained to a higher mean accuracy, best ${finalsText(top, 'train_accuracy')}.`,
     );
   }
   return verdict('a', inputs, `tanh-relu's final train accuracy is above ${names(others)}'s.`, evidence, paper);
@@ -230,7 +231,9 @@ export function claimFastestConvergence(groups: readonly RunGroup[]): Verdict {
     evidence.push(
       `vs ${o.label}: threshold ${fixed(threshold, 4)} (the highest final train loss among the runs of both); first epoch at or below it, ` +
         `seeds ${gap.seedsA.join(', ')}: ${COMBINED} ${gap.a.join(', ')}; ${o.label}${gap.seedsB.join(',') === gap.seedsA.join(',') ? '' : ` (seeds ${gap.seedsB.join(', ')})`} ${gap.b.join(', ')}` +
-        (never.length > 0 ? `; ${never.length} run(s) never reach it (counted as one epoch past their last)` : ''),
+        (never.length > 0
+          ? `; ${counted(never.length, 'run')} never ${agree(never.length, 'reaches', 'reach')} it (counted as one epoch past their last)`
+          : ''),
     );
     return {
       versus: o.label,
@@ -348,7 +351,7 @@ function sharedMachine(compared: readonly RunData[], all: readonly RunData[]): {
   if (jobs.length > 0) {
     const most = Math.max(...jobs.flatMap((r) => attempts.get(r)!.map((a) => a.cellsAtOnce)));
     reasons.push(
-      `${jobs.length} run(s) were timed while their campaign trained up to ${most} cells at once (--jobs ${most}): ${firstFew(jobs.map((r) => r.relDir))}`,
+      `${counted(jobs.length, 'run')} ${agree(jobs.length, 'was', 'were')} timed while their campaign trained up to ${most} cells at once (--jobs ${most}): ${firstFew(jobs.map((r) => r.relDir))}`,
     );
   }
   const present = new Set(all.flatMap((r) => (attempts.get(r) ?? []).map((a) => a.shard)).filter((x): x is string => x !== null));
@@ -362,7 +365,7 @@ function sharedMachine(compared: readonly RunData[], all: readonly RunData[]): {
   );
   if (orphans.length > 0) {
     reasons.push(
-      `${orphans.length} run(s) come from shards of a campaign whose shard(s) ${firstFew([...absent])} are not here, so whether they trained at the same time on the same machine cannot be checked: ${firstFew(orphans.map((r) => r.relDir))}`,
+      `${counted(orphans.length, 'run')} ${agree(orphans.length, 'comes', 'come')} from shards of a campaign whose ${agree(absent.size, 'shard', 'shards')} ${firstFew([...absent])} ${agree(absent.size, 'is', 'are')} not here, so whether they trained at the same time on the same machine cannot be checked: ${firstFew(orphans.map((r) => r.relDir))}`,
     );
   }
   const spans = all.flatMap((r) => timedSpans(r, attempts.get(r) ?? null));
@@ -434,7 +437,7 @@ export function claimSmallTimeCost(groups: readonly RunGroup[]): Verdict {
   }
   if (shared.unrecorded > 0) {
     evidence.push(
-      `${shared.unrecorded} run(s) do not record what else ran on their machine (config.json written before lenet recorded its attempts): their times are taken as they are.`,
+      `${counted(shared.unrecorded, 'run')} ${agree(shared.unrecorded, 'does', 'do')} not record what else ran on ${agree(shared.unrecorded, 'its', 'their')} machine (config.json written before lenet recorded its attempts): ${agree(shared.unrecorded, 'its time is', 'their times are')} taken as they are.`,
     );
   }
   const inputs: ComparisonInput[] = others.map((o) => ({

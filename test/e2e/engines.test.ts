@@ -48,7 +48,7 @@ test('sweep and compare: --shard slurm|k8s|auto outside an array, and bad --subm
     [
       ['compare', '--submit', 'slurm', '--shards', '5', '--activations', 'relu,tanh', '--seeds', '2', '--out', out],
       {},
-      /^lenet: --shards 5: the compare has only 4 cell\(s\)/,
+      /^lenet: --shards 5: the compare has only 4 cells/,
     ],
     [['sweep', '--submit', 'slurm', '--shards', 'two', '--out', out], {}, /^lenet: --shards must be a positive integer, got "two"/],
     [['sweep', '--submit', 'pbs', '--shards', '2', '--out', out], {}, /^lenet: --submit must be one of slurm, got "pbs"/],
@@ -112,7 +112,7 @@ test('compare --submit slurm scripts, run by bash with the variables SLURM sets:
   assert.deepEqual(runDirs(shardFolder(out, 3)), ['tanh-relu/seed-1']);
   const merge = bash('merge.sbatch', {});
   assert.equal(merge.status, 0, merge.stderr);
-  assert.match(merge.stdout, /merge: 4 runs \(4 copied\) from 3 folder\(s\)/);
+  assert.match(merge.stdout, /merge: 4 runs \(4 copied\) from 3 folders/);
 
   const ref = lenetWithEnv(['compare', ...protocol, '--threads=1', '--out', path.join(root, 'reference'), '--quiet'], {});
   assert.equal(ref.code, 0, ref.stderr);

@@ -290,7 +290,7 @@ test('merge: bit-identical cells whose wall-clock seconds differ are one cell; a
   );
   const r = runCli(['merge', a, b, '--out', path.join(work, 'merge-ab')]);
   assert.equal(r.code, 0, r.stderr);
-  assert.match(r.stdout, /merge: 1 runs/);
+  assert.match(r.stdout, /merge: 1 run \(/);
   // Comparisons merge into a comparison: its table and charts, not a sweep's.
   assert.deepEqual(
     ['comparison.md', 'accuracy.png', 'sweep.md', 'heatmap.png'].map((f) => fs.existsSync(path.join(work, 'merge-ab', f))),

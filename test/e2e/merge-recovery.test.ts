@@ -23,10 +23,10 @@ test('lenet merge exits 1 when the merge is not whole, after writing it; --json 
   assert.match(
     lines[0],
     new RegExp(
-      `^lenet: ${escapeRegExp(out)} is not whole: 4 cell\\(s\\) missing, 1 unfinished; rerun shard 1/2 \\(${escapeRegExp(s1)}\\): tanh seed 1 unfinished; shard 2/2 \\(no folder of it was merged\\): `,
+      `^lenet: ${escapeRegExp(out)} is not whole: 4 cells missing, 1 unfinished; rerun shard 1/2 \\(${escapeRegExp(s1)}\\): tanh seed 1 unfinished; shard 2/2 \\(no folder of it was merged\\): `,
     ),
   );
-  assert.match(r.stdout, /merge: 4 runs \(4 copied\) from 1 folder\(s\)/);
+  assert.match(r.stdout, /merge: 4 runs \(4 copied\) from 1 folder/);
   assert.ok(fs.existsSync(path.join(out, 'sweep.md')) && fs.existsSync(path.join(out, 'heatmap.png')), 'what there is was written');
   const j = runCli(['merge', s1, '--out', out, '--json']);
   assert.equal(j.code, 1, j.stderr);
@@ -36,7 +36,7 @@ test('lenet merge exits 1 when the merge is not whole, after writing it; --json 
   assert.equal(result.missing.length, 4);
   const whole = runCli(['merge', shardDir(1, 2), shardDir(2, 2), '--out', out, '--quiet']);
   assert.equal(whole.code, 0, whole.stderr);
-  assert.match(whole.stdout, /^merge: 8 runs \(5 copied, 1 replacing an unfinished copy\) from 2 folder\(s\)/);
+  assert.match(whole.stdout, /^merge: 8 runs \(5 copied, 1 replacing an unfinished copy\) from 2 folders/);
 });
 
 // ------------------------------------------------------------------ the issue's sequence, for real
@@ -98,7 +98,7 @@ test('real shards: merge while a shard is interrupted (exit 1, naming it), finis
   assert.match(
     first.stderr,
     new RegExp(
-      `^lenet: ${escapeRegExp(out)} is not whole: 1 cell\\(s\\) missing, 1 unfinished; rerun shard 1/2 \\(${escapeRegExp(s1)}\\): relu seed 1 unfinished, relu seed 3 missing; then merge again \\(what is there was merged\\)\n$`,
+      `^lenet: ${escapeRegExp(out)} is not whole: 1 cell missing, 1 unfinished; rerun shard 1/2 \\(${escapeRegExp(s1)}\\): relu seed 1 unfinished, relu seed 3 missing; then merge again \\(what is there was merged\\)\n$`,
     ),
   );
   assert.equal(summaryOf(path.join(out, 'relu/seed-1')).complete, false);
@@ -107,7 +107,7 @@ test('real shards: merge while a shard is interrupted (exit 1, naming it), finis
   assert.equal(finish.code, 0, finish.stderr);
   const second = runCli(['merge', s1, s2, '--out', out, '--quiet']);
   assert.equal(second.code, 0, second.stderr);
-  assert.match(second.stdout, /^merge: 3 runs \(2 copied, 1 replacing an unfinished copy\) from 2 folder\(s\)/);
+  assert.match(second.stdout, /^merge: 3 runs \(2 copied, 1 replacing an unfinished copy\) from 2 folders/);
   for (const seed of [1, 2, 3]) {
     const from = path.join(seed === 2 ? s2 : s1, `relu/seed-${seed}`);
     assert.equal(

@@ -49,5 +49,5 @@ test('really trained with --jobs 2: every run records 2 cells at once and its ho
   }
   const d = evaluateClaims(collectRuns(out).groups)[3];
   assert.equal(d.status, 'not testable');
-  assert.match(d.reason, /3 run\(s\) were timed while their campaign trained up to 2 cells at once \(--jobs 2\)/);
+  assert.match(d.reason, /3 runs were timed while their campaign trained up to 2 cells at once \(--jobs 2\)/);
 });

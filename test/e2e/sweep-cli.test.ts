@@ -64,7 +64,7 @@ test('sweep: a real tiny shard, then a rerun that trains nothing', () => {
   const merged = lenet(['merge', out, '--out', path.join(path.dirname(out), 'merged'), '--json']);
   // What there is is merged, and the merge fails naming the shard to run (exit 1).
   assert.equal(merged.code, 1, merged.stderr);
-  assert.match(merged.stderr, /^lenet: .*merged is not whole: 4 cell\(s\) missing; rerun shard 2\/2 \(no folder of it was merged\): /);
+  assert.match(merged.stderr, /^lenet: .*merged is not whole: 4 cells missing; rerun shard 2\/2 \(no folder of it was merged\): /);
   const m = JSON.parse(merged.stdout);
   assert.equal(m.runs, 4);
   // Shard 2's cells: tanh,tanh,relu · tanh,relu,relu · relu,tanh,relu (= tanh-relu) · relu,relu,relu (= relu).
@@ -140,11 +140,7 @@ test('report/plot: missing folder (exit 2), no runs or a malformed run (exit 1),
     'epoch,train_loss,train_accuracy,test_loss,test_accuracy,seconds,train_paper_loss,test_paper_loss\n1,2.3,0.2,2,0.1,0.1,2,2\n',
   );
   fs.rmSync(path.join(bad, 'run', 'summary.json'));
-  fails(
-    ['report', bad],
-    1,
-    /no runs found under .* \(skipped run: interrupted before its first epoch ended \(epochs\.csv without summary\.json\)/,
-  );
+  fails(['report', bad], 1, /no runs found under .* \(skipped run: interrupted after epoch 1 of 2 \(epochs\.csv without summary\.json\)/);
 });
 
 test('merge: needs --out (exit 2); refuses different protocols (exit 1); merges shards', () => {
@@ -159,7 +155,7 @@ test('merge: needs --out (exit 2); refuses different protocols (exit 1); merges 
   const out = path.join(tempDir(), 'm');
   const r = lenet(['merge', a, c, '--out', out, '--quiet']);
   assert.equal(r.code, 0, r.stderr);
-  assert.match(r.stdout, /merge: 2 runs \(2 copied\) from 2 folder\(s\)/);
+  assert.match(r.stdout, /merge: 2 runs \(2 copied\) from 2 folders/);
   assert.ok(fs.existsSync(path.join(out, 'relu', 'seed-1', 'summary.json')));
   assert.ok(fs.existsSync(path.join(out, 'heatmap.png')));
 });
