@@ -125,3 +125,23 @@ test('a config file with a UTF-8 byte-order mark reads like one without', () => 
   assert.equal(resolveTrainConfig({ arch }).arch.denseUnits, 64);
   fs.rmSync(dir, { recursive: true, force: true });
 });
+
+test("a config file's out-of-range value is said as the file's key, not as a flag that was not given", () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lenet-config-'));
+  const cases: [string, RegExp][] = [
+    ['{"epochs": 0}', /^config file .*bad\.json: key "epochs" must be a positive integer up to 100000, got "0"$/],
+    ['{"lr": -1}', /^config file .*bad\.json: key "lr" must be a positive number, got "-1"$/],
+    ['{"batchSize": 2.5}', /^config file .*bad\.json: key "batchSize" must be /],
+    [
+      '{"arch": {"conv1Filters": 0}}',
+      /^config file .*bad\.json: key "arch": arch key "conv1Filters" must be a positive integer up to 4096, got "0"$/,
+    ],
+    ['{"seeds": "1,x"}', /^config file .*bad\.json: key "seeds" /],
+  ];
+  const file = path.join(dir, 'bad.json');
+  for (const [json, message] of cases) {
+    fs.writeFileSync(file, json);
+    throwsLenet(() => readConfigFile(file, 'compare'), 2, message);
+  }
+  fs.rmSync(dir, { recursive: true, force: true });
+});

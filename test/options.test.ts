@@ -193,12 +193,13 @@ test('--resume refuses every option of train that would change the run or where 
   throwsLenet(() => refuseOnResume({ lr: '1', batchSize: '2', out: 'o' }), 2, /configuration; remove --lr, --batch-size$/);
 });
 
-/** A value of each JSON type a config file may give for an entry. */
+/** A valid value, of a JSON type a config file may give, for an entry. */
 function sampleValue(e: OptionEntry): unknown {
   const { types } = fileTypes(e.parse);
   if (e.parse.kind === 'enum') return e.parse.values[0];
   if (e.parse.kind === 'schedules') return ['relu', 'tanh/tanh/relu'];
   if (e.parse.kind === 'seeds') return [1, 7];
+  if (e.parse.kind === 'vary') return { lr: [0.001, 0.01] };
   if (types[0] === 'number') return 3;
   if (types[0] === 'object') return {};
   return 'x';

@@ -3,7 +3,7 @@
  * table (an entry with `file`), so a new option is accepted in a file by its entry alone.
  */
 import { usageError } from '../errors';
-import { readJsonFile } from './parse';
+import { parseWith, readJsonFile } from './parse';
 import { RawOptions } from './resolve';
 import { CommandName, OPTION_ENTRIES, OptionEntry, OptionId, Parser } from './table';
 
@@ -84,6 +84,9 @@ export function readConfigFile(file: string, command?: CommandName): RawOptions 
         );
       }
     }
+    // Its value as the option's own parser reads it, so that a bad one is said as the file's key,
+    // not as a flag the user did not give.
+    parseWith(entry.parse, `config file ${file}: key "${key}"`, value);
   }
   return data as RawOptions;
 }

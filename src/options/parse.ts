@@ -132,7 +132,7 @@ export function configDefault(where: string): unknown {
   return sub === undefined ? value : (value as Arch)[sub];
 }
 
-function parseWith(p: Parser, name: string, value: unknown): unknown {
+export function parseWith(p: Parser, name: string, value: unknown): unknown {
   switch (p.kind) {
     case 'int':
       return parseInteger(p, name, value);
@@ -173,7 +173,7 @@ function parseWith(p: Parser, name: string, value: unknown): unknown {
     case 'arch':
       // A flag names a JSON file; a config file holds the object itself.
       if (typeof value === 'string') return resolveArch(readJsonFile(value, 'arch file'), value);
-      return resolveArch(value, 'arch');
+      return resolveArch(value, name);
     case 'object':
       if (typeof value !== 'object' || value === null || Array.isArray(value)) throw usageError(`${name} must be a JSON object`);
       return value;

@@ -297,7 +297,7 @@ test('bad input: one line on stderr, exit code 2 for usage, 1 for runtime failur
     [
       ['compare', '--config', configFile('frac.json', '{"epochs": 1.5}'), '--out', path.join(work, 'o7')],
       2,
-      /--epochs must be a positive integer/,
+      /config file .*frac\.json: key "epochs" must be a positive integer/,
     ],
     [
       ['compare', '--backend', 'gpu', '--limit', '10', '--epochs', '1', '--out', path.join(work, 'o8')],

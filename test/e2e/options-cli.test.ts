@@ -1,6 +1,7 @@
 /**
  * Option values as a user gives them, through the real CLI: one parser per option, so a flag's
- * value and a config file's are refused alike, before anything is read or written.
+ * value and a config file's are refused alike — the flag or the file's key named as the user wrote
+ * it — before anything is read or written.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -24,7 +25,7 @@ function configFile(name: string, data: unknown): string {
   return file;
 }
 
-test('a bad choice is refused alike from a flag and from a config file: the flag, the valid values, the value', () => {
+test('a bad choice is refused alike from a flag and from a config file: the flag or the key, the valid values, the value', () => {
   const out = path.join(work, 'never');
   for (const [flag, key, values] of [
     ['--optimizer', 'optimizer', 'adam, sgd, momentum'],
@@ -32,9 +33,12 @@ test('a bad choice is refused alike from a flag and from a config file: the flag
     ['--resize', 'resize', 'bilinear, pad'],
     ['--backend', 'backend', 'auto, native, cpu, tensorflow'],
   ]) {
-    const message = new RegExp(`^lenet: ${flag} must be one of ${values}, got "nope"\\n$`);
-    refused(['train', flag, 'nope', '--out', out], message);
-    refused(['compare', '--config', configFile(`${key}.json`, { [key]: 'nope' }), '--out', out], message);
+    refused(['train', flag, 'nope', '--out', out], new RegExp(`^lenet: ${flag} must be one of ${values}, got "nope"\\n$`));
+    const file = configFile(`${key}.json`, { [key]: 'nope' });
+    refused(
+      ['compare', '--config', file, '--out', out],
+      new RegExp(`^lenet: config file .*${key}\\.json: key "${key}" must be one of ${values}, got "nope"\\n$`),
+    );
   }
   refused(['sweep', '--submit', 'pbs', '--shards', '2', '--out', out], /^lenet: --submit must be one of slurm, got "pbs"\n$/);
   assert.equal(fs.existsSync(out), false);
@@ -63,7 +67,7 @@ test('an empty file or folder name is refused, not taken as the current folder',
   refused(['train', '--data-dir', '', '--limit', '100', '--epochs', '1', '--out', out], /^lenet: --data-dir needs a file or folder name/);
   refused(
     ['compare', '--config', configFile('empty-dir.json', { dataDir: '' }), '--out', out],
-    /^lenet: --data-dir needs a file or folder name/,
+    /^lenet: config file .*empty-dir\.json: key "dataDir" needs a file or folder name/,
   );
   refused(['train', '--out', '', '--limit', '100', '--epochs', '1'], /^lenet: --out needs a file or folder name/);
   refused(['compare', '--config', ''], /^lenet: --config needs a file or folder name/);

@@ -176,7 +176,7 @@ test('sweep --vary: a bad --vary, a varied option also given, --grid with --acti
   fails([...base, '--vary', 'lr=0.1', '--design', 'diagonal'], 2, /^lenet: --design must be one of cross, ofat, got "diagonal"$/);
   const config = path.join(tempDir('lenet-vary-cli-'), 'c.json');
   fs.writeFileSync(config, JSON.stringify({ vary: { batchSize: [50, 'x'] } }));
-  fails([...base, '--config', config], 2, /^lenet: --vary batch-size must be a positive integer/);
+  fails([...base, '--config', config], 2, /^lenet: config file .*c\.json: key "vary" batch-size must be a positive integer/);
   assert.ok(!fs.existsSync(out), 'nothing was written');
 });
 

@@ -42,7 +42,7 @@ test('a layer size set by --arch (file or config object) and varied: one line, e
   fails(
     ['sweep', '--activations', 'relu', '--config', config, '--out', out, ...tiny],
     2,
-    /^lenet: --vary lr: each value must be a number or a word, not a list/,
+    /^lenet: config file .*c\.json: key "vary" lr: each value must be a number or a word, not a list/,
   );
   assert.ok(!fs.existsSync(out));
 });
