@@ -52,7 +52,8 @@ class Pool {
   void run(int ntasks, const std::function<void(int)>& fn) {
     if (ntasks <= 0) return;
     if (nthreads_ == 1 || ntasks == 1) {
-      if (pending_.load() != 0) finish(pending_.load());  // jobs run in the order given
+      // Jobs run in the order given. No lock otherwise: a task may run such a job inline.
+      if (const uint64_t pending = pending_.load()) finish(pending);
       for (int i = 0; i < ntasks; ++i) fn(i);
       return;
     }
@@ -79,8 +80,10 @@ class Pool {
     return pending_.load();
   }
 
+  // Returns once that job is done. Always under the lock: another thread may be completing it
+  // (pending_ already cleared, its tasks still running), and holds the lock until it is done.
   void finish(uint64_t ticket) {
-    if (ticket == 0 || pending_.load() != ticket) return;
+    if (ticket == 0) return;
     std::lock_guard<std::mutex> job_lock(run_mutex_);
     if (pending_.load() == ticket) finish_locked();
   }

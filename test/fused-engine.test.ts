@@ -15,6 +15,8 @@
  * zero may move it by a fraction of lr differently.
  */
 import { test } from 'node:test';
+import * as path from 'node:path';
+import { Worker } from 'node:worker_threads';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs';
 import { selectBackend } from '../src/backend/index';
@@ -427,6 +429,65 @@ test('a step returns before its update is done; every call on the engine, a thre
       many.forEach((tensors, k) => assert.ok(sameBytes(tensors, one[k]), `${threads} threads, read ${k}: differs from 1 thread`));
     }
   } finally {
+    addon.setThreads(0);
+  }
+});
+
+test('with another engine stepping in a worker_thread, a step still returns a finished update: two reads after it agree', async () => {
+  // The pool is one per process: a job of the worker's engine completes this thread's update in
+  // flight, and this thread must still wait until it is done before reading (QA: torn reads).
+  const make = (dense: number, conv2: number) =>
+    createFusedEngine({
+      image: SIZE,
+      conv1: 6,
+      conv2,
+      kernel: 5,
+      pool: 2,
+      dense,
+      classes: 10,
+      activations: ['relu', 'tanh', 'relu'],
+      loss: 'crossentropy',
+      optimizer: 'adam',
+      learningRate: 1e-3,
+    });
+  addon.setThreads(2);
+  const stop = new Int32Array(new SharedArrayBuffer(4));
+  const worker = new Worker(
+    `const { workerData } = require('node:worker_threads');
+     const { createFusedEngine } = require(workerData.fused);
+     const e = createFusedEngine({ image: 36, conv1: 6, conv2: 4, kernel: 5, pool: 2, dense: 16, classes: 10,
+       activations: ['relu', 'tanh', 'relu'], loss: 'crossentropy', optimizer: 'adam', learningRate: 1e-3 });
+     const images = new Float32Array(32 * 36 * 36).fill(0.5), labels = new Uint8Array(32), probs = new Float32Array(320);
+     while (Atomics.load(workerData.stop, 0) === 0) e.step(probs, images, labels);
+     e.dispose();`,
+    { eval: true, workerData: { fused: path.join(__dirname, '..', 'src', 'backend', 'fused.js'), stop } },
+  );
+  const ended = new Promise((resolve) => worker.once('exit', resolve));
+  try {
+    const e = make(2000, 64); // a wide dense layer: its update takes long enough to be caught
+    const sizes = e.tensorSizes();
+    sizes.forEach((n, i) =>
+      e.writeTensor(
+        TENSOR_KIND.weights,
+        i,
+        Float32Array.from({ length: n }, (_, j) => Math.sin(j * 0.37 + i) * 0.05),
+      ),
+    );
+    const { images, labels } = batch(32);
+    const probs = new Float32Array(320);
+    const [a, b] = [new Float32Array(sizes[4]), new Float32Array(sizes[4])];
+    let torn = 0;
+    for (let step = 0; step < 30; step++) {
+      e.step(probs, images, labels);
+      e.readTensor(TENSOR_KIND.weights, 4, a);
+      e.readTensor(TENSOR_KIND.weights, 4, b);
+      if (!Buffer.from(a.buffer).equals(Buffer.from(b.buffer))) torn++;
+    }
+    e.dispose();
+    assert.equal(torn, 0, `${torn} of 30 steps: the weights changed between two reads after the step returned`);
+  } finally {
+    Atomics.store(stop, 0, 1);
+    await ended;
     addon.setThreads(0);
   }
 });
