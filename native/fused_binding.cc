@@ -5,6 +5,7 @@
 
 #include <cmath>
 #include <memory>
+#include <new>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -56,6 +57,10 @@ Napi::Value guarded(const Napi::CallbackInfo& info, F&& body) {
     return body();
   } catch (const Napi::Error&) {
     throw;
+  } catch (const std::bad_alloc&) {
+    throw Napi::Error::New(info.Env(),
+                           "lenet_native: out of memory for the fused engine's working memory (a smaller --batch-size "
+                           "or architecture needs less)");
   } catch (const std::exception& e) {
     throw Napi::Error::New(info.Env(), std::string("lenet_native: ") + e.what());
   }
@@ -120,6 +125,10 @@ class FusedEngine : public Napi::ObjectWrap<FusedEngine> {
       engine_ = std::make_unique<lenet::Engine>(c);
     } catch (const std::invalid_argument& e) {
       throw_range(env, std::string("lenet_native: ") + e.what());
+    } catch (const std::bad_alloc&) {  // uncaught, it would abort the process
+      throw Napi::Error::New(env,
+                             "lenet_native: out of memory for the fused engine's weights and optimizer state (a "
+                             "smaller architecture needs less)");
     }
   }
 

@@ -191,3 +191,18 @@ test('experiments/k8s: the Indexed Job and the merge Job keep the --shard k8s co
   assertSameCampaign(path.join(root, 'sweep'), path.join(root, 'reference'), ['sweep.csv']);
   assert.ok(fs.existsSync(path.join(root, 'sweep', 'report.html')));
 });
+
+test('the fused engine out of memory for its weights: one line, exit 1 (it aborted the process, exit 134)', () => {
+  // 4096 filters twice and 4096 dense units: the tfjs model's weights fit in 6 GB of address
+  // space, the engine's four copies (weights, gradients, Adam's two slots) do not.
+  const out = path.join(tempDir('lenet-oom-'), 'run');
+  const args = ['train', '--limit', '20', '--epochs', '1', '--conv1-filters', '4096', '--conv2-filters', '4096', '--dense-units', '4096'];
+  const r = spawnSync('sh', ['-c', 'ulimit -v 6000000 && exec "$@"', 'sh', process.execPath, BIN, ...args, '--quiet', '--out', out], {
+    cwd: ROOT,
+    encoding: 'utf8',
+  });
+  assert.equal(r.status, 1, r.stderr);
+  assert.ok(isOneLineError(r.stderr), r.stderr);
+  assert.match(r.stderr, /^lenet: lenet_native: out of memory for the fused engine's weights and optimizer state/);
+  assert.equal(fs.existsSync(path.join(out, 'summary.json')), false);
+});
