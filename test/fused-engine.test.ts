@@ -33,6 +33,8 @@ import { lossTensor, emptyTally, tallyProbabilities } from '../src/train/loss';
 import { createOptimizer } from '../src/train/optimizer';
 import { Rng } from '../src/train/rng';
 import { trainWithEngine } from '../src/train/trainer';
+import { forwardOf, runProbabilities } from '../src/commands/forward';
+import type { RunManifest } from '../src/rundir/manifest';
 
 const addon = loadNativeAddon();
 assert.ok(addon, 'native addon must be built (npm install)');
@@ -306,6 +308,34 @@ test('2 epochs through the trainer give bit-identical weights with 1, 2, 3 and 1
   t.diagnostic(
     `600 images, batches of 37 (${fusedMicroBatches(37)} micro-batches), 2 epochs: weights and epoch rows bit-identical for 1, 2, 3, 16 threads`,
   );
+});
+
+test("evaluate's forward: a fused run's probabilities are its test pass's, bit for bit; --backend cpu or a tfjs run takes the tfjs model", async () => {
+  await selectBackend('native', null);
+  const c: Case = { ...CASES[0], batch: 50 };
+  const d = loadMnist({ resize: 'bilinear', size: SIZE, limit: 5000 }); // 833 test images: enough for the tfjs model's last bits to differ
+  const e = fusedFor(c, 5);
+  const run = await trainWithEngine(
+    e,
+    d.train,
+    d.test,
+    { epochs: 1, batchSize: c.batch, loss: c.loss, imageSize: SIZE },
+    { epoch: 0, rngState: new Rng(5).state },
+  );
+  const model = e.model();
+  const config = { arch: c.arch, schedule: c.schedule, imageSize: SIZE, loss: c.loss, optimizer: c.optimizer, learningRate: LR };
+  const manifest = (name: string) => ({ engine: { name, threads: null, simd: null }, config }) as unknown as RunManifest;
+  assert.equal(forwardOf(manifest('fused'), 'auto'), 'fused');
+  assert.equal(forwardOf(manifest('fused'), 'native'), 'fused');
+  assert.equal(forwardOf(manifest('fused'), 'cpu'), 'tfjs');
+  assert.equal(forwardOf(manifest('tfjs'), 'auto'), 'tfjs');
+  const tally = emptyTally();
+  tallyProbabilities(tally, runProbabilities(model, manifest('fused'), 'auto', d.test.slice(0, d.test.count), d.test.count), d.test.labels);
+  assert.equal(tally.count, d.test.count);
+  assert.equal(tally.loss / tally.count, run.rows[0].test_loss, 'the test loss of the epoch, to the last bit');
+  assert.equal(tally.correct / tally.count, run.rows[0].test_accuracy);
+  e.dispose();
+  model.dispose();
 });
 
 test('a snapshot resumes bit-exactly, and each engine resumes the other one', async () => {

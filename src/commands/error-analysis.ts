@@ -3,7 +3,7 @@ import * as path from 'node:path';
 import { TrainConfig } from '../options/types';
 import { openRunTestData, TestImages } from '../data/test-set';
 import { buildCheckedModel, CheckedModel, openTrainedModel } from '../inference/trained-model';
-import { predictProbabilities } from '../model/predict';
+import { runProbabilities } from './forward';
 import { selectBackend } from '../backend/index';
 import { divergedRunText, RunCollection } from '../report/runs';
 import { leftOutBecause } from '../rundir/run-folder';
@@ -104,7 +104,7 @@ export async function analyseErrors(c: RunCollection, options: AnalyseOptions = 
       try {
         const model = buildCheckedModel(checked);
         try {
-          probs = predictProbabilities(model, test.images, test.count, test.size);
+          probs = runProbabilities(model, run.config, backend, test.images, test.count);
         } finally {
           model.dispose();
         }

@@ -4,7 +4,7 @@ import { LenetError, printMessage, runtimeError, printJson, printResult } from '
 import { describeDataDifference } from '../data/identity';
 import { openRunTestData, RunTestData } from '../data/test-set';
 import { buildCheckedModel, openTrainedModel } from '../inference/trained-model';
-import { predictProbabilities } from '../model/predict';
+import { runProbabilities } from './forward';
 import { selectBackend } from '../backend/index';
 import { argmaxRows, confusionMatrix, emptyTally, perClassAccuracy, tallyProbabilities } from '../inference/predictions';
 import { writeConfusion } from '../report/confusion';
@@ -44,7 +44,7 @@ export function register(program: Command): void {
         );
       }
       const model = buildCheckedModel(files);
-      const probs = predictProbabilities(model, test.images, test.count, config.imageSize);
+      const probs = runProbabilities(model, manifest, optionValue('backend', opts.backend), test.images, test.count);
       model.dispose();
       const tally = emptyTally();
       tallyProbabilities(tally, probs, test.labels);

@@ -4,7 +4,7 @@ import { LenetError, printMessage, printJson, printResult } from '../errors';
 import { pictureFileToMnist, MNIST_SIDE } from '../data/image-input';
 import { resizeImages } from '../data/resize';
 import { buildCheckedModel, openTrainedModel } from '../inference/trained-model';
-import { predictProbabilities } from '../model/predict';
+import { runProbabilities } from './forward';
 import { selectBackend } from '../backend/index';
 import { addOptions } from '../options/commander';
 import { optionValue } from '../options/parse';
@@ -32,7 +32,7 @@ export function register(program: Command): void {
     .action(async (dir: string, images: string[], opts: { backend?: string; json?: boolean }) => {
       // The run and its model files are checked first: a broken run is one line before any picture is read.
       const backend = optionValue('backend', opts.backend);
-      const { config, files } = openTrainedModel(dir, 2);
+      const { manifest, config, files } = openTrainedModel(dir, 2);
       // Every picture is prepared first; one that cannot be read is reported, the others still classified.
       const results: Array<Prediction | Failure> = [];
       const ready: Array<{ index: number; input: Float32Array; inverted: boolean }> = [];
@@ -53,7 +53,7 @@ export function register(program: Command): void {
         const pixels = config.imageSize * config.imageSize;
         const batch = new Float32Array(ready.length * pixels);
         ready.forEach((r, i) => batch.set(r.input, i * pixels));
-        const probs = predictProbabilities(model, batch, ready.length, config.imageSize);
+        const probs = runProbabilities(model, manifest, backend, batch, ready.length);
         model.dispose();
         const classes = probs.length / ready.length;
         ready.forEach((r, i) => {
