@@ -12,6 +12,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ROOT } from './helpers';
 import { tempDir } from './harness/tmp';
+import * as os from 'node:os';
+import { selectBackend } from '../src/backend/index';
 
 const SHIM = `#define _GNU_SOURCE
 #include <sched.h>
@@ -89,4 +91,22 @@ test('a process allowed one CPU (taskset) gets a pool of one thread by default, 
     encoding: 'utf8',
   });
   assert.equal(parallelism.stdout.trim(), '1');
+});
+
+test('--threads above the CPUs this process may use trains with those CPUs, and says so once (64 threads on 2 CPUs ran 3.4x slower)', async () => {
+  const usable = os.availableParallelism();
+  try {
+    const over = await selectBackend('native', usable + 62);
+    assert.equal(over.threads, usable);
+    assert.equal(
+      over.note,
+      `--threads ${usable + 62} is more than the ${usable} CPUs this process may use: training with ${usable} (the results are the same for any thread count)`,
+    );
+    const within = await selectBackend('native', usable);
+    assert.equal(within.threads, usable);
+    assert.equal(within.note, null);
+    assert.equal((await selectBackend('native', 1)).threads, 1);
+  } finally {
+    await selectBackend('native', 0);
+  }
 });

@@ -454,7 +454,7 @@ export const OPTIONS = {
     defaultText: 'one per CPU this process may use',
     help: 'threads for the fused engine and the native kernels',
     details:
-      'compare and sweep with --jobs: CPUs ÷ jobs. The CPUs a process may use are its affinity (taskset, a SLURM allocation, a cpuset), not all the machine has. Results are the same bits for any thread count, so `train --resume` takes --threads too.',
+      'compare and sweep with --jobs: CPUs ÷ jobs. The CPUs a process may use are its affinity (taskset, a SLURM allocation, a cpuset), not all the machine has. More than those CPUs trains with those CPUs, and says so (extra threads only wait for each other). Results are the same bits for any thread count, so `train --resume` takes --threads too.',
   },
   jobs: {
     flag: '--jobs',
