@@ -105,6 +105,35 @@ const describe = (c: Case) =>
 
 const LR = 1e-3;
 
+/** The addon's engine of the default model (relu, tanh, relu; cross-entropy; Adam at LR), `over` changed. */
+function defaultNative(over: Partial<Parameters<typeof createFusedEngine>[0]> = {}): ReturnType<typeof createFusedEngine> {
+  return createFusedEngine({
+    image: SIZE,
+    conv1: 6,
+    conv2: 16,
+    kernel: 5,
+    pool: 2,
+    dense: 120,
+    classes: 10,
+    activations: ['relu', 'tanh', 'relu'],
+    loss: 'crossentropy',
+    optimizer: 'adam',
+    learningRate: LR,
+    ...over,
+  });
+}
+
+/** `epochs` epochs of `d` through the trainer, batches of c.batch, shuffled from `seed`. */
+function trainFrom(e: FusedTrainingEngine, d: MnistData, c: Case, epochs: number, seed: number) {
+  return trainWithEngine(
+    e,
+    d.train,
+    d.test,
+    { epochs, batchSize: c.batch, loss: c.loss, imageSize: SIZE },
+    { epoch: 0, rngState: new Rng(seed).state },
+  );
+}
+
 function fusedFor(c: Case, seed: number, reference = false): FusedTrainingEngine {
   return fusedEngine(buildLenet(c.arch, c.schedule, SIZE, seed), {
     arch: c.arch,
@@ -289,13 +318,7 @@ test('2 epochs through the trainer give bit-identical weights with 1, 2, 3 and 1
     for (const threads of [1, 2, 3, 16]) {
       addon.setThreads(threads);
       const e = fusedFor(c, 2);
-      const run = await trainWithEngine(
-        e,
-        d.train,
-        d.test,
-        { epochs: 2, batchSize: c.batch, loss: c.loss, imageSize: SIZE },
-        { epoch: 0, rngState: new Rng(2).state },
-      );
+      const run = await trainFrom(e, d, c, 2, 2);
       results.push(e.weights());
       losses.push(run.rows.flatMap((r) => [r.train_loss, r.test_loss, r.train_accuracy]));
       e.model().dispose();
@@ -313,15 +336,9 @@ test('2 epochs through the trainer give bit-identical weights with 1, 2, 3 and 1
 test("evaluate's forward: a fused run's probabilities are its test pass's, bit for bit; --backend cpu or a tfjs run takes the tfjs model", async () => {
   await selectBackend('native', null);
   const c: Case = { ...CASES[0], batch: 50 };
-  const d = loadMnist({ resize: 'bilinear', size: SIZE, limit: 5000 }); // 833 test images: enough for the tfjs model's last bits to differ
+  const d = loadMnist({ resize: 'bilinear', size: SIZE, limit: 5000 }); // 833 test images
   const e = fusedFor(c, 5);
-  const run = await trainWithEngine(
-    e,
-    d.train,
-    d.test,
-    { epochs: 1, batchSize: c.batch, loss: c.loss, imageSize: SIZE },
-    { epoch: 0, rngState: new Rng(5).state },
-  );
+  const run = await trainFrom(e, d, c, 1, 5);
   const model = e.model();
   const config = { arch: c.arch, schedule: c.schedule, imageSize: SIZE, loss: c.loss, optimizer: c.optimizer, learningRate: LR };
   const manifest = (name: string) => ({ engine: { name, threads: null, simd: null }, config }) as unknown as RunManifest;
@@ -399,19 +416,7 @@ test('a step returns before its update is done; every call on the engine, a thre
   const initial = model.getWeights().map((w) => w.dataSync() as Float32Array);
   model.dispose();
   const make = () => {
-    const e = createFusedEngine({
-      image: SIZE,
-      conv1: 6,
-      conv2: 16,
-      kernel: 5,
-      pool: 2,
-      dense: 120,
-      classes: 10,
-      activations: c.schedule,
-      loss: c.loss,
-      optimizer: c.optimizer,
-      learningRate: LR,
-    });
+    const e = defaultNative({ activations: c.schedule, loss: c.loss, optimizer: c.optimizer });
     initial.forEach((w, i) => e.writeTensor(TENSOR_KIND.weights, i, w));
     return e;
   };
@@ -466,20 +471,6 @@ test('a step returns before its update is done; every call on the engine, a thre
 test('with another engine stepping in a worker_thread, a step still returns a finished update: two reads after it agree', async () => {
   // The pool is one per process: a job of the worker's engine completes this thread's update in
   // flight, and this thread must still wait until it is done before reading (QA: torn reads).
-  const make = (dense: number, conv2: number) =>
-    createFusedEngine({
-      image: SIZE,
-      conv1: 6,
-      conv2,
-      kernel: 5,
-      pool: 2,
-      dense,
-      classes: 10,
-      activations: ['relu', 'tanh', 'relu'],
-      loss: 'crossentropy',
-      optimizer: 'adam',
-      learningRate: 1e-3,
-    });
   addon.setThreads(2);
   const stop = new Int32Array(new SharedArrayBuffer(4));
   const worker = new Worker(
@@ -494,7 +485,7 @@ test('with another engine stepping in a worker_thread, a step still returns a fi
   );
   const ended = new Promise((resolve) => worker.once('exit', resolve));
   try {
-    const e = make(2000, 64); // a wide dense layer: its update takes long enough to be caught
+    const e = defaultNative({ dense: 2000, conv2: 64 }); // a wide dense layer: its update takes long enough to be caught
     const sizes = e.tensorSizes();
     sizes.forEach((n, i) =>
       e.writeTensor(
@@ -523,19 +514,7 @@ test('with another engine stepping in a worker_thread, a step still returns a fi
 });
 
 test('the binding refuses bad buffers, labels and sizes with a JS error, touching no memory', () => {
-  const e = createFusedEngine({
-    image: SIZE,
-    conv1: 6,
-    conv2: 16,
-    kernel: 5,
-    pool: 2,
-    dense: 120,
-    classes: 10,
-    activations: ['relu', 'tanh', 'relu'],
-    loss: 'crossentropy',
-    optimizer: 'adam',
-    learningRate: 1e-3,
-  });
+  const e = defaultNative();
   const { images, labels } = batch(4);
   assert.throws(() => e.step(new Float32Array(39), images, labels), /probs has 39 elements, expected 40/);
   assert.throws(() => e.step(new Float32Array(40), images.subarray(1), labels), /images has 5183 elements, expected 5184/);
@@ -549,20 +528,7 @@ test('the binding refuses bad buffers, labels and sizes with a JS error, touchin
   assert.throws(() => e.readTensor(0, 0, new Float32Array(149)), /out has 149 elements, expected 150/);
   assert.throws(() => e.writeTensor(1, 0, new Float32Array(150)), /no such tensor kind/);
   assert.throws(() => e.setState({ iterations: -1, accBeta1: 0.9, accBeta2: 0.999 }), /iterations must be an integer/);
-  const config = {
-    image: 36,
-    conv1: 6,
-    conv2: 16,
-    kernel: 5,
-    pool: 2,
-    dense: 120,
-    classes: 10,
-    activations: ['relu', 'tanh', 'relu'] as const,
-  };
-  const make = (over: Record<string, unknown>) => () =>
-    createFusedEngine({ ...config, loss: 'crossentropy', optimizer: 'adam', learningRate: 1e-3, ...over } as Parameters<
-      typeof createFusedEngine
-    >[0]);
+  const make = (over: Record<string, unknown>) => () => defaultNative(over);
   assert.throws(make({ kernel: 17 }), /conv2: kernel 17 and pool 2 leave no output of a 10x10 input/);
   assert.throws(make({ pool: 0 }), /pool must be an integer in \[1, 4096\]/);
   assert.throws(make({ learningRate: Number.NaN }), /learningRate must be a positive number/);

@@ -10,6 +10,7 @@ import { leftOutBecause } from '../rundir/run-folder';
 import { addConfusion, argmaxRows, confusionMatrix, emptyConfusion } from '../inference/predictions';
 import { mergeErrors, mostConfidentErrors, WrongDigit } from '../report/gallery';
 import { ErrorAnalysis, ScheduleErrors } from '../report/errors-section';
+import { counted } from '../words';
 
 /** Tiles per schedule in the gallery. */
 export const GALLERY_DIGITS = 8;
@@ -37,8 +38,9 @@ export async function analyseErrors(c: RunCollection, options: AnalyseOptions = 
   // Problem (one line) → the runs it keeps out, in order.
   const problems = new Map<string, string[]>();
   if (c.kind === 'sweep' || c.groups.length > MAX_ANALYSED_SCHEDULES) {
+    const what = c.kind === 'sweep' ? `a sweep (${counted(c.groups.length, 'schedule')})` : counted(c.groups.length, 'schedule');
     notes.push(
-      `no confusion matrices or gallery for ${c.groups.length} schedules (drawn for comparisons of up to ${MAX_ANALYSED_SCHEDULES}); lenet evaluate RUN_DIR draws one run's confusion matrix`,
+      `no confusion matrices or gallery for ${what}: drawn for comparisons of up to ${MAX_ANALYSED_SCHEDULES} schedules; lenet evaluate RUN_DIR draws one run's confusion matrix`,
     );
     return { schedules: [], notes, dataProblems: [] };
   }

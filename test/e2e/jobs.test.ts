@@ -85,6 +85,19 @@ function watchWorkers(out: string, parent: number): { pids: Set<number>; stop: (
   return { pids, stop: () => clearInterval(timer) };
 }
 
+/** A worker (not the campaign process) holding a cell's lock once that cell has an epoch written. */
+async function trainingWorker(out: string, parent: number): Promise<{ cell: string; pid: number }> {
+  let found: { cell: string; pid: number } | null = null;
+  await waitFor(() => {
+    for (const c of CELLS) {
+      const pid = lockPid(path.join(out, c));
+      if (pid !== null && pid !== parent && dataRows(path.join(out, c)) >= 1) found = { cell: c, pid };
+    }
+    return found !== null;
+  });
+  return found!;
+}
+
 let reference: string;
 function assertSameAsReference(out: string, cells = CELLS): void {
   for (const c of cells) {
@@ -168,19 +181,7 @@ test('a worker killed with SIGKILL: its cell is reported, the others finish, exi
   const out = path.join(work, 'killed');
   const run = start([...PARALLEL, '--out', out]);
   const workers = watchWorkers(out, run.child.pid!);
-  let victim = '';
-  let victimPid = 0;
-  await waitFor(() => {
-    for (const c of CELLS) {
-      const pid = lockPid(path.join(out, c));
-      if (pid !== null && pid !== run.child.pid && dataRows(path.join(out, c)) >= 1) {
-        victim = c;
-        victimPid = pid;
-        return true;
-      }
-    }
-    return false;
-  });
+  const { cell: victim, pid: victimPid } = await trainingWorker(out, run.child.pid!);
   process.kill(victimPid, 'SIGKILL');
   const r = await run.done;
   workers.stop();
@@ -222,17 +223,7 @@ test('SIGTERM to one worker alone stops the campaign with its code, 143 (not 130
   const out = path.join(work, 'worker-sigterm');
   const run = start([...PARALLEL, '--out', out]);
   const workers = watchWorkers(out, run.child.pid!);
-  let victimPid = 0;
-  await waitFor(() => {
-    for (const c of CELLS) {
-      const pid = lockPid(path.join(out, c));
-      if (pid !== null && pid !== run.child.pid && dataRows(path.join(out, c)) >= 1) {
-        victimPid = pid;
-        return true;
-      }
-    }
-    return false;
-  });
+  const { pid: victimPid } = await trainingWorker(out, run.child.pid!);
   process.kill(victimPid, 'SIGTERM');
   const r = await run.done;
   workers.stop();
