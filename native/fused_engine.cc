@@ -142,7 +142,7 @@ void Engine::pack(long width) {
 
 // ---- working memory --------------------------------------------------------------------------
 
-void Engine::ensure_capacity(long n) {
+void Engine::ensure_capacity(long n, bool train) {
   if (n > capacity_) {
     x3_.assign(n * features_, 0.0f);
     h3_.assign(n * cfg_.dense, 0.0f);
@@ -150,8 +150,10 @@ void Engine::ensure_capacity(long n) {
     do4_.assign(n * cfg_.classes, 0.0f);
     capacity_ = n;
   }
+  // the micro-batches' conv-gradient sums: training only (an engine that only predicts, as
+  // evaluate's, never holds them: for wide convs they are 16 times the conv kernels)
   const long nmb = micro_batches(n);
-  if (static_cast<long>(conv_acc_.size()) < nmb * acc_total_) conv_acc_.assign(nmb * acc_total_, 0.0f);
+  if (train && static_cast<long>(conv_acc_.size()) < nmb * acc_total_) conv_acc_.assign(nmb * acc_total_, 0.0f);
   const long threads = std::max(1, get_threads());
   if (static_cast<long>(scratch_.size()) == threads && scratch_[0]->hres.size() == size_t(resizer_.rows() * cfg_.image))
     return;
@@ -322,7 +324,7 @@ void Engine::run(float* probs, const Source& images, const uint8_t* labels, long
   if (n <= 0) return;
   const long width = simd().width;
   if (packed_width_ != width) pack(width);
-  ensure_capacity(n);
+  ensure_capacity(n, train);
   const long nmb = micro_batches(n);
   const uint64_t mode = get_fp_mode();
   struct Restore {

@@ -90,7 +90,7 @@ class Engine {
   } update_{};  // the step whose update is in flight
   void pack(long width);
   void pack_dense_rows(long i0, long i1);
-  void ensure_capacity(long n);
+  void ensure_capacity(long n, bool train);
 
   EngineConfig cfg_;
   ImageResizer resizer_;

@@ -6,9 +6,10 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { fusedEngineAvailable } from '../backend/fused';
+import { runtimeError } from '../errors';
 import { predictProbabilities } from '../model/predict';
 import type { RunManifest } from '../rundir/manifest';
-import { fusedEngine } from '../train/fused-engine';
+import { fusedEngine, FusedTrainingEngine } from '../train/fused-engine';
 import { EVAL_BATCH_SIZE } from '../train/trainer';
 
 const CLASSES = 10;
@@ -29,18 +30,20 @@ export function runProbabilities(
 ): Float32Array {
   const c = manifest.config;
   if (forwardOf(manifest, backend) === 'tfjs') return predictProbabilities(model, images, count, c.imageSize);
-  const engine = fusedEngine(model, {
-    arch: c.arch,
-    schedule: c.schedule,
-    imageSize: c.imageSize,
-    loss: c.loss,
-    optimizer: c.optimizer,
-    learningRate: c.learningRate,
-  });
+  const pixels = c.imageSize * c.imageSize;
+  if (images.length !== count * pixels)
+    throw new Error(`runProbabilities: ${images.length} floats for ${count} images of ${c.imageSize}x${c.imageSize}`);
+  let engine: FusedTrainingEngine | null = null;
   try {
-    const pixels = c.imageSize * c.imageSize;
-    if (images.length !== count * pixels)
-      throw new Error(`runProbabilities: ${images.length} floats for ${count} images of ${c.imageSize}x${c.imageSize}`);
+    // Only its forward runs: plain SGD holds no optimizer slots (Adam's would be twice the weights).
+    engine = fusedEngine(model, {
+      arch: c.arch,
+      schedule: c.schedule,
+      imageSize: c.imageSize,
+      loss: c.loss,
+      optimizer: 'sgd',
+      learningRate: c.learningRate,
+    });
     const out = new Float32Array(count * CLASSES);
     // the trainer's test-pass batches (an image's probabilities do not depend on its batch)
     for (let start = 0; start < count; start += EVAL_BATCH_SIZE) {
@@ -48,7 +51,12 @@ export function runProbabilities(
       out.set(engine.predict(images.subarray(start * pixels, end * pixels), end - start), start * CLASSES);
     }
     return out;
+  } catch (err) {
+    if (err instanceof Error && /out of memory/.test(err.message)) {
+      throw runtimeError("out of memory for the fused engine's forward of this run; --backend cpu runs its tfjs model, which needs less");
+    }
+    throw err;
   } finally {
-    engine.dispose();
+    engine?.dispose();
   }
 }
