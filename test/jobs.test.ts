@@ -30,6 +30,11 @@ test('parseJobs: whole numbers or auto; 0, 1.5, words are usage errors', () => {
 test('planJobs: cores, cells and free memory decide --jobs auto; --threads alone keeps one run at a time', () => {
   const big = { cores: 2, freeBytes: 64 * 2 ** 30 };
   assert.deepEqual(pick(planJobs({ jobs: null, threads: null, cells: 4, machine: big })), { jobs: 2, threads: 1 });
+  // workers train with at most the CPUs there are, and the plan says it lowered the count
+  const lowered = planJobs({ jobs: 2, threads: 64, cells: 4, machine: big });
+  assert.deepEqual(pick(lowered), { jobs: 2, threads: 2 });
+  assert.equal(lowered.reason, '--jobs 2; 64 threads asked for, more than the 2 CPUs');
+  assert.deepEqual(pick(planJobs({ jobs: 1, threads: 64, cells: 4, machine: big })), { jobs: 1, threads: 64 }); // in process: selectBackend lowers it and says so
   assert.deepEqual(pick(planJobs({ jobs: null, threads: null, cells: 20, machine: { cores: 16, freeBytes: 64 * 2 ** 30 } })), {
     jobs: 16,
     threads: 1,

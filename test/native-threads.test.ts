@@ -100,8 +100,11 @@ test('--threads above the CPUs this process may use trains with those CPUs, and 
     assert.equal(over.threads, usable);
     assert.equal(
       over.note,
-      `--threads ${usable + 62} is more than the ${usable} CPUs this process may use: training with ${usable} (the results are the same for any thread count)`,
+      `${usable + 62} threads asked for, more than the ${usable} CPU${usable === 1 ? '' : 's'} this process may use: training with ${usable} (the results are the same for any thread count)`,
     );
+    // once per process and count: a campaign's next cell does not repeat it
+    assert.equal((await selectBackend('native', usable + 62)).note, null);
+    assert.equal((await selectBackend('native', usable + 62)).threads, usable);
     const within = await selectBackend('native', usable);
     assert.equal(within.threads, usable);
     assert.equal(within.note, null);

@@ -5,6 +5,7 @@ import { runtimeError, usageError } from '../errors';
 import { loadNativeAddon, nativeBackendInfo, nativeLoadError, registerNativeBackend, setNativeThreads } from './native';
 import { tfjsVersionMismatch } from './tfjs-version';
 import { BACKEND_CHOICES } from '../options/types';
+import { counted } from '../words';
 
 export interface BackendChoice {
   /** The tfjs backend in use. */
@@ -16,6 +17,7 @@ export interface BackendChoice {
 }
 
 let fallbackNoted = false;
+const threadsNoted = new Set<number>();
 
 /**
  * The one place a backend is chosen. Also turns off tfjs's debug checks and console chatter
@@ -57,7 +59,10 @@ export async function selectBackend(requested: string, threads: number | null): 
     // 64 threads on 2 CPUs trained 3.4x slower than 2. The count changes no result.
     const usable = os.availableParallelism();
     if (threads > usable) {
-      note = `--threads ${threads} is more than the ${usable} CPUs this process may use: training with ${usable} (the results are the same for any thread count)`;
+      // said once per process and count (a campaign's cells would repeat it); given by a flag or a file alike
+      if (!threadsNoted.has(threads))
+        note = `${counted(threads, 'thread')} asked for, more than the ${counted(usable, 'CPU')} this process may use: training with ${usable} (the results are the same for any thread count)`;
+      threadsNoted.add(threads);
       threads = usable;
     }
     setNativeThreads(threads);

@@ -14,6 +14,7 @@ import { RunSummary } from '../rundir/summary';
 import type { StopSignal } from '../signals';
 import type { CellJob } from './cell';
 import type { CampaignEvent, EventDetail, RunEvent } from './events';
+import { counted } from '../words';
 
 /**
  * What one worker may hold at its peak, with room to spare: a worker training on the full 60 000
@@ -58,13 +59,24 @@ export function machineShare(): MachineShare {
  */
 export function planJobs(o: { jobs: number | null; threads: number | null; cells: number; machine: MachineShare }): JobsPlan {
   const cells = Math.max(1, o.cells);
-  const share = (jobs: number) => o.threads ?? (jobs > 1 ? Math.max(1, Math.floor(o.machine.cores / jobs)) : null);
+  // Workers train with at most the CPUs there are, as one process does (selectBackend says so there).
+  const capped = o.threads !== null && o.threads > o.machine.cores;
+  const share = (jobs: number) =>
+    o.threads !== null
+      ? jobs > 1
+        ? Math.min(o.threads, o.machine.cores)
+        : o.threads
+      : jobs > 1
+        ? Math.max(1, Math.floor(o.machine.cores / jobs))
+        : null;
   if (o.jobs !== null) {
     const jobs = Math.min(o.jobs, cells);
+    const lowered =
+      capped && jobs > 1 ? `; ${counted(o.threads!, 'thread')} asked for, more than the ${counted(o.machine.cores, 'CPU')}` : '';
     return {
       jobs,
       threads: share(jobs),
-      reason: `--jobs ${o.jobs}${jobs < o.jobs ? `, ${cells} cell${cells > 1 ? 's' : ''} to train` : ''}`,
+      reason: `--jobs ${o.jobs}${jobs < o.jobs ? `, ${counted(cells, 'cell')} to train` : ''}${lowered}`,
     };
   }
   if (o.threads !== null) return { jobs: 1, threads: o.threads, reason: '--threads without --jobs' };
