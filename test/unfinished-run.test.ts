@@ -51,6 +51,22 @@ test('a run still training past its first epoch is said as still training, with 
   }
 });
 
+test('a torn epochs.csv is said as unreadable, with no resume offered; every epoch done but no summary, as after its last epoch', () => {
+  const { root, cut } = treeWithCut(1);
+  try {
+    fs.appendFileSync(path.join(cut, 'epochs.csv'), '2,2.1,0.5\n');
+    const [warning] = readRunTree(root).warnings;
+    assert.match(warning, /^skipped cut: no summary\.json, and .*epochs\.csv line 3: 3 fields, header has \d+$/);
+    const lines = fs.readFileSync(path.join(FIXTURE, 'epochs.csv'), 'utf8');
+    fs.writeFileSync(path.join(cut, 'epochs.csv'), lines);
+    assert.deepEqual(readRunTree(root).warnings, [
+      'skipped cut: interrupted after its last epoch (2 of 2), before its summary.json was written; rerun its campaign, or lenet train --resume, to resume it',
+    ]);
+  } finally {
+    fs.rmSync(root, { recursive: true, force: true });
+  }
+});
+
 test('without a readable config.json the count is said alone; with no epoch row, as before its first epoch', () => {
   const { root, cut } = treeWithCut(2);
   try {

@@ -66,8 +66,9 @@ function unfinishedRun(dir: string): string {
   try {
     const rows = readEpochsCsv(path.join(dir, EPOCHS_FILE));
     done = rows.length > 0 ? rows[rows.length - 1].epoch : 0;
-  } catch {
-    done = 0; // an unreadable epochs.csv: said as a run that got nowhere
+  } catch (err) {
+    // a torn or foreign epochs.csv: neither a count nor a resume to offer (resume refuses it too)
+    return `no summary.json, and ${leftOutBecause(err, `reading ${EPOCHS_FILE}`)}`;
   }
   let planned: number | null = null;
   try {
@@ -80,6 +81,7 @@ function unfinishedRun(dir: string): string {
   if (holder !== null) return done === 0 ? `in its first epoch: ${holder}` : `still training (epoch ${done}${of} done): ${holder}`;
   const resume = 'rerun its campaign, or lenet train --resume, to resume it';
   if (done === 0) return `interrupted before its first epoch ended (epochs.csv without summary.json); ${resume}`;
+  if (done === planned) return `interrupted after its last epoch (${done}${of}), before its summary.json was written; ${resume}`;
   return `interrupted after epoch ${done}${of} (epochs.csv without summary.json); ${resume}`;
 }
 
