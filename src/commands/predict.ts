@@ -48,7 +48,8 @@ export function register(program: Command): void {
         }
       }
       if (ready.length > 0) {
-        await selectBackend(backend, null);
+        const { note } = await selectBackend(backend, null);
+        if (note && !opts.json) printMessage(note);
         const model = buildCheckedModel(files);
         const pixels = config.imageSize * config.imageSize;
         const batch = new Float32Array(ready.length * pixels);

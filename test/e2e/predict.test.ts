@@ -2,9 +2,10 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { spawnSync } from 'node:child_process';
 import { PNG } from 'pngjs';
 import { escapeRegExp, throwsLenet } from '../helpers';
-import { ROOT, runCli, isOneLineError } from '../harness/cli';
+import { BIN, ROOT, runCli, isOneLineError } from '../harness/cli';
 import { tempDir } from '../harness/tmp';
 import { writeHostilePictures } from '../hostile-pictures';
 import { selectBackend } from '../../src/backend/index';
@@ -612,4 +613,27 @@ test('file names with newlines and escape sequences: one escaped line each, on s
   assert.deepEqual(r.stderr.split('\n'), [`lenet: ${work}/\\u001b[2J\\rgone.png: no such file`, '']);
   assert.equal(r.stdout.split('\n').length, 2, r.stdout);
   assert.match(r.stdout, new RegExp(`^${escapeRegExp(work)}/two\\\\nlines\\.png: \\d \\(`));
+});
+
+test('evaluate and predict of a fused run where the addon is not built: the tfjs model on the pure-JS backend, and they say so', () => {
+  // A copy of lenet without build/: the same code, no addon.
+  const bare = tempDir('lenet-no-addon-');
+  for (const d of ['dist', 'bin']) fs.cpSync(path.join(ROOT, d), path.join(bare, d), { recursive: true });
+  fs.copyFileSync(path.join(ROOT, 'package.json'), path.join(bare, 'package.json'));
+  fs.symlinkSync(path.join(ROOT, 'node_modules'), path.join(bare, 'node_modules'));
+  const run = path.join(tempDir('lenet-no-addon-run-'), 'run');
+  const trained = spawnSync(process.execPath, [BIN, 'train', '--limit', '200', '--epochs', '1', '--quiet', '--out', run], {
+    encoding: 'utf8',
+  });
+  assert.equal(trained.status, 0, trained.stderr);
+  assert.equal(JSON.parse(fs.readFileSync(path.join(run, 'config.json'), 'utf8')).engine.name, 'fused');
+  const note = /^lenet: native addon not available \(.*\); using the slow pure-JS cpu backend$/m;
+  const evaluated = spawnSync(process.execPath, [path.join(bare, 'bin', 'lenet.js'), 'evaluate', run], { encoding: 'utf8' });
+  assert.equal(evaluated.status, 0, evaluated.stderr);
+  assert.match(evaluated.stderr, note);
+  assert.match(evaluated.stdout, / test images, loss /);
+  const png = path.join(ROOT, 'test', 'fixtures', 'pictures', 'progressive-grey.jpg');
+  const predicted = spawnSync(process.execPath, [path.join(bare, 'bin', 'lenet.js'), 'predict', run, png], { encoding: 'utf8' });
+  assert.equal(predicted.status, 0, predicted.stderr);
+  assert.match(predicted.stderr, note);
 });
