@@ -60,7 +60,7 @@ test('a torn epochs.csv is said as unreadable, with no resume offered; every epo
     const lines = fs.readFileSync(path.join(FIXTURE, 'epochs.csv'), 'utf8');
     fs.writeFileSync(path.join(cut, 'epochs.csv'), lines);
     assert.deepEqual(readRunTree(root).warnings, [
-      'skipped cut: interrupted after its last epoch (2 of 2), before its summary.json was written; rerun its campaign, or lenet train --resume, to resume it',
+      'skipped cut: interrupted after its last epoch (2 of 2), before its summary was written (epochs.csv without summary.json); rerun its campaign, or lenet train --resume, to resume it',
     ]);
   } finally {
     fs.rmSync(root, { recursive: true, force: true });

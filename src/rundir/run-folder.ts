@@ -81,7 +81,8 @@ function unfinishedRun(dir: string): string {
   if (holder !== null) return done === 0 ? `in its first epoch: ${holder}` : `still training (epoch ${done}${of} done): ${holder}`;
   const resume = 'rerun its campaign, or lenet train --resume, to resume it';
   if (done === 0) return `interrupted before its first epoch ended (epochs.csv without summary.json); ${resume}`;
-  if (done === planned) return `interrupted after its last epoch (${done}${of}), before its summary.json was written; ${resume}`;
+  if (done === planned)
+    return `interrupted after its last epoch (${done}${of}), before its summary was written (epochs.csv without summary.json); ${resume}`;
   return `interrupted after epoch ${done}${of} (epochs.csv without summary.json); ${resume}`;
 }
 
